@@ -1,0 +1,112 @@
+"""The FastAPI application factory: routers of every domain, problem+json errors."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from epidesk import __version__
+from epidesk.errors import DomainError
+from epidesk.templating import DOMAINS_WITH_PAGES, render
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+DOMAINS_WITH_API = ("geography", "people", "policy")
+
+
+def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    return render(
+        request, "error.html", {"status": status, "title": title, "detail": detail}, status
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error as problem+json (API) or an error page (browser)."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if _wants_html(request):
+            return _error_page(request, exc.status, exc.title, exc.detail)
+        return JSONResponse(
+            exc.problem(instance=request.url.path), status_code=exc.status, media_type=PROBLEM_JSON
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors
+        )
+        if _wants_html(request):
+            return _error_page(request, 422, "Invalid input", detail)
+        return _problem(422, "Invalid input", detail, request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        detail = str(exc.detail) if exc.detail else title
+        if _wants_html(request):
+            return _error_page(request, exc.status_code, title, detail)
+        return _problem(exc.status_code, title, detail, request.url.path)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _problem(
+            500, "Internal error", "the server failed; the error is logged", request.url.path
+        )
+
+
+def create_app() -> FastAPI:
+    """Build the application with every domain's API and page routers."""
+    app = FastAPI(
+        title="Epidesk",
+        version=__version__,
+        description="Outbreak-response platform: testing, cases, contacts, zones, quarantine.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),
+              name="static")
+    for domain in DOMAINS_WITH_API:
+        module = importlib.import_module(f"epidesk.{domain}.api")
+        app.include_router(module.router, prefix="/api")
+    from epidesk.web import pages as web_pages
+
+    app.include_router(web_pages.router)
+    for domain in DOMAINS_WITH_PAGES:
+        module = importlib.import_module(f"epidesk.{domain}.pages")
+        app.include_router(module.router)
+    return app

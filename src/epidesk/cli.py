@@ -1,0 +1,83 @@
+"""The `epidesk` command: a Typer root that mounts each domain's sub-app."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from epidesk.errors import DomainError
+
+err = Console(stderr=True)
+
+app = typer.Typer(
+    name="epidesk",
+    help="Epidesk outbreak-response platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+DOMAINS_WITH_CLI = ("policy", "synth", "people")
+
+
+for _domain in DOMAINS_WITH_CLI:
+    _module = importlib.import_module(f"epidesk.{_domain}.cli")
+    app.add_typer(_module.app, name=_domain)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default from settings)"),
+    port: int = typer.Option(None, help="Port (default from settings)"),
+    reload: bool = typer.Option(False, help="Reload on code changes"),
+) -> None:
+    """Serve the platform (API, staff pages and public pages)."""
+    import uvicorn
+
+    from epidesk.config import get_settings
+    from epidesk.db import check_connection, get_engine
+
+    settings = get_settings()
+    check_connection(get_engine())
+    uvicorn.run(
+        "epidesk.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+    )
+
+
+def _mount_shared() -> None:
+    from epidesk import dbcli
+
+    app.add_typer(dbcli.app, name="db")
+
+
+_mount_shared()
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning expected errors into one clear line and exit 1."""
+    try:
+        app(standalone_mode=False)
+    except DomainError as exc:
+        err.print(f"[bold red]error:[/] {exc.title}: {exc.detail}", highlight=False)
+        sys.exit(1)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", None)
+        if code is None:
+            code = getattr(exc, "code", 0)
+        sys.exit(code or 0)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors carry their own message
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,158 @@
+"""Engine, sessions and the declarative base shared by every domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from epidesk.config import get_settings
+from epidesk.errors import ConfigurationError, DatabaseUnavailableError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model; constraint names follow NAMING_CONVENTION."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+SUPPORTED_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+
+
+def parse_database_url(raw: str) -> URL:
+    """Parse and normalise a database URL, naming what is wrong with a bad one."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"EPIDESK_DATABASE_URL is not a database URL: {raw!r} "
+            "(expected sqlite:///path or postgresql://user@host:port/db)"
+        ) from exc
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED_DRIVERS:
+        raise ConfigurationError(
+            f"EPIDESK_DATABASE_URL uses {backend!r}; supported: sqlite, postgresql"
+        )
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+        if not url.database:
+            raise ConfigurationError("EPIDESK_DATABASE_URL names no PostgreSQL database")
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def make_engine(raw_url: str | None = None, *, echo: bool | None = None) -> Engine:
+    """Create an engine for the configured (or given) database URL."""
+    settings = get_settings()
+    url = parse_database_url(raw_url or settings.database_url)
+    kwargs: dict[str, Any] = {"echo": settings.sql_echo if echo is None else echo}
+    if url.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False}
+    else:
+        kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"connect_timeout": 10}
+    engine = create_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once, raising DatabaseUnavailableError with the reason when it fails."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        safe_url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailableError(f"cannot reach the database {safe_url}: {reason}") from exc
+
+
+def is_postgres(bind: Engine | Session | Any) -> bool:
+    """True when the engine, connection or session talks to PostgreSQL."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return bool(engine.dialect.name == "postgresql")
+
+
+_engine: Engine | None = None
+_session_factory: sessionmaker[Session] | None = None
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database."""
+    global _engine, _session_factory
+    if _engine is None:
+        _engine = make_engine()
+        _session_factory = sessionmaker(bind=_engine, expire_on_commit=False)
+    return _engine
+
+
+def reset_engine() -> None:
+    """Dispose the process-wide engine (after the settings changed)."""
+    global _engine, _session_factory
+    if _engine is not None:
+        _engine.dispose()
+    _engine = None
+    _session_factory = None
+    get_settings.cache_clear()
+
+
+def session_factory() -> sessionmaker[Session]:
+    """The sessionmaker bound to the process-wide engine."""
+    get_engine()
+    assert _session_factory is not None
+    return _session_factory
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises."""
+    session = (factory or session_factory())()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DOMAINS_WITH_MODELS = ("geography", "people")
+
+
+def load_models() -> MetaData:
+    """Import every domain's models so Base.metadata holds the whole schema."""
+    import importlib
+
+    for domain in DOMAINS_WITH_MODELS:
+        importlib.import_module(f"epidesk.{domain}.models")
+    return Base.metadata
+
+
+def request_session() -> Iterator[Session]:
+    """FastAPI dependency: one session per request, committed on success, else rolled back."""
+    with session_scope() as session:
+        yield session

@@ -1,0 +1,5 @@
+"""`epidesk people` commands."""
+
+import typer
+
+app = typer.Typer(help="people", no_args_is_help=True)
