@@ -10,7 +10,7 @@ from rich.console import Console
 
 from epidesk.errors import DomainError
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 app = typer.Typer(
     name="epidesk",
