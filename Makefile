@@ -30,8 +30,7 @@ demo: venv
 	$(BIN)/epidesk db upgrade
 	$(BIN)/epidesk synth city --people $(PEOPLE) --seed $(SEED) --skip-existing
 	@echo
-	@echo "Epidesk is starting at http://127.0.0.1:8000  (stop with Ctrl-C)"
-	$(BIN)/epidesk demo-info
+	$(BIN)/epidesk users demo-admin
 	$(BIN)/epidesk serve
 
 serve: venv

@@ -52,8 +52,10 @@ def serve(
 
 def _mount_shared() -> None:
     from epidesk import dbcli
+    from epidesk.auth import cli as auth_cli
 
     app.add_typer(dbcli.app, name="db")
+    app.add_typer(auth_cli.app, name="users")
 
 
 _mount_shared()

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         default_factory=list, description="Extra folders holding user preset files"
     )
     sql_echo: bool = False
+    cookie_secure: bool = Field(
+        default=True, description="Send session cookies over HTTPS only (and localhost)"
+    )
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    max_body_bytes: int = Field(default=10 * 2**20, description="Largest accepted request body")
     host: str = "127.0.0.1"
     port: int = 8000
 

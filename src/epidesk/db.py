@@ -140,7 +140,7 @@ def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Sess
         session.close()
 
 
-DOMAINS_WITH_MODELS = ("geography", "people")
+DOMAINS_WITH_MODELS = ("geography", "auth", "people")
 
 
 def load_models() -> MetaData:

@@ -72,3 +72,18 @@ class PresetError(DomainError):
 class UnknownPresetError(PresetError):
     status = 404
     title = "Unknown protocol preset"
+
+
+class AuthenticationError(DomainError):
+    status = 401
+    title = "Not signed in"
+
+
+class PermissionDeniedError(DomainError):
+    status = 403
+    title = "Not allowed"
+
+
+class TooManyRequestsError(DomainError):
+    status = 429
+    title = "Too many requests"

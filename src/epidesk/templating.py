@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-DOMAINS_WITH_PAGES = ("geography", "people", "policy")
+DOMAINS_WITH_PAGES = ("geography", "auth", "people", "policy")
 
 
 def _environment() -> Environment:

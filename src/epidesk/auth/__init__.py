@@ -1,0 +1,1 @@
+"""The auth domain: users, roles, area scopes, sessions, tokens and the audit log."""

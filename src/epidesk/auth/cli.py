@@ -1,0 +1,125 @@
+"""`epidesk users` commands: accounts, roles and areas."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from epidesk.auth import service
+from epidesk.auth.rules import ROLES, SCOPE_KINDS
+from epidesk.db import check_connection, get_engine, session_scope
+
+app = typer.Typer(help="Staff accounts: create, list, disable, grant roles.",
+                  no_args_is_help=True)
+out = Console()
+
+
+def _connected() -> None:
+    check_connection(get_engine())
+
+
+@app.command("create")
+def create(
+    username: str,
+    display_name: str = typer.Option("", help="Full name shown in pages"),
+    role: list[str] = typer.Option([], help=f"Role to grant city-wide; one of {', '.join(ROLES)}"),
+    password: str = typer.Option(None, help="Password (asked for when omitted)"),
+    generate: bool = typer.Option(False, help="Generate a one-time password and print it"),
+) -> None:
+    """Create a staff account."""
+    _connected()
+    if generate:
+        password = service.generate_password()
+    elif password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with session_scope() as session:
+        user = service.create_user(session, username=username, display_name=display_name,
+                                   password=password)
+        for r in role:
+            service.grant_role(session, username=user.username, role=r, granted_by="cli")
+    out.print(f"created [bold]{user.username}[/]" + (f" with roles {', '.join(role)}" if role
+                                                      else ""))
+    if generate:
+        out.print(f"one-time password: [bold]{password}[/]")
+
+
+@app.command("list")
+def list_users() -> None:
+    """List accounts with their roles and areas."""
+    _connected()
+    table = Table("username", "name", "state", "roles and areas")
+    with session_scope() as session:
+        for u in service.list_users(session):
+            grants = ", ".join(
+                g.role if g.scope_kind == "city" else f"{g.role} ({g.scope_kind} {g.scope_id})"
+                for g in u.grants
+            )
+            table.add_row(u.username, u.display_name, "disabled" if u.disabled else "active",
+                          grants or "-")
+    out.print(table)
+
+
+@app.command("grant")
+def grant(
+    username: str,
+    role: str,
+    scope: str = typer.Option("city", help=f"Area kind: {', '.join(SCOPE_KINDS)}"),
+    area_id: int = typer.Option(None, help="Id of the district, subdistrict or community"),
+) -> None:
+    """Grant a role, city-wide or limited to one area."""
+    _connected()
+    with session_scope() as session:
+        service.grant_role(session, username=username, role=role, scope_kind=scope,
+                           scope_id=area_id, granted_by="cli")
+    where = "the whole city" if scope == "city" else f"{scope} {area_id}"
+    out.print(f"{username} is now {role} for {where}")
+
+
+@app.command("revoke")
+def revoke(username: str, role: str) -> None:
+    """Take a role away (in every area)."""
+    _connected()
+    with session_scope() as session:
+        n = service.revoke_role(session, username=username, role=role)
+    out.print(f"removed {n} grant(s) of {role} from {username}")
+
+
+@app.command("disable")
+def disable(username: str) -> None:
+    """Disable an account and end its sessions and tokens."""
+    _connected()
+    with session_scope() as session:
+        service.set_disabled(session, username=username, disabled=True)
+    out.print(f"{username} is disabled")
+
+
+@app.command("enable")
+def enable(username: str) -> None:
+    """Enable a disabled account."""
+    _connected()
+    with session_scope() as session:
+        service.set_disabled(session, username=username, disabled=False)
+    out.print(f"{username} is enabled")
+
+
+@app.command("demo-admin")
+def demo_admin(
+    username: str = typer.Option("admin", help="The demo administrator's username"),
+    url: str = typer.Option("http://127.0.0.1:8000", help="Where the platform is served"),
+) -> None:
+    """Create the demo administrator (or reset its password) and print a one-time password."""
+    _connected()
+    password = service.generate_password()
+    with session_scope() as session:
+        existing = service.list_users(session)
+        if any(u.username == username for u in existing):
+            service.set_password(session, username=username, password=password)
+            service.set_disabled(session, username=username, disabled=False)
+        else:
+            service.create_user(session, username=username, display_name="Demo administrator",
+                                password=password)
+        service.grant_role(session, username=username, role="administrator", granted_by="demo")
+    out.print(f"Epidesk at [bold]{url}[/]  —  staff sign-in: {url}/signin")
+    out.print(f"  username [bold]{username}[/]   one-time password [bold]{password}[/]"
+              "   (a new one each time; `epidesk users create` adds real accounts)")

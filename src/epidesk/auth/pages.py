@@ -1,0 +1,149 @@
+"""Sign-in and sign-out pages, the account page and the auditors' log page."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from epidesk.auth import service
+from epidesk.auth.api import (
+    PRESESSION_COOKIE,
+    SESSION_COOKIE,
+    PrincipalDep,
+    SessionDep,
+    check_csrf,
+    client_address,
+    lifetimes,
+    optional_principal,
+    require,
+    web_session,
+)
+from epidesk.auth.rules import Principal
+from epidesk.config import get_settings
+from epidesk.errors import AuthenticationError, DomainError, TooManyRequestsError
+from epidesk.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths may follow a sign-in (no open redirects)."""
+    if not target:
+        return "/people"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/people"
+    return target
+
+
+def _signin_form(request: Request, *, next_url: str, error: str | None = None,
+                 status_code: int = 200, username: str = "") -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "auth/signin.html",
+                      {"csrf_token": token, "next": next_url, "error": error,
+                       "username": username}, status_code)
+    response.set_cookie(PRESESSION_COOKIE, token, httponly=True, samesite="strict",
+                        secure=get_settings().cookie_secure, max_age=3600)
+    return response
+
+
+@router.get("/signin")
+def signin_page(request: Request, next: str | None = None) -> Response:
+    """The sign-in form."""
+    return _signin_form(request, next_url=_safe_next(next))
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/people",
+) -> Response:
+    """Check the password and start a page session."""
+    check_csrf(request, csrf_token)
+    try:
+        result = service.sign_in(session, username=username, password=password,
+                                 address=client_address(request), lifetimes=lifetimes())
+    except (AuthenticationError, TooManyRequestsError) as exc:
+        # The failed attempt must be kept even though the request fails.
+        session.commit()
+        return _signin_form(request, next_url=_safe_next(next), error=exc.detail,
+                            status_code=exc.status, username=username)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, result.secret, httponly=True, samesite="strict",
+                        secure=get_settings().cookie_secure,
+                        max_age=int(lifetimes().absolute.total_seconds()))
+    response.delete_cookie(PRESESSION_COOKIE)
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, session: SessionDep,
+            principal: Annotated[Principal | None, Depends(optional_principal)],
+            csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
+    """End the page session."""
+    ws = web_session(request)
+    if principal is not None and ws is not None:
+        check_csrf(request, csrf_token)
+        service.sign_out(session, ws)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/account")
+def account(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    """Your account: roles, areas and API tokens."""
+    ws = web_session(request)
+    tokens = service.list_tokens(session, user_id=principal.user_id)
+    return render(request, "auth/account.html",
+                  {"principal": principal, "tokens": tokens,
+                   "csrf_token": ws.csrf_token if ws else ""})
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token_page(request: Request, token_id: int, principal: PrincipalDep,
+                      session: SessionDep,
+                      csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
+    """Revoke one of your tokens from the account page."""
+    check_csrf(request, csrf_token)
+    service.revoke_token(session, user_id=principal.user_id, token_id=token_id)
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    _: Annotated[Principal, Depends(require("audit.read"))],
+    session: SessionDep,
+    person_id: Annotated[str, Query(max_length=20)] = "",
+    username: Annotated[str, Query(max_length=64)] = "",
+    since: Annotated[str, Query(max_length=32)] = "",
+    until: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """Search the audit log (auditors): by person, user and time."""
+    try:
+        pid = int(person_id) if person_id.strip() else None
+        start = datetime.fromisoformat(since) if since.strip() else None
+        end = datetime.fromisoformat(until) if until.strip() else None
+    except ValueError as exc:
+        raise _BadFilter(f"a filter is malformed: {exc}") from exc
+    entries = service.search_audit(session, person_id=pid, username=username or None,
+                                   since=start, until=end, limit=200)
+    return render(request, "auth/audit.html",
+                  {"entries": entries, "person_id": person_id, "username": username,
+                   "since": since, "until": until, "query": request.url.query})
+
+
+class _BadFilter(DomainError):
+    status = 422
+    title = "Invalid filter"

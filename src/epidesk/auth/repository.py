@@ -1,0 +1,81 @@
+"""Every query of the auth domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from epidesk.auth.models import ApiToken, AuditEntry, SignInAttempt, User, WebSession
+from epidesk.geography.models import Community, District, Subdistrict
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    """The user with this username, grants loaded."""
+    stmt = select(User).options(selectinload(User.grants)).where(User.username == username)
+    return session.scalars(stmt).one_or_none()
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    """The user with this id, grants loaded."""
+    stmt = select(User).options(selectinload(User.grants)).where(User.id == user_id)
+    return session.scalars(stmt).one_or_none()
+
+
+def all_users(session: Session) -> Sequence[User]:
+    """Every user, by username, grants loaded."""
+    return session.scalars(select(User).options(selectinload(User.grants))
+                           .order_by(User.username)).all()
+
+
+def area_exists(session: Session, scope_kind: str, scope_id: int) -> bool:
+    """Whether the district, subdistrict or community with this id exists."""
+    model = {"district": District, "subdistrict": Subdistrict, "community": Community}[scope_kind]
+    return session.get(model, scope_id) is not None
+
+
+def recent_failures(session: Session, *, username: str, address: str,
+                    since: datetime) -> tuple[int, int]:
+    """Failed sign-ins since a time: for the account, and from the address."""
+    base = select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False))
+    by_user = session.scalar(base.where(SignInAttempt.username == username)) or 0
+    by_address = session.scalar(base.where(SignInAttempt.address == address)) or 0
+    return by_user, by_address
+
+
+def session_by_secret_hash(session: Session, secret_hash: str) -> WebSession | None:
+    """The page session whose secret hashes to this value."""
+    stmt = select(WebSession).where(WebSession.secret_hash == secret_hash)
+    return session.scalars(stmt).one_or_none()
+
+
+def token_by_secret_hash(session: Session, secret_hash: str) -> ApiToken | None:
+    """The API token whose secret hashes to this value."""
+    return session.scalars(select(ApiToken).where(ApiToken.secret_hash == secret_hash)
+                           ).one_or_none()
+
+
+def tokens_of(session: Session, user_id: int) -> Sequence[ApiToken]:
+    """A user's API tokens, newest first."""
+    return session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                           .order_by(ApiToken.id.desc())).all()
+
+
+def search_audit(session: Session, *, person_id: int | None, username: str | None,
+                 since: datetime | None, until: datetime | None, limit: int,
+                 offset: int) -> Sequence[AuditEntry]:
+    """Audit entries matching the filters, newest first."""
+    stmt = select(AuditEntry)
+    if person_id is not None:
+        stmt = stmt.where(AuditEntry.person_id == person_id)
+    if username:
+        stmt = stmt.where(AuditEntry.username == username)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < until)
+    stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
+    return session.scalars(stmt).all()

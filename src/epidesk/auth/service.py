@@ -1,0 +1,323 @@
+"""Use cases of the auth domain: accounts, grants, sign-in, sessions, tokens, audit."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.orm import Session
+
+from epidesk.auth import repository as repo
+from epidesk.auth.models import ApiToken, AuditEntry, RoleGrant, SignInAttempt, User, WebSession
+from epidesk.auth.rules import (
+    Grant,
+    Principal,
+    SessionLifetimes,
+    SignInLimits,
+    password_problem,
+    session_expired,
+    sign_in_blocked,
+    validate_role,
+    validate_scope,
+)
+from epidesk.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    TooManyRequestsError,
+    ValidationFailedError,
+)
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so timing does not reveal it.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+TOKEN_PREFIX = "epd"
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def principal_of(user: User) -> Principal:
+    """The principal (identity and grants) of a user."""
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        grants=tuple(Grant(g.role, g.scope_kind, g.scope_id) for g in user.grants),
+    )
+
+
+def create_user(session: Session, *, username: str, display_name: str, password: str,
+                at: datetime | None = None) -> User:
+    """Create an account after checking the username and password."""
+    username = username.strip().lower()
+    if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ValidationFailedError(
+            f"username {username!r} may hold only letters, digits, '.', '-' and '_'")
+    if repo.user_by_name(session, username) is not None:
+        raise ConflictError(f"a user named {username!r} exists already")
+    problem = password_problem(password, username)
+    if problem:
+        raise ValidationFailedError(problem)
+    moment = at or now_utc()
+    user = User(username=username, display_name=display_name or username,
+                password_hash=_hasher.hash(password), disabled=False, created_at=moment,
+                password_changed_at=moment)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    """The user by name, or NotFoundError."""
+    user = repo.user_by_name(session, username.strip().lower())
+    if user is None:
+        raise NotFoundError(f"no user named {username!r}")
+    return user
+
+
+def list_users(session: Session) -> Sequence[User]:
+    """Every account."""
+    return repo.all_users(session)
+
+
+def grant_role(session: Session, *, username: str, role: str, scope_kind: str = "city",
+               scope_id: int | None = None, granted_by: str) -> RoleGrant:
+    """Give a user a role over an area (the whole city by default)."""
+    problem = validate_role(role) or validate_scope(scope_kind, scope_id)
+    if problem:
+        raise ValidationFailedError(problem)
+    if scope_id is not None and not repo.area_exists(session, scope_kind, scope_id):
+        raise NotFoundError(f"no {scope_kind} with id {scope_id}")
+    user = get_user(session, username)
+    for g in user.grants:
+        if (g.role, g.scope_kind, g.scope_id) == (role, scope_kind, scope_id):
+            return g
+    grant = RoleGrant(role=role, scope_kind=scope_kind, scope_id=scope_id,
+                      granted_at=now_utc(), granted_by=granted_by)
+    user.grants.append(grant)
+    session.flush()
+    return grant
+
+
+def revoke_role(session: Session, *, username: str, role: str) -> int:
+    """Remove every grant of a role from a user; returns how many were removed."""
+    user = get_user(session, username)
+    doomed = [g for g in user.grants if g.role == role]
+    for g in doomed:
+        user.grants.remove(g)
+    session.flush()
+    return len(doomed)
+
+
+def set_disabled(session: Session, *, username: str, disabled: bool) -> User:
+    """Disable (or re-enable) an account; disabling ends its sessions and tokens."""
+    user = get_user(session, username)
+    user.disabled = disabled
+    if disabled:
+        moment = now_utc()
+        for ws in session.query(WebSession).filter_by(user_id=user.id, revoked_at=None):
+            ws.revoked_at = moment
+        for tok in session.query(ApiToken).filter_by(user_id=user.id, revoked_at=None):
+            tok.revoked_at = moment
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, username: str, password: str) -> User:
+    """Replace a user's password."""
+    user = get_user(session, username)
+    problem = password_problem(password, user.username)
+    if problem:
+        raise ValidationFailedError(problem)
+    user.password_hash = _hasher.hash(password)
+    user.password_changed_at = now_utc()
+    session.flush()
+    return user
+
+
+def generate_password() -> str:
+    """A random one-time password that meets the password rules."""
+    return secrets.token_urlsafe(15)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A new page session: the row and the secret that goes into the cookie."""
+
+    web_session: WebSession
+    secret: str
+    principal: Principal
+
+
+def sign_in(session: Session, *, username: str, password: str, address: str,
+            limits: SignInLimits | None = None, lifetimes: SessionLifetimes | None = None,
+            at: datetime | None = None) -> SignIn:
+    """Check a password (rate-limited per account and address) and open a page session."""
+    limits = limits or SignInLimits()
+    lifetimes = lifetimes or SessionLifetimes()
+    moment = at or now_utc()
+    username = username.strip().lower()[:64]
+    by_user, by_address = repo.recent_failures(session, username=username, address=address,
+                                               since=moment - limits.window)
+    blocked = sign_in_blocked(by_user, by_address, limits)
+    if blocked:
+        raise TooManyRequestsError(blocked)
+    user = repo.user_by_name(session, username)
+    ok = _verify(user.password_hash if user else _DUMMY_HASH, password)
+    ok = ok and user is not None and not user.disabled
+    session.add(SignInAttempt(username=username, address=address, at=moment, succeeded=ok))
+    session.flush()
+    if not ok or user is None:
+        raise AuthenticationError("the username or password is wrong, or the account is disabled")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    secret = secrets.token_urlsafe(32)
+    ws = WebSession(user_id=user.id, secret_hash=_digest(secret),
+                    csrf_token=secrets.token_urlsafe(32), created_at=moment,
+                    expires_at=moment + lifetimes.absolute,
+                    idle_expires_at=moment + lifetimes.idle, revoked_at=None, address=address)
+    session.add(ws)
+    session.flush()
+    return SignIn(web_session=ws, secret=secret, principal=principal_of(user))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def resolve_session(session: Session, secret: str, *, lifetimes: SessionLifetimes | None = None,
+                    at: datetime | None = None) -> tuple[WebSession, Principal] | None:
+    """The live session and principal behind a cookie secret, sliding its idle deadline."""
+    lifetimes = lifetimes or SessionLifetimes()
+    moment = at or now_utc()
+    ws = repo.session_by_secret_hash(session, _digest(secret))
+    if ws is None or ws.revoked_at is not None:
+        return None
+    if session_expired(moment, _aware(ws.expires_at), _aware(ws.idle_expires_at)):
+        return None
+    user = repo.user_by_id(session, ws.user_id)
+    if user is None or user.disabled:
+        return None
+    ws.idle_expires_at = min(_aware(ws.expires_at), moment + lifetimes.idle)
+    return ws, principal_of(user)
+
+
+def sign_out(session: Session, web_session: WebSession) -> None:
+    """End a page session."""
+    web_session.revoked_at = now_utc()
+    session.flush()
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A new API token: the row and the secret, shown once."""
+
+    token: ApiToken
+    secret: str
+
+
+def create_token(session: Session, *, user_id: int, name: str, days: int = 30) -> NewToken:
+    """Create a bearer token for the API, valid for a number of days."""
+    if not 1 <= days <= 365:
+        raise ValidationFailedError(f"a token lives 1 to 365 days, not {days}")
+    if not name.strip():
+        raise ValidationFailedError("a token needs a name saying what it is for")
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    moment = now_utc()
+    token = ApiToken(user_id=user_id, name=name.strip()[:100], prefix=prefix,
+                     secret_hash=_digest(secret), created_at=moment,
+                     expires_at=moment + timedelta(days=days), revoked_at=None,
+                     last_used_at=None)
+    session.add(token)
+    session.flush()
+    return NewToken(token=token, secret=secret)
+
+
+def list_tokens(session: Session, *, user_id: int) -> Sequence[ApiToken]:
+    """A user's tokens (never their secrets)."""
+    return repo.tokens_of(session, user_id)
+
+
+def revoke_token(session: Session, *, user_id: int, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFoundError(f"no token {token_id} of yours")
+    if token.revoked_at is None:
+        token.revoked_at = now_utc()
+    session.flush()
+    return token
+
+
+def resolve_token(session: Session, secret: str, *, at: datetime | None = None
+                  ) -> Principal | None:
+    """The principal behind a live bearer token."""
+    moment = at or now_utc()
+    token = repo.token_by_secret_hash(session, _digest(secret))
+    if token is None or token.revoked_at is not None or moment >= _aware(token.expires_at):
+        return None
+    user = repo.user_by_id(session, token.user_id)
+    if user is None or user.disabled:
+        return None
+    token.last_used_at = moment
+    return principal_of(user)
+
+
+def record_access(session: Session, *, principal: Principal | None, action: str,
+                  record_type: str, record_id: str | int, person_id: int | None, route: str,
+                  address: str, purpose: str | None = None) -> AuditEntry:
+    """Append one entry to the audit log."""
+    entry = AuditEntry(at=now_utc(), user_id=principal.user_id if principal else None,
+                       username=principal.username if principal else "(public)",
+                       action=action, record_type=record_type, record_id=str(record_id),
+                       person_id=person_id, route=route[:200], purpose=purpose,
+                       address=address[:64])
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def search_audit(session: Session, *, person_id: int | None = None, username: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 100, offset: int = 0) -> Sequence[AuditEntry]:
+    """Audit entries by person, user and time, newest first."""
+    return repo.search_audit(session, person_id=person_id, username=username, since=since,
+                             until=until, limit=limit, offset=offset)
+
+
+AUDIT_CSV_COLUMNS = ("id", "at", "username", "action", "record_type", "record_id",
+                     "person_id", "route", "purpose", "address")
+
+
+def audit_csv(entries: Iterable[AuditEntry]) -> str:
+    """Audit entries as CSV text with a header row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_CSV_COLUMNS)
+    for e in entries:
+        writer.writerow([e.id, _aware(e.at).isoformat(), e.username, e.action, e.record_type,
+                         e.record_id, "" if e.person_id is None else e.person_id, e.route,
+                         e.purpose or "", e.address])
+    return out.getvalue()
