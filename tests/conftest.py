@@ -41,7 +41,7 @@ def pg_cluster() -> Iterator[pgcluster.Cluster]:
     """One throwaway PostgreSQL cluster for the whole run."""
     try:
         pgcluster.find_bindir()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         unavailable(str(exc))
     cluster = pgcluster.start()
     yield cluster
@@ -97,9 +97,43 @@ def db(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
+TEST_PASSWORD = "correct horse battery staple"
+
+
 @pytest.fixture
-def client(db: Session) -> Iterator[TestClient]:
-    """An API/page client whose requests use the test's rolled-back session."""
+def make_user(db: Session):  # type: ignore[no-untyped-def]
+    """Create a user with roles over an area: make_user("ann", ["auditor"], "community", 3)."""
+    from epidesk.auth import service as auth
+
+    def make(username: str, roles: list[str] | tuple[str, ...] = ("administrator",),
+             scope_kind: str = "city", scope_id: int | None = None):  # type: ignore[no-untyped-def]
+        user = auth.create_user(db, username=username, display_name=username.title(),
+                                password=TEST_PASSWORD)
+        for role in roles:
+            auth.grant_role(db, username=username, role=role, scope_kind=scope_kind,
+                            scope_id=scope_id, granted_by="test")
+        return user
+
+    return make
+
+
+@pytest.fixture
+def bearer(db: Session, make_user):  # type: ignore[no-untyped-def]
+    """Authorization headers for a new user: bearer("ann", ["auditor"], "community", 3)."""
+    from epidesk.auth import service as auth
+
+    def headers(username: str, roles: list[str] | tuple[str, ...] = ("administrator",),
+                scope_kind: str = "city", scope_id: int | None = None) -> dict[str, str]:
+        user = make_user(username, roles, scope_kind, scope_id)
+        token = auth.create_token(db, user_id=user.id, name="tests")
+        return {"Authorization": f"Bearer {token.secret}"}
+
+    return headers
+
+
+@pytest.fixture
+def anon_client(db: Session) -> Iterator[TestClient]:
+    """A client with no credentials whose requests use the test's rolled-back session."""
     from epidesk.app import create_app
 
     app = create_app()
@@ -109,8 +143,17 @@ def client(db: Session) -> Iterator[TestClient]:
         db.flush()
 
     app.dependency_overrides[dbmod.request_session] = override
-    with TestClient(app, raise_server_exceptions=True) as c:
+    # https, so that Secure cookies are sent back as a browser would.
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=True,
+                    follow_redirects=False) as c:
         yield c
+
+
+@pytest.fixture
+def client(anon_client: TestClient, bearer) -> TestClient:  # type: ignore[no-untyped-def]
+    """A client signed in (bearer token) as a city-wide administrator."""
+    anon_client.headers.update(bearer("test-admin"))
+    return anon_client
 
 
 # ---------------------------------------------------------------- live server + browser
@@ -125,8 +168,12 @@ def live_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{path}"
     eng = make_engine(url)
     upgrade(eng)
+    from epidesk.auth import service as auth
+
     with dbmod.session_scope(dbmod.sessionmaker(bind=eng)) as session:
         build_city(session, people=3000, seed=7)
+        auth.create_user(session, username="admin", display_name="Admin", password=TEST_PASSWORD)
+        auth.grant_role(session, username="admin", role="administrator", granted_by="test")
     eng.dispose()
     return url
 
@@ -137,6 +184,9 @@ def live_server(live_database: str) -> Iterator[str]:
     import uvicorn
 
     os.environ["EPIDESK_DATABASE_URL"] = live_database
+    # Chromium accepts Secure cookies from 127.0.0.1 (a secure context) but plain http
+    # clients in the same tests do not; the cookie flags are tested with TestClient.
+    os.environ["EPIDESK_COOKIE_SECURE"] = "false"
     dbmod.reset_engine()
     from epidesk.app import create_app
 
@@ -155,6 +205,7 @@ def live_server(live_database: str) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     os.environ.pop("EPIDESK_DATABASE_URL", None)
+    os.environ.pop("EPIDESK_COOKIE_SECURE", None)
     dbmod.reset_engine()
 
 
@@ -179,10 +230,22 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """A fresh browser page (own context: no cookies shared between tests)."""
-    context = browser.new_context()
+def anon_page(browser, live_server: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh browser page with no session (own context: no cookies shared)."""
+    context = browser.new_context(base_url=live_server)
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def page(anon_page, live_server: str):  # type: ignore[no-untyped-def]
+    """A browser page signed in as the live server's administrator through the form."""
+    anon_page.goto(f"{live_server}/signin")
+    anon_page.fill("#username", "admin")
+    anon_page.fill("#password", TEST_PASSWORD)
+    anon_page.click("button[type=submit]")
+    anon_page.wait_for_load_state()
+    assert "/signin" not in anon_page.url, "sign-in failed in the browser"
+    return anon_page

@@ -1,0 +1,68 @@
+"""`epidesk users`: create, grant, list, disable, and the demo administrator."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from epidesk.db import make_engine
+from epidesk.migrate import upgrade
+
+
+def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EPIDESK_DATABASE_URL": url, "COLUMNS": "200"}
+    cmd = [sys.executable, "-c", "from epidesk.cli import main; main()", "users", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    u = f"sqlite:///{tmp_path}/users.db"
+    engine = make_engine(u)
+    upgrade(engine)
+    engine.dispose()
+    return u
+
+
+def test_create_grant_list_disable(url: str) -> None:
+    created = run(url, "create", "ann", "--display-name", "Ann Li", "--generate",
+                  "--role", "epidemiologist")
+    assert created.returncode == 0, created.stderr
+    assert re.search(r"one-time password: \S{12,}", created.stdout)
+    assert run(url, "grant", "ann", "auditor").returncode == 0
+    listed = run(url, "list")
+    assert "ann" in listed.stdout and "epidemiologist" in listed.stdout
+    assert "auditor" in listed.stdout
+    assert run(url, "disable", "ann").returncode == 0
+    assert "disabled" in run(url, "list").stdout
+
+
+def test_bad_requests_give_one_clear_line(url: str) -> None:
+    weak = run(url, "create", "bob", "--password", "short")
+    assert weak.returncode == 1
+    assert "at least 12 characters" in weak.stderr
+    assert "Traceback" not in weak.stderr
+    run(url, "create", "ann", "--generate")
+    bad_role = run(url, "grant", "ann", "mayor")
+    assert bad_role.returncode == 1 and "unknown role 'mayor'" in bad_role.stderr
+    no_area = run(url, "grant", "ann", "community_worker", "--scope", "community",
+                  "--area-id", "424242")
+    assert no_area.returncode == 1 and "no community with id 424242" in no_area.stderr
+    nobody = run(url, "disable", "nobody")
+    assert nobody.returncode == 1 and "no user named 'nobody'" in nobody.stderr
+
+
+def test_demo_admin_password_is_new_every_time(url: str) -> None:
+    first = run(url, "demo-admin")
+    second = run(url, "demo-admin")
+    assert first.returncode == 0 and second.returncode == 0
+    pattern = r"one-time password (\S+)"
+    p1 = re.search(pattern, first.stdout)
+    p2 = re.search(pattern, second.stdout)
+    assert p1 and p2 and p1.group(1) != p2.group(1)
+    assert "http://127.0.0.1:8000/signin" in first.stdout
