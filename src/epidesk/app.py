@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from epidesk import __version__
+from epidesk import __version__, logs
 from epidesk.config import get_settings
 from epidesk.errors import AuthenticationError, DomainError
 from epidesk.templating import DOMAINS_WITH_PAGES, render
@@ -146,6 +146,7 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
+    logs.install()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
     app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),

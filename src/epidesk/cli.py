@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import sys
 
@@ -41,9 +42,16 @@ def serve(
 
     settings = get_settings()
     check_connection(get_engine())
+    from epidesk import logs
+
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["filters"] = {"personal_data": {"()": logs.PersonalDataFilter}}
+    for handler in log_config["handlers"].values():
+        handler["filters"] = ["personal_data"]
     uvicorn.run(
         "epidesk.app:create_app",
         factory=True,
+        log_config=log_config,
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
@@ -51,11 +59,12 @@ def serve(
 
 
 def _mount_shared() -> None:
-    from epidesk import dbcli
+    from epidesk import dbcli, retentioncli
     from epidesk.auth import cli as auth_cli
 
     app.add_typer(dbcli.app, name="db")
     app.add_typer(auth_cli.app, name="users")
+    app.add_typer(retentioncli.app, name="retention")
 
 
 _mount_shared()

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     max_body_bytes: int = Field(default=10 * 2**20, description="Largest accepted request body")
+    retention_days: int = Field(
+        default=365, description="Days after which resolved records are deleted or pseudonymised"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

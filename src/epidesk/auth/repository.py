@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.auth.models import ApiToken, AuditEntry, SignInAttempt, User, WebSession
 from epidesk.geography.models import Community, District, Subdistrict
+from epidesk.retention import REMOVED, RetentionPolicy
 
 
 def user_by_name(session: Session, username: str) -> User | None:
@@ -79,3 +80,26 @@ def search_audit(session: Session, *, person_id: int | None, username: str | Non
         stmt = stmt.where(AuditEntry.at < until)
     stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
     return session.scalars(stmt).all()
+
+
+def _ended_sessions(cutoff: datetime) -> ColumnElement[bool]:
+    return or_(WebSession.expires_at < cutoff, WebSession.revoked_at < cutoff)
+
+
+def _ended_tokens(cutoff: datetime) -> ColumnElement[bool]:
+    return or_(ApiToken.expires_at < cutoff, ApiToken.revoked_at < cutoff)
+
+
+def _old_attempts(cutoff: datetime) -> ColumnElement[bool]:
+    return and_(SignInAttempt.at < cutoff, SignInAttempt.address != REMOVED)
+
+
+RETENTION_POLICIES = [
+    RetentionPolicy("auth.sessions", "page sessions that ended", WebSession,
+                    _ended_sessions, "delete"),
+    RetentionPolicy("auth.tokens", "API tokens that expired or were revoked",
+                    ApiToken, _ended_tokens, "delete"),
+    RetentionPolicy("auth.sign_in_attempts", "sign-in attempts: who and from where",
+                    SignInAttempt, _old_attempts, "pseudonymise",
+                    {"username": REMOVED, "address": REMOVED}),
+]

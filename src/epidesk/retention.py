@@ -1,0 +1,75 @@
+"""Retention: delete or pseudonymise resolved records after a number of days.
+
+Each domain lists its policies as RETENTION_POLICIES in its repository; `run`
+applies them all (or, by default, only counts what it would touch). The audit log
+is not subject to retention: it is append-only, enforced by the database.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from epidesk.db import Base
+from epidesk.errors import ValidationFailedError
+
+DOMAINS_WITH_RETENTION = ("auth",)
+REMOVED = "(removed)"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """Which records are resolved, since when, and what happens to them after the period."""
+
+    name: str
+    description: str
+    model: type[Base]
+    # Given the cutoff, the condition that selects resolved records older than it.
+    selects: Callable[[datetime], ColumnElement[bool]]
+    action: Literal["delete", "pseudonymise"]
+    replacements: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetentionOutcome:
+    """What one policy touched (or would touch, in a dry run)."""
+
+    policy: str
+    action: str
+    records: int
+
+
+def policies() -> list[RetentionPolicy]:
+    """Every domain's retention policies."""
+    found: list[RetentionPolicy] = []
+    for domain in DOMAINS_WITH_RETENTION:
+        module = importlib.import_module(f"epidesk.{domain}.repository")
+        found.extend(module.RETENTION_POLICIES)
+    return found
+
+
+def run(session: Session, *, days: int, now: datetime, dry_run: bool = True,
+        only: Sequence[RetentionPolicy] | None = None) -> list[RetentionOutcome]:
+    """Apply (or count, when dry_run) every policy to records resolved more than days ago."""
+    if days < 1:
+        raise ValidationFailedError(f"the retention period must be at least 1 day, not {days}")
+    cutoff = now - timedelta(days=days)
+    outcomes = []
+    for policy in only if only is not None else policies():
+        condition = policy.selects(cutoff)
+        count = session.scalar(select(func.count()).select_from(policy.model).where(condition))
+        if not dry_run and count:
+            if policy.action == "delete":
+                session.execute(delete(policy.model).where(condition))
+            else:
+                session.execute(update(policy.model).where(condition)
+                                .values(**policy.replacements))
+        outcomes.append(RetentionOutcome(policy.name, policy.action, int(count or 0)))
+    session.flush()
+    return outcomes
