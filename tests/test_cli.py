@@ -25,11 +25,11 @@ def epidesk(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     [
         ("nonsense", "is not a database URL"),
         ("oracle://scott@db/orcl", "supported: sqlite, postgresql"),
-        (f"postgresql://nobody@127.0.0.1:{free_port()}/epi", "cannot reach the database"),
+        ("postgresql://nobody@127.0.0.1:{port}/epi", "cannot reach the database"),
     ],
 )
 def test_bad_database_url_gives_one_clear_line(url: str, expected: str) -> None:
-    result = epidesk("db", "upgrade", database_url=url)
+    result = epidesk("db", "upgrade", database_url=url.format(port=free_port()))
     assert result.returncode == 1
     assert expected in result.stderr
     assert "Traceback" not in result.stderr

@@ -12,7 +12,6 @@ PERMISSIONS: dict[str, str] = {
     "people.read": "see residents, households and their memberships",
     "people.write": "correct residents' and households' records",
     "places.read": "browse districts, communities, buildings and addresses",
-    "policy.read": "read protocol presets",
     "medical.read": "see test results, cases and clinical details",
     "testing.ingest": "ingest laboratory batches",
     "cases.write": "create, reclassify and withdraw cases",
@@ -28,7 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "retention.run": "run the retention job",
 }
 
-READ_PEOPLE = ("people.read", "places.read", "policy.read")
+READ_PEOPLE = ("people.read", "places.read")
 
 ROLES: dict[str, tuple[str, ...]] = {
     "administrator": tuple(PERMISSIONS),
@@ -40,7 +39,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "community_worker": (*READ_PEOPLE, "supplies.write"),
     "hotline_operator": (*READ_PEOPLE, "hotline.write"),
     "vaccinator": (*READ_PEOPLE, "medical.read", "vaccination.write"),
-    "auditor": ("places.read", "policy.read", "audit.read"),
+    "auditor": ("places.read", "audit.read"),
 }
 
 SCOPE_KINDS = ("city", "district", "subdistrict", "community")

@@ -1,5 +1,69 @@
-"""JSON routes of the policy domain."""
+"""JSON routes of the policy domain: protocol presets and their differences."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["policy"])
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from epidesk.policy import service
+from epidesk.policy.rules import ABSENT, jsonable, preset_diff
+from epidesk.policy.schemas import (
+    DifferenceOut,
+    PresetDetail,
+    PresetDiff,
+    PresetSummary,
+    Problem,
+)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
+    for status, description in (
+        (401, "Not signed in"),
+        (404, "Unknown preset"),
+        (422, "Invalid preset or input"),
+    )
+}
+
+router = APIRouter(
+    prefix="/policy",
+    tags=["policy"],
+    responses=PROBLEM_RESPONSES,
+)
+
+PresetName = Annotated[str, Path(min_length=1, max_length=100, description="A preset name")]
+
+
+@router.get("/presets", response_model=list[PresetSummary], summary="List protocol presets")
+def list_presets() -> list[PresetSummary]:
+    """Every preset, shipped or from EPIDESK_PRESET_DIRS; a file that fails to load shows why."""
+    return service.list_presets()
+
+
+@router.get("/presets/{name}", response_model=PresetDetail, summary="A protocol preset")
+def get_preset(name: PresetName) -> PresetDetail:
+    """Every value of a preset with its source, and the locations still unconfirmed."""
+    preset = service.get_preset(name)
+    return PresetDetail(unconfirmed=preset.unconfirmed(), preset=preset)
+
+
+@router.get("/diff", response_model=PresetDiff, summary="Compare two protocol presets")
+def diff_presets(
+    a: Annotated[str, Query(min_length=1, max_length=100, description="First preset name")],
+    b: Annotated[str, Query(min_length=1, max_length=100, description="Second preset name")],
+    provenance: Annotated[
+        bool, Query(description="Also compare source, confirmed and note")
+    ] = False,
+) -> PresetDiff:
+    """The values that differ between two presets, location by location."""
+    left, right = service.get_preset(a), service.get_preset(b)
+    return PresetDiff(
+        a=left.name,
+        b=right.name,
+        differences=[
+            DifferenceOut(path=d.path, a=jsonable(d.a), b=jsonable(d.b),
+                          in_a=d.a is not ABSENT, in_b=d.b is not ABSENT)
+            for d in preset_diff(left, right, include_provenance=provenance)
+        ],
+    )
