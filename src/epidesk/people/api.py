@@ -1,5 +1,94 @@
-"""JSON routes of the people domain."""
+"""JSON routes of the people domain: residents, households, communities and buildings."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["people"])
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy.orm import Session
+
+from epidesk.auth.api import AuditDep, require
+from epidesk.auth.rules import Principal
+from epidesk.db import request_session
+from epidesk.geography.schemas import PROBLEM_RESPONSES
+from epidesk.people import service
+from epidesk.people.schemas import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    BuildingHouseholds,
+    CommunityOverview,
+    HouseholdDetail,
+    PersonDetail,
+    PersonSearch,
+)
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+
+DbSession = Annotated[Session, Depends(request_session)]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PEOPLE_READ = "people.read"
+Reader = Annotated[Principal, Depends(require(PEOPLE_READ))]
+
+
+@router.get("/people", response_model=PersonSearch, summary="Search residents",
+            tags=["people"])
+def search_people(
+    session: DbSession,
+    reader: Reader,
+    audit: AuditDep,
+    q: Annotated[str, Query(min_length=1, max_length=64,
+                            description="Name prefix (汉字 or latin, e.g. 'wang xiu'), "
+                                        "18-character id number, resident id or phone")],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> PersonSearch:
+    """Residents matching the query in name order; `has_more` tells if a next page exists."""
+    result = service.search_people(session, query=q, limit=limit, offset=offset,
+                                   area=reader.area_for(PEOPLE_READ))
+    audit("read", "resident_search", q[:64])
+    return result
+
+
+@router.get("/people/{resident_id}", response_model=PersonDetail, summary="A resident",
+            tags=["people"])
+def get_person(
+    resident_id: Id, session: DbSession, reader: Reader, audit: AuditDep
+) -> PersonDetail:
+    """A resident with personal data, household members, address and memberships."""
+    person = service.person_detail(session, resident_id=resident_id,
+                                   area=reader.area_for(PEOPLE_READ))
+    audit("read", "resident", person.id, person_id=person.id)
+    return person
+
+
+@router.get("/households/{household_id}", response_model=HouseholdDetail,
+            summary="A household", tags=["people"])
+def get_household(
+    household_id: Id, session: DbSession, reader: Reader, audit: AuditDep
+) -> HouseholdDetail:
+    """A household with its address, members, needs and home-quarantine suitability."""
+    household = service.household_detail(session, household_id=household_id,
+                                         area=reader.area_for(PEOPLE_READ))
+    audit("read", "household", household.id)
+    return household
+
+
+@router.get("/places/communities/{community_id}", response_model=CommunityOverview,
+            summary="A community", tags=["places"])
+def get_community(community_id: Id, session: DbSession, reader: Reader) -> CommunityOverview:
+    """A community with its buildings, households per building, venues, workplaces, schools."""
+    return service.community_overview(session, community_id=community_id,
+                                      area=reader.area_for(PEOPLE_READ))
+
+
+@router.get("/places/buildings/{building_id}", response_model=BuildingHouseholds,
+            summary="A building", tags=["places"])
+def get_building(
+    building_id: Id, session: DbSession, reader: Reader, audit: AuditDep
+) -> BuildingHouseholds:
+    """A building with its units, flats and the households living in them."""
+    result = service.building_households(session, building_id=building_id,
+                                         area=reader.area_for(PEOPLE_READ))
+    audit("read", "building", building_id)
+    return result

@@ -1,5 +1,98 @@
-"""`epidesk people` commands."""
+"""`epidesk people` commands: search residents, show one, show a household."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-app = typer.Typer(help="people", no_args_is_help=True)
+from epidesk.db import session_scope
+from epidesk.people import service
+from epidesk.people.rules import Flag
+from epidesk.people.schemas import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PersonSummary
+
+app = typer.Typer(help="Residents and households: search, show.", no_args_is_help=True)
+out = Console()
+
+
+def _flags(flags: Sequence[Flag]) -> str:
+    return ", ".join(f.label for f in flags) or "-"
+
+
+def _people_table(title: str, people: Sequence[PersonSummary]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("Id", justify="right")
+    table.add_column("Name")
+    table.add_column("Latin")
+    table.add_column("Sex")
+    table.add_column("Age", justify="right")
+    table.add_column("Community")
+    table.add_column("Flags")
+    for p in people:
+        table.add_row(str(p.id), p.name, p.name_latin, p.sex, str(p.age),
+                      p.community.name, _flags(p.flags))
+    return table
+
+
+@app.command("search")
+def search_cmd(
+    query: str = typer.Argument(..., help="Name prefix (王秀 or 'wang xiu'), id number, "
+                                          "resident id or phone"),
+    limit: int = typer.Option(DEFAULT_LIMIT, min=1, max=MAX_LIMIT, help="Results per page"),
+    offset: int = typer.Option(0, min=0, max=MAX_OFFSET, help="Results to skip"),
+) -> None:
+    """Search residents by name prefix, id number, resident id or phone."""
+    with session_scope() as session:
+        result = service.search_people(session, query=query, limit=limit, offset=offset)
+    if not result.items:
+        out.print(f"no resident matches {query!r}")
+        return
+    first = result.offset + 1
+    last = result.offset + len(result.items)
+    out.print(_people_table(f"Residents {first}-{last} for {query!r}", result.items))
+    if result.has_more:
+        out.print(f"more results: --offset {last}")
+
+
+@app.command("show")
+def show_cmd(resident_id: int = typer.Argument(..., help="Resident id")) -> None:
+    """Show a resident: personal data, flags, address, household and memberships."""
+    with session_scope() as session:
+        person = service.person_detail(session, resident_id=resident_id)
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    for label, value in [
+        ("Resident", f"{person.name}  {person.name_latin}  (id {person.id})"),
+        ("Id number", person.id_number),
+        ("Sex / age", f"{person.sex} / {person.age} (born {person.birth_date.isoformat()})"),
+        ("Phone", person.phone or "-"),
+        ("Smartphone", "yes" if person.has_smartphone else "no"),
+        ("Flags", _flags(person.flags)),
+        ("Address", person.address.label),
+        ("", person.address.label_local),
+        ("Household", f"{person.household_id} (home quarantine: "
+                      f"{'suitable' if person.home_suitable else 'not suitable'})"),
+    ]:
+        facts.add_row(label, value)
+    for m in person.work_groups:
+        facts.add_row("Work group", f"{m.work_group}, {m.workplace} ({m.workplace_kind})")
+    for c in person.school_classes:
+        facts.add_row("School class", f"{c.school_class}, {c.school} ({c.role})")
+    out.print(facts)
+    if person.household_members:
+        out.print(_people_table("Also living here", person.household_members))
+
+
+@app.command("household")
+def household_cmd(household_id: int = typer.Argument(..., help="Household id")) -> None:
+    """Show a household: address, needs, home-quarantine suitability and members."""
+    with session_scope() as session:
+        household = service.household_detail(session, household_id=household_id)
+    out.print(f"[bold]Household {household.id}[/]  {household.address.label}")
+    out.print(household.address.label_local)
+    out.print(f"home quarantine: {'suitable' if household.home_suitable else 'not suitable'}"
+              f"   needs: {_flags(household.flags)}")
+    out.print(_people_table("Members", household.members))

@@ -1,0 +1,186 @@
+"""Pure rules about people: ages, vulnerability flags and how a search query is read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+# China's Law on the Protection of the Rights and Interests of the Elderly counts
+# everyone aged 60 or over as elderly, and the national COVID-19 guidance gave that
+# group priority; the platform follows the local definition rather than the 65 used
+# in OECD statistics.
+ELDERLY_AGE = 60
+# Under three: the age band of infant and toddler care (婴幼儿) in Chinese health
+# services; these children need formula, nappies and a carer with them in quarantine.
+INFANT_AGE_BELOW = 3
+# Children are reached through the adults of their household, so a missing
+# smartphone only matters from this age on.
+SMARTPHONE_EXPECTED_FROM_AGE = 18
+
+
+class Flag(StrEnum):
+    """A reason a resident or household needs priority or extra help."""
+
+    LIVES_ALONE = "lives_alone"
+    ELDERLY = "elderly"
+    INFANT = "infant"
+    PREGNANT = "pregnant"
+    DISABILITY = "disability"
+    CHRONIC_MEDICATION = "chronic_medication"
+    NO_SMARTPHONE = "no_smartphone"
+
+    @property
+    def label(self) -> str:
+        """The flag as staff read it."""
+        return FLAG_LABELS[self]
+
+
+FLAG_LABELS: dict[Flag, str] = {
+    Flag.LIVES_ALONE: "lives alone",
+    Flag.ELDERLY: f"elderly ({ELDERLY_AGE}+)",
+    Flag.INFANT: f"infant (under {INFANT_AGE_BELOW})",
+    Flag.PREGNANT: "pregnant",
+    Flag.DISABILITY: "disability",
+    Flag.CHRONIC_MEDICATION: "chronic medication",
+    Flag.NO_SMARTPHONE: "no smartphone",
+}
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the flag rules need to know about one resident."""
+
+    birth_date: date
+    pregnant: bool
+    disability: bool
+    chronic_medication: bool
+    has_smartphone: bool
+    household_size: int
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Age in completed years on the given day (a 29 February birthday counts on 1 March)."""
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return max(0, day.year - birth_date.year - int(before_birthday))
+
+
+def vulnerability_flags(person: PersonFacts, *, today: date) -> tuple[Flag, ...]:
+    """The resident's vulnerability flags on the given day, in the order of `Flag`."""
+    age = age_on(person.birth_date, today)
+    found = set()
+    if person.household_size == 1:
+        found.add(Flag.LIVES_ALONE)
+    if age >= ELDERLY_AGE:
+        found.add(Flag.ELDERLY)
+    if age < INFANT_AGE_BELOW:
+        found.add(Flag.INFANT)
+    if person.pregnant:
+        found.add(Flag.PREGNANT)
+    if person.disability:
+        found.add(Flag.DISABILITY)
+    if person.chronic_medication:
+        found.add(Flag.CHRONIC_MEDICATION)
+    if not person.has_smartphone and age >= SMARTPHONE_EXPECTED_FROM_AGE:
+        found.add(Flag.NO_SMARTPHONE)
+    return tuple(flag for flag in Flag if flag in found)
+
+
+def household_flags(members: Iterable[PersonFacts], *, today: date) -> tuple[Flag, ...]:
+    """A household's flags: any member's needs; no smartphone only when no adult has one."""
+    people = list(members)
+    if not people:
+        return ()
+    found: set[Flag] = set()
+    for person in people:
+        found.update(vulnerability_flags(person, today=today))
+    found.discard(Flag.NO_SMARTPHONE)
+    adults = [
+        p for p in people if age_on(p.birth_date, today) >= SMARTPHONE_EXPECTED_FROM_AGE
+    ]
+    if not any(p.has_smartphone for p in adults):
+        found.add(Flag.NO_SMARTPHONE)
+    if len(people) != 1:
+        found.discard(Flag.LIVES_ALONE)
+    return tuple(flag for flag in Flag if flag in found)
+
+
+# ----------------------------------------------------------------------------- search
+
+
+class SearchMode(StrEnum):
+    """How a search query is matched against residents."""
+
+    ID_NUMBER = "id_number"
+    NUMBER = "number"
+    NAME_LOCAL = "name_local"
+    NAME_LATIN = "name_latin"
+
+
+@dataclass(frozen=True)
+class PersonQuery:
+    """A search query, read: its mode and the normalised value to match."""
+
+    mode: SearchMode
+    value: str
+
+
+ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+DIGITS_RE = re.compile(r"^\+?\d+$")
+# Resident ids are database integers; a longer run of digits can only be a phone.
+MAX_RESIDENT_ID_DIGITS = 9
+PHONE_SEPARATORS_RE = re.compile(r"[\s\-()]")
+WHITESPACE_RE = re.compile(r"\s+")
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x3400 <= code <= 0x4DBF
+        or 0x4E00 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x3134F
+        or ch == "·"
+    )
+
+
+def read_query(raw: str) -> PersonQuery | None:
+    """Read a search box entry: 18-character id number, resident id or phone, or a name.
+
+    Returns None for a query with nothing to search for.
+    """
+    text = WHITESPACE_RE.sub(" ", raw).strip()
+    if not text:
+        return None
+    compact = PHONE_SEPARATORS_RE.sub("", text)
+    if ID_NUMBER_RE.match(compact.upper()):
+        return PersonQuery(SearchMode.ID_NUMBER, compact.upper())
+    if DIGITS_RE.match(compact):
+        return PersonQuery(SearchMode.NUMBER, compact)
+    if any(_is_cjk(ch) for ch in text):
+        return PersonQuery(SearchMode.NAME_LOCAL, text.replace(" ", ""))
+    return PersonQuery(SearchMode.NAME_LATIN, text.lower())
+
+
+def resident_id_of(query: PersonQuery) -> int | None:
+    """The resident id a number query may name, or None when it cannot be one."""
+    if query.mode is not SearchMode.NUMBER or query.value.startswith("+"):
+        return None
+    if len(query.value) > MAX_RESIDENT_ID_DIGITS:
+        return None
+    return int(query.value)
+
+
+def prefix_upper_bound(value: str) -> str | None:
+    """The smallest string above every string that starts with value (code point order)."""
+    chars = list(value)
+    while chars:
+        last = ord(chars[-1])
+        if last < 0x10FFFF:
+            # Surrogates cannot be encoded; the next character after them is U+E000.
+            chars[-1] = chr(0xE000 if 0xD7FF <= last < 0xE000 else last + 1)
+            return "".join(chars)
+        chars.pop()
+    return None

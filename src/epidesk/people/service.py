@@ -1,0 +1,272 @@
+"""Use cases of the people domain: find residents, open them, their households and places."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from epidesk.auth.rules import AreaFilter, AreaPath
+from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.geography import service as places
+from epidesk.geography.schemas import PlaceRef
+from epidesk.people import repository
+from epidesk.people.models import Resident
+from epidesk.people.rules import (
+    PersonFacts,
+    age_on,
+    household_flags,
+    read_query,
+    vulnerability_flags,
+)
+from epidesk.people.schemas import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    BuildingHouseholds,
+    CommunityOverview,
+    HouseholdBrief,
+    HouseholdDetail,
+    PersonDetail,
+    PersonSearch,
+    PersonSummary,
+    PlaceOut,
+    SchoolClassOut,
+    VenueOut,
+    WorkGroupOut,
+)
+
+
+def facts(resident: Resident, household_size: int) -> PersonFacts:
+    """What the flag rules need to know about a resident."""
+    return PersonFacts(
+        birth_date=resident.birth_date,
+        pregnant=resident.pregnant,
+        disability=resident.disability,
+        chronic_medication=resident.chronic_medication,
+        has_smartphone=resident.has_smartphone,
+        household_size=household_size,
+    )
+
+
+def _summary(resident: Resident, household_size: int, today: date) -> PersonSummary:
+    return PersonSummary(
+        id=resident.id,
+        name=resident.name,
+        name_latin=resident.name_latin,
+        sex=resident.sex,
+        age=age_on(resident.birth_date, today),
+        community=places.community_ref(resident.community),
+        household_id=resident.household_id,
+        flags=list(vulnerability_flags(facts(resident, household_size), today=today)),
+    )
+
+
+def search_people(
+    session: Session,
+    *,
+    query: str,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+    area: AreaFilter | None = None,
+    today: date | None = None,
+) -> PersonSearch:
+    """Residents whose name starts with the query, or whose id, id number or phone is it.
+
+    With an area, only residents living inside it are found; without one, everyone.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailedError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationFailedError(
+            f"offset must be between 0 and {MAX_OFFSET}, not {offset}: refine the query instead"
+        )
+    today = today or date.today()
+    parsed = read_query(query)
+    communities = _communities_of(session, area) if parsed is not None else []
+    if parsed is None or communities == []:
+        return PersonSearch(query=query, mode=parsed.mode if parsed else None, limit=limit,
+                            offset=offset, has_more=False, items=[])
+    found = repository.search_residents(session, parsed, limit=limit + 1, offset=offset,
+                                        community_ids=communities)
+    page = found[:limit]
+    sizes = repository.household_sizes(session, [r.household_id for r in page])
+    return PersonSearch(
+        query=query,
+        mode=parsed.mode,
+        limit=limit,
+        offset=offset,
+        has_more=len(found) > limit,
+        items=[_summary(r, sizes.get(r.household_id, 1), today) for r in page],
+    )
+
+
+def _communities_of(session: Session, area: AreaFilter | None) -> list[int] | None:
+    """The community ids an area covers, or None when it covers the whole city."""
+    if area is None or area.everywhere:
+        return None
+    return places.community_ids_within(session, district_ids=sorted(area.district_ids),
+                                       subdistrict_ids=sorted(area.subdistrict_ids),
+                                       community_ids=sorted(area.community_ids))
+
+
+def _area_path(path: Sequence[PlaceRef]) -> AreaPath:
+    ids = {ref.kind: ref.id for ref in path}
+    return AreaPath(district_id=ids["district"], subdistrict_id=ids["subdistrict"],
+                    community_id=ids["community"])
+
+
+def _visible(area: AreaFilter | None, path: Sequence[PlaceRef]) -> bool:
+    return area is None or area.allows(_area_path(path))
+
+
+def person_detail(
+    session: Session, *, resident_id: int, area: AreaFilter | None = None,
+    today: date | None = None,
+) -> PersonDetail:
+    """A resident with personal data, household members, address and memberships.
+
+    A resident outside the given area is not found, exactly as one who does not exist.
+    """
+    today = today or date.today()
+    resident = repository.resident(session, resident_id)
+    missing = NotFoundError(f"resident {resident_id} not found", kind="resident",
+                            id=resident_id)
+    if resident is None:
+        raise missing
+    household = resident.household
+    address = places.address(session, address_id=household.address_id)
+    if not _visible(area, address.path):
+        raise missing
+    members = repository.household_members(session, household.id)
+    size = len(members)
+    work_groups = [
+        WorkGroupOut(
+            work_group_id=m.work_group_id,
+            work_group=m.work_group.name,
+            workplace_id=m.work_group.workplace_id,
+            workplace=m.work_group.workplace.name,
+            workplace_kind=m.work_group.workplace.kind,
+            start_date=m.start_date,
+            end_date=m.end_date,
+        )
+        for m in repository.work_group_memberships(session, resident.id)
+    ]
+    school_classes = [
+        SchoolClassOut(
+            school_class_id=m.school_class_id,
+            school_class=m.school_class.name,
+            grade=m.school_class.grade,
+            school_id=m.school_class.school_id,
+            school=m.school_class.school.name,
+            school_kind=m.school_class.school.kind,
+            role=m.role,
+            start_date=m.start_date,
+            end_date=m.end_date,
+        )
+        for m in repository.class_memberships(session, resident.id)
+    ]
+    return PersonDetail(
+        id=resident.id,
+        id_number=resident.id_number,
+        name=resident.name,
+        name_latin=resident.name_latin,
+        sex=resident.sex,
+        birth_date=resident.birth_date,
+        age=age_on(resident.birth_date, today),
+        phone=resident.phone,
+        has_smartphone=resident.has_smartphone,
+        pregnant=resident.pregnant,
+        disability=resident.disability,
+        chronic_medication=resident.chronic_medication,
+        flags=list(vulnerability_flags(facts(resident, size), today=today)),
+        household_id=household.id,
+        home_suitable=household.home_suitable,
+        address=address,
+        household_members=[_summary(m, size, today) for m in members if m.id != resident.id],
+        work_groups=work_groups,
+        school_classes=school_classes,
+    )
+
+
+def household_detail(
+    session: Session, *, household_id: int, area: AreaFilter | None = None,
+    today: date | None = None,
+) -> HouseholdDetail:
+    """A household with its address, members, needs and whether it suits home quarantine."""
+    today = today or date.today()
+    household = repository.household(session, household_id)
+    missing = NotFoundError(f"household {household_id} not found", kind="household",
+                            id=household_id)
+    if household is None:
+        raise missing
+    address = places.address(session, address_id=household.address_id)
+    if not _visible(area, address.path):
+        raise missing
+    members = repository.household_members(session, household.id)
+    size = len(members)
+    return HouseholdDetail(
+        id=household.id,
+        home_suitable=household.home_suitable,
+        address=address,
+        flags=list(household_flags((facts(m, size) for m in members), today=today)),
+        members=[_summary(m, size, today) for m in members],
+    )
+
+
+def community_overview(
+    session: Session, *, community_id: int, area: AreaFilter | None = None
+) -> CommunityOverview:
+    """A community with its buildings, households per building, venues, workplaces, schools."""
+    community = places.community_detail(session, community_id=community_id)
+    if not _visible(area, [*community.path, PlaceRef(
+            kind="community", id=community.id, name=community.name,
+            name_local=community.name_local)]):
+        raise NotFoundError(f"community {community_id} not found", kind="community",
+                            id=community_id)
+    return CommunityOverview(
+        community=community,
+        households_by_building=repository.households_per_building(session, community.id),
+        venues=[VenueOut.model_validate(v) for v in repository.venues(session, community.id)],
+        workplaces=[
+            PlaceOut.model_validate(w) for w in repository.workplaces(session, community.id)
+        ],
+        schools=[PlaceOut.model_validate(s) for s in repository.schools(session, community.id)],
+    )
+
+
+def building_households(
+    session: Session, *, building_id: int, area: AreaFilter | None = None,
+    today: date | None = None,
+) -> BuildingHouseholds:
+    """A building with its units and flats, and the household in each flat with its needs."""
+    today = today or date.today()
+    building = places.building_detail(session, building_id=building_id)
+    if not _visible(area, building.path):
+        raise NotFoundError(f"building {building_id} not found", kind="building",
+                            id=building_id)
+    members: dict[int, list[Resident]] = defaultdict(list)
+    for resident in repository.building_residents(session, building_id):
+        members[resident.household_id].append(resident)
+    households = repository.building_households(session, building_id)
+    return BuildingHouseholds(
+        building=building,
+        households=[_brief(h.id, h.address_id, h.home_suitable, members[h.id], today)
+                    for h in households],
+    )
+
+
+def _brief(
+    household_id: int, address_id: int, home_suitable: bool, members: Sequence[Resident],
+    today: date,
+) -> HouseholdBrief:
+    size = len(members)
+    return HouseholdBrief(
+        id=household_id,
+        address_id=address_id,
+        members=size,
+        home_suitable=home_suitable,
+        flags=list(household_flags((facts(m, size) for m in members), today=today)),
+    )
