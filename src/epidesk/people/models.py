@@ -33,12 +33,14 @@ class Resident(Base):
 
     __tablename__ = "resident"
     __table_args__ = (
+        # Prefix search walks these in order; id makes the order total for paging.
         Index(
-            "ix_resident_name_search",
+            "ix_resident_name_search_id",
             "name_search",
+            "id",
             postgresql_ops={"name_search": "text_pattern_ops"},
         ),
-        Index("ix_resident_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+        Index("ix_resident_name_id", "name", "id", postgresql_ops={"name": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

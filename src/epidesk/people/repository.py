@@ -32,17 +32,14 @@ from epidesk.people.rules import (
 
 
 def _name_order(session: Session, column: InstrumentedAttribute[str]) -> list[ColumnElement[Any]]:
-    """ORDER BY terms that walk the column's prefix index and never sort.
+    """ORDER BY terms that walk the (name, id) prefix index in order and never sort.
 
-    SQLite's index holds (name, rowid) in byte order: ORDER BY name, id reads it as it is.
-    PostgreSQL's text_pattern_ops index is read in order only for ORDER BY ... USING ~<~,
-    and it holds no id: adding id as a tiebreaker makes the planner sort every row
-    sharing a name (thousands for a common one, and every match when it misjudges a
-    narrow prefix). Equal names come out in the index's own order, their position in
-    the table, which stays put between one page of results and the next.
+    PostgreSQL reads a text_pattern_ops index in order only for ORDER BY ... USING ~<~;
+    SQLite's binary collation already sorts in byte order.
     """
     if is_postgres(session):
-        return [UnaryExpression(column.expression, modifier=custom_op("USING ~<~"))]
+        return [UnaryExpression(column.expression, modifier=custom_op("USING ~<~")),
+                Resident.id.expression]
     return [column.expression, Resident.id.expression]
 
 

@@ -214,8 +214,8 @@ def upgrade() -> None:
     with op.batch_alter_table('resident', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_resident_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resident_household_id'), ['household_id'], unique=False)
-        batch_op.create_index('ix_resident_name', ['name'], unique=False, postgresql_ops={'name': 'text_pattern_ops'})
-        batch_op.create_index('ix_resident_name_search', ['name_search'], unique=False, postgresql_ops={'name_search': 'text_pattern_ops'})
+        batch_op.create_index('ix_resident_name_id', ['name', 'id'], unique=False, postgresql_ops={'name': 'text_pattern_ops'})
+        batch_op.create_index('ix_resident_name_search_id', ['name_search', 'id'], unique=False, postgresql_ops={'name_search': 'text_pattern_ops'})
         batch_op.create_index(batch_op.f('ix_resident_phone'), ['phone'], unique=False)
 
     op.create_table('class_membership',
@@ -264,8 +264,8 @@ def downgrade() -> None:
     op.drop_table('class_membership')
     with op.batch_alter_table('resident', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resident_phone'))
-        batch_op.drop_index('ix_resident_name_search', postgresql_ops={'name_search': 'text_pattern_ops'})
-        batch_op.drop_index('ix_resident_name', postgresql_ops={'name': 'text_pattern_ops'})
+        batch_op.drop_index('ix_resident_name_search_id', postgresql_ops={'name_search': 'text_pattern_ops'})
+        batch_op.drop_index('ix_resident_name_id', postgresql_ops={'name': 'text_pattern_ops'})
         batch_op.drop_index(batch_op.f('ix_resident_household_id'))
         batch_op.drop_index(batch_op.f('ix_resident_community_id'))
 
