@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PEOPLE ?= 100000
 SEED ?= 1
 STAMP := $(VENV)/.installed-stamp
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: help venv system-deps demo serve test lint typecheck pytest lock bench clean
 
