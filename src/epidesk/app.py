@@ -89,6 +89,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if _wants_html(request):
+            return _error_page(request, 500, "Internal error",
+                               "the server failed; the error is logged")
         return _problem(
             500, "Internal error", "the server failed; the error is logged", request.url.path
         )
