@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from tests.factories import tiny_city
 
 from epidesk.geography.pages import MapFeature, svg_map
+from tests.factories import tiny_city
 
 HTML = {"Accept": "text/html"}
 

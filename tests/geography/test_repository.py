@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from tests.factories import tiny_city
 
 from epidesk.geography import repository
+from tests.factories import tiny_city
 
 
 def test_home_city_and_neighbours(db: Session):

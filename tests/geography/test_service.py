@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.factories import tiny_city
 
 from epidesk.errors import NotFoundError
 from epidesk.geography import service
+from tests.factories import tiny_city
 
 
 def test_city_overview(db: Session):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+
 from tests.factories import tiny_city
 
 PROBLEM = "application/problem+json"

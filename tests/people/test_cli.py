@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.factories import TinyCity, tiny_city
 from typer.testing import CliRunner
 
 from epidesk import db as dbmod
 from epidesk.cli import app
 from epidesk.errors import NotFoundError
 from epidesk.migrate import upgrade
+from tests.factories import TinyCity, tiny_city
 
 runner = CliRunner()
 

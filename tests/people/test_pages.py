@@ -6,6 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+
 from tests.factories import tiny_city
 
 HTML = {"Accept": "text/html"}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from tests.factories import tiny_city
 
 from epidesk.people import repository
 from epidesk.people.rules import read_query
+from tests.factories import tiny_city
 
 
 def names(rows) -> list[str]:  # type: ignore[no-untyped-def]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.factories import TODAY, tiny_city
 
 from epidesk.auth.rules import AreaFilter
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.people import service
 from epidesk.people.rules import Flag, SearchMode
 from epidesk.people.schemas import MAX_LIMIT, MAX_OFFSET
+from tests.factories import TODAY, tiny_city
 
 
 def test_search_by_name_reports_mode_flags_and_more(db: Session):
