@@ -4,6 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, as every error of the API is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+def problem_responses(*statuses: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting problem+json answers for the given statuses."""
+    return {
+        status: {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
+        for status, description in statuses
+    }
+
 
 class DomainError(Exception):
     """Base of every expected failure; `title` is short, `detail` names what is wrong."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -218,34 +219,35 @@ class AuditOut(BaseModel):
 AuditReader = Annotated[Principal, Depends(require("audit.read"))]
 
 
+@dataclass(frozen=True)
+class AuditFilters:
+    """Which audit entries a search or an export asks for."""
+
+    person_id: int | None = None
+    username: str | None = Query(default=None, max_length=64)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+Filters = Annotated[AuditFilters, Depends()]
+
+
 @router.get("/audit", response_model=list[AuditOut])
 def search_audit(
     _: AuditReader,
     session: SessionDep,
-    person_id: int | None = None,
-    username: str | None = Query(default=None, max_length=64),
-    since: datetime | None = None,
-    until: datetime | None = None,
+    filters: Filters,
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0),
 ) -> list[AuditOut]:
     """Search the audit log by person, user and time (auditors and administrators)."""
-    entries = service.search_audit(session, person_id=person_id, username=username, since=since,
-                                   until=until, limit=limit, offset=offset)
+    entries = service.search_audit(session, **asdict(filters), limit=limit, offset=offset)
     return [AuditOut.model_validate(e, from_attributes=True) for e in entries]
 
 
 @router.get("/audit.csv", response_class=PlainTextResponse)
-def export_audit(
-    _: AuditReader,
-    session: SessionDep,
-    person_id: int | None = None,
-    username: str | None = Query(default=None, max_length=64),
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> PlainTextResponse:
+def export_audit(_: AuditReader, session: SessionDep, filters: Filters) -> PlainTextResponse:
     """The matching audit entries as CSV (at most 100,000 rows)."""
-    entries = service.search_audit(session, person_id=person_id, username=username, since=since,
-                                   until=until, limit=100_000, offset=0)
+    entries = service.search_audit(session, **asdict(filters), limit=100_000, offset=0)
     return PlainTextResponse(service.audit_csv(entries), media_type="text/csv",
                              headers={"content-disposition": "attachment; filename=audit.csv"})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from epidesk.errors import problem_responses
 
 PlaceKind = Literal["city", "district", "subdistrict", "community", "building", "unit"]
 Point = tuple[float, float]
@@ -182,25 +184,9 @@ class AddressOut(Schema):
     path: list[PlaceRef] = Field(description="City, district, ..., building, unit")
 
 
-class Problem(BaseModel):
-    """An RFC 9457 problem document, as every error of the API is answered."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-
-
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
-    for status, description in [
-        (401, "Not signed in: sign in, or send a bearer token"),
-        (403, "Not allowed: the caller lacks the permission"),
-        (404, "Not found, or outside the caller's area"),
-        (422, "Invalid input"),
-    ]
-}
+PROBLEM_RESPONSES = problem_responses(
+    (401, "Not signed in: sign in, or send a bearer token"),
+    (403, "Not allowed: the caller lacks the permission"),
+    (404, "Not found, or outside the caller's area"),
+    (422, "Invalid input"),
+)

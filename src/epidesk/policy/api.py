@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from epidesk.errors import problem_responses
 from epidesk.policy import service
 from epidesk.policy.rules import ABSENT, jsonable, preset_diff
 from epidesk.policy.schemas import (
@@ -13,18 +14,12 @@ from epidesk.policy.schemas import (
     PresetDetail,
     PresetDiff,
     PresetSummary,
-    Problem,
 )
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
-    for status, description in (
-        (401, "Not signed in"),
-        (404, "Unknown preset"),
-        (422, "Invalid preset or input"),
-    )
-}
+PROBLEM_RESPONSES = problem_responses(
+    (404, "Unknown preset"),
+    (422, "Invalid preset or input"),
+)
 
 router = APIRouter(
     prefix="/policy",

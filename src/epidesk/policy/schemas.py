@@ -758,15 +758,3 @@ class PresetDiff(BaseModel):
     a: str
     b: str
     differences: list[DifferenceOut]
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem document."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
