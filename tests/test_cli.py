@@ -51,3 +51,11 @@ def test_unknown_command_exits_non_zero(tmp_path: Path) -> None:
     result = epidesk("frobnicate", database_url=f"sqlite:///{tmp_path}/x.db")
     assert result.returncode != 0
     assert "No such command" in result.stderr
+
+
+def test_bad_option_value_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    result = epidesk("synth", "city", "--people", "abc",
+                     database_url=f"sqlite:///{tmp_path}/x.db")
+    assert result.returncode == 2
+    assert "Invalid value for '--people'" in result.stderr
+    assert "Traceback" not in result.stderr

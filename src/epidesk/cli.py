@@ -85,10 +85,23 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(1)
-    except Exception as exc:  # click usage errors carry their own message
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors carry their own message
+        usage_errors = _usage_error_types()
+        if isinstance(exc, usage_errors):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _usage_error_types() -> tuple[type[Exception], ...]:
+    """Click's usage errors, and those of the click copy that newer Typer bundles."""
+    import click
+
+    types: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as BundledClickException
+    except ImportError:
+        pass
+    else:
+        types.append(BundledClickException)
+    return tuple(types)
