@@ -161,6 +161,10 @@ def load_models() -> MetaData:
 
 
 def request_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, committed on success, else rolled back."""
+    """FastAPI dependency: one session per request, committed on success, else rolled back.
+
+    Declare it with scope="function" so the commit happens before the response is sent:
+    a client that follows a redirect at once must find what the request wrote.
+    """
     with session_scope() as session:
         yield session

@@ -23,7 +23,7 @@ SESSION_COOKIE = "epidesk_session"
 PRESESSION_COOKIE = "epidesk_presession"
 
 router = APIRouter(tags=["auth"])
-SessionDep = Annotated[Session, Depends(request_session)]
+SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 
 
 def lifetimes() -> SessionLifetimes:

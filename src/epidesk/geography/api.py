@@ -21,7 +21,7 @@ from epidesk.geography.schemas import (
 router = APIRouter(prefix="/places", tags=["places"], responses=PROBLEM_RESPONSES,
                    dependencies=[Depends(require("places.read"))])
 
-DbSession = Annotated[Session, Depends(request_session)]
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

@@ -19,7 +19,7 @@ from epidesk.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require("places.read"))])
 
-DbSession = Annotated[Session, Depends(request_session)]
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

@@ -25,7 +25,7 @@ from epidesk.people.schemas import (
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
-DbSession = Annotated[Session, Depends(request_session)]
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PEOPLE_READ = "people.read"
 Reader = Annotated[Principal, Depends(require(PEOPLE_READ))]
