@@ -27,7 +27,8 @@ from epidesk.synth.service import CitySummary, build_city
 PEOPLE = {"small": 100_000, "full": 10_000_000}
 SQLITE_PEOPLE = 100_000
 SEED = 1
-BENCH_DATABASE = "epidesk_bench_synth"
+# One database per run, so that runs against the same server never meet.
+BENCH_DATABASE = f"epidesk_bench_synth_{os.getpid()}"
 TARGET_SECONDS = {"postgresql": 300.0, "sqlite": 30.0}
 
 

@@ -126,6 +126,8 @@ _FOUR_DIGITS = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode()
 def digit_chars(values: NDArray[Any], width: int) -> ByteMatrix:
     """Zero-padded ASCII digits of non-negative integers, `width` characters each."""
     rest = np.asarray(values, dtype=np.int64)
+    if len(rest) and int(rest.max()) < 2**32:
+        rest = rest.astype(np.uint32)  # 32-bit division is much cheaper
     out = np.empty((len(rest), width), dtype=np.uint8)
     end = width
     while end > 0:
@@ -620,11 +622,14 @@ def id_numbers(district: IntArray, birth: NDArray[np.datetime64],
     month = (calendar.astype("datetime64[M]") - calendar.astype("datetime64[Y]")).astype(np.int64)
     day = (calendar - calendar.astype("datetime64[M]")).astype(np.int64)
     yyyymmdd = (year * 100 + month + 1) * 100 + day + 1
-    region = int(rules.ID_REGION_PREFIX) * 100 + district + 1
+    # Digits of each region, day and sequence number once, then gathered per resident.
+    regions = digit_chars(int(rules.ID_REGION_PREFIX) * 100 + np.arange(int(district.max()) + 2
+                                                                       if n else 1), 6)
+    day_chars = digit_chars(yyyymmdd, 8).view(np.uint64).reshape(-1)
     chars = np.empty((n, 18), dtype=np.uint8)
-    chars[:, 0:6] = digit_chars(region, 6)
-    chars[:, 6:14] = digit_chars(yyyymmdd[days - first], 8)
-    chars[:, 14:17] = digit_chars(sequence, 3)
+    chars[:, 0:6] = regions[district + 1]
+    chars[:, 6:14] = day_chars[days - first].view(np.uint8).reshape(n, 8)
+    chars[:, 14:17] = digit_chars(np.arange(1000), 3)[sequence]
     chars[:, 17] = rules.id_check_characters(chars[:, :17] - 48)
     return chars
 
@@ -641,8 +646,9 @@ def phone_numbers(rng: np.random.Generator, has_phone: BoolArray) -> CharMatrix:
     step = max(2, capacity // (2 * max(1, n)))  # so that n steps never pass the last number
     number = np.cumsum(rng.integers(1, 2 * step, n, dtype=np.int64))
     chars = np.empty((n, 11), dtype=np.uint8)
-    chars[:, :3] = prefixes[number // 10**8]
-    chars[:, 3:] = digit_chars(number % 10**8, 8)
+    block = number // 10**8
+    chars[:, :3] = prefixes[block]
+    chars[:, 3:] = digit_chars(number - block * 10**8, 8)
     return CharMatrix(chars, null=~has_phone)
 
 

@@ -37,8 +37,9 @@ SUBDISTRICTS_PER_DISTRICT = 12
 # Family households by number of members, China 2020 (7th national population census,
 # China Population Census Yearbook 2020, table "family households by size").
 # Published: one-person households 25.39 %, mean size 2.62 persons.
-# Approximation: the shares of 2 to 10+ persons are rounded figures of the same table,
-# adjusted so that the mean is 2.62.
+# Approximation: the shares of 2 to 10+ persons are our rounded estimates in line with
+# that table (two-person households the most common, then three and four), chosen so
+# that the mean is 2.62.
 HOUSEHOLD_SIZE_SHARES: dict[int, float] = {
     1: 25.39, 2: 29.68, 3: 20.99, 4: 13.17, 5: 6.18,
     6: 2.89, 7: 0.96, 8: 0.38, 9: 0.15, 10: 0.21,
@@ -48,8 +49,9 @@ MEAN_HOUSEHOLD_SIZE = 2.62
 # ------------------------------------------------------------------ age and sex
 
 # Population by five-year age band, millions, China 2020 (7th national population
-# census, table "population by age and sex"). Approximation: rounded band figures,
-# rescaled by `age_band_shares()` so the broad groups match the published shares below.
+# census, table "population by age and sex"). Approximation: our rounded estimates of
+# the band figures (the 0-14 bands sum to the published 253.4 million), rescaled by
+# `age_band_shares()` so that the broad groups match the published shares below.
 AGE_BAND_MILLIONS: tuple[float, ...] = (
     77.88, 90.24, 85.26,  # 0-4, 5-9, 10-14
     72.68, 74.94, 91.85, 124.15, 99.01, 93.00, 114.22, 121.16, 101.40,  # 15-19 ... 55-59
