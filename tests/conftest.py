@@ -8,6 +8,12 @@ run instead of skipping.
 from __future__ import annotations
 
 import os
+
+# pytest-xdist workers inherit COLUMNS=80; a rich Console created at import would keep
+# that width for good. Without it, consoles follow COLUMNS as each test sets it.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 import shutil
 import threading
 import time

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from epidesk.app import create_app
+from epidesk.auth.api import PRESESSION_COOKIE
 from tests.factories import TinyCity, tiny_city
 
 PUBLIC = {
@@ -38,6 +40,21 @@ STAFF = {
     ("GET", "/api/places/districts"), ("GET", "/api/places/districts/{district_id}"),
     ("GET", "/api/places/subdistricts/{subdistrict_id}"),
     ("GET", "/audit"), ("GET", "/api/audit"), ("GET", "/api/audit.csv"),
+    # Contact tracing: runs, visit logs (counts and reports) and the forms that write.
+    ("GET", "/tracing"), ("GET", "/tracing/go"), ("POST", "/tracing/runs"),
+    ("POST", "/tracing/visit-logs"), ("GET", "/tracing/visit-logs/{log_id}"),
+    ("POST", "/tracing/exposures"), ("GET", "/api/tracing/runs"),
+    ("POST", "/api/tracing/runs"), ("POST", "/api/tracing/visit-logs"),
+    ("GET", "/api/tracing/visit-logs/{log_id}"), ("POST", "/api/tracing/exposures"),
+    # Testing: lab batches with their reports and tube results (tube fields only, no
+    # residents), the upload forms, and finders that redirect to a probed record.
+    ("GET", "/testing"), ("GET", "/testing/batches/{batch_id}"), ("POST", "/testing/batches"),
+    ("GET", "/testing/tubes"), ("GET", "/testing/residents"),
+    ("GET", "/api/testing/batches"), ("GET", "/api/testing/batches/{batch_id}"),
+    ("GET", "/api/testing/batches/{batch_id}/tubes"), ("POST", "/api/testing/batches"),
+    # The daily bulletin: counts by district.
+    ("GET", "/cases/bulletin"), ("GET", "/cases/bulletin.csv"),
+    ("GET", "/api/cases/bulletin"), ("GET", "/api/cases/bulletin.csv"),
 }
 
 
@@ -48,6 +65,9 @@ class Probe:
     url: Callable[[TinyCity, bool], str]
     # For lists: the text that must appear in scope and must not appear out of scope.
     marker: Callable[[TinyCity, bool], str] | None = None
+    # For posts: the JSON body, or the form fields (a CSRF token is added to forms).
+    json: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
 
 
 def _resident(t: TinyCity, inside: bool) -> int:
@@ -94,6 +114,189 @@ PERSONAL: dict[tuple[str, str], Probe] = {
     ("GET", "/api/places/communities/{community_id}"): Probe(
         lambda t, i: f"/api/places/communities/{_community(t, i)}"),
 }
+
+def _medical_grant(t: TinyCity) -> None:
+    """Give the worker the epidemiologist role over its community (once)."""
+    if getattr(t, "medical", False):
+        return
+    from sqlalchemy.orm import object_session
+
+    from epidesk.auth import service as auth
+
+    session = object_session(t.city)
+    assert session is not None
+    auth.grant_role(session, username="worker", role="epidemiologist", scope_kind="community",
+                    scope_id=t.communities[0].id, granted_by="test")
+    t.medical = True  # type: ignore[attr-defined]
+
+
+def _tested(t: TinyCity) -> dict[str, int]:
+    """A lab batch with a positive single tube for a resident of each of the first two
+    communities (so each has a case) and a positive pool of both (so both get retests)."""
+    found: dict[str, int] | None = getattr(t, "tested", None)
+    if found is not None:
+        return found
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from epidesk.cases import service as cases
+    from epidesk.cases.models import CaseEpisode
+    from epidesk.testing.models import Tube
+    from tests.testing.batches import csv_bytes, pool, single
+
+    session = object_session(t.city)
+    assert session is not None
+    _medical_grant(t)
+    inside, outside = _resident(t, True), _resident(t, False)
+    others = [r.id for r in t.residents.values() if r.id not in (inside, outside)]
+    # Barcodes of digits only, so that an unknown one reads the same (see the probe).
+    rows = [single("RS-IN", inside, tube="7001", outcome="positive", ct=(24.0, 25.0)),
+            single("RS-OUT", outside, tube="7002", outcome="positive", ct=(24.0, 25.0)),
+            *pool("RP-1", [inside, outside, *others[:3]], outcome="positive",
+                  ct=(30.0, 31.0))]
+    result = cases.ingest_results(session, content=csv_bytes(rows), filename="routes.csv",
+                                  received_by="test")
+    assert result.accepted, result.report
+    tubes = {code: i for code, i in session.execute(select(Tube.code, Tube.id))}
+    episodes = {r: i for r, i in session.execute(select(CaseEpisode.resident_id,
+                                                         CaseEpisode.id))}
+    found = {"tube_inside": tubes["7001"], "tube_outside": tubes["7002"],
+             "case_inside": episodes[inside], "case_outside": episodes[outside]}
+    t.tested = found  # type: ignore[attr-defined]
+    return found
+
+
+def _tube(t: TinyCity, inside: bool) -> int:
+    return _tested(t)["tube_inside" if inside else "tube_outside"]
+
+
+def _tube_code(t: TinyCity, inside: bool) -> str:
+    return (_tested(t), "7001" if inside else "7002")[1]
+
+
+def _reported(t: TinyCity, inside: bool) -> int:
+    return _tested(t)["case_inside" if inside else "case_outside"]
+
+
+def _tested_resident(t: TinyCity, inside: bool) -> int:
+    return (_tested(t), _resident(t, inside))[1]
+
+
+PERSONAL.update({
+    # A tube with no sample inside the caller's area does not exist for the caller.
+    ("GET", "/testing/tubes/{tube_id}"): Probe(lambda t, i: f"/testing/tubes/{_tube(t, i)}"),
+    ("GET", "/api/testing/tubes/{tube_id}"): Probe(
+        lambda t, i: f"/api/testing/tubes/{_tube(t, i)}"),
+    ("GET", "/api/testing/tubes/by-code/{code}"): Probe(
+        lambda t, i: f"/api/testing/tubes/by-code/{_tube_code(t, i)}"),
+    ("GET", "/testing/residents/{resident_id}"): Probe(
+        lambda t, i: f"/testing/residents/{_tested_resident(t, i)}"),
+    ("GET", "/api/testing/residents/{resident_id}"): Probe(
+        lambda t, i: f"/api/testing/residents/{_tested_resident(t, i)}"),
+    ("GET", "/testing/retests"): Probe(
+        lambda t, i: (_tested(t), "/testing/retests")[1],
+        lambda t, i: f"/testing/residents/{_resident(t, i)}\""),
+    ("GET", "/api/testing/retests"): Probe(
+        lambda t, i: (_tested(t), "/api/testing/retests")[1],
+        lambda t, i: f'"resident_id":{_resident(t, i)},'),
+    ("GET", "/cases"): Probe(lambda t, i: (_tested(t), "/cases")[1],
+                             lambda t, i: f"/cases/{_reported(t, i)}\""),
+    ("GET", "/api/cases"): Probe(lambda t, i: (_tested(t), "/api/cases")[1],
+                                 lambda t, i: f'"resident_id":{_resident(t, i)},'),
+    ("GET", "/cases/{case_id}"): Probe(lambda t, i: f"/cases/{_reported(t, i)}"),
+    ("GET", "/api/cases/{case_id}"): Probe(lambda t, i: f"/api/cases/{_reported(t, i)}"),
+    ("POST", "/api/cases/{case_id}/reclassify"): Probe(
+        lambda t, i: f"/api/cases/{_reported(t, i)}/reclassify", json={}),
+    ("POST", "/api/cases/{case_id}/withdraw"): Probe(
+        lambda t, i: f"/api/cases/{_reported(t, i)}/withdraw",
+        json={"reason": "false positive: lab contamination"}),
+    ("POST", "/cases/{case_id}/reclassify"): Probe(
+        lambda t, i: f"/cases/{_reported(t, i)}/reclassify", form={}),
+    ("POST", "/cases/{case_id}/withdraw"): Probe(
+        lambda t, i: f"/cases/{_reported(t, i)}/withdraw",
+        form={"reason": "false positive: lab contamination"}),
+})
+
+
+def _traced(t: TinyCity) -> dict[str, int]:
+    """A traced case in each of the first two communities, and the worker's medical grant.
+
+    The worker (a community worker) is also given the epidemiologist role over its
+    community, since contacts need the permission 'medical.read'.
+    """
+    found: dict[str, int] | None = getattr(t, "traced", None)
+    if found is not None:
+        return found
+    from datetime import UTC, date, datetime, timedelta
+
+    from sqlalchemy.orm import object_session
+
+    from epidesk.cases.models import CaseEpisode
+    from epidesk.people.models import Resident
+    from epidesk.tracing import service as tracing
+
+    session = object_session(t.city)
+    assert session is not None
+    _medical_grant(t)
+    pine = t.households["pine"]
+    neighbour = Resident(household_id=pine.id, community_id=pine.community_id,
+                         id_number="370811198001019999", name="王强", name_latin="Wang Qiang",
+                         name_search="wang qiang", sex="M", birth_date=date(1980, 1, 1),
+                         phone=None, has_smartphone=True, pregnant=False, disability=False,
+                         chronic_medication=False)
+    session.add(neighbour)
+    session.flush()
+    today = datetime.now(UTC).date()
+    cases = {}
+    for key, person in (("inside", t.residents["wang_xiulan"]), ("outside", neighbour)):
+        community = next(c for c in t.communities if c.id == person.community_id)
+        district = next(s.district_id for s in t.subdistricts
+                        if s.id == community.subdistrict_id)
+        case = CaseEpisode(
+            resident_id=person.id, classification="asymptomatic", status="active",
+            sampling_date=today - timedelta(days=6), onset_date=None,
+            isolation_date=today - timedelta(days=5), reported_on=today - timedelta(days=5),
+            diagnosed_at=datetime.now(UTC), recorded_at=datetime.now(UTC),
+            asymptomatic_on=today - timedelta(days=5), confirmed_on=None,
+            district_id=district, community_id=community.id, imported=False)
+        session.add(case)
+        session.flush()
+        cases[key] = case.id
+    tracing.run_tracing(session, actor="test")
+    found = {"case_inside": cases["inside"], "case_outside": cases["outside"],
+             "contact_inside": t.residents["wang_xiuying"].id,
+             "contact_outside": t.residents["wang_fang"].id}
+    t.traced = found  # type: ignore[attr-defined]
+    return found
+
+
+def _case(t: TinyCity, inside: bool) -> int:
+    return _traced(t)["case_inside" if inside else "case_outside"]
+
+
+def _contact(t: TinyCity, inside: bool) -> int:
+    return _traced(t)["contact_inside" if inside else "contact_outside"]
+
+
+PERSONAL.update({
+    ("GET", "/tracing/cases/{case_id}"): Probe(lambda t, i: f"/tracing/cases/{_case(t, i)}"),
+    ("GET", "/api/tracing/cases/{case_id}/contacts"): Probe(
+        lambda t, i: f"/api/tracing/cases/{_case(t, i)}/contacts"),
+    ("GET", "/tracing/contacts/{resident_id}"): Probe(
+        lambda t, i: f"/tracing/contacts/{_contact(t, i)}"),
+    ("GET", "/api/tracing/contacts/{resident_id}"): Probe(
+        lambda t, i: f"/api/tracing/contacts/{_contact(t, i)}"),
+    ("GET", "/tracing/contacts/{resident_id}/letter"): Probe(
+        lambda t, i: f"/tracing/contacts/{_contact(t, i)}/letter"),
+    ("GET", "/api/tracing/contacts/{resident_id}/letter"): Probe(
+        lambda t, i: f"/api/tracing/contacts/{_contact(t, i)}/letter"),
+    ("GET", "/tracing/follow-up"): Probe(
+        lambda t, i: (_traced(t), "/tracing/follow-up")[1],
+        lambda t, i: f"/tracing/contacts/{_contact(t, i)}\""),
+    ("GET", "/api/tracing/follow-up/missed"): Probe(
+        lambda t, i: (_traced(t), "/api/tracing/follow-up/missed")[1],
+        lambda t, i: f'"resident_id":{_contact(t, i)},'),
+})
 
 INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
 
@@ -157,13 +360,20 @@ def test_personal_data_stays_inside_the_callers_area(
 ) -> None:
     city, client = worker
     probe = PERSONAL[(method, path)]
-    inside = client.request(method, probe.url(city, True))
-    outside = client.request(method, probe.url(city, False))
+    sent: dict[str, Any] = {}
+    if probe.json is not None:
+        sent["json"] = probe.json
+    if probe.form is not None:
+        client.get("/signin")  # the pre-session cookie a signed-out form carries
+        sent["data"] = {**probe.form, "csrf_token": client.cookies.get(PRESESSION_COOKIE)}
+        sent["follow_redirects"] = True
+    inside = client.request(method, probe.url(city, True), **sent)
+    outside = client.request(method, probe.url(city, False), **sent)
     assert inside.status_code == 200, (path, inside.text[:300])
     if probe.marker is None:
         assert outside.status_code == 404, (path, outside.status_code)
         # Out of scope reads exactly like a record that does not exist.
-        missing = client.request(method, _concrete(path).replace("/1", "/2147483000"))
+        missing = client.request(method, _concrete(path).replace("/1", "/2147483000"), **sent)
         assert missing.status_code == 404
         if path.startswith("/api"):
             import re

@@ -24,7 +24,7 @@ from epidesk.templating import DOMAINS_WITH_PAGES, render
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-DOMAINS_WITH_API = ("geography", "auth", "people", "policy")
+DOMAINS_WITH_API = ("geography", "auth", "people", "policy", "testing", "cases", "tracing")
 
 
 def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:

@@ -20,12 +20,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DOMAINS_WITH_CLI = ("policy", "synth", "people")
+DOMAINS_WITH_CLI = ("policy", "synth", "people", "testing", "cases", "tracing")
 
+
+# Command names that differ from the domain's: `epidesk trace run`.
+CLI_NAMES = {"tracing": "trace"}
 
 for _domain in DOMAINS_WITH_CLI:
     _module = importlib.import_module(f"epidesk.{_domain}.cli")
-    app.add_typer(_module.app, name=_domain)
+    app.add_typer(_module.app, name=CLI_NAMES.get(_domain, _domain))
 
 
 @app.command()
@@ -65,6 +68,16 @@ def _mount_shared() -> None:
     app.add_typer(dbcli.app, name="db")
     app.add_typer(auth_cli.app, name="users")
     app.add_typer(retentioncli.app, name="retention")
+
+    # `epidesk ingest results|visits`: the data files the labs and venues send, in one place.
+    from epidesk.cases import cli as cases_cli
+    from epidesk.tracing import cli as tracing_cli
+
+    ingest = typer.Typer(help="Ingest data files: lab batches and venue visit logs.",
+                         no_args_is_help=True)
+    ingest.command("results")(cases_cli.ingest_cmd)
+    ingest.command("visits")(tracing_cli.import_cmd)
+    app.add_typer(ingest, name="ingest")
 
 
 _mount_shared()

@@ -148,7 +148,7 @@ def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Sess
         session.close()
 
 
-DOMAINS_WITH_MODELS = ("geography", "auth", "people")
+DOMAINS_WITH_MODELS = ("geography", "auth", "people", "testing", "cases", "tracing")
 
 
 def load_models() -> MetaData:

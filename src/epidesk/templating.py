@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-DOMAINS_WITH_PAGES = ("geography", "auth", "people", "policy")
+DOMAINS_WITH_PAGES = ("geography", "auth", "people", "policy", "testing", "cases", "tracing")
 
 
 def _environment() -> Environment:

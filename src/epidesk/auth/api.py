@@ -92,10 +92,14 @@ def require(permission: str) -> Callable[..., Principal]:
 
 
 def ensure_in_scope(principal: Principal, permission: str, path: AreaPath | None,
-                    what: str) -> None:
-    """Refuse a record outside the caller's area exactly as if it did not exist."""
+                    what: str, ident: int | str | None = None) -> None:
+    """Refuse a record outside the caller's area exactly as if it did not exist.
+
+    Give `ident` when the route's own "not found" names the record's id, so that both
+    answers read the same.
+    """
     if path is None or not principal.may(permission, path):
-        raise NotFoundError(f"no {what}")
+        raise NotFoundError(f"no {what}" if ident is None else f"no {what} {ident}")
 
 
 def web_session(request: Request) -> WebSession | None:

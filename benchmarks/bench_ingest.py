@@ -1,0 +1,404 @@
+"""Ingest benchmark: a whole testing round from a lab file, against a raw binary COPY.
+
+    python benchmarks/run.py ingest --scale small|full --json
+
+Builds a synthetic city in PostgreSQL (small: 100,000 residents, full: 10,000,000)
+unless the database at pg_url already holds one (a city built by the browse benchmark
+is reused), and writes a lab batch CSV for one full testing round of that city: every
+resident swabbed once, 95 % in 10-in-1 pools (a few pools of 5 and 20), 5 % in single
+tubes, with about one resident in 10,000 infected (their pools and single tubes
+positive). Then, in the same run:
+
+- baseline: the round's sample rows, already encoded as a PGCOPY binary stream in
+  memory (encoding untimed), are copied into the `sample` table itself (same columns,
+  primary key, unique index on the sample id and indexes on tube and resident) in a
+  transaction that is rolled back. `copy_rows_per_s` is sample rows over its seconds.
+- ingest: `epidesk.cases.service.ingest_results_file` end to end from the CSV on disk:
+  read and hash the file, parse, validate, write the batch, tubes, samples, retest
+  orders, resolutions and cases, and commit. `rows_per_s` is sample rows over that.
+
+The same round is also ingested from a Parquet file (`parquet_*` figures). Each of the
+three is measured twice, alternately (COPY, CSV ingest, Parquet ingest, then again),
+and the best time of each is compared; every time is reported.
+
+Before each measurement the testing and cases tables are emptied (when they were
+empty before the run) or vacuumed, and a CHECKPOINT is taken, so that every
+measurement starts from the same state. `ratio_to_copy` is rows_per_s /
+copy_rows_per_s. The same generator then writes a round for a SQLite city (small: the
+same 100,000 residents; full: 1,000,000) and ingests it end to end;
+`sqlite_rows_per_s` is its rate. The rows ingested are removed afterwards
+(the testing and cases tables are truncated when they were empty before the run).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from epidesk import bulk
+from epidesk.db import is_postgres, load_models, make_engine
+from epidesk.migrate import upgrade
+
+PEOPLE = {"small": 100_000, "full": 10_000_000}
+SQLITE_PEOPLE = {"small": 100_000, "full": 1_000_000}
+SEED = 20221
+POOL_SHARE = 0.95
+INFECTED_PER_10K = 1.0
+# Each of the COPY and the ingest is measured this many times, alternately; the best
+# time of each is compared, as the machine may be busy with other work at any moment.
+REPEATS = 2
+TESTING_TABLES = ("case_event", "case_episode", "retest_order", "sample", "tube", "lab_batch")
+
+
+def log(message: str) -> None:
+    """Progress to stderr, so stdout holds only the figures."""
+    print(f"[ingest] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ the city database
+
+
+def holds_city(engine: Engine) -> bool:
+    """True when the database is migrated and has residents."""
+    with engine.connect() as conn:
+        if is_postgres(engine):
+            exists = conn.execute(text("SELECT to_regclass('public.resident') IS NOT NULL"))
+            if not exists.scalar():
+                return False
+        return conn.execute(text("SELECT EXISTS (SELECT 1 FROM resident)")).scalar() in (True, 1)
+
+
+def city_database(pg_url: str, people: int) -> str:
+    """The URL of a PostgreSQL database holding a city of about `people` residents."""
+    engine = make_engine(pg_url)
+    try:
+        if holds_city(engine):
+            upgrade(engine)
+            log(f"reusing the city in {engine.url.database}")
+            return pg_url
+    finally:
+        engine.dispose()
+    name = f"epidesk_city_{people}_s{SEED}"
+    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": name}).scalar()
+            if found is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        if holds_city(engine):
+            log(f"reusing the city in {name}")
+            return url
+        build_city(engine, people)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+        return url
+    finally:
+        engine.dispose()
+
+
+def build_city(engine: Engine, people: int) -> None:
+    """Build a synthetic city into an empty, migrated database."""
+    from epidesk.synth.service import build_city as build
+
+    log(f"building a city of {people:,} residents")
+    started = time.perf_counter()
+    with Session(engine) as session:
+        build(session, people=people, seed=SEED)
+        session.commit()
+    log(f"built in {time.perf_counter() - started:.0f} s")
+
+
+# ------------------------------------------------------------------ the round
+
+
+def resident_ids(engine: Engine) -> np.ndarray:
+    """Every resident id of the city."""
+    from epidesk.testing import repository
+
+    with Session(engine) as session:
+        return repository.resident_ids(session)
+
+
+def round_table(ids: np.ndarray, seed: int, now: datetime) -> pa.Table:
+    """A lab batch holding one testing round of the given residents."""
+    rng = np.random.default_rng(seed)
+    people = rng.permutation(ids)
+    n = len(people)
+    pooled = int(n * POOL_SHARE)
+    # Pool sizes: mostly 10, some 20 and 5, all validated sizes; the rest in single tubes.
+    draws = rng.choice([10, 20, 5], size=pooled // 5 + 1, p=[0.9, 0.05, 0.05])
+    stop = int(np.searchsorted(np.cumsum(draws), pooled, side="right"))
+    pool_sizes = draws[:stop]
+    singles = n - int(pool_sizes.sum())
+    tube_size = np.concatenate([pool_sizes, np.ones(singles, dtype=np.int64)])
+    tubes = len(tube_size)
+    tube_of_row = np.repeat(np.arange(tubes), tube_size)
+    is_pooled_tube = np.arange(tubes) < len(pool_sizes)
+
+    infected = rng.random(n) < INFECTED_PER_10K / 10_000
+    positive_tube = np.zeros(tubes, dtype=bool)
+    positive_tube[tube_of_row[infected]] = True
+
+    day = (now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = np.datetime64(day.replace(tzinfo=None), "s") + np.timedelta64(6 * 3600, "s")
+    tube_collected = start + rng.integers(0, 12 * 3600, tubes).astype("timedelta64[s]")
+    collected = (tube_collected[tube_of_row]
+                 + rng.integers(0, 300, n).astype("timedelta64[s]"))
+    result = tube_collected + (6 * 3600 + rng.integers(0, 4 * 3600, tubes)).astype(
+        "timedelta64[s]")
+    ct1 = np.where(positive_tube, np.round(rng.uniform(18, 32, tubes), 1), np.nan)
+    ct2 = np.where(positive_tube, np.round(rng.uniform(18, 32, tubes), 1), np.nan)
+    sites = np.array([f"Site {i:03d}" for i in range(200)], dtype=object)
+    site_of_tube = rng.integers(0, len(sites), tubes)
+    lab_of_tube = rng.integers(0, 4, tubes)
+
+    def codes(prefix: str, count: int) -> pa.Array:
+        numbers = pa.array(np.arange(1, count + 1, dtype=np.int64)).cast(pa.string())
+        return pc.binary_join_element_wise(prefix, pc.utf8_lpad(numbers, 9, "0"), "")
+
+    tube_codes = pc.if_else(pa.array(is_pooled_tube), codes("P", tubes), codes("T", tubes))
+    utc = pa.timestamp("s", tz="UTC")
+    return pa.table({
+        "sample_id": codes("S", n),
+        "tube_id": tube_codes.take(pa.array(tube_of_row)),
+        "tube_type": pa.array(np.where(is_pooled_tube, "pooled", "single")[tube_of_row]),
+        "pool_size": pa.array(tube_size[tube_of_row]),
+        "resident_id": pa.array(people),
+        "collected_at": pa.array(collected).cast(utc),
+        "collection_site": pa.array(sites[site_of_tube][tube_of_row]),
+        "lab": pa.array(np.array(["Lab A", "Lab B", "Lab C", "Lab D"],
+                                 dtype=object)[lab_of_tube][tube_of_row]),
+        "result_at": pa.array(result[tube_of_row]).cast(utc),
+        "outcome": pa.array(np.where(positive_tube, "positive", "negative")[tube_of_row]),
+        "ct_orf1ab": pa.array(ct1[tube_of_row], from_pandas=True),
+        "ct_n": pa.array(ct2[tube_of_row], from_pandas=True),
+    })
+
+
+def write_round(table: pa.Table, folder: Path, name: str) -> Path:
+    """The round as a CSV file (Parquet when the name ends in .parquet)."""
+    path = folder / name
+    if path.suffix == ".parquet":
+        pq.write_table(table, path)
+        return path
+    with pa.OSFile(str(path), "wb") as sink:
+        pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(
+            include_header=True, quoting_style="none", batch_size=1_000_000))
+    return path
+
+
+# ------------------------------------------------------------------ measurements
+
+
+def copy_baseline(engine: Engine, path: Path) -> dict[str, float]:
+    """Seconds of a raw binary COPY of the round's sample rows into `sample` (rolled back)."""
+    from epidesk.testing import engine as ingest_engine
+
+    tables = load_models().tables
+    parsed = ingest_engine.parse(ingest_engine.read_table(path.read_bytes(), "csv"), "csv")
+    names = ["code", "tube_id", "resident_id", "collected_at"]
+    columns = [ingest_engine.char_matrix(parsed.sample_code),
+               np.arange(1, parsed.tubes + 1)[parsed.tube_of_row], parsed.resident_id,
+               parsed.collected_at]
+    kinds = [bulk.column_kind(tables["sample"].columns[c].type) for c in names]
+    encode_started = time.perf_counter()
+    stream = [bytes(chunk) for chunk in bulk.encode_copy_binary(columns, kinds)]
+    encode_seconds = time.perf_counter() - encode_started
+    del columns, parsed
+    with Session(engine) as session:
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        started = time.perf_counter()
+        with driver.cursor() as cursor, cursor.copy(
+            f"COPY sample ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            for chunk in stream:
+                copy.write(chunk)
+        seconds = time.perf_counter() - started
+        session.rollback()
+    return {"copy_seconds": seconds, "encode_seconds": encode_seconds}
+
+
+def settle(engine: Engine, empty_before: bool) -> None:
+    """The same starting point for every measurement: empty (or vacuumed) tables, checkpoint."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if empty_before:
+            conn.execute(text(f"TRUNCATE {', '.join(TESTING_TABLES)} CASCADE"))
+        conn.execute(text(f"VACUUM ANALYZE {', '.join(TESTING_TABLES)}"))
+        try:
+            conn.execute(text("CHECKPOINT"))
+        except Exception:  # not allowed for this role: measure without it
+            log("CHECKPOINT refused; measuring without it")
+
+
+def ingest(engine: Engine, path: Path) -> dict[str, Any]:
+    """Seconds of the full ingest, end to end from the file, committed."""
+    from epidesk.cases import service as cases
+    from epidesk.policy.service import load_preset
+
+    preset = load_preset("cn-9th-2022")
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
+    last = [started]
+
+    def progress(label: str, done: int, total: int) -> None:
+        if done >= total:
+            moment = time.perf_counter()
+            phases[label] = round(phases.get(label, 0.0) + moment - last[0], 3)
+            last[0] = moment
+
+    with Session(engine) as session:
+        result = cases.ingest_results_file(session, path=path, received_by="benchmark",
+                                           preset=preset, progress=progress)
+        session.commit()
+        batch = result.batch
+        figures = {"status": batch.status, "tubes": batch.tubes,
+                   "positive_tubes": batch.positive_tubes,
+                   "retests_ordered": batch.retests_ordered,
+                   "cases_created": batch.cases_created,
+                   "problems": result.report.summary() if not result.accepted else ""}
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "phases": phases, **figures}
+
+
+def was_empty(engine: Engine) -> bool:
+    """True when the testing and cases tables hold no row."""
+    with engine.connect() as conn:
+        return all(conn.execute(text(f"SELECT NOT EXISTS (SELECT 1 FROM {t})")).scalar()
+                   in (True, 1) for t in TESTING_TABLES)
+
+
+def clean(engine: Engine, empty_before: bool) -> None:
+    """Remove what the benchmark ingested."""
+    with engine.begin() as conn:
+        if empty_before and is_postgres(engine):
+            conn.execute(text(f"TRUNCATE {', '.join(TESTING_TABLES)} CASCADE"))
+        elif empty_before:
+            for table in TESTING_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+        else:
+            batch = "(SELECT id FROM lab_batch WHERE received_by = 'benchmark')"
+            tubes = f"(SELECT id FROM tube WHERE batch_id IN {batch})"
+            conn.execute(text(f"DELETE FROM case_event WHERE episode_id IN (SELECT id FROM "
+                              f"case_episode WHERE batch_id IN {batch})"))
+            conn.execute(text(f"DELETE FROM case_episode WHERE batch_id IN {batch}"))
+            conn.execute(text(f"DELETE FROM retest_order WHERE tube_id IN {tubes}"))
+            conn.execute(text(f"DELETE FROM sample WHERE tube_id IN {tubes}"))
+            conn.execute(text(f"DELETE FROM tube WHERE batch_id IN {batch}"))
+            conn.execute(text("DELETE FROM lab_batch WHERE received_by = 'benchmark'"))
+
+
+def sqlite_rate(people: int, folder: Path, now: datetime) -> dict[str, Any]:
+    """Rows per second of the same ingest on a SQLite city of `people` residents."""
+    url = f"sqlite:///{folder}/city.db"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        build_city(engine, people)
+        path = write_round(round_table(resident_ids(engine), SEED + 1, now), folder,
+                           "round-sqlite.csv")
+        figures = ingest(engine, path)
+        return {"rows": people, **figures}
+    finally:
+        engine.dispose()
+
+
+def run(scale: str, pg_url: str) -> dict[str, Any]:
+    """Build or reuse a city, write a round, time a raw COPY and the full ingest."""
+    people = PEOPLE[scale]
+    url = city_database(pg_url, people)
+    now = datetime.now(UTC)
+    engine = make_engine(url)
+    folder = Path(tempfile.mkdtemp(prefix="epidesk-ingest-"))
+    try:
+        empty_before = was_empty(engine)
+        ids = resident_ids(engine)
+        log(f"writing a round of {len(ids):,} samples")
+        table = round_table(ids, SEED, now)
+        path = write_round(table, folder, "round.csv")
+        parquet = write_round(table, folder, "round.parquet")
+        del table
+        size = path.stat().st_size
+        log(f"round.csv: {size / 2**20:,.0f} MiB, round.parquet: "
+            f"{parquet.stat().st_size / 2**20:,.0f} MiB; measuring the raw COPY")
+        copies: list[dict[str, float]] = []
+        ingests: list[dict[str, Any]] = []
+        parquets: list[dict[str, Any]] = []
+        for attempt in range(1, REPEATS + 1):
+            settle(engine, empty_before)
+            copies.append(copy_baseline(engine, path))
+            log(f"COPY {attempt}: {copies[-1]['copy_seconds']:.1f} s; ingesting the CSV")
+            for source, kept in ((path, ingests), (parquet, parquets)):
+                settle(engine, empty_before)
+                try:
+                    kept.append(ingest(engine, source))
+                finally:
+                    clean(engine, empty_before)
+                log(f"ingest {attempt} of {source.name}: {kept[-1]['seconds']:.1f} s "
+                    f"({kept[-1]['status']})")
+        settle(engine, empty_before)
+        baseline = min(copies, key=lambda b: b["copy_seconds"])
+        measured = min(ingests, key=lambda m: m["seconds"])
+        best_parquet = min(parquets, key=lambda m: m["seconds"])
+        path.unlink()
+        parquet.unlink()
+        lite = sqlite_rate(SQLITE_PEOPLE[scale], folder, now)
+        rows = len(ids)
+        rate = rows / measured["seconds"]
+        copy_rate = rows / baseline["copy_seconds"]
+        return {
+            "rows": rows,
+            "backend": "postgresql",
+            "file_format": "csv",
+            "file_mib": round(size / 2**20, 1),
+            "status": measured["status"],
+            "tubes": measured["tubes"],
+            "positive_tubes": measured["positive_tubes"],
+            "retests_ordered": measured["retests_ordered"],
+            "cases_created": measured["cases_created"],
+            "seconds": round(measured["seconds"], 2),
+            "rows_per_s": round(rate),
+            "copy_seconds": round(baseline["copy_seconds"], 2),
+            "copy_seconds_each": [round(c["copy_seconds"], 2) for c in copies],
+            "ingest_seconds_each": [round(m["seconds"], 2) for m in ingests],
+            "copy_rows_per_s": round(copy_rate),
+            "copy_encode_seconds": round(baseline["encode_seconds"], 2),
+            "ratio_to_copy": round(rate / copy_rate, 3),
+            "parquet_seconds": round(best_parquet["seconds"], 2),
+            "parquet_seconds_each": [round(m["seconds"], 2) for m in parquets],
+            "parquet_rows_per_s": round(rows / best_parquet["seconds"]),
+            "parquet_ratio_to_copy": round(rows / best_parquet["seconds"] / copy_rate, 3),
+            "parquet_phases_seconds": best_parquet["phases"],
+            "phases_seconds": measured["phases"],
+            "sqlite_rows": lite["rows"],
+            "sqlite_seconds": round(lite["seconds"], 2),
+            "sqlite_rows_per_s": round(lite["rows"] / lite["seconds"]),
+            "sqlite_status": lite["status"],
+        }
+    finally:
+        engine.dispose()
+        for leftover in folder.glob("*"):
+            leftover.unlink()
+        os.rmdir(folder)
+

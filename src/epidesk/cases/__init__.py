@@ -1,0 +1,1 @@
+"""The cases domain: case episodes, reclassification, withdrawal, the daily bulletin."""

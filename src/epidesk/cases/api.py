@@ -1,0 +1,175 @@
+"""JSON routes of the cases domain, and the lab batch upload that ends in the case registry."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy.orm import Session
+
+from epidesk.auth.api import AuditDep, ensure_in_scope, require
+from epidesk.auth.rules import Principal
+from epidesk.cases import service
+from epidesk.cases.schemas import (
+    BulletinOut,
+    CaseDetailOut,
+    CaseOut,
+    ReclassifyIn,
+    WithdrawIn,
+    bulletin_out,
+    case_detail_out,
+    case_out,
+)
+from epidesk.db import request_session
+from epidesk.geography.schemas import PROBLEM_RESPONSES
+from epidesk.testing.schemas import IngestOut, batch_detail
+from epidesk.testing.service import IngestResult
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MEDICAL_READ = "medical.read"
+CASES_WRITE = "cases.write"
+MedicalReader = Annotated[Principal, Depends(require(MEDICAL_READ))]
+CaseWriter = Annotated[Principal, Depends(require(CASES_WRITE))]
+Ingester = Annotated[Principal, Depends(require("testing.ingest"))]
+PROBLEM_JSON = "application/problem+json"
+
+
+def ingest_message(result: IngestResult) -> str:
+    """One sentence on what an upload did."""
+    b = result.batch
+    if result.already_ingested:
+        return (f"this file was already ingested as batch {b.id} on "
+                f"{b.received_at:%Y-%m-%d %H:%M}; nothing changed")
+    if result.accepted:
+        return (f"accepted: {b.rows:,} samples in {b.tubes:,} tubes, {b.positive_tubes:,} "
+                f"positive; {b.retests_ordered:,} retests ordered, {b.retests_resolved:,} "
+                f"resolved; {b.cases_created:,} new cases, {b.repositives_linked:,} re-positives")
+    return f"rejected, nothing written: {result.report.summary()}"
+
+
+def rejection_problem(result: IngestResult, instance: str) -> dict[str, Any]:
+    """The problem+json document of a rejected batch, with its report."""
+    detail = batch_detail(result.batch)
+    return {
+        "type": "https://epidesk.org/problems/batch-rejected",
+        "title": "Batch rejected",
+        "status": 422,
+        "detail": ingest_message(result),
+        "instance": instance,
+        "batch_id": result.batch.id,
+        "problem_counts": detail.problem_counts,
+        "problems": [p.model_dump() for p in detail.problems],
+        "truncated": detail.problem_count > len(detail.problems),
+    }
+
+
+@router.post("/testing/batches", response_model=IngestOut, status_code=201, tags=["testing"],
+             summary="Upload a lab batch",
+             responses={200: {"model": IngestOut, "description": "Already ingested"}})
+def upload_batch(
+    response: Response,
+    session: DbSession,
+    ingester: Ingester,
+    audit: AuditDep,
+    file: Annotated[UploadFile, File(description="Lab batch: CSV or Parquet")],
+) -> Any:
+    """Validate a lab batch whole, then write its results, retests and cases.
+
+    201: accepted. 200: the same file was accepted before, nothing changed. 422: rejected
+    whole with a report naming line, column and problem; nothing of it was written.
+    """
+    content = file.file.read()
+    result = service.ingest_results(session, content=content,
+                                    filename=file.filename or "upload.csv",
+                                    received_by=ingester.username)
+    audit("create" if not result.already_ingested else "read", "lab_batch", result.batch.id)
+    if not result.accepted:
+        return JSONResponse(rejection_problem(result, "/api/testing/batches"), status_code=422,
+                            media_type=PROBLEM_JSON)
+    if result.already_ingested:
+        response.status_code = 200
+    return IngestOut(already_ingested=result.already_ingested, message=ingest_message(result),
+                     batch=batch_detail(result.batch))
+
+
+@router.get("/cases", response_model=list[CaseOut], tags=["cases"], summary="Cases")
+def list_cases(
+    session: DbSession, reader: MedicalReader, audit: AuditDep,
+    status: Literal["active", "withdrawn"] | None = None,
+    classification: Literal["asymptomatic", "confirmed"] | None = None,
+    district_id: Annotated[int | None, Query(ge=1)] = None,
+    reported_on: date | None = None,
+    resident_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_LIST)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[CaseOut]:
+    """Cases of residents inside the caller's area, newest report first."""
+    rows = service.list_cases(session, area=reader.area_for(MEDICAL_READ), status=status,
+                              classification=classification, district_id=district_id,
+                              reported_on=reported_on, resident_id=resident_id, limit=limit,
+                              offset=offset)
+    audit("read", "case_list", str(reported_on or "all"), person_id=resident_id)
+    return [case_out(e, r) for e, r in rows]
+
+
+@router.get("/cases/bulletin", response_model=BulletinOut, tags=["cases"],
+            summary="Daily bulletin")
+def get_bulletin(session: DbSession, _: MedicalReader, day: date,
+                 as_of: datetime | None = None) -> BulletinOut:
+    """New cases of a day by district, local and imported, as the data stood at as_of."""
+    return bulletin_out(service.bulletin(session, day=day, as_of=as_of))
+
+
+@router.get("/cases/bulletin.csv", response_class=PlainTextResponse, tags=["cases"],
+            summary="Daily bulletin as CSV")
+def get_bulletin_csv(session: DbSession, _: MedicalReader, day: date,
+                     as_of: datetime | None = None) -> PlainTextResponse:
+    """The daily bulletin as CSV: one line per district and origin, then the city."""
+    text = service.bulletin_csv(service.bulletin(session, day=day, as_of=as_of))
+    return PlainTextResponse(text, media_type="text/csv", headers={
+        "content-disposition": f"attachment; filename=bulletin-{day.isoformat()}.csv"})
+
+
+def _record(session: Session, principal: Principal, permission: str,
+            case_id: int) -> service.CaseRecord:
+    record = service.case_record(session, case_id=case_id)
+    ensure_in_scope(principal, permission, record.area, "case", case_id)
+    return record
+
+
+@router.get("/cases/{case_id}", response_model=CaseDetailOut, tags=["cases"], summary="A case")
+def get_case(case_id: Id, session: DbSession, reader: MedicalReader,
+             audit: AuditDep) -> CaseDetailOut:
+    """A case with its history."""
+    record = _record(session, reader, MEDICAL_READ, case_id)
+    audit("read", "case", case_id, person_id=record.resident.id)
+    return case_detail_out(record.episode, record.resident)
+
+
+@router.post("/cases/{case_id}/reclassify", response_model=CaseDetailOut, tags=["cases"],
+             summary="Reclassify a case as confirmed")
+def reclassify_case(case_id: Id, body: ReclassifyIn, session: DbSession, writer: CaseWriter,
+                    audit: AuditDep) -> CaseDetailOut:
+    """Reclassify an asymptomatic infection as a confirmed case (both dates are kept)."""
+    record = _record(session, writer, CASES_WRITE, case_id)
+    episode = service.reclassify(session, case_id=case_id, actor=writer.username, on=body.on,
+                                 onset_date=body.onset_date, note=body.note)
+    audit("update", "case", case_id, person_id=record.resident.id)
+    return case_detail_out(episode, record.resident)
+
+
+@router.post("/cases/{case_id}/withdraw", response_model=CaseDetailOut, tags=["cases"],
+             summary="Withdraw a case")
+def withdraw_case(case_id: Id, body: WithdrawIn, session: DbSession, writer: CaseWriter,
+                  audit: AuditDep) -> CaseDetailOut:
+    """Withdraw a case (a false positive, say) with a reason; it stays on record."""
+    record = _record(session, writer, CASES_WRITE, case_id)
+    episode = service.withdraw(session, case_id=case_id, reason=body.reason,
+                               actor=writer.username)
+    audit("update", "case", case_id, person_id=record.resident.id)
+    return case_detail_out(episode, record.resident)

@@ -1,0 +1,174 @@
+"""HTML routes of the cases domain, and the lab batch upload form's target."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import PlainTextResponse, RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from epidesk.auth.api import AuditDep, check_csrf, ensure_in_scope
+from epidesk.cases import service
+from epidesk.cases.api import CASES_WRITE, MEDICAL_READ, CaseWriter, Ingester, MedicalReader
+from epidesk.db import request_session
+from epidesk.errors import DomainError, ValidationFailedError
+from epidesk.templating import render
+from epidesk.testing.pages import csrf_token
+
+router = APIRouter(include_in_schema=False)
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PAGE = 50
+
+
+@router.post("/testing/batches")
+def upload_page(
+    request: Request, session: DbSession, ingester: Ingester, audit: AuditDep,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Check and ingest an uploaded lab batch, then show it (accepted, or its report)."""
+    check_csrf(request, csrf_token)
+    result = service.ingest_results(session, content=file.file.read(),
+                                    filename=file.filename or "upload.csv",
+                                    received_by=ingester.username)
+    audit("create" if not result.already_ingested else "read", "lab_batch", result.batch.id)
+    flag = "already" if result.already_ingested else result.batch.status
+    return RedirectResponse(f"/testing/batches/{result.batch.id}?uploaded={flag}",
+                            status_code=303)
+
+
+def _day(text: str, default: date) -> date:
+    if not text.strip():
+        return default
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValidationFailedError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _moment(text: str) -> datetime | None:
+    if not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValidationFailedError(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@router.get("/cases")
+def cases_page(
+    request: Request, session: DbSession, reader: MedicalReader, audit: AuditDep,
+    status: Annotated[str, Query(pattern="^(|active|withdrawn)$")] = "",
+    classification: Annotated[str, Query(pattern="^(|asymptomatic|confirmed)$")] = "",
+    reported_on: Annotated[str, Query(max_length=10)] = "",
+    resident_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """Cases of residents inside the caller's area, newest report first, with filters."""
+    day = _day(reported_on, date.min) if reported_on else None
+    rows = service.list_cases(session, area=reader.area_for(MEDICAL_READ),
+                              status=status or None, classification=classification or None,
+                              reported_on=day, resident_id=resident_id, limit=PAGE + 1,
+                              offset=offset)
+    audit("read", "case_list", reported_on or "all", person_id=resident_id)
+    query = "&".join(f"{k}={v}" for k, v in (("status", status),
+                                             ("classification", classification),
+                                             ("reported_on", reported_on),
+                                             ("resident_id", resident_id or "")) if v)
+    return render(request, "cases/list.html", {
+        "rows": rows[:PAGE], "has_more": len(rows) > PAGE, "offset": offset, "page": PAGE,
+        "status": status, "classification": classification, "reported_on": reported_on,
+        "resident_id": resident_id, "query": query, "section": "cases",
+    })
+
+
+@router.get("/cases/bulletin")
+def bulletin_page(
+    request: Request, session: DbSession, _: MedicalReader,
+    day: Annotated[str, Query(max_length=10)] = "",
+    as_of: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """The daily bulletin: new cases of a day by district, local and imported."""
+    chosen = _day(day, datetime.now(UTC).date())
+    result = service.bulletin(session, day=chosen, as_of=_moment(as_of))
+    return render(request, "cases/bulletin.html", {
+        "bulletin": result, "day": chosen.isoformat(), "as_of": as_of, "section": "cases",
+    })
+
+
+@router.get("/cases/bulletin.csv")
+def bulletin_csv_page(
+    session: DbSession, _: MedicalReader, day: Annotated[str, Query(max_length=10)],
+    as_of: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """The daily bulletin as a CSV download."""
+    chosen = _day(day, datetime.now(UTC).date())
+    text = service.bulletin_csv(service.bulletin(session, day=chosen, as_of=_moment(as_of)))
+    return PlainTextResponse(text, media_type="text/csv", headers={
+        "content-disposition": f"attachment; filename=bulletin-{chosen.isoformat()}.csv"})
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: Id, session: DbSession, reader: MedicalReader,
+              audit: AuditDep) -> Response:
+    """A case: classification, dates, the proving result, history and the forms to change it."""
+    record = service.case_record(session, case_id=case_id)
+    ensure_in_scope(reader, MEDICAL_READ, record.area, "case", case_id)
+    audit("read", "case", case_id, person_id=record.resident.id)
+    return _case_view(request, reader.may(CASES_WRITE, record.area), record)
+
+
+def _case_view(request: Request, can_write: bool, record: service.CaseRecord,
+               error: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "cases/case.html", {
+        "case": record.episode, "resident": record.resident, "can_write": can_write,
+        "csrf_token": csrf_token(request), "error": error, "section": "cases",
+        "today": datetime.now(UTC).date().isoformat(),
+    }, status_code)
+
+
+@router.post("/cases/{case_id}/reclassify")
+def reclassify_page(
+    request: Request, case_id: Id, session: DbSession, writer: CaseWriter, audit: AuditDep,
+    on: Annotated[str, Form(max_length=10)] = "",
+    onset_date: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Reclassify the case as confirmed from its page."""
+    check_csrf(request, csrf_token)
+    record = service.case_record(session, case_id=case_id)
+    ensure_in_scope(writer, CASES_WRITE, record.area, "case", case_id)
+    try:
+        service.reclassify(session, case_id=case_id, actor=writer.username,
+                           on=_day(on, datetime.now(UTC).date()),
+                           onset_date=_day(onset_date, date.min) if onset_date else None,
+                           note=note or None)
+    except DomainError as exc:
+        return _case_view(request, True, record, exc.detail, exc.status)
+    audit("update", "case", case_id, person_id=record.resident.id)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/withdraw")
+def withdraw_page(
+    request: Request, case_id: Id, session: DbSession, writer: CaseWriter, audit: AuditDep,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Withdraw the case from its page, with a reason."""
+    check_csrf(request, csrf_token)
+    record = service.case_record(session, case_id=case_id)
+    ensure_in_scope(writer, CASES_WRITE, record.area, "case", case_id)
+    try:
+        service.withdraw(session, case_id=case_id, reason=reason, actor=writer.username)
+    except DomainError as exc:
+        return _case_view(request, True, record, exc.detail, exc.status)
+    audit("update", "case", case_id, person_id=record.resident.id)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)

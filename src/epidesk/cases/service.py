@@ -1,0 +1,314 @@
+"""Use cases of the cases domain: register cases from results, reclassify, withdraw, bulletin.
+
+Ingesting a lab batch ends in the case registry, so the whole workflow (results, retests
+and cases in one transaction) is offered here, on top of the testing domain's ingest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from epidesk.auth.rules import AreaFilter, AreaPath
+from epidesk.cases import repository, rules
+from epidesk.cases.models import CaseEpisode, CaseEvent
+from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
+from epidesk.people.models import Resident
+from epidesk.policy.schemas import Preset
+from epidesk.policy.service import active_preset
+from epidesk.testing import service as testing
+from epidesk.testing.service import AcceptedBatch, IngestResult, PositiveResult, Progress
+
+MAX_LIST = 500
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------ from results to cases
+
+
+def register_positives(session: Session, accepted: AcceptedBatch) -> Mapping[str, int]:
+    """Open an episode for each new infection among a batch's positive single tubes.
+
+    A positive within the preset's re-positive window of an active episode is linked to
+    that episode instead. Returns the counts to record on the batch.
+    """
+    positives = sorted(accepted.positives, key=lambda p: (p.collected_at, p.tube_id))
+    if not positives:
+        return {}
+    resident_ids = [p.resident_id for p in positives]
+    known = repository.episodes_of_residents(session, resident_ids)
+    places = repository.resident_places(session, resident_ids)
+    window = accepted.preset.cases.repositive_window.days
+    allowed = {name: tuple(d.reclassify_to)
+               for name, d in accepted.preset.cases.definitions.items()}
+    created = linked = 0
+    for positive in positives:
+        episodes = known.setdefault(positive.resident_id, [])
+        sampling = positive.collected_at.date()
+        by_id = {e.id: e for e in episodes}
+        target = rules.episode_to_link([repository.facts_of(e) for e in episodes], sampling,
+                                       window)
+        if target is not None:
+            _link(session, by_id[target], positive, accepted, allowed)
+            linked += 1
+            continue
+        district_id, community_id = places[positive.resident_id]
+        episodes.append(_open(session, positive, accepted, district_id, community_id))
+        created += 1
+    session.flush()
+    return {"cases_created": created, "repositives_linked": linked}
+
+
+def _open(session: Session, positive: PositiveResult, accepted: AcceptedBatch,
+          district_id: int, community_id: int) -> CaseEpisode:
+    classification = rules.classification_at_report(positive.onset_date)
+    reported_on = positive.result_at.date()
+    episode = CaseEpisode(
+        resident_id=positive.resident_id,
+        classification=classification,
+        status=rules.ACTIVE,
+        sampling_date=positive.collected_at.date(),
+        onset_date=positive.onset_date,
+        isolation_date=rules.isolation_date(positive.result_at, positive.isolated_at),
+        reported_on=reported_on,
+        diagnosed_at=positive.result_at.astimezone(UTC),
+        recorded_at=accepted.now,
+        asymptomatic_on=reported_on if classification == rules.ASYMPTOMATIC else None,
+        confirmed_on=reported_on if classification == rules.CONFIRMED else None,
+        reclassified_at=None,
+        proving_tube_id=positive.tube_id,
+        batch_id=accepted.batch.id,
+        district_id=district_id,
+        community_id=community_id,
+        imported=positive.imported,
+    )
+    session.add(episode)
+    episode.events.append(CaseEvent(at=accepted.now, kind=rules.REPORTED,
+                          tube_id=positive.tube_id, actor=accepted.received_by[:64],
+                          note=f"{classification}; sample {positive.sample_code} in lab "
+                               f"batch {accepted.batch.id}"))
+    return episode
+
+
+def _link(session: Session, episode: CaseEpisode, positive: PositiveResult,
+          accepted: AcceptedBatch, allowed: Mapping[str, Sequence[str]]) -> None:
+    sampling = positive.collected_at.date()
+    note = f"sample {positive.sample_code} in lab batch {accepted.batch.id}"
+    if sampling < episode.sampling_date:
+        note += f"; first positive sample moved from {episode.sampling_date} to {sampling}"
+        episode.sampling_date = sampling
+    episode.events.append(CaseEvent(at=accepted.now, kind=rules.REPOSITIVE,
+                          tube_id=positive.tube_id, actor=accepted.received_by[:64], note=note))
+    if positive.onset_date is not None and rules.reclassification_problem(
+            episode.classification, episode.status, rules.CONFIRMED, allowed) is None:
+        _reclassify(session, episode, onset_date=positive.onset_date,
+                    on=positive.result_at.date(), actor=accepted.received_by, now=accepted.now,
+                    note=f"symptoms recorded with {note}")
+
+
+def ingest_results(session: Session, *, content: bytes, filename: str, received_by: str,
+                   preset: Preset | None = None, now: datetime | None = None,
+                   progress: Progress | None = None) -> IngestResult:
+    """Ingest a lab batch and register the cases it proves, in one transaction."""
+    return testing.ingest_batch(session, content=content, filename=filename,
+                                received_by=received_by, preset=preset, now=now,
+                                consumers=(register_positives,), progress=progress)
+
+
+def ingest_results_file(session: Session, *, path: str | Path, received_by: str,
+                        preset: Preset | None = None, now: datetime | None = None,
+                        progress: Progress | None = None) -> IngestResult:
+    """Ingest a lab batch file (CSV or Parquet) and register the cases it proves."""
+    return testing.ingest_file(session, path=path, received_by=received_by, preset=preset,
+                               now=now, consumers=(register_positives,), progress=progress)
+
+
+# ------------------------------------------------------------------ changing a case
+
+
+def _reclassify(session: Session, episode: CaseEpisode, *, onset_date: date | None, on: date,
+                actor: str, now: datetime, note: str | None) -> None:
+    before = episode.classification
+    episode.classification = rules.CONFIRMED
+    episode.confirmed_on = on
+    episode.reclassified_at = now
+    if onset_date is not None:
+        episode.onset_date = onset_date
+    episode.events.append(CaseEvent(at=now, kind=rules.RECLASSIFIED, tube_id=None,
+                          actor=actor[:64],
+                          note=f"{before} -> confirmed on {on}" + (f"; {note}" if note else "")))
+
+
+def reclassify(session: Session, *, case_id: int, actor: str, on: date | None = None,
+               onset_date: date | None = None, note: str | None = None,
+               preset: Preset | None = None, now: datetime | None = None) -> CaseEpisode:
+    """Reclassify an asymptomatic infection as a confirmed case; both dates are kept."""
+    episode = get_episode(session, case_id=case_id)
+    preset = preset or active_preset()
+    allowed = {name: tuple(d.reclassify_to) for name, d in preset.cases.definitions.items()}
+    problem = rules.reclassification_problem(episode.classification, episode.status,
+                                             rules.CONFIRMED, allowed)
+    if problem:
+        raise ConflictError(problem)
+    moment = (now or _now()).astimezone(UTC)
+    day = on or moment.date()
+    if episode.asymptomatic_on is not None and day < episode.asymptomatic_on:
+        raise ValidationFailedError(
+            f"the reclassification date {day} is before the report as asymptomatic on "
+            f"{episode.asymptomatic_on}")
+    if onset_date is not None and onset_date > day:
+        raise ValidationFailedError(f"symptom onset {onset_date} is after {day}")
+    _reclassify(session, episode, onset_date=onset_date, on=day, actor=actor, now=moment,
+                note=note)
+    session.flush()
+    return episode
+
+
+def withdraw(session: Session, *, case_id: int, reason: str, actor: str,
+             now: datetime | None = None) -> CaseEpisode:
+    """Withdraw a case (e.g. a false positive); it stays on record with the reason."""
+    episode = get_episode(session, case_id=case_id)
+    problem = rules.withdrawal_problem(episode.status, reason)
+    if problem:
+        raise (ConflictError if episode.status == rules.WITHDRAWN
+               else ValidationFailedError)(problem)
+    moment = (now or _now()).astimezone(UTC)
+    episode.status = rules.WITHDRAWN
+    episode.withdrawn_at = moment
+    episode.withdrawn_by = actor[:64]
+    episode.withdrawal_reason = reason.strip()
+    episode.events.append(CaseEvent(at=moment, kind=rules.WITHDRAWAL, tube_id=None,
+                          actor=actor[:64], note=reason.strip()))
+    session.flush()
+    return episode
+
+
+# ------------------------------------------------------------------ reading
+
+
+def get_episode(session: Session, *, case_id: int) -> CaseEpisode:
+    """An episode with its events, or NotFoundError."""
+    found = repository.episode(session, case_id)
+    if found is None:
+        raise NotFoundError(f"no case {case_id}")
+    return found
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case with its resident and where the resident lives."""
+
+    episode: CaseEpisode
+    resident: Resident
+    area: AreaPath
+
+
+def case_record(session: Session, *, case_id: int) -> CaseRecord:
+    """A case, its resident and their area (check the caller's area before showing it)."""
+    episode = get_episode(session, case_id=case_id)
+    found = testing.resident_record(session, resident_id=episode.resident_id)
+    if found is None:
+        raise NotFoundError(f"no case {case_id}")
+    return CaseRecord(episode=episode, resident=found[0], area=found[1])
+
+
+def list_cases(session: Session, *, area: AreaFilter | None = None, status: str | None = None,
+               classification: str | None = None, district_id: int | None = None,
+               reported_on: date | None = None, resident_id: int | None = None,
+               limit: int = 100, offset: int = 0) -> list[tuple[CaseEpisode, Resident]]:
+    """Cases of residents inside the area, newest report first."""
+    if status is not None and status not in rules.STATUSES:
+        raise ValidationFailedError(f"status must be one of {', '.join(rules.STATUSES)}")
+    if classification is not None and classification not in rules.CLASSIFICATIONS:
+        raise ValidationFailedError(
+            f"classification must be one of {', '.join(rules.CLASSIFICATIONS)}")
+    if not 1 <= limit <= MAX_LIST:
+        raise ValidationFailedError(f"limit must be between 1 and {MAX_LIST}")
+    communities = testing.communities_of(session, area)
+    if communities == []:
+        return []
+    return repository.episodes(session, community_ids=communities, status=status,
+                               classification=classification, district_id=district_id,
+                               reported_on=reported_on, resident_id=resident_id, limit=limit,
+                               offset=offset)
+
+
+def resident_cases(session: Session, *, resident_id: int) -> Sequence[CaseEpisode]:
+    """A resident's episodes, newest first."""
+    return repository.resident_episodes(session, resident_id)
+
+
+def events_since(session: Session, *, since: datetime, limit: int = 1000
+                 ) -> Sequence[CaseEvent]:
+    """Every change to episodes from a moment on, for computations that follow cases."""
+    return repository.events_since(session, since, limit)
+
+
+@dataclass(frozen=True)
+class BulletinRow:
+    """One district's line of a daily bulletin."""
+
+    district_id: int
+    code: str
+    name: str
+    name_local: str
+    counts: rules.DistrictCounts
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """New cases of one day by district, local and imported, as the data stood at as_of."""
+
+    day: date
+    as_of: datetime
+    rows: list[BulletinRow]
+    total: rules.DistrictCounts
+
+
+def bulletin(session: Session, *, day: date, as_of: datetime | None = None) -> Bulletin:
+    """The daily bulletin of a day, reproducible for any past day and moment."""
+    moment = as_of or _now()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    districts = repository.districts(session)
+    counted = rules.day_counts(repository.episodes_of_day(session, day), day, moment,
+                               [d[0] for d in districts])
+    names = {d[0]: d for d in districts}
+    rows = []
+    total = rules.DistrictCounts(district_id=0)
+    for counts in counted:
+        _id, code, name, local = names.get(counts.district_id, (counts.district_id, "?", "?",
+                                                                  "?"))
+        rows.append(BulletinRow(counts.district_id, code, name, local, counts))
+        total.local.add(counts.local)
+        total.imported.add(counts.imported)
+    return Bulletin(day=day, as_of=moment, rows=rows, total=total)
+
+
+CSV_COLUMNS = (
+    "day", "district_code", "district", "origin", "new_confirmed", "new_asymptomatic",
+    "reclassified_asymptomatic_to_confirmed", "confirmed_total",
+)
+
+
+def bulletin_csv(result: Bulletin) -> str:
+    """The bulletin as CSV: one line per district and origin, then the city's totals."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    lines = [(row.code, row.name, row.counts) for row in result.rows]
+    lines.append(("", "whole city", result.total))
+    for code, name, counts in lines:
+        for origin, c in (("local", counts.local), ("imported", counts.imported)):
+            writer.writerow([result.day.isoformat(), code, name, origin, c.new_confirmed,
+                             c.new_asymptomatic, c.reclassified, c.confirmed_total])
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""The testing domain: lab batches, tubes (single and pooled), samples, results, retest orders."""

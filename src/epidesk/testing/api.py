@@ -1,0 +1,121 @@
+"""JSON routes of the testing domain: batches and their reports, tubes, histories, retests.
+
+Uploading a batch registers cases too, so its route lives in epidesk.cases.api.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy.orm import Session
+
+from epidesk.auth.api import AuditDep, ensure_in_scope, require
+from epidesk.auth.rules import Principal
+from epidesk.db import request_session
+from epidesk.errors import NotFoundError
+from epidesk.geography.schemas import PROBLEM_RESPONSES
+from epidesk.testing import service
+from epidesk.testing.schemas import (
+    BatchDetail,
+    BatchOut,
+    RetestWithResident,
+    TestingHistoryOut,
+    TubeDetailOut,
+    TubeOut,
+    batch_detail,
+    batch_out,
+    history_out,
+    retest_out,
+    tube_detail_out,
+    tube_out,
+)
+
+router = APIRouter(prefix="/testing", tags=["testing"], responses=PROBLEM_RESPONSES)
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MEDICAL_READ = "medical.read"
+MedicalReader = Annotated[Principal, Depends(require(MEDICAL_READ))]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_LIST)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.get("/batches", response_model=list[BatchOut], summary="Lab batches")
+def list_batches(
+    session: DbSession, _: MedicalReader,
+    status: Literal["accepted", "rejected"] | None = None, limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[BatchOut]:
+    """Lab batches, newest first, with what each wrote or how many problems it had."""
+    return [batch_out(b) for b in service.list_batches(session, limit=limit, offset=offset,
+                                                        status=status)]
+
+
+@router.get("/batches/{batch_id}", response_model=BatchDetail, summary="A lab batch")
+def get_batch(batch_id: Id, session: DbSession, _: MedicalReader) -> BatchDetail:
+    """A batch with its validation report."""
+    return batch_detail(service.get_batch(session, batch_id=batch_id))
+
+
+@router.get("/batches/{batch_id}/tubes", response_model=list[TubeOut],
+            summary="Tubes of a lab batch")
+def batch_tubes(
+    batch_id: Id, session: DbSession, _: MedicalReader,
+    outcome: Literal["positive", "negative", "invalid"] | None = None, limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[TubeOut]:
+    """The tubes of a batch and their results (tube fields only, no residents)."""
+    return [tube_out(t) for t in service.batch_tubes(session, batch_id=batch_id,
+                                                      outcome=outcome, limit=limit,
+                                                      offset=offset)]
+
+
+@router.get("/tubes/{tube_id}", response_model=TubeDetailOut, summary="A tube")
+def get_tube(tube_id: Id, session: DbSession, reader: MedicalReader,
+             audit: AuditDep) -> TubeDetailOut:
+    """A tube's result and the samples in it of residents inside the caller's area."""
+    detail = service.tube_detail(session, tube_id=tube_id, area=reader.area_for(MEDICAL_READ))
+    audit("read", "tube", tube_id)
+    return tube_detail_out(detail)
+
+
+@router.get("/tubes/by-code/{code}", response_model=TubeDetailOut, summary="A tube by barcode")
+def get_tube_by_code(code: Annotated[str, Path(min_length=1, max_length=32)],
+                     session: DbSession, reader: MedicalReader, audit: AuditDep
+                     ) -> TubeDetailOut:
+    """A tube found by its barcode."""
+    tube_id = service.tube_id_of(session, code=code)
+    try:
+        detail = service.tube_detail(session, tube_id=tube_id,
+                                     area=reader.area_for(MEDICAL_READ))
+    except NotFoundError:
+        raise NotFoundError(f"no tube {code!r}") from None  # as for an unknown barcode
+    audit("read", "tube", tube_id)
+    return tube_detail_out(detail)
+
+
+@router.get("/residents/{resident_id}", response_model=TestingHistoryOut,
+            summary="A resident's testing history")
+def resident_history(resident_id: Id, session: DbSession, reader: MedicalReader,
+                     audit: AuditDep) -> TestingHistoryOut:
+    """A resident's samples, results, retest orders and current state."""
+    ensure_in_scope(reader, MEDICAL_READ,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    history = service.testing_history(session, resident_id=resident_id)
+    audit("read", "testing_history", resident_id, person_id=resident_id)
+    return history_out(history)
+
+
+@router.get("/retests", response_model=list[RetestWithResident], summary="Retest orders")
+def list_retests(
+    session: DbSession, reader: MedicalReader, audit: AuditDep,
+    status: Literal["open", "negative", "positive"] | None = "open", limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[RetestWithResident]:
+    """Retest orders of residents inside the caller's area, oldest first."""
+    rows = service.list_retests(session, status=status, limit=limit, offset=offset,
+                                area=reader.area_for(MEDICAL_READ))
+    audit("read", "retest_list", status or "all")
+    return [RetestWithResident(**retest_out(o).model_dump(),
+                               resident_name=f"{r.name} {r.name_latin}") for o, r in rows]

@@ -1,0 +1,118 @@
+"""`epidesk testing` commands: batches and their reports, tubes, histories, retests.
+
+Ingesting a batch registers cases too: `epidesk cases ingest FILE`.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from epidesk.db import session_scope
+from epidesk.testing import service
+from epidesk.testing.models import LabBatch
+
+app = typer.Typer(help="Lab batches, tubes, testing histories and retest orders.",
+                  no_args_is_help=True)
+out = Console()
+
+
+def print_batch(batch: LabBatch) -> None:
+    """A batch's facts, and its report when it was rejected."""
+    out.print(f"[bold]Lab batch {batch.id}[/] {batch.filename} ({batch.file_format}): "
+              f"{batch.status}, received {batch.received_at:%Y-%m-%d %H:%M} by "
+              f"{batch.received_by}")
+    if batch.status == service.ACCEPTED:
+        out.print(f"{batch.rows:,} samples in {batch.tubes:,} tubes ({batch.pooled_tubes:,} "
+                  f"pooled); {batch.positive_tubes:,} positive, {batch.invalid_tubes:,} invalid; "
+                  f"{batch.retests_ordered:,} retests ordered, {batch.retests_resolved:,} "
+                  f"resolved; {batch.cases_created:,} new cases, {batch.repositives_linked:,} "
+                  "re-positives")
+        return
+    counts = service.batch_problem_counts(batch)
+    out.print(f"{batch.problem_count:,} problems: "
+              + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items()))
+    table = Table(title_justify="left")
+    table.add_column("Line", justify="right")
+    table.add_column("Column")
+    table.add_column("Problem")
+    problems = service.batch_problems(batch)
+    for p in problems:
+        table.add_row(str(p["line"]), p["column"], p["problem"])
+    out.print(table)
+    if batch.problem_count > len(problems):
+        out.print(f"(the first {len(problems)} problems by line)")
+
+
+@app.command("batches")
+def batches_cmd(limit: int = typer.Option(20, min=1, max=service.MAX_LIST)) -> None:
+    """List lab batches, newest first."""
+    with session_scope() as session:
+        batches = service.list_batches(session, limit=limit)
+        table = Table(title="Lab batches", title_justify="left")
+        for name in ("Id", "File", "Received", "Status", "Samples", "Tubes", "Positive tubes",
+                     "Retests", "New cases", "Problems"):
+            table.add_column(name, justify="right" if name not in ("File", "Status") else "left")
+        for b in batches:
+            table.add_row(str(b.id), b.filename, f"{b.received_at:%Y-%m-%d %H:%M}", b.status,
+                          f"{b.rows:,}", f"{b.tubes:,}", f"{b.positive_tubes:,}",
+                          f"{b.retests_ordered:,}", f"{b.cases_created:,}",
+                          f"{b.problem_count:,}")
+    out.print(table if batches else "no lab batch yet")
+
+
+@app.command("batch")
+def batch_cmd(batch_id: int = typer.Argument(..., help="Batch id")) -> None:
+    """Show a batch: what it wrote, or its validation report."""
+    with session_scope() as session:
+        print_batch(service.get_batch(session, batch_id=batch_id))
+
+
+@app.command("tube")
+def tube_cmd(code: str = typer.Argument(..., help="Tube barcode")) -> None:
+    """Show a tube's result and its samples."""
+    with session_scope() as session:
+        detail = service.tube_detail(session, tube_id=service.tube_id_of(session, code=code))
+        t = detail.tube
+        out.print(f"[bold]Tube {t.code}[/] {t.kind} of {t.pool_size}: {t.outcome} "
+                  f"(lab: {t.reported_outcome}; Ct ORF1ab {t.ct_orf1ab}, N {t.ct_n}, "
+                  f"E {t.ct_e}) in batch {t.batch_id}")
+        for sample, resident in detail.samples:
+            out.print(f"  {sample.code}  resident {resident.id} {resident.name} "
+                      f"{resident.name_latin}")
+        for order in detail.retests:
+            out.print(f"  retest of resident {order.resident_id}: {order.status}")
+
+
+@app.command("history")
+def history_cmd(resident_id: int = typer.Argument(..., help="Resident id")) -> None:
+    """Show a resident's testing history and state."""
+    with session_scope() as session:
+        history = service.testing_history(session, resident_id=resident_id)
+        r = history.resident
+        out.print(f"[bold]{r.name} {r.name_latin}[/] (resident {r.id}): {history.state}")
+        table = Table(title_justify="left")
+        for name in ("Collected", "Sample", "Tube", "Type", "Result", "Ct ORF1ab", "Ct N"):
+            table.add_column(name)
+        for sample, tube in history.samples:
+            table.add_row(f"{sample.collected_at:%Y-%m-%d %H:%M}", sample.code, tube.code,
+                          tube.kind, tube.outcome, str(tube.ct_orf1ab or "-"),
+                          str(tube.ct_n or "-"))
+        out.print(table)
+        for order in history.retests:
+            out.print(f"retest ({order.reason.replace('_', ' ')}) ordered "
+                      f"{order.ordered_at:%Y-%m-%d %H:%M}: {order.status}")
+
+
+@app.command("retests")
+def retests_cmd(status: str = typer.Option("open", help="open, negative or positive"),
+                limit: int = typer.Option(50, min=1, max=service.MAX_LIST)) -> None:
+    """List retest orders, oldest first."""
+    with session_scope() as session:
+        rows = service.list_retests(session, status=status, limit=limit)
+        for order, resident in rows:
+            out.print(f"{order.ordered_at:%Y-%m-%d %H:%M}  resident {resident.id} "
+                      f"{resident.name_latin}  {order.reason.replace('_', ' ')}  {order.status}")
+    if not rows:
+        out.print(f"no {status} retest order")

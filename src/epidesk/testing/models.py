@@ -1,0 +1,129 @@
+"""Lab batches, tubes, samples and retest orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from epidesk.db import Base
+
+
+class LabBatch(Base):
+    """One file of results released by a lab: accepted whole, or rejected with its report."""
+
+    __tablename__ = "lab_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 of the file's bytes: the same file ingested twice is recognised.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(8))  # "csv" or "parquet"
+    labs: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))  # "accepted" or "rejected"
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_by: Mapped[str] = mapped_column(String(64))
+    # How many times this file was submitted (a rejected file may be sent again).
+    attempts: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    tubes: Mapped[int] = mapped_column(Integer)
+    pooled_tubes: Mapped[int] = mapped_column(Integer)
+    positive_tubes: Mapped[int] = mapped_column(Integer)
+    invalid_tubes: Mapped[int] = mapped_column(Integer)
+    # Tubes the preset's Ct rule reads differently from the outcome the lab wrote.
+    reread_tubes: Mapped[int] = mapped_column(Integer)
+    retests_ordered: Mapped[int] = mapped_column(Integer)
+    retests_resolved: Mapped[int] = mapped_column(Integer)
+    cases_created: Mapped[int] = mapped_column(Integer)
+    repositives_linked: Mapped[int] = mapped_column(Integer)
+    preset: Mapped[str] = mapped_column(String(64))
+    # JSON list of {"line", "column", "kind", "problem"} for a rejected batch (capped).
+    problems: Mapped[str | None] = mapped_column(Text)
+    # JSON object: problem kind -> how many times it occurs in the whole file.
+    problem_counts: Mapped[str | None] = mapped_column(Text)
+    problem_count: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+# Tubes and samples arrive by the million and are written only by the batch ingest, which
+# checks every resident id and creates every tube and batch it refers to in the same
+# transaction. They carry no foreign-key constraints: a per-row key check would cost a
+# query per row and lock (and so rewrite) the resident's row for every swab of every
+# round. The relationships below are declared for reading.
+
+
+class Tube(Base):
+    """A tube tested by a lab: one swab (single) or several (pooled)."""
+
+    __tablename__ = "tube"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    batch_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "single" or "pooled"
+    pool_size: Mapped[int] = mapped_column(Integer)
+    lab: Mapped[str] = mapped_column(String(100))
+    collection_site: Mapped[str] = mapped_column(String(100))
+    # The first swab put into the tube.
+    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The lab's reported outcome; the platform's reading follows the preset's Ct rule.
+    reported_outcome: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(8))  # positive, negative, invalid
+    ct_orf1ab: Mapped[float | None] = mapped_column(Float)
+    ct_n: Mapped[float | None] = mapped_column(Float)
+    ct_e: Mapped[float | None] = mapped_column(Float)
+
+    batch: Mapped[LabBatch] = relationship(
+        primaryjoin="foreign(Tube.batch_id) == LabBatch.id", viewonly=True)
+    samples: Mapped[list[Sample]] = relationship(
+        back_populates="tube", order_by="Sample.id",
+        primaryjoin="Tube.id == foreign(Sample.tube_id)", viewonly=True)
+
+
+class Sample(Base):
+    """One swab from one resident, in a tube."""
+
+    __tablename__ = "sample"
+
+    # An identity column, so bulk loads leave the numbering to the database.
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    tube_id: Mapped[int] = mapped_column(Integer, index=True)
+    resident_id: Mapped[int] = mapped_column(Integer, index=True)
+    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    tube: Mapped[Tube] = relationship(
+        back_populates="samples", primaryjoin="foreign(Sample.tube_id) == Tube.id",
+        viewonly=True)
+
+
+class RetestOrder(Base):
+    """A single-tube retest ordered for a member of a positive (or invalid) tube."""
+
+    __tablename__ = "retest_order"
+    __table_args__ = (
+        Index("ix_retest_order_status_ordered_at", "status", "ordered_at"),
+        Index("ix_retest_order_resident_id_status", "resident_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"))
+    # The tube whose result called for the retest.
+    tube_id: Mapped[int] = mapped_column(ForeignKey("tube.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # pool_positive, invalid
+    ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # open (retest due), negative or positive (resolved by a later single tube)
+    status: Mapped[str] = mapped_column(String(16))
+    resolved_by_tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

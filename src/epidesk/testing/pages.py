@@ -1,0 +1,119 @@
+"""HTML routes of the testing domain: batches and reports, tubes, histories, retests.
+
+The upload form posts to a route of epidesk.cases.pages (an upload registers cases).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from epidesk.auth.api import AuditDep, ensure_in_scope, web_session
+from epidesk.db import request_session
+from epidesk.templating import render
+from epidesk.testing import service
+from epidesk.testing.api import MEDICAL_READ, MedicalReader
+
+router = APIRouter(include_in_schema=False)
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PAGE = 50
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token forms of this page must carry."""
+    ws = web_session(request)
+    return ws.csrf_token if ws else ""
+
+
+@router.get("/testing")
+def batches_page(
+    request: Request, session: DbSession, reader: MedicalReader,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """Lab batches, newest first, with the upload form."""
+    batches = service.list_batches(session, limit=PAGE + 1, offset=offset)
+    return render(request, "testing/batches.html", {
+        "batches": batches[:PAGE], "offset": offset, "page": PAGE,
+        "has_more": len(batches) > PAGE, "can_upload": reader.can("testing.ingest"),
+        "csrf_token": csrf_token(request), "section": "testing",
+    })
+
+
+@router.get("/testing/batches/{batch_id}")
+def batch_page(
+    request: Request, batch_id: Id, session: DbSession, _: MedicalReader,
+    uploaded: Annotated[str, Query(max_length=16)] = "",
+) -> Response:
+    """A batch: what it wrote, or its validation report; its positive and invalid tubes."""
+    batch = service.get_batch(session, batch_id=batch_id)
+    flagged = []
+    if batch.status == service.ACCEPTED:
+        flagged = [*service.batch_tubes(session, batch_id=batch_id, outcome="positive",
+                                        limit=200),
+                   *service.batch_tubes(session, batch_id=batch_id, outcome="invalid",
+                                        limit=200)]
+    return render(request, "testing/batch.html", {
+        "batch": batch, "problems": service.batch_problems(batch),
+        "counts": service.batch_problem_counts(batch), "tubes": flagged,
+        "uploaded": uploaded, "section": "testing",
+    })
+
+
+@router.get("/testing/tubes")
+def find_tube(session: DbSession, _: MedicalReader,
+              code: Annotated[str, Query(min_length=1, max_length=32)]) -> Response:
+    """Open a tube by its barcode."""
+    tube_id = service.tube_id_of(session, code=code.strip())
+    return RedirectResponse(f"/testing/tubes/{tube_id}", status_code=303)
+
+
+@router.get("/testing/tubes/{tube_id}")
+def tube_page(request: Request, tube_id: Id, session: DbSession, reader: MedicalReader,
+              audit: AuditDep) -> Response:
+    """A tube: its result, its samples inside the caller's area, the retests it called for."""
+    detail = service.tube_detail(session, tube_id=tube_id, area=reader.area_for(MEDICAL_READ))
+    audit("read", "tube", tube_id)
+    return render(request, "testing/tube.html", {"detail": detail, "tube": detail.tube,
+                                                 "section": "testing"})
+
+
+@router.get("/testing/residents")
+def find_resident(resident_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
+                  _: MedicalReader) -> Response:
+    """Open a resident's testing history by resident id."""
+    return RedirectResponse(f"/testing/residents/{resident_id}", status_code=303)
+
+
+@router.get("/testing/residents/{resident_id}")
+def history_page(request: Request, resident_id: Id, session: DbSession, reader: MedicalReader,
+                 audit: AuditDep) -> Response:
+    """A resident's testing history: state, samples with results, retest orders."""
+    ensure_in_scope(reader, MEDICAL_READ,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    history = service.testing_history(session, resident_id=resident_id)
+    audit("read", "testing_history", resident_id, person_id=resident_id)
+    return render(request, "testing/history.html", {"history": history,
+                                                    "resident": history.resident,
+                                                    "section": "testing"})
+
+
+@router.get("/testing/retests")
+def retests_page(
+    request: Request, session: DbSession, reader: MedicalReader, audit: AuditDep,
+    status: Annotated[str, Query(pattern="^(open|negative|positive)$")] = "open",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """Retest orders of residents inside the caller's area, oldest first."""
+    rows = service.list_retests(session, status=status, limit=PAGE + 1, offset=offset,
+                                area=reader.area_for(MEDICAL_READ))
+    audit("read", "retest_list", status)
+    return render(request, "testing/retests.html", {
+        "rows": rows[:PAGE], "status": status, "offset": offset, "page": PAGE,
+        "has_more": len(rows) > PAGE, "section": "testing",
+    })

@@ -1,0 +1,1 @@
+"""Contact tracing: exposure data, close and sub-close contacts with evidence, follow-up."""

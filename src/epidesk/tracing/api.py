@@ -1,0 +1,205 @@
+"""JSON routes of the tracing domain: visit logs, exposures, runs, contacts and evidence."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from epidesk.auth.api import AuditDep, ensure_in_scope, require
+from epidesk.auth.rules import Principal
+from epidesk.db import request_session
+from epidesk.errors import ConflictError
+from epidesk.geography.schemas import PROBLEM_RESPONSES
+from epidesk.tracing import service
+from epidesk.tracing.models import TracingRun
+from epidesk.tracing.schemas import (
+    CaseContactsOut,
+    ContactOut,
+    ExposureIn,
+    ExposureOut,
+    LetterOut,
+    MissedTestOut,
+    RunIn,
+    RunOut,
+    VisitImportOut,
+    VisitLogDetail,
+    case_contacts_out,
+    contact_out,
+    exposure_out,
+    letter_out,
+    log_detail,
+    missed_out,
+    run_out,
+)
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MEDICAL_READ = "medical.read"
+TRACING_RUN = "tracing.run"
+MedicalReader = Annotated[Principal, Depends(require(MEDICAL_READ))]
+Tracer = Annotated[Principal, Depends(require(TRACING_RUN))]
+PROBLEM_JSON = "application/problem+json"
+
+
+def import_message(result: service.VisitImport) -> str:
+    """One sentence on what an upload did."""
+    log = result.log
+    if result.already_imported:
+        return (f"this file was already imported as visit log {log.id} on "
+                f"{log.received_at:%Y-%m-%d %H:%M}; nothing changed")
+    if result.accepted:
+        return (f"accepted: {log.rows:,} visits of {log.residents:,} residents to "
+                f"{log.venues:,} venues")
+    return f"rejected, nothing written: {result.report.summary()}"
+
+
+def start_run(session: Session, principal: Principal, case_ids: list[int] | None,
+              *, changes: bool = False) -> TracingRun:
+    """Run tracing for a caller: every case, or the changed ones, need a city-wide grant;
+    named cases their area. ConflictError when `changes` finds no change to follow."""
+    area = principal.area_for(TRACING_RUN)
+    paths = (None if case_ids is None
+             else [service.case_area(session, case_id=i) for i in case_ids])
+    service.ensure_run_allowed(area, paths)
+    if changes:
+        run = service.follow_case_changes(session, actor=principal.username)
+        if run is None:
+            raise ConflictError("no case has been reported, reclassified or withdrawn since "
+                                "the last tracing run")
+        return run
+    return service.run_tracing(session, actor=principal.username, case_ids=case_ids)
+
+
+@router.post("/tracing/runs", response_model=RunOut, status_code=201, tags=["tracing"],
+             summary="Classify contacts")
+def create_run(body: RunIn, session: DbSession, tracer: Tracer, audit: AuditDep) -> RunOut:
+    """Classify the given cases (and the cases they affect), the cases changed since the
+    last run (`changes`), or every active case.
+
+    Writes new evidence, withdraws evidence no longer found, and identifies, promotes,
+    demotes or withdraws contacts with their follow-up plans.
+    """
+    run = start_run(session, tracer, body.case_ids, changes=body.changes)
+    audit("create", "tracing_run", run.id)
+    return run_out(run)
+
+
+@router.get("/tracing/runs", response_model=list[RunOut], tags=["tracing"],
+            summary="Tracing runs")
+def list_runs(session: DbSession, _: Tracer,
+              limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[RunOut]:
+    """Tracing runs, newest first (counts only)."""
+    return [run_out(r) for r in service.last_runs(session, limit=limit)]
+
+
+@router.post("/tracing/visit-logs", response_model=VisitImportOut, status_code=201,
+             tags=["tracing"], summary="Upload a visit log",
+             responses={200: {"model": VisitImportOut, "description": "Already imported"}})
+def upload_visit_log(
+    response: Response, session: DbSession, tracer: Tracer, audit: AuditDep,
+    file: Annotated[UploadFile, File(description="Visit log CSV: resident_id, venue_id, "
+                                                 "started_at, ended_at")],
+) -> Any:
+    """Validate a visit log whole, then store its visits.
+
+    201: accepted. 200: the same file was accepted before, nothing changed. 422: rejected
+    whole with a report naming line, column and problem; nothing of it was written.
+    """
+    result = service.import_visits(session, content=file.file.read(),
+                                   filename=file.filename or "visits.csv",
+                                   received_by=tracer.username)
+    audit("create" if not result.already_imported else "read", "visit_log", result.log.id)
+    detail = log_detail(result.log)
+    if not result.accepted:
+        return JSONResponse({
+            "type": "https://epidesk.org/problems/visit-log-rejected",
+            "title": "Visit log rejected", "status": 422,
+            "detail": import_message(result), "instance": "/api/tracing/visit-logs",
+            "log_id": result.log.id, "problem_counts": detail.problem_counts,
+            "problems": [p.model_dump() for p in detail.problems],
+            "truncated": detail.problem_count > len(detail.problems),
+        }, status_code=422, media_type=PROBLEM_JSON)
+    if result.already_imported:
+        response.status_code = 200
+    return VisitImportOut(already_imported=result.already_imported,
+                          message=import_message(result), log=detail)
+
+
+@router.get("/tracing/visit-logs/{log_id}", response_model=VisitLogDetail, tags=["tracing"],
+            summary="A visit log")
+def get_visit_log(log_id: Id, session: DbSession, _: Tracer) -> VisitLogDetail:
+    """A visit log: what it holds, or its validation report."""
+    return log_detail(service.get_visit_log(session, log_id=log_id))
+
+
+@router.post("/tracing/exposures", response_model=ExposureOut, status_code=201,
+             tags=["tracing"], summary="Record an exposure")
+def create_exposure(body: ExposureIn, session: DbSession, tracer: Tracer,
+                    audit: AuditDep) -> ExposureOut:
+    """Record an exposure between two residents; the first must live in the caller's area."""
+    ensure_in_scope(tracer, TRACING_RUN,
+                    service.resident_area(session, resident_id=body.resident_a_id), "resident")
+    exposure = service.record_exposure(
+        session, resident_a=body.resident_a_id, resident_b=body.resident_b_id, at=body.at,
+        setting=body.setting, protected=body.protected, place=body.place, note=body.note,
+        recorded_by=tracer.username)
+    audit("create", "exposure", exposure.id, person_id=body.resident_a_id)
+    audit("create", "exposure", exposure.id, person_id=body.resident_b_id)
+    return exposure_out(exposure)
+
+
+@router.get("/tracing/cases/{case_id}/contacts", response_model=CaseContactsOut,
+            tags=["tracing"], summary="A case's contacts by tier")
+def get_case_contacts(case_id: Id, session: DbSession, reader: MedicalReader,
+                      audit: AuditDep) -> CaseContactsOut:
+    """A case's close and sub-close contacts living inside the caller's area."""
+    ensure_in_scope(reader, MEDICAL_READ, service.case_area(session, case_id=case_id), "case")
+    found = service.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
+    audit("read", "case_contacts", case_id, person_id=found.case.resident_id)
+    return case_contacts_out(found)
+
+
+def _contact(session: Session, reader: Principal, resident_id: int) -> service.ContactDetail:
+    ensure_in_scope(reader, MEDICAL_READ,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    return service.contact_detail(session, resident_id=resident_id)
+
+
+@router.get("/tracing/contacts/{resident_id}", response_model=ContactOut, tags=["tracing"],
+            summary="Why is this person a contact?")
+def get_contact(resident_id: Id, session: DbSession, reader: MedicalReader,
+                audit: AuditDep) -> ContactOut:
+    """A resident's tier with every piece of evidence (case, setting, place, overlap, rule),
+    the follow-up plan with results and missed tests, and the history."""
+    detail = _contact(session, reader, resident_id)
+    audit("read", "contact", resident_id, person_id=resident_id)
+    return contact_out(detail)
+
+
+@router.get("/tracing/contacts/{resident_id}/letter", response_model=LetterOut,
+            tags=["tracing"], summary="The explanation for the resident")
+def get_letter(resident_id: Id, session: DbSession, reader: MedicalReader,
+               audit: AuditDep) -> LetterOut:
+    """Why the resident is a contact and which tests to take, naming no case or person."""
+    ensure_in_scope(reader, MEDICAL_READ,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    letter = service.resident_letter(session, resident_id=resident_id)
+    audit("read", "contact_letter", resident_id, person_id=resident_id)
+    return letter_out(letter)
+
+
+@router.get("/tracing/follow-up/missed", response_model=list[MissedTestOut],
+            tags=["tracing"], summary="Missed follow-up tests")
+def get_missed(session: DbSession, reader: MedicalReader, audit: AuditDep,
+               limit: Annotated[int, Query(ge=1, le=service.MAX_LIST)] = 100,
+               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[MissedTestOut]:
+    """Planned tests of active contacts inside the caller's area whose day passed unsampled."""
+    rows = service.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=limit,
+                                offset=offset)
+    audit("read", "missed_tests", "list")
+    return missed_out(rows)

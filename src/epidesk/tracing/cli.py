@@ -1,0 +1,264 @@
+"""`epidesk trace` commands: run, import visits, synthesize visits, contacts, why.
+
+`import_cmd` is also mounted as `epidesk ingest visits`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from epidesk.db import check_connection, get_engine, session_scope
+from epidesk.errors import ValidationFailedError
+from epidesk.policy.service import load_preset
+from epidesk.tracing import rules, service
+
+app = typer.Typer(help="Contact tracing: visits, exposures, close and sub-close contacts.",
+                  no_args_is_help=True)
+out = Console()
+
+LABELS = {"read": "reading the file", "validate": "validating", "venue_visit": "writing visits",
+          "cases": "reading cases", "graph": "loading the graph", "classify": "classifying",
+          "contact_evidence": "writing evidence", "contact": "writing contacts",
+          "done": "done", "visits": "generating visits", "indexes": "rebuilding indexes"}
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
+@contextmanager
+def _bar() -> Iterator[service.Progress]:
+    with Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=out, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            """Advance the bar of a step."""
+            name = LABELS.get(label, label)
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done, total=total)
+
+        yield progress
+
+
+@app.command("run")
+def run_cmd(
+    case: list[int] = typer.Option(None, "--case", help="Classify this case (repeatable)"),
+    all_cases: bool = typer.Option(False, "--all", help="Classify every active case"),
+    preset: str = typer.Option("", help="Preset name (default: the active preset)"),
+) -> None:
+    """Classify close and sub-close contacts and write what changed.
+
+    By default, the cases reported, reclassified or withdrawn since the last run.
+    """
+    if case and all_cases:
+        raise ValidationFailedError("give --case or --all, not both")
+    check_connection(get_engine())
+    chosen = load_preset(preset) if preset else None
+    with _bar() as progress, session_scope() as session:
+        if case or all_cases:
+            run = service.run_tracing(session, actor=_actor(), case_ids=case or None,
+                                      preset=chosen, progress=progress)
+        else:
+            followed = service.follow_case_changes(session, actor=_actor(), preset=chosen,
+                                                   progress=progress)
+            if followed is None:
+                out.print("no case has changed since the last tracing run; nothing to do")
+                return
+            run = followed
+        table = Table(title=f"Tracing run {run.id} ({run.preset}, {run.seconds:.2f} s)",
+                      title_justify="left")
+        table.add_column("")
+        table.add_column("count", justify="right")
+        for label, value in (("cases classified", run.cases),
+                             ("cases withdrawn", run.cases_withdrawn),
+                             ("evidence added", run.evidence_added),
+                             ("evidence withdrawn", run.evidence_withdrawn),
+                             ("contacts identified", run.contacts_identified),
+                             ("contacts promoted", run.contacts_promoted),
+                             ("contacts demoted", run.contacts_demoted),
+                             ("contacts withdrawn", run.contacts_withdrawn),
+                             ("close contacts now", run.close_contacts),
+                             ("sub-close contacts now", run.sub_close_contacts)):
+            table.add_row(label, f"{value:,}")
+    out.print(table)
+
+
+FileArgument = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                              help="Visit log CSV (see `epidesk trace format`)")
+
+
+@app.command("import-visits")
+def import_cmd(path: Path = FileArgument) -> None:
+    """Import a visit log: validate it whole, then store its visits; exit 1 if rejected."""
+    check_connection(get_engine())
+    with _bar() as progress, session_scope() as session:
+        result = service.import_visits_file(session, path=path, received_by=_actor(),
+                                            progress=progress)
+        log = result.log
+        problems = service.log_problems(log)
+        counts = service.log_problem_counts(log)
+    if result.already_imported:
+        out.print(f"this file was already imported as visit log {log.id}; nothing changed")
+        return
+    if result.accepted:
+        out.print(f"visit log {log.id}: accepted, {log.rows:,} visits of {log.residents:,} "
+                  f"residents to {log.venues:,} venues")
+        return
+    out.print(f"visit log {log.id}: {log.problem_count:,} problems: "
+              + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items()))
+    table = Table(title_justify="left")
+    table.add_column("Line", justify="right")
+    table.add_column("Column")
+    table.add_column("Problem")
+    for p in problems:
+        table.add_row(str(p["line"]), p["column"], p["problem"])
+    out.print(table)
+    out.print("[bold red]rejected:[/] nothing of this file was written")
+    raise typer.Exit(1)
+
+
+@app.command("format")
+def format_cmd() -> None:
+    """Describe the visit log CSV format."""
+    out.print(rules.VISIT_LOG_FORMAT)
+
+
+@app.command("synth-visits")
+def synth_cmd(
+    days: int = typer.Option(14, min=1, max=366, help="Days of visits"),
+    seed: int = typer.Option(1, help="Random seed: the same seed gives the same visits"),
+    start: str = typer.Option("", help="First day (YYYY-MM-DD; default: days before today)"),
+) -> None:
+    """Generate venue visits for every resident of the (synthetic) city."""
+    check_connection(get_engine())
+    first = date.fromisoformat(start) if start else None
+    with _bar() as progress, session_scope() as session:
+        made = service.synthesize_visits(session, days=days, seed=seed, first_day=first,
+                                         progress=progress)
+    out.print(f"{made.visits:,} visits over {made.days} days from {made.first_day} "
+              f"(seed {made.seed}) in {made.seconds:.1f} s")
+
+
+@app.command("graph")
+def graph_cmd(
+    opportunities: bool = typer.Option(False, help="Count exposure opportunities too"),
+) -> None:
+    """Load the contact graph and show its size and load time."""
+    check_connection(get_engine())
+    started = time.perf_counter()
+    with session_scope() as session:
+        graph = service.load_graph(session)
+    seconds = time.perf_counter() - started
+    table = Table(title=f"Contact graph (loaded in {seconds:.1f} s)", title_justify="left")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    for name, value in service.graph_summary(graph).items():
+        table.add_row(name.replace("_", " "), f"{value:,}")
+    if opportunities:
+        table.add_section()
+        for name, value in graph.opportunities().items():
+            table.add_row(name.replace("_", " "), f"{value:,}")
+    out.print(table)
+
+
+@app.command("contacts")
+def contacts_cmd(case_id: int = typer.Argument(..., help="Case id")) -> None:
+    """A case's close and sub-close contacts."""
+    with session_scope() as session:
+        found = service.case_contacts(session, case_id=case_id)
+        out.print(f"[bold]Case {found.case.id}[/] ({found.case.status}): resident "
+                  f"{found.resident.id} {found.resident.name_latin}")
+        for title, rows in (("Close contacts", found.close),
+                            ("Sub-close contacts", found.sub_close)):
+            table = Table(title=f"{title}: {len(rows)}", title_justify="left")
+            for name in ("Resident", "Name", "Shared", "Evidence"):
+                table.add_column(name)
+            for r in rows:
+                table.add_row(str(r.resident.id), r.resident.name_latin, ", ".join(r.settings),
+                              str(r.pieces))
+            out.print(table)
+
+
+@app.command("why")
+def why_cmd(
+    resident_id: int = typer.Argument(..., help="Resident id"),
+    for_resident: bool = typer.Option(False, "--for-resident",
+                                      help="The explanation for the resident (no names)"),
+) -> None:
+    """Why a resident is a contact: each piece of evidence, or the resident's letter."""
+    with session_scope() as session:
+        if for_resident:
+            letter = service.resident_letter(session, resident_id=resident_id)
+            if letter.tier is None:
+                out.print("not a contact at present")
+                return
+            out.print(f"You are a {rules.TIER_LABELS[letter.tier]} of a person who tested "
+                      "positive.")
+            for reason in letter.reasons:
+                out.print(f"- {reason}")
+            for day, on, place in letter.tests:
+                out.print(f"  test day {day}: {on} ({place})")
+            return
+        detail = service.contact_detail(session, resident_id=resident_id)
+        person = detail.resident
+        tier = rules.TIER_LABELS.get(detail.tier or "", "not a contact")
+        out.print(f"[bold]{person.name_latin}[/] (resident {person.id}): {tier}")
+        for view in detail.evidence:
+            out.print(f"- [{view.row.tier}] {view.for_staff} ({view.rule})")
+        for test in detail.follow_up:
+            out.print(f"  test day {test.test.day} {test.test.due_on}: {test.status}")
+
+
+@app.command("missed")
+def missed_cmd(limit: int = typer.Option(50, min=1, max=service.MAX_LIST)) -> None:
+    """Planned tests of active contacts whose day passed without a sample."""
+    with session_scope() as session:
+        rows = service.missed_tests(session, limit=limit)
+        for test, person, record in rows:
+            out.print(f"{test.due_on}  day {test.day}  resident {person.id} "
+                      f"{person.name_latin} ({record.tier})")
+    if not rows:
+        out.print("no missed test")
+
+
+@app.command("record-exposure")
+def exposure_cmd(
+    resident_a: int = typer.Argument(..., help="Resident id (usually the case)"),
+    resident_b: int = typer.Argument(..., help="The other resident's id"),
+    at: str = typer.Option(..., help="When, ISO 8601 with UTC offset"),
+    setting: str = typer.Option("investigator_judgement", help="A close-contact setting"),
+    protected: bool = typer.Option(False, help="Effective protection: no close contact"),
+    place: str = typer.Option("", help="Where"),
+    note: str = typer.Option("", help="Note"),
+) -> None:
+    """Record an exposure between two residents."""
+    moment = datetime.fromisoformat(at)
+    with session_scope() as session:
+        exposure = service.record_exposure(session, resident_a=resident_a,
+                                           resident_b=resident_b, at=moment, setting=setting,
+                                           protected=protected, place=place, note=note or None,
+                                           recorded_by=_actor())
+        out.print(f"exposure {exposure.id} recorded; run tracing to classify it")
+

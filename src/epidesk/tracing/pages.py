@@ -1,0 +1,226 @@
+"""HTML routes of the tracing domain: runs, visit logs, a case's contacts, why, follow-up."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from epidesk.auth.api import AuditDep, check_csrf, ensure_in_scope, web_session
+from epidesk.auth.rules import Principal
+from epidesk.db import request_session
+from epidesk.errors import DomainError, ValidationFailedError
+from epidesk.policy.schemas import PLACE_LABELS
+from epidesk.policy.service import active_preset
+from epidesk.templating import render
+from epidesk.tracing import rules, service
+from epidesk.tracing.api import MEDICAL_READ, TRACING_RUN, MedicalReader, Tracer, start_run
+
+router = APIRouter(include_in_schema=False)
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PAGE = 50
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token forms of this page must carry."""
+    ws = web_session(request)
+    return ws.csrf_token if ws else ""
+
+
+def when(value: datetime | None) -> str:
+    """A stored time in the city's civil time, to the minute."""
+    if value is None:
+        return "-"
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(rules.CITY_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _render(request: Request, name: str, context: dict[str, Any],
+            status_code: int = 200) -> Response:
+    return render(request, name, {**context, "when": when}, status_code)
+
+
+def _case_ids(text: str) -> list[int] | None:
+    if not text.strip():
+        return None
+    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    if not all(p.isdigit() and 0 < int(p) < 2**31 for p in parts):
+        raise ValidationFailedError(f"{text!r} is not a list of case ids (e.g. 12, 15)")
+    return sorted({int(p) for p in parts})
+
+
+@router.get("/tracing")
+def overview_page(request: Request, session: DbSession, reader: MedicalReader,
+                  ran: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Response:
+    """Tracing runs, recently traced cases, and the forms to run and to upload visits."""
+    runs = service.last_runs(session, limit=10)
+    return _render(request, "tracing/overview.html", {
+        "runs": runs, "ran": ran,
+        "cases": service.recent_traced_cases(session, area=reader.area_for(MEDICAL_READ)),
+        "logs": service.list_visit_logs(session, limit=10),
+        "can_run": reader.can(TRACING_RUN),
+        "pending": service.pending_changes(session),
+        "everywhere": reader.area_for(TRACING_RUN).everywhere,
+        "csrf_token": csrf_token(request), "section": "tracing",
+        "visit_format": rules.VISIT_LOG_FORMAT,
+    })
+
+
+@router.get("/tracing/go")
+def go_page(_: MedicalReader,
+            case_id: Annotated[str, Query(max_length=12)] = "",
+            resident_id: Annotated[str, Query(max_length=12)] = "") -> Response:
+    """Open a case's contacts or a resident's classification from the find form."""
+    for value, target in ((case_id, "cases"), (resident_id, "contacts")):
+        if value.strip():
+            if not value.strip().isdigit() or not 0 < int(value) < 2**31:
+                raise ValidationFailedError(f"{value!r} is not an id")
+            return RedirectResponse(f"/tracing/{target}/{int(value)}", status_code=303)
+    return RedirectResponse("/tracing", status_code=303)
+
+
+@router.post("/tracing/runs")
+def run_page(request: Request, session: DbSession, tracer: Tracer, audit: AuditDep,
+             case_ids: Annotated[str, Form(max_length=2000)] = "",
+             changes: Annotated[bool, Form()] = False,
+             csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
+    """Classify contacts from the overview page, then show the run."""
+    check_csrf(request, csrf_token)
+    run = start_run(session, tracer, None if changes else _case_ids(case_ids),
+                    changes=changes)
+    audit("create", "tracing_run", run.id)
+    return RedirectResponse(f"/tracing?ran={run.id}", status_code=303)
+
+
+@router.post("/tracing/visit-logs")
+def upload_page(request: Request, session: DbSession, tracer: Tracer, audit: AuditDep,
+                file: Annotated[UploadFile, File()],
+                csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
+    """Check and import an uploaded visit log, then show it (accepted, or its report)."""
+    check_csrf(request, csrf_token)
+    result = service.import_visits(session, content=file.file.read(),
+                                   filename=file.filename or "visits.csv",
+                                   received_by=tracer.username)
+    audit("create" if not result.already_imported else "read", "visit_log", result.log.id)
+    flag = "already" if result.already_imported else result.log.status
+    return RedirectResponse(f"/tracing/visit-logs/{result.log.id}?uploaded={flag}",
+                            status_code=303)
+
+
+@router.get("/tracing/visit-logs/{log_id}")
+def visit_log_page(request: Request, log_id: Id, session: DbSession, _: Tracer,
+                   uploaded: Annotated[str, Query(max_length=16)] = "") -> Response:
+    """A visit log: what it holds, or its validation report."""
+    log = service.get_visit_log(session, log_id=log_id)
+    return _render(request, "tracing/visit_log.html", {
+        "log": log, "uploaded": uploaded, "problems": service.log_problems(log),
+        "counts": service.log_problem_counts(log), "section": "tracing",
+    })
+
+
+def _case_view(request: Request, session: Session, reader: Principal, case_id: int,
+               *, error: str | None = None, recorded: bool = False,
+               status_code: int = 200) -> Response:
+    found = service.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
+    preset = active_preset()
+    return _render(request, "tracing/case.html", {
+        "found": found, "can_record": reader.may(TRACING_RUN, found.area),
+        "settings": preset.contacts.close_settings.settings, "error": error,
+        "recorded": recorded, "csrf_token": csrf_token(request), "section": "tracing",
+        "labels": rules.SETTING_LABELS, "tz": rules.CITY_TZ,
+    }, status_code)
+
+
+@router.get("/tracing/cases/{case_id}")
+def case_page(request: Request, case_id: Id, session: DbSession, reader: MedicalReader,
+              audit: AuditDep,
+              recorded: Annotated[str, Query(max_length=8)] = "") -> Response:
+    """A case's contacts by tier, with the form to record an exposure with the case."""
+    ensure_in_scope(reader, MEDICAL_READ, service.case_area(session, case_id=case_id), "case")
+    response = _case_view(request, session, reader, case_id, recorded=bool(recorded))
+    audit("read", "case_contacts", case_id)
+    return response
+
+
+@router.post("/tracing/exposures")
+def exposure_page(
+    request: Request, session: DbSession, tracer: Tracer, audit: AuditDep,
+    case_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    resident_b_id: Annotated[str, Form(max_length=12)] = "",
+    at: Annotated[str, Form(max_length=32)] = "",
+    setting: Annotated[str, Form(max_length=32)] = "",
+    protected: Annotated[str, Form(max_length=8)] = "",
+    place: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Record an exposure between a case and another resident from the case's page."""
+    check_csrf(request, csrf_token)
+    ensure_in_scope(tracer, TRACING_RUN, service.case_area(session, case_id=case_id), "case")
+    episode = service.get_case(session, case_id=case_id)
+    try:
+        if not resident_b_id.strip().isdigit():
+            raise ValidationFailedError("give the other resident's id")
+        try:
+            moment = datetime.fromisoformat(at.strip())
+        except ValueError as exc:
+            raise ValidationFailedError(f"{at!r} is not a time (YYYY-MM-DDTHH:MM)") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=rules.CITY_TZ)
+        exposure = service.record_exposure(
+            session, resident_a=episode.resident_id, resident_b=int(resident_b_id),
+            at=moment, setting=setting, protected=bool(protected), place=place,
+            note=note or None, recorded_by=tracer.username)
+    except DomainError as exc:
+        return _case_view(request, session, tracer, case_id, error=exc.detail,
+                          status_code=exc.status)
+    audit("create", "exposure", exposure.id, person_id=exposure.resident_b_id)
+    return RedirectResponse(f"/tracing/cases/{case_id}?recorded=1", status_code=303)
+
+
+@router.get("/tracing/contacts/{resident_id}")
+def contact_page(request: Request, resident_id: Id, session: DbSession,
+                 reader: MedicalReader, audit: AuditDep) -> Response:
+    """Why a resident is a contact: every piece of evidence, the follow-up and history."""
+    ensure_in_scope(reader, MEDICAL_READ,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    detail = service.contact_detail(session, resident_id=resident_id)
+    audit("read", "contact", resident_id, person_id=resident_id)
+    return _render(request, "tracing/contact.html", {
+        "detail": detail, "labels": rules.SETTING_LABELS, "tiers": rules.TIER_LABELS,
+        "places": PLACE_LABELS, "section": "tracing",
+    })
+
+
+@router.get("/tracing/contacts/{resident_id}/letter")
+def letter_page(request: Request, resident_id: Id, session: DbSession,
+                reader: MedicalReader, audit: AuditDep) -> Response:
+    """The explanation to give the resident: no case and no other person is named."""
+    ensure_in_scope(reader, MEDICAL_READ,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    letter = service.resident_letter(session, resident_id=resident_id)
+    person = service.get_resident(session, resident_id=resident_id)
+    audit("read", "contact_letter", resident_id, person_id=resident_id)
+    return _render(request, "tracing/letter.html", {
+        "letter": letter, "person": person, "tiers": rules.TIER_LABELS, "section": "tracing",
+    })
+
+
+@router.get("/tracing/follow-up")
+def missed_page(request: Request, session: DbSession, reader: MedicalReader, audit: AuditDep,
+                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Response:
+    """Contacts inside the caller's area who missed a planned test."""
+    rows = service.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=PAGE + 1,
+                                offset=offset)
+    audit("read", "missed_tests", "list")
+    return _render(request, "tracing/missed.html", {
+        "rows": rows[:PAGE], "has_more": len(rows) > PAGE, "offset": offset, "page": PAGE,
+        "tiers": rules.TIER_LABELS, "places": PLACE_LABELS, "section": "tracing",
+    })

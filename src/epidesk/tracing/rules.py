@@ -1,0 +1,448 @@
+"""Contact-tracing rules on plain values: windows, tiers, evidence in words, follow-up.
+
+Close contacts of a case are found in its close-contact window: from the preset's
+`days_before` days before symptom onset (confirmed cases) or sampling (asymptomatic
+infections) until the case was isolated. A confirmed case with an onset date counts
+from the earlier of onset and sampling, so that a reclassification never shortens the
+window. Dates are the city's civil dates (UTC+8); times are instants.
+
+Settings of an exposure and the preset rule each one follows:
+
+- `household`: lives in the case's household (contacts.close_settings "household"),
+  for the whole window;
+- `work_group` and `school_class`: a member of the same work group or class while both
+  memberships and the window overlap (close_settings "shared_workplace");
+- `venue`: a visit to the same venue overlapping the case's visit, inside the window,
+  by at least contacts.venue_co_visit.min_overlap_minutes;
+- `exposure`: an exposure an investigator recorded, at a moment inside the window,
+  unless it was recorded as protected (close_settings names its kind).
+
+Where the preset identifies sub-close contacts, the people who shared a household
+("lived"), work group ("worked"), class ("studied") or a recorded exposure with a
+direct close contact of a case, from that contact's first exposure to the case until
+the contact was isolated, are sub-close contacts of that case. When a direct close
+contact becomes a case itself and the preset says so, the people who shared those
+settings with it from its first exposure to any other case until its isolation become
+close contacts of its own case ("promoted"). A contact's isolation is when it was
+first identified, unless recorded otherwise, and never after its own case's isolation.
+
+A person's tier is close when any active evidence is close, else sub-close; a
+classification without active evidence is withdrawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from epidesk.policy.rules import close_contact_window, quarantine_plan
+from epidesk.policy.schemas import Preset
+from epidesk.testing.rules import Problem, Report
+
+# ------------------------------------------------------------------ time
+
+# The city's civil time: case dates (sampling, onset, isolation) and membership dates
+# are dates in this offset; visit and exposure times are instants.
+CITY_UTC_OFFSET = dt.timedelta(hours=8)
+CITY_TZ = dt.timezone(CITY_UTC_OFFSET, "UTC+8")
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Unbounded ends of intervals, in seconds since the epoch.
+FOREVER = 2**62
+NEVER = -(2**62)
+
+
+def seconds_of(moment: dt.datetime) -> int:
+    """Whole seconds since the Unix epoch of an instant (naive times are UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return int((aware - EPOCH) // dt.timedelta(seconds=1))
+
+
+def moment_of(seconds: int) -> dt.datetime:
+    """The UTC instant of seconds since the Unix epoch."""
+    return EPOCH + dt.timedelta(seconds=int(seconds))
+
+
+def local_midnight(day: dt.date) -> int:
+    """The first second of a civil date of the city, in seconds since the epoch."""
+    return seconds_of(dt.datetime.combine(day, dt.time.min, tzinfo=CITY_TZ))
+
+
+def local_date(seconds: int) -> dt.date:
+    """The city's civil date of an instant given in seconds since the epoch."""
+    return moment_of(seconds).astimezone(CITY_TZ).date()
+
+
+def local_time(seconds: int) -> dt.datetime:
+    """An instant in the city's civil time."""
+    return moment_of(seconds).astimezone(CITY_TZ)
+
+
+def last_exposure_date(start: int, end: int) -> dt.date:
+    """The civil date of the last moment of an exposure [start, end) (or of a moment)."""
+    return local_date(end - 1 if end > start else end)
+
+
+def _local_naive(seconds: int) -> dt.datetime:
+    return local_time(seconds).replace(tzinfo=None)
+
+
+def _seconds_of_local(naive: dt.datetime) -> int:
+    return seconds_of(naive.replace(tzinfo=CITY_TZ))
+
+
+def case_anchor(classification: str, sampling_date: dt.date,
+                onset_date: dt.date | None) -> dt.date:
+    """The day the close-contact window counts back from."""
+    if classification == "confirmed" and onset_date is not None:
+        return min(onset_date, sampling_date)
+    return sampling_date
+
+
+def case_window(*, classification: str, sampling_date: dt.date, onset_date: dt.date | None,
+                isolation_date: dt.date | None, preset: Preset, now: int) -> tuple[int, int]:
+    """A case's close-contact window [start, end) in seconds; until now if not isolated."""
+    anchor = case_anchor(classification, sampling_date, onset_date)
+    # A datetime is a date: a case not yet isolated exposes people until now.
+    until: dt.date = isolation_date if isolation_date is not None else _local_naive(now)
+    window = close_contact_window(anchor, until, preset)
+    return _seconds_of_local(window.start), _seconds_of_local(window.end)
+
+
+def membership_interval(start_date: dt.date, end_date: dt.date | None) -> tuple[int, int]:
+    """A membership from its first to its last day (inclusive) as [start, end) seconds."""
+    end = FOREVER if end_date is None else local_midnight(end_date + dt.timedelta(days=1))
+    return local_midnight(start_date), end
+
+
+# ------------------------------------------------------------------ settings and tiers
+
+HOUSEHOLD = "household"
+WORK_GROUP = "work_group"
+SCHOOL_CLASS = "school_class"
+VENUE = "venue"
+EXPOSURE = "exposure"
+# The engine's integer code of a setting is its position here.
+SETTINGS = (HOUSEHOLD, WORK_GROUP, SCHOOL_CLASS, VENUE, EXPOSURE)
+SETTING_CODES = {name: i for i, name in enumerate(SETTINGS)}
+SETTING_LABELS = {
+    HOUSEHOLD: "household",
+    WORK_GROUP: "work group",
+    SCHOOL_CLASS: "school class",
+    VENUE: "venue visit",
+    EXPOSURE: "recorded exposure",
+}
+
+CLOSE = "close"
+SUB_CLOSE = "sub_close"
+# Engine codes of the tiers: 1 close, 2 sub-close.
+TIERS = (CLOSE, SUB_CLOSE)
+TIER_CODES = {CLOSE: 1, SUB_CLOSE: 2}
+TIER_OF_CODE = {1: CLOSE, 2: SUB_CLOSE}
+TIER_LABELS = {CLOSE: "close contact", SUB_CLOSE: "sub-close contact"}
+CATEGORY_OF_TIER = {CLOSE: "close_contact", SUB_CLOSE: "sub_close_contact"}
+
+# How a piece of evidence came about.
+DIRECT = "direct"
+VIA_CLOSE_CONTACT = "via_close_contact"
+PROMOTED = "promoted"
+
+ACTIVE = "active"
+WITHDRAWN = "withdrawn"
+
+# Preset setting names that enable each membership setting for close contacts, and
+# sub-close shared activities that enable each setting for sub-close contacts.
+CLOSE_SETTING_OF = {HOUSEHOLD: "household", WORK_GROUP: "shared_workplace",
+                    SCHOOL_CLASS: "shared_workplace"}
+ACTIVITY_OF = {HOUSEHOLD: "lived", WORK_GROUP: "worked", SCHOOL_CLASS: "studied"}
+
+
+def derivation_of(tier: str, via_resident_id: int | None) -> str:
+    """How evidence was found: directly, through a close contact, or by promotion."""
+    if via_resident_id is None:
+        return DIRECT
+    return PROMOTED if tier == CLOSE else VIA_CLOSE_CONTACT
+
+
+@dataclass(frozen=True)
+class TracingRules:
+    """What a preset asks of the engine, as plain values."""
+
+    preset: str
+    close_settings: frozenset[str]
+    min_overlap_seconds: int
+    sub_close_settings: frozenset[str] | None
+    promote: bool
+    exposure_settings: Mapping[str, str]
+
+    @property
+    def sub_close(self) -> bool:
+        """Whether the preset identifies sub-close contacts."""
+        return self.sub_close_settings is not None
+
+
+def tracing_rules(preset: Preset) -> TracingRules:
+    """The engine's parameters under a preset."""
+    contacts = preset.contacts
+    named = contacts.close_settings.settings
+    close = {s for s, name in CLOSE_SETTING_OF.items() if name in named}
+    close |= {VENUE, EXPOSURE}
+    sub = contacts.sub_close
+    sub_settings: frozenset[str] | None = None
+    if sub.identified:
+        activities = set(sub.shared_activities or ())
+        sub_settings = frozenset({s for s, a in ACTIVITY_OF.items() if a in activities}
+                                 | {EXPOSURE})
+    return TracingRules(
+        preset=preset.name,
+        close_settings=frozenset(close),
+        min_overlap_seconds=contacts.venue_co_visit.min_overlap_minutes * 60,
+        sub_close_settings=sub_settings,
+        promote=bool(sub.identified and sub.become_close_if_close_contact_positive),
+        exposure_settings=dict(named),
+    )
+
+
+def tier_of(active_tiers: Iterable[str]) -> str | None:
+    """A person's tier from the tiers of their active evidence; None when there is none."""
+    tiers = set(active_tiers)
+    if CLOSE in tiers:
+        return CLOSE
+    if SUB_CLOSE in tiers:
+        return SUB_CLOSE
+    return None
+
+
+def rule_path(setting: str, tier: str, derivation: str, exposure_setting: str | None) -> str:
+    """The preset rule a piece of evidence follows, as a location in the preset."""
+    if derivation == VIA_CLOSE_CONTACT:
+        return "contacts.sub_close"
+    if derivation == PROMOTED:
+        return "contacts.sub_close.become_close_if_close_contact_positive"
+    if setting == VENUE:
+        return "contacts.venue_co_visit"
+    if setting == EXPOSURE:
+        return f"contacts.close_settings.settings.{exposure_setting or 'investigator_judgement'}"
+    return f"contacts.close_settings.settings.{CLOSE_SETTING_OF[setting]}"
+
+
+# ------------------------------------------------------------------ recorded exposures
+
+
+def exposure_problem(*, resident_a: int, resident_b: int, at: dt.datetime, setting: str,
+                     settings: Mapping[str, str], now: dt.datetime) -> str | None:
+    """None when an exposure may be recorded, else what is wrong with it."""
+    if resident_a == resident_b:
+        return "an exposure needs two different residents"
+    if at.tzinfo is None:
+        return "give the time of the exposure with its UTC offset"
+    if at > now + dt.timedelta(minutes=5):
+        return "the exposure is in the future"
+    if setting not in settings:
+        return f"unknown setting {setting!r}; the preset's settings: {', '.join(settings)}"
+    return None
+
+
+# ------------------------------------------------------------------ evidence in words
+
+
+@dataclass(frozen=True)
+class EvidenceFacts:
+    """One piece of evidence with the names a person reads."""
+
+    tier: str
+    derivation: str
+    setting: str
+    place: str
+    case_label: str
+    via_label: str | None
+    start: int
+    end: int
+    exposure_setting: str | None = None
+    exposure_setting_label: str | None = None
+
+
+def _period(start: int, end: int) -> str:
+    a, b = local_time(start), local_time(end)
+    if end <= start:
+        return f"at {a:%Y-%m-%d %H:%M}"
+    if a.date() == b.date():
+        return f"on {a:%Y-%m-%d} from {a:%H:%M} to {b:%H:%M}"
+    return f"from {a:%Y-%m-%d %H:%M} to {b:%Y-%m-%d %H:%M}"
+
+
+def _minutes(start: int, end: int) -> str:
+    minutes = (end - start) // 60
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _shared(setting: str, place: str, exposure_label: str | None) -> str:
+    if setting == HOUSEHOLD:
+        return f"lived in the same household ({place})"
+    if setting == WORK_GROUP:
+        return f"worked in the same work group ({place})"
+    if setting == SCHOOL_CLASS:
+        return f"was in the same school class ({place})"
+    if setting == VENUE:
+        return f"was at {place} at the same time"
+    return f"had a recorded exposure ({exposure_label or 'investigator judgement'}; {place})"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def explain_for_staff(facts: EvidenceFacts, *, min_overlap_minutes: int) -> str:
+    """One sentence that says why, naming the case and the close contact involved."""
+    shared = _shared(facts.setting, facts.place, facts.exposure_setting_label)
+    period = _period(facts.start, facts.end)
+    if facts.derivation == VIA_CLOSE_CONTACT:
+        return (f"{_upper_first(shared)} with {facts.via_label}, a close contact of "
+                f"{facts.case_label}, {period} (after that contact's first exposure and "
+                "before its isolation).")
+    if facts.derivation == PROMOTED:
+        return (f"{_upper_first(shared)} with {facts.via_label}, who was a close contact and "
+                f"has become {facts.case_label}, {period}: promoted from sub-close contact.")
+    text = f"{_upper_first(shared)} with {facts.case_label} {period}"
+    if facts.setting == VENUE:
+        text += (f": {_minutes(facts.start, facts.end)} together (at least "
+                 f"{min_overlap_minutes} min count)")
+    return text + ", inside the case's close-contact window."
+
+
+def explain_for_resident(facts: EvidenceFacts, *, min_overlap_minutes: int) -> str:
+    """The same reason for the resident: no case and no other person is named."""
+    period = _period(facts.start, facts.end)
+    if facts.derivation in (VIA_CLOSE_CONTACT, PROMOTED):
+        who = "a close contact of a confirmed infection"
+        if facts.derivation == PROMOTED:
+            who = "a person who was a close contact and has since tested positive"
+        return f"You {_you_shared(facts)} with {who}, {period}."
+    text = f"You {_you_shared(facts)} with a person who has tested positive, {period}"
+    if facts.setting == VENUE:
+        text += f" ({_minutes(facts.start, facts.end)}; {min_overlap_minutes} min or more count)"
+    return text + ", while that person could pass the infection on."
+
+
+def _you_shared(facts: EvidenceFacts) -> str:
+    if facts.setting == HOUSEHOLD:
+        return "live in the same household"
+    if facts.setting == WORK_GROUP:
+        return f"work in the same work group ({facts.place})"
+    if facts.setting == SCHOOL_CLASS:
+        return f"are in the same school class ({facts.place})"
+    if facts.setting == VENUE:
+        return f"were at {facts.place} at the same time"
+    label = facts.exposure_setting_label or "judged by the investigator"
+    return f"had contact that an investigator recorded ({label.lower()})"
+
+
+# ------------------------------------------------------------------ follow-up
+
+
+@dataclass(frozen=True)
+class PlannedTest:
+    """One test of a contact's follow-up plan."""
+
+    category: str
+    day: int
+    due_on: dt.date
+    place: str
+
+
+def follow_up_plan(tier: str, last_exposure: dt.date, preset: Preset) -> list[PlannedTest]:
+    """The tests a contact of this tier must take, counted from its last exposure."""
+    category = CATEGORY_OF_TIER[tier]
+    rule = preset.quarantine.categories.get(category)
+    if rule is None or not rule.applies:
+        return []
+    out: list[PlannedTest] = []
+    for stage in quarantine_plan(category, last_exposure, preset):
+        for day, due in zip(stage.test_days, stage.test_dates, strict=True):
+            out.append(PlannedTest(category=category, day=day, due_on=due, place=stage.place))
+    return out
+
+
+DONE = "done"
+MISSED = "missed"
+DUE = "due"
+PLANNED = "planned"
+ENDED = "ended"
+
+
+def test_status(due_on: dt.date, sampled_on: Sequence[dt.date], *, today: dt.date,
+                ended_on: dt.date | None = None) -> str:
+    """done (a sample that day), missed (day passed without one), due, planned or ended."""
+    if due_on in sampled_on:
+        return DONE
+    if ended_on is not None and due_on >= ended_on:
+        return ENDED
+    if due_on < today:
+        return MISSED
+    return DUE if due_on == today else PLANNED
+
+
+# ------------------------------------------------------------------ the visit log format
+
+VISIT_LOG_FORMAT = """A visit log is a CSV file (UTF-8, comma-separated, header on line 1), one
+line per visit of a resident to a venue. Columns, by header name (order does not matter):
+
+- `resident_id` (required): the registered resident (integer id);
+- `venue_id` (required): the venue (integer id of a registered venue);
+- `started_at` (required): arrival, ISO 8601 with a UTC offset to the second, e.g.
+  `2026-11-20T08:15:00+08:00` (`Z` for UTC);
+- `ended_at` (required): departure, the same form, after the arrival and at most 24
+  hours later.
+
+Any other column is refused. A visit is identified by its resident, venue and arrival:
+the same visit in two files is refused the second time. Problems are reported by line
+(the header is line 1, the first visit line 2).
+"""
+
+VISIT_COLUMNS = ("resident_id", "venue_id", "started_at", "ended_at")
+MAX_VISIT = dt.timedelta(hours=24)
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+# Visit times are kept in 32-bit seconds from this moment in the engine.
+EARLIEST_VISIT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+HEADER_LINE = 1
+FILE_LINE = 0
+MAX_REPORTED = 100
+
+VISIT_PROBLEM_KINDS: dict[str, str] = {
+    "unreadable_file": "the file is not a readable CSV file",
+    "empty_file": "the file holds no visit",
+    "missing_column": "a required column is missing",
+    "unknown_column": "a column the format does not know",
+    "missing_value": "a required value is empty",
+    "bad_integer": "not a whole number",
+    "bad_time": "not an ISO 8601 time with a UTC offset, to the second",
+    "unknown_resident": "no registered resident has this id",
+    "unknown_venue": "no registered venue has this id",
+    "end_not_after_start": "the departure is not after the arrival",
+    "visit_too_long": "the visit lasts more than 24 hours",
+    "time_in_future": "a time after now",
+    "time_too_early": "a time before 2000",
+    "duplicate_visit": "the same visit appears on more than one line",
+    "visit_exists": "the visit was already imported from another file",
+}
+
+
+def line_of(row: int) -> int:
+    """The file line of a visit row (0-based): the header is line 1."""
+    return row + 2
+
+
+def visit_report(problems: Sequence[Problem], counts: Mapping[str, int] | None = None,
+                 *, limit: int = MAX_REPORTED) -> Report:
+    """A report listing the first problems by line and column, with counts per kind."""
+    order = {name: i for i, name in enumerate(VISIT_COLUMNS)}
+    ordered = sorted(problems, key=lambda p: (p.line, order.get(p.column, len(order)),
+                                              p.kind))
+    if counts is None:
+        tally: dict[str, int] = {}
+        for p in problems:
+            tally[p.kind] = tally.get(p.kind, 0) + 1
+        counts = tally
+    ranked = {k: counts[k] for k in VISIT_PROBLEM_KINDS if counts.get(k)}
+    ranked.update({k: n for k, n in counts.items() if k not in ranked and n})
+    return Report(problems=tuple(ordered[:limit]), counts=ranked)

@@ -1,0 +1,139 @@
+"""`epidesk cases` (and `ingest results`) on a committed SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from epidesk import db as dbmod
+from epidesk.cli import app
+from epidesk.migrate import upgrade
+from epidesk.testing import repository
+from epidesk.testing import service as testing
+from tests.factories import tiny_city
+from tests.testing.batches import csv_bytes, pool, single
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def city_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """A migrated SQLite file holding the tiny city, configured for the CLI."""
+    url = f"sqlite:///{tmp_path}/cases.db"
+    engine = dbmod.make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        city = tiny_city(session)
+        ids = {key: r.id for key, r in city.residents.items()}
+        session.commit()
+    engine.dispose()
+    monkeypatch.setenv("EPIDESK_DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "200")
+    dbmod.reset_engine()
+    yield ids
+    monkeypatch.undo()
+    dbmod.reset_engine()
+
+
+def counts() -> dict[str, int]:
+    with dbmod.session_scope() as session:
+        return testing.table_counts(session)
+
+
+def write(tmp_path: Path, rows: list[dict[str, Any]], name: str = "lab.csv") -> str:
+    path = tmp_path / name
+    path.write_bytes(csv_bytes(rows))
+    return str(path)
+
+
+def test_ingest_a_good_batch_then_again(city_db: dict[str, int], tmp_path: Path):
+    path = write(tmp_path, [single("S1", city_db["li_na"], outcome="positive", ct=(22, 23)),
+                            *pool("P1", [city_db[k] for k in ("wang_xiuying", "wang_xiulan",
+                                                              "wang_wei", "zhang_wei",
+                                                              "zhang_min")])])
+    result = runner.invoke(app, ["cases", "ingest", path])
+    assert result.exit_code == 0, result.output
+    assert "accepted" in result.output and "1 new cases" in result.output
+    assert "registering cases" in result.output
+    again = runner.invoke(app, ["ingest", "results", path])
+    assert again.exit_code == 0 and "already ingested" in again.output
+    assert counts() == {"lab_batch": 1, "tube": 2, "sample": 6, "retest_order": 0}
+
+
+def test_a_bad_batch_prints_its_report_and_exits_1(city_db: dict[str, int], tmp_path: Path):
+    path = write(tmp_path, [single("S1", city_db["li_na"]), single("S2", 777777)])
+    result = runner.invoke(app, ["cases", "ingest", path])
+    assert result.exit_code == 1
+    assert "unknown resident" in result.output
+    assert "no registered resident has the id 777777" in result.output
+    assert "nothing of this file was written" in result.output
+    assert counts() == {"lab_batch": 1, "tube": 0, "sample": 0, "retest_order": 0}
+    listed = runner.invoke(app, ["testing", "batches"])
+    assert "rejected" in listed.output
+    shown = runner.invoke(app, ["testing", "batch", "1"])
+    assert "777777" in shown.output
+
+
+def test_a_batch_killed_half_way_leaves_the_database_as_before(
+        city_db: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    first = write(tmp_path, [single("S0", city_db["chen_jie"])], name="first.csv")
+    assert runner.invoke(app, ["cases", "ingest", first]).exit_code == 0
+    before = counts()
+    real = repository.write_rows
+
+    def dying(session: Any, table: Any, columns: Any, progress: Any = None) -> int:
+        written = real(session, table, columns, progress)
+        if table.name == "sample":
+            raise KeyboardInterrupt
+        return written
+
+    monkeypatch.setattr(repository, "write_rows", dying)
+    path = write(tmp_path, pool("P1", [city_db[k] for k in ("wang_xiuying", "wang_xiulan",
+                                                            "wang_wei", "zhang_wei",
+                                                            "zhang_min")]), name="second.csv")
+    result = runner.invoke(app, ["cases", "ingest", path])
+    assert result.exit_code == 130
+    monkeypatch.setattr(repository, "write_rows", real)
+    dbmod.reset_engine()
+    assert counts() == before
+
+
+def test_cases_commands(city_db: dict[str, int], tmp_path: Path):
+    path = write(tmp_path, [single("S1", city_db["li_na"], outcome="positive", ct=(22, 23))])
+    runner.invoke(app, ["cases", "ingest", path])
+    listed = runner.invoke(app, ["cases", "list"])
+    assert listed.exit_code == 0 and "Li Na" in listed.output and "asymptomatic" in listed.output
+    shown = runner.invoke(app, ["cases", "show", "1"])
+    assert "reported by cli:" in shown.output
+    re = runner.invoke(app, ["cases", "reclassify", "1", "--on", "2026-11-22", "--onset",
+                             "2026-11-21"])
+    assert re.exit_code == 0
+    assert "confirmed from 2026-11-22 (asymptomatic from 2026-11-21)" in re.output
+    csv = runner.invoke(app, ["cases", "bulletin", "--day", "2026-11-22", "--csv"])
+    assert "2026-11-22,TD1,Rencheng,local,0,0,1,1" in csv.output
+    table = runner.invoke(app, ["cases", "bulletin", "--day", "2026-11-21"])
+    assert "Rencheng" in table.output and "Whole city" in table.output
+    gone = runner.invoke(app, ["cases", "withdraw", "1", "--reason", "false positive"])
+    assert gone.exit_code == 0 and "withdrawn: false positive" in gone.output
+    refused = runner.invoke(app, ["cases", "withdraw", "1", "--reason", "again, really"])
+    assert refused.exit_code != 0
+
+
+def test_testing_commands(city_db: dict[str, int], tmp_path: Path):
+    members = [city_db[k] for k in ("wang_xiuying", "wang_xiulan", "wang_wei", "zhang_wei",
+                                    "zhang_min")]
+    path = write(tmp_path, pool("P1", members, outcome="positive", ct=(20, 21)))
+    runner.invoke(app, ["cases", "ingest", path])
+    tube = runner.invoke(app, ["testing", "tube", "P1"])
+    assert tube.exit_code == 0 and "positive" in tube.output and "Wang Xiuying" in tube.output
+    history = runner.invoke(app, ["testing", "history", str(members[0])])
+    assert "pool positive, retest" in history.output
+    retests = runner.invoke(app, ["testing", "retests"])
+    assert retests.output.count("pool positive") == 5
+    missing = runner.invoke(app, ["testing", "tube", "NOPE"])
+    assert missing.exit_code != 0
