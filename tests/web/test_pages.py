@@ -73,3 +73,36 @@ def test_unknown_page_is_an_error_page_in_the_layout(anon_client: TestClient):
     assert r.headers["content-type"].startswith("text/html")
     assert "<h1>Not found</h1>" in r.text
     assert 'href="#main"' in r.text
+
+
+def test_landing_page_shows_the_last_seven_days_city_wide(anon_client: TestClient, db):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from epidesk.cases import service as cases
+    from tests.factories import tiny_city
+    from tests.testing.batches import csv_bytes, single
+
+    city = tiny_city(db)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    collected = yesterday.replace(hour=1, minute=0, second=0, microsecond=0)
+    when = {"collected": collected.isoformat(),
+            "result": (collected + timedelta(hours=8)).isoformat()}
+    ids = [r.id for r in city.residents.values()][:3]
+    rows = [single("L1", ids[0], outcome="positive", ct=(22, 23), **when),
+            single("L2", ids[1], outcome="positive", ct=(22, 23), onset_date=(
+                collected.date() - timedelta(days=1)).isoformat(), **when),
+            single("L3", ids[2], outcome="positive", ct=(25, 26), imported="true", **when)]
+    assert cases.ingest_results(db, content=csv_bytes(rows), filename="landing.csv",
+                                received_by="test").accepted
+    html = anon_client.get("/", headers=HTML).text
+    section = html[html.index('id="figures"'):html.index('id="what"')]
+    day = (collected + timedelta(hours=8)).date().isoformat()
+    row = section[section.index(f'<th scope="row">{day}</th>'):]
+    row = row[:row.index("</tr>")]
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    # One confirmed (with symptoms), two asymptomatic, one of the three imported.
+    assert cells[:3] == ["1", "2", "1"], cells
+    assert section.count('<th scope="row">') == 7
+    # Only city-wide figures: no district and no resident appears.
+    assert all(r.name_latin not in section for r in city.residents.values())
+    assert all(d.name not in section for d in city.districts)

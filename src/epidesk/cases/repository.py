@@ -102,6 +102,14 @@ def episodes_of_day(session: Session, day: date) -> list[EpisodeFacts]:
     return [facts_of(e) for e in rows]
 
 
+def latest_report_day(session: Session) -> date | None:
+    """The latest day a case was reported (asymptomatic or confirmed), if any."""
+    days = [session.scalar(select(func.max(column)))
+            for column in (CaseEpisode.asymptomatic_on, CaseEpisode.confirmed_on)]
+    known = [d for d in days if d is not None]
+    return max(known) if known else None
+
+
 def districts(session: Session) -> list[tuple[int, str, str, str]]:
     """(id, code, name, local name) of every district, by code."""
     return [(i, c, n, nl) for i, c, n, nl in session.execute(

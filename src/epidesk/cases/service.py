@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -292,6 +292,34 @@ def bulletin(session: Session, *, day: date, as_of: datetime | None = None) -> B
         total.local.add(counts.local)
         total.imported.add(counts.imported)
     return Bulletin(day=day, as_of=moment, rows=rows, total=total)
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """The city's new cases of one day, local and imported together and apart."""
+
+    day: date
+    counts: rules.DistrictCounts
+
+
+def recent_days(session: Session, *, days: int = 7, today: date | None = None,
+                as_of: datetime | None = None) -> list[DayTotals]:
+    """The city's totals of the last `days` days that have reports, oldest first.
+
+    The last day is the latest day with a report, or today when none is later than a
+    week ago (so that a quiet week reads as zeros, not as an old week).
+    """
+    if not 1 <= days <= 366:
+        raise ValidationFailedError(f"days must be between 1 and 366, not {days}")
+    today = today or _now().date()
+    latest = repository.latest_report_day(session)
+    last = latest if latest is not None and today - latest < timedelta(days=days) else today
+    last = min(last, today)
+    out = []
+    for back in range(days - 1, -1, -1):
+        day = last - timedelta(days=back)
+        out.append(DayTotals(day=day, counts=bulletin(session, day=day, as_of=as_of).total))
+    return out
 
 
 CSV_COLUMNS = (
