@@ -5,23 +5,15 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from epidesk.cases import service
+from epidesk.console import cli_actor, progress_bars
 from epidesk.db import check_connection, get_engine, session_scope
 from epidesk.testing.cli import print_batch
 
@@ -35,29 +27,12 @@ LABELS = {"read": "reading the file", "parse": "parsing", "residents": "looking 
           "retests": "resolving retests", "cases": "registering cases"}
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
-
-
 def ingest_file(path: Path) -> None:
     """Ingest a lab batch file with a progress bar; exit 1 when it is rejected."""
     check_connection(get_engine())
-    with Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=out, transient=False) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(label: str, done: int, total: int) -> None:
-            name = LABELS.get(label, label)
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=total)
-            bar.update(tasks[name], completed=done, total=total)
-
-        with session_scope() as session:
-            result = service.ingest_results_file(session, path=path, received_by=_actor(),
-                                                 progress=progress)
+    with progress_bars(out, LABELS) as progress, session_scope() as session:
+        result = service.ingest_results_file(session, path=path, received_by=cli_actor(),
+                                             progress=progress)
     if result.already_ingested:
         out.print(f"this file was already ingested as batch {result.batch.id}; nothing changed")
         return
@@ -123,7 +98,7 @@ def reclassify_cmd(
     """Reclassify an asymptomatic infection as a confirmed case."""
     with session_scope() as session:
         episode = service.reclassify(
-            session, case_id=case_id, actor=_actor(),
+            session, case_id=case_id, actor=cli_actor(),
             on=date.fromisoformat(on) if on else None,
             onset_date=date.fromisoformat(onset) if onset else None)
         out.print(f"case {episode.id} is confirmed from {episode.confirmed_on} "
@@ -135,7 +110,7 @@ def withdraw_cmd(case_id: int = typer.Argument(..., help="Case id"),
                  reason: str = typer.Option(..., help="Why, e.g. 'false positive'")) -> None:
     """Withdraw a case, with a reason."""
     with session_scope() as session:
-        episode = service.withdraw(session, case_id=case_id, reason=reason, actor=_actor())
+        episode = service.withdraw(session, case_id=case_id, reason=reason, actor=cli_actor())
         out.print(f"case {episode.id} withdrawn: {episode.withdrawal_reason}")
 
 

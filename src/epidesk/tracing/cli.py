@@ -5,25 +5,15 @@
 
 from __future__ import annotations
 
-import getpass
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
+from epidesk.console import cli_actor, progress_bars
 from epidesk.db import check_connection, get_engine, session_scope
 from epidesk.errors import ValidationFailedError
 from epidesk.policy.service import load_preset
@@ -37,29 +27,6 @@ LABELS = {"read": "reading the file", "validate": "validating", "venue_visit": "
           "cases": "reading cases", "graph": "loading the graph", "classify": "classifying",
           "contact_evidence": "writing evidence", "contact": "writing contacts",
           "done": "done", "visits": "generating visits", "indexes": "rebuilding indexes"}
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
-
-
-@contextmanager
-def _bar() -> Iterator[service.Progress]:
-    with Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=out, transient=False) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(label: str, done: int, total: int) -> None:
-            """Advance the bar of a step."""
-            name = LABELS.get(label, label)
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=total)
-            bar.update(tasks[name], completed=done, total=total)
-
-        yield progress
 
 
 @app.command("run")
@@ -76,12 +43,12 @@ def run_cmd(
         raise ValidationFailedError("give --case or --all, not both")
     check_connection(get_engine())
     chosen = load_preset(preset) if preset else None
-    with _bar() as progress, session_scope() as session:
+    with progress_bars(out, LABELS) as progress, session_scope() as session:
         if case or all_cases:
-            run = service.run_tracing(session, actor=_actor(), case_ids=case or None,
+            run = service.run_tracing(session, actor=cli_actor(), case_ids=case or None,
                                       preset=chosen, progress=progress)
         else:
-            followed = service.follow_case_changes(session, actor=_actor(), preset=chosen,
+            followed = service.follow_case_changes(session, actor=cli_actor(), preset=chosen,
                                                    progress=progress)
             if followed is None:
                 out.print("no case has changed since the last tracing run; nothing to do")
@@ -113,8 +80,8 @@ FileArgument = typer.Argument(..., exists=True, dir_okay=False, readable=True,
 def import_cmd(path: Path = FileArgument) -> None:
     """Import a visit log: validate it whole, then store its visits; exit 1 if rejected."""
     check_connection(get_engine())
-    with _bar() as progress, session_scope() as session:
-        result = service.import_visits_file(session, path=path, received_by=_actor(),
+    with progress_bars(out, LABELS) as progress, session_scope() as session:
+        result = service.import_visits_file(session, path=path, received_by=cli_actor(),
                                             progress=progress)
         log = result.log
         problems = service.log_problems(log)
@@ -154,7 +121,7 @@ def synth_cmd(
     """Generate venue visits for every resident of the (synthetic) city."""
     check_connection(get_engine())
     first = date.fromisoformat(start) if start else None
-    with _bar() as progress, session_scope() as session:
+    with progress_bars(out, LABELS) as progress, session_scope() as session:
         made = service.synthesize_visits(session, days=days, seed=seed, first_day=first,
                                          progress=progress)
     out.print(f"{made.visits:,} visits over {made.days} days from {made.first_day} "
@@ -259,6 +226,6 @@ def exposure_cmd(
         exposure = service.record_exposure(session, resident_a=resident_a,
                                            resident_b=resident_b, at=moment, setting=setting,
                                            protected=protected, place=place, note=note or None,
-                                           recorded_by=_actor())
+                                           recorded_by=cli_actor())
         out.print(f"exposure {exposure.id} recorded; run tracing to classify it")
 
