@@ -103,3 +103,17 @@ def test_recording_an_exposure_from_the_case_page(browser: TestClient, s: Scene)
     assert "2026-11-19 18:30" in html
     wrong = browser.post("/tracing/exposures", data={**form, "setting": "hug"})
     assert wrong.status_code == 422 and "unknown setting" in wrong.text
+
+
+def test_the_overview_offers_to_trace_changed_cases(browser: TestClient, s: Scene):
+    html = browser.get("/tracing").text
+    assert '<p class="notice" role="status" id="pending">1 case has been reported' in html
+    token = csrf_of(html)
+    r = browser.post("/tracing/runs", data={"csrf_token": token, "changes": "true"})
+    assert r.status_code == 303
+    after = browser.get(r.headers["location"]).text
+    assert "classified 1 case: 7 contacts identified" in after
+    assert '<p class="hint" id="pending">Every case change has been traced.</p>' in after
+    # Nothing left to follow: the same form now answers with the reason.
+    again = browser.post("/tracing/runs", data={"csrf_token": token, "changes": "true"})
+    assert again.status_code == 409 and "since the last tracing run" in again.text
