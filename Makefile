@@ -29,6 +29,7 @@ system-deps:
 demo: venv
 	$(BIN)/epidesk db upgrade
 	$(BIN)/epidesk synth city --people $(PEOPLE) --seed $(SEED) --skip-existing
+	$(BIN)/epidesk synth outbreak --days 14 --seed $(SEED) --out var/outbreak --replay --skip-existing
 	@echo
 	$(BIN)/epidesk users demo-admin
 	$(BIN)/epidesk serve

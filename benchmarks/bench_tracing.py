@@ -8,9 +8,9 @@ reused), and two weeks of venue visits unless it already holds visits
 (`epidesk.tracing.service.synthesize_visits`, seed 20221, from FIRST_DAY), plus one
 recorded exposure per 1,000 residents. Then:
 
-- `load_s`: the contact graph read from PostgreSQL and indexed (households, work-group
-  and class memberships, exposures, visits), split into `load_read_s` and
-  `load_index_s`.
+- `load_s`: the contact graph read from PostgreSQL and indexed (household, work-group
+  and class memberships with their dates, exposures, visits), split into `load_read_s`
+  and `load_index_s`.
 - `opportunities`: exposure opportunities, counted as pairs of residents sharing a
   household, pairs of members of the same work group or class, pairs of visits to the
   same venue that overlap in time (any overlap), and recorded exposures.
@@ -239,14 +239,9 @@ def shared_sql(centre: str, settings: frozenset[int]) -> str:
     The centre table has columns cid, resident_id, ws, we (seconds since the epoch).
     """
     parts = []
-    if tracing_engine.HOUSEHOLD in settings:
-        parts.append(f"""
-SELECT c.cid, o.id AS other, {tracing_engine.HOUSEHOLD} AS setting, r.household_id AS place,
-       c.ws AS s, c.we AS e
-FROM {centre} c JOIN resident r ON r.id = c.resident_id
-JOIN resident o ON o.household_id = r.household_id
-WHERE o.id <> c.resident_id AND c.ws < c.we""")
-    for code, table, group in ((tracing_engine.WORK_GROUP, "work_group_membership",
+    for code, table, group in ((tracing_engine.HOUSEHOLD, "household_membership",
+                                "household_id"),
+                               (tracing_engine.WORK_GROUP, "work_group_membership",
                                 "work_group_id"),
                                (tracing_engine.SCHOOL_CLASS, "class_membership",
                                 "school_class_id")):
@@ -255,7 +250,8 @@ WHERE o.id <> c.resident_id AND c.ws < c.we""")
         s = f"greatest(c.ws, {_day('m.start_date')}, {_day('o.start_date')})"
         e = f"least(c.we, {_until('m.end_date')}, {_until('o.end_date')})"
         parts.append(f"""
-SELECT c.cid, o.resident_id, {code}, m.{group}, {s}, {e}
+SELECT c.cid, o.resident_id AS other, {code} AS setting, m.{group} AS place, {s} AS s,
+       {e} AS e
 FROM {centre} c JOIN {table} m ON m.resident_id = c.resident_id
 JOIN {table} o ON o.{group} = m.{group}
 WHERE o.resident_id <> c.resident_id AND {s} < {e}""")
@@ -462,8 +458,8 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
             graph = tracing_engine.build_graph(arrays)
             load = time.perf_counter() - started
             visits = graph.visit_count
-            ids = arrays.resident_id
             del arrays
+            ids = repository.resident_ids(session)
         made = new_cases(ids)
         cases, now = made.batch, made.now
         log(f"loaded in {load:.1f} s ({read:.1f} s reading); counting opportunities")

@@ -2,8 +2,9 @@
 
 `tiny_city(session)` adds one home city and one neighbour, two districts, three
 subdistricts, three communities with buildings, units and flats, seven households
-and eleven residents whose names, ages and needs tests rely on, plus a workplace,
-a school and a venue. Every row is flushed, nothing is committed.
+and eleven residents whose names, ages and needs tests rely on (each a member of
+their household since birth), plus a workplace, a school and a venue. Every row is
+flushed, nothing is committed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from epidesk.geography.models import (
 from epidesk.people.models import (
     ClassMembership,
     Household,
+    HouseholdMembership,
     Resident,
     School,
     SchoolClass,
@@ -180,6 +182,11 @@ def tiny_city(session: Session, *, code: str = "T") -> TinyCity:
             has_smartphone=smart, pregnant=preg, disability=dis, chronic_medication=chronic,
         )
     session.add_all(t.residents.values())
+    session.flush()
+    # Everyone has lived in their household since birth.
+    session.add_all([HouseholdMembership(household_id=r.household_id, resident_id=r.id,
+                                         start_date=r.birth_date, end_date=None)
+                     for r in t.residents.values()])
     session.flush()
 
     for com in t.communities:

@@ -248,6 +248,13 @@ def test_load_tables_writes_every_table_and_restores_keys(db: Session, backend: 
     assert db.execute(sa.select(sa.func.count()).select_from(child)).scalar_one() == 1000
 
 
+def test_rows_inserted_after_load_tables_get_new_ids(db: Session) -> None:
+    parent, child = parent_and_child(db)
+    bulk.load_tables(db, [parent, child], family(5, 20))
+    db.execute(parent.insert().values(code="NEW"))
+    assert db.execute(sa.select(parent.c.id).where(parent.c.code == "NEW")).scalar_one() == 6
+
+
 def test_load_tables_refuses_rows_that_break_a_foreign_key(db: Session) -> None:
     parent, child = parent_and_child(db)
     with pytest.raises(sa.exc.IntegrityError), db.begin_nested():

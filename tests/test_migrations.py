@@ -59,3 +59,36 @@ def test_downgrade_to_base_and_up_again(fresh_database) -> None:  # type: ignore
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_household_memberships_are_backfilled_from_birth(  # type: ignore[no-untyped-def]
+        fresh_database, backend_name: str) -> None:
+    """Residents registered before 0005 get one open membership of their household."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from epidesk.migrate import alembic_config
+    from tests.factories import tiny_city
+
+    engine = make_engine(fresh_database(backend_name))
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            tiny_city(session)
+            session.execute(text("DELETE FROM household_membership"))
+            session.commit()
+        command.downgrade(alembic_config(engine), "0004")
+        assert "household_membership" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT m.household_id = r.household_id, m.start_date = r.birth_date, "
+                "m.end_date IS NULL FROM household_membership m "
+                "JOIN resident r ON r.id = m.resident_id")).all()
+            residents = conn.execute(text("SELECT count(*) FROM resident")).scalar_one()
+        assert len(rows) == residents == 11
+        assert all(all(row) for row in rows)
+    finally:
+        engine.dispose()

@@ -839,10 +839,27 @@ def load_tables(
             report.index_seconds += time.perf_counter() - copied
         started = time.perf_counter()
         suspended.restore(session, progress=progress)
+        _advance_id_sequences(session, [by_name[name] for name in sorted(loaded)])
         report.index_seconds += time.perf_counter() - started
     finally:
         pipeline.close()
     return report
+
+
+def _advance_id_sequences(session: Session, tables: Sequence[sa.Table]) -> None:
+    """Move each table's id sequence past its largest id, so later inserts get new ids.
+
+    COPY writes ids as given and leaves the sequence alone (SQLite needs nothing: it
+    takes the next id after the largest). Tables without an id sequence are skipped.
+    """
+    connection = session.connection()
+    for table in tables:
+        if "id" not in table.c:
+            continue
+        connection.execute(
+            sa.text(f"SELECT setval(pg_get_serial_sequence(:name, 'id'), max(id)) "
+                    f"FROM {_quote(session, table.name)} HAVING max(id) IS NOT NULL"),
+            {"name": _quote(session, table.name)})
 
 
 def _truncate_empty(session: Session, tables: Sequence[sa.Table]) -> set[str]:

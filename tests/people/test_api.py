@@ -70,6 +70,9 @@ def test_person(client: TestClient, db: Session):
     assert [m["name"] for m in body["household_members"]] == ["王秀英", "王伟"]
     assert body["work_groups"][0]["workplace"] == "Tinyville Textile Mill"
     assert body["flags"] == ["pregnant"]
+    assert body["households"] == [{
+        "household_id": xiulan.household_id, "address": body["address"]["label"],
+        "start_date": "1988-06-15", "end_date": None}]
 
 
 def test_unknown_resident_is_a_problem(client: TestClient, db: Session):

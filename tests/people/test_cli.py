@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from epidesk import db as dbmod
 from epidesk.cli import app
-from epidesk.errors import NotFoundError
+from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.migrate import upgrade
 from tests.factories import TinyCity, tiny_city
 
@@ -31,6 +31,7 @@ def city_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, in
         t: TinyCity = tiny_city(session)
         ids = {key: r.id for key, r in t.residents.items()}
         ids["household_wang"] = t.households["wang"].id
+        ids["household_pine"] = t.households["pine"].id
         session.commit()
     engine.dispose()
     return url, ids
@@ -92,6 +93,21 @@ def test_household(cli_env: dict[str, int]):
     assert result.exit_code == 0, result.output
     assert "home quarantine: suitable" in result.output
     assert "infant (under 3)" in result.output
+
+
+def test_move_records_a_new_household(cli_env: dict[str, int]):
+    zhao, pine = str(cli_env["zhao_lei"]), str(cli_env["household_pine"])
+    result = runner.invoke(app, ["people", "move", zhao, pine, "--on", "2020-01-01"])
+    assert result.exit_code == 0, result.output
+    assert f"resident {zhao} lives in household {pine} from 2020-01-01" in result.output
+    shown = runner.invoke(app, ["people", "show", zhao])
+    assert shown.exit_code == 0, shown.output
+    assert "(2020-01-01 to now)" in shown.output and "(1940-01-01 to 2019-12-31)" in shown.output
+    assert "王芳" in shown.output  # now living with Wang Fang
+    again = runner.invoke(app, ["people", "move", zhao, pine, "--on", "2021-01-01"])
+    assert again.exit_code != 0
+    assert isinstance(again.exception, ValidationFailedError)
+    assert "already lives in household" in str(again.exception)
 
 
 def test_show_unknown_resident(cli_env: dict[str, int]):

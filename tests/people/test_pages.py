@@ -96,6 +96,25 @@ def test_resident_page(client: TestClient, db: Session):
     assert "suitable for home quarantine" in html
 
 
+def test_resident_page_shows_the_household_history(client: TestClient, db: Session):
+    from datetime import date
+
+    from epidesk.people import service
+
+    t = tiny_city(db)
+    zhao, pine = t.residents["zhao_lei"], t.households["pine"]
+    service.move_resident(db, resident_id=zhao.id, household_id=pine.id,
+                          moved_on=date(2020, 1, 1), today=date(2026, 11, 22))
+    html = get(client, f"/people/{zhao.id}")
+    assert 'id="stays">Household history' in html
+    history = html.split('id="stays"')[1].split("</table>")[0]
+    assert history.index(f'href="/households/{pine.id}"') < history.index(
+        f'href="/households/{t.households["alone"].id}"')
+    assert "<td>2020-01-01</td><td>now</td>" in history
+    assert "<td>1940-01-01</td><td>2019-12-31</td>" in history
+    assert "Pine Court" in history
+
+
 def test_household_page(client: TestClient, db: Session):
     t = tiny_city(db)
     html = get(client, f"/households/{t.households['alone'].id}")

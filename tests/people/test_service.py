@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epidesk.auth.rules import AreaFilter
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.people import service
+from epidesk.people.models import HouseholdMembership
 from epidesk.people.rules import Flag, SearchMode
 from epidesk.people.schemas import MAX_LIMIT, MAX_OFFSET
 from tests.factories import TODAY, tiny_city
@@ -95,6 +99,8 @@ def test_person_detail(db: Session):
     assert [(w.work_group, w.workplace) for w in person.work_groups] == [
         ("Dyeing shift A", "Tinyville Textile Mill")]
     assert person.school_classes == []
+    assert [(h.household_id, h.address, h.start_date, h.end_date) for h in person.households] == [
+        (t.households["wang"].id, person.address.label, date(1988, 6, 15), None)]
 
 
 def test_pupil_has_a_class(db: Session):
@@ -216,3 +222,67 @@ def test_records_outside_the_area_are_not_found(db: Session):
         service.community_overview(db, community_id=t.communities[0].id, area=pine)
     with pytest.raises(NotFoundError, match="building"):
         service.building_households(db, building_id=t.buildings[0].id, area=pine)
+
+
+# ------------------------------------------------------------------ moves
+
+
+def stays(db: Session, resident_id: int) -> list[tuple[int, date, date | None]]:
+    return [(m.household_id, m.start_date, m.end_date) for m in db.scalars(
+        select(HouseholdMembership).where(HouseholdMembership.resident_id == resident_id)
+        .order_by(HouseholdMembership.start_date))]
+
+
+def test_a_move_ends_the_old_membership_and_opens_the_new_one(db: Session):
+    t = tiny_city(db)
+    xiuying, wang, pine = t.residents["wang_xiuying"], t.households["wang"], t.households["pine"]
+    stay = service.move_resident(db, resident_id=xiuying.id, household_id=pine.id,
+                                 moved_on=date(2026, 11, 10), today=TODAY)
+    assert (stay.household_id, stay.start_date, stay.end_date) == (
+        pine.id, date(2026, 11, 10), None)
+    assert stays(db, xiuying.id) == [(wang.id, date(1950, 3, 1), date(2026, 11, 9)),
+                                     (pine.id, date(2026, 11, 10), None)]
+    assert (xiuying.household_id, xiuying.community_id) == (pine.id, pine.community_id)
+    person = service.person_detail(db, resident_id=xiuying.id, today=TODAY)
+    assert [m.name for m in person.household_members] == ["王芳"]
+    assert [(h.household_id, h.start_date, h.end_date) for h in person.households] == [
+        (pine.id, date(2026, 11, 10), None), (wang.id, date(1950, 3, 1), date(2026, 11, 9))]
+    assert person.households[0].address.endswith("Pine Court, Gulou, Rencheng, Tinyville")
+    left = service.household_detail(db, household_id=wang.id, today=TODAY)
+    assert [m.name for m in left.members] == ["王秀兰", "王伟"]
+    # A second move the next day ends the one-day stay.
+    service.move_resident(db, resident_id=xiuying.id, household_id=wang.id,
+                          moved_on=date(2026, 11, 11), today=TODAY)
+    assert stays(db, xiuying.id)[1:] == [(pine.id, date(2026, 11, 10), date(2026, 11, 10)),
+                                         (wang.id, date(2026, 11, 11), None)]
+
+
+@pytest.mark.parametrize(("household", "moved_on", "error", "message"), [
+    (None, date(2026, 11, 10), NotFoundError, "household 424242 not found"),
+    ("wang", date(2026, 11, 10), ValidationFailedError,
+     r"resident \d+ already lives in household \d+"),
+    ("pine", date(1988, 6, 15), ValidationFailedError,
+     r"the move date 1988-06-15 must be after 1988-06-15, when resident \d+ moved into "
+     r"household \d+"),
+    ("pine", date(1980, 1, 1), ValidationFailedError, "must be after 1988-06-15"),
+    ("pine", date(2026, 11, 23), ValidationFailedError,
+     r"the move date 2026-11-23 is after today \(2026-11-22\)"),
+])
+def test_moves_that_cannot_be_recorded(db: Session, household: str | None, moved_on: date,
+                                       error: type[Exception], message: str):
+    t = tiny_city(db)
+    xiulan = t.residents["wang_xiulan"]
+    target = t.households[household].id if household else 424242
+    before = stays(db, xiulan.id)
+    with pytest.raises(error, match=message):
+        service.move_resident(db, resident_id=xiulan.id, household_id=target,
+                              moved_on=moved_on, today=TODAY)
+    assert stays(db, xiulan.id) == before
+    assert xiulan.household_id == t.households["wang"].id
+
+
+def test_an_unknown_resident_cannot_move(db: Session):
+    t = tiny_city(db)
+    with pytest.raises(NotFoundError, match="resident 987654 not found"):
+        service.move_resident(db, resident_id=987_654, household_id=t.households["pine"].id,
+                              moved_on=date(2026, 11, 10), today=TODAY)

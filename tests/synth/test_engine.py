@@ -253,3 +253,34 @@ def test_digits_and_sort_helpers() -> None:
     x, y = engine.hilbert_cells(np.arange(16), 2)
     steps = np.abs(np.diff(x)) + np.abs(np.diff(y))
     assert (steps == 1).all() and len(set(zip(x.tolist(), y.tolist(), strict=True))) == 16
+
+
+def test_every_resident_has_one_open_household_membership(city: GeneratedCity) -> None:
+    t = city.tables
+    members, residents = t["household_membership"], t["resident"]
+    resident = ints(members["resident_id"]) - 1
+    assert (np.sort(resident) == np.arange(city.people)).all()
+    assert (ints(members["household_id"]) == ints(residents["household_id"])[resident]).all()
+    end = members["end_date"]
+    assert isinstance(end, bulk.Nullable) and np.asarray(end.null).all()
+    births = np.asarray(residents["birth_date"])[resident]
+    starts = np.asarray(members["start_date"])
+    ages = age_on_reference_date(np.asarray(residents["birth_date"]))[resident]
+    child = ages < rules.ADULT_AGE
+    assert (starts[child] == births[child]).all()
+    adult_starts, adult_births = starts[~child], births[~child]
+    assert (adult_starts <= np.datetime64(rules.REFERENCE_DATE)).all()
+
+    def year_and_day(days: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], ...]:
+        year = days.astype("datetime64[Y]")
+        month = days.astype("datetime64[M]")
+        return (year.astype(np.int64), (month - year.astype("datetime64[M]")).astype(np.int64),
+                (days - month.astype("datetime64[D]")).astype(np.int64))
+
+    (sy, sm, sd), (by, bm, bd) = year_and_day(adult_starts), year_and_day(adult_births)
+    # Never before the 18th birthday.
+    of_age = (sy - by > rules.ADULT_AGE) | ((sy - by == rules.ADULT_AGE) & (
+        (sm > bm) | ((sm == bm) & (sd >= bd))))
+    assert of_age.all()
+    stay = (np.datetime64(rules.REFERENCE_DATE) - adult_starts).astype(np.int64) / 365.25
+    assert 4 < np.median(stay) < rules.MEAN_YEARS_AT_ADDRESS

@@ -18,6 +18,7 @@ Row = tuple[int, int, int, int, int, int, int, int]
 class City:
     """A small city as lists: households by resident, memberships, exposures, visits."""
 
+    # resident -> household, lived in from before any moment of a test until forever
     households: dict[int, int] = field(default_factory=dict)
     # (resident, group, start, end)
     work: list[tuple[int, int, int, int]] = field(default_factory=list)
@@ -26,6 +27,13 @@ class City:
     exposures: list[tuple[int, int, int, int]] = field(default_factory=list)
     # (resident, venue, start, end)
     visits: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # (resident, household, start, end): household memberships with dates (moves)
+    homes: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def household_memberships(self) -> list[tuple[int, int, int, int]]:
+        """Every household membership: the open-ended ones, then those with dates."""
+        return [(r, h, 0, engine.FOREVER) for r, h in sorted(self.households.items())] + list(
+            self.homes)
 
     def arrays(self) -> engine.GraphArrays:
         """The same city as the engine's input columns."""
@@ -34,9 +42,10 @@ class City:
         def col(rows: Sequence[tuple[int, ...]], i: int) -> np.ndarray:
             return np.asarray([r[i] for r in rows], dtype=np.int64)
 
-        hh = sorted(self.households.items())
+        hh = self.household_memberships()
         return engine.GraphArrays(
-            resident_id=col(hh, 0), household_id=col(hh, 1),
+            household_resident=col(hh, 0), household_group=col(hh, 1),
+            household_start=col(hh, 2), household_end=col(hh, 3),
             work_resident=col(self.work, 0), work_group=col(self.work, 1),
             work_start=col(self.work, 2), work_end=col(self.work, 3),
             class_resident=col(self.classes, 0), class_group=col(self.classes, 1),
@@ -52,12 +61,8 @@ def shared(city: City, centre: int, ws: int, we: int,
            settings: frozenset[int]) -> list[tuple[int, int, int, int, int]]:
     """(other, setting, place, start, end) for everyone who shared a setting in [ws, we)."""
     out = []
-    if engine.HOUSEHOLD in settings and centre in city.households and ws < we:
-        home = city.households[centre]
-        for other, household in city.households.items():
-            if household == home and other != centre:
-                out.append((other, engine.HOUSEHOLD, home, ws, we))
-    for setting, memberships in ((engine.WORK_GROUP, city.work),
+    for setting, memberships in ((engine.HOUSEHOLD, city.household_memberships()),
+                                 (engine.WORK_GROUP, city.work),
                                  (engine.SCHOOL_CLASS, city.classes)):
         if setting not in settings:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -85,9 +86,11 @@ def cities(draw: Any) -> tuple[City, list[tuple[int, int, int, int]], Parameters
     visits = {(draw(st.sampled_from(people)), draw(st.integers(1, 3)), start,
                start + draw(st.integers(1, 8)) * UNIT)
               for start in (moment() for _ in range(draw(st.integers(0, 14))))}
-    city = City(households={p: draw(st.integers(1, 3)) for p in people},
+    # Some people have always lived in one household; the others moved in and out.
+    settled = draw(st.sets(st.sampled_from(people)))
+    city = City(households={p: draw(st.integers(1, 3)) for p in people if p in settled},
                 work=memberships(7), classes=memberships(5), exposures=exposures,
-                visits=sorted(visits))
+                visits=sorted(visits), homes=memberships(8))
     cases = []
     for n in range(1, draw(st.integers(1, 3)) + 1):
         start = moment()
@@ -122,8 +125,7 @@ def test_visits_added_later_give_the_same_answer(data: Any) -> None:
                "prior": Lookup.of(list(prior), list(prior.values()))}
     whole = engine.classify(engine.build_graph(city.arrays()), batch, p, **lookups)
     half = len(city.visits) // 2
-    graph = engine.build_graph(City(city.households, city.work, city.classes, city.exposures,
-                                    city.visits[:half]).arrays())
+    graph = engine.build_graph(replace(city, visits=city.visits[:half]).arrays())
     if city.visits[half:]:
         rest = np.asarray(city.visits[half:], dtype=np.int64)
         graph.add_visits(rest[:, 0], rest[:, 1], rest[:, 2], rest[:, 3])
@@ -131,6 +133,19 @@ def test_visits_added_later_give_the_same_answer(data: Any) -> None:
     graph.merge()
     assert graph.delta is None
     assert engine.classify(graph, batch, p, **lookups).rows() == whole.rows()
+
+
+def test_visits_added_to_a_graph_loaded_without_any() -> None:
+    city = City(households={1: 1, 2: 2}, visits=[(1, 5, at(10), at(14)), (2, 5, at(11), at(14))])
+    cases = [(100, 1, at(0), at(50))]
+    p = params(close=frozenset({VENUE}), sub=None)
+    graph = engine.build_graph(replace(city, visits=[]).arrays())
+    rest = np.asarray(city.visits, dtype=np.int64)
+    graph.add_visits(rest[:, 0], rest[:, 1], rest[:, 2], rest[:, 3])
+    rows = engine.classify(graph, CaseBatch.of(*zip(*cases, strict=True)), p,
+                           isolation=Lookup.of([], []), prior=Lookup.of([], [])).rows()
+    assert rows == classify(city, cases, p)
+    assert {r[0] for r in rows} == {2}
 
 
 # ------------------------------------------------------------------ window edges
@@ -180,6 +195,39 @@ def test_household_members_are_close_for_the_whole_window() -> None:
     city = City(households={1: 1, 2: 1, 3: 2})
     assert classify(city, [CASE], params(sub=None)) == {
         (2, 100, CLOSE, HOUSEHOLD, 1, -1, at(10), at(20))}
+
+
+def test_household_members_count_only_while_both_lived_there() -> None:
+    city = City(households={1: 1}, homes=[
+        (2, 1, at(0), at(10)),       # moved out as the window opened: no overlap
+        (3, 1, at(20), FOREVER),     # moved in as it closed: no overlap
+        (4, 1, at(0), at(5)),        # moved out long before
+        (4, 2, at(5), FOREVER),      # ... to another household
+        (5, 1, at(14), FOREVER),     # moved in during the window
+        (6, 1, at(0), at(12)),       # moved out during the window
+        (6, 2, at(12), FOREVER),
+    ])
+    rows = classify(city, [CASE], params(sub=None))
+    assert rows == {(5, 100, CLOSE, HOUSEHOLD, 1, -1, at(14), at(20)),
+                    (6, 100, CLOSE, HOUSEHOLD, 1, -1, at(10), at(12))}
+
+
+def test_a_case_who_moved_shares_each_household_only_while_living_there() -> None:
+    city = City(households={2: 1, 3: 2},
+                homes=[(1, 1, at(0), at(15)), (1, 2, at(15), FOREVER)])
+    rows = classify(city, [CASE], params(sub=None))
+    assert rows == {(2, 100, CLOSE, HOUSEHOLD, 1, -1, at(10), at(15)),
+                    (3, 100, CLOSE, HOUSEHOLD, 2, -1, at(15), at(20))}
+
+
+def test_sub_close_household_contacts_follow_moves_too() -> None:
+    # 2 is close by exposure at 12; 3 lived with 2 until 14; 4 moved in at 30, after
+    # 2 was isolated (at 25).
+    city = City(households={1: 1, 2: 2}, homes=[(3, 2, at(0), at(14)), (4, 2, at(30), FOREVER)],
+                exposures=[(7, 1, 2, at(12))])
+    rows = classify(city, [CASE], params(), isolation={2: at(25)})
+    assert (3, 100, SUB_CLOSE, HOUSEHOLD, 2, 2, at(12), at(14)) in rows
+    assert not any(r[0] == 4 for r in rows)
 
 
 def test_sub_close_runs_from_the_first_exposure_until_isolation() -> None:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from epidesk.cases import service as cases
 from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError, ValidationFailedError
-from epidesk.people.models import WorkGroupMembership
+from epidesk.people import service as people
+from epidesk.people.models import HouseholdMembership, WorkGroupMembership
 from epidesk.testing import service as testing
 from epidesk.tracing import engine, repository, rules, service
 from epidesk.tracing.models import Contact, ContactEvent, ContactEvidence, VenueVisit
@@ -236,6 +237,41 @@ def test_presets_without_sub_close_contacts_produce_none(db: Session, s: Scene):
         ContactEvidence.tier == "sub_close")) == 0
 
 
+def move(db: Session, s: Scene, key: str, household: str, moved_on: date) -> None:
+    people.move_resident(db, resident_id=s.id(key), household_id=s.city.households[household].id,
+                         moved_on=moved_on, today=date(2026, 11, 22))
+
+
+def test_someone_who_moved_out_before_the_window_is_no_household_contact(db: Session,
+                                                                        s: Scene):
+    # Wang Xiuying moved out on the first day of the case's window: her last day at home
+    # ended exactly as the window opened.
+    move(db, s, "wang_xiuying", "empty", date(2026, 11, 16))
+    run(db)
+    assert s.id("wang_xiuying") not in tiers(db)
+    assert not evidence(db, s.id("wang_xiuying"))
+    assert tiers(db)[s.id("wang_wei")] == "close"
+
+
+def test_someone_who_moved_in_during_the_window_is_a_contact_from_then_on(db: Session,
+                                                                         s: Scene):
+    move(db, s, "zhang_min", "wang", date(2026, 11, 19))
+    run(db)
+    assert tiers(db)[s.id("zhang_min")] == "close"
+    [home] = [e for e in evidence(db, s.id("zhang_min")) if e.tier == "close"]
+    assert (home.case_id, home.setting, home.place_id, home.via_resident_id) == (
+        s.case.id, "household", s.city.households["wang"].id, None)
+    assert (rules.seconds_of(home.overlap_start), rules.seconds_of(home.overlap_end)) == (
+        local("2026-11-19T00:00:00+08:00"), local("2026-11-22T00:00:00+08:00"))
+    # Her son stayed in their old home, which she shared with him only before her first
+    # exposure: he is nobody's contact.
+    assert s.id("zhang_wei") not in tiers(db)
+    detail = service.contact_detail(db, resident_id=s.id("zhang_min"), preset=preset())
+    [view] = [v for v in detail.evidence if v.row.tier == "close"]
+    assert view.place == "Willow Court, building 1, unit 1, flat 101"
+    assert view.place in view.for_staff
+
+
 def test_a_close_contact_who_becomes_a_case_promotes_its_sub_close_contacts(db: Session,
                                                                            s: Scene):
     run(db)
@@ -432,6 +468,24 @@ def test_the_graph_kept_in_memory_follows_the_database(db: Session, s: Scene):
         db.flush()
         reloaded = service.current_graph(db, cache=True)
         assert reloaded is not first and len(reloaded.work_groups) == 3
+    finally:
+        service.forget_graphs()
+
+
+def test_the_graph_kept_in_memory_follows_household_moves(db: Session, s: Scene):
+    service.forget_graphs()
+    try:
+        first = service.current_graph(db, cache=True)
+        move(db, s, "zhao_lei", "pine", date(2026, 11, 1))
+        moved = service.current_graph(db, cache=True)
+        assert moved is not first and len(moved.households) == len(first.households) + 1
+        assert service.current_graph(db, cache=True) is moved
+        # Ending a membership without opening another is noticed too.
+        stay = db.scalars(select(HouseholdMembership).where(
+            HouseholdMembership.resident_id == s.id("chen_jie"))).one()
+        stay.end_date = date(2026, 11, 20)
+        db.flush()
+        assert service.current_graph(db, cache=True) is not moved
     finally:
         service.forget_graphs()
 

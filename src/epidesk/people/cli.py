@@ -1,8 +1,9 @@
-"""`epidesk people` commands: search residents, show one, show a household."""
+"""`epidesk people` commands: search residents, show one, show a household, record a move."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import typer
 from rich.console import Console
@@ -13,7 +14,8 @@ from epidesk.people import service
 from epidesk.people.rules import Flag
 from epidesk.people.schemas import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PersonSummary
 
-app = typer.Typer(help="Residents and households: search, show.", no_args_is_help=True)
+app = typer.Typer(help="Residents and households: search, show, record moves.",
+                  no_args_is_help=True)
 out = Console()
 
 
@@ -77,6 +79,10 @@ def show_cmd(resident_id: int = typer.Argument(..., help="Resident id")) -> None
                       f"{'suitable' if person.home_suitable else 'not suitable'})"),
     ]:
         facts.add_row(label, value)
+    for h in person.households:
+        until = h.end_date.isoformat() if h.end_date else "now"
+        facts.add_row("Lived in", f"household {h.household_id}, {h.address} "
+                                  f"({h.start_date.isoformat()} to {until})")
     for m in person.work_groups:
         facts.add_row("Work group", f"{m.work_group}, {m.workplace} ({m.workplace_kind})")
     for c in person.school_classes:
@@ -84,6 +90,21 @@ def show_cmd(resident_id: int = typer.Argument(..., help="Resident id")) -> None
     out.print(facts)
     if person.household_members:
         out.print(_people_table("Also living here", person.household_members))
+
+
+@app.command("move")
+def move_cmd(
+    resident_id: int = typer.Argument(..., help="Resident id"),
+    household_id: int = typer.Argument(..., help="The household they moved to"),
+    moved_on: datetime = typer.Option(..., "--on", formats=["%Y-%m-%d"],
+                                      help="The first day in the new household (YYYY-MM-DD)"),
+) -> None:
+    """Record that a resident moved to another household on a date."""
+    with session_scope() as session:
+        stay = service.move_resident(session, resident_id=resident_id,
+                                     household_id=household_id, moved_on=moved_on.date())
+        out.print(f"resident {stay.resident_id} lives in household {stay.household_id} "
+                  f"from {stay.start_date.isoformat()}")
 
 
 @app.command("household")

@@ -64,6 +64,22 @@ class Resident(Base):
     community: Mapped[Community] = relationship()
 
 
+class HouseholdMembership(Base):
+    """A resident's stay in a household, with dates; the open one is Resident.household_id."""
+
+    __tablename__ = "household_membership"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    # The last day lived there; None while the resident still lives there.
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    household: Mapped[Household] = relationship()
+    resident: Mapped[Resident] = relationship()
+
+
 class Workplace(Base):
     """A place of work: factory, office, shop, hospital staff, school staff..."""
 

@@ -15,6 +15,7 @@ from epidesk.geography.models import Address, Building, Unit
 from epidesk.people.models import (
     ClassMembership,
     Household,
+    HouseholdMembership,
     Resident,
     School,
     SchoolClass,
@@ -127,6 +128,27 @@ def household_members(session: Session, household_id: int) -> Sequence[Resident]
         .where(Resident.household_id == household_id)
         .order_by(Resident.birth_date, Resident.id)
     ).all()
+
+
+def household_memberships(session: Session, resident_id: int) -> Sequence[HouseholdMembership]:
+    """A resident's household memberships, newest first."""
+    return session.scalars(
+        select(HouseholdMembership)
+        .options(joinedload(HouseholdMembership.household))
+        .where(HouseholdMembership.resident_id == resident_id)
+        .order_by(HouseholdMembership.start_date.desc(), HouseholdMembership.id.desc())
+    ).all()
+
+
+def open_household_membership(session: Session, resident_id: int) -> HouseholdMembership | None:
+    """The household membership a resident still holds (no end date), the newest if several."""
+    return session.scalars(
+        select(HouseholdMembership)
+        .where(HouseholdMembership.resident_id == resident_id,
+               HouseholdMembership.end_date.is_(None))
+        .order_by(HouseholdMembership.start_date.desc(), HouseholdMembership.id.desc())
+        .limit(1)
+    ).first()
 
 
 def work_group_memberships(session: Session, resident_id: int) -> Sequence[WorkGroupMembership]:

@@ -46,6 +46,15 @@ class PersonSearch(Schema):
     items: list[PersonSummary]
 
 
+class HouseholdStayOut(Schema):
+    """A resident's membership of a household: where they lived, and when."""
+
+    household_id: int
+    address: str = Field(description="The household's address on one line")
+    start_date: date
+    end_date: date | None = Field(description="The last day lived there; null while current")
+
+
 class WorkGroupOut(Schema):
     """A resident's membership of a work group."""
 
@@ -92,6 +101,7 @@ class PersonDetail(Schema):
     home_suitable: bool = Field(description="The home allows home quarantine")
     address: AddressOut
     household_members: list[PersonSummary] = Field(description="Everyone else in the household")
+    households: list[HouseholdStayOut] = Field(description="Household history, newest first")
     work_groups: list[WorkGroupOut]
     school_classes: list[SchoolClassOut]
 

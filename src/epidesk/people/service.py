@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.geography import service as places
 from epidesk.geography.schemas import PlaceRef
 from epidesk.people import repository
-from epidesk.people.models import Resident
+from epidesk.people.models import HouseholdMembership, Resident
 from epidesk.people.rules import (
     PersonFacts,
     age_on,
@@ -29,6 +29,7 @@ from epidesk.people.schemas import (
     CommunityOverview,
     HouseholdBrief,
     HouseholdDetail,
+    HouseholdStayOut,
     PersonDetail,
     PersonSearch,
     PersonSummary,
@@ -168,6 +169,18 @@ def person_detail(
         )
         for m in repository.class_memberships(session, resident.id)
     ]
+    stays = repository.household_memberships(session, resident.id)
+    stay_addresses = places.addresses(
+        session, address_ids=sorted({m.household.address_id for m in stays}))
+    households = [
+        HouseholdStayOut(
+            household_id=m.household_id,
+            address=stay_addresses[m.household.address_id].label,
+            start_date=m.start_date,
+            end_date=m.end_date,
+        )
+        for m in stays
+    ]
     return PersonDetail(
         id=resident.id,
         id_number=resident.id_number,
@@ -186,9 +199,54 @@ def person_detail(
         home_suitable=household.home_suitable,
         address=address,
         household_members=[_summary(m, size, today) for m in members if m.id != resident.id],
+        households=households,
         work_groups=work_groups,
         school_classes=school_classes,
     )
+
+
+def move_resident(
+    session: Session, *, resident_id: int, household_id: int, moved_on: date,
+    today: date | None = None,
+) -> HouseholdMembership:
+    """Record that a resident moved to another household on a date; returns the new membership.
+
+    The membership they held ends the day before; the resident's current household and
+    community become the new household's.
+    """
+    today = today or date.today()
+    resident = repository.resident(session, resident_id)
+    if resident is None:
+        raise NotFoundError(f"resident {resident_id} not found", kind="resident",
+                            id=resident_id)
+    target = repository.household(session, household_id)
+    if target is None:
+        raise NotFoundError(f"household {household_id} not found", kind="household",
+                            id=household_id)
+    if household_id == resident.household_id:
+        raise ValidationFailedError(
+            f"resident {resident_id} already lives in household {household_id}")
+    if moved_on > today:
+        raise ValidationFailedError(
+            f"the move date {moved_on.isoformat()} is after today ({today.isoformat()}): "
+            "record a move once it has happened")
+    current = repository.open_household_membership(session, resident_id)
+    if current is not None:
+        if moved_on <= current.start_date:
+            raise ValidationFailedError(
+                f"the move date {moved_on.isoformat()} must be after "
+                f"{current.start_date.isoformat()}, when resident {resident_id} moved into "
+                f"household {current.household_id}")
+        current.end_date = moved_on - timedelta(days=1)
+    stay = HouseholdMembership(household_id=household_id, resident_id=resident_id,
+                               start_date=moved_on, end_date=None)
+    session.add(stay)
+    resident.household = target
+    resident.community_id = target.community_id
+    session.flush()
+    # The community was loaded with the resident; let it be read again from the new id.
+    session.expire(resident, ["community"])
+    return stay
 
 
 def household_detail(

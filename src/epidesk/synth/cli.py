@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from datetime import date
+from pathlib import Path
+
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
+from epidesk.console import progress_bars
 from epidesk.db import check_connection, get_engine, session_scope
-from epidesk.synth import repository, rules
+from epidesk.errors import ValidationFailedError
+from epidesk.synth import repository, rules, service
 from epidesk.synth.service import CitySummary, build_city
 
 app = typer.Typer(help="Synthetic cities for demonstrations, tests and benchmarks.",
@@ -43,23 +41,8 @@ def city(
                 out.print(f"the database already holds the city {existing.name}; "
                           "nothing built")
                 return
-    with Progress(
-        TextColumn("{task.description:<22}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=False,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=total)
-            bar.update(tasks[label], completed=done, total=total)
-
-        with session_scope() as session:
-            summary = build_city(session, people=people, seed=seed, progress=progress)
+    with progress_bars(out, width=22) as progress, session_scope() as session:
+        summary = build_city(session, people=people, seed=seed, progress=progress)
     out.print(summary_table(summary))
 
 
@@ -79,4 +62,115 @@ def summary_table(summary: CitySummary) -> Table:
     table.add_row("keys and indexes", f"{summary.index_seconds:.1f} s")
     table.add_row("total (phases overlap)" if summary.encode_seconds else "total",
                   f"{summary.seconds:.1f} s")
+    return table
+
+
+@app.command("outbreak")
+def outbreak(
+    days: int = typer.Option(14, "--days", help="Days to simulate and write"),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same files"),
+    out_dir: Path = typer.Option(Path("var/outbreak"), "--out", help="Folder to write to"),
+    replay: bool = typer.Option(
+        False, "--replay", help="Also feed every day through the platform, day by day"),
+    first_day: str = typer.Option(
+        "", "--first-day", help="First day (YYYY-MM-DD); default: the last day is yesterday"),
+    target_daily: float = typer.Option(
+        rules.JINING_LIKE.target_daily, "--target-daily",
+        help="Mean new infections a day the scenario is calibrated to"),
+    pool_size: int = typer.Option(
+        0, "--pool-size", help="Swabs per pooled tube in mass rounds (default: 10, or the "
+                               "preset's largest validated size)"),
+    skip_existing: bool = typer.Option(
+        False, "--skip-existing", help="Do nothing (and succeed) if the database holds cases"),
+) -> None:
+    """Simulate an outbreak on the city: lab batches, visit logs, symptom onsets per day."""
+    rules.validate_outbreak_days(days)
+    rules.validate_seed(seed)
+    rules.validate_target_daily(target_daily)
+    first = _parse_day(first_day) if first_day else None
+    check_connection(get_engine())
+    with session_scope() as session:
+        if skip_existing and service.has_cases(session):
+            out.print("the database already holds cases; no outbreak written or replayed")
+            return
+        with progress_bars(out, {"calibrate": "calibrating", "write": "writing days"},
+                           width=22) as progress:
+            summary = service.generate_outbreak(
+                session, days=days, seed=seed, out=out_dir, first_day=first,
+                target_daily=target_daily, pool_size=pool_size or None, progress=progress)
+    out.print(scenario_table(summary))
+    if replay:
+        replay_days(out_dir)
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationFailedError(f"the first day must be a date (YYYY-MM-DD), not {text!r}"
+                                    ) from exc
+
+
+def replay_days(out_dir: Path) -> None:
+    """Feed every day of a written scenario through the platform, one commit per day."""
+    started = time.perf_counter()
+    days = service.read_manifest(out_dir)
+    results: list[service.DayReplay] = []
+    with progress_bars(out, width=22) as progress:
+        progress("replaying days", 0, len(days))
+        for done, day in enumerate(days, 1):
+            with session_scope() as session:
+                results.append(service.replay_day(session, day=day))
+            progress("replaying days", done, len(days))
+    with session_scope() as session:
+        counts = service.outbreak_counts(session)
+    out.print(replay_table(results, counts, time.perf_counter() - started))
+
+
+def scenario_table(summary: service.OutbreakSummary) -> Table:
+    """The scenario's truth per day and what was written."""
+    table = Table(title=f"Outbreak on {summary.city} ({summary.people:,} residents, seed "
+                        f"{summary.seed}): {summary.mean_daily_infections:.1f} new "
+                        f"infections a day (target {summary.target_daily:g})",
+                  title_justify="left")
+    for name in ("date", "new", "found", "onsets", "infectious", "isolated", "quarantined",
+                 "tubes", "positive"):
+        table.add_column(name, justify="right")
+    for d in summary.daily:
+        table.add_row(d["date"], str(d["infections"]), str(d["detected"]),
+                      str(d["symptom_onsets"]), str(d["infectious"]), str(d["isolated"]),
+                      str(d["quarantined"]), f"{d['tubes_released']:,}",
+                      str(d["positive_tubes_released"]))
+    table.add_section()
+    table.add_row("total", f"{summary.infections:,}", f"{summary.detected:,}", "", "", "",
+                  "", f"{summary.tubes:,}", "")
+    table.caption = (f"{summary.out}: {summary.batches} lab batches, {summary.samples:,} "
+                     f"samples, {summary.visits:,} venue visits, {summary.onsets} onsets; "
+                     f"pools of {summary.pool_size} ({summary.preset}); transmission scale "
+                     f"{summary.scale:.2f} after {summary.calibration_runs} runs; "
+                     f"{summary.seconds:.1f} s")
+    return table
+
+
+def replay_table(results: list[service.DayReplay], counts: dict[str, int],
+                 seconds: float) -> Table:
+    """What the replay did per day, then the platform's totals."""
+    table = Table(title=f"Replay: {len(results)} days in {seconds:.1f} s", title_justify="left")
+    for name in ("date", "visits", "batches", "samples", "cases", "reclass.", "traced",
+                 "close", "sub-close", "s"):
+        table.add_column(name, justify="right")
+    for r in results:
+        batches = f"{r.batches}" if not r.batches_already else f"{r.batches_already} seen"
+        table.add_row(r.date.isoformat(), f"{r.visits:,}", batches, f"{r.samples:,}",
+                      str(r.cases_created), str(r.reclassified), str(r.traced_cases),
+                      f"{r.close_contacts:,}", f"{r.sub_close_contacts:,}", f"{r.seconds:.1f}")
+    table.add_section()
+    table.add_row("platform", "", "", "", f"{counts.get('cases', 0):,}", "", "",
+                  f"{counts.get('contacts_close', 0):,}",
+                  f"{counts.get('contacts_sub_close', 0):,}", "")
+    table.caption = (f"cases: {counts.get('cases', 0):,} ({counts.get('cases_asymptomatic', 0):,}"
+                     f" asymptomatic, {counts.get('cases_confirmed', 0):,} confirmed of which "
+                     f"{counts.get('cases_reclassified', 0):,} reclassified, "
+                     f"{counts.get('cases_imported', 0):,} imported); open retests: "
+                     f"{counts.get('retests_open', 0):,}")
     return table

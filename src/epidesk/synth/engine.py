@@ -1,16 +1,19 @@
-"""The synthetic city as numpy column arrays, table by table: no session, no I/O.
+"""The synthetic city as numpy column arrays, table by table, and an outbreak spreading
+over it day by day: no session, no I/O.
 
 Every step is vectorised over all rows of a table; Python loops run over short lists
-(building types, school stages, place names), never over residents or households. Each
-part of the city draws from its own random stream spawned from the seed, so the same
-seed always gives the same city, whatever database it is written to.
+(building types, school stages, place names, communities, days), never over residents
+or households. Each part of the city draws from its own random stream spawned from the
+seed, so the same seed always gives the same city, whatever database it is written to;
+the outbreak draws keyed random numbers (see `keyed_uniform`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -18,6 +21,8 @@ from numpy.typing import NDArray
 
 from epidesk.bulk import Categorical, CharMatrix, Column, Joined, Nullable
 from epidesk.synth import rules
+from epidesk.tracing.engine import VenueTable, iso_times, synthetic_visits
+from epidesk.tracing.rules import CITY_UTC_OFFSET
 
 IntArray: TypeAlias = NDArray[np.int64]
 FloatArray: TypeAlias = NDArray[np.float64]
@@ -29,7 +34,8 @@ Step: TypeAlias = Callable[[str], None]
 # Tables in an order that satisfies every foreign key.
 TABLE_ORDER = (
     "city", "district", "subdistrict", "community", "building", "unit", "address",
-    "household", "resident", "school", "school_class", "class_membership",
+    "household", "resident", "household_membership", "school", "school_class",
+    "class_membership",
     "workplace", "work_group", "work_group_membership", "venue",
 )
 GENERATION_STEPS = ("areas", "households", "dwellings", "residents", "schools", "work",
@@ -588,6 +594,32 @@ def _birth_dates(rng: np.random.Generator, ages: NDArray[Any]) -> NDArray[np.dat
     return births
 
 
+def move_in_dates(rng: np.random.Generator, ages: NDArray[Any],
+                  birth: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
+    """First days in the current household: birth for children, a drawn day for adults.
+
+    An adult's day lies rules.MEAN_YEARS_AT_ADDRESS years back on average, never before
+    their 18th birthday nor after the reference date.
+    """
+    n = len(ages)
+    today = int(REFERENCE_DAY.astype(np.int64))
+    years = rng.exponential(rules.MEAN_YEARS_AT_ADDRESS, n)
+    # Days since 1970-01-01 throughout: plain integers are much faster than datetime64.
+    drawn = today - (years * 365.25).astype(np.int64)
+    # 18th birthdays of the few tens of thousands of distinct birth days, then looked up
+    # per resident: the same day of the month 18 years on (29 February becomes 1 March).
+    days = birth.astype("datetime64[D]").astype(np.int64)
+    first = int(days.min()) if n else 0
+    calendar = np.arange(first, int(days.max()) + 1 if n else 0).astype("datetime64[D]")
+    month = calendar.astype("datetime64[M]")
+    of_age = ((month + 12 * rules.ADULT_AGE).astype("datetime64[D]")
+              + (calendar - month.astype("datetime64[D]"))).astype(np.int64)[days - first]
+    start = np.minimum(np.maximum(drawn, of_age), today)
+    adult = np.asarray(ages) >= rules.ADULT_AGE
+    dates: NDArray[np.datetime64] = np.where(adult, start, days).view("datetime64[D]")
+    return dates
+
+
 _DAY_ZERO = np.datetime64("1800-01-01", "D")
 
 
@@ -726,6 +758,15 @@ def _residents(rng: np.random.Generator, areas: _Areas, hh_comm: IntArray, hh_si
         "pregnant": rng.random(n) < rules.pregnancy_probability(ages, male),
         "disability": rng.random(n) < rules.disability_probability(ages),
         "chronic_medication": rng.random(n) < rules.chronic_medication_probability(ages),
+    }
+    # One open membership per resident, in resident order (drawn last, so that every
+    # other column of the city is as it was before household memberships existed).
+    tables["household_membership"] = {
+        "id": _ids(n),
+        "household_id": _fk(household),
+        "resident_id": _ids(n),
+        "start_date": move_in_dates(rng, ages, birth),
+        "end_date": Nullable(np.full(n, REFERENCE_DAY), np.ones(n, dtype=bool)),
     }
     return _People(household, community, ages, male, birth)
 
@@ -1130,3 +1171,1228 @@ def generate_city(people: int, seed: int, *, step: Step | None = None) -> Genera
     """Generate every table of a synthetic city of `people` residents from `seed`."""
     tables = dict(iter_tables(people, seed, step=step))
     return GeneratedCity(city_name(tables["city"]), int(people), int(seed), tables)
+
+
+# ================================================================== outbreak scenario
+#
+# An outbreak spreads day by day over the city's contact structure: households every
+# day, work groups and school classes on weekdays, venue visits that overlap in time.
+# Every random decision is a keyed number (`keyed_uniform`): a function of the seed, a
+# stream and the decision's keys (day, person, place), so that the same seed always
+# gives the same scenario, and changing the transmission scale (while calibrating)
+# leaves every unrelated decision as it was. Detection is what testing produces: a
+# person is isolated after a positive single tube, a positive pool isolates its members
+# until their single-tube retest the next day, and the close contacts of a case
+# (household, work group, class) are quarantined and tested.
+
+DAY_SECONDS = 86_400
+CITY_OFFSET_SECONDS = int(CITY_UTC_OFFSET.total_seconds())
+NEVER = 1 << 40  # a day that never comes (scenario day index)
+NOT_INFECTED = -(1 << 40)
+_MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+# Streams of keyed random numbers, one per kind of decision.
+(S_SYMPTOMATIC, S_INCUBATION, S_INFECTIOUS, S_PEAK, S_RISE, S_CLEARANCE, S_CLINIC,
+ S_TRAVEL, S_IMPORT, S_IMPORT_DAYS, S_SEED, S_VENUE, S_PICK, S_PARTICIPATE, S_QUEUE,
+ S_TIME, S_TURNAROUND, S_GENE, S_GENE2, S_GENE3, S_INVALID, S_FEVER, S_VISITS,
+ S_ONSET_TIME, S_TRACED) = range(1, 26)
+# Group settings use two streams each: whether a member is infected, and by whom.
+SETTING_STREAM = {rules.HOUSEHOLD: 100, rules.WORK_GROUP: 200, rules.SCHOOL_CLASS: 300}
+
+
+def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """The splitmix64 finaliser on every element (wrapping unsigned arithmetic)."""
+    z = z ^ (z >> np.uint64(30))
+    z = z * np.uint64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> np.uint64(27))
+    z = z * np.uint64(0x94D049BB133111EB)
+    mixed: NDArray[np.uint64] = z ^ (z >> np.uint64(31))
+    return mixed
+
+
+def _keyed_bits(seed: int, stream: int, keys: tuple[NDArray[Any] | int, ...]
+                ) -> NDArray[np.uint64]:
+    arrays = [np.atleast_1d(np.asarray(k, dtype=np.int64)) for k in keys]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else (1,)
+    start = np.array([(seed * _GOLDEN + stream * 0xD1B54A32D192ED03) & _MASK64],
+                     dtype=np.uint64)
+    h = _mix(np.broadcast_to(start, shape).copy())
+    for a in arrays:
+        h = _mix(h ^ (np.broadcast_to(a, shape).astype(np.uint64) * np.uint64(_GOLDEN)))
+    return h
+
+
+def keyed_uniform(seed: int, stream: int, *keys: NDArray[Any] | int) -> FloatArray:
+    """Uniform numbers in [0, 1) that depend only on the seed, the stream and the keys."""
+    bits = _keyed_bits(seed, stream, keys) >> np.uint64(11)
+    uniform: FloatArray = bits.astype(np.float64) * (1.0 / (1 << 53))
+    return uniform
+
+
+def keyed_normal(seed: int, stream: int, *keys: NDArray[Any] | int) -> FloatArray:
+    """Standard normal numbers keyed like keyed_uniform (Box-Muller on two streams)."""
+    u1 = keyed_uniform(seed, stream, *keys)
+    u2 = keyed_uniform(seed, stream + 10_000, *keys)
+    normal: FloatArray = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    return normal
+
+
+def keyed_seed(seed: int, stream: int, *keys: int) -> int:
+    """A seed for numpy's generators derived from the seed, a stream and keys."""
+    return int(_keyed_bits(seed, stream, tuple(keys))[0] >> np.uint64(1))
+
+
+def _expand_ranges(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
+    """For ranges [lo, hi): the owner of every position and the position, all at once."""
+    counts = np.maximum(hi - lo, 0)
+    owner = np.repeat(np.arange(len(lo), dtype=np.int64), counts)
+    shift = np.repeat(np.cumsum(counts) - counts - lo, counts)
+    position: IntArray = np.arange(int(counts.sum()), dtype=np.int64) - shift
+    return owner, position
+
+
+# ------------------------------------------------------------------ the city as groups
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Memberships of one setting sorted by group, with the days they are active."""
+
+    person: IntArray  # position of the member among the city's residents
+    group: IntArray  # database id of the group (household, work group, class)
+    start: IntArray  # first day (days since 1970-01-01), inclusive
+    end: IntArray  # last day, inclusive
+    run: IntArray  # dense index of the group, per row
+    run_start: IntArray  # first row of each group, and the row count at the end
+    by_person: IntArray  # rows in order of person
+    person_ptr: IntArray  # rows of person p: by_person[person_ptr[p]:person_ptr[p + 1]]
+    always: bool  # every membership is active on every day
+
+    @classmethod
+    def of(cls, person: IntArray, group: IntArray, people: int, start: IntArray | None = None,
+           end: IntArray | None = None) -> Groups:
+        """Memberships from parallel columns (open dates when start/end are None)."""
+        person = np.asarray(person, dtype=np.int64)
+        group = np.asarray(group, dtype=np.int64)
+        always = start is None and end is None
+        lo = np.full(len(person), -NEVER, dtype=np.int64) if start is None else np.asarray(
+            start, dtype=np.int64)
+        hi = np.full(len(person), NEVER, dtype=np.int64) if end is None else np.asarray(
+            end, dtype=np.int64)
+        order = np.lexsort((person, group))
+        person, group, lo, hi = person[order], group[order], lo[order], hi[order]
+        _, run_start, _ = _runs(group)
+        run = np.zeros(len(group), dtype=np.int64)
+        if len(group):
+            run[run_start[1:]] = 1
+            run = np.cumsum(run)
+        by_person = np.argsort(person, kind="stable")
+        ptr = np.zeros(people + 1, dtype=np.int64)
+        np.cumsum(np.bincount(person, minlength=people), out=ptr[1:])
+        return cls(person=person, group=group, start=lo, end=hi, run=run,
+                   run_start=np.append(run_start, len(group)).astype(np.int64),
+                   by_person=by_person.astype(np.int64), person_ptr=ptr, always=always)
+
+    @property
+    def runs(self) -> int:
+        """How many groups."""
+        return len(self.run_start) - 1
+
+    def active(self, day: int) -> BoolArray:
+        """Which memberships are active on a day (days since 1970-01-01)."""
+        if self.always:
+            return np.ones(len(self.person), dtype=bool)
+        active: BoolArray = (self.start <= day) & (day <= self.end)
+        return active
+
+    def co_members(self, people: IntArray, day: int) -> IntArray:
+        """Everyone who shares a group active on `day` with one of `people` (them too)."""
+        lo, hi = self.person_ptr[people], self.person_ptr[people + 1]
+        _, rows = _expand_ranges(lo, hi)
+        rows = self.by_person[rows]
+        active = self.active(day)
+        runs = np.unique(self.run[rows[active[rows]]])
+        _, members = _expand_ranges(self.run_start[runs], self.run_start[runs + 1])
+        members = members[active[members]]
+        found: IntArray = np.unique(self.person[members])
+        return found
+
+
+@dataclass(frozen=True)
+class OutbreakCity:
+    """The contact structure an outbreak spreads on; residents by position 0..N-1."""
+
+    name: str
+    code: str
+    resident_id: IntArray  # database ids, ascending
+    community: IntArray  # position of each resident's community
+    households: Groups
+    work: Groups
+    classes: Groups
+    community_id: IntArray
+    community_name: tuple[str, ...]
+    community_district: IntArray  # district id of each community
+    venue_id: IntArray  # ascending
+    venue_community: IntArray  # community id of each venue
+    venue_kind: tuple[str, ...]
+    venue_name: tuple[str, ...]
+
+    @property
+    def people(self) -> int:
+        """How many residents."""
+        return len(self.resident_id)
+
+
+Memberships = tuple[IntArray, IntArray, IntArray, IntArray]
+
+
+def outbreak_city(*, name: str, code: str, resident_id: IntArray, community_id: IntArray,
+                  households: Memberships, work: Memberships, classes: Memberships,
+                  communities: tuple[IntArray, Sequence[str], IntArray],
+                  venues: tuple[IntArray, IntArray, Sequence[str], Sequence[str]]
+                  ) -> OutbreakCity:
+    """The contact structure from database columns.
+
+    households, work and classes: (resident id, group id, first day, last day) with days
+    since 1970-01-01; communities: (id, name, district id); venues: (id, community id,
+    kind, name).
+    """
+    order = np.argsort(resident_id, kind="stable")
+    ids = np.asarray(resident_id, dtype=np.int64)[order]
+    n = len(ids)
+    c_ids = np.asarray(communities[0], dtype=np.int64)
+    c_order = np.argsort(c_ids, kind="stable")
+    c_sorted = c_ids[c_order]
+
+    def groups(columns: Memberships) -> Groups:
+        who = np.searchsorted(ids, np.asarray(columns[0], dtype=np.int64))
+        known = (who < n) & (ids[np.minimum(who, n - 1)] == columns[0]) if n else who < 0
+        return Groups.of(who[known], np.asarray(columns[1])[known], n,
+                         np.asarray(columns[2])[known], np.asarray(columns[3])[known])
+
+    v_order = np.argsort(np.asarray(venues[0], dtype=np.int64), kind="stable")
+    return OutbreakCity(
+        name=name, code=code, resident_id=ids,
+        community=np.searchsorted(c_sorted, np.asarray(community_id, dtype=np.int64)[order]),
+        households=groups(households), work=groups(work), classes=groups(classes),
+        community_id=c_sorted,
+        community_name=tuple(str(communities[1][i]) for i in c_order.tolist()),
+        community_district=np.asarray(communities[2], dtype=np.int64)[c_order],
+        venue_id=np.asarray(venues[0], dtype=np.int64)[v_order],
+        venue_community=np.asarray(venues[1], dtype=np.int64)[v_order],
+        venue_kind=tuple(str(venues[2][i]) for i in v_order.tolist()),
+        venue_name=tuple(str(venues[3][i]) for i in v_order.tolist()),
+    )
+
+
+# ------------------------------------------------------------------ courses of infection
+
+
+@dataclass(frozen=True)
+class Courses:
+    """How an infection would run in each resident, drawn once for everyone."""
+
+    symptomatic: BoolArray
+    incubation: IntArray  # days from infection to symptom onset
+    latent: IntArray  # days from infection to infectiousness
+    infectious: IntArray  # days infectious
+    weight: FloatArray  # relative infectiousness
+    ct_start: FloatArray  # days after infection: Ct falls below the undetectable value
+    ct_peak_at: FloatArray
+    ct_end: FloatArray
+    ct_peak: FloatArray
+    clinic_delay: IntArray  # days from onset to the fever clinic
+
+
+def disease_courses(people: int, seed: int, params: rules.OutbreakParameters) -> Courses:
+    """The course an infection would take in each of `people` residents."""
+    who = np.arange(people, dtype=np.int64)
+    symptomatic = keyed_uniform(seed, S_SYMPTOMATIC, who) < params.symptomatic_share
+    mean, sd = params.incubation_mean_days, params.incubation_sd_days
+    sigma2 = math.log(1 + sd**2 / mean**2)
+    incubation_f = np.exp(math.log(mean) - sigma2 / 2
+                          + math.sqrt(sigma2) * keyed_normal(seed, S_INCUBATION, who))
+    incubation = np.maximum(1, np.round(incubation_f)).astype(np.int64)
+    latent_f = np.maximum(1.0, incubation_f - params.presymptomatic_days)
+    lo, hi = params.infectious_days
+    infectious = lo + np.floor(keyed_uniform(seed, S_INFECTIOUS, who) * (hi - lo + 1)).astype(
+        np.int64)
+    peak = np.clip(params.ct_peak_mean + params.ct_peak_sd * keyed_normal(seed, S_PEAK, who),
+                   15.0, 32.0)
+    start = np.maximum(0.5, latent_f - 1.0)
+    peak_at = start + params.ct_rise_days * (0.8 + 0.4 * keyed_uniform(seed, S_RISE, who))
+    c_lo, c_hi = params.ct_clearance_days
+    end = peak_at + c_lo + (c_hi - c_lo) * keyed_uniform(seed, S_CLEARANCE, who)
+    shares = np.cumsum(params.fever_clinic_delay_shares)
+    delay = np.searchsorted(shares / shares[-1], keyed_uniform(seed, S_CLINIC, who),
+                            side="right").astype(np.int64)
+    return Courses(
+        symptomatic=symptomatic, incubation=incubation,
+        latent=np.round(latent_f).astype(np.int64), infectious=infectious,
+        weight=np.where(symptomatic, 1.0, params.asymptomatic_relative_infectiousness),
+        ct_start=start, ct_peak_at=peak_at, ct_end=end, ct_peak=peak, clinic_delay=delay)
+
+
+# ------------------------------------------------------------------ venue visits
+
+
+@dataclass(frozen=True)
+class DayVisits:
+    """One day's venue visits, sorted by venue then arrival (times: epoch seconds)."""
+
+    person: IntArray
+    venue: IntArray  # position among the city's venues
+    start: IntArray
+    end: IntArray
+
+    def subset(self, keep: BoolArray) -> DayVisits:
+        """The visits where keep is true."""
+        return DayVisits(self.person[keep], self.venue[keep], self.start[keep], self.end[keep])
+
+
+def local_midnight(epoch_day: int) -> int:
+    """Epoch seconds of a day's local midnight (days since 1970-01-01, city time)."""
+    return epoch_day * DAY_SECONDS - CITY_OFFSET_SECONDS
+
+
+def local_day(seconds: NDArray[Any]) -> IntArray:
+    """The local day (days since 1970-01-01, city time) of epoch seconds."""
+    day: IntArray = (np.asarray(seconds, dtype=np.int64) + CITY_OFFSET_SECONDS) // DAY_SECONDS
+    return day
+
+
+def day_visits(city: OutbreakCity, *, seed: int, epoch_day: int) -> DayVisits:
+    """Every resident's venue visits of one day (the tracing domain's visit generator)."""
+    communities = city.community_id[city.community]
+    table = VenueTable(city.venue_id, city.venue_community, city.venue_kind)
+    parts: list[tuple[IntArray, IntArray, IntArray, IntArray]] = list(synthetic_visits(
+        city.resident_id, communities, table, first_day=local_midnight(epoch_day), days=1,
+        seed=keyed_seed(seed, S_VISITS, epoch_day), chunk=max(1, city.people)))
+    if not parts:
+        none = np.zeros(0, dtype=np.int64)
+        return DayVisits(none, none, none, none)
+    resident, venue, start, end = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    person = np.searchsorted(city.resident_id, resident)
+    place = np.searchsorted(city.venue_id, venue)
+    order = np.lexsort((person, start, place))
+    return DayVisits(person[order], place[order], start[order], end[order])
+
+
+# ------------------------------------------------------------------ testing
+
+
+@dataclass(frozen=True)
+class TestingRules:
+    """What the active preset says about tubes: pool sizes and the positivity rule."""
+
+    pool_size: int
+    pool_sizes: tuple[int, ...]
+    thresholds: tuple[float, ...]  # per target gene (rules.TARGET_GENES)
+    require_all: bool
+
+
+@dataclass
+class _Tubes:
+    """Tubes and their samples collected on one day (tube numbers local to the day)."""
+
+    kind: NDArray[np.int8]
+    size: IntArray
+    site: IntArray
+    lab: IntArray
+    collected: IntArray  # first swab
+    result: IntArray
+    outcome: NDArray[np.int8]  # 0 negative, 1 positive, 2 invalid
+    ct: FloatArray  # (tubes, genes), NaN when not reported
+    sample_person: IntArray
+    sample_tube: IntArray
+    sample_collected: IntArray
+    sample_onset: IntArray  # scenario day of the onset recorded at sampling, or -1
+
+    @classmethod
+    def empty(cls, genes: int) -> _Tubes:
+        """No tube."""
+        i = np.zeros(0, dtype=np.int64)
+        b = np.zeros(0, dtype=np.int8)
+        return cls(b, i, i, i, i, i, b, np.zeros((0, genes)), i, i, i, i)
+
+    @staticmethod
+    def concat(parts: Sequence[_Tubes], genes: int) -> _Tubes:
+        """Tubes of several parts, renumbered in order."""
+        if not parts:
+            return _Tubes.empty(genes)
+        offsets = np.cumsum([0] + [len(p.size) for p in parts[:-1]])
+        return _Tubes(
+            kind=np.concatenate([p.kind for p in parts]),
+            size=np.concatenate([p.size for p in parts]),
+            site=np.concatenate([p.site for p in parts]),
+            lab=np.concatenate([p.lab for p in parts]),
+            collected=np.concatenate([p.collected for p in parts]),
+            result=np.concatenate([p.result for p in parts]),
+            outcome=np.concatenate([p.outcome for p in parts]),
+            ct=np.concatenate([p.ct for p in parts]),
+            sample_person=np.concatenate([p.sample_person for p in parts]),
+            sample_tube=np.concatenate([p.sample_tube + o for p, o in zip(parts, offsets,
+                                                                           strict=True)]),
+            sample_collected=np.concatenate([p.sample_collected for p in parts]),
+            sample_onset=np.concatenate([p.sample_onset for p in parts]),
+        )
+
+
+@dataclass
+class Scenario:
+    """An outbreak: its truth, and everything it produced, as columns.
+
+    Days are scenario day indexes: 0 is the first warm-up day, `warmup` the first day
+    written (day 1 of the files). Persons are positions among the city's residents.
+    """
+
+    params: rules.OutbreakParameters
+    seed: int
+    scale: float
+    days: int
+    warmup: int
+    first_epoch_day: int  # days since 1970-01-01 of day 1 (the first day written)
+    # truth per resident
+    inf_day: IntArray  # NOT_INFECTED when never infected
+    origin: NDArray[np.int8]  # rules.ORIGINS code, -1 when never infected
+    place: IntArray  # database id of the household, group or venue; -1 otherwise
+    infector: IntArray  # position of the infector, -1 for seeds and imports
+    arrival_day: IntArray  # arrival of an imported infection, NEVER otherwise
+    detected_day: IntArray  # release day of the first positive single tube, NEVER
+    detected_by: NDArray[np.int8]  # rules.TEST_KINDS code of that tube, -1
+    courses: Courses
+    # what the outbreak produced
+    tubes: _Tubes
+    visits: list[DayVisits]  # per written day, the visits of free residents
+    onset_person: IntArray
+    onset_day: IntArray
+    onset_reported: IntArray  # epoch seconds
+    # per scenario day
+    infectious_count: IntArray
+    isolated_count: IntArray
+    quarantined_count: IntArray
+    site_names: tuple[str, ...]
+    stopped: bool = False
+
+    @property
+    def total_days(self) -> int:
+        """Warm-up and written days."""
+        return self.warmup + self.days
+
+    def daily_infections(self) -> IntArray:
+        """New infections of each written day: local ones that day, imports on arrival."""
+        local = (self.inf_day >= self.warmup) & (self.origin != rules.ORIGIN_CODES[
+            rules.IMPORTED])
+        counts = np.bincount(self.inf_day[local] - self.warmup, minlength=self.days)
+        imported = self.arrival_day < NEVER
+        counts += np.bincount(self.arrival_day[imported] - self.warmup, minlength=self.days)
+        result: IntArray = counts[: self.days]
+        return result
+
+    def mean_daily_infections(self) -> float:
+        """Mean new infections a day over the written days (inf when the run stopped)."""
+        if self.stopped:
+            return math.inf
+        return float(self.daily_infections().mean()) if self.days else 0.0
+
+
+class _Simulation:
+    """One run of the outbreak: state arrays and the steps of a day."""
+
+    def __init__(self, city: OutbreakCity, params: rules.OutbreakParameters,
+                 testing: TestingRules, courses: Courses, visits: Sequence[DayVisits], *,
+                 seed: int, days: int, first_epoch_day: int, scale: float) -> None:
+        self.city, self.p, self.testing, self.c = city, params, testing, courses
+        self.visits = visits
+        self.seed, self.days, self.scale = seed, days, scale
+        self.warmup = params.warmup_days
+        self.total = self.warmup + days
+        self.day0 = first_epoch_day - self.warmup  # epoch day of scenario day 0
+        n = city.people
+        self.n = n
+        self.inf_day = np.full(n, NOT_INFECTED, dtype=np.int64)
+        self.origin = np.full(n, -1, dtype=np.int8)
+        self.place = np.full(n, -1, dtype=np.int64)
+        self.infector = np.full(n, -1, dtype=np.int64)
+        self.detected = np.full(n, NEVER, dtype=np.int64)
+        self.detected_by = np.full(n, -1, dtype=np.int8)
+        self.isolated_from = np.full(n, NEVER, dtype=np.int64)
+        self.q_start = np.full(n, NEVER, dtype=np.int64)
+        self.q_end = np.full(n, -1, dtype=np.int64)
+        self.retest_on = np.full(n, -1, dtype=np.int64)
+        self.hazard = {
+            rules.HOUSEHOLD: rules.daily_hazard(params.household_sar, _mean(
+                params.infectious_days)),
+            rules.WORK_GROUP: rules.daily_hazard(params.work_group_sar, _mean(
+                params.infectious_days) * 5 / 7),
+            rules.SCHOOL_CLASS: rules.daily_hazard(params.school_class_sar, _mean(
+                params.infectious_days) * 5 / 7),
+        }
+        self._arrivals()
+        self._sites()
+        self.parts: list[_Tubes] = []
+        self.kept_visits: list[DayVisits] = []
+        self.infectious_count = np.zeros(self.total, dtype=np.int64)
+        self.isolated_count = np.zeros(self.total, dtype=np.int64)
+        self.quarantined_count = np.zeros(self.total, dtype=np.int64)
+        genes = len(testing.thresholds)
+        self.genes = genes
+        self.thresholds = np.asarray(testing.thresholds, dtype=np.float64)
+
+    # ---------------------------------------------------------------- set-up
+
+    def _arrivals(self) -> None:
+        """Travellers arriving on written days; some bring an infection from outside."""
+        n, p = self.n, self.p
+        who = np.arange(n, dtype=np.int64)
+        rate = p.travellers_per_thousand / 1000.0
+        arrival = np.full(n, NEVER, dtype=np.int64)
+        for t in range(self.warmup, self.total):
+            arriving = (keyed_uniform(self.seed, S_TRAVEL, t, who) < rate) & (arrival == NEVER)
+            arrival[arriving] = t
+        self.arrival = arrival
+        share = min(1.0, p.imports_per_day / max(n * rate, 1e-9))
+        travels = arrival < NEVER
+        self.imports = travels & (keyed_uniform(self.seed, S_IMPORT, who) < share)
+        lo, hi = p.imported_days_before_arrival
+        self.imported_before = lo + np.floor(
+            keyed_uniform(self.seed, S_IMPORT_DAYS, who) * (hi - lo + 1)).astype(np.int64)
+        self.away_days = hi
+
+    def _sites(self) -> None:
+        """Collection sites: testing points and home sampling per community, fever
+        clinics per hospital, quarantine sites, ports of entry."""
+        city = self.city
+        c = len(city.community_id)
+        names: list[str] = []
+        for name in city.community_name:
+            names += [f"{name} testing point {i + 1}" for i in range(rules.TESTING_POINTS)]
+        self.retest_site0 = len(names)
+        names += [f"{name} home sampling" for name in city.community_name]
+        hospitals = [i for i, k in enumerate(city.venue_kind) if k == "hospital"]
+        self.fever_site0 = len(names)
+        names += [f"{city.venue_name[i]} fever clinic" for i in hospitals] or [
+            f"{city.name} fever clinic"]
+        # The fever clinic of each community: a hospital of its district, else any.
+        by_district: dict[int, int] = {}
+        comm_district = dict(zip(city.community_id.tolist(), city.community_district.tolist(),
+                                 strict=True))
+        for k, i in enumerate(hospitals):
+            by_district.setdefault(comm_district.get(int(city.venue_community[i]), -1), k)
+        self.clinic_of_community = np.array(
+            [by_district.get(int(d), (j % len(hospitals)) if hospitals else 0)
+             for j, d in enumerate(city.community_district.tolist())], dtype=np.int64)[:c]
+        self.quarantine_site0 = len(names)
+        names += [f"{city.name} centralized quarantine site {i + 1}"
+                  for i in range(rules.QUARANTINE_SITES)]
+        self.port_site0 = len(names)
+        names += list(rules.PORTS)
+        self.site_names = tuple(names)
+
+    # ---------------------------------------------------------------- helpers
+
+    def midnight(self, t: int) -> int:
+        """Epoch seconds of the local midnight that starts scenario day t."""
+        return local_midnight(self.day0 + t)
+
+    def release_day(self, seconds: IntArray) -> IntArray:
+        """Scenario day of epoch seconds."""
+        day: IntArray = local_day(seconds) - self.day0
+        return day
+
+    def infect(self, who: IntArray, day: IntArray | int, origin: str, place: IntArray,
+               infector: IntArray) -> None:
+        """Mark residents infected."""
+        self.inf_day[who] = day
+        self.origin[who] = rules.ORIGIN_CODES[origin]
+        self.place[who] = place
+        self.infector[who] = infector
+
+    def ct_of(self, who: IntArray, at: IntArray) -> FloatArray:
+        """Ct values of swabs taken from residents at epoch seconds (NaN: nothing)."""
+        ct = np.full(len(who), np.nan)
+        infected = self.inf_day[who] != NOT_INFECTED
+        if not infected.any():
+            return ct
+        w = who[infected]
+        infected_at = np.array([self.midnight(0)], dtype=np.int64) + (
+            self.inf_day[w] * DAY_SECONDS + DAY_SECONDS // 2)
+        tau = (at[infected] - infected_at) / DAY_SECONDS
+        value = rules.ct_course(tau, self.c.ct_start[w], self.c.ct_peak_at[w], self.c.ct_end[w],
+                                self.c.ct_peak[w], self.p.ct_undetectable)
+        ct[infected] = np.where(value < self.p.ct_undetectable, value, np.nan)
+        return ct
+
+    # ---------------------------------------------------------------- a day
+
+    def run(self, stop_above: float | None = None) -> bool:
+        """Simulate every day; False when the infections passed stop_above."""
+        for t in range(self.total):
+            self.step(t)
+            if (stop_above is not None and t >= self.warmup
+                    and int((self.inf_day >= self.warmup).sum()) > stop_above):
+                return False
+        return True
+
+    def step(self, t: int) -> None:
+        """One day: arrivals and seeds, then tests, then transmission."""
+        written = t >= self.warmup
+        if written:
+            arriving = np.flatnonzero((self.arrival == t) & self.imports
+                                      & (self.inf_day == NOT_INFECTED))
+            none = np.full(len(arriving), -1, dtype=np.int64)
+            self.infect(arriving, t - self.imported_before[arriving], rules.IMPORTED, none, none)
+        away = (self.arrival - self.away_days <= t) & (t < self.arrival)
+        self._seed(t, away)
+        isolated = self.isolated_from <= t
+        quarantined = (self.q_start <= t) & (t <= self.q_end)
+        # Members of a positive pool are isolated on the spot when its result comes out
+        # and stay so until their retest the next day.
+        held = (self.retest_on == t) | (self.retest_on == t + 1)
+        free = ~(isolated | quarantined | held | away)
+        if written:
+            self._tests(t, free, isolated, quarantined)
+        infected = self.inf_day != NOT_INFECTED
+        since = t - self.inf_day
+        infectious = infected & (since >= self.c.latent) & (
+            since < self.c.latent + self.c.infectious) & free
+        self.infectious_count[t] = int((infected & (since >= self.c.latent) & (
+            since < self.c.latent + self.c.infectious)).sum())
+        self.isolated_count[t] = int(isolated.sum())
+        self.quarantined_count[t] = int(quarantined.sum())
+        susceptible = ~infected & free
+        visits = self.visits[t].subset(free[self.visits[t].person])
+        if written:
+            self.kept_visits.append(visits)
+        if not infectious.any():
+            return
+        weight = np.where(infectious, self.c.weight, 0.0)
+        epoch_day = self.day0 + t
+        weekday = (epoch_day + 3) % 7 < 5  # 1970-01-01 was a Thursday
+        found = [self._in_groups(self.city.households, rules.HOUSEHOLD, t, epoch_day, weight,
+                                 susceptible)]
+        if weekday:
+            found.append(self._in_groups(self.city.work, rules.WORK_GROUP, t, epoch_day,
+                                         weight, susceptible))
+            found.append(self._in_groups(self.city.classes, rules.SCHOOL_CLASS, t, epoch_day,
+                                         weight, susceptible))
+        found.append(self._at_venues(visits, t, weight, susceptible))
+        who = np.concatenate([f[0] for f in found])
+        if not len(who):
+            return
+        infector = np.concatenate([f[1] for f in found])
+        place = np.concatenate([f[2] for f in found])
+        setting = np.concatenate([np.full(len(f[0]), rules.ORIGIN_CODES[f[3]], dtype=np.int64)
+                                  for f in found])
+        # One infection per person: the exposures compete in a random order.
+        priority = keyed_uniform(self.seed, S_PICK, t, who, setting, place)
+        order = np.lexsort((priority, who))
+        first = order[np.concatenate([[True], who[order][1:] != who[order][:-1]])]
+        for code in np.unique(setting[first]).tolist():
+            pick = first[setting[first] == code]
+            self.infect(who[pick], t, rules.ORIGINS[code], place[pick], infector[pick])
+
+    def _seed(self, t: int, away: BoolArray) -> None:
+        """Infections brought in from outside by residents who pass no port test."""
+        rng = np.random.default_rng(keyed_seed(self.seed, S_SEED, t))
+        count = int(rng.poisson(self.p.seeds_per_day_share * self.p.target_daily))
+        pool = np.flatnonzero((self.inf_day == NOT_INFECTED) & ~away)
+        if not count or not len(pool):
+            return
+        who = np.sort(rng.choice(pool, size=min(count, len(pool)), replace=False))
+        none = np.full(len(who), -1, dtype=np.int64)
+        self.infect(who, t, rules.SEED, none, none)
+
+    def _in_groups(self, groups: Groups, setting: str, t: int, epoch_day: int,
+                   weight: FloatArray, susceptible: BoolArray
+                   ) -> tuple[IntArray, IntArray, IntArray, str]:
+        """Infections within groups: (infected, infector, group id, setting)."""
+        active = groups.active(epoch_day)
+        w = np.where(active, weight[groups.person], 0.0)
+        total = np.bincount(groups.run, weights=w, minlength=groups.runs)
+        exposed = np.flatnonzero(active & susceptible[groups.person] & (total[groups.run] > 0))
+        none = np.zeros(0, dtype=np.int64)
+        if not len(exposed):
+            return none, none, none, setting
+        hazard = self.hazard[setting] * self.scale
+        chance = -np.expm1(-hazard * total[groups.run[exposed]])
+        stream = SETTING_STREAM[setting]
+        u = keyed_uniform(self.seed, stream, t, groups.person[exposed], groups.group[exposed])
+        hit = exposed[u < chance]
+        if not len(hit):
+            return none, none, none, setting
+        # The infector: an infectious member of the group, chosen by infectiousness.
+        sources = np.flatnonzero(w > 0)
+        cum = np.cumsum(w[sources])
+        source_run = groups.run[sources]
+        lo = np.searchsorted(source_run, groups.run[hit], side="left")
+        hi = np.searchsorted(source_run, groups.run[hit], side="right") - 1
+        before = cum[lo] - w[sources[lo]]
+        v = keyed_uniform(self.seed, stream + 1, t, groups.person[hit], groups.group[hit])
+        k = np.clip(np.searchsorted(cum, before + v * total[groups.run[hit]], side="right"),
+                    lo, hi)
+        return groups.person[hit], groups.person[sources[k]], groups.group[hit], setting
+
+    def _at_venues(self, visits: DayVisits, t: int, weight: FloatArray,
+                   susceptible: BoolArray) -> tuple[IntArray, IntArray, IntArray, str]:
+        """Infections between visits to the same venue that overlap in time."""
+        none = np.zeros(0, dtype=np.int64)
+        sources = np.flatnonzero(weight[visits.person] > 0)
+        if not len(sources):
+            return none, none, none, rules.VENUE
+        lo = np.searchsorted(visits.venue, visits.venue[sources], side="left")
+        hi = np.searchsorted(visits.venue, visits.venue[sources], side="right")
+        owner, other = _expand_ranges(lo, hi)
+        src = sources[owner]
+        overlap = (np.minimum(visits.end[src], visits.end[other])
+                   - np.maximum(visits.start[src], visits.start[other]))
+        ok = (overlap > 0) & susceptible[visits.person[other]]
+        src, other, overlap = src[ok], other[ok], overlap[ok]
+        hazard = self.p.venue_hazard_per_hour * self.scale
+        chance = -np.expm1(-hazard * weight[visits.person[src]] * overlap / 3600.0)
+        u = keyed_uniform(self.seed, S_VENUE, t, visits.person[other], visits.person[src],
+                          visits.venue[src])
+        hit = u < chance
+        return (visits.person[other[hit]], visits.person[src[hit]],
+                self.city.venue_id[visits.venue[src[hit]]], rules.VENUE)
+
+    # ---------------------------------------------------------------- tests of a day
+
+    def _tests(self, t: int, free: BoolArray, isolated: BoolArray,
+               quarantined: BoolArray) -> None:
+        """Every swab of the day, the tubes' results, and what the results set off."""
+        p = self.p
+        n = self.n
+        tested = np.zeros(n, dtype=bool)
+        parts: list[_Tubes] = []
+
+        def take(mask: BoolArray) -> IntArray:
+            chosen = np.flatnonzero(mask & ~tested)
+            tested[chosen] = True
+            return chosen
+
+        who = np.arange(n, dtype=np.int64)
+        retest = take(self.retest_on == t)
+        parts.append(self._singles(retest, rules.RETEST, t))
+        in_quarantine = t - self.q_start + 1
+        quarantine = take(quarantined & ~isolated & np.isin(in_quarantine,
+                                                            p.quarantine_test_days))
+        parts.append(self._singles(quarantine, rules.QUARANTINE, t))
+        port = take(self.arrival == t)
+        parts.append(self._singles(port, rules.PORT_OF_ENTRY, t))
+        infected = self.inf_day != NOT_INFECTED
+        onset = self.inf_day + self.c.incubation
+        clinic = infected & self.c.symptomatic & (onset + self.c.clinic_delay == t) & ~isolated
+        other_fever = free & (keyed_uniform(self.seed, S_FEVER, t, who)
+                              < p.background_fever_per_100k / 100_000)
+        fever = take(clinic | other_fever)
+        parts.append(self._singles(fever, rules.FEVER_CLINIC, t, fever_onset=True))
+        rounds = self._round_communities(t)
+        if len(rounds):
+            in_round = np.isin(self.city.community, rounds) & free
+            joining = in_round & (keyed_uniform(self.seed, S_PARTICIPATE, t, who)
+                                  < p.participation)
+            parts.append(self._pools(take(joining), t))
+        day = _Tubes.concat([x for x in parts if len(x.size)], self.genes)
+        self._read(day, t)
+        self._effects(day)
+        self.parts.append(day)
+
+    def _round_communities(self, t: int) -> IntArray:
+        """Communities tested in a mass round on day t: all of them every few days, else
+        those with a case found in the last few days."""
+        k = t - self.warmup
+        if k % self.p.citywide_round_every == 0:
+            return np.arange(len(self.city.community_id), dtype=np.int64)
+        recent = (self.detected >= t - self.p.affected_days) & (self.detected <= t - 1)
+        found: IntArray = np.unique(self.city.community[recent])
+        return found
+
+    def _times(self, kind: str, t: int, first: IntArray, size: IntArray
+               ) -> tuple[IntArray, IntArray]:
+        """(first swab, result release) of tubes, in epoch seconds."""
+        lo, hi = rules.COLLECTION_HOURS[kind]
+        code = rules.TEST_CODES[kind]
+        u = keyed_uniform(self.seed, S_TIME, t, code, first)
+        start = self.midnight(t) + np.round((lo + (hi - lo) * u) * 3600).astype(np.int64)
+        t_lo, t_hi = rules.TURNAROUND_HOURS[kind]
+        v = keyed_uniform(self.seed, S_TURNAROUND, t, code, first)
+        result = start + size * rules.SWAB_SECONDS + np.round(
+            (t_lo + (t_hi - t_lo) * v) * 3600).astype(np.int64)
+        return start, result
+
+    def _singles(self, who: IntArray, kind: str, t: int, fever_onset: bool = False) -> _Tubes:
+        """One single tube per resident."""
+        if not len(who):
+            return _Tubes.empty(self.genes)
+        size = np.ones(len(who), dtype=np.int64)
+        start, result = self._times(kind, t, who, size)
+        if kind == rules.RETEST:
+            site = self.retest_site0 + self.city.community[who]
+        elif kind == rules.FEVER_CLINIC:
+            site = self.fever_site0 + self.clinic_of_community[self.city.community[who]]
+        elif kind == rules.QUARANTINE:
+            site = self.quarantine_site0 + self.city.community[who] % rules.QUARANTINE_SITES
+        else:
+            site = self.port_site0 + who % len(rules.PORTS)
+        onset = self.inf_day[who] + self.c.incubation[who]
+        # Symptoms are on record at a swab from the day after they began (assumption:
+        # mild symptoms that begin on the day of a swab are noticed after it), at a fever
+        # clinic from their first day.
+        symptoms = ((self.inf_day[who] != NOT_INFECTED) & self.c.symptomatic[who]
+                    & ((onset <= t) if fever_onset else (onset < t)))
+        recorded = np.where(symptoms, onset, t if fever_onset else -1)
+        number = np.arange(len(who), dtype=np.int64)
+        return _Tubes(
+            kind=np.full(len(who), rules.TEST_CODES[kind], dtype=np.int8), size=size,
+            site=site.astype(np.int64),
+            lab=np.full(len(who), rules.LAB_OF_KIND[kind], dtype=np.int64),
+            collected=start, result=result, outcome=np.zeros(len(who), dtype=np.int8),
+            ct=np.full((len(who), self.genes), np.nan), sample_person=who,
+            sample_tube=number, sample_collected=start, sample_onset=recorded)
+
+    def _pools(self, who: IntArray, t: int) -> _Tubes:
+        """A mass round: swabs queue at their community's testing points, in pools."""
+        if not len(who):
+            return _Tubes.empty(self.genes)
+        key = keyed_uniform(self.seed, S_QUEUE, t, who)
+        comm = self.city.community[who]
+        order = np.lexsort((key, comm))
+        who, comm = who[order], comm[order]
+        counts = np.bincount(comm, minlength=len(self.city.community_id))
+        sizes: list[int] = []
+        tube_community: list[int] = []
+        for c in np.flatnonzero(counts).tolist():
+            these = rules.pool_sizes_of(int(counts[c]), self.testing.pool_size,
+                                        self.testing.pool_sizes)
+            sizes += these
+            tube_community += [c] * len(these)
+        size = np.asarray(sizes, dtype=np.int64)
+        tube_comm = np.asarray(tube_community, dtype=np.int64)
+        first_row = np.cumsum(size) - size
+        tube_of = np.repeat(np.arange(len(size), dtype=np.int64), size)
+        within = _within(np.bincount(tube_comm, minlength=len(self.city.community_id))[
+            np.unique(tube_comm)])
+        site = tube_comm * rules.TESTING_POINTS + within % rules.TESTING_POINTS
+        labs = np.asarray(rules.MASS_ROUND_LABS, dtype=np.int64)
+        start, result = self._times(rules.MASS_ROUND, t, who[first_row], size)
+        swab = start[tube_of] + (np.arange(len(who)) - first_row[tube_of]) * rules.SWAB_SECONDS
+        return _Tubes(
+            kind=np.full(len(size), rules.TEST_CODES[rules.MASS_ROUND], dtype=np.int8),
+            size=size, site=site, lab=labs[tube_comm % len(labs)], collected=start,
+            result=result, outcome=np.zeros(len(size), dtype=np.int8),
+            ct=np.full((len(size), self.genes), np.nan), sample_person=who,
+            sample_tube=tube_of, sample_collected=swab,
+            sample_onset=np.full(len(who), -1, dtype=np.int64))
+
+    def _read(self, day: _Tubes, t: int) -> None:
+        """The lab's reading of each tube: Ct per gene, outcome, occasional invalids."""
+        if not len(day.size):
+            return
+        member_ct = self.ct_of(day.sample_person, day.sample_collected)
+        tube_ct = rules.pooled_ct(member_ct, day.sample_tube, day.size)
+        first_row = np.full(len(day.size), len(day.sample_person), dtype=np.int64)
+        np.minimum.at(first_row, day.sample_tube, np.arange(len(day.sample_person)))
+        first = day.sample_person[first_row]
+        genes = np.full((len(day.size), self.genes), self.p.ct_undetectable + 1.0)
+        amplified = ~np.isnan(tube_ct)
+        if amplified.any():
+            streams = (S_GENE, S_GENE2, S_GENE3)
+            for g in range(self.genes):
+                offset = self.p.ct_n_gene_offset if rules.TARGET_GENES[g] == "n" else 0.0
+                noise = keyed_normal(self.seed, streams[g % 3], t, day.kind, first)
+                genes[:, g] = np.where(amplified, tube_ct + offset
+                                       + self.p.ct_gene_sd * noise, genes[:, g])
+            genes = np.clip(genes, 10.0, None)
+        positive, reported = rules.tube_outcome(genes, self.thresholds, self.testing.require_all,
+                                                self.p.ct_undetectable)
+        invalid = keyed_uniform(self.seed, S_INVALID, t, day.kind, first) < self.p.invalid_share
+        day.outcome[:] = np.where(invalid, 2, np.where(positive, 1, 0))
+        day.ct[:] = np.where(invalid[:, None], np.nan, reported)
+
+    def _effects(self, day: _Tubes) -> None:
+        """What results set off: isolation of cases, quarantine of their close contacts,
+        retests of the members of positive pools and invalid tubes."""
+        if not len(day.size):
+            return
+        release = self.release_day(day.result)
+        row_tube = day.sample_tube
+        single = day.size[row_tube] == 1
+        pooled = ~single
+        outcome = day.outcome[row_tube]
+        retest = ((pooled & (outcome == 1)) | (outcome == 2))
+        if retest.any():
+            who = day.sample_person[retest]
+            on = release[row_tube[retest]] + 1
+            np.maximum.at(self.retest_on, who, on)
+        found = single & (outcome == 1)
+        if not found.any():
+            return
+        who = day.sample_person[found]
+        on = release[row_tube[found]]
+        new = on < self.detected[who]
+        who, on = who[new], on[new]
+        self.detected[who] = on
+        self.detected_by[who] = day.kind[row_tube[found]][new]
+        np.minimum.at(self.isolated_from, who, on + 1)
+        for rd in np.unique(on).tolist():
+            cases = who[on == rd]
+            epoch_day = self.day0 + rd
+            others = np.unique(np.concatenate([self.city.work.co_members(cases, epoch_day),
+                                               self.city.classes.co_members(cases, epoch_day)]))
+            traced = keyed_uniform(self.seed, S_TRACED, rd, others) < self.p.traced_share
+            contacts = np.union1d(self.city.households.co_members(cases, epoch_day),
+                                  others[traced])
+            contacts = contacts[self.isolated_from[contacts] > rd + 1]
+            start, end = rd + 1, rd + self.p.quarantine_days
+            fresh = self.q_end[contacts] < start - 1
+            self.q_start[contacts] = np.where(fresh, start,
+                                              np.minimum(self.q_start[contacts], start))
+            self.q_end[contacts] = np.maximum(self.q_end[contacts], end)
+
+    # ---------------------------------------------------------------- the result
+
+    def scenario(self, stopped: bool) -> Scenario:
+        """The run's truth and products."""
+        tubes = _Tubes.concat(self.parts, self.genes)
+        person, day, reported = self._onsets(tubes)
+        return Scenario(
+            params=self.p, seed=self.seed, scale=self.scale, days=self.days,
+            warmup=self.warmup, first_epoch_day=self.day0 + self.warmup,
+            inf_day=self.inf_day, origin=self.origin, place=self.place,
+            infector=self.infector,
+            arrival_day=np.where((self.origin == rules.ORIGIN_CODES[rules.IMPORTED]),
+                                 self.arrival, NEVER),
+            detected_day=self.detected, detected_by=self.detected_by, courses=self.c,
+            tubes=tubes, visits=self.kept_visits, onset_person=person, onset_day=day,
+            onset_reported=reported, infectious_count=self.infectious_count,
+            isolated_count=self.isolated_count, quarantined_count=self.quarantined_count,
+            site_names=self.site_names, stopped=stopped)
+
+    def _onsets(self, tubes: _Tubes) -> tuple[IntArray, IntArray, IntArray]:
+        """Symptom onsets of people found before their symptoms began: (person, scenario
+        day of onset, reported at in epoch seconds), reported after the positive result."""
+        row_tube = tubes.sample_tube
+        positive = (tubes.size[row_tube] == 1) & (tubes.outcome[row_tube] == 1)
+        who = tubes.sample_person[positive]
+        none = np.zeros(0, dtype=np.int64)
+        if not len(who):
+            return none, none, none
+        result = tubes.result[row_tube[positive]]
+        recorded = tubes.sample_onset[positive]
+        order = np.lexsort((result, who))
+        who, result, recorded = who[order], result[order], recorded[order]
+        firsts = np.concatenate([[True], who[1:] != who[:-1]])
+        who, result, recorded = who[firsts], result[firsts], recorded[firsts]
+        onset = self.inf_day[who] + self.c.incubation[who]
+        later = self.c.symptomatic[who] & (recorded < 0) & (onset < self.total)
+        who, result, onset = who[later], result[later], onset[later]
+        hour = 9.0 + 11.0 * keyed_uniform(self.seed, S_ONSET_TIME, who)
+        reported = np.maximum(np.array([self.midnight(0)]) + onset * DAY_SECONDS
+                              + np.round(hour * 3600).astype(np.int64), result + 3600)
+        keep = self.release_day(reported) < self.total
+        return who[keep], onset[keep], reported[keep]
+
+
+def _mean(bounds: tuple[int, int]) -> float:
+    return (bounds[0] + bounds[1]) / 2
+
+
+def outbreak_visits(city: OutbreakCity, *, seed: int, first_epoch_day: int, days: int
+                    ) -> list[DayVisits]:
+    """The venue visits of each day, from `first_epoch_day` on."""
+    return [day_visits(city, seed=seed, epoch_day=first_epoch_day + t) for t in range(days)]
+
+
+def simulate(city: OutbreakCity, params: rules.OutbreakParameters, testing: TestingRules, *,
+             seed: int, days: int, first_epoch_day: int, scale: float,
+             courses: Courses | None = None, visits: Sequence[DayVisits] | None = None,
+             stop_above: float | None = None) -> Scenario:
+    """One outbreak of `days` written days (after the warm-up) at a transmission scale."""
+    courses = courses or disease_courses(city.people, seed, params)
+    if visits is None:
+        visits = outbreak_visits(city, seed=seed, first_epoch_day=first_epoch_day
+                                 - params.warmup_days, days=params.warmup_days + days)
+    run = _Simulation(city, params, testing, courses, visits, seed=seed, days=days,
+                      first_epoch_day=first_epoch_day, scale=scale)
+    finished = run.run(stop_above)
+    return run.scenario(stopped=not finished)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The transmission scale fitted to the target, and the scenario it gives."""
+
+    scale: float
+    scenario: Scenario
+    tried: tuple[tuple[float, float], ...]  # (scale, mean daily infections) of each run
+
+
+def calibrate(city: OutbreakCity, params: rules.OutbreakParameters, testing: TestingRules, *,
+              seed: int, days: int, first_epoch_day: int, tolerance: float = 0.05,
+              max_runs: int = 16, progress: Callable[[int, int], None] | None = None
+              ) -> Calibration:
+    """The scenario whose mean daily infections is nearest the target.
+
+    The scale of every transmission hazard is searched on a log scale (doubling to
+    bracket the target, then bisection); the keyed random numbers make the count of
+    infections change smoothly with the scale.
+    """
+    courses = disease_courses(city.people, seed, params)
+    visits = outbreak_visits(city, seed=seed, first_epoch_day=first_epoch_day
+                             - params.warmup_days, days=params.warmup_days + days)
+    target = params.target_daily
+    stop_above = 20 * target * days + 100
+    tried: list[tuple[float, float]] = []
+    best: tuple[float, float, Scenario] | None = None
+
+    def run(scale: float) -> float:
+        nonlocal best
+        scenario = simulate(city, params, testing, seed=seed, days=days,
+                            first_epoch_day=first_epoch_day, scale=scale, courses=courses,
+                            visits=visits, stop_above=stop_above)
+        mean = scenario.mean_daily_infections()
+        tried.append((scale, mean))
+        miss = abs(mean - target)
+        if best is None or miss < best[0]:
+            best = (miss, scale, scenario)
+        if progress is not None:
+            progress(len(tried), max_runs)
+        return mean
+
+    low: float | None = None
+    high: float | None = None
+    scale = 1.0
+    while len(tried) < max_runs:
+        mean = run(scale)
+        if abs(mean - target) <= tolerance * target:
+            break
+        if mean < target:
+            low = scale
+        else:
+            high = scale
+        if low is not None and high is not None:
+            scale = math.sqrt(low * high)
+        elif low is not None:
+            scale = low * 2 if low < 1e3 else low
+        else:
+            scale = (high or 1.0) / 2
+        if (low is not None and high is not None and high / low < 1.01) or not (
+                1e-4 < scale < 1e4):
+            break
+    assert best is not None
+    if progress is not None:
+        progress(len(tried), len(tried))
+    return Calibration(scale=best[1], scenario=best[2], tried=tuple(tried))
+
+
+# ------------------------------------------------------------------ what the files hold
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+SAMPLE_DIGITS = 9
+TUBE_DIGITS = 8
+OUTCOME_NAMES = ("negative", "positive", "invalid")
+
+
+def epoch_date(epoch_day: int) -> date:
+    """The date of a day counted from 1970-01-01."""
+    return date.fromordinal(EPOCH_ORDINAL + epoch_day)
+
+
+def codes(prefix: str, numbers: NDArray[Any], width: int) -> NDArray[np.str_]:
+    """Barcodes: a prefix and zero-padded numbers."""
+    digits = digit_chars(np.asarray(numbers, dtype=np.int64), width)
+    head = np.frombuffer(prefix.encode(), dtype=np.uint8)
+    chars = np.ascontiguousarray(np.concatenate(
+        [np.broadcast_to(head, (len(digits), len(head))), digits], axis=1))
+    total = chars.shape[1]
+    text: NDArray[np.str_] = chars.view(f"S{total}").ravel().astype(f"U{total}")
+    return text
+
+
+def _date_strings(epoch_days: IntArray) -> NDArray[np.str_]:
+    """YYYY-MM-DD of days since 1970-01-01; empty where negative."""
+    text = np.datetime_as_string(np.maximum(epoch_days, 0).astype("datetime64[D]"), unit="D")
+    result: NDArray[np.str_] = np.where(epoch_days >= 0, text, "")
+    return result
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """One laboratory's results released on one written day, as batch columns."""
+
+    day: int  # written day, 1-based
+    lab: int  # index into rules.LABS
+    columns: dict[str, Any]
+    tubes: int
+    samples: int
+    positive_tubes: int
+    pooled_tubes: int
+
+
+def batch_files(city: OutbreakCity, scenario: Scenario, *, tag: str,
+                lab_names: Sequence[str]) -> list[BatchFile]:
+    """The lab batches of every written day: each lab's tubes released that day."""
+    tubes = scenario.tubes
+    if not len(tubes.size):
+        return []
+    day0 = scenario.first_epoch_day - scenario.warmup
+    release = local_day(tubes.result) - day0
+    written = (release >= scenario.warmup) & (release < scenario.total_days)
+    labs = len(lab_names)
+    key_t = np.where(written, release * labs + tubes.lab, -1)
+    key_s = key_t[tubes.sample_tube]
+    rows = np.flatnonzero(key_s >= 0)
+    rows = rows[np.lexsort((rows, tubes.sample_tube[rows], key_s[rows]))]
+    keys, starts, counts = _runs(key_s[rows])
+    sample_code = codes("S" + tag, np.arange(len(tubes.sample_person)), SAMPLE_DIGITS)
+    tube_code = codes("T" + tag, np.arange(len(tubes.size)), TUBE_DIGITS)
+    site = np.asarray(scenario.site_names)
+    lab = np.asarray(lab_names)
+    kinds = np.asarray(["single", "pooled"])
+    outcomes = np.asarray(OUTCOME_NAMES)
+    onset = np.where(tubes.sample_onset >= 0, tubes.sample_onset + day0, -1)
+    port = rules.TEST_CODES[rules.PORT_OF_ENTRY]
+    out: list[BatchFile] = []
+    for key, start, count in zip(keys.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        r = rows[start: start + count]
+        t = tubes.sample_tube[r]
+        size = tubes.size[t]
+        columns: dict[str, Any] = {
+            "sample_id": sample_code[r],
+            "tube_id": tube_code[t],
+            "tube_type": kinds[(size > 1).astype(np.int64)],
+            "pool_size": size,
+            "resident_id": city.resident_id[tubes.sample_person[r]],
+            "collected_at": iso_times(tubes.sample_collected[r]),
+            "collection_site": site[tubes.site[t]],
+            "lab": lab[tubes.lab[t]],
+            "result_at": iso_times(tubes.result[t]),
+            "outcome": outcomes[tubes.outcome[t]],
+        }
+        for g, gene in enumerate(rules.TARGET_GENES):
+            columns[f"ct_{gene}"] = np.ma.masked_invalid(tubes.ct[t, g])
+        columns["onset_date"] = _date_strings(onset[r])
+        columns["imported"] = tubes.kind[t] == port
+        unique_t = np.unique(t)
+        out.append(BatchFile(
+            day=key // labs - scenario.warmup + 1, lab=key % labs, columns=columns,
+            tubes=len(unique_t), samples=count,
+            positive_tubes=int((tubes.outcome[unique_t] == 1).sum()),
+            pooled_tubes=int((tubes.size[unique_t] > 1).sum())))
+    return out
+
+
+def visit_files(city: OutbreakCity, scenario: Scenario) -> dict[int, dict[str, IntArray]]:
+    """The visit log of each written day (visits by the day they ended), as columns.
+
+    A visit still going on when the scenario ends is logged as ending then.
+    """
+    if not scenario.visits:
+        return {}
+    person = np.concatenate([v.person for v in scenario.visits])
+    venue = np.concatenate([v.venue for v in scenario.visits])
+    start = np.concatenate([v.start for v in scenario.visits])
+    end = np.concatenate([v.end for v in scenario.visits])
+    last = local_midnight(scenario.first_epoch_day + scenario.days) - 1
+    end = np.minimum(end, last)
+    keep = end > start
+    person, venue, start, end = person[keep], venue[keep], start[keep], end[keep]
+    day = local_day(end) - scenario.first_epoch_day + 1
+    order = np.lexsort((start, person, day))
+    out: dict[int, dict[str, IntArray]] = {}
+    values, starts, counts = _runs(day[order])
+    for d, s, c in zip(values.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        r = order[s: s + c]
+        out[d] = {"resident_id": city.resident_id[person[r]],
+                  "venue_id": city.venue_id[venue[r]], "started_at": start[r],
+                  "ended_at": end[r]}
+    return out
+
+
+def onset_files(city: OutbreakCity, scenario: Scenario) -> dict[int, list[tuple[int, str, str]]]:
+    """Symptom onsets reported on each written day: (resident id, onset date, reported
+    at), for people whose symptoms began after a positive asymptomatic result."""
+    out: dict[int, list[tuple[int, str, str]]] = {}
+    if not len(scenario.onset_person):
+        return out
+    day0 = scenario.first_epoch_day - scenario.warmup
+    day = local_day(scenario.onset_reported) - scenario.first_epoch_day + 1
+    order = np.lexsort((scenario.onset_person, scenario.onset_reported))
+    onset = _date_strings(scenario.onset_day + day0)
+    reported = iso_times(scenario.onset_reported)
+    for i in order.tolist():
+        if day[i] >= 1:
+            out.setdefault(int(day[i]), []).append(
+                (int(city.resident_id[scenario.onset_person[i]]), str(onset[i]),
+                 str(reported[i])))
+    return out
+
+
+def daily_truth(scenario: Scenario) -> list[dict[str, Any]]:
+    """What happened on each written day, as the manifest tells it."""
+    w = scenario.warmup
+    infected = scenario.inf_day != NOT_INFECTED
+    onset = np.where(infected & scenario.courses.symptomatic,
+                     scenario.inf_day + scenario.courses.incubation, NEVER)
+    imported_code = rules.ORIGIN_CODES[rules.IMPORTED]
+    tubes = scenario.tubes
+    release = (local_day(tubes.result) - (scenario.first_epoch_day - w)) if len(
+        tubes.size) else np.zeros(0, dtype=np.int64)
+    infections = scenario.daily_infections()
+    days: list[dict[str, Any]] = []
+    for k in range(scenario.days):
+        t = w + k
+        today = scenario.inf_day == t
+        by_origin = {name: int((today & (scenario.origin == code)).sum())
+                     for name, code in rules.ORIGIN_CODES.items() if name != rules.IMPORTED}
+        by_origin[rules.IMPORTED] = int((scenario.arrival_day == t).sum())
+        found = scenario.detected_day == t
+        released = release == t
+        days.append({
+            "day": k + 1,
+            "date": epoch_date(scenario.first_epoch_day + k).isoformat(),
+            "infections": int(infections[k]),
+            "by_origin": by_origin,
+            "symptom_onsets": int((onset == t).sum()),
+            "detected": int(found.sum()),
+            "detected_by": {name: int((found & (scenario.detected_by == code)).sum())
+                            for name, code in rules.TEST_CODES.items()},
+            "detected_imported": int((found & (scenario.origin == imported_code)).sum()),
+            "infectious": int(scenario.infectious_count[t]),
+            "isolated": int(scenario.isolated_count[t]),
+            "quarantined": int(scenario.quarantined_count[t]),
+            "tubes_released": int(released.sum()),
+            "positive_tubes_released": int((released & (tubes.outcome == 1)).sum()),
+        })
+    return days
+
+
+def infection_rows(city: OutbreakCity, scenario: Scenario) -> list[tuple[Any, ...]]:
+    """Every infection of the scenario (warm-up included), in order of infection day."""
+    day0 = scenario.first_epoch_day - scenario.warmup
+    who = np.flatnonzero(scenario.inf_day != NOT_INFECTED)
+    who = who[np.lexsort((city.resident_id[who], scenario.inf_day[who]))]
+    rows: list[tuple[Any, ...]] = []
+    c = scenario.courses
+    for p in who.tolist():
+        infector = int(scenario.infector[p])
+        detected = int(scenario.detected_day[p])
+        symptomatic = bool(c.symptomatic[p])
+        rows.append((
+            int(city.resident_id[p]), epoch_date(day0 + int(scenario.inf_day[p])).isoformat(),
+            rules.ORIGINS[int(scenario.origin[p])],
+            int(scenario.place[p]) if scenario.place[p] >= 0 else "",
+            int(city.resident_id[infector]) if infector >= 0 else "",
+            "true" if symptomatic else "false",
+            epoch_date(day0 + int(scenario.inf_day[p] + c.incubation[p])).isoformat()
+            if symptomatic else "",
+            epoch_date(day0 + detected).isoformat() if detected < NEVER else "",
+            rules.TEST_KINDS[int(scenario.detected_by[p])] if detected < NEVER else "",
+        ))
+    return rows
+
+
+INFECTION_COLUMNS = ("resident_id", "infected_on", "origin", "place_id", "infector_id",
+                     "symptomatic", "onset_date", "detected_on", "detected_by")

@@ -1,4 +1,5 @@
-"""Pure rules of the synthetic city: sizes, distributions with their sources, ID numbers.
+"""Pure rules of the synthetic city (sizes, distributions with their sources, ID numbers)
+and of the outbreak scenario (its parameters with their sources, pools, Ct values).
 
 Figures marked "published" are quoted from the named table; figures marked
 "approximation" or "assumption" are ours, chosen to be consistent with the published
@@ -7,6 +8,7 @@ totals next to them.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeAlias
@@ -18,6 +20,7 @@ from epidesk.errors import ValidationFailedError
 
 FloatArray: TypeAlias = NDArray[np.float64]
 IntArray: TypeAlias = NDArray[np.int64]
+BoolArray: TypeAlias = NDArray[np.bool_]
 
 # The day the generated city describes: ages, school classes and job tenures are as of
 # this date (the start of a school year), so a seed always gives the same city.
@@ -45,6 +48,13 @@ HOUSEHOLD_SIZE_SHARES: dict[int, float] = {
     6: 2.89, 7: 0.96, 8: 0.38, 9: 0.15, 10: 0.21,
 }
 MEAN_HOUSEHOLD_SIZE = 2.62
+
+# Household memberships: a child has lived in the household since birth. Assumption
+# (ours; no published distribution of years at the current address is used): an adult
+# moved in a number of years before the reference date drawn from an exponential
+# distribution with this mean, but not before their 18th birthday (an adult who has
+# lived there longer is recorded from that birthday on).
+MEAN_YEARS_AT_ADDRESS = 10.0
 
 # ------------------------------------------------------------------ age and sex
 
@@ -500,3 +510,334 @@ COMMUNITY_SUFFIXES: tuple[tuple[str, str], ...] = (
 )
 NEIGHBOUR_CITIES = 4
 NEIGHBOUR_DISTANCE_KM = (60.0, 250.0)
+
+
+# ================================================================== outbreak scenario
+#
+# `epidesk synth outbreak` spreads an infection over the city's households, work
+# groups, school classes and venue co-visits and writes what the outbreak produces
+# (lab batches, visit logs, symptom onsets). Figures marked "published" are quoted from
+# the named source; "approximation" means our rounding of a published figure;
+# "assumption" means ours, chosen to give a plausible Omicron-era outbreak under
+# China's 2022 measures (docs/PROTOCOLS: 9th edition).
+
+MIN_OUTBREAK_DAYS = 1
+MAX_OUTBREAK_DAYS = 90
+MAX_TARGET_DAILY = 10_000.0
+
+# Where an infection was acquired ("seed": before the scenario, from outside the city;
+# "imported": by a traveller, found or missed at the port of entry).
+HOUSEHOLD = "household"
+WORK_GROUP = "work_group"
+SCHOOL_CLASS = "school_class"
+VENUE = "venue"
+SEED = "seed"
+IMPORTED = "imported"
+SETTINGS = (HOUSEHOLD, WORK_GROUP, SCHOOL_CLASS, VENUE)
+ORIGINS = (*SETTINGS, SEED, IMPORTED)
+ORIGIN_CODES = {name: code for code, name in enumerate(ORIGINS)}
+
+# How a tube was collected.
+MASS_ROUND = "mass_round"
+RETEST = "retest"
+FEVER_CLINIC = "fever_clinic"
+QUARANTINE = "quarantine"
+PORT_OF_ENTRY = "port_of_entry"
+TEST_KINDS = (MASS_ROUND, RETEST, FEVER_CLINIC, QUARANTINE, PORT_OF_ENTRY)
+TEST_CODES = {name: code for code, name in enumerate(TEST_KINDS)}
+
+# Local hours (from, to) in which each kind of swab is taken, and the lab's turnaround
+# in hours (from, to), uniform in between. Assumption; the only published bound is that
+# an area must be tested within 24 h (regional testing guide, 3rd ed., March 2022).
+COLLECTION_HOURS: dict[str, tuple[float, float]] = {
+    MASS_ROUND: (7.0, 20.0), RETEST: (8.0, 12.0), FEVER_CLINIC: (8.0, 22.0),
+    QUARANTINE: (7.0, 10.0), PORT_OF_ENTRY: (6.0, 23.0),
+}
+TURNAROUND_HOURS: dict[str, tuple[float, float]] = {
+    MASS_ROUND: (5.0, 12.0), RETEST: (3.0, 8.0), FEVER_CLINIC: (2.0, 6.0),
+    QUARANTINE: (4.0, 10.0), PORT_OF_ENTRY: (3.0, 8.0),
+}
+# Seconds between two swabs of the same pooled tube (assumption).
+SWAB_SECONDS = 20
+# Testing points per community in a mass round (assumption).
+TESTING_POINTS = 3
+
+# Laboratories (synthetic names; "{city}" is the city's name) and which kind of tube
+# each one reads: mass rounds are spread over the first three by community.
+LABS: tuple[tuple[str, str], ...] = (
+    ("cdc", "{city} CDC Laboratory"),
+    ("kangda", "Kangda Medical Laboratory"),
+    ("huaxin", "Huaxin Testing Centre"),
+    ("ph1", "{city} First People's Hospital Laboratory"),
+    ("ph2", "{city} Second People's Hospital Laboratory"),
+)
+MASS_ROUND_LABS = (0, 1, 2)
+LAB_OF_KIND = {RETEST: 3, FEVER_CLINIC: 4, QUARANTINE: 0, PORT_OF_ENTRY: 0}
+PORTS = ("Railway station arrivals", "Long-distance bus station arrivals",
+         "Expressway checkpoint")
+QUARANTINE_SITES = 3
+
+# Target genes written in the batches: ORF1ab and N (the two genes of most Chinese kits).
+TARGET_GENES = ("orf1ab", "n")
+
+
+@dataclass(frozen=True)
+class OutbreakParameters:
+    """Everything that shapes an outbreak scenario apart from the city and the seed."""
+
+    name: str
+    # Mean new infections a day (local plus imported) over the scenario's days; the
+    # transmission scale is fitted to it.
+    target_daily: float
+    # ---- course of infection
+    incubation_mean_days: float
+    incubation_sd_days: float
+    presymptomatic_days: float
+    infectious_days: tuple[int, int]
+    symptomatic_share: float
+    asymptomatic_relative_infectiousness: float
+    # Viral load as a Ct value: undetectable (Ct 40) until about a day before the
+    # infectious period, down to a peak `ct_rise_days` later, back to 40 after clearance.
+    ct_undetectable: float
+    ct_peak_mean: float
+    ct_peak_sd: float
+    ct_rise_days: float
+    ct_clearance_days: tuple[float, float]
+    ct_gene_sd: float
+    ct_n_gene_offset: float
+    # ---- transmission: secondary attack rates over the infectious period, turned into
+    # daily hazards; venues by hour of overlap. The common scale is fitted.
+    household_sar: float
+    work_group_sar: float
+    school_class_sar: float
+    venue_hazard_per_hour: float
+    # ---- introductions: seeds (from outside, no port test) every day from the warm-up
+    # on, as a share of the target; imports by travellers tested at the port of entry
+    warmup_days: int
+    seeds_per_day_share: float
+    imports_per_day: float
+    travellers_per_thousand: float
+    imported_days_before_arrival: tuple[int, int]
+    # ---- testing and isolation
+    citywide_round_every: int
+    affected_days: int
+    participation: float
+    pool_size: int
+    invalid_share: float
+    fever_clinic_delay_shares: tuple[float, ...]
+    background_fever_per_100k: float
+    quarantine_days: int
+    quarantine_test_days: tuple[int, ...]
+    # Share of a case's work-group and class contacts found and quarantined (household
+    # members always are).
+    traced_share: float
+
+
+# The default scenario: an Omicron outbreak found by mass testing, held at about 15 new
+# infections a day, mostly asymptomatic, under the 9th edition's measures.
+#
+# - target_daily 15: published, Jining (Shandong), September 2022: about 15 new
+#   infections a day, nearly all asymptomatic (local daily reports; the design brief).
+# - incubation 3.42 days: published, Omicron (Wu Y et al., JAMA Netw Open 2022;
+#   5(8):e2228008, meta-analysis); the spread (sd 1.5 days, lognormal) is an assumption.
+# - presymptomatic 1 day, infectious 5-8 days: assumption, of the order reported for
+#   Omicron culture positivity.
+# - symptomatic share 10 %: approximation of Shanghai's spring 2022 wave, where about
+#   nine in ten reported infections were asymptomatic (Shanghai Municipal Health
+#   Commission daily reports, March-May 2022).
+# - asymptomatic relative infectiousness 0.35: approximation of the relative risk of
+#   transmission from asymptomatic index cases (Buitrago-Garcia D et al., PLoS Med 2020).
+# - Ct kinetics (peak about 23, about 3 days from detectable to peak, 6-10 days of
+#   clearance): approximation of the Omicron viral kinetics reported by Hay JA et al.
+#   (eLife 2022); gene spread and the N-gene offset are assumptions.
+# - household secondary attack rate 42.7 %: published, Omicron (Madewell ZJ et al.,
+#   JAMA Netw Open 2022, meta-analysis). Work group 5 %, school class 3 %, venues 1 %
+#   per hour of overlap: assumptions (lower, shorter and less close contact).
+# - introductions: a quarter of the target a day is brought in from outside the city
+#   by residents who pass no port-of-entry test (day trips, goods, unrecorded travel),
+#   from 5 days before day 1 (the undetected start of the outbreak) to the end; and 1
+#   imported infection a day among 1 traveller per 1,000 residents a day, who are
+#   tested at the port of entry: assumptions. Without a steady trickle of
+#   introductions an outbreak under daily pooled testing dies out within a week or two,
+#   which is not what Jining saw for weeks.
+# - testing: city-wide rounds every 3 days and daily rounds in communities with a case
+#   in the last 3 days; "affected districts test daily" (PROTOCOLS, 9th, UNCONFIRMED);
+#   10-in-1 pools (regional testing guide); 90 % take part in a round (assumption);
+#   0.2 % of tubes invalid (assumption).
+# - fever clinics: symptomatic people come 0, 1 or 2 days after onset (40/40/20 %),
+#   and 20 people per 100,000 a day come with another fever (assumption).
+# - close contacts (household, work group, class) 7 days in centralized quarantine
+#   with tests on days 1, 2, 3, 5 and 7, from the day after the case's result (9th
+#   edition; PROTOCOLS); `traced_share` below 1 leaves colleagues and classmates out.
+# - the transmission scale is fitted to the target for the city and seed at hand
+#   (`engine.calibrate`); it comes out at about 4, i.e. far more transmission in the
+#   day or two before detection than the attack rates above imply over a whole
+#   infectious period.
+JINING_LIKE = OutbreakParameters(
+    name="jining-like",
+    target_daily=15.0,
+    incubation_mean_days=3.42,
+    incubation_sd_days=1.5,
+    presymptomatic_days=1.0,
+    infectious_days=(5, 8),
+    symptomatic_share=0.10,
+    asymptomatic_relative_infectiousness=0.35,
+    ct_undetectable=40.0,
+    ct_peak_mean=23.0,
+    ct_peak_sd=3.0,
+    ct_rise_days=3.0,
+    ct_clearance_days=(6.0, 10.0),
+    ct_gene_sd=0.7,
+    ct_n_gene_offset=-0.8,
+    household_sar=0.427,
+    work_group_sar=0.05,
+    school_class_sar=0.03,
+    venue_hazard_per_hour=0.01,
+    warmup_days=5,
+    seeds_per_day_share=0.25,
+    imports_per_day=1.0,
+    travellers_per_thousand=1.0,
+    imported_days_before_arrival=(1, 4),
+    citywide_round_every=3,
+    affected_days=3,
+    participation=0.9,
+    pool_size=10,
+    invalid_share=0.002,
+    fever_clinic_delay_shares=(0.4, 0.4, 0.2),
+    background_fever_per_100k=20.0,
+    quarantine_days=7,
+    quarantine_test_days=(1, 2, 3, 5, 7),
+    traced_share=1.0,
+)
+
+
+def validate_outbreak_days(days: int) -> int:
+    """The number of days of a scenario, or ValidationFailedError when out of range."""
+    if isinstance(days, bool) or not isinstance(days, int | np.integer):
+        raise ValidationFailedError(f"days must be a whole number, not {days!r}")
+    if not MIN_OUTBREAK_DAYS <= days <= MAX_OUTBREAK_DAYS:
+        raise ValidationFailedError(
+            f"days must be between {MIN_OUTBREAK_DAYS} and {MAX_OUTBREAK_DAYS} (got {days})")
+    return int(days)
+
+
+def validate_target_daily(target: float) -> float:
+    """The target of new infections a day, or ValidationFailedError."""
+    value = float(target)
+    if not np.isfinite(value) or not 0 < value <= MAX_TARGET_DAILY:
+        raise ValidationFailedError(
+            f"the target must be above 0 and at most {MAX_TARGET_DAILY:,.0f} new infections "
+            f"a day (got {target})")
+    return value
+
+
+def validate_pool_size(pool_size: int, validated: tuple[int, ...] | list[int],
+                       preset: str) -> int:
+    """The pool size of mass rounds, or ValidationFailedError when the preset does not
+    validate it."""
+    if pool_size not in validated:
+        sizes = ", ".join(str(s) for s in validated)
+        raise ValidationFailedError(
+            f"pool size {pool_size} is not validated by the preset {preset} "
+            f"(validated: {sizes})")
+    return int(pool_size)
+
+
+def default_pool_size(validated: tuple[int, ...] | list[int]) -> int:
+    """10 when the preset validates it, else its largest validated size."""
+    return JINING_LIKE.pool_size if JINING_LIKE.pool_size in validated else max(validated)
+
+
+def default_first_day(days: int, today: date) -> date:
+    """The first day of a scenario whose last day is yesterday."""
+    return date.fromordinal(today.toordinal() - days)
+
+
+def scenario_window_problem(first_day: date, days: int, today: date) -> str | None:
+    """None when a scenario of `days` from `first_day` has ended by yesterday, else why."""
+    last = date.fromordinal(first_day.toordinal() + days - 1)
+    if last >= today:
+        return (f"the scenario would end on {last}, but its last day must be over: "
+                f"yesterday ({date.fromordinal(today.toordinal() - 1)}) at the latest")
+    return None
+
+
+def pool_sizes_of(count: int, pool_size: int, validated: tuple[int, ...] | list[int]
+                  ) -> list[int]:
+    """Tube sizes for `count` swabs: full pools, then the rest in smaller validated pools,
+    then single tubes (size 1) for what no validated pool fits."""
+    sizes = [pool_size] * (count // pool_size)
+    rest = count % pool_size
+    for size in sorted((s for s in validated if s < pool_size), reverse=True):
+        while rest >= size:
+            sizes.append(size)
+            rest -= size
+    sizes.extend([1] * rest)
+    return sizes
+
+
+def daily_hazard(attack_rate: float, days: float) -> float:
+    """The constant daily hazard that infects with probability `attack_rate` in `days`."""
+    return float(-np.log1p(-attack_rate) / days)
+
+
+def ct_course(tau: FloatArray, start: FloatArray, peak_at: FloatArray, end: FloatArray,
+              peak: FloatArray, undetectable: float) -> FloatArray:
+    """Ct value `tau` days after infection (`undetectable` outside start-end)."""
+    tau = np.asarray(tau, dtype=np.float64)
+    rising = (tau - start) / np.maximum(peak_at - start, 1e-9)
+    falling = (tau - peak_at) / np.maximum(end - peak_at, 1e-9)
+    ct = np.where(tau < peak_at, undetectable - rising * (undetectable - peak),
+                  peak + falling * (undetectable - peak))
+    inside = (tau > start) & (tau < end)
+    result: FloatArray = np.where(inside, ct, undetectable)
+    return result
+
+
+def pooled_ct(member_ct: FloatArray, tube: IntArray, size: IntArray) -> FloatArray:
+    """The Ct of each tube from its members' Ct values (NaN: nothing amplifies).
+
+    Swabs pooled in one tube dilute each other: the tube holds the mean of its members'
+    viral loads (each 2**-Ct at full PCR efficiency), so a lone positive among k swabs
+    reads about log2(k) cycles later (3.3 for 10; cf. Yelin I et al., Clin Infect Dis
+    2020).
+    """
+    load = np.where(np.isnan(member_ct), 0.0, np.exp2(-np.nan_to_num(member_ct, nan=99.0)))
+    total = np.bincount(tube, weights=load, minlength=len(size))
+    mean = total / np.maximum(size, 1)
+    with np.errstate(divide="ignore"):
+        ct = -np.log2(mean)
+    result: FloatArray = np.where(mean > 0, ct, np.nan)
+    return result
+
+
+def tube_outcome(ct_genes: FloatArray, thresholds: FloatArray, require_all: bool,
+                 undetectable: float) -> tuple[BoolArray, FloatArray]:
+    """(positive, reported Ct values) of tubes from per-gene Ct values (tubes x genes).
+
+    Genes at or beyond `undetectable` did not amplify; a negative tube reports no Ct.
+    Values are read as the lab reports them, to two decimals.
+    """
+    ct_genes = np.round(ct_genes, 2)
+    amplified = ct_genes < undetectable
+    below = amplified & (ct_genes < thresholds[None, :])
+    positive: BoolArray = np.asarray(below.all(axis=1) if require_all else below.any(axis=1))
+    reported: FloatArray = np.where(positive[:, None] & amplified, ct_genes, np.nan)
+    return positive, reported
+
+
+def day_dir(day: int) -> str:
+    """The folder of a scenario day (1-based): day-01, day-02, ..."""
+    return f"day-{day:02d}"
+
+
+def scenario_tag(seed: int, first_day: date, city_code: str) -> str:
+    """Four letters that keep the barcodes of one scenario apart from another's."""
+    digest = int.from_bytes(
+        hashlib.sha256(f"{seed}:{first_day}:{city_code}".encode()).digest()[:4], "big")
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    out = []
+    for _ in range(4):
+        digest, k = divmod(digest, len(letters))
+        out.append(letters[k])
+    return "".join(out)

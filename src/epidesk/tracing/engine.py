@@ -89,7 +89,7 @@ class GroupIndex:
     setting: int
     resident: NDArray[np.int32]
     group: NDArray[np.int32]
-    # None: every membership is unbounded (households).
+    # None: every membership is unbounded.
     start: IntArray | None
     end: IntArray | None
     group_ptr: IntArray
@@ -296,8 +296,10 @@ class ContactGraph:
 class GraphArrays:
     """The raw columns a graph is built from (times in seconds since the epoch)."""
 
-    resident_id: IntArray
-    household_id: IntArray
+    household_resident: IntArray
+    household_group: IntArray
+    household_start: IntArray
+    household_end: IntArray
     work_resident: IntArray
     work_group: IntArray
     work_start: IntArray
@@ -319,13 +321,14 @@ class GraphArrays:
 
 def build_graph(arrays: GraphArrays) -> ContactGraph:
     """Index every membership, exposure and visit."""
-    ids = [arrays.resident_id, arrays.work_resident, arrays.class_resident,
+    ids = [arrays.household_resident, arrays.work_resident, arrays.class_resident,
            arrays.exposure_a, arrays.exposure_b, arrays.visit_resident]
     residents = max((int(a.max()) + 1 for a in ids if len(a)), default=1)
     return ContactGraph(
         residents=residents,
-        households=GroupIndex.build(HOUSEHOLD, arrays.resident_id, arrays.household_id,
-                                    None, None, residents),
+        households=GroupIndex.build(HOUSEHOLD, arrays.household_resident,
+                                    arrays.household_group, arrays.household_start,
+                                    arrays.household_end, residents),
         work_groups=GroupIndex.build(WORK_GROUP, arrays.work_resident, arrays.work_group,
                                      arrays.work_start, arrays.work_end, residents),
         school_classes=GroupIndex.build(SCHOOL_CLASS, arrays.class_resident,
@@ -591,6 +594,8 @@ def _covisits(graph: ContactGraph, centre: IntArray, wstart: IntArray, wend: Int
     b = np.concatenate(highs)
     found: list[_Found] = []
     for seg in segments:
+        if not len(seg.longest):
+            continue  # a segment without visits (e.g. every visit arrived later)
         known = venue < len(seg.longest)
         longest = np.where(known, seg.longest[np.where(known, venue, 0)], 0)
         earliest = np.clip(a + min_overlap - longest - BASE, 0, LOW_MASK)

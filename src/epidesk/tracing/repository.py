@@ -29,6 +29,7 @@ from epidesk.geography.models import Address, Building, Community, Subdistrict, 
 from epidesk.people.models import (
     ClassMembership,
     Household,
+    HouseholdMembership,
     Resident,
     School,
     SchoolClass,
@@ -105,6 +106,12 @@ def _columns_on(driver: Any, table: str, columns: Sequence[tuple[str, str]],
         raw = np.concatenate(chunks) if chunks else np.zeros(0, dtype=wires[kind])
         out.append(_seconds(raw, kind))
     return out
+
+
+def _int_matrix(rows: Sequence[Any], width: int) -> NDArray[np.int64]:
+    """Rows of integers as a matrix; plain tuples first, which numpy reads far faster
+    than SQLAlchemy rows."""
+    return np.asarray([tuple(r) for r in rows], dtype=np.int64).reshape(-1, width)
 
 
 def _seconds(raw: NDArray[Any], kind: str) -> IntArray:
@@ -204,23 +211,23 @@ def graph_arrays(session: Session) -> GraphArrays:
     return _graph_arrays(session, watermark, None)
 
 
+# Membership tables of the graph and the group each one's rows belong to.
+_MEMBERSHIPS = (("household_membership", "household_id"),
+                ("work_group_membership", "work_group_id"),
+                ("class_membership", "school_class_id"))
+
+
 def _graph_arrays(session: Session, watermark: int, pending: Future[list[NDArray[Any]]] | None
                   ) -> GraphArrays:
     if is_postgres(session):
-        resident, household = _pg_columns(session, "resident", [("id", "int4"),
-                                                                ("household_id", "int4")])
         memberships = []
-        for table, group in (("work_group_membership", "work_group_id"),
-                             ("class_membership", "school_class_id")):
+        for table, group in _MEMBERSHIPS:
             memberships.append(_pg_columns(session, table, [
                 ("resident_id", "int4"), (group, "int4"), ("start_date", "date"),
                 ("coalesce(end_date, 'infinity'::date)", "date")]))
     else:
-        resident, household = _lite_columns(session, "SELECT id, household_id FROM resident",
-                                            ("int", "int"))
         memberships = []
-        for table, group in (("work_group_membership", "work_group_id"),
-                             ("class_membership", "school_class_id")):
+        for table, group in _MEMBERSHIPS:
             memberships.append(_lite_columns(
                 session, f"SELECT resident_id, {group}, {_LITE_SECONDS.format('start_date')}, "
                          f"{_LITE_SECONDS.format('end_date')} FROM {table}",
@@ -231,12 +238,13 @@ def _graph_arrays(session: Session, watermark: int, pending: Future[list[NDArray
     else:
         visits = visit_columns(session, after=0, up_to=watermark)
     exposures = exposure_columns(session)
-    (wr, wg, ws, we), (cr, cg, cs, ce) = memberships
+    (hr, hg, hs, he), (wr, wg, ws, we), (cr, cg, cs, ce) = memberships
     # Both backends give the last day; a membership ends at the next local midnight.
+    he = np.where(he == rules.FOREVER, he, he + 86_400)
     we = np.where(we == rules.FOREVER, we, we + 86_400)
     ce = np.where(ce == rules.FOREVER, ce, ce + 86_400)
     return GraphArrays(
-        resident_id=resident, household_id=household,
+        household_resident=hr, household_group=hg, household_start=hs, household_end=he,
         work_resident=wr, work_group=wg, work_start=ws, work_end=we,
         class_resident=cr, class_group=cg, class_start=cs, class_end=ce,
         exposure_id=exposures[0], exposure_a=exposures[1], exposure_b=exposures[2],
@@ -250,7 +258,7 @@ def _graph_arrays(session: Session, watermark: int, pending: Future[list[NDArray
 class GraphStamp:
     """What must not change for a graph in memory to stay valid (besides new visits)."""
 
-    residents: tuple[int, int, int]
+    households: tuple[int, int, int, int]
     work: tuple[int, int, int]
     classes: tuple[int, int, int]
     exposures: tuple[int, int]
@@ -263,9 +271,15 @@ def _stamp(session: Session, table: Any, *extra: Any) -> tuple[int, ...]:
 
 
 def graph_stamp(session: Session) -> GraphStamp:
-    """Counts, largest ids and sums of the membership tables and exposures."""
+    """Counts, largest ids and sums of the membership tables and exposures.
+
+    Household memberships also count the open ones, so that ending one is noticed.
+    """
     return GraphStamp(
-        residents=_stamp(session, Resident, Resident.household_id),  # type: ignore[arg-type]
+        households=_stamp(  # type: ignore[arg-type]
+            session, HouseholdMembership,
+            HouseholdMembership.household_id + HouseholdMembership.resident_id,
+            sa.case((HouseholdMembership.end_date.is_(None), 1), else_=0)),
         work=_stamp(session, WorkGroupMembership,  # type: ignore[arg-type]
                     WorkGroupMembership.work_group_id + WorkGroupMembership.resident_id),
         classes=_stamp(session, ClassMembership,  # type: ignore[arg-type]
@@ -630,7 +644,7 @@ def _evidence_where(session: Session, where: str, params: Mapping[str, Any]
            f"{sec.format('overlap_start')}, {sec.format('overlap_end')} "
            f"FROM contact_evidence WHERE status = 'active' AND {lite}")
     rows = session.connection().exec_driver_sql(sql, tuple(values)).fetchall()
-    data = np.asarray(rows, dtype=np.int64).reshape(-1, 9)
+    data = _int_matrix(rows, 9)
     return EvidenceArrays(*(data[:, i] for i in range(9)))
 
 
@@ -686,7 +700,7 @@ def contact_states(session: Session, residents: IntArray) -> ContactStates:
                   _epoch(session, Contact.last_exposure_on))
     for condition in _member(session, Contact.resident_id, residents):
         rows += session.execute(stmt.where(condition)).all()
-    data = np.asarray(rows, dtype=np.int64).reshape(-1, 7)
+    data = _int_matrix(rows, 7)
     data = data[np.argsort(data[:, 0], kind="stable")]
     return ContactStates(data[:, 0], data[:, 1], data[:, 2], data[:, 3] == 1, data[:, 4],
                          data[:, 5], (data[:, 6] // 86_400).astype("datetime64[D]"))
@@ -757,7 +771,7 @@ def isolations(session: Session) -> tuple[IntArray, IntArray]:
         return resident, at
     rows = session.execute(select(Contact.resident_id, _epoch(session, Contact.isolated_at))
                            .where(Contact.status == rules.ACTIVE)).all()
-    data = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
+    data = _int_matrix(rows, 2)
     return data[:, 0], data[:, 1]
 
 

@@ -385,8 +385,9 @@ def current_graph(session: Session, *, cache: bool | None = None) -> ContactGrap
     """The contact graph as this session sees it.
 
     On PostgreSQL the graph stays in memory between runs: new visits are added to it,
-    and it is read again when memberships, households or exposures changed, or when
-    visits it holds were removed. SQLite databases are small and read every time.
+    and it is read again when household, work-group or class memberships or exposures
+    changed, or when visits it holds were removed. SQLite databases are small and read
+    every time.
     """
     use_cache = is_postgres(session) if cache is None else cache
     if not use_cache:
@@ -396,8 +397,8 @@ def current_graph(session: Session, *, cache: bool | None = None) -> ContactGrap
         stamp = repository.graph_stamp(session)
         entry = _graphs.get(key)
         same = entry is not None and (
-            (entry.stamp.residents, entry.stamp.work, entry.stamp.classes)
-            == (stamp.residents, stamp.work, stamp.classes)
+            (entry.stamp.households, entry.stamp.work, entry.stamp.classes)
+            == (stamp.households, stamp.work, stamp.classes)
             and repository.visits_up_to(session, entry.graph.visit_watermark) == entry.visits)
         if entry is not None and same:
             if entry.stamp.exposures != stamp.exposures:
