@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from cities import city_database
 from epidesk.db import make_engine
-from epidesk.migrate import upgrade
 from epidesk.pgcluster import free_port
 
 PEOPLE = {"small": 100_000, "full": 10_000_000}
@@ -50,84 +49,6 @@ def log(message: str) -> None:
 
 
 # ------------------------------------------------------------------ the city database
-
-
-def holds_city(engine: Engine) -> bool:
-    """True when the database is migrated and has residents."""
-    with engine.connect() as conn:
-        exists = conn.execute(text("SELECT to_regclass('public.resident') IS NOT NULL")).scalar()
-        if not exists:
-            return False
-        return conn.execute(text("SELECT EXISTS (SELECT 1 FROM resident)")).scalar() is True
-
-
-def database_exists(pg_url: str, name: str) -> bool:
-    """True when the cluster behind pg_url has a database of that name."""
-    engine = create_engine(pg_url)
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                 {"n": name}).scalar()
-        return found is not None
-    finally:
-        engine.dispose()
-
-
-def create_database(pg_url: str, name: str) -> None:
-    """CREATE DATABASE name in the cluster behind pg_url."""
-    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
-
-
-def city_database(pg_url: str, people: int) -> tuple[str, float | None]:
-    """The URL of a database holding a city, and the seconds it took to build (None: reused).
-
-    Reuses the database at pg_url when it holds a city, else a database named after
-    the city size in the same cluster (so one big city serves several runs), else
-    builds one there.
-    """
-    engine = make_engine(pg_url)
-    try:
-        if holds_city(engine):
-            upgrade(engine)
-            log(f"reusing the city in {engine.url.database}")
-            return pg_url, None
-    finally:
-        engine.dispose()
-    name = f"epidesk_city_{people}_s{SEED}"
-    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    if database_exists(pg_url, name):
-        engine = make_engine(url)
-        try:
-            if holds_city(engine):
-                upgrade(engine)
-                log(f"reusing the city in {name}")
-                return url, None
-        finally:
-            engine.dispose()
-    else:
-        create_database(pg_url, name)
-    from epidesk.synth.service import build_city
-
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        log(f"building a city of {people:,} residents in {name}")
-        started = time.perf_counter()
-        with Session(engine) as session:
-            build_city(session, people=people, seed=SEED)
-            session.commit()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
-        seconds = time.perf_counter() - started
-        log(f"built in {seconds:.0f} s")
-        return url, seconds
-    finally:
-        engine.dispose()
 
 
 def bearer_token(url: str) -> str:
@@ -322,7 +243,7 @@ def measure(base: str, token: str, planned: list[tuple[str, str, dict[str, Any]]
 
 def run(scale: str, pg_url: str) -> dict[str, Any]:
     """Build or reuse a city, serve it, and time a fixed mix of browse requests."""
-    url, build_seconds = city_database(pg_url, PEOPLE[scale])
+    url, build_seconds = city_database(pg_url, PEOPLE[scale], seed=SEED, log=log)
     rng = random.Random(SEED)
     sample = sample_city(url, rng)
     warmup = plan_requests(sample, rng, WARMUP)

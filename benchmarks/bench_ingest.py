@@ -45,10 +45,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from cities import build_city, city_database
 from epidesk import bulk
 from epidesk.db import is_postgres, load_models, make_engine
 from epidesk.migrate import upgrade
@@ -70,63 +71,6 @@ def log(message: str) -> None:
 
 
 # ------------------------------------------------------------------ the city database
-
-
-def holds_city(engine: Engine) -> bool:
-    """True when the database is migrated and has residents."""
-    with engine.connect() as conn:
-        if is_postgres(engine):
-            exists = conn.execute(text("SELECT to_regclass('public.resident') IS NOT NULL"))
-            if not exists.scalar():
-                return False
-        return conn.execute(text("SELECT EXISTS (SELECT 1 FROM resident)")).scalar() in (True, 1)
-
-
-def city_database(pg_url: str, people: int) -> str:
-    """The URL of a PostgreSQL database holding a city of about `people` residents."""
-    engine = make_engine(pg_url)
-    try:
-        if holds_city(engine):
-            upgrade(engine)
-            log(f"reusing the city in {engine.url.database}")
-            return pg_url
-    finally:
-        engine.dispose()
-    name = f"epidesk_city_{people}_s{SEED}"
-    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                 {"n": name}).scalar()
-            if found is None:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        if holds_city(engine):
-            log(f"reusing the city in {name}")
-            return url
-        build_city(engine, people)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
-        return url
-    finally:
-        engine.dispose()
-
-
-def build_city(engine: Engine, people: int) -> None:
-    """Build a synthetic city into an empty, migrated database."""
-    from epidesk.synth.service import build_city as build
-
-    log(f"building a city of {people:,} residents")
-    started = time.perf_counter()
-    with Session(engine) as session:
-        build(session, people=people, seed=SEED)
-        session.commit()
-    log(f"built in {time.perf_counter() - started:.0f} s")
 
 
 # ------------------------------------------------------------------ the round
@@ -315,7 +259,7 @@ def sqlite_rate(people: int, folder: Path, now: datetime) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         upgrade(engine)
-        build_city(engine, people)
+        build_city(engine, people, seed=SEED, log=log)
         path = write_round(round_table(resident_ids(engine), SEED + 1, now), folder,
                            "round-sqlite.csv")
         figures = ingest(engine, path)
@@ -327,7 +271,7 @@ def sqlite_rate(people: int, folder: Path, now: datetime) -> dict[str, Any]:
 def run(scale: str, pg_url: str) -> dict[str, Any]:
     """Build or reuse a city, write a round, time a raw COPY and the full ingest."""
     people = PEOPLE[scale]
-    url = city_database(pg_url, people)
+    url, _ = city_database(pg_url, people, seed=SEED, log=log)
     now = datetime.now(UTC)
     engine = make_engine(url)
     folder = Path(tempfile.mkdtemp(prefix="epidesk-ingest-"))

@@ -37,13 +37,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from cities import analyze, city_database
 from epidesk import bulk
 from epidesk.db import is_postgres, load_models, make_engine
-from epidesk.migrate import upgrade
 from epidesk.policy.service import load_preset
 from epidesk.tracing import engine as tracing_engine
 from epidesk.tracing import repository, rules, service
@@ -63,62 +63,6 @@ def log(message: str) -> None:
 
 
 # ------------------------------------------------------------------ the city database
-
-
-def holds_city(engine: Engine) -> bool:
-    """True when the database is migrated and has residents."""
-    with engine.connect() as conn:
-        exists = conn.execute(text("SELECT to_regclass('public.resident') IS NOT NULL"))
-        if not exists.scalar():
-            return False
-        return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM resident)")).scalar())
-
-
-def city_database(pg_url: str, people: int) -> str:
-    """The URL of a PostgreSQL database holding a city of about `people` residents."""
-    engine = make_engine(pg_url)
-    try:
-        if holds_city(engine):
-            upgrade(engine)
-            log(f"reusing the city in {engine.url.database}")
-            return pg_url
-    finally:
-        engine.dispose()
-    name = f"epidesk_city_{people}_s{SEED}"
-    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                 {"n": name}).scalar()
-            if found is None:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        if holds_city(engine):
-            log(f"reusing the city in {name}")
-            return url
-        from epidesk.synth.service import build_city
-
-        log(f"building a city of {people:,} residents")
-        started = time.perf_counter()
-        with Session(engine) as session:
-            build_city(session, people=people, seed=SEED)
-            session.commit()
-        log(f"built in {time.perf_counter() - started:.0f} s")
-        analyze(engine)
-        return url
-    finally:
-        engine.dispose()
-
-
-def analyze(engine: Engine, tables: str = "") -> None:
-    """VACUUM ANALYZE the database (or some tables)."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f"VACUUM ANALYZE {tables}"))
 
 
 def ensure_visits(engine: Engine, people: int) -> dict[str, Any]:
@@ -445,7 +389,7 @@ def peak_rss_gib() -> float:
 def run(scale: str, pg_url: str) -> dict[str, Any]:
     """Build or reuse a city with visits; time loading, classifying, SQL, refreshing."""
     people = PEOPLE[scale]
-    url = city_database(pg_url, people)
+    url, _ = city_database(pg_url, people, seed=SEED, log=log)
     engine = make_engine(url)
     assert is_postgres(engine), "the tracing benchmark runs on PostgreSQL"
     try:

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # the benchmarks share helpers kept beside them (cities.py)
+    sys.path.insert(0, str(HERE))
 
 
 def available() -> list[str]:
