@@ -107,6 +107,12 @@ def web_session(request: Request) -> WebSession | None:
     return getattr(request.state, "web_session", None)
 
 
+def csrf_token(request: Request) -> str:
+    """The CSRF token the forms of a signed-in page must carry ("" without a page session)."""
+    ws = web_session(request)
+    return ws.csrf_token if ws else ""
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
     """Refuse a form post whose CSRF token does not match the caller's session."""
     ws = web_session(request)

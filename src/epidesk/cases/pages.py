@@ -10,13 +10,12 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from epidesk.auth.api import AuditDep, check_csrf, ensure_in_scope
+from epidesk.auth.api import AuditDep, check_csrf, csrf_token, ensure_in_scope
 from epidesk.cases import service
 from epidesk.cases.api import CASES_WRITE, MEDICAL_READ, CaseWriter, Ingester, MedicalReader
 from epidesk.db import request_session
 from epidesk.errors import DomainError, ValidationFailedError
 from epidesk.templating import render
-from epidesk.testing.pages import csrf_token
 
 router = APIRouter(include_in_schema=False)
 

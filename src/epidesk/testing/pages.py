@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from epidesk.auth.api import AuditDep, ensure_in_scope, web_session
+from epidesk.auth.api import AuditDep, csrf_token, ensure_in_scope
 from epidesk.db import request_session
 from epidesk.templating import render
 from epidesk.testing import service
@@ -23,12 +23,6 @@ router = APIRouter(include_in_schema=False)
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PAGE = 50
-
-
-def csrf_token(request: Request) -> str:
-    """The CSRF token forms of this page must carry."""
-    ws = web_session(request)
-    return ws.csrf_token if ws else ""
 
 
 @router.get("/testing")
