@@ -547,7 +547,7 @@ def test_case_changes_are_followed_once(db: Session, s: Scene):
     # A run over named cases leaves other changes pending; a run over every case does not.
     li_na = add_case(db, s.city, "li_na", sampling=date(2026, 11, 22),
                      isolation=date(2026, 11, 22))
-    service.trace_cases(db, case_ids=[s.case.id], actor="registry", preset=preset(), now=NOW)
+    service.run_tracing(db, case_ids=[s.case.id], actor="registry", preset=preset(), now=NOW)
     assert service.pending_changes(db).case_ids == [li_na.id]
     run(db, now=NOW + timedelta(hours=1))
     assert service.pending_changes(db).case_ids == []

@@ -117,7 +117,7 @@ PROBLEM_KINDS: dict[str, str] = {
 
 
 def line_of(row: int) -> int:
-    """The file line of a sample row (0-based): the header is line 1."""
+    """The file line of a data row (0-based): the header is line 1."""
     return row + 2
 
 
@@ -165,17 +165,19 @@ class Report:
 
 
 def report_of(problems: Sequence[Problem], counts: Mapping[str, int] | None = None,
-              *, limit: int = MAX_REPORTED) -> Report:
-    """A report listing the first `limit` problems by line, with counts per kind."""
-    ordered = sorted(problems, key=lambda p: (p.line, COLUMNS.index(p.column)
-                                              if p.column in COLUMNS else len(COLUMNS),
+              *, limit: int = MAX_REPORTED, columns: Sequence[str] = COLUMNS,
+              kinds: Mapping[str, str] = PROBLEM_KINDS) -> Report:
+    """A report listing the first `limit` problems by line and column (in the file
+    format's column order), with counts per kind (in the order of `kinds`)."""
+    order = {name: i for i, name in enumerate(columns)}
+    ordered = sorted(problems, key=lambda p: (p.line, order.get(p.column, len(order)),
                                               p.kind))
     if counts is None:
         tally: dict[str, int] = {}
         for p in problems:
             tally[p.kind] = tally.get(p.kind, 0) + 1
         counts = tally
-    ranked = {k: counts[k] for k in PROBLEM_KINDS if counts.get(k)}
+    ranked = {k: counts[k] for k in kinds if counts.get(k)}
     ranked.update({k: n for k, n in counts.items() if k not in ranked and n})
     return Report(problems=tuple(ordered[:limit]), counts=ranked)
 

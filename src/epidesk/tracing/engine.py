@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 from scipy.sparse import csr_array
 
-from epidesk.testing.rules import Problem, Report
+from epidesk.testing.rules import FILE_LINE, HEADER_LINE, MAX_REPORTED, Problem, Report, line_of
 from epidesk.tracing import rules
 from epidesk.tracing.rules import FOREVER, SETTING_CODES
 
@@ -771,19 +771,19 @@ def parse_visits(table: pa.Table) -> ParsedVisits:
     seen: set[str] = set()
     for name in names:
         if name not in rules.VISIT_COLUMNS:
-            problems.append(Problem(rules.HEADER_LINE, name, "unknown_column",
+            problems.append(Problem(HEADER_LINE, name, "unknown_column",
                                     f"unknown column {name!r}; columns: "
                                     f"{', '.join(rules.VISIT_COLUMNS)}"))
         elif name in seen:
-            problems.append(Problem(rules.HEADER_LINE, name, "unknown_column",
+            problems.append(Problem(HEADER_LINE, name, "unknown_column",
                                     f"the column {name!r} appears twice"))
         seen.add(name)
     for name in rules.VISIT_COLUMNS:
         if name not in names:
-            problems.append(Problem(rules.HEADER_LINE, name, "missing_column",
+            problems.append(Problem(HEADER_LINE, name, "missing_column",
                                     f"the required column {name!r} is missing"))
     if rows == 0:
-        problems.append(Problem(rules.FILE_LINE, "", "empty_file", "the file holds no visit"))
+        problems.append(Problem(FILE_LINE, "", "empty_file", "the file holds no visit"))
     raw: dict[str, pa.Array] = {}
     values: dict[str, IntArray] = {}
     for name in rules.VISIT_COLUMNS:
@@ -928,12 +928,12 @@ def duplicate_visits(parsed: ParsedVisits) -> Finding | None:
     repeats = order[again]
     earlier = dict(zip(repeats.tolist(), first_of[again].tolist(), strict=True))
     return Finding("duplicate_visit", "started_at", np.sort(repeats),
-                   lambda r: f"the same visit is on line {rules.line_of(earlier[r])}")
+                   lambda r: f"the same visit is on line {line_of(earlier[r])}")
 
 
 def visit_report(parsed: ParsedVisits | None, extra: Sequence[Finding] = (),
                  file_problems: Sequence[Problem] = (), *,
-                 limit: int = rules.MAX_REPORTED) -> Report:
+                 limit: int = MAX_REPORTED) -> Report:
     """The log's report: the first problems by line and the counts of every kind."""
     findings = [*(parsed.findings if parsed else []), *extra]
     problems = [*(parsed.file_problems if parsed else []), *file_problems]
@@ -951,7 +951,7 @@ def visit_report(parsed: ParsedVisits | None, extra: Sequence[Finding] = (),
     listed = list(problems)
     for _row, _col, i, r in candidates[: max(0, limit - len(listed))]:
         finding = findings[i]
-        listed.append(Problem(rules.line_of(r), finding.column, finding.kind, finding.message(r)))
+        listed.append(Problem(line_of(r), finding.column, finding.kind, finding.message(r)))
     return rules.visit_report(listed, counts, limit=limit)
 
 

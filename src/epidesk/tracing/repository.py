@@ -492,11 +492,6 @@ def cases_by_id(session: Session, ids: Sequence[int]) -> list[CaseFacts]:
     return out
 
 
-def case_ids_of_batch(session: Session, batch_id: int) -> list[int]:
-    """The cases registered from a lab batch."""
-    return list(session.scalars(select(CaseEpisode.id).where(CaseEpisode.batch_id == batch_id)))
-
-
 def case_event_head(session: Session) -> int:
     """The id of the newest case event (0 when there is none)."""
     return int(session.scalar(select(func.max(CaseEvent.id))) or 0)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from epidesk.policy.rules import close_contact_window, quarantine_plan
 from epidesk.policy.schemas import Preset
-from epidesk.testing.rules import Problem, Report
+from epidesk.testing.rules import MAX_REPORTED, Problem, Report, report_of
 
 # ------------------------------------------------------------------ time
 
@@ -404,10 +404,6 @@ MAX_VISIT = dt.timedelta(hours=24)
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 # Visit times are kept in 32-bit seconds from this moment in the engine.
 EARLIEST_VISIT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-HEADER_LINE = 1
-FILE_LINE = 0
-MAX_REPORTED = 100
-
 VISIT_PROBLEM_KINDS: dict[str, str] = {
     "unreadable_file": "the file is not a readable CSV file",
     "empty_file": "the file holds no visit",
@@ -427,22 +423,8 @@ VISIT_PROBLEM_KINDS: dict[str, str] = {
 }
 
 
-def line_of(row: int) -> int:
-    """The file line of a visit row (0-based): the header is line 1."""
-    return row + 2
-
-
 def visit_report(problems: Sequence[Problem], counts: Mapping[str, int] | None = None,
                  *, limit: int = MAX_REPORTED) -> Report:
     """A report listing the first problems by line and column, with counts per kind."""
-    order = {name: i for i, name in enumerate(VISIT_COLUMNS)}
-    ordered = sorted(problems, key=lambda p: (p.line, order.get(p.column, len(order)),
-                                              p.kind))
-    if counts is None:
-        tally: dict[str, int] = {}
-        for p in problems:
-            tally[p.kind] = tally.get(p.kind, 0) + 1
-        counts = tally
-    ranked = {k: counts[k] for k in VISIT_PROBLEM_KINDS if counts.get(k)}
-    ranked.update({k: n for k, n in counts.items() if k not in ranked and n})
-    return Report(problems=tuple(ordered[:limit]), counts=ranked)
+    return report_of(problems, counts, limit=limit, columns=VISIT_COLUMNS,
+                     kinds=VISIT_PROBLEM_KINDS)

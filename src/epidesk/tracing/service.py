@@ -45,7 +45,7 @@ from epidesk.policy.schemas import PLACE_LABELS, Preset
 from epidesk.policy.service import active_preset
 from epidesk.testing import service as testing
 from epidesk.testing.models import Sample, Tube
-from epidesk.testing.rules import Problem, Report
+from epidesk.testing.rules import FILE_LINE, Problem, Report
 from epidesk.testing.service import AcceptedBatch, IngestResult
 from epidesk.tracing import engine, repository, rules
 from epidesk.tracing.engine import CaseBatch, ContactGraph, Evidence, Lookup, Parameters
@@ -140,7 +140,7 @@ def import_visits(session: Session, *, content: bytes, filename: str, received_b
         table = engine.read_visit_log(content)
     except engine.UnreadableVisitLog as exc:
         report = engine.visit_report(None, file_problems=[Problem(
-            rules.FILE_LINE, "", "unreadable_file", f"not a readable CSV file: {exc}")])
+            FILE_LINE, "", "unreadable_file", f"not a readable CSV file: {exc}")])
         return _reject(session, digest=digest, filename=filename, received_by=received_by,
                        now=moment, report=report, parsed=None, started=started,
                        existing=existing)
@@ -826,14 +826,6 @@ def _write_events(session: Session, *, run: TracingRun, now: datetime,
 
 
 # ------------------------------------------------------------------ hooks for the case registry
-
-
-def trace_cases(session: Session, *, case_ids: Sequence[int], actor: str,
-                preset: Preset | None = None, now: datetime | None = None) -> TracingRun | None:
-    """Classify cases just created, reclassified or withdrawn (and the cases they affect)."""
-    if not case_ids:
-        return None
-    return run_tracing(session, actor=actor, case_ids=case_ids, preset=preset, now=now)
 
 
 @dataclass(frozen=True)
