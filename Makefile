@@ -39,6 +39,7 @@ serve: venv
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy

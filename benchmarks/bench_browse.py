@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from cities import city_database
 from epidesk.db import make_engine
-from epidesk.pgcluster import free_port
+from epidesk_dev.pgcluster import free_port
 
 PEOPLE = {"small": 100_000, "full": 10_000_000}
 SEED = 20221

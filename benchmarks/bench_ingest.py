@@ -50,8 +50,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from cities import build_city, city_database
-from epidesk import bulk
-from epidesk.db import is_postgres, load_models, make_engine
+from epidesk.db import is_postgres, make_engine
+from epidesk.kit import bulk
+from epidesk.kit.domains import load_models
 from epidesk.migrate import upgrade
 
 PEOPLE = {"small": 100_000, "full": 10_000_000}

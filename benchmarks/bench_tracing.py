@@ -42,8 +42,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from cities import analyze, city_database
-from epidesk import bulk
-from epidesk.db import is_postgres, load_models, make_engine
+from epidesk.db import is_postgres, make_engine
+from epidesk.kit import bulk
+from epidesk.kit.domains import load_models
 from epidesk.policy.service import load_preset
 from epidesk.tracing import engine as tracing_engine
 from epidesk.tracing import repository, rules, service

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     module = load(args.name)
 
-    from epidesk import pgcluster
+    from epidesk_dev import pgcluster
 
     cluster = None
     pg_url = os.environ.get("EPIDESK_BENCH_DATABASE_URL")

@@ -26,9 +26,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from epidesk import db as dbmod
-from epidesk import pgcluster
 from epidesk.db import make_engine
 from epidesk.migrate import upgrade
+from epidesk_dev import pgcluster
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("EPIDESK_CHROMIUM", "/usr/bin/chromium")

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from epidesk import bulk
-from epidesk.bulk import Categorical, CharMatrix, Joined, Nullable
+from epidesk.kit import bulk
+from epidesk.kit.bulk import Categorical, CharMatrix, Joined, Nullable
 
 
 def scratch_table(session: Session, name: str = "bulk_scratch") -> sa.Table:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from epidesk.migrate import head_revision
-from epidesk.pgcluster import free_port
+from epidesk_dev.pgcluster import free_port
 
 
 def epidesk(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:

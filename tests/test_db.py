@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from epidesk.db import check_connection, make_engine, parse_database_url
 from epidesk.errors import ConfigurationError, DatabaseUnavailableError
-from epidesk.pgcluster import free_port
+from epidesk_dev.pgcluster import free_port
 
 
 @pytest.mark.parametrize(

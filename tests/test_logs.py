@@ -15,7 +15,7 @@ import pytest
 from epidesk.db import make_engine
 from epidesk.logs import PersonalDataFilter, scrub
 from epidesk.migrate import upgrade
-from epidesk.pgcluster import free_port
+from epidesk_dev.pgcluster import free_port
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from epidesk.db import load_models, make_engine
+from epidesk.db import make_engine
+from epidesk.kit.domains import load_models
 from epidesk.migrate import current_revision, head_revision, upgrade
 
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from epidesk import retention
 from epidesk.auth import service
 from epidesk.auth.models import ApiToken, AuditEntry, SignInAttempt, WebSession
 from epidesk.db import make_engine
 from epidesk.errors import AuthenticationError, ValidationFailedError
+from epidesk.kit import retention
 from epidesk.migrate import upgrade
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

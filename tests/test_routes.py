@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from epidesk.app import create_app
-from epidesk.auth.api import PRESESSION_COOKIE
+from epidesk.auth.deps import PRESESSION_COOKIE
 from tests.factories import TinyCity, tiny_city
 
 PUBLIC = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from importlib.resources import files
 from typing import Any
@@ -18,13 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from epidesk import __version__, logs
 from epidesk.config import get_settings
-from epidesk.errors import AuthenticationError, DomainError
-from epidesk.templating import DOMAINS_WITH_PAGES, render
+from epidesk.errors import PROBLEM_JSON, AuthenticationError, DomainError
+from epidesk.kit import domains, web
+from epidesk.kit.templating import render
 
 log = logging.getLogger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
-DOMAINS_WITH_API = ("geography", "auth", "people", "policy", "testing", "cases", "tracing")
 
 
 def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
@@ -154,13 +152,11 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
     app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),
               name="static")
-    for domain in DOMAINS_WITH_API:
-        module = importlib.import_module(f"epidesk.{domain}.api")
-        app.include_router(module.router, prefix="/api")
-    from epidesk.web import pages as web_pages
+    from epidesk.auth.deps import AuthGatekeeper
 
-    app.include_router(web_pages.router)
-    for domain in DOMAINS_WITH_PAGES:
-        module = importlib.import_module(f"epidesk.{domain}.pages")
+    web.install_gatekeeper(AuthGatekeeper())
+    for _, module in domains.parts("api"):
+        app.include_router(module.router, prefix="/api")
+    for _, module in domains.parts("pages"):
         app.include_router(module.router)
     return app

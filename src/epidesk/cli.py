@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import importlib
 import sys
 
 import typer
 from rich.console import Console
 
 from epidesk.errors import DomainError
+from epidesk.kit import domains
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -20,15 +20,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DOMAINS_WITH_CLI = ("policy", "synth", "people", "testing", "cases", "tracing")
-
-
-# Command names that differ from the domain's: `epidesk trace run`.
-CLI_NAMES = {"tracing": "trace"}
-
-for _domain in DOMAINS_WITH_CLI:
-    _module = importlib.import_module(f"epidesk.{_domain}.cli")
-    app.add_typer(_module.app, name=CLI_NAMES.get(_domain, _domain))
+# `epidesk ingest results|visits`: the data files labs and venues send, in one place;
+# a domain's cli module offers its importers in INGEST_COMMANDS.
+ingest = typer.Typer(help="Ingest data files: lab batches and venue visit logs.",
+                     no_args_is_help=True)
+for _domain, _module in domains.parts("cli"):
+    app.add_typer(_module.app, name=_domain.cli_name)
+    for _name, _command in getattr(_module, "INGEST_COMMANDS", {}).items():
+        ingest.command(_name)(_command)
+app.add_typer(ingest, name="ingest")
 
 
 @app.command()
@@ -63,21 +63,9 @@ def serve(
 
 def _mount_shared() -> None:
     from epidesk import dbcli, retentioncli
-    from epidesk.auth import cli as auth_cli
 
     app.add_typer(dbcli.app, name="db")
-    app.add_typer(auth_cli.app, name="users")
     app.add_typer(retentioncli.app, name="retention")
-
-    # `epidesk ingest results|visits`: the data files the labs and venues send, in one place.
-    from epidesk.cases import cli as cases_cli
-    from epidesk.tracing import cli as tracing_cli
-
-    ingest = typer.Typer(help="Ingest data files: lab batches and venue visit logs.",
-                         no_args_is_help=True)
-    ingest.command("results")(cases_cli.ingest_cmd)
-    ingest.command("visits")(tracing_cli.import_cmd)
-    app.add_typer(ingest, name="ingest")
 
 
 _mount_shared()

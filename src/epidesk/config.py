@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite:///./epidesk.db"
@@ -36,6 +37,21 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="The city's time zone (IANA name): local days, windows and page times",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"EPIDESK_TIMEZONE {value!r} is not an IANA time zone (e.g. Asia/Shanghai)"
+            ) from exc
+        return value
 
 
 @lru_cache(maxsize=1)

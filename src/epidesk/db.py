@@ -148,18 +148,6 @@ def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Sess
         session.close()
 
 
-DOMAINS_WITH_MODELS = ("geography", "auth", "people", "testing", "cases", "tracing")
-
-
-def load_models() -> MetaData:
-    """Import every domain's models so Base.metadata holds the whole schema."""
-    import importlib
-
-    for domain in DOMAINS_WITH_MODELS:
-        importlib.import_module(f"epidesk.{domain}.models")
-    return Base.metadata
-
-
 def request_session() -> Iterator[Session]:
     """FastAPI dependency: one session per request, committed on success, else rolled back.
 

@@ -6,9 +6,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from epidesk import retention
 from epidesk.config import get_settings
 from epidesk.db import check_connection, get_engine, session_scope
+from epidesk.kit import clock, retention
 
 app = typer.Typer(help="Data retention: resolved records past their period.",
                   no_args_is_help=True)
@@ -21,12 +21,10 @@ def run_cmd(
     apply: bool = typer.Option(False, "--apply", help="Change the data (default: dry run)"),
 ) -> None:
     """Show (or, with --apply, carry out) what the retention policies touch."""
-    from epidesk.auth.service import now_utc
-
     check_connection(get_engine())
     period = days if days is not None else get_settings().retention_days
     with session_scope() as session:
-        outcomes = retention.run(session, days=period, now=now_utc(), dry_run=not apply)
+        outcomes = retention.run(session, days=period, now=clock.now(), dry_run=not apply)
     table = Table("policy", "action", "records", title=(
         f"{'Applied' if apply else 'Dry run'}: resolved more than {period} days ago"))
     for o in outcomes:

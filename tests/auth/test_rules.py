@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from epidesk.auth.rules import (
-    PERMISSIONS,
     ROLES,
     AreaPath,
     Grant,
@@ -20,6 +19,7 @@ from epidesk.auth.rules import (
     validate_role,
     validate_scope,
 )
+from epidesk.kit.access import PERMISSIONS
 
 HERE = AreaPath(district_id=1, subdistrict_id=10, community_id=100)
 ELSEWHERE = AreaPath(district_id=2, subdistrict_id=20, community_id=200)

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epidesk.auth.rules import AreaFilter
 from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.kit.access import AreaFilter
 from epidesk.people import service
 from epidesk.people.models import HouseholdMembership
 from epidesk.people.rules import Flag, SearchMode

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from epidesk import bulk
+from epidesk.kit import bulk
 from epidesk.synth import engine, rules
 from epidesk.synth.engine import GeneratedCity
 

@@ -191,7 +191,7 @@ def test_the_same_city_on_sqlite_and_postgresql(fresh_database: Any) -> None:
 
 def test_a_failed_build_leaves_the_database_as_it_was(
         db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    from epidesk import bulk
+    from epidesk.kit import bulk
 
     real = bulk.copy_rows
     written: list[str] = []

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from epidesk.bulk import text_values
+from epidesk.kit.bulk import text_values
 from epidesk.testing import engine, rules
 from tests.testing.batches import NOW, csv_bytes, pool, preset, single
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epidesk.auth.rules import AreaFilter
 from epidesk.errors import NotFoundError
+from epidesk.kit.access import AreaFilter
 from epidesk.testing import repository, service
 from epidesk.testing.models import RetestOrder, Sample, Tube
 from tests.factories import TinyCity, tiny_city

@@ -1,159 +1,20 @@
-"""Who is calling (cookie session or bearer token), permission checks, tokens, audit API."""
+"""JSON routes of the accounts domain: who am I, API tokens, the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from epidesk.auth import service
-from epidesk.auth.models import WebSession
-from epidesk.auth.rules import AreaPath, Principal, SessionLifetimes
-from epidesk.config import get_settings
-from epidesk.db import request_session
-from epidesk.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-
-SESSION_COOKIE = "epidesk_session"
-PRESESSION_COOKIE = "epidesk_presession"
+from epidesk.auth.deps import AuditReader, PrincipalDep
+from epidesk.kit.web import DbSession as SessionDep
 
 router = APIRouter(tags=["auth"])
-SessionDep = Annotated[Session, Depends(request_session, scope="function")]
-
-
-def lifetimes() -> SessionLifetimes:
-    """Session lifetimes from the settings."""
-    s = get_settings()
-    return SessionLifetimes(absolute=timedelta(hours=s.session_absolute_hours),
-                            idle=timedelta(minutes=s.session_idle_minutes))
-
-
-def client_address(request: Request) -> str:
-    """The caller's network address as the server saw it."""
-    return request.client.host if request.client else "unknown"
-
-
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def optional_principal(request: Request, session: SessionDep) -> Principal | None:
-    """The caller, if signed in (cookie) or holding a live bearer token; else None."""
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    principal: Principal | None = None
-    token = _bearer(request)
-    if token is not None:
-        principal = service.resolve_token(session, token)
-        if principal is None:
-            raise AuthenticationError("the bearer token is unknown, expired or revoked")
-    else:
-        secret = request.cookies.get(SESSION_COOKIE)
-        if secret:
-            found = service.resolve_session(session, secret, lifetimes=lifetimes())
-            if found is not None:
-                request.state.web_session = found[0]
-                principal = found[1]
-    request.state.principal = principal
-    return principal
-
-
-def current_principal(
-    principal: Annotated[Principal | None, Depends(optional_principal)],
-) -> Principal:
-    """The caller, who must be signed in."""
-    if principal is None:
-        raise AuthenticationError("sign in, or send a bearer token, to use this")
-    return principal
-
-
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
-
-
-def require(permission: str) -> Callable[..., Principal]:
-    """A dependency that admits callers holding the permission somewhere."""
-
-    def check(principal: PrincipalDep) -> Principal:
-        if not principal.can(permission):
-            raise PermissionDeniedError(f"this needs the permission {permission!r}")
-        return principal
-
-    check.__name__ = f"require_{permission.replace('.', '_')}"
-    check.permission = permission  # type: ignore[attr-defined]
-    return check
-
-
-def ensure_in_scope(principal: Principal, permission: str, path: AreaPath | None,
-                    what: str, ident: int | str | None = None) -> None:
-    """Refuse a record outside the caller's area exactly as if it did not exist.
-
-    Give `ident` when the route's own "not found" names the record's id, so that both
-    answers read the same.
-    """
-    if path is None or not principal.may(permission, path):
-        raise NotFoundError(f"no {what}" if ident is None else f"no {what} {ident}")
-
-
-def web_session(request: Request) -> WebSession | None:
-    """The page session of this request, when the caller used a cookie."""
-    return getattr(request.state, "web_session", None)
-
-
-def csrf_token(request: Request) -> str:
-    """The CSRF token the forms of a signed-in page must carry ("" without a page session)."""
-    ws = web_session(request)
-    return ws.csrf_token if ws else ""
-
-
-def check_csrf(request: Request, submitted: str | None) -> None:
-    """Refuse a form post whose CSRF token does not match the caller's session."""
-    ws = web_session(request)
-    expected = ws.csrf_token if ws else request.cookies.get(PRESESSION_COOKIE)
-    if not expected or not submitted or not _same(expected, submitted):
-        raise PermissionDeniedError("the form's CSRF token is missing or wrong; reload the page")
-
-
-def _same(a: str, b: str) -> bool:
-    import hmac
-
-    return hmac.compare_digest(a.encode(), b.encode())
-
-
-class Auditor:
-    """Records reads and changes of personal data for the current request."""
-
-    def __init__(self, request: Request, session: Session, principal: Principal | None):
-        self.request = request
-        self.session = session
-        self.principal = principal
-
-    def __call__(self, action: str, record_type: str, record_id: str | int,
-                 person_id: int | None = None) -> None:
-        route = getattr(self.request.scope.get("route"), "path", self.request.url.path)
-        service.record_access(
-            self.session, principal=self.principal, action=action, record_type=record_type,
-            record_id=record_id, person_id=person_id, route=f"{self.request.method} {route}",
-            address=client_address(self.request),
-            purpose=self.request.query_params.get("purpose")
-            or self.request.headers.get("x-epidesk-purpose"),
-        )
-
-
-def auditor(request: Request, session: SessionDep,
-            principal: Annotated[Principal | None, Depends(optional_principal)]) -> Auditor:
-    """A dependency that gives routes an audit recorder."""
-    return Auditor(request, session, principal)
-
-
-AuditDep = Annotated[Auditor, Depends(auditor)]
 
 
 class WhoAmI(BaseModel):
@@ -226,7 +87,6 @@ class AuditOut(BaseModel):
     address: str
 
 
-AuditReader = Annotated[Principal, Depends(require("audit.read"))]
 
 
 @dataclass(frozen=True)

@@ -7,27 +7,26 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from epidesk.auth import service
-from epidesk.auth.api import (
+from epidesk.auth.deps import (
     PRESESSION_COOKIE,
     SESSION_COOKIE,
+    AuditReader,
+    OptionalPrincipal,
     PrincipalDep,
-    SessionDep,
-    check_csrf,
     client_address,
     lifetimes,
-    optional_principal,
-    require,
     web_session,
 )
-from epidesk.auth.rules import Principal
 from epidesk.config import get_settings
 from epidesk.errors import AuthenticationError, DomainError, TooManyRequestsError
-from epidesk.templating import render
+from epidesk.kit.templating import render
+from epidesk.kit.web import DbSession as SessionDep
+from epidesk.kit.web import check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,7 +87,7 @@ def signin(
 
 @router.post("/signout")
 def signout(request: Request, session: SessionDep,
-            principal: Annotated[Principal | None, Depends(optional_principal)],
+            principal: OptionalPrincipal,
             csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
     """End the page session."""
     ws = web_session(request)
@@ -123,7 +122,7 @@ def revoke_token_page(request: Request, token_id: int, principal: PrincipalDep,
 @router.get("/audit")
 def audit_page(
     request: Request,
-    _: Annotated[Principal, Depends(require("audit.read"))],
+    _: AuditReader,
     session: SessionDep,
     person_id: Annotated[str, Query(max_length=20)] = "",
     username: Annotated[str, Query(max_length=64)] = "",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from epidesk.auth.models import ApiToken, AuditEntry, SignInAttempt, User, WebSession
 from epidesk.geography.models import Community, District, Subdistrict
-from epidesk.retention import REMOVED, RetentionPolicy
+from epidesk.kit.retention import REMOVED, RetentionPolicy
 
 
 def user_by_name(session: Session, username: str) -> User | None:

@@ -5,53 +5,40 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-# Permissions are "<domain>.<verb>". Medical details (test results, clinical data) are
-# a separate permission so that, for instance, auditors see who read a record without
-# seeing what it holds.
-PERMISSIONS: dict[str, str] = {
-    "people.read": "see residents, households and their memberships",
-    "people.write": "correct residents' and households' records",
-    "places.read": "browse districts, communities, buildings and addresses",
-    "medical.read": "see test results, cases and clinical details",
-    "testing.ingest": "ingest laboratory batches",
-    "cases.write": "create, reclassify and withdraw cases",
-    "tracing.run": "classify contacts and record exposures",
-    "zoning.write": "declare, step down and lift risk zones",
-    "quarantine.write": "manage facilities, orders, placements and release",
-    "transport.write": "plan and track transfers",
-    "supplies.write": "manage requests, depots and deliveries",
-    "hotline.write": "take and resolve hotline tickets",
-    "vaccination.write": "book appointments and record doses",
-    "audit.read": "search and export the audit log",
-    "users.manage": "create, disable and grant roles to users",
-    "retention.run": "run the retention job",
-}
+from epidesk.kit.access import (
+    AUDIT_READ,
+    CASES_WRITE,
+    HOTLINE_WRITE,
+    MEDICAL_READ,
+    PEOPLE_READ,
+    PERMISSIONS,
+    PLACES_READ,
+    QUARANTINE_WRITE,
+    SUPPLIES_WRITE,
+    TESTING_INGEST,
+    TRACING_RUN,
+    TRANSPORT_WRITE,
+    VACCINATION_WRITE,
+    ZONING_WRITE,
+    AreaFilter,
+    AreaPath,
+)
 
-READ_PEOPLE = ("people.read", "places.read")
+READ_PEOPLE = (PEOPLE_READ, PLACES_READ)
 
 ROLES: dict[str, tuple[str, ...]] = {
     "administrator": tuple(PERMISSIONS),
-    "epidemiologist": (*READ_PEOPLE, "medical.read", "testing.ingest", "cases.write",
-                       "tracing.run"),
-    "zoning_officer": (*READ_PEOPLE, "zoning.write"),
-    "facility_manager": (*READ_PEOPLE, "quarantine.write"),
-    "transport_coordinator": (*READ_PEOPLE, "transport.write"),
-    "community_worker": (*READ_PEOPLE, "supplies.write"),
-    "hotline_operator": (*READ_PEOPLE, "hotline.write"),
-    "vaccinator": (*READ_PEOPLE, "medical.read", "vaccination.write"),
-    "auditor": ("places.read", "audit.read"),
+    "epidemiologist": (*READ_PEOPLE, MEDICAL_READ, TESTING_INGEST, CASES_WRITE, TRACING_RUN),
+    "zoning_officer": (*READ_PEOPLE, ZONING_WRITE),
+    "facility_manager": (*READ_PEOPLE, QUARANTINE_WRITE),
+    "transport_coordinator": (*READ_PEOPLE, TRANSPORT_WRITE),
+    "community_worker": (*READ_PEOPLE, SUPPLIES_WRITE),
+    "hotline_operator": (*READ_PEOPLE, HOTLINE_WRITE),
+    "vaccinator": (*READ_PEOPLE, MEDICAL_READ, VACCINATION_WRITE),
+    "auditor": (PLACES_READ, AUDIT_READ),
 }
 
 SCOPE_KINDS = ("city", "district", "subdistrict", "community")
-
-
-@dataclass(frozen=True)
-class AreaPath:
-    """Where a record lives: its district, subdistrict and community."""
-
-    district_id: int
-    subdistrict_id: int
-    community_id: int
 
 
 @dataclass(frozen=True)
@@ -71,28 +58,6 @@ class Grant:
         if self.scope_kind == "subdistrict":
             return path.subdistrict_id == self.scope_id
         return path.community_id == self.scope_id
-
-
-@dataclass(frozen=True)
-class AreaFilter:
-    """The areas a caller may see for one permission; `everywhere` means no limit."""
-
-    everywhere: bool = False
-    district_ids: frozenset[int] = frozenset()
-    subdistrict_ids: frozenset[int] = frozenset()
-    community_ids: frozenset[int] = frozenset()
-
-    @property
-    def nowhere(self) -> bool:
-        """True when the caller may see no area at all."""
-        return not (self.everywhere or self.district_ids or self.subdistrict_ids
-                    or self.community_ids)
-
-    def allows(self, path: AreaPath) -> bool:
-        """Whether a record at path lies inside the filter."""
-        return (self.everywhere or path.district_id in self.district_ids
-                or path.subdistrict_id in self.subdistrict_ids
-                or path.community_id in self.community_ids)
 
 
 @dataclass(frozen=True)

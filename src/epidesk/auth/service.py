@@ -34,6 +34,7 @@ from epidesk.errors import (
     TooManyRequestsError,
     ValidationFailedError,
 )
+from epidesk.kit.access import Caller
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so timing does not reveal it.
@@ -285,7 +286,7 @@ def resolve_token(session: Session, secret: str, *, at: datetime | None = None
     return principal_of(user)
 
 
-def record_access(session: Session, *, principal: Principal | None, action: str,
+def record_access(session: Session, *, principal: Caller | None, action: str,
                   record_type: str, record_id: str | int, person_id: int | None, route: str,
                   address: str, purpose: str | None = None) -> AuditEntry:
     """Append one entry to the audit log."""

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
-from epidesk.auth.api import AuditDep, ensure_in_scope, require
-from epidesk.auth.rules import Principal
 from epidesk.cases import service
+from epidesk.cases.deps import (
+    CaseWriter,
+    Ingester,
+    MedicalReader,
+    ingest_message,
+    rejection_problem,
+)
 from epidesk.cases.schemas import (
     BulletinOut,
     CaseDetailOut,
@@ -22,51 +27,12 @@ from epidesk.cases.schemas import (
     case_detail_out,
     case_out,
 )
-from epidesk.db import request_session
-from epidesk.geography.schemas import PROBLEM_RESPONSES
+from epidesk.errors import PROBLEM_JSON
+from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, Caller
+from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 from epidesk.testing.schemas import IngestOut, batch_detail
-from epidesk.testing.service import IngestResult
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-MEDICAL_READ = "medical.read"
-CASES_WRITE = "cases.write"
-MedicalReader = Annotated[Principal, Depends(require(MEDICAL_READ))]
-CaseWriter = Annotated[Principal, Depends(require(CASES_WRITE))]
-Ingester = Annotated[Principal, Depends(require("testing.ingest"))]
-PROBLEM_JSON = "application/problem+json"
-
-
-def ingest_message(result: IngestResult) -> str:
-    """One sentence on what an upload did."""
-    b = result.batch
-    if result.already_ingested:
-        return (f"this file was already ingested as batch {b.id} on "
-                f"{b.received_at:%Y-%m-%d %H:%M}; nothing changed")
-    if result.accepted:
-        return (f"accepted: {b.rows:,} samples in {b.tubes:,} tubes, {b.positive_tubes:,} "
-                f"positive; {b.retests_ordered:,} retests ordered, {b.retests_resolved:,} "
-                f"resolved; {b.cases_created:,} new cases, {b.repositives_linked:,} re-positives")
-    return f"rejected, nothing written: {result.report.summary()}"
-
-
-def rejection_problem(result: IngestResult, instance: str) -> dict[str, Any]:
-    """The problem+json document of a rejected batch, with its report."""
-    detail = batch_detail(result.batch)
-    return {
-        "type": "https://epidesk.org/problems/batch-rejected",
-        "title": "Batch rejected",
-        "status": 422,
-        "detail": ingest_message(result),
-        "instance": instance,
-        "batch_id": result.batch.id,
-        "problem_counts": detail.problem_counts,
-        "problems": [p.model_dump() for p in detail.problems],
-        "truncated": detail.problem_count > len(detail.problems),
-    }
-
 
 @router.post("/testing/batches", response_model=IngestOut, status_code=201, tags=["testing"],
              summary="Upload a lab batch",
@@ -135,7 +101,7 @@ def get_bulletin_csv(session: DbSession, _: MedicalReader, day: date,
         "content-disposition": f"attachment; filename=bulletin-{day.isoformat()}.csv"})
 
 
-def _record(session: Session, principal: Principal, permission: str,
+def _record(session: Session, principal: Caller, permission: str,
             case_id: int) -> service.CaseRecord:
     record = service.case_record(session, case_id=case_id)
     ensure_in_scope(principal, permission, record.area, "case", case_id)

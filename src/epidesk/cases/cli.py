@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from epidesk.cases import service
-from epidesk.console import cli_actor, progress_bars
 from epidesk.db import check_connection, get_engine, session_scope
+from epidesk.kit.console import cli_actor, progress_bars
 from epidesk.testing.cli import print_batch
 
 app = typer.Typer(help="Cases: ingest lab results, list, reclassify, withdraw, bulletin.",
@@ -139,3 +139,7 @@ def bulletin_cmd(
         table.add_row(name, *(str(v) for c in (counts.local, counts.imported)
                               for v in (c.new_confirmed, c.new_asymptomatic, c.reclassified)))
     out.print(table)
+
+
+# Mounted by the root command as `epidesk ingest results`.
+INGEST_COMMANDS = {"results": ingest_cmd}

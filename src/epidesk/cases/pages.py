@@ -5,22 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from epidesk.auth.api import AuditDep, check_csrf, csrf_token, ensure_in_scope
 from epidesk.cases import service
-from epidesk.cases.api import CASES_WRITE, MEDICAL_READ, CaseWriter, Ingester, MedicalReader
-from epidesk.db import request_session
+from epidesk.cases.deps import CaseWriter, Ingester, MedicalReader
 from epidesk.errors import DomainError, ValidationFailedError
-from epidesk.templating import render
+from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
+from epidesk.kit.templating import render
+from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 
 router = APIRouter(include_in_schema=False)
 
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PAGE = 50
 
 
@@ -171,3 +168,12 @@ def withdraw_page(
         return _case_view(request, True, record, exc.detail, exc.status)
     audit("update", "case", case_id, person_id=record.resident.id)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.get("/")
+def landing(request: Request, session: DbSession) -> Response:
+    """The public landing page, with the city's new cases of the last seven days.
+
+    Only city-wide totals are shown: no district, no person.
+    """
+    return render(request, "cases/landing.html", {"trend": service.recent_days(session, days=7)})

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from epidesk.auth.rules import AreaFilter, AreaPath
 from epidesk.cases import repository, rules
 from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
+from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset

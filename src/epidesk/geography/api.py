@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends, Path
-from sqlalchemy.orm import Session
-
-from epidesk.auth.api import require
-from epidesk.db import request_session
 from epidesk.geography import service
+from epidesk.geography.deps import PLACES_READER
 from epidesk.geography.schemas import (
     PROBLEM_RESPONSES,
     CityOverview,
@@ -17,12 +13,11 @@ from epidesk.geography.schemas import (
     DistrictSummary,
     SubdistrictDetail,
 )
+from epidesk.kit.web import DbSession, Id
 
 router = APIRouter(prefix="/places", tags=["places"], responses=PROBLEM_RESPONSES,
-                   dependencies=[Depends(require("places.read"))])
+                   dependencies=[PLACES_READER])
 
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("", response_model=CityOverview, summary="The city, its districts and neighbours")

@@ -5,22 +5,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from epidesk.auth.api import require
-from epidesk.db import request_session
 from epidesk.geography import service
+from epidesk.geography.deps import PLACES_READER
 from epidesk.geography.schemas import Point
-from epidesk.templating import render
+from epidesk.kit.templating import render
+from epidesk.kit.web import DbSession, Id
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require("places.read"))])
+router = APIRouter(include_in_schema=False, dependencies=[PLACES_READER])
 
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/places")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from epidesk.db import load_models, make_engine
+from epidesk.db import make_engine
+from epidesk.kit.domains import load_models
 
 target_metadata = load_models()
 config = context.config

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
-from epidesk.auth.api import AuditDep, require
-from epidesk.auth.rules import Principal
-from epidesk.db import request_session
-from epidesk.geography.schemas import PROBLEM_RESPONSES
+from epidesk.kit.access import PEOPLE_READ
+from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id
 from epidesk.people import service
+from epidesk.people.deps import Reader
 from epidesk.people.schemas import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -25,10 +23,6 @@ from epidesk.people.schemas import (
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-PEOPLE_READ = "people.read"
-Reader = Annotated[Principal, Depends(require(PEOPLE_READ))]
 
 
 @router.get("/people", response_model=PersonSearch, summary="Search residents",

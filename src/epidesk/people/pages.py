@@ -5,22 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from epidesk.auth.api import AuditDep
-from epidesk.db import request_session
 from epidesk.geography.pages import MapFeature, svg_map
+from epidesk.kit.access import PEOPLE_READ
+from epidesk.kit.templating import render
+from epidesk.kit.web import AuditDep, DbSession, Id
 from epidesk.people import service
-from epidesk.people.api import PEOPLE_READ, Reader
+from epidesk.people.deps import Reader
 from epidesk.people.schemas import DEFAULT_LIMIT, MAX_OFFSET, HouseholdBrief
-from epidesk.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/people")

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from epidesk.auth.rules import AreaFilter, AreaPath
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.geography import service as places
 from epidesk.geography.schemas import PlaceRef
+from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.people import repository
 from epidesk.people.models import HouseholdMembership, Resident
 from epidesk.people.rules import (

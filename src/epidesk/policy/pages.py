@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from epidesk.config import get_settings
+from epidesk.kit.templating import render
 from epidesk.policy import service
 from epidesk.policy.rules import (
     SECTION_TITLES,
@@ -16,7 +17,6 @@ from epidesk.policy.rules import (
     preset_diff,
     record_views,
 )
-from epidesk.templating import render
 
 # The rules that restrict people are public: anyone may read the presets.
 router = APIRouter(include_in_schema=False)

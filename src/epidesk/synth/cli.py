@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from epidesk.console import progress_bars
 from epidesk.db import check_connection, get_engine, session_scope
 from epidesk.errors import ValidationFailedError
+from epidesk.kit.console import progress_bars
 from epidesk.synth import repository, rules, service
 from epidesk.synth.service import CitySummary, build_city
 

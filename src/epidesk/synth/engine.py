@@ -19,7 +19,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from epidesk.bulk import Categorical, CharMatrix, Column, Joined, Nullable
+from epidesk.kit.bulk import Categorical, CharMatrix, Column, Joined, Nullable
 from epidesk.synth import rules
 from epidesk.tracing.engine import VenueTable, iso_times, synthetic_visits
 from epidesk.tracing.rules import CITY_UTC_OFFSET

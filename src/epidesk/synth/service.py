@@ -18,11 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from epidesk import bulk
 from epidesk.cases import rules as case_rules
 from epidesk.cases import service as cases
-from epidesk.db import load_models
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
+from epidesk.kit import bulk
+from epidesk.kit.domains import load_models
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.synth import engine, repository, rules

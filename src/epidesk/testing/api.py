@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Path
 
-from epidesk.auth.api import AuditDep, ensure_in_scope, require
-from epidesk.auth.rules import Principal
-from epidesk.db import request_session
 from epidesk.errors import NotFoundError
-from epidesk.geography.schemas import PROBLEM_RESPONSES
+from epidesk.kit.access import MEDICAL_READ
+from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 from epidesk.testing import service
+from epidesk.testing.deps import Limit, MedicalReader, Offset
 from epidesk.testing.schemas import (
     BatchDetail,
     BatchOut,
@@ -33,12 +31,6 @@ from epidesk.testing.schemas import (
 
 router = APIRouter(prefix="/testing", tags=["testing"], responses=PROBLEM_RESPONSES)
 
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-MEDICAL_READ = "medical.read"
-MedicalReader = Annotated[Principal, Depends(require(MEDICAL_READ))]
-Limit = Annotated[int, Query(ge=1, le=service.MAX_LIST)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.get("/batches", response_model=list[BatchOut], summary="Lab batches")

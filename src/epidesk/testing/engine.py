@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from epidesk.bulk import Categorical, CharMatrix
+from epidesk.kit.bulk import Categorical, CharMatrix
 from epidesk.policy.schemas import Positivity
 from epidesk.testing import rules
 from epidesk.testing.rules import Problem, Report

@@ -7,21 +7,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from epidesk.auth.api import AuditDep, csrf_token, ensure_in_scope
-from epidesk.db import request_session
-from epidesk.templating import render
+from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST
+from epidesk.kit.templating import render
+from epidesk.kit.web import AuditDep, DbSession, Id, csrf_token, ensure_in_scope
 from epidesk.testing import service
-from epidesk.testing.api import MEDICAL_READ, MedicalReader
+from epidesk.testing.deps import MedicalReader
 
 router = APIRouter(include_in_schema=False)
 
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PAGE = 50
 
 
@@ -34,7 +31,7 @@ def batches_page(
     batches = service.list_batches(session, limit=PAGE + 1, offset=offset)
     return render(request, "testing/batches.html", {
         "batches": batches[:PAGE], "offset": offset, "page": PAGE,
-        "has_more": len(batches) > PAGE, "can_upload": reader.can("testing.ingest"),
+        "has_more": len(batches) > PAGE, "can_upload": reader.can(TESTING_INGEST),
         "csrf_token": csrf_token(request), "section": "testing",
     })
 

@@ -15,10 +15,10 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from epidesk import bulk
-from epidesk.auth.rules import AreaPath
 from epidesk.db import is_postgres
 from epidesk.geography.models import Community, Subdistrict
+from epidesk.kit import bulk
+from epidesk.kit.access import AreaPath
 from epidesk.people.models import Resident
 from epidesk.testing.engine import OpenOrders
 from epidesk.testing.models import LabBatch, RetestOrder, Sample, Tube

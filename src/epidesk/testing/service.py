@@ -16,11 +16,11 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from epidesk.auth.rules import AreaFilter, AreaPath
-from epidesk.bulk import Categorical, Nullable
-from epidesk.db import load_models
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.geography import service as places
+from epidesk.kit.access import AreaFilter, AreaPath
+from epidesk.kit.bulk import Categorical, Nullable
+from epidesk.kit.domains import load_models
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from epidesk.auth.api import AuditDep, ensure_in_scope, require
-from epidesk.auth.rules import Principal
-from epidesk.db import request_session
-from epidesk.errors import ConflictError
-from epidesk.geography.schemas import PROBLEM_RESPONSES
+from epidesk.errors import PROBLEM_JSON
+from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
+from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 from epidesk.tracing import service
-from epidesk.tracing.models import TracingRun
+from epidesk.tracing.deps import MedicalReader, Tracer, import_message, start_run
 from epidesk.tracing.schemas import (
     CaseContactsOut,
     ContactOut,
@@ -36,44 +34,6 @@ from epidesk.tracing.schemas import (
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-MEDICAL_READ = "medical.read"
-TRACING_RUN = "tracing.run"
-MedicalReader = Annotated[Principal, Depends(require(MEDICAL_READ))]
-Tracer = Annotated[Principal, Depends(require(TRACING_RUN))]
-PROBLEM_JSON = "application/problem+json"
-
-
-def import_message(result: service.VisitImport) -> str:
-    """One sentence on what an upload did."""
-    log = result.log
-    if result.already_imported:
-        return (f"this file was already imported as visit log {log.id} on "
-                f"{log.received_at:%Y-%m-%d %H:%M}; nothing changed")
-    if result.accepted:
-        return (f"accepted: {log.rows:,} visits of {log.residents:,} residents to "
-                f"{log.venues:,} venues")
-    return f"rejected, nothing written: {result.report.summary()}"
-
-
-def start_run(session: Session, principal: Principal, case_ids: list[int] | None,
-              *, changes: bool = False) -> TracingRun:
-    """Run tracing for a caller: every case, or the changed ones, need a city-wide grant;
-    named cases their area. ConflictError when `changes` finds no change to follow."""
-    area = principal.area_for(TRACING_RUN)
-    paths = (None if case_ids is None
-             else [service.case_area(session, case_id=i) for i in case_ids])
-    service.ensure_run_allowed(area, paths)
-    if changes:
-        run = service.follow_case_changes(session, actor=principal.username)
-        if run is None:
-            raise ConflictError("no case has been reported, reclassified or withdrawn since "
-                                "the last tracing run")
-        return run
-    return service.run_tracing(session, actor=principal.username, case_ids=case_ids)
-
 
 @router.post("/tracing/runs", response_model=RunOut, status_code=201, tags=["tracing"],
              summary="Classify contacts")
@@ -164,7 +124,7 @@ def get_case_contacts(case_id: Id, session: DbSession, reader: MedicalReader,
     return case_contacts_out(found)
 
 
-def _contact(session: Session, reader: Principal, resident_id: int) -> service.ContactDetail:
+def _contact(session: Session, reader: Caller, resident_id: int) -> service.ContactDetail:
     ensure_in_scope(reader, MEDICAL_READ,
                     service.resident_area(session, resident_id=resident_id), "resident")
     return service.contact_detail(session, resident_id=resident_id)

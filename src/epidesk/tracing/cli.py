@@ -13,9 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from epidesk.console import cli_actor, progress_bars
 from epidesk.db import check_connection, get_engine, session_scope
 from epidesk.errors import ValidationFailedError
+from epidesk.kit.console import cli_actor, progress_bars
 from epidesk.policy.service import load_preset
 from epidesk.tracing import rules, service
 
@@ -229,3 +229,7 @@ def exposure_cmd(
                                            recorded_by=cli_actor())
         out.print(f"exposure {exposure.id} recorded; run tracing to classify it")
 
+
+
+# Mounted by the root command as `epidesk ingest visits`.
+INGEST_COMMANDS = {"visits": import_cmd}

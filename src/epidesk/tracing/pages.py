@@ -6,25 +6,22 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from epidesk.auth.api import AuditDep, check_csrf, csrf_token, ensure_in_scope
-from epidesk.auth.rules import Principal
-from epidesk.db import request_session
 from epidesk.errors import DomainError, ValidationFailedError
+from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
+from epidesk.kit.templating import render
+from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.policy.schemas import PLACE_LABELS
 from epidesk.policy.service import active_preset
-from epidesk.templating import render
 from epidesk.tracing import rules, service
-from epidesk.tracing.api import MEDICAL_READ, TRACING_RUN, MedicalReader, Tracer, start_run
+from epidesk.tracing.deps import MedicalReader, Tracer, start_run
 
 router = APIRouter(include_in_schema=False)
 
-DbSession = Annotated[Session, Depends(request_session, scope="function")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PAGE = 50
 
 
@@ -119,7 +116,7 @@ def visit_log_page(request: Request, log_id: Id, session: DbSession, _: Tracer,
     })
 
 
-def _case_view(request: Request, session: Session, reader: Principal, case_id: int,
+def _case_view(request: Request, session: Session, reader: Caller, case_id: int,
                *, error: str | None = None, recorded: bool = False,
                status_code: int = 200) -> Response:
     found = service.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))

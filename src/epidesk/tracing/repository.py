@@ -21,11 +21,11 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from epidesk import bulk
-from epidesk.auth.rules import AreaPath
 from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.db import is_postgres
 from epidesk.geography.models import Address, Building, Community, Subdistrict, Unit
+from epidesk.kit import bulk
+from epidesk.kit.access import AreaPath
 from epidesk.people.models import (
     ClassMembership,
     Household,
@@ -925,7 +925,7 @@ def last_runs(session: Session, *, limit: int) -> Sequence[TracingRun]:
 
 def tracing_table(name: str) -> sa.Table:
     """A table of the tracing domain."""
-    from epidesk.db import load_models
+    from epidesk.kit.domains import load_models
 
     return load_models().tables[name]
 

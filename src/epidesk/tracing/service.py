@@ -29,9 +29,6 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from epidesk import bulk
-from epidesk.auth.rules import AreaFilter, AreaPath
-from epidesk.bulk import Categorical, Nullable
 from epidesk.cases.models import CaseEpisode
 from epidesk.db import is_postgres
 from epidesk.errors import (
@@ -40,6 +37,9 @@ from epidesk.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
+from epidesk.kit import bulk
+from epidesk.kit.access import AreaFilter, AreaPath
+from epidesk.kit.bulk import Categorical, Nullable
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import PLACE_LABELS, Preset
 from epidesk.policy.service import active_preset

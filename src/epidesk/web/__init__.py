@@ -1,1 +1,1 @@
-"""Base templates, static files and the pages that belong to no single domain."""
+"""Base templates and static files shared by every page (no Python: the kit renders them)."""

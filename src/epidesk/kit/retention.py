@@ -1,13 +1,13 @@
 """Retention: delete or pseudonymise resolved records after a number of days.
 
-Each domain lists its policies as RETENTION_POLICIES in its repository; `run`
+Each domain lists its policies as RETENTION_POLICIES in its repository (found through
+the manifest of domains); `run`
 applies them all (or, by default, only counts what it would touch). The audit log
 is not subject to retention: it is append-only, enforced by the database.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from epidesk.db import Base
 from epidesk.errors import ValidationFailedError
+from epidesk.kit.domains import parts
 
-DOMAINS_WITH_RETENTION = ("auth",)
 REMOVED = "(removed)"
 
 
@@ -48,9 +48,8 @@ class RetentionOutcome:
 def policies() -> list[RetentionPolicy]:
     """Every domain's retention policies."""
     found: list[RetentionPolicy] = []
-    for domain in DOMAINS_WITH_RETENTION:
-        module = importlib.import_module(f"epidesk.{domain}.repository")
-        found.extend(module.RETENTION_POLICIES)
+    for _, module in parts("repository"):
+        found.extend(getattr(module, "RETENTION_POLICIES", ()))
     return found
 
 

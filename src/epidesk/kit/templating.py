@@ -1,4 +1,4 @@
-"""The Jinja2 environment shared by the web layer and every domain's pages."""
+"""The Jinja2 environment of every page: the shared base templates and each domain's."""
 
 from __future__ import annotations
 
@@ -10,18 +10,20 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-DOMAINS_WITH_PAGES = ("geography", "auth", "people", "policy", "testing", "cases", "tracing")
+from epidesk.kit import clock
+from epidesk.kit.domains import template_folders
 
 
 def _environment() -> Environment:
     loaders = [FileSystemLoader(str(files("epidesk") / "web" / "templates"))]
-    for domain in DOMAINS_WITH_PAGES:
-        folder = files("epidesk") / domain / "templates"
-        loaders.append(FileSystemLoader(str(folder)))
+    loaders.extend(FileSystemLoader(folder) for folder in template_folders())
     env = Environment(
         loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]), trim_blocks=True
     )
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
+    # Times are stored in UTC and shown in the city's zone, which every page names.
+    env.filters["local_time"] = clock.format_local
+    env.globals["city_zone"] = clock.zone_label
     return env
 
 

@@ -1,0 +1,106 @@
+"""Who may see what, where: area paths, area filters, permissions and the caller.
+
+The kit defines the interface; `auth` implements the caller (grants held over areas)
+and `geography` says where a record lives. Domains import only this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+# Permissions are "<domain>.<verb>". Medical details (test results, clinical data) are
+# a separate permission so that, for instance, auditors see who read a record without
+# seeing what it holds.
+PEOPLE_READ = "people.read"
+PEOPLE_WRITE = "people.write"
+PLACES_READ = "places.read"
+MEDICAL_READ = "medical.read"
+TESTING_INGEST = "testing.ingest"
+CASES_WRITE = "cases.write"
+TRACING_RUN = "tracing.run"
+ZONING_WRITE = "zoning.write"
+QUARANTINE_WRITE = "quarantine.write"
+TRANSPORT_WRITE = "transport.write"
+SUPPLIES_WRITE = "supplies.write"
+HOTLINE_WRITE = "hotline.write"
+VACCINATION_WRITE = "vaccination.write"
+AUDIT_READ = "audit.read"
+USERS_MANAGE = "users.manage"
+RETENTION_RUN = "retention.run"
+
+PERMISSIONS: dict[str, str] = {
+    PEOPLE_READ: "see residents, households and their memberships",
+    PEOPLE_WRITE: "correct residents' and households' records",
+    PLACES_READ: "browse districts, communities, buildings and addresses",
+    MEDICAL_READ: "see test results, cases and clinical details",
+    TESTING_INGEST: "ingest laboratory batches",
+    CASES_WRITE: "create, reclassify and withdraw cases",
+    TRACING_RUN: "classify contacts and record exposures",
+    ZONING_WRITE: "declare, step down and lift risk zones",
+    QUARANTINE_WRITE: "manage facilities, orders, placements and release",
+    TRANSPORT_WRITE: "plan and track transfers",
+    SUPPLIES_WRITE: "manage requests, depots and deliveries",
+    HOTLINE_WRITE: "take and resolve hotline tickets",
+    VACCINATION_WRITE: "book appointments and record doses",
+    AUDIT_READ: "search and export the audit log",
+    USERS_MANAGE: "create, disable and grant roles to users",
+    RETENTION_RUN: "run the retention job",
+}
+
+
+@dataclass(frozen=True)
+class AreaPath:
+    """Where a record lives: its district, subdistrict and community."""
+
+    district_id: int
+    subdistrict_id: int
+    community_id: int
+
+
+@dataclass(frozen=True)
+class AreaFilter:
+    """The areas a caller may see for one permission; `everywhere` means no limit."""
+
+    everywhere: bool = False
+    district_ids: frozenset[int] = frozenset()
+    subdistrict_ids: frozenset[int] = frozenset()
+    community_ids: frozenset[int] = frozenset()
+
+    @property
+    def nowhere(self) -> bool:
+        """True when the caller may see no area at all."""
+        return not (self.everywhere or self.district_ids or self.subdistrict_ids
+                    or self.community_ids)
+
+    def allows(self, path: AreaPath) -> bool:
+        """Whether a record at path lies inside the filter."""
+        return (self.everywhere or path.district_id in self.district_ids
+                or path.subdistrict_id in self.subdistrict_ids
+                or path.community_id in self.community_ids)
+
+
+class Caller(Protocol):
+    """Who is calling, as every domain sees them (auth's Principal implements it)."""
+
+    @property
+    def user_id(self) -> int:
+        """The user's id."""
+        ...
+
+    @property
+    def username(self) -> str:
+        """The user's name, as recorded on what they write."""
+        ...
+
+    def can(self, permission: str) -> bool:
+        """Whether the caller holds the permission somewhere."""
+        ...
+
+    def area_for(self, permission: str) -> AreaFilter:
+        """The areas where the permission holds."""
+        ...
+
+    def may(self, permission: str, path: AreaPath) -> bool:
+        """Whether the permission holds for a record at path."""
+        ...

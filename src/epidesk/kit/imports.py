@@ -1,0 +1,227 @@
+"""The imported-file lifecycle every import shares (lab batches, visit logs, and next
+facility lists, inventory receipts and dose records):
+
+1. digest the file and recognise a re-import: an accepted file sent again changes nothing;
+2. read and validate the whole file before writing anything;
+3. reject it whole with a report naming line, column and problem, recording only the
+   rejection (the same record is reused if the file is sent again);
+4. otherwise write it once, in one savepoint: a unique-key conflict found by the
+   database while writing rolls the writes back and becomes report lines.
+
+A domain describes its format with an `Importer` (read, validate, write, conflicts and
+the fields of its record); `run_import` does the rest, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import DateTime, Float, Integer, String, Text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from epidesk.kit import clock
+from epidesk.kit.reports import FILE_LINE, Problem, Report
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+
+# A service's progress callback: (step, done, total).
+Progress = Callable[[str, int, int], None]
+
+
+def stepper(progress: Progress | None) -> Callable[..., None]:
+    """A `step(label, done=1, total=1)` function reporting to the callback, if any."""
+
+    def step(label: str, done: int = 1, total: int = 1) -> None:
+        if progress is not None:
+            progress(label, done, total)
+
+    return step
+
+
+class ImportedFile:
+    """Columns every imported-file record has (mix into the domain's model)."""
+
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))  # "accepted" or "rejected"
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_by: Mapped[str] = mapped_column(String(64))
+    # How many times the file was sent (a rejected file may be sent again).
+    attempts: Mapped[int] = mapped_column(Integer)
+    # JSON list of {"line", "column", "kind", "problem"} for a rejected file (capped).
+    problems: Mapped[str | None] = mapped_column(Text)
+    # JSON object: problem kind -> how many times it occurs in the whole file.
+    problem_counts: Mapped[str | None] = mapped_column(Text)
+    problem_count: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class FileRecord(Protocol):
+    """What the lifecycle reads and writes on a domain's record of an imported file."""
+
+    id: Any
+    digest: str
+    filename: str
+    status: str
+    received_at: datetime
+    received_by: str
+    attempts: int
+    problems: str | None
+    problem_counts: str | None
+    problem_count: int
+    seconds: float
+
+
+R = TypeVar("R", bound=FileRecord)
+P = TypeVar("P")
+
+
+class Unreadable(Exception):
+    """The file cannot be read as its format at all (the message says why)."""
+
+
+class Importer(Protocol[P, R]):
+    """One file format: how to read, check and write it, and its record's own fields."""
+
+    def find(self, session: Session, digest: str) -> R | None:
+        """The record of an earlier import of the file with this digest, if any."""
+        ...
+
+    def new_record(self, digest: str) -> R:
+        """A new, empty record for a file seen for the first time."""
+        ...
+
+    def read(self, session: Session, content: bytes, filename: str,
+             step: Callable[..., None]) -> P:
+        """Parse the whole file; raise Unreadable when it is not the format at all."""
+        ...
+
+    def unreadable(self, message: str) -> Report:
+        """The report of a file that could not be read."""
+        ...
+
+    def validate(self, session: Session, parsed: P, now: datetime) -> Report:
+        """Every problem of the parsed file (an empty report when it may be written)."""
+        ...
+
+    def write(self, session: Session, parsed: P, record: R, now: datetime,
+              step: Callable[..., None]) -> None:
+        """Fill the record's own fields and write the file's rows."""
+        ...
+
+    def conflicts(self, session: Session, parsed: P) -> Report | None:
+        """Why writing hit a unique key (rows known from before), or None if unexplained."""
+        ...
+
+    def rejected(self, record: R, parsed: P | None) -> None:
+        """Fill the record's own fields for a rejected file."""
+        ...
+
+
+@dataclass
+class Imported(Generic[R]):
+    """The outcome of importing one file."""
+
+    record: R
+    already_imported: bool
+    report: Report = field(default_factory=Report)
+
+    @property
+    def accepted(self) -> bool:
+        """True when the file's rows are (or were already) in the database."""
+        return self.record.status == ACCEPTED
+
+
+def run_import(session: Session, importer: Importer[P, R], *, content: bytes, filename: str,
+               received_by: str, now: datetime | None = None,
+               progress: Progress | None = None) -> Imported[R]:
+    """Validate a file whole, then write it once, or record why it was rejected."""
+    started = time.perf_counter()
+    moment = (now or clock.now()).astimezone(UTC)
+    step = stepper(progress)
+
+    def reject(report: Report, parsed: P | None, existing: R | None) -> Imported[R]:
+        record = existing or importer.find(session, digest) or importer.new_record(digest)
+        _stamp(record, filename=filename, status=REJECTED, now=moment, received_by=received_by)
+        importer.rejected(record, parsed)
+        record.problems = json.dumps([p.as_dict() for p in report.problems],
+                                     ensure_ascii=False)
+        record.problem_counts = json.dumps(dict(report.counts))
+        record.problem_count = report.total
+        record.seconds = round(time.perf_counter() - started, 3)
+        session.add(record)
+        session.flush()
+        return Imported(record=record, already_imported=False, report=report)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The digest is computed while the file is read.
+        digest_job = pool.submit(lambda: hashlib.sha256(content).hexdigest())
+        try:
+            parsed = importer.read(session, content, filename, step)
+        except Unreadable as exc:
+            digest = digest_job.result()
+            found = importer.find(session, digest)
+            if found is not None and found.status == ACCEPTED:
+                return Imported(record=found, already_imported=True)
+            return reject(importer.unreadable(str(exc)), None, found)
+        digest = digest_job.result()
+    existing = importer.find(session, digest)
+    if existing is not None and existing.status == ACCEPTED:
+        return Imported(record=existing, already_imported=True)
+    report = importer.validate(session, parsed, moment)
+    step("validate")
+    if not report.ok:
+        return reject(report, parsed, existing)
+    try:
+        with session.begin_nested():
+            record = existing or importer.new_record(digest)
+            _stamp(record, filename=filename, status=ACCEPTED, now=moment,
+                   received_by=received_by)
+            record.problems = record.problem_counts = None
+            record.problem_count = 0
+            record.seconds = 0.0
+            importer.write(session, parsed, record, moment, step)
+            record.seconds = round(time.perf_counter() - started, 3)
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        conflicts = importer.conflicts(session, parsed)
+        if conflicts is None:
+            raise
+        if existing is not None:
+            session.refresh(existing)
+        return reject(conflicts, parsed, existing)
+    return Imported(record=record, already_imported=False)
+
+
+def unreadable_problem(file_kind: str, message: str) -> Problem:
+    """The one problem of a file that is not its format at all."""
+    return Problem(FILE_LINE, "", "unreadable_file", f"not a readable {file_kind} file: {message}")
+
+
+def _stamp(record: FileRecord, *, filename: str, status: str, now: datetime,
+           received_by: str) -> None:
+    record.filename = filename[:255]
+    record.status = status
+    record.received_at = now
+    record.received_by = received_by[:64]
+    record.attempts = (record.attempts or 0) + 1
+
+
+def listed_problems(record: FileRecord) -> list[dict[str, Any]]:
+    """The problems listed on a rejected file's record."""
+    return list(json.loads(record.problems)) if record.problems else []
+
+
+def problem_counts(record: FileRecord) -> dict[str, int]:
+    """How many problems of each kind a rejected file had."""
+    return dict(json.loads(record.problem_counts)) if record.problem_counts else {}

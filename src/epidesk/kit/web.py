@@ -1,0 +1,150 @@
+"""The web dependencies every domain's api.py and pages.py share (through its deps.py).
+
+One session dependency, one id type, one problem-response table, and the interface of
+the checks on who is calling: the kit defines them; `auth` installs the gatekeeper that
+implements them when the application starts (`install_gatekeeper`), so the kit
+imports no domain.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from epidesk.db import request_session
+from epidesk.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    problem_responses,
+)
+from epidesk.kit.access import AreaPath, Caller
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
+# Record ids: positive and within a 32-bit integer column.
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+PROBLEM_RESPONSES = problem_responses(
+    (401, "Not signed in: sign in, or send a bearer token"),
+    (403, "Not allowed: the caller lacks the permission"),
+    (404, "Not found, or outside the caller's area"),
+    (422, "Invalid input"),
+)
+
+
+class Gatekeeper(Protocol):
+    """What the kit asks of the accounts domain: who calls, and the audit log."""
+
+    def caller(self, request: Request, session: Session) -> Caller | None:
+        """The signed-in caller (cookie or bearer token), or None."""
+        ...
+
+    def record(self, request: Request, session: Session, caller: Caller | None, *,
+               action: str, record_type: str, record_id: str | int,
+               person_id: int | None) -> None:
+        """Append an audit entry for a read or a change of personal data."""
+        ...
+
+    def expected_csrf(self, request: Request) -> str | None:
+        """The CSRF token a form posted in this request must carry, if any."""
+        ...
+
+
+_gatekeeper: Gatekeeper | None = None
+
+
+def install_gatekeeper(gatekeeper: Gatekeeper) -> None:
+    """Called once at start-up by the application factory with auth's implementation."""
+    global _gatekeeper
+    _gatekeeper = gatekeeper
+
+
+def gatekeeper() -> Gatekeeper:
+    """The installed gatekeeper (the application factory installs it)."""
+    if _gatekeeper is None:
+        raise RuntimeError("no gatekeeper installed: build the app with epidesk.app.create_app")
+    return _gatekeeper
+
+
+def optional_caller(request: Request, session: DbSession) -> Caller | None:
+    """The caller, if signed in (cookie) or holding a live bearer token; else None."""
+    if hasattr(request.state, "caller"):
+        return request.state.caller  # type: ignore[no-any-return]
+    caller = gatekeeper().caller(request, session)
+    request.state.caller = caller
+    return caller
+
+
+def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+    """The caller, who must be signed in."""
+    if caller is None:
+        raise AuthenticationError("sign in, or send a bearer token, to use this")
+    return caller
+
+
+OptionalCaller = Annotated[Caller | None, Depends(optional_caller)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def require(permission: str) -> Callable[..., Caller]:
+    """A dependency that admits callers holding the permission somewhere."""
+
+    def check(caller: CallerDep) -> Caller:
+        if not caller.can(permission):
+            raise PermissionDeniedError(f"this needs the permission {permission!r}")
+        return caller
+
+    check.__name__ = f"require_{permission.replace('.', '_')}"
+    check.permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+def ensure_in_scope(caller: Caller, permission: str, path: AreaPath | None,
+                    what: str, ident: int | str | None = None) -> None:
+    """Refuse a record outside the caller's area exactly as if it did not exist.
+
+    Give `ident` when the route's own "not found" names the record's id, so that both
+    answers read the same.
+    """
+    if path is None or not caller.may(permission, path):
+        raise NotFoundError(f"no {what}" if ident is None else f"no {what} {ident}")
+
+
+class Auditor:
+    """Records reads and changes of personal data for the current request."""
+
+    def __init__(self, request: Request, session: Session, caller: Caller | None):
+        self.request = request
+        self.session = session
+        self.caller = caller
+
+    def __call__(self, action: str, record_type: str, record_id: str | int,
+                 person_id: int | None = None) -> None:
+        gatekeeper().record(self.request, self.session, self.caller, action=action,
+                            record_type=record_type, record_id=record_id,
+                            person_id=person_id)
+
+
+def auditor(request: Request, session: DbSession, caller: OptionalCaller) -> Auditor:
+    """A dependency that gives routes an audit recorder."""
+    return Auditor(request, session, caller)
+
+
+AuditDep = Annotated[Auditor, Depends(auditor)]
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token the forms of a signed-in page must carry ("" without a page session)."""
+    return getattr(request.state, "csrf_token", "") or ""
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Refuse a form post whose CSRF token does not match the caller's session."""
+    expected = gatekeeper().expected_csrf(request)
+    if not expected or not submitted or not hmac.compare_digest(expected.encode(),
+                                                                submitted.encode()):
+        raise PermissionDeniedError("the form's CSRF token is missing or wrong; reload the page")

@@ -1,0 +1,46 @@
+"""FastAPI dependencies of the tracing domain, shared by its api and pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.orm import Session
+
+from epidesk.errors import ConflictError
+from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
+from epidesk.kit.web import require
+from epidesk.tracing import service
+from epidesk.tracing.models import TracingRun
+
+MedicalReader = Annotated[Caller, Depends(require(MEDICAL_READ))]
+Tracer = Annotated[Caller, Depends(require(TRACING_RUN))]
+
+
+def import_message(result: service.VisitImport) -> str:
+    """One sentence on what an upload did."""
+    log = result.log
+    if result.already_imported:
+        return (f"this file was already imported as visit log {log.id} on "
+                f"{log.received_at:%Y-%m-%d %H:%M}; nothing changed")
+    if result.accepted:
+        return (f"accepted: {log.rows:,} visits of {log.residents:,} residents to "
+                f"{log.venues:,} venues")
+    return f"rejected, nothing written: {result.report.summary()}"
+
+
+def start_run(session: Session, principal: Caller, case_ids: list[int] | None,
+              *, changes: bool = False) -> TracingRun:
+    """Run tracing for a caller: every case, or the changed ones, need a city-wide grant;
+    named cases their area. ConflictError when `changes` finds no change to follow."""
+    area = principal.area_for(TRACING_RUN)
+    paths = (None if case_ids is None
+             else [service.case_area(session, case_id=i) for i in case_ids])
+    service.ensure_run_allowed(area, paths)
+    if changes:
+        run = service.follow_case_changes(session, actor=principal.username)
+        if run is None:
+            raise ConflictError("no case has been reported, reclassified or withdrawn since "
+                                "the last tracing run")
+        return run
+    return service.run_tracing(session, actor=principal.username, case_ids=case_ids)

@@ -1,0 +1,1 @@
+"""Development tooling outside the served application: throwaway PostgreSQL clusters."""
