@@ -35,6 +35,12 @@ PROBLEM_RESPONSES = problem_responses(
     (422, "Invalid input"),
 )
 
+# Public routes (no account needed) answer only these problems.
+PUBLIC_PROBLEM_RESPONSES = problem_responses(
+    (404, "Not found"),
+    (422, "Invalid input"),
+)
+
 
 class Gatekeeper(Protocol):
     """What the kit asks of the accounts domain: who calls, and the audit log."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from epidesk.errors import problem_responses
+from epidesk.kit.web import PUBLIC_PROBLEM_RESPONSES
 from epidesk.policy import service
+from epidesk.policy.deps import PresetName
 from epidesk.policy.rules import ABSENT, jsonable, preset_diff
 from epidesk.policy.schemas import (
     DifferenceOut,
@@ -16,19 +17,11 @@ from epidesk.policy.schemas import (
     PresetSummary,
 )
 
-PROBLEM_RESPONSES = problem_responses(
-    (404, "Unknown preset"),
-    (422, "Invalid preset or input"),
-)
-
 router = APIRouter(
     prefix="/policy",
     tags=["policy"],
-    responses=PROBLEM_RESPONSES,
+    responses=PUBLIC_PROBLEM_RESPONSES,
 )
-
-PresetName = Annotated[str, Path(min_length=1, max_length=100, description="A preset name")]
-
 
 @router.get("/presets", response_model=list[PresetSummary], summary="List protocol presets")
 def list_presets() -> list[PresetSummary]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from epidesk.config import get_settings
 from epidesk.kit.templating import render
 from epidesk.policy import service
+from epidesk.policy.deps import PresetName
 from epidesk.policy.rules import (
     SECTION_TITLES,
     RecordView,
@@ -21,7 +22,6 @@ from epidesk.policy.rules import (
 # The rules that restrict people are public: anyone may read the presets.
 router = APIRouter(include_in_schema=False)
 
-PresetName = Annotated[str, Path(min_length=1, max_length=100)]
 OptionalName = Annotated[str | None, Query(max_length=100)]
 
 
