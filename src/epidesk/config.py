@@ -26,6 +26,10 @@ class Settings(BaseSettings):
         default_factory=list, description="Extra folders holding user preset files"
     )
     sql_echo: bool = False
+    sqlite_write_wait_seconds: float = Field(
+        default=30.0, gt=0,
+        description="How long a write on the embedded database waits for another to finish",
+    )
     cookie_secure: bool = Field(
         default=True, description="Send session cookies over HTTPS only (and localhost)"
     )

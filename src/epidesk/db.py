@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from epidesk.config import get_settings
-from epidesk.errors import ConfigurationError, DatabaseUnavailableError
+from epidesk.errors import ConfigurationError, DatabaseBusyError, DatabaseUnavailableError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -54,16 +56,79 @@ def parse_database_url(raw: str) -> URL:
     return url
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take over
-    # (SQLAlchemy's documented recipe) so nested transactions and rollbacks are real.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
+def _sqlite_pragmas(wait_ms: int) -> Callable[[Any, Any], None]:
+    def pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take over
+        # (SQLAlchemy's documented recipe) so nested transactions and rollbacks are real.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={wait_ms}")
+        cur.close()
+
+    return pragmas
+
+
+# One writer at a time per SQLite file in this process, handed over in order. SQLite
+# cannot make a deferred read transaction wait when it turns into a write (it fails at
+# once with "database is locked"), and its busy handler polls with growing sleeps, which
+# collapses throughput under concurrency. So every transaction on the embedded database
+# takes this lock and then BEGIN IMMEDIATE (which waits on other processes through the
+# busy timeout), and gives the lock back right after COMMIT or ROLLBACK.
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+_HELD = "epidesk_writer_lock"
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    database = engine.url.database
+    on_disk = bool(database) and database != ":memory:"
+    key = os.path.abspath(database) if database and on_disk else f"memory:{id(engine)}"
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(key, threading.Lock())
+
+
+def _install_sqlite_transactions(engine: Engine, wait_seconds: float) -> None:
+    lock = _writer_lock(engine)
+
+    def begin(conn: Connection) -> None:
+        if not lock.acquire(timeout=wait_seconds):
+            raise DatabaseBusyError(
+                f"another write held the database for more than {wait_seconds:g} s; try again")
+        conn.info[_HELD] = lock
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn.info)
+            raise
+
+    def end(statement: str) -> Callable[[Connection], None]:
+        def finish(conn: Connection) -> None:
+            # Runs before the dialect's own commit or rollback, which are no-ops on a
+            # connection in autocommit mode: end the transaction here, then hand over.
+            if _HELD in conn.info:
+                try:
+                    conn.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
+                finally:
+                    _release(conn.info)
+
+        return finish
+
+    def checkin(_dbapi_conn: Any, record: Any) -> None:
+        _release(record.info)
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end("COMMIT"))
+    event.listen(engine, "rollback", end("ROLLBACK"))
+    event.listen(engine.pool, "checkin", checkin)
+
+
+def _release(info: dict[str, Any]) -> None:
+    held = info.pop(_HELD, None)
+    if held is not None:
+        held.release()
 
 
 def make_engine(raw_url: str | None = None, *, echo: bool | None = None) -> Engine:
@@ -78,13 +143,10 @@ def make_engine(raw_url: str | None = None, *, echo: bool | None = None) -> Engi
         kwargs["connect_args"] = {"connect_timeout": 10}
     engine = create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        wait = settings.sqlite_write_wait_seconds
+        event.listen(engine, "connect", _sqlite_pragmas(int(wait * 1000)))
+        _install_sqlite_transactions(engine, wait)
     return engine
-
-
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
 
 
 def check_connection(engine: Engine) -> None:

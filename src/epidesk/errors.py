@@ -88,6 +88,11 @@ class DatabaseUnavailableError(DomainError):
     title = "Database unavailable"
 
 
+class DatabaseBusyError(DomainError):
+    status = 503
+    title = "Database busy"
+
+
 class PresetError(DomainError):
     status = 422
     title = "Invalid protocol preset"
