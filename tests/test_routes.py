@@ -29,6 +29,7 @@ PUBLIC = {
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {
     ("GET", "/account"), ("POST", "/account/tokens/{token_id}/revoke"),
+    ("GET", "/account/password"), ("POST", "/account/password"),
     ("GET", "/api/auth/me"), ("GET", "/api/auth/tokens"), ("POST", "/api/auth/tokens"),
     ("DELETE", "/api/auth/tokens/{token_id}"),
 }

@@ -138,6 +138,16 @@ class _TooLarge(Exception):
     pass
 
 
+def server_options() -> dict[str, Any]:
+    """uvicorn's options from the settings: X-Forwarded-For is believed only when a
+    configured proxy sent it, so nobody can forge the address that limits sign-ins and
+    is written in the audit log."""
+    settings = get_settings()
+    proxies = [p.strip() for p in settings.trusted_proxies if p.strip()]
+    return {"host": settings.host, "port": settings.port, "proxy_headers": bool(proxies),
+            "forwarded_allow_ips": ",".join(proxies) if proxies else None}
+
+
 def create_app() -> FastAPI:
     """Build the application with every domain's API and page routers."""
     app = FastAPI(

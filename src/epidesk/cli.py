@@ -40,10 +40,8 @@ def serve(
     """Serve the platform (API, staff pages and public pages)."""
     import uvicorn
 
-    from epidesk.config import get_settings
     from epidesk.db import check_connection, get_engine
 
-    settings = get_settings()
     check_connection(get_engine())
     from epidesk import logs
 
@@ -51,13 +49,15 @@ def serve(
     log_config["filters"] = {"personal_data": {"()": logs.PersonalDataFilter}}
     for handler in log_config["handlers"].values():
         handler["filters"] = ["personal_data"]
+    from epidesk.app import server_options
+
+    options = server_options()
     uvicorn.run(
         "epidesk.app:create_app",
         factory=True,
         log_config=log_config,
-        host=host or settings.host,
-        port=port or settings.port,
         reload=reload,
+        **{**options, "host": host or options["host"], "port": port or options["port"]},
     )
 
 

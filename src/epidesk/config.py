@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed (none)",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="The city's time zone (IANA name): local days, windows and page times",

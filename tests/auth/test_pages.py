@@ -92,3 +92,29 @@ def test_audit_page_for_auditors(anon_client: TestClient, make_user) -> None:  #
                           headers={"accept": "text/html"})
     assert bad.status_code == 422
     assert "malformed" in bad.text
+
+
+def test_changing_your_password_keeps_you_signed_in_and_ends_other_sessions(
+        anon_client: TestClient, make_user, bearer) -> None:  # type: ignore[no-untyped-def]
+    make_user("ann")
+    sign_in(anon_client)
+    form = anon_client.get("/account/password")
+    assert form.status_code == 200
+    token = csrf_of(form.text)
+    new = "a brand new passphrase"
+    wrong = anon_client.post("/account/password", data={
+        "current": "not the password", "new": new, "repeat": new, "csrf_token": token})
+    assert wrong.status_code == 422 and "current password is wrong" in wrong.text
+    differ = anon_client.post("/account/password", data={
+        "current": PASSWORD, "new": new, "repeat": new + "!", "csrf_token": token})
+    assert differ.status_code == 422 and "differ" in differ.text
+    forged = anon_client.post("/account/password", data={
+        "current": PASSWORD, "new": new, "repeat": new, "csrf_token": "forged"})
+    assert forged.status_code == 403
+    done = anon_client.post("/account/password", data={
+        "current": PASSWORD, "new": new, "repeat": new, "csrf_token": token})
+    assert done.status_code == 200 and "was changed" in done.text
+    assert anon_client.get("/account").status_code == 200
+    anon_client.cookies.clear()
+    assert sign_in(anon_client, password=PASSWORD).status_code == 401
+    assert sign_in(anon_client, password=new).status_code == 303

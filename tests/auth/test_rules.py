@@ -9,9 +9,11 @@ import pytest
 from epidesk.auth.rules import (
     ROLES,
     AreaPath,
+    Failures,
     Grant,
     Principal,
     SignInLimits,
+    account_wait,
     password_problem,
     permissions_of,
     session_expired,
@@ -93,10 +95,25 @@ def test_password_rules(password: str, ok: bool) -> None:
 
 
 def test_sign_in_limits() -> None:
-    limits = SignInLimits(per_account=5, per_address=20)
-    assert sign_in_blocked(4, 19, limits) is None
-    assert "account" in (sign_in_blocked(5, 0, limits) or "")
-    assert "address" in (sign_in_blocked(0, 20, limits) or "")
+    limits = SignInLimits(per_account=5, per_address=20, wait_after=5,
+                          max_wait=timedelta(seconds=30))
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+    def blocked(pair: int, address: int, account: int, ago: float | None) -> str | None:
+        last = None if ago is None else now - timedelta(seconds=ago)
+        return sign_in_blocked(Failures(pair, address, account, last), limits, now)
+
+    assert blocked(4, 19, 4, 0) is None
+    assert "this account from this address" in (blocked(5, 5, 5, 0) or "")
+    assert "from this address" in (blocked(0, 20, 0, None) or "")
+    # Failures from many addresses make the account wait, doubling, at most 30 s...
+    assert "wait 1 s" in (blocked(1, 1, 5, 0) or "")
+    assert "wait 4 s" in (blocked(1, 1, 7, 0) or "")
+    assert "wait 30 s" in (blocked(1, 1, 50, 0) or "")
+    # ...and never lock the account: once the wait is over, a try is allowed.
+    assert blocked(1, 1, 50, 30) is None
+    assert blocked(1, 1, 7, 4.5) is None
+    assert account_wait(4, limits) == timedelta(0)
 
 
 def test_session_expiry_edges() -> None:

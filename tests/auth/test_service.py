@@ -100,30 +100,60 @@ def test_wrong_unknown_and_disabled_all_look_the_same(db: Session) -> None:
     assert len(messages) == 1
 
 
-def test_sign_in_is_rate_limited_per_account_and_per_address(db: Session) -> None:
+def test_guessing_slows_the_guesser_without_locking_the_owner_out(db: Session) -> None:
     make(db)
     make(db, "bob")
-    limits = SignInLimits(per_account=3, per_address=5)
+    limits = SignInLimits(per_account=3, per_address=5, wait_after=3,
+                          max_wait=timedelta(seconds=30))
     t0 = datetime(2026, 3, 1, tzinfo=UTC)
-    for i in range(3):
+    for _ in range(3):
         with pytest.raises(AuthenticationError):
-            service.sign_in(db, username="ann", password="bad password!!", address=f"x{i}",
+            service.sign_in(db, username="ann", password="bad password!!", address="x",
                             limits=limits, at=t0)
-    # Even the right password is refused for this account now...
-    with pytest.raises(TooManyRequestsError, match="account"):
-        service.sign_in(db, username="ann", password=PASSWORD, address="y", limits=limits, at=t0)
-    # ...but not once the window has passed.
-    later = t0 + limits.window + timedelta(seconds=1)
+    # The guessing address is refused for this account, even with the right password...
+    with pytest.raises(TooManyRequestsError, match="account from this address"):
+        service.sign_in(db, username="ann", password=PASSWORD, address="x", limits=limits,
+                        at=t0 + timedelta(minutes=1))
+    # ...while the owner, elsewhere, gets in once a short wait has passed.
+    with pytest.raises(TooManyRequestsError, match="wait 1 s"):
+        service.sign_in(db, username="ann", password=PASSWORD, address="y", limits=limits,
+                        at=t0)
     assert service.sign_in(db, username="ann", password=PASSWORD, address="y", limits=limits,
+                           at=t0 + timedelta(seconds=2))
+    # The guessing address is free again once the window has passed.
+    later = t0 + limits.window + timedelta(seconds=1)
+    assert service.sign_in(db, username="ann", password=PASSWORD, address="x", limits=limits,
                            at=later)
     # One address guessing across accounts is stopped too.
     for name in ("bob", "carl", "dora", "emil", "fay"):
         with pytest.raises((AuthenticationError, TooManyRequestsError)):
             service.sign_in(db, username=name, password="bad password!!", address="z",
                             limits=limits, at=later)
-    with pytest.raises(TooManyRequestsError, match="address"):
+    with pytest.raises(TooManyRequestsError, match="from this address"):
         service.sign_in(db, username="bob", password=PASSWORD, address="z", limits=limits,
                         at=later)
+
+
+def test_a_new_password_ends_sessions_and_tokens_but_a_users_own_change_keeps_theirs(
+        db: Session) -> None:
+    user = make(db)
+    kept = service.sign_in(db, username="ann", password=PASSWORD, address="a")
+    other = service.sign_in(db, username="ann", password=PASSWORD, address="b")
+    token = service.create_token(db, user_id=user.id, name="t")
+    new = "another long passphrase 2"
+    with pytest.raises(AuthenticationError, match="current password"):
+        service.change_password(db, user_id=user.id, current="wrong one!!!!", new=new)
+    service.change_password(db, user_id=user.id, current=PASSWORD, new=new,
+                            keep=kept.web_session)
+    assert kept.web_session.revoked_at is None
+    assert other.web_session.revoked_at is not None
+    assert token.token.revoked_at is not None
+    assert service.resolve_token(db, token.secret) is None
+    # An administrator's reset ends every session, the user's own included.
+    service.set_password(db, username="ann", password="a third long passphrase")
+    assert kept.web_session.revoked_at is not None
+    with pytest.raises(AuthenticationError):
+        service.sign_in(db, username="ann", password=new, address="a")
 
 
 def test_disabling_ends_sessions_and_tokens(db: Session) -> None:

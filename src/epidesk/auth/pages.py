@@ -23,10 +23,15 @@ from epidesk.auth.deps import (
     web_session,
 )
 from epidesk.config import get_settings
-from epidesk.errors import AuthenticationError, DomainError, TooManyRequestsError
+from epidesk.errors import (
+    AuthenticationError,
+    DomainError,
+    TooManyRequestsError,
+    ValidationFailedError,
+)
 from epidesk.kit.templating import render
 from epidesk.kit.web import DbSession as SessionDep
-from epidesk.kit.web import check_csrf
+from epidesk.kit.web import check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,6 +112,38 @@ def account(request: Request, principal: PrincipalDep, session: SessionDep) -> R
     return render(request, "auth/account.html",
                   {"principal": principal, "tokens": tokens,
                    "csrf_token": ws.csrf_token if ws else ""})
+
+
+@router.get("/account/password")
+def password_page(request: Request, principal: PrincipalDep) -> Response:
+    """The form to change your own password."""
+    return render(request, "auth/password.html", {"csrf_token": csrf_token(request)})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    current: Annotated[str, Form(max_length=256)],
+    new: Annotated[str, Form(max_length=256)],
+    repeat: Annotated[str, Form(max_length=256)],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Change your password after checking the current one; other sessions end."""
+    check_csrf(request, csrf_token)
+    error: str | None = None
+    if new != repeat:
+        error = "the two new passwords differ"
+    else:
+        try:
+            service.change_password(session, user_id=principal.user_id, current=current,
+                                    new=new, keep=web_session(request))
+        except (AuthenticationError, ValidationFailedError) as exc:
+            error = exc.detail
+    return render(request, "auth/password.html",
+                  {"csrf_token": request.state.csrf_token, "error": error,
+                   "changed": error is None}, 422 if error else 200)
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -9,7 +9,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.auth.models import ApiToken, AuditEntry, SignInAttempt, User, WebSession
+from epidesk.auth.rules import Failures
 from epidesk.geography.models import Community, District, Subdistrict
+from epidesk.kit.clock import aware
 from epidesk.kit.retention import REMOVED, RetentionPolicy
 
 
@@ -38,13 +40,20 @@ def area_exists(session: Session, scope_kind: str, scope_id: int) -> bool:
 
 
 def recent_failures(session: Session, *, username: str, address: str,
-                    since: datetime) -> tuple[int, int]:
-    """Failed sign-ins since a time: for the account, and from the address."""
-    base = select(func.count()).select_from(SignInAttempt).where(
-        SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False))
-    by_user = session.scalar(base.where(SignInAttempt.username == username)) or 0
-    by_address = session.scalar(base.where(SignInAttempt.address == address)) or 0
-    return by_user, by_address
+                    since: datetime) -> Failures:
+    """Failed sign-ins since a time: for the account from the address, from the address,
+    for the account from anywhere, and the account's last failure."""
+    failed = [SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False)]
+    count = select(func.count()).select_from(SignInAttempt).where(*failed)
+    pair = session.scalar(count.where(SignInAttempt.username == username,
+                                      SignInAttempt.address == address)) or 0
+    by_address = session.scalar(count.where(SignInAttempt.address == address)) or 0
+    by_account, last = session.execute(
+        select(func.count(), func.max(SignInAttempt.at)).where(
+            *failed, SignInAttempt.username == username)).one()
+    return Failures(account_from_address=pair, from_address=by_address,
+                    account=by_account or 0,
+                    last_on_account=None if last is None else aware(last))
 
 
 def session_by_secret_hash(session: Session, secret_hash: str) -> WebSession | None:
@@ -63,6 +72,18 @@ def tokens_of(session: Session, user_id: int) -> Sequence[ApiToken]:
     """A user's API tokens, newest first."""
     return session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
                            .order_by(ApiToken.id.desc())).all()
+
+
+def live_sessions(session: Session, user_id: int) -> Sequence[WebSession]:
+    """A user's page sessions not yet revoked."""
+    return session.scalars(select(WebSession).where(
+        WebSession.user_id == user_id, WebSession.revoked_at.is_(None))).all()
+
+
+def live_tokens(session: Session, user_id: int) -> Sequence[ApiToken]:
+    """A user's API tokens not yet revoked."""
+    return session.scalars(select(ApiToken).where(
+        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).all()
 
 
 def search_audit(session: Session, *, person_id: int | None, username: str | None,

@@ -134,20 +134,50 @@ def password_problem(password: str, username: str) -> str | None:
 
 @dataclass(frozen=True)
 class SignInLimits:
-    """How many failed sign-ins are tolerated in a window, per account and per address."""
+    """How failed sign-ins slow down guessing without locking the owner out.
+
+    An address that keeps failing on one account (or on many) is refused for the window;
+    an account failing from many addresses makes every further try wait a little longer
+    (doubling, at most `max_wait`) after its last failure, so the owner always gets in.
+    """
 
     window: timedelta = timedelta(minutes=15)
-    per_account: int = 5
-    per_address: int = 20
+    per_account: int = 5  # failures on one account from one address
+    per_address: int = 20  # failures from one address, whatever the accounts
+    wait_after: int = 5  # failures on one account, from anywhere, before tries must wait
+    max_wait: timedelta = timedelta(seconds=30)
 
 
-def sign_in_blocked(failures_for_account: int, failures_from_address: int,
-                    limits: SignInLimits) -> str | None:
-    """None when a sign-in may be tried, else why it is refused for now."""
-    if failures_for_account >= limits.per_account:
-        return "too many failed sign-ins for this account; try again later"
-    if failures_from_address >= limits.per_address:
+@dataclass(frozen=True)
+class Failures:
+    """Failed sign-ins in the window that concern one attempt."""
+
+    account_from_address: int
+    from_address: int
+    account: int
+    last_on_account: datetime | None
+
+
+def account_wait(failures: int, limits: SignInLimits) -> timedelta:
+    """How long after its last failure an account can be tried again."""
+    if failures < limits.wait_after:
+        return timedelta(0)
+    doubled = timedelta(seconds=2 ** min(failures - limits.wait_after, 16))
+    return min(doubled, limits.max_wait)
+
+
+def sign_in_blocked(failures: Failures, limits: SignInLimits, now: datetime) -> str | None:
+    """None when a sign-in may be tried now, else why it is refused for the moment."""
+    if failures.account_from_address >= limits.per_account:
+        return "too many failed sign-ins for this account from this address; try again later"
+    if failures.from_address >= limits.per_address:
         return "too many failed sign-ins from this address; try again later"
+    if failures.last_on_account is not None:
+        ready = failures.last_on_account + account_wait(failures.account, limits)
+        if now < ready:
+            seconds = max(1, int((ready - now).total_seconds() + 0.999))
+            return (f"this account had several failed sign-ins; wait {seconds} s "
+                    "before trying again")
     return None
 
 

@@ -133,25 +133,45 @@ def set_disabled(session: Session, *, username: str, disabled: bool) -> User:
     user = get_user(session, username)
     user.disabled = disabled
     if disabled:
-        moment = now_utc()
-        for ws in session.query(WebSession).filter_by(user_id=user.id, revoked_at=None):
-            ws.revoked_at = moment
-        for tok in session.query(ApiToken).filter_by(user_id=user.id, revoked_at=None):
-            tok.revoked_at = moment
+        _end_sessions(session, user, now_utc())
     session.flush()
     return user
 
 
-def set_password(session: Session, *, username: str, password: str) -> User:
-    """Replace a user's password."""
+def set_password(session: Session, *, username: str, password: str,
+                 keep: WebSession | None = None) -> User:
+    """Replace a user's password, ending their sessions and API tokens (all but `keep`,
+    the page session of a user changing their own password)."""
     user = get_user(session, username)
     problem = password_problem(password, user.username)
     if problem:
         raise ValidationFailedError(problem)
+    moment = now_utc()
     user.password_hash = _hasher.hash(password)
-    user.password_changed_at = now_utc()
+    user.password_changed_at = moment
+    _end_sessions(session, user, moment, keep=keep)
     session.flush()
     return user
+
+
+def change_password(session: Session, *, user_id: int, current: str, new: str,
+                    keep: WebSession | None = None) -> User:
+    """A user's own change: the current password is checked first."""
+    user = repo.user_by_id(session, user_id)
+    if user is None or not _verify(user.password_hash, current):
+        raise AuthenticationError("the current password is wrong")
+    if new == current:
+        raise ValidationFailedError("the new password must differ from the current one")
+    return set_password(session, username=user.username, password=new, keep=keep)
+
+
+def _end_sessions(session: Session, user: User, moment: datetime,
+                  keep: WebSession | None = None) -> None:
+    for ws in repo.live_sessions(session, user.id):
+        if keep is None or ws.id != keep.id:
+            ws.revoked_at = moment
+    for tok in repo.live_tokens(session, user.id):
+        tok.revoked_at = moment
 
 
 def generate_password() -> str:
@@ -176,9 +196,9 @@ def sign_in(session: Session, *, username: str, password: str, address: str,
     lifetimes = lifetimes or SessionLifetimes()
     moment = at or now_utc()
     username = username.strip().lower()[:64]
-    by_user, by_address = repo.recent_failures(session, username=username, address=address,
-                                               since=moment - limits.window)
-    blocked = sign_in_blocked(by_user, by_address, limits)
+    failures = repo.recent_failures(session, username=username, address=address,
+                                    since=moment - limits.window)
+    blocked = sign_in_blocked(failures, limits, moment)
     if blocked:
         raise TooManyRequestsError(blocked)
     user = repo.user_by_name(session, username)
