@@ -14,8 +14,8 @@ from epidesk.db import make_engine
 from epidesk.migrate import upgrade
 
 
-def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EPIDESK_DATABASE_URL": url, "COLUMNS": "200"}
+def run(url: str, *args: str, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EPIDESK_DATABASE_URL": url, "COLUMNS": "200", **env_vars}
     cmd = [sys.executable, "-c", "from epidesk.cli import main; main()", "users", *args]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
 
@@ -33,7 +33,7 @@ def test_create_grant_list_disable(url: str) -> None:
     created = run(url, "create", "ann", "--display-name", "Ann Li", "--generate",
                   "--role", "epidemiologist")
     assert created.returncode == 0, created.stderr
-    assert re.search(r"one-time password: \S{12,}", created.stdout)
+    assert re.search(r"generated password: \S{12,}", created.stdout)
     assert run(url, "grant", "ann", "auditor").returncode == 0
     listed = run(url, "list")
     assert "ann" in listed.stdout and "epidemiologist" in listed.stdout
@@ -61,8 +61,15 @@ def test_demo_admin_password_is_new_every_time(url: str) -> None:
     first = run(url, "demo-admin")
     second = run(url, "demo-admin")
     assert first.returncode == 0 and second.returncode == 0
-    pattern = r"one-time password (\S+)"
+    pattern = r"password (\S+)"
     p1 = re.search(pattern, first.stdout)
     p2 = re.search(pattern, second.stdout)
     assert p1 and p2 and p1.group(1) != p2.group(1)
     assert "http://127.0.0.1:8000/signin" in first.stdout
+    assert "one-time" not in first.stdout
+
+
+def test_demo_admin_prints_the_address_really_served(url: str) -> None:
+    shown = run(url, "demo-admin", EPIDESK_HOST="0.0.0.0", EPIDESK_PORT="8123")
+    assert shown.returncode == 0, shown.stderr
+    assert "http://0.0.0.0:8123/signin" in shown.stdout

@@ -208,3 +208,19 @@ def test_audit_search_and_csv(db: Session, backend: str) -> None:
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("id,at,username,action")
     assert "case investigation" in lines[1] and ",ann," in lines[1]
+
+
+@pytest.mark.parametrize("purpose", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)",
+                                     "\t=1", "\r=1"])
+def test_audit_csv_cells_never_start_a_formula(db: Session, purpose: str) -> None:
+    import csv
+    import io
+
+    ann = service.principal_of(make(db))
+    service.record_access(db, principal=ann, action="read", record_type="resident",
+                          record_id=5, person_id=5, route="GET /x", address="10.1.1.1",
+                          purpose=purpose)
+    rows = list(csv.reader(io.StringIO(service.audit_csv(service.search_audit(db, person_id=5)))))
+    cells = rows[1]
+    assert cells[8] == "'" + purpose
+    assert not any(c[:1] in "=+-@" for c in cells if c)

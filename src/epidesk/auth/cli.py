@@ -25,7 +25,8 @@ def create(
     display_name: str = typer.Option("", help="Full name shown in pages"),
     role: list[str] = typer.Option([], help=f"Role to grant city-wide; one of {', '.join(ROLES)}"),
     password: str = typer.Option(None, help="Password (asked for when omitted)"),
-    generate: bool = typer.Option(False, help="Generate a one-time password and print it"),
+    generate: bool = typer.Option(False, help="Generate a password and print it "
+                                  "(the user changes it at /account/password)"),
 ) -> None:
     """Create a staff account."""
     _connected()
@@ -41,7 +42,7 @@ def create(
     out.print(f"created [bold]{user.username}[/]" + (f" with roles {', '.join(role)}" if role
                                                       else ""))
     if generate:
-        out.print(f"one-time password: [bold]{password}[/]")
+        out.print(f"generated password: [bold]{password}[/]")
 
 
 @app.command("list")
@@ -106,10 +107,16 @@ def enable(username: str) -> None:
 @app.command("demo-admin")
 def demo_admin(
     username: str = typer.Option("admin", help="The demo administrator's username"),
-    url: str = typer.Option("http://127.0.0.1:8000", help="Where the platform is served"),
+    url: str = typer.Option(None, help="Where the platform is served "
+                                       "(default: EPIDESK_HOST and EPIDESK_PORT)"),
 ) -> None:
-    """Create the demo administrator (or reset its password) and print a one-time password."""
+    """Create the demo administrator (or give it a new password) and print the password."""
+    from epidesk.config import get_settings
+
     _connected()
+    if not url:
+        settings = get_settings()
+        url = f"http://{settings.host}:{settings.port}"
     password = service.generate_password()
     with session_scope() as session:
         existing = service.list_users(session)
@@ -121,5 +128,6 @@ def demo_admin(
                                 password=password)
         service.grant_role(session, username=username, role="administrator", granted_by="demo")
     out.print(f"Epidesk at [bold]{url}[/]  —  staff sign-in: {url}/signin")
-    out.print(f"  username [bold]{username}[/]   one-time password [bold]{password}[/]"
-              "   (a new one each time; `epidesk users create` adds real accounts)")
+    out.print(f"  username [bold]{username}[/]   password [bold]{password}[/]"
+              "   (a new one each time this runs; change it at /account/password; "
+              "`epidesk users create` adds real accounts)")

@@ -175,7 +175,7 @@ def _end_sessions(session: Session, user: User, moment: datetime,
 
 
 def generate_password() -> str:
-    """A random one-time password that meets the password rules."""
+    """A random password that meets the password rules."""
     return secrets.token_urlsafe(15)
 
 
@@ -332,13 +332,23 @@ AUDIT_CSV_COLUMNS = ("id", "at", "username", "action", "record_type", "record_id
                      "person_id", "route", "purpose", "address")
 
 
+# Characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def audit_csv(entries: Iterable[AuditEntry]) -> str:
     """Audit entries as CSV text with a header row."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(AUDIT_CSV_COLUMNS)
     for e in entries:
-        writer.writerow([e.id, _aware(e.at).isoformat(), e.username, e.action, e.record_type,
-                         e.record_id, "" if e.person_id is None else e.person_id, e.route,
-                         e.purpose or "", e.address])
+        writer.writerow([e.id, _aware(e.at).isoformat(), *map(spreadsheet_safe, (
+            e.username, e.action, e.record_type, e.record_id)),
+            "" if e.person_id is None else e.person_id,
+            *map(spreadsheet_safe, (e.route, e.purpose or "", e.address))])
     return out.getvalue()
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection advice)."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
