@@ -6,14 +6,17 @@ BIN := $(VENV)/bin
 PEOPLE ?= 100000
 SEED ?= 1
 STAMP := $(VENV)/.installed-stamp
+NPM ?= npm
+ASSETS_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv system-deps demo serve test lint typecheck pytest lock bench clean
+.PHONY: help venv assets system-deps demo serve test lint typecheck pytest lock bench clean
 
 help:
 	@echo "make demo    build a $(PEOPLE)-resident synthetic city in ./epidesk.db and serve it"
 	@echo "make test    lint, type-check and run the whole suite (SQLite, PostgreSQL, browser)"
 	@echo "make lock    refresh requirements.lock from pyproject.toml"
+	@echo "make assets  install the browser libraries pinned in package-lock.json into node_modules/"
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +24,16 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $@
 
-venv: $(STAMP)
+venv: $(STAMP) assets
+
+# Browser libraries (API documentation, charts, maps) from the npm registry, served by the
+# platform under /assets/; exact versions in package-lock.json, no install scripts run.
+$(ASSETS_STAMP): package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "make assets needs npm (Node.js 18 or later)"; exit 1; }
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+assets: $(ASSETS_STAMP)
 
 system-deps:
 	@bash scripts/system-deps.sh

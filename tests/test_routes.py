@@ -25,6 +25,8 @@ PUBLIC = {
     ("GET", "/policy"), ("GET", "/policy/diff"), ("GET", "/policy/{name}"),
     ("GET", "/api/policy/presets"), ("GET", "/api/policy/presets/{name}"),
     ("GET", "/api/policy/diff"),
+    # The browser libraries the platform serves itself (API documentation, charts, maps).
+    ("GET", "/assets/{package}/{file}"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {

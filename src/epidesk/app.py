@@ -9,7 +9,12 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -18,11 +23,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from epidesk import __version__, logs
 from epidesk.config import get_settings
 from epidesk.errors import PROBLEM_JSON, AuthenticationError, DomainError
-from epidesk.kit import domains, web
+from epidesk.kit import assets, domains, web
 from epidesk.kit.templating import render
 
 log = logging.getLogger(__name__)
 
+OPENAPI_URL = "/openapi.json"
+OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+# The documentation pages load nothing from elsewhere, not even a vendor's logo.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+            "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'self'")
 
 
 def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
@@ -148,20 +159,55 @@ def server_options() -> dict[str, Any]:
             "forwarded_allow_ips": ",".join(proxies) if proxies else None}
 
 
+def install_api_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc, built from the platform's own copies of the libraries."""
+    favicon = assets.url("swagger-ui-dist", "favicon-32x32.png")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        assets.require("swagger-ui-dist")
+        page = get_swagger_ui_html(
+            openapi_url=OPENAPI_URL, title=f"{app.title} API",
+            swagger_js_url=assets.url("swagger-ui-dist", "swagger-ui-bundle.js"),
+            swagger_css_url=assets.url("swagger-ui-dist", "swagger-ui.css"),
+            swagger_favicon_url=favicon, oauth2_redirect_url=OAUTH2_REDIRECT_URL)
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
+
+    @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
+    def swagger_ui_oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        assets.require("redoc")
+        page = get_redoc_html(
+            openapi_url=OPENAPI_URL, title=f"{app.title} API",
+            redoc_js_url=assets.url("redoc", "bundles/redoc.standalone.js"),
+            redoc_favicon_url=favicon, with_google_fonts=False)
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
+
+
 def create_app() -> FastAPI:
     """Build the application with every domain's API and page routers."""
     app = FastAPI(
         title="Epidesk",
         version=__version__,
         description="Outbreak-response platform: testing, cases, contacts, zones, quarantine.",
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        # The documentation pages are our own (install_api_docs): no CDN.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
     )
     logs.install()
+    assets.check_installed()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
     app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),
               name="static")
+    app.include_router(assets.router)
+    install_api_docs(app)
     from epidesk.auth.deps import AuthGatekeeper
 
     web.install_gatekeeper(AuthGatekeeper())

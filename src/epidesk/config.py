@@ -12,6 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SQLITE_URL = "sqlite:///./epidesk.db"
 
 
+def repository_node_modules() -> Path:
+    """The `node_modules` folder of the source checkout (`make assets` installs it there)."""
+    return Path(__file__).resolve().parents[2] / "node_modules"
+
+
 class Settings(BaseSettings):
     """All configuration: one object, environment variables prefixed with EPIDESK_."""
 
@@ -44,6 +49,10 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses of reverse proxies whose X-Forwarded-For is believed (none)",
+    )
+    assets_dir: Path = Field(
+        default_factory=repository_node_modules,
+        description="Folder of the installed browser libraries (npm's node_modules)",
     )
     timezone: str = Field(
         default="Asia/Shanghai",

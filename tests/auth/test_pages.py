@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery staple"
@@ -118,3 +120,36 @@ def test_changing_your_password_keeps_you_signed_in_and_ends_other_sessions(
     anon_client.cookies.clear()
     assert sign_in(anon_client, password=PASSWORD).status_code == 401
     assert sign_in(anon_client, password=new).status_code == 303
+
+
+@pytest.mark.parametrize(("zone", "shown"), [
+    (None, ["Asia/Shanghai", "2026-03-02 07:30", "2026-04-01 07:30"]),
+    ("America/New_York", ["America/New_York", "2026-03-01 18:30", "2026-03-31 19:30"]),
+])
+def test_account_page_shows_token_times_in_the_citys_zone(
+    anon_client: TestClient, make_user, db, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    zone: str | None, shown: list[str],
+) -> None:
+    from epidesk.auth import service
+    from epidesk.config import get_settings
+
+    if zone:
+        monkeypatch.setenv("EPIDESK_TIMEZONE", zone)
+    else:
+        monkeypatch.delenv("EPIDESK_TIMEZONE", raising=False)
+    get_settings.cache_clear()
+    try:
+        user = make_user("ann")
+        token = service.create_token(db, user_id=user.id, name="for the zone").token
+        token.created_at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+        token.expires_at = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)  # after New York's DST
+        db.flush()
+        sign_in(anon_client)
+        html = anon_client.get("/account").text
+    finally:
+        get_settings.cache_clear()
+    row = html[html.index("for the zone"):]
+    row = row[:row.index("</tr>")]
+    assert shown[1] in row and shown[2] in row, row
+    assert f"Created ({shown[0]})" in html
+    assert f"Times are shown in the city's time zone, {shown[0]}." in html

@@ -1,0 +1,1 @@
+"""The rules a preset sets for individual people: cases, contacts, quarantine."""

@@ -1,0 +1,1 @@
+"""A rule value with its provenance: the base of every table of a preset file."""

@@ -1,0 +1,55 @@
+"""The API documentation pages render in headless Chromium with no other host reachable."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def offline(page: Any, base: str) -> list[str]:
+    """Abort every request to another host; return the list of those attempted."""
+    home = urlsplit(base).netloc
+    elsewhere: list[str] = []
+
+    def handle(route: Any) -> None:
+        address = route.request.url
+        if urlsplit(address).scheme in {"data", "blob"} or urlsplit(address).netloc == home:
+            route.continue_()
+        else:
+            elsewhere.append(address)
+            route.abort()
+
+    page.route("**/*", handle)
+    return elsewhere
+
+
+def test_swagger_ui_renders_the_operations_offline(anon_page: Any, live_server: str):
+    elsewhere = offline(anon_page, live_server)
+    failed: list[str] = []
+    errors: list[str] = []
+    anon_page.on("requestfailed", lambda r: failed.append(r.url))
+    anon_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    anon_page.goto(f"{live_server}/docs")
+    operations = anon_page.locator(".opblock")
+    operations.first.wait_for(state="visible")
+    assert operations.count() > 10
+    assert anon_page.locator(".opblock-summary-path", has_text="/api/people").first.is_visible()
+    assert elsewhere == [] and failed == [] and errors == []
+
+
+def test_redoc_renders_the_operations_offline(anon_page: Any, live_server: str):
+    elsewhere = offline(anon_page, live_server)
+    errors: list[str] = []
+    anon_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    anon_page.goto(f"{live_server}/redoc")
+    anon_page.locator("h1", has_text="Epidesk").first.wait_for(state="visible")
+    operations = anon_page.locator("[data-section-id^='operation/']")
+    operations.first.wait_for(state="attached")
+    assert operations.count() > 10
+    # Redoc's own logo is refused by the page's Content-Security-Policy, never fetched.
+    assert elsewhere == [], elsewhere
+    assert all("Content Security Policy" in e for e in errors), errors
