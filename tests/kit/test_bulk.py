@@ -155,7 +155,7 @@ def test_columns_must_match_the_table(db: Session) -> None:
 
 
 def test_suspended_keys_and_indexes_come_back_identical(db: Session, backend: str) -> None:
-    from epidesk.synth.service import city_tables
+    from epidesk.synth.city.service import city_tables
 
     tables = city_tables()
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from epidesk.db import make_engine
 from epidesk.errors import ConflictError, ValidationFailedError
 from epidesk.migrate import upgrade
-from epidesk.synth import repository, rules
-from epidesk.synth.service import build_city, city_tables
+from epidesk.synth.city import repository, rules
+from epidesk.synth.city.service import build_city, city_tables
 
 PEOPLE = 2_000
 
