@@ -56,6 +56,7 @@ def sort_order(key: NDArray[Any]) -> IntArray:
 
 
 def random_bits(rng: np.random.Generator, n: int, bits: int = 20) -> IntArray:
+    """Random non-negative integers of `bits` bits, for tie-breaking in sort keys."""
     return rng.integers(0, 1 << bits, n, dtype=np.int64)
 
 
@@ -95,6 +96,7 @@ def digit_chars(values: NDArray[Any], width: int) -> ByteMatrix:
 
 
 def row_ids(n: int) -> NDArray[np.int32]:
+    """Database ids 1..n."""
     return np.arange(1, n + 1, dtype=np.int32)
 
 
@@ -111,4 +113,5 @@ def number_texts(values: NDArray[Any]) -> Categorical:
 
 
 def constant_text(text: str, rows: int) -> Categorical:
+    """The same text on every row."""
     return Categorical.constant(text, rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -11,12 +10,10 @@ from sqlalchemy.orm import Session
 
 from epidesk.errors import ConflictError
 from epidesk.kit import bulk
+from epidesk.kit.bulk import Progress
 from epidesk.kit.domains import load_models
 from epidesk.synth import rules as synth_rules
 from epidesk.synth.city import engine, repository, rules
-
-Progress = Callable[[str, int, int], None]
-
 
 @dataclass(frozen=True)
 class CitySummary:

@@ -188,12 +188,12 @@ class _Simulation(Transmission, MassTesting):
         epoch_day = self.day0 + t
         weekday = (epoch_day + 3) % 7 < 5  # 1970-01-01 was a Thursday
         found = [self.infect_in_groups(self.city.households, rules.HOUSEHOLD, t, epoch_day, weight,
-                                 susceptible)]
+                                       susceptible)]
         if weekday:
             found.append(self.infect_in_groups(self.city.work, rules.WORK_GROUP, t, epoch_day,
-                                         weight, susceptible))
+                                               weight, susceptible))
             found.append(self.infect_in_groups(self.city.classes, rules.SCHOOL_CLASS, t, epoch_day,
-                                         weight, susceptible))
+                                               weight, susceptible))
         found.append(self.infect_at_venues(visits, t, weight, susceptible))
         who = np.concatenate([f[0] for f in found])
         if not len(who):

@@ -41,7 +41,7 @@ COORDINATE_DECIMALS = 6
 
 
 def choice_from(rng: np.random.Generator, options: list[tuple[int, ...]],
-                 which: NDArray[Any]) -> IntArray:
+                which: NDArray[Any]) -> IntArray:
     """For each row pick uniformly one value of options[which[row]]."""
     width = max(len(o) for o in options)
     table = np.zeros((len(options), width), dtype=np.int64)
@@ -137,7 +137,7 @@ def hilbert_cells(d: IntArray, order: int) -> tuple[IntArray, IntArray]:
 
 
 def place_names(rng: np.random.Generator, count: int,
-                 suffixes: tuple[tuple[str, str], ...]) -> tuple[list[str], list[str], list[str]]:
+                suffixes: tuple[tuple[str, str], ...]) -> tuple[list[str], list[str], list[str]]:
     """Distinct place names: (local names, latin names, latin names without suffix)."""
     syllables = rules.PLACE_SYLLABLES
     p, s = len(syllables), len(suffixes)
@@ -158,7 +158,7 @@ def place_names(rng: np.random.Generator, count: int,
     return local, latin, base
 
 
-def pair_names(rng: np.random.Generator, rows: int) -> Categorical:
+def _pair_names(rng: np.random.Generator, rows: int) -> Categorical:
     """A random two-syllable latin name per row (names may repeat)."""
     syllables = rules.PLACE_SYLLABLES
     vocab = tuple((a[1] + b[1]).capitalize() for a in syllables for b in syllables)
@@ -170,6 +170,8 @@ def pair_names(rng: np.random.Generator, rows: int) -> Categorical:
 
 @dataclass
 class Areas:
+    """The areas of the city: sizes, which area holds which, rectangles and names."""
+
     plan: rules.HierarchyPlan
     name: str
     district_of_sub: IntArray
@@ -182,6 +184,7 @@ class Areas:
 
 
 def build_areas(rng: np.random.Generator, people: int, tables: dict[str, TableColumns]) -> Areas:
+    """The city, its neighbours, districts, subdistricts and communities, into tables."""
     plan = rules.plan_hierarchy(people)
     d_n, s_n, c_n = plan.districts, plan.subdistricts, plan.communities
     subs_per_district = rules.allocate(s_n, rng.lognormal(0, 0.25, d_n), minimum=1)
@@ -278,14 +281,15 @@ def build_areas(rng: np.random.Generator, people: int, tables: dict[str, TableCo
         "population": comm_pop.astype(np.int32),
     }
     return Areas(plan, city_latin[0], district_of_sub, sub_of_comm, district_of_comm,
-                  comm_pop, comm_rect, s_base, d_base)
+                 comm_pop, comm_rect, s_base, d_base)
 
 
 # ------------------------------------------------------------------ dwellings
 
 
 def build_dwellings(rng: np.random.Generator, areas: Areas, hh_comm: IntArray, hh_size: IntArray,
-               tables: dict[str, TableColumns]) -> None:
+                    tables: dict[str, TableColumns]) -> None:
+    """Buildings, units and addresses of every community, one address per household."""
     c_n = areas.plan.communities
     households = np.bincount(hh_comm, minlength=c_n)
     types = rules.BUILDING_TYPES
@@ -365,7 +369,7 @@ def build_dwellings(rng: np.random.Generator, areas: Areas, hh_comm: IntArray, h
 
 
 def area_community(rng: np.random.Generator, areas: Areas, local: BoolArray,
-                    area: IntArray) -> IntArray:
+                   area: IntArray) -> IntArray:
     """A random community inside each row's subdistrict (local) or district."""
     s_n, d_n = areas.plan.subdistricts, areas.plan.districts
     per_sub = np.bincount(areas.sub_of_comm, minlength=s_n)
@@ -378,11 +382,13 @@ def area_community(rng: np.random.Generator, areas: Areas, local: BoolArray,
 
 
 def pair_vocab() -> tuple[str, ...]:
+    """Every two-syllable latin name."""
     syllables = rules.PLACE_SYLLABLES
     return tuple((a[1] + b[1]).capitalize() for a in syllables for b in syllables)
 
 
 def pair_codes(rng: np.random.Generator, rows: int) -> IntArray:
+    """A random two-syllable name (code into pair_vocab) per row."""
     return rng.integers(0, len(rules.PLACE_SYLLABLES) ** 2, rows)
 
 
@@ -390,6 +396,7 @@ def pair_codes(rng: np.random.Generator, rows: int) -> IntArray:
 
 
 def build_venues(rng: np.random.Generator, areas: Areas, tables: dict[str, TableColumns]) -> None:
+    """Venues of every community and the hospitals of every district, into tables."""
     c_n, d_n = areas.plan.communities, areas.plan.districts
     kinds = rules.VENUE_KINDS
     per_comm = rng.poisson(areas.comm_pop / rules.VENUE_RESIDENTS)

@@ -58,6 +58,8 @@ def household_sizes(rng: np.random.Generator, comm_pop: IntArray) -> tuple[IntAr
 
 @dataclass
 class People:
+    """What later steps need of every resident: household, community, age, sex, birth."""
+
     household: IntArray
     community: IntArray
     age: NDArray[np.int16]
@@ -259,7 +261,8 @@ def _names(rng: np.random.Generator, household: IntArray, spouse: BoolArray,
 
 
 def build_residents(rng: np.random.Generator, areas: Areas, hh_comm: IntArray, hh_size: IntArray,
-               tables: dict[str, TableColumns]) -> People:
+                    tables: dict[str, TableColumns]) -> People:
+    """Residents and their household memberships, into tables."""
     household = np.repeat(np.arange(len(hh_size)), hh_size)
     n = len(household)
     position = positions_within(hh_size)

@@ -36,6 +36,8 @@ RESIDENT_BITS = max(25, rules.MAX_PEOPLE.bit_length())
 
 @dataclass
 class Schools:
+    """Schools, their classes and their pupils, for staffing and class memberships."""
+
     school_district: IntArray
     school_comm: IntArray
     school_lat: FloatArray
@@ -49,12 +51,15 @@ class Schools:
 
 @dataclass
 class Teachers:
+    """The teacher of each class: a resident and the class."""
+
     resident: IntArray
     school_class: IntArray
 
 
 def build_schools(rng: np.random.Generator, areas: Areas, people: People,
-             tables: dict[str, TableColumns]) -> Schools:
+                  tables: dict[str, TableColumns]) -> Schools:
+    """Schools and school classes of every district and subdistrict, into tables."""
     stages = rules.SCHOOL_STAGES
     stage = rules.school_stage(people.age)
     enrolment = np.array([s.enrolment for s in stages] + [0.0])
@@ -136,11 +141,11 @@ def build_schools(rng: np.random.Generator, areas: Areas, people: People,
                               + rank * g_classes[group_of_pupil] // g_count[group_of_pupil]]
     classes_of_school = np.bincount(cl_school, minlength=sc_n)
     return Schools(sc_district, sc_comm, sc_lat, sc_lon, sc_name, classes_of_school,
-                    group_starts(classes_of_school), pupils, pupil_class)
+                   group_starts(classes_of_school), pupils, pupil_class)
 
 
 def class_memberships(schools: Schools, teachers: Teachers,
-                       tables: dict[str, TableColumns]) -> None:
+                      tables: dict[str, TableColumns]) -> None:
     """Pupils and their class teacher, class by class, teacher first."""
     m_class = np.concatenate([teachers.school_class, schools.pupil_class])
     m_resident = np.concatenate([teachers.resident, schools.pupil])

@@ -57,7 +57,8 @@ def work_group_sizes(rng: np.random.Generator, workers: int) -> IntArray:
 
 
 def build_work(rng: np.random.Generator, areas: Areas, people: People, schools: Schools,
-          tables: dict[str, TableColumns]) -> Teachers:
+               tables: dict[str, TableColumns]) -> Teachers:
+    """Workplaces, work groups and their members (school staff included), into tables."""
     n = len(people.age)
     c_n = areas.plan.communities
     employed = rules.working_age(people.age, people.male)

@@ -296,8 +296,8 @@ class Transmission:
         self.infect(who, t, outbreak_rules.SEED, none, none)
 
     def infect_in_groups(self, groups: Groups, setting: str, t: int, epoch_day: int,
-                   weight: FloatArray, susceptible: BoolArray
-                   ) -> tuple[IntArray, IntArray, IntArray, str]:
+                         weight: FloatArray, susceptible: BoolArray
+                         ) -> tuple[IntArray, IntArray, IntArray, str]:
         """Infections within groups: (infected, infector, group id, setting)."""
         active = groups.active(epoch_day)
         w = np.where(active, weight[groups.person], 0.0)
@@ -326,7 +326,7 @@ class Transmission:
         return groups.person[hit], groups.person[sources[k]], groups.group[hit], setting
 
     def infect_at_venues(self, visits: DayVisits, t: int, weight: FloatArray,
-                   susceptible: BoolArray) -> tuple[IntArray, IntArray, IntArray, str]:
+                         susceptible: BoolArray) -> tuple[IntArray, IntArray, IntArray, str]:
         """Infections between visits to the same venue that overlap in time."""
         none = np.zeros(0, dtype=np.int64)
         sources = np.flatnonzero(weight[visits.person] > 0)

@@ -195,7 +195,7 @@ class MassTesting:
     # ---------------------------------------------------------------- tests of a day
 
     def test_day(self, t: int, free: BoolArray, isolated: BoolArray,
-               quarantined: BoolArray) -> None:
+                 quarantined: BoolArray) -> None:
         """Every swab of the day, the tubes' results, and what the results set off."""
         p = self.p
         n = self.n
