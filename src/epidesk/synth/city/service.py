@@ -15,6 +15,7 @@ from epidesk.kit.domains import load_models
 from epidesk.synth import rules as synth_rules
 from epidesk.synth.city import engine, repository, rules
 
+
 @dataclass(frozen=True)
 class CitySummary:
     """What `build_city` wrote and how long each phase took.
