@@ -22,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from epidesk.db import make_engine, parse_database_url, session_scope
 from epidesk.migrate import upgrade
-from epidesk.synth.service import CitySummary, build_city
+from epidesk.synth.city.service import CitySummary, build_city
 
 PEOPLE = {"small": 100_000, "full": 10_000_000}
 SQLITE_PEOPLE = 100_000

@@ -79,7 +79,7 @@ def city_database(pg_url: str, people: int, *, seed: int, log: Log
 
 def build_city(engine: Engine, people: int, *, seed: int, log: Log) -> None:
     """Build a synthetic city into an empty, migrated database (either backend)."""
-    from epidesk.synth.service import build_city as build
+    from epidesk.synth.city.service import build_city as build
 
     log(f"building a city of {people:,} residents in {engine.url.database}")
     started = time.perf_counter()

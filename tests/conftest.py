@@ -168,7 +168,7 @@ def client(anon_client: TestClient, bearer) -> TestClient:  # type: ignore[no-un
 @pytest.fixture(scope="session")
 def live_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A committed SQLite database holding a small synthetic city, for browser tests."""
-    from epidesk.synth.service import build_city
+    from epidesk.synth.city.service import build_city
 
     path = Path(tmp_path_factory.mktemp("live")) / "live.db"
     url = f"sqlite:///{path}"

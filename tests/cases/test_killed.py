@@ -25,7 +25,7 @@ from epidesk.cases import service as cases
 from epidesk.db import make_engine
 from epidesk.migrate import upgrade
 from epidesk.people.models import Resident
-from epidesk.synth.service import build_city
+from epidesk.synth.city.service import build_city
 from epidesk.testing import service as testing
 from epidesk.testing.engine import write_batch
 from tests.testing.batches import NOW

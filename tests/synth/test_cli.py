@@ -15,8 +15,8 @@ from epidesk import db as dbmod
 from epidesk.cli import app, main
 from epidesk.db import make_engine
 from epidesk.migrate import upgrade
-from epidesk.synth import repository
-from epidesk.synth.service import city_tables
+from epidesk.synth.city import repository
+from epidesk.synth.city.service import city_tables
 
 
 @pytest.fixture

@@ -1,1 +1,1 @@
-"""The synth domain."""
+"""The synth domain: a deterministic synthetic city and an outbreak scenario on it."""

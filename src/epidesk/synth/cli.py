@@ -13,8 +13,12 @@ from rich.table import Table
 from epidesk.db import check_connection, get_engine, session_scope
 from epidesk.errors import ValidationFailedError
 from epidesk.kit.console import progress_bars
-from epidesk.synth import repository, rules, service
-from epidesk.synth.service import CitySummary, build_city
+from epidesk.synth import rules
+from epidesk.synth.city import repository as city_repository
+from epidesk.synth.city import rules as city_rules
+from epidesk.synth.city.service import CitySummary, build_city
+from epidesk.synth.outbreak import rules as outbreak_rules
+from epidesk.synth.outbreak import service
 
 app = typer.Typer(help="Synthetic cities for demonstrations, tests and benchmarks.",
                   no_args_is_help=True)
@@ -30,13 +34,13 @@ def city(
     ),
 ) -> None:
     """Build a deterministic synthetic city into the configured (empty) database."""
-    rules.validate_people(people)
+    city_rules.validate_people(people)
     rules.validate_seed(seed)
     engine = get_engine()
     check_connection(engine)
     if skip_existing:
         with session_scope() as session:
-            existing = repository.first_city(session)
+            existing = city_repository.first_city(session)
             if existing is not None:
                 out.print(f"the database already holds the city {existing.name}; "
                           "nothing built")
@@ -75,7 +79,7 @@ def outbreak(
     first_day: str = typer.Option(
         "", "--first-day", help="First day (YYYY-MM-DD); default: the last day is yesterday"),
     target_daily: float = typer.Option(
-        rules.JINING_LIKE.target_daily, "--target-daily",
+        outbreak_rules.JINING_LIKE.target_daily, "--target-daily",
         help="Mean new infections a day the scenario is calibrated to"),
     pool_size: int = typer.Option(
         0, "--pool-size", help="Swabs per pooled tube in mass rounds (default: 10, or the "
@@ -84,9 +88,9 @@ def outbreak(
         False, "--skip-existing", help="Do nothing (and succeed) if the database holds cases"),
 ) -> None:
     """Simulate an outbreak on the city: lab batches, visit logs, symptom onsets per day."""
-    rules.validate_outbreak_days(days)
+    outbreak_rules.validate_outbreak_days(days)
     rules.validate_seed(seed)
-    rules.validate_target_daily(target_daily)
+    outbreak_rules.validate_target_daily(target_daily)
     first = _parse_day(first_day) if first_day else None
     check_connection(get_engine())
     with session_scope() as session:

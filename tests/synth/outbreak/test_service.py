@@ -33,8 +33,9 @@ from epidesk.people.models import (
     WorkGroupMembership,
 )
 from epidesk.policy.service import load_preset
-from epidesk.synth import engine, rules, service
-from epidesk.synth.service import build_city
+from epidesk.synth.city.service import build_city
+from epidesk.synth.outbreak import rules, service
+from epidesk.synth.outbreak.spread import engine
 from epidesk.testing import engine as lab
 from epidesk.testing.models import LabBatch, RetestOrder, Sample, Tube
 from epidesk.tracing.models import Contact, TracingRun, VenueVisit, VisitLog
@@ -123,46 +124,6 @@ def local_date(text: str) -> date:
 
 
 # ------------------------------------------------------------------ the simulation
-
-
-def test_keyed_numbers_depend_only_on_their_keys() -> None:
-    a = engine.keyed_uniform(7, 3, np.arange(1000), 5)
-    b = engine.keyed_uniform(7, 3, np.arange(1000)[::-1], 5)[::-1]
-    assert np.array_equal(a, b)
-    assert not np.array_equal(a, engine.keyed_uniform(8, 3, np.arange(1000), 5))
-    assert not np.array_equal(a, engine.keyed_uniform(7, 4, np.arange(1000), 5))
-    assert a.min() >= 0 and a.max() < 1 and abs(a.mean() - 0.5) < 0.05
-
-
-def test_pool_sizes_fill_full_pools_then_validated_ones_then_singles() -> None:
-    assert rules.pool_sizes_of(27, 10, (5, 10, 20)) == [10, 10, 5, 1, 1]
-    assert rules.pool_sizes_of(30, 10, (5, 10, 20)) == [10, 10, 10]
-    assert rules.pool_sizes_of(3, 10, (5, 10, 20)) == [1, 1, 1]
-    assert rules.pool_sizes_of(7, 5, (5, 10, 20)) == [5, 1, 1]
-
-
-def test_a_pooled_tube_reads_later_than_its_positive_swab() -> None:
-    ct = np.array([24.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan,
-                   np.nan, 30.0])
-    tube = np.array([0] * 10 + [1])
-    pooled = rules.pooled_ct(ct, tube, np.array([10, 1]))
-    assert pooled[0] == pytest.approx(24.0 + np.log2(10))
-    assert pooled[1] == pytest.approx(30.0)
-    assert np.isnan(rules.pooled_ct(np.array([np.nan, np.nan]), np.array([0, 0]),
-                                    np.array([2])))[0]
-
-
-def test_tube_outcome_follows_the_preset_rule() -> None:
-    genes = np.array([[30.0, 29.0], [30.0, 36.0], [41.0, 41.0]])
-    positive, reported = rules.tube_outcome(genes, np.array([35.0, 35.0]), True, 40.0)
-    assert positive.tolist() == [True, False, False]
-    assert reported[0].tolist() == [30.0, 29.0] and np.isnan(reported[1:]).all()
-    positive, _ = rules.tube_outcome(genes, np.array([35.0, 35.0]), False, 40.0)
-    assert positive.tolist() == [True, True, False]
-    # Read as written, to two decimals: 34.996 is reported as 35.00, not below 35.
-    positive, reported = rules.tube_outcome(np.array([[34.996, 30.0], [34.994, 30.0]]),
-                                            np.array([35.0, 35.0]), True, 40.0)
-    assert positive.tolist() == [False, True] and reported[1, 0] == 34.99
 
 
 def test_calibrated_mean_is_near_the_target_and_mostly_asymptomatic(moderate: Built) -> None:

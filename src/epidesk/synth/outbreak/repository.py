@@ -1,4 +1,4 @@
-"""Queries of the synth domain."""
+"""Queries of the outbreak scenario: the city's contact structure and what replay made."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from epidesk.cases.models import CaseEpisode
-from epidesk.geography.models import City, Community, Subdistrict
+from epidesk.geography.models import Community, Subdistrict
 from epidesk.people.models import (
     ClassMembership,
     HouseholdMembership,
@@ -26,29 +26,6 @@ from epidesk.tracing.models import Contact
 IntArray = NDArray[np.int64]
 # Days since 1970-01-01 of a membership without an end.
 OPEN_END_DAY = 1 << 30
-
-
-def first_city(session: Session) -> City | None:
-    """The home city if there is one, else any city, else None."""
-    query = sa.select(City).order_by((City.kind != "home"), City.id).limit(1)
-    return session.scalars(query).first()
-
-
-def tables_with_rows(session: Session, tables: Sequence[sa.Table]) -> list[str]:
-    """Names of the tables that hold at least one row."""
-    return [
-        table.name
-        for table in tables
-        if session.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first()
-    ]
-
-
-def row_counts(session: Session, tables: Sequence[sa.Table]) -> dict[str, int]:
-    """Number of rows in each table."""
-    return {
-        table.name: int(session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
-        for table in tables
-    }
 
 
 # ------------------------------------------------------------------ the outbreak's city

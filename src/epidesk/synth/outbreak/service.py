@@ -1,5 +1,6 @@
-"""Use cases of the synth domain: build a synthetic city into the database, and write
-(and replay) an outbreak scenario on it."""
+"""Use cases of the outbreak scenario: write one on the database's city, and replay it
+through the platform.
+"""
 
 from __future__ import annotations
 
@@ -10,126 +11,33 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from epidesk.cases import rules as case_rules
 from epidesk.cases import service as cases
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
-from epidesk.kit import bulk
-from epidesk.kit.domains import load_models
+from epidesk.kit import clock
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
-from epidesk.synth import engine, repository, rules
+from epidesk.synth import rules as synth_rules
+from epidesk.synth.city import repository as city_repository
+from epidesk.synth.outbreak import engine, repository, rules
+from epidesk.synth.outbreak.spread import engine as spread_engine
+from epidesk.synth.outbreak.testing import engine as lab_engine
+from epidesk.synth.outbreak.testing import rules as lab_rules
+from epidesk.synth.outbreak.testing.service import testing_rules
 from epidesk.testing.engine import write_batch
 from epidesk.testing.rules import Report
 from epidesk.tracing import service as tracing
 from epidesk.tracing.engine import write_visit_log
-from epidesk.tracing.rules import CITY_TZ
 
 Progress = Callable[[str, int, int], None]
 
-
-@dataclass(frozen=True)
-class CitySummary:
-    """What `build_city` wrote and how long each phase took.
-
-    On PostgreSQL the phases overlap (the next tables are generated and encoded while
-    earlier ones are copied and indexed), so they add up to more than `seconds`.
-    """
-
-    city: str
-    people: int
-    seed: int
-    backend: str
-    rows: dict[str, int] = field(default_factory=dict)
-    generate_seconds: float = 0.0
-    encode_seconds: float = 0.0
-    copy_seconds: float = 0.0
-    index_seconds: float = 0.0
-    seconds: float = 0.0
-
-
-def city_tables() -> list[sa.Table]:
-    """The tables a synthetic city fills, in foreign-key order."""
-    metadata = load_models()
-    return [metadata.tables[name] for name in engine.TABLE_ORDER]
-
-
-def ensure_empty(session: Session, tables: list[sa.Table]) -> None:
-    """Raise ConflictError when the database already holds a city or any of its rows."""
-    existing = repository.first_city(session)
-    if existing is not None:
-        raise ConflictError(
-            f"the database already holds the city {existing.name} ({existing.name_local}, "
-            f"code {existing.code}, {existing.population:,} residents); a synthetic city "
-            "is only built into an empty database"
-        )
-    occupied = repository.tables_with_rows(session, tables)
-    if occupied:
-        raise ConflictError(
-            "the database holds no city but already has rows in "
-            f"{', '.join(occupied)}; a synthetic city is only built into an empty database"
-        )
-
-
-def build_city(
-    session: Session,
-    *,
-    people: int,
-    seed: int,
-    progress: Progress | None = None,
-) -> CitySummary:
-    """Generate a synthetic city of `people` residents from `seed` and write it (no commit).
-
-    `progress(label, done, total)` hears of generation steps ("generate"), rows written
-    per table and rebuilt keys and indexes ("indexes"); on PostgreSQL some calls come
-    from the thread that generates.
-    """
-    people = rules.validate_people(people)
-    seed = rules.validate_seed(seed)
-    tables = city_tables()
-    ensure_empty(session, tables)
-    started = time.perf_counter()
-    steps = engine.GENERATION_STEPS
-    done: list[str] = []
-    names: list[str] = []
-
-    def step(name: str) -> None:
-        done.append(name)
-        if progress is not None:
-            progress("generate", len(done), len(steps))
-
-    def source() -> bulk.TableSource:
-        for table, columns in engine.iter_tables(people, seed, step=step):
-            if table == "city":
-                names.append(engine.city_name(columns))
-            yield table, columns
-
-    if progress is not None:
-        progress("generate", 0, len(steps))
-    report = bulk.load_tables(session, tables, source(), progress=progress)
-    session.flush()
-    return CitySummary(
-        city=names[0],
-        people=people,
-        seed=seed,
-        backend=session.get_bind().dialect.name,
-        rows=report.rows,
-        generate_seconds=round(report.source_seconds, 3),
-        encode_seconds=round(report.encode_seconds, 3),
-        copy_seconds=round(report.copy_seconds, 3),
-        index_seconds=round(report.index_seconds, 3),
-        seconds=round(time.perf_counter() - started, 3),
-    )
-
-
-# ================================================================== outbreak scenario
 
 ACTOR = "synth:outbreak"
 MANIFEST = "manifest.json"
@@ -142,34 +50,22 @@ MANIFEST_FORMAT = 1
 
 def city_today() -> date:
     """Today's date in the city's time zone."""
-    return datetime.now(CITY_TZ).date()
+    return clock.city_today()
 
 
-def load_outbreak_city(session: Session) -> engine.OutbreakCity:
+def load_outbreak_city(session: Session) -> spread_engine.OutbreakCity:
     """The city's contact structure as arrays, or ConflictError when there is no city."""
-    city = repository.first_city(session)
+    city = city_repository.first_city(session)
     resident_id, community_id = repository.residents(session)
     if city is None or not len(resident_id):
         raise ConflictError("the database holds no city (or no residents): build one first "
                             "with `epidesk synth city`")
-    return engine.outbreak_city(
+    return spread_engine.outbreak_city(
         name=city.name, code=city.code, resident_id=resident_id, community_id=community_id,
         households=repository.memberships(session, "household"),
         work=repository.memberships(session, "work"),
         classes=repository.memberships(session, "class"),
         communities=repository.communities(session), venues=repository.venues(session))
-
-
-def testing_rules(preset: Preset, pool_size: int | None = None) -> engine.TestingRules:
-    """Pool sizes and the positivity rule of a preset, for the scenario's lab."""
-    validated = tuple(preset.testing.pooling.pool_sizes)
-    size = (rules.default_pool_size(validated) if pool_size is None
-            else rules.validate_pool_size(pool_size, validated, preset.name))
-    positivity = preset.cases.positivity
-    return engine.TestingRules(
-        pool_size=size, pool_sizes=validated,
-        thresholds=tuple(positivity.threshold(g) for g in rules.TARGET_GENES),
-        require_all=positivity.require == "all")
 
 
 def prepare_out_dir(out: Path) -> Path:
@@ -234,11 +130,11 @@ def generate_outbreak(session: Session, *, days: int, seed: int, out: Path,
     """
     started = time.perf_counter()
     days = rules.validate_outbreak_days(days)
-    seed = rules.validate_seed(seed)
+    seed = synth_rules.validate_seed(seed)
     target = rules.validate_target_daily(
         rules.JINING_LIKE.target_daily if target_daily is None else target_daily)
     preset = preset or active_preset()
-    lab_rules = testing_rules(preset, pool_size)
+    tube_rules = testing_rules(preset, pool_size)
     today = today or city_today()
     first = first_day or rules.default_first_day(days, today)
     problem = rules.scenario_window_problem(first, days, today)
@@ -247,31 +143,34 @@ def generate_outbreak(session: Session, *, days: int, seed: int, out: Path,
     city = load_outbreak_city(session)
     prepare_out_dir(out)
     params = dataclasses.replace(rules.JINING_LIKE, target_daily=target,
-                                 pool_size=lab_rules.pool_size)
-    first_epoch = first.toordinal() - engine.EPOCH_ORDINAL
+                                 pool_size=tube_rules.pool_size)
+    first_epoch = first.toordinal() - spread_engine.EPOCH_ORDINAL
 
     def calibrating(done: int, total: int) -> None:
         if progress is not None:
             progress("calibrate", done, total)
 
-    fit = engine.calibrate(city, params, lab_rules, seed=seed, days=days,
+    fit = engine.calibrate(city, params, tube_rules, seed=seed, days=days,
                            first_epoch_day=first_epoch, progress=calibrating)
     scenario = fit.scenario
     tag = rules.scenario_tag(seed, first, city.code)
-    lab_names = [name.format(city=city.name) for _, name in rules.LABS]
-    batches = engine.batch_files(city, scenario, tag=tag, lab_names=lab_names)
+    lab_names = [name.format(city=city.name) for _, name in lab_rules.LABS]
+    batches = lab_engine.batch_files(
+        city, scenario.tubes, site_names=scenario.site_names,
+        first_epoch_day=scenario.first_epoch_day, warmup=scenario.warmup,
+        total_days=scenario.total_days, tag=tag, lab_names=lab_names)
     visits = engine.visit_files(city, scenario)
     onsets = engine.onset_files(city, scenario)
     truth = engine.daily_truth(scenario)
     manifest_days: list[dict[str, Any]] = []
     for k in range(1, days + 1):
-        day = engine.epoch_date(first_epoch + k - 1)
+        day = spread_engine.epoch_date(first_epoch + k - 1)
         folder = out / rules.day_dir(k)
         folder.mkdir(exist_ok=True)
         names: list[str] = []
         tubes = samples = 0
         for batch in (b for b in batches if b.day == k):
-            name = f"{day:%Y%m%d}-{rules.LABS[batch.lab][0]}.csv"
+            name = f"{day:%Y%m%d}-{lab_rules.LABS[batch.lab][0]}.csv"
             write_batch(folder / name, batch.columns)
             names.append(name)
             tubes += batch.tubes
@@ -288,11 +187,11 @@ def generate_outbreak(session: Session, *, days: int, seed: int, out: Path,
         if progress is not None:
             progress("write", k, days)
     _write_csv(out / INFECTIONS, engine.INFECTION_COLUMNS, engine.infection_rows(city, scenario))
-    last = engine.epoch_date(first_epoch + days - 1)
+    last = spread_engine.epoch_date(first_epoch + days - 1)
     infections = int(scenario.daily_infections().sum())
     summary = OutbreakSummary(
         out=out, city=city.name, people=city.people, seed=seed, days=days, first_day=first,
-        last_day=last, preset=preset.name, pool_size=lab_rules.pool_size, target_daily=target,
+        last_day=last, preset=preset.name, pool_size=tube_rules.pool_size, target_daily=target,
         scale=round(fit.scale, 6), calibration_runs=len(fit.tried),
         mean_daily_infections=round(scenario.mean_daily_infections(), 3),
         infections=infections, detected=sum(d["detected"] for d in truth),
@@ -311,7 +210,7 @@ def generate_outbreak(session: Session, *, days: int, seed: int, out: Path,
         "last_day": last.isoformat(),
         "warmup_days": params.warmup_days,
         "preset": preset.name,
-        "pool_size": lab_rules.pool_size,
+        "pool_size": tube_rules.pool_size,
         "target_daily": target,
         "mean_daily_infections": summary.mean_daily_infections,
         "transmission_scale": summary.scale,
@@ -354,8 +253,8 @@ class OutbreakDay:
     @property
     def end(self) -> datetime:
         """The last second of the day, city time (as an instant in UTC)."""
-        epoch_day = self.date.toordinal() - engine.EPOCH_ORDINAL
-        return datetime.fromtimestamp(engine.local_midnight(epoch_day + 1) - 1, UTC)
+        epoch_day = self.date.toordinal() - spread_engine.EPOCH_ORDINAL
+        return datetime.fromtimestamp(spread_engine.local_midnight(epoch_day + 1) - 1, UTC)
 
 
 def read_manifest(out: Path) -> list[OutbreakDay]:

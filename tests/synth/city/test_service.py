@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from epidesk.db import make_engine
 from epidesk.errors import ConflictError, ValidationFailedError
 from epidesk.migrate import upgrade
-from epidesk.synth import repository, rules
-from epidesk.synth.service import build_city, city_tables
+from epidesk.synth.city import repository, rules
+from epidesk.synth.city.service import build_city, city_tables
 
 PEOPLE = 2_000
 
@@ -192,6 +192,7 @@ def test_the_same_city_on_sqlite_and_postgresql(fresh_database: Any) -> None:
 def test_a_failed_build_leaves_the_database_as_it_was(
         db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     from epidesk.kit import bulk
+    from epidesk.kit.bulk import loader
 
     real = bulk.copy_rows
     written: list[str] = []
@@ -202,8 +203,8 @@ def test_a_failed_build_leaves_the_database_as_it_was(
         written.append(table.name)
         return real(session, table, columns, **kw)
 
-    monkeypatch.setattr(bulk, "copy_rows", failing)
-    monkeypatch.setattr(bulk, "write_copy_chunks", _failing_chunks(bulk.write_copy_chunks))
+    monkeypatch.setattr(loader, "copy_rows", failing)
+    monkeypatch.setattr(loader, "write_copy_chunks", _failing_chunks(bulk.write_copy_chunks))
     with pytest.raises(RuntimeError, match="disk full"), db.begin_nested():
         build_city(db, people=800, seed=1)
     assert set(counts(db).values()) == {0}

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from epidesk.kit import bulk
-from epidesk.kit.bulk import Categorical, CharMatrix, Joined, Nullable
+from epidesk.kit.bulk import Categorical, CharMatrix, Joined, Nullable, pgcopy, sqlite
 
 
 def scratch_table(session: Session, name: str = "bulk_scratch") -> sa.Table:
@@ -101,8 +101,8 @@ def test_null_in_a_not_null_column_is_refused(db: Session) -> None:
 
 
 def test_many_rows_in_several_chunks(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(bulk, "SQLITE_BATCH_ROWS", 1000)
+    monkeypatch.setattr(pgcopy, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sqlite, "SQLITE_BATCH_ROWS", 1000)
     table = scratch_table(db)
     n = 5000
     ids = np.arange(1, n + 1)
@@ -155,7 +155,7 @@ def test_columns_must_match_the_table(db: Session) -> None:
 
 
 def test_suspended_keys_and_indexes_come_back_identical(db: Session, backend: str) -> None:
-    from epidesk.synth.service import city_tables
+    from epidesk.synth.city.service import city_tables
 
     tables = city_tables()
 

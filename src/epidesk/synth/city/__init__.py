@@ -1,0 +1,1 @@
+"""The synthetic city: places, households and residents, schools and work."""

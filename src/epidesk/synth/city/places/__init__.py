@@ -1,0 +1,1 @@
+"""The places of the synthetic city: areas, dwellings and venues."""

@@ -1,0 +1,1 @@
+"""The households and residents of the synthetic city."""

@@ -1,0 +1,1 @@
+"""The schools, classes, pupils and teachers of the synthetic city."""

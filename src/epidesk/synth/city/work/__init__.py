@@ -1,0 +1,1 @@
+"""The workplaces and work groups of the synthetic city."""

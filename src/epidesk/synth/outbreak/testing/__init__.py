@@ -1,0 +1,1 @@
+"""The outbreak's simulated mass testing and the lab batch files it writes."""
