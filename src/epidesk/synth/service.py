@@ -23,11 +23,11 @@ from epidesk.cases import service as cases
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
 from epidesk.kit import bulk
 from epidesk.kit.domains import load_models
+from epidesk.kit.reports import Report
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.synth import engine, repository, rules
 from epidesk.testing.engine import write_batch
-from epidesk.testing.rules import Report
 from epidesk.tracing import service as tracing
 from epidesk.tracing.engine import write_visit_log
 from epidesk.tracing.rules import CITY_TZ
