@@ -83,7 +83,7 @@ def read_table(data: bytes | memoryview, file_format: str) -> pa.Table:
         return table.unify_dictionaries()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise Unreadable(message) from exc
+        raise UnreadableBatch(message) from exc
 
 
 def _read_csv(data: bytes | memoryview, types: dict[str, pa.DataType]) -> pa.Table:
