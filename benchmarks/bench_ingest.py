@@ -63,7 +63,8 @@ INFECTED_PER_10K = 1.0
 # Each of the COPY and the ingest is measured this many times, alternately; the best
 # time of each is compared, as the machine may be busy with other work at any moment.
 REPEATS = 2
-TESTING_TABLES = ("case_event", "case_episode", "retest_order", "sample", "tube", "lab_batch")
+TESTING_TABLES = ("case_event", "case_episode", "positive_result", "retest_order", "sample",
+                  "tube", "lab_batch")
 
 
 def log(message: str) -> None:
@@ -79,7 +80,7 @@ def log(message: str) -> None:
 
 def resident_ids(engine: Engine) -> np.ndarray:
     """Every resident id of the city."""
-    from epidesk.testing import repository
+    from epidesk.testing.ingest import repository
 
     with Session(engine) as session:
         return repository.resident_ids(session)
@@ -159,11 +160,12 @@ def write_round(table: pa.Table, folder: Path, name: str) -> Path:
 def copy_baseline(engine: Engine, path: Path) -> dict[str, float]:
     """Seconds of a raw binary COPY of the round's sample rows into `sample` (rolled back)."""
     from epidesk.testing import engine as ingest_engine
+    from epidesk.testing.tubes import engine as tubes
 
     tables = load_models().tables
     parsed = ingest_engine.parse(ingest_engine.read_table(path.read_bytes(), "csv"), "csv")
     names = ["code", "tube_id", "resident_id", "collected_at"]
-    columns = [ingest_engine.char_matrix(parsed.sample_code),
+    columns = [tubes.char_matrix(parsed.sample_code),
                np.arange(1, parsed.tubes + 1)[parsed.tube_of_row], parsed.resident_id,
                parsed.collected_at]
     kinds = [bulk.column_kind(tables["sample"].columns[c].type) for c in names]

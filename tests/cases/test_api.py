@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from epidesk.testing import service as testing
 from tests.factories import TinyCity, tiny_city
+from tests.testing import tables as testing
 from tests.testing.batches import csv_bytes, pool, single
 
 PROBLEM = "application/problem+json"

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from epidesk import db as dbmod
 from epidesk.cli import app
 from epidesk.migrate import upgrade
-from epidesk.testing import repository
-from epidesk.testing import service as testing
+from epidesk.testing.ingest import repository
 from tests.factories import tiny_city
+from tests.testing import tables as testing
 from tests.testing.batches import csv_bytes, pool, single
 
 runner = CliRunner()

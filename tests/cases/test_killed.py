@@ -26,8 +26,8 @@ from epidesk.db import make_engine
 from epidesk.migrate import upgrade
 from epidesk.people.models import Resident
 from epidesk.synth.city.service import build_city
-from epidesk.testing import service as testing
 from epidesk.testing.engine import write_batch
+from tests.testing import tables as testing
 from tests.testing.batches import NOW
 
 PEOPLE = 30_000

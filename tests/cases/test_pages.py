@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from epidesk.cases.models import CaseEpisode
-from epidesk.testing import service as testing
 from tests.conftest import TEST_PASSWORD
 from tests.factories import TinyCity, tiny_city
+from tests.testing import tables as testing
 from tests.testing.batches import csv_bytes, single
 
 HTML = {"Accept": "text/html"}

@@ -8,19 +8,20 @@ from sqlalchemy.orm import Session
 
 from epidesk.auth.models import AuditEntry
 from epidesk.testing import service
+from epidesk.testing.ingest import service as ingesting
 from tests.factories import TinyCity, tiny_city
 from tests.testing.batches import NOW, csv_bytes, pool, preset, single
 
 PROBLEM = "application/problem+json"
 
 
-def seed(db: Session) -> tuple[TinyCity, service.IngestResult, service.IngestResult]:
+def seed(db: Session) -> tuple[TinyCity, ingesting.IngestResult, ingesting.IngestResult]:
     city = tiny_city(db)
     people = [r.id for r in city.residents.values()]
-    good = service.ingest_batch(db, content=csv_bytes(
+    good = ingesting.ingest_batch(db, content=csv_bytes(
         pool("P1", people[:5], outcome="positive", ct=(20, 21)) + pool("P2", people[6:11])),
         filename="good.csv", received_by="lab", preset=preset(), now=NOW)
-    bad = service.ingest_batch(db, content=csv_bytes([single("S9", 987654)]),
+    bad = ingesting.ingest_batch(db, content=csv_bytes([single("S9", 987654)]),
                                filename="bad.csv", received_by="lab", preset=preset(), now=NOW)
     return city, good, bad
 

@@ -11,23 +11,26 @@ import pyarrow.parquet as pq
 import pytest
 
 from epidesk.kit.bulk import text_values
+from epidesk.kit.reports import line_of
 from epidesk.testing import engine, rules
+from epidesk.testing.ingest import engine as checks
+from epidesk.testing.tubes import engine as tubes
 from tests.testing.batches import NOW, csv_bytes, pool, preset, single
 
-RESIDENTS = engine.resident_bitmap(np.arange(1, 101))
+RESIDENTS = checks.resident_bitmap(np.arange(1, 101))
 SIZES = [5, 10, 20]
 
 
 def checked(content: bytes, file_format: str = "csv") -> engine.ParsedBatch:
     batch = engine.parse(engine.read_table(content, file_format), file_format)
-    engine.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW)
+    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW)
     return batch
 
 
 def kinds(batch: engine.ParsedBatch) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for f in batch.findings:
-        out.setdefault(f.kind, []).extend(rules.line_of(r) for r in f.rows.tolist())
+        out.setdefault(f.kind, []).extend(line_of(r) for r in f.rows.tolist())
     for p in batch.file_problems:
         out.setdefault(p.kind, []).append(p.line)
     return out
@@ -108,7 +111,7 @@ def test_columns_are_checked_first():
 
 def test_duplicate_sample_ids_name_the_first_line():
     rows = [single("A", 1), single("B", 2), single("A", 3, tube="T9")]
-    finding = engine.duplicate_samples(checked(csv_bytes(rows)))
+    finding = checks.duplicate_samples(checked(csv_bytes(rows)))
     assert finding is not None
     assert finding.rows.tolist() == [2]
     assert finding.message(2) == "sample id 'A' is also on line 2"
@@ -117,7 +120,7 @@ def test_duplicate_sample_ids_name_the_first_line():
 def test_the_report_is_capped_but_counts_everything():
     rows = [single(f"S{i}", 1000 + i) for i in range(250)]
     batch = checked(csv_bytes(rows))
-    report = engine.report(batch, limit=100)
+    report = checks.report(batch, limit=100)
     assert report.counts == {"unknown_resident": 250}
     assert len(report.problems) == 100 and report.truncated
     assert [p.line for p in report.problems[:3]] == [2, 3, 4]
@@ -136,7 +139,7 @@ def test_vectorised_reading_matches_the_plain_rule():
     for case in (preset(), preset(require="any"), preset(per_gene_ct_below={"n": 30.0})):
         rule = case.cases.positivity
         batch = engine.parse(engine.read_table(csv_bytes(rows), "csv"), "csv")
-        read = engine.read_outcomes(batch, rule)
+        read = tubes.read_outcomes(batch, rule)
         for i in range(n):
             expected = rules.read_outcome(
                 str(outcomes[i]), {"orf1ab": float(cts[i, 0]), "n": float(cts[i, 1])},
@@ -181,9 +184,9 @@ def test_unreadable_bytes():
 
 def test_char_matrix_round_trips_text():
     values = pa.array(["S1", "long-sample-17", "", "王秀英"])
-    assert text_values(engine.char_matrix(values)) == ["S1", "long-sample-17", "", "王秀英"]
+    assert text_values(tubes.char_matrix(values)) == ["S1", "long-sample-17", "", "王秀英"]
     same = pa.array(["AB", "CD"])
-    assert engine.char_matrix(same).lengths is None
+    assert tubes.char_matrix(same).lengths is None
 
 
 def test_write_batch_writes_what_the_reader_reads(tmp_path: Path):
@@ -212,7 +215,7 @@ def test_tubes_whose_lines_are_interleaved_are_grouped_all_the_same():
     mixed = checked(csv_bytes(mixed_rows))
     assert together.contiguous and not mixed.contiguous
     assert mixed.tubes == 2 and mixed.members().tolist() == [5, 5]
-    assert engine.tube_collected_at(mixed).tolist() == engine.tube_collected_at(
+    assert tubes.tube_collected_at(mixed).tolist() == tubes.tube_collected_at(
         together).tolist()
     found = kinds(mixed)
     assert found == {"tube_disagreement": [7], "resident_twice_in_tube": [11]}
@@ -235,6 +238,6 @@ def test_columns_read_in_several_chunks():
         table.column_names.index("collected_at"), "collected_at",
         pa.chunked_array([pa.array(times[:1]), pa.array(times[1:])]))
     batch = engine.parse(chunked, "csv")
-    engine.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW)
+    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW)
     assert kinds(batch) == {"bad_time": [4]}
     assert batch.local_time(1, "collected_at").isoformat() == "2026-11-21T08:00:00+08:00"

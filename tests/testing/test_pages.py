@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from epidesk.testing import service
+from epidesk.testing.ingest import service as ingesting
 from tests.factories import TinyCity, tiny_city
 from tests.testing.batches import NOW, csv_bytes, pool, preset, single
 
@@ -21,13 +22,13 @@ def get(client: TestClient, url: str, status: int = 200, **params: object) -> st
     return r.text
 
 
-def seed(db: Session) -> tuple[TinyCity, service.IngestResult, service.IngestResult]:
+def seed(db: Session) -> tuple[TinyCity, ingesting.IngestResult, ingesting.IngestResult]:
     city = tiny_city(db)
     people = [r.id for r in city.residents.values()]
-    good = service.ingest_batch(db, content=csv_bytes(
+    good = ingesting.ingest_batch(db, content=csv_bytes(
         pool("P1", people[:5], outcome="positive", ct=(20, 21)) + pool("P2", people[6:11])),
         filename="good.csv", received_by="lab", preset=preset(), now=NOW)
-    bad = service.ingest_batch(db, content=csv_bytes(
+    bad = ingesting.ingest_batch(db, content=csv_bytes(
         [single("S8", people[0]), single("S9", 987654, outcome="bogus")]),
         filename="bad.csv", received_by="lab", preset=preset(), now=NOW)
     return city, good, bad

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from epidesk.kit.reports import Problem, line_of, report_of
 from epidesk.testing import rules
-from epidesk.testing.rules import Problem
 from tests.testing.batches import preset
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -98,12 +98,12 @@ def test_booleans():
 
 
 def test_report_lists_the_first_problems_by_line_and_counts_them_all():
-    problems = [Problem(rules.line_of(r), "resident_id", "unknown_resident", f"row {r}")
+    problems = [Problem(line_of(r), "resident_id", "unknown_resident", f"row {r}")
                 for r in range(150, -1, -1)]
     problems.append(Problem(1, "lab", "missing_column", "missing"))
-    report = rules.report_of(problems, limit=100)
+    report = report_of(problems, file_format=rules.BATCH_FORMAT, limit=100)
     assert report.total == 152 and report.truncated
     assert [p.line for p in report.problems[:3]] == [1, 2, 3]
     assert list(report.counts) == ["missing_column", "unknown_resident"]
     assert report.summary() == "152 problems: 1 missing column, 151 unknown resident"
-    assert rules.line_of(0) == 2
+    assert line_of(0) == 2

@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 
 from epidesk.errors import NotFoundError
 from epidesk.kit.access import AreaFilter
-from epidesk.testing import repository, service
+from epidesk.testing import service
+from epidesk.testing.ingest import repository
+from epidesk.testing.ingest import service as ingesting
 from epidesk.testing.models import RetestOrder, Sample, Tube
 from tests.factories import TinyCity, tiny_city
+from tests.testing import tables
 from tests.testing.batches import (
     LATER_COLLECTED,
     LATER_RESULT,
@@ -35,9 +38,9 @@ def ids(city: TinyCity) -> list[int]:
 
 
 def ingest(db: Session, rows: list[dict[str, Any]], name: str = "batch.csv",
-           **kwargs: Any) -> service.IngestResult:
+           **kwargs: Any) -> ingesting.IngestResult:
     kwargs.setdefault("preset", preset())
-    return service.ingest_batch(db, content=csv_bytes(rows), filename=name,
+    return ingesting.ingest_batch(db, content=csv_bytes(rows), filename=name,
                                 received_by="lab-clerk", now=NOW, **kwargs)
 
 
@@ -51,7 +54,7 @@ def test_a_good_batch_is_written_whole(db: Session, city: TinyCity):
     assert (batch.rows, batch.tubes, batch.pooled_tubes, batch.positive_tubes) == (11, 3, 2, 2)
     assert batch.retests_ordered == 5 and batch.problem_count == 0
     assert batch.labs == "Tinyville Lab 1" and batch.preset == "cn-9th-2022"
-    assert service.table_counts(db) == {"lab_batch": 1, "tube": 3, "sample": 11,
+    assert tables.table_counts(db) == {"lab_batch": 1, "tube": 3, "sample": 11,
                                         "retest_order": 5}
     tube = db.scalars(select(Tube).where(Tube.code == "TS1")).one()
     assert (tube.kind, tube.pool_size, tube.outcome, tube.ct_orf1ab, tube.ct_n, tube.ct_e) == (
@@ -63,11 +66,11 @@ def test_a_good_batch_is_written_whole(db: Session, city: TinyCity):
 def test_the_same_file_again_changes_nothing(db: Session, city: TinyCity):
     rows = pool("P1", ids(city)[:5])
     first = ingest(db, rows)
-    before = service.table_counts(db)
+    before = tables.table_counts(db)
     again = ingest(db, rows, name="renamed.csv")
     assert again.already_ingested and again.accepted
     assert again.batch.id == first.batch.id
-    assert service.table_counts(db) == before
+    assert tables.table_counts(db) == before
 
 
 BAD_CASES = [
@@ -95,12 +98,12 @@ def test_bad_input_is_reported_and_nothing_is_written(db: Session, city: TinyCit
                                                       line, column, kind):
     good = ingest(db, pool("G1", ids(city)[5:10]), name="good.csv")
     assert good.accepted
-    before = service.table_counts(db)
+    before = tables.table_counts(db)
     result = ingest(db, make(ids(city)))
     assert not result.accepted
     problems = [(p.line, p.column, p.kind) for p in result.report.problems]
     assert (line, column, kind) in problems, problems
-    after = service.table_counts(db)
+    after = tables.table_counts(db)
     assert after == {**before, "lab_batch": before["lab_batch"] + 1}
     record = result.batch
     assert record.status == "rejected" and record.problem_count == result.report.total
@@ -114,26 +117,26 @@ def test_a_rejected_file_sent_again_keeps_one_record(db: Session, city: TinyCity
     first = ingest(db, rows)
     second = ingest(db, rows)
     assert second.batch.id == first.batch.id and second.batch.attempts == 2
-    assert service.table_counts(db)["lab_batch"] == 1
+    assert tables.table_counts(db)["lab_batch"] == 1
 
 
 def test_sample_and_tube_ids_of_an_earlier_batch_are_refused(db: Session, city: TinyCity):
     people = ids(city)
     assert ingest(db, [single("S1", people[0])], name="one.csv").accepted
-    before = service.table_counts(db)
+    before = tables.table_counts(db)
     result = ingest(db, [single("S2", people[1]), single("S1", people[2], tube="T-new")],
                     name="two.csv")
     assert not result.accepted
     assert [(p.line, p.column, p.kind) for p in result.report.problems] == [
         (3, "sample_id", "sample_exists")]
-    assert service.table_counts(db) == {**before, "lab_batch": before["lab_batch"] + 1}
+    assert tables.table_counts(db) == {**before, "lab_batch": before["lab_batch"] + 1}
 
 
 def test_a_failure_mid_write_leaves_everything_as_before(db: Session, city: TinyCity,
                                                          monkeypatch: pytest.MonkeyPatch):
     people = ids(city)
     ingest(db, [single("S0", people[10])], name="earlier.csv")
-    before = service.table_counts(db)
+    before = tables.table_counts(db)
     real = repository.write_rows
 
     def failing(session: Session, table: Any, columns: Any, progress: Any = None) -> int:
@@ -144,7 +147,7 @@ def test_a_failure_mid_write_leaves_everything_as_before(db: Session, city: Tiny
     monkeypatch.setattr(repository, "write_rows", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         ingest(db, pool("P1", people[:5], outcome="positive", ct=(20, 20)))
-    assert service.table_counts(db) == before
+    assert tables.table_counts(db) == before
 
 
 def test_a_positive_pool_orders_a_single_tube_retest_for_every_member(db: Session,
@@ -222,8 +225,8 @@ def test_a_tube_shows_only_samples_inside_the_callers_area(db: Session, city: Ti
 
 
 def test_unreadable_files_are_rejected(db: Session, city: TinyCity):
-    result = service.ingest_batch(db, content=b"PAR1garbage", filename="x.parquet",
-                                  received_by="lab", preset=preset(), now=NOW)
+    result = ingesting.ingest_batch(db, content=b"PAR1garbage", filename="x.parquet",
+                                    received_by="lab", preset=preset(), now=NOW)
     assert not result.accepted
     assert result.report.problems[0].kind == "unreadable_file"
 

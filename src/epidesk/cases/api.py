@@ -1,22 +1,16 @@
-"""JSON routes of the cases domain, and the lab batch upload that ends in the case registry."""
+"""JSON routes of the cases domain: cases, their changes, the daily bulletin."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session
 
 from epidesk.cases import service
-from epidesk.cases.deps import (
-    CaseWriter,
-    Ingester,
-    MedicalReader,
-    ingest_message,
-    rejection_problem,
-)
+from epidesk.cases.deps import CaseWriter, MedicalReader
 from epidesk.cases.schemas import (
     BulletinOut,
     CaseDetailOut,
@@ -27,40 +21,10 @@ from epidesk.cases.schemas import (
     case_detail_out,
     case_out,
 )
-from epidesk.errors import PROBLEM_JSON
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, Caller
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
-from epidesk.testing.schemas import IngestOut, batch_detail
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-
-@router.post("/testing/batches", response_model=IngestOut, status_code=201, tags=["testing"],
-             summary="Upload a lab batch",
-             responses={200: {"model": IngestOut, "description": "Already ingested"}})
-def upload_batch(
-    response: Response,
-    session: DbSession,
-    ingester: Ingester,
-    audit: AuditDep,
-    file: Annotated[UploadFile, File(description="Lab batch: CSV or Parquet")],
-) -> Any:
-    """Validate a lab batch whole, then write its results, retests and cases.
-
-    201: accepted. 200: the same file was accepted before, nothing changed. 422: rejected
-    whole with a report naming line, column and problem; nothing of it was written.
-    """
-    content = file.file.read()
-    result = service.ingest_results(session, content=content,
-                                    filename=file.filename or "upload.csv",
-                                    received_by=ingester.username)
-    audit("create" if not result.already_ingested else "read", "lab_batch", result.batch.id)
-    if not result.accepted:
-        return JSONResponse(rejection_problem(result, "/api/testing/batches"), status_code=422,
-                            media_type=PROBLEM_JSON)
-    if result.already_ingested:
-        response.status_code = 200
-    return IngestOut(already_ingested=result.already_ingested, message=ingest_message(result),
-                     batch=batch_detail(result.batch))
 
 
 @router.get("/cases", response_model=list[CaseOut], tags=["cases"], summary="Cases")

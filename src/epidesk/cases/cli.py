@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
@@ -14,8 +14,9 @@ from rich.table import Table
 
 from epidesk.cases import service
 from epidesk.db import check_connection, get_engine, session_scope
+from epidesk.kit import clock
 from epidesk.kit.console import cli_actor, progress_bars
-from epidesk.testing.cli import print_batch
+from epidesk.testing.deps import print_batch
 
 app = typer.Typer(help="Cases: ingest lab results, list, reclassify, withdraw, bulletin.",
                   no_args_is_help=True)
@@ -36,7 +37,7 @@ def ingest_file(path: Path) -> None:
     if result.already_ingested:
         out.print(f"this file was already ingested as batch {result.batch.id}; nothing changed")
         return
-    print_batch(result.batch)
+    print_batch(out, result.batch)
     if not result.accepted:
         out.print("[bold red]rejected:[/] nothing of this file was written")
         raise typer.Exit(1)
@@ -121,7 +122,7 @@ def bulletin_cmd(
     csv: bool = typer.Option(False, "--csv", help="Print CSV"),
 ) -> None:
     """The daily bulletin: new cases by district, local and imported."""
-    chosen = date.fromisoformat(day) if day else datetime.now(UTC).date()
+    chosen = date.fromisoformat(day) if day else clock.now().date()
     moment = datetime.fromisoformat(as_of) if as_of else None
     with session_scope() as session:
         result = service.bulletin(session, day=chosen, as_of=moment)

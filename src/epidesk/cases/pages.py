@@ -1,17 +1,18 @@
-"""HTML routes of the cases domain, and the lab batch upload form's target."""
+"""HTML routes of the cases domain: cases, their changes, the bulletin, the landing page."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
 from epidesk.cases import service
-from epidesk.cases.deps import CaseWriter, Ingester, MedicalReader
+from epidesk.cases.deps import CaseWriter, MedicalReader
 from epidesk.errors import DomainError, ValidationFailedError
+from epidesk.kit import clock
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
@@ -19,23 +20,6 @@ from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ens
 router = APIRouter(include_in_schema=False)
 
 PAGE = 50
-
-
-@router.post("/testing/batches")
-def upload_page(
-    request: Request, session: DbSession, ingester: Ingester, audit: AuditDep,
-    file: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-) -> Response:
-    """Check and ingest an uploaded lab batch, then show it (accepted, or its report)."""
-    check_csrf(request, csrf_token)
-    result = service.ingest_results(session, content=file.file.read(),
-                                    filename=file.filename or "upload.csv",
-                                    received_by=ingester.username)
-    audit("create" if not result.already_ingested else "read", "lab_batch", result.batch.id)
-    flag = "already" if result.already_ingested else result.batch.status
-    return RedirectResponse(f"/testing/batches/{result.batch.id}?uploaded={flag}",
-                            status_code=303)
 
 
 def _day(text: str, default: date) -> date:
@@ -54,7 +38,7 @@ def _moment(text: str) -> datetime | None:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise ValidationFailedError(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return clock.aware(moment)
 
 
 @router.get("/cases")
@@ -91,7 +75,7 @@ def bulletin_page(
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The daily bulletin: new cases of a day by district, local and imported."""
-    chosen = _day(day, datetime.now(UTC).date())
+    chosen = _day(day, clock.now().date())
     result = service.bulletin(session, day=chosen, as_of=_moment(as_of))
     return render(request, "cases/bulletin.html", {
         "bulletin": result, "day": chosen.isoformat(), "as_of": as_of, "section": "cases",
@@ -104,7 +88,7 @@ def bulletin_csv_page(
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The daily bulletin as a CSV download."""
-    chosen = _day(day, datetime.now(UTC).date())
+    chosen = _day(day, clock.now().date())
     text = service.bulletin_csv(service.bulletin(session, day=chosen, as_of=_moment(as_of)))
     return PlainTextResponse(text, media_type="text/csv", headers={
         "content-disposition": f"attachment; filename=bulletin-{chosen.isoformat()}.csv"})
@@ -125,7 +109,7 @@ def _case_view(request: Request, can_write: bool, record: service.CaseRecord,
     return render(request, "cases/case.html", {
         "case": record.episode, "resident": record.resident, "can_write": can_write,
         "csrf_token": csrf_token(request), "error": error, "section": "cases",
-        "today": datetime.now(UTC).date().isoformat(),
+        "today": clock.now().date().isoformat(),
     }, status_code)
 
 
@@ -143,7 +127,7 @@ def reclassify_page(
     ensure_in_scope(writer, CASES_WRITE, record.area, "case", case_id)
     try:
         service.reclassify(session, case_id=case_id, actor=writer.username,
-                           on=_day(on, datetime.now(UTC).date()),
+                           on=_day(on, clock.now().date()),
                            onset_date=_day(onset_date, date.min) if onset_date else None,
                            note=note or None)
     except DomainError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -11,27 +11,24 @@ from sqlalchemy.orm import Session, selectinload
 from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.cases.rules import EpisodeFacts
 from epidesk.geography.models import Community, District, Subdistrict
+from epidesk.kit import clock
 from epidesk.people.models import Resident
 
 CHUNK = 10_000
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    return None if moment is None else clock.aware(moment)
 
 
 def facts_of(episode: CaseEpisode) -> EpisodeFacts:
     """The plain facts of an episode."""
-    recorded = _aware(episode.recorded_at)
-    assert recorded is not None
     return EpisodeFacts(
         id=episode.id, district_id=episode.district_id, imported=episode.imported,
         status=episode.status, sampling_date=episode.sampling_date,
         asymptomatic_on=episode.asymptomatic_on, confirmed_on=episode.confirmed_on,
-        recorded_at=recorded, reclassified_at=_aware(episode.reclassified_at),
+        recorded_at=clock.aware(episode.recorded_at),
+        reclassified_at=_aware(episode.reclassified_at),
         withdrawn_at=_aware(episode.withdrawn_at),
     )
 

@@ -158,3 +158,24 @@ def day_counts(episodes: Iterable[EpisodeFacts], day: date, as_of: datetime,
                 and episode.reclassified_at is not None and episode.reclassified_at <= as_of):
             counts.reclassified += 1
     return list(rows.values())
+
+
+@dataclass(frozen=True)
+class BulletinRow:
+    """One district's line of a daily bulletin."""
+
+    district_id: int
+    code: str
+    name: str
+    name_local: str
+    counts: DistrictCounts
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """New cases of one day by district, local and imported, as the data stood at as_of."""
+
+    day: date
+    as_of: datetime
+    rows: list[BulletinRow]
+    total: DistrictCounts

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from epidesk.cases import rules
 from epidesk.cases.models import CaseEpisode
-from epidesk.cases.service import Bulletin
 from epidesk.people.models import Resident
 
 
@@ -114,7 +113,7 @@ def _counts(c: rules.Counts) -> CountsOut:
                      reclassified=c.reclassified, confirmed_total=c.confirmed_total)
 
 
-def bulletin_out(b: Bulletin) -> BulletinOut:
+def bulletin_out(b: rules.Bulletin) -> BulletinOut:
     """The API shape of a bulletin."""
     return BulletinOut(
         day=b.day, as_of=b.as_of,

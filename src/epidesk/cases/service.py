@@ -1,7 +1,7 @@
 """Use cases of the cases domain: register cases from results, reclassify, withdraw, bulletin.
 
-Ingesting a lab batch ends in the case registry, so the whole workflow (results, retests
-and cases in one transaction) is offered here, on top of the testing domain's ingest.
+The case registry follows the testing domain's positive results (kit.events); ingesting
+a lab batch and registering its cases in one transaction is offered here too.
 """
 
 from __future__ import annotations
@@ -18,38 +18,64 @@ from sqlalchemy.orm import Session
 from epidesk.cases import repository, rules
 from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
+from epidesk.kit import clock, events
 from epidesk.kit.access import AreaFilter, AreaPath
+from epidesk.kit.imports import Progress, stepper
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.testing import service as testing
-from epidesk.testing.service import AcceptedBatch, IngestResult, PositiveResult, Progress
+from epidesk.testing.ingest import service as ingest
+from epidesk.testing.ingest.service import IngestResult
+from epidesk.testing.models import PositiveResult
 
 MAX_LIST = 500
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # ------------------------------------------------------------------ from results to cases
 
 
-def register_positives(session: Session, accepted: AcceptedBatch) -> Mapping[str, int]:
-    """Open an episode for each new infection among a batch's positive single tubes.
+def follow_testing(session: Session, *, actor: str, now: datetime | None = None,
+                   preset: Preset | None = None) -> dict[str, int]:
+    """Register the cases proved by the positive results ingested since the last pull.
+
+    Each lab batch's positives are taken together, as the batch was written; the counts
+    are recorded on the batch and returned summed.
+    """
+    cursor = events.cursor_name("cases", "testing")
+    found = testing.positive_results_after(session, position=events.position(session, cursor))
+    totals = {"cases_created": 0, "repositives_linked": 0}
+    if not found:
+        return totals
+    moment = (now or clock.now()).astimezone(UTC)
+    chosen = preset or active_preset()
+    by_batch: dict[int, list[PositiveResult]] = {}
+    for result in found:
+        by_batch.setdefault(result.batch_id, []).append(result)
+    for batch_id, positives in by_batch.items():
+        counts = _register(session, positives, batch_id=batch_id, actor=actor, now=moment,
+                           preset=chosen)
+        testing.add_case_counts(session, batch_id=batch_id, counts=counts)
+        for name, value in counts.items():
+            totals[name] += value
+    events.advance(session, cursor, found[-1].id)
+    return totals
+
+
+def _register(session: Session, results: Sequence[PositiveResult], *, batch_id: int,
+              actor: str, now: datetime, preset: Preset) -> dict[str, int]:
+    """Open an episode for each new infection among one batch's positive single tubes.
 
     A positive within the preset's re-positive window of an active episode is linked to
-    that episode instead. Returns the counts to record on the batch.
+    that episode instead.
     """
-    positives = sorted(accepted.positives, key=lambda p: (p.collected_at, p.tube_id))
-    if not positives:
-        return {}
+    positives = sorted((_Positive.of(r) for r in results),
+                       key=lambda p: (p.collected_at, p.tube_id))
     resident_ids = [p.resident_id for p in positives]
     known = repository.episodes_of_residents(session, resident_ids)
     places = repository.resident_places(session, resident_ids)
-    window = accepted.preset.cases.repositive_window.days
-    allowed = {name: tuple(d.reclassify_to)
-               for name, d in accepted.preset.cases.definitions.items()}
+    window = preset.cases.repositive_window.days
+    allowed = {name: tuple(d.reclassify_to) for name, d in preset.cases.definitions.items()}
     created = linked = 0
     for positive in positives:
         episodes = known.setdefault(positive.resident_id, [])
@@ -58,17 +84,41 @@ def register_positives(session: Session, accepted: AcceptedBatch) -> Mapping[str
         target = rules.episode_to_link([repository.facts_of(e) for e in episodes], sampling,
                                        window)
         if target is not None:
-            _link(session, by_id[target], positive, accepted, allowed)
+            _link(session, by_id[target], positive, batch_id, actor, now, allowed)
             linked += 1
             continue
         district_id, community_id = places[positive.resident_id]
-        episodes.append(_open(session, positive, accepted, district_id, community_id))
+        episodes.append(_open(session, positive, batch_id, actor, now, district_id,
+                              community_id))
         created += 1
     session.flush()
     return {"cases_created": created, "repositives_linked": linked}
 
 
-def _open(session: Session, positive: PositiveResult, accepted: AcceptedBatch,
+@dataclass(frozen=True)
+class _Positive:
+    """A positive result with its times in the offset the lab wrote them in."""
+
+    resident_id: int
+    tube_id: int
+    sample_code: str
+    collected_at: datetime
+    result_at: datetime
+    onset_date: date | None
+    imported: bool
+    isolated_at: datetime | None
+
+    @classmethod
+    def of(cls, event: PositiveResult) -> _Positive:
+        return cls(resident_id=event.resident_id, tube_id=event.tube_id,
+                   sample_code=event.sample_code, collected_at=event.collected_local,
+                   result_at=event.result_local, onset_date=event.onset_date,
+                   imported=event.imported,
+                   isolated_at=None if event.isolated_at is None
+                   else clock.aware(event.isolated_at))
+
+
+def _open(session: Session, positive: _Positive, batch_id: int, actor: str, now: datetime,
           district_id: int, community_id: int) -> CaseEpisode:
     classification = rules.classification_at_report(positive.onset_date)
     reported_on = positive.result_at.date()
@@ -81,37 +131,37 @@ def _open(session: Session, positive: PositiveResult, accepted: AcceptedBatch,
         isolation_date=rules.isolation_date(positive.result_at, positive.isolated_at),
         reported_on=reported_on,
         diagnosed_at=positive.result_at.astimezone(UTC),
-        recorded_at=accepted.now,
+        recorded_at=now,
         asymptomatic_on=reported_on if classification == rules.ASYMPTOMATIC else None,
         confirmed_on=reported_on if classification == rules.CONFIRMED else None,
         reclassified_at=None,
         proving_tube_id=positive.tube_id,
-        batch_id=accepted.batch.id,
+        batch_id=batch_id,
         district_id=district_id,
         community_id=community_id,
         imported=positive.imported,
     )
     session.add(episode)
-    episode.events.append(CaseEvent(at=accepted.now, kind=rules.REPORTED,
-                          tube_id=positive.tube_id, actor=accepted.received_by[:64],
+    episode.events.append(CaseEvent(at=now, kind=rules.REPORTED,
+                          tube_id=positive.tube_id, actor=actor[:64],
                           note=f"{classification}; sample {positive.sample_code} in lab "
-                               f"batch {accepted.batch.id}"))
+                               f"batch {batch_id}"))
     return episode
 
 
-def _link(session: Session, episode: CaseEpisode, positive: PositiveResult,
-          accepted: AcceptedBatch, allowed: Mapping[str, Sequence[str]]) -> None:
+def _link(session: Session, episode: CaseEpisode, positive: _Positive, batch_id: int,
+          actor: str, now: datetime, allowed: Mapping[str, Sequence[str]]) -> None:
     sampling = positive.collected_at.date()
-    note = f"sample {positive.sample_code} in lab batch {accepted.batch.id}"
+    note = f"sample {positive.sample_code} in lab batch {batch_id}"
     if sampling < episode.sampling_date:
         note += f"; first positive sample moved from {episode.sampling_date} to {sampling}"
         episode.sampling_date = sampling
-    episode.events.append(CaseEvent(at=accepted.now, kind=rules.REPOSITIVE,
-                          tube_id=positive.tube_id, actor=accepted.received_by[:64], note=note))
+    episode.events.append(CaseEvent(at=now, kind=rules.REPOSITIVE,
+                          tube_id=positive.tube_id, actor=actor[:64], note=note))
     if positive.onset_date is not None and rules.reclassification_problem(
             episode.classification, episode.status, rules.CONFIRMED, allowed) is None:
         _reclassify(session, episode, onset_date=positive.onset_date,
-                    on=positive.result_at.date(), actor=accepted.received_by, now=accepted.now,
+                    on=positive.result_at.date(), actor=actor, now=now,
                     note=f"symptoms recorded with {note}")
 
 
@@ -119,17 +169,29 @@ def ingest_results(session: Session, *, content: bytes, filename: str, received_
                    preset: Preset | None = None, now: datetime | None = None,
                    progress: Progress | None = None) -> IngestResult:
     """Ingest a lab batch and register the cases it proves, in one transaction."""
-    return testing.ingest_batch(session, content=content, filename=filename,
-                                received_by=received_by, preset=preset, now=now,
-                                consumers=(register_positives,), progress=progress)
+    result = ingest.ingest_batch(session, content=content, filename=filename,
+                                 received_by=received_by, preset=preset, now=now,
+                                 progress=progress)
+    return _followed(session, result, received_by, preset, progress)
 
 
 def ingest_results_file(session: Session, *, path: str | Path, received_by: str,
                         preset: Preset | None = None, now: datetime | None = None,
                         progress: Progress | None = None) -> IngestResult:
     """Ingest a lab batch file (CSV or Parquet) and register the cases it proves."""
-    return testing.ingest_file(session, path=path, received_by=received_by, preset=preset,
-                               now=now, consumers=(register_positives,), progress=progress)
+    result = ingest.ingest_file(session, path=path, received_by=received_by, preset=preset,
+                                now=now, progress=progress)
+    return _followed(session, result, received_by, preset, progress)
+
+
+def _followed(session: Session, result: IngestResult, actor: str, preset: Preset | None,
+              progress: Progress | None) -> IngestResult:
+    """The ingest's result, once the domains that follow testing have taken its positives."""
+    if result.accepted:
+        events.follow(session, "testing", actor=actor, preset=preset,
+                      now=None if result.already_ingested else result.batch.received_at)
+        stepper(progress)("cases")
+    return result
 
 
 # ------------------------------------------------------------------ changing a case
@@ -159,7 +221,7 @@ def reclassify(session: Session, *, case_id: int, actor: str, on: date | None = 
                                              rules.CONFIRMED, allowed)
     if problem:
         raise ConflictError(problem)
-    moment = (now or _now()).astimezone(UTC)
+    moment = (now or clock.now()).astimezone(UTC)
     day = on or moment.date()
     if episode.asymptomatic_on is not None and day < episode.asymptomatic_on:
         raise ValidationFailedError(
@@ -181,7 +243,7 @@ def withdraw(session: Session, *, case_id: int, reason: str, actor: str,
     if problem:
         raise (ConflictError if episode.status == rules.WITHDRAWN
                else ValidationFailedError)(problem)
-    moment = (now or _now()).astimezone(UTC)
+    moment = (now or clock.now()).astimezone(UTC)
     episode.status = rules.WITHDRAWN
     episode.withdrawn_at = moment
     episode.withdrawn_by = actor[:64]
@@ -253,32 +315,9 @@ def events_since(session: Session, *, since: datetime, limit: int = 1000
     return repository.events_since(session, since, limit)
 
 
-@dataclass(frozen=True)
-class BulletinRow:
-    """One district's line of a daily bulletin."""
-
-    district_id: int
-    code: str
-    name: str
-    name_local: str
-    counts: rules.DistrictCounts
-
-
-@dataclass(frozen=True)
-class Bulletin:
-    """New cases of one day by district, local and imported, as the data stood at as_of."""
-
-    day: date
-    as_of: datetime
-    rows: list[BulletinRow]
-    total: rules.DistrictCounts
-
-
-def bulletin(session: Session, *, day: date, as_of: datetime | None = None) -> Bulletin:
+def bulletin(session: Session, *, day: date, as_of: datetime | None = None) -> rules.Bulletin:
     """The daily bulletin of a day, reproducible for any past day and moment."""
-    moment = as_of or _now()
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    moment = clock.aware(as_of or clock.now())
     districts = repository.districts(session)
     counted = rules.day_counts(repository.episodes_of_day(session, day), day, moment,
                                [d[0] for d in districts])
@@ -288,10 +327,10 @@ def bulletin(session: Session, *, day: date, as_of: datetime | None = None) -> B
     for counts in counted:
         _id, code, name, local = names.get(counts.district_id, (counts.district_id, "?", "?",
                                                                   "?"))
-        rows.append(BulletinRow(counts.district_id, code, name, local, counts))
+        rows.append(rules.BulletinRow(counts.district_id, code, name, local, counts))
         total.local.add(counts.local)
         total.imported.add(counts.imported)
-    return Bulletin(day=day, as_of=moment, rows=rows, total=total)
+    return rules.Bulletin(day=day, as_of=moment, rows=rows, total=total)
 
 
 @dataclass(frozen=True)
@@ -311,7 +350,7 @@ def recent_days(session: Session, *, days: int = 7, today: date | None = None,
     """
     if not 1 <= days <= 366:
         raise ValidationFailedError(f"days must be between 1 and 366, not {days}")
-    today = today or _now().date()
+    today = today or clock.now().date()
     latest = repository.latest_report_day(session)
     last = latest if latest is not None and today - latest < timedelta(days=days) else today
     last = min(last, today)
@@ -328,7 +367,7 @@ CSV_COLUMNS = (
 )
 
 
-def bulletin_csv(result: Bulletin) -> str:
+def bulletin_csv(result: rules.Bulletin) -> str:
     """The bulletin as CSV: one line per district and origin, then the city's totals."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

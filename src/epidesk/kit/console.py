@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -15,6 +16,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 
 Step = Callable[[str, int, int], None]
 
@@ -47,3 +49,24 @@ def progress_bars(console: Console, labels: Mapping[str, str] | None = None,
             bar.update(tasks[name], completed=done, total=total)
 
         yield progress
+
+
+def print_imported(console: Console, *, heading: str, accepted: bool, summary: str,
+                   problems: Sequence[Mapping[str, Any]], counts: Mapping[str, int],
+                   total: int) -> None:
+    """An imported file's record: its heading, then what it wrote or its report."""
+    console.print(heading)
+    if accepted:
+        console.print(summary)
+        return
+    console.print(f"{total:,} problems: "
+                  + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items()))
+    table = Table(title_justify="left")
+    table.add_column("Line", justify="right")
+    table.add_column("Column")
+    table.add_column("Problem")
+    for p in problems:
+        table.add_row(str(p["line"]), p["column"], p["problem"])
+    console.print(table)
+    if total > len(problems):
+        console.print(f"(the first {len(problems)} problems by line)")

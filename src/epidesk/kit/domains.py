@@ -43,7 +43,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("policy"),
     Domain("people"),
     Domain("testing"),
-    Domain("cases"),
+    Domain("cases", follows=("testing",)),
     Domain("tracing", command="trace"),
     Domain("synth"),
 )

@@ -1,22 +1,30 @@
-"""JSON routes of the testing domain: batches and their reports, tubes, histories, retests.
-
-Uploading a batch registers cases too, so its route lives in epidesk.cases.api.
-"""
+"""JSON routes of the testing domain: batches, uploads and reports, tubes, histories, retests."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, File, Path, Response, UploadFile
+from fastapi.responses import JSONResponse
 
-from epidesk.errors import NotFoundError
+from epidesk.errors import PROBLEM_JSON, NotFoundError
 from epidesk.kit.access import MEDICAL_READ
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 from epidesk.testing import service
-from epidesk.testing.deps import Limit, MedicalReader, Offset
+from epidesk.testing.deps import (
+    Ingester,
+    Limit,
+    MedicalReader,
+    Offset,
+    follow_results,
+    ingest_message,
+    rejection_problem,
+)
+from epidesk.testing.ingest import service as ingest
 from epidesk.testing.schemas import (
     BatchDetail,
     BatchOut,
+    IngestOut,
     RetestWithResident,
     TestingHistoryOut,
     TubeDetailOut,
@@ -31,6 +39,35 @@ from epidesk.testing.schemas import (
 
 router = APIRouter(prefix="/testing", tags=["testing"], responses=PROBLEM_RESPONSES)
 
+
+@router.post("/batches", response_model=IngestOut, status_code=201,
+             summary="Upload a lab batch",
+             responses={200: {"model": IngestOut, "description": "Already ingested"}})
+def upload_batch(
+    response: Response,
+    session: DbSession,
+    ingester: Ingester,
+    audit: AuditDep,
+    file: Annotated[UploadFile, File(description="Lab batch: CSV or Parquet")],
+) -> Any:
+    """Validate a lab batch whole, then write its results, retests and cases.
+
+    201: accepted. 200: the same file was accepted before, nothing changed. 422: rejected
+    whole with a report naming line, column and problem; nothing of it was written.
+    """
+    content = file.file.read()
+    result = ingest.ingest_batch(session, content=content,
+                                 filename=file.filename or "upload.csv",
+                                 received_by=ingester.username)
+    follow_results(session, result, ingester.username)
+    audit("create" if not result.already_ingested else "read", "lab_batch", result.batch.id)
+    if not result.accepted:
+        return JSONResponse(rejection_problem(result, "/api/testing/batches"), status_code=422,
+                            media_type=PROBLEM_JSON)
+    if result.already_ingested:
+        response.status_code = 200
+    return IngestOut(already_ingested=result.already_ingested, message=ingest_message(result),
+                     batch=batch_detail(result.batch))
 
 
 @router.get("/batches", response_model=list[BatchOut], summary="Lab batches")

@@ -1,6 +1,7 @@
 """`epidesk testing` commands: batches and their reports, tubes, histories, retests.
 
-Ingesting a batch registers cases too: `epidesk cases ingest FILE`.
+Ingesting a batch registers cases too: `epidesk cases ingest FILE` (or `epidesk ingest
+results FILE`).
 """
 
 from __future__ import annotations
@@ -11,38 +12,11 @@ from rich.table import Table
 
 from epidesk.db import session_scope
 from epidesk.testing import service
-from epidesk.testing.models import LabBatch
+from epidesk.testing.deps import print_batch
 
 app = typer.Typer(help="Lab batches, tubes, testing histories and retest orders.",
                   no_args_is_help=True)
 out = Console()
-
-
-def print_batch(batch: LabBatch) -> None:
-    """A batch's facts, and its report when it was rejected."""
-    out.print(f"[bold]Lab batch {batch.id}[/] {batch.filename} ({batch.file_format}): "
-              f"{batch.status}, received {batch.received_at:%Y-%m-%d %H:%M} by "
-              f"{batch.received_by}")
-    if batch.status == service.ACCEPTED:
-        out.print(f"{batch.rows:,} samples in {batch.tubes:,} tubes ({batch.pooled_tubes:,} "
-                  f"pooled); {batch.positive_tubes:,} positive, {batch.invalid_tubes:,} invalid; "
-                  f"{batch.retests_ordered:,} retests ordered, {batch.retests_resolved:,} "
-                  f"resolved; {batch.cases_created:,} new cases, {batch.repositives_linked:,} "
-                  "re-positives")
-        return
-    counts = service.batch_problem_counts(batch)
-    out.print(f"{batch.problem_count:,} problems: "
-              + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items()))
-    table = Table(title_justify="left")
-    table.add_column("Line", justify="right")
-    table.add_column("Column")
-    table.add_column("Problem")
-    problems = service.batch_problems(batch)
-    for p in problems:
-        table.add_row(str(p["line"]), p["column"], p["problem"])
-    out.print(table)
-    if batch.problem_count > len(problems):
-        out.print(f"(the first {len(problems)} problems by line)")
 
 
 @app.command("batches")
@@ -66,7 +40,7 @@ def batches_cmd(limit: int = typer.Option(20, min=1, max=service.MAX_LIST)) -> N
 def batch_cmd(batch_id: int = typer.Argument(..., help="Batch id")) -> None:
     """Show a batch: what it wrote, or its validation report."""
     with session_scope() as session:
-        print_batch(service.get_batch(session, batch_id=batch_id))
+        print_batch(out, service.get_batch(session, batch_id=batch_id))
 
 
 @app.command("tube")

@@ -2,14 +2,84 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from rich.console import Console
+from sqlalchemy.orm import Session
 
-from epidesk.kit.access import MEDICAL_READ, Caller
+from epidesk.kit import events
+from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST, Caller
+from epidesk.kit.console import print_imported
+from epidesk.kit.imports import ACCEPTED
 from epidesk.kit.web import require
+from epidesk.testing import service
+from epidesk.testing.ingest.service import IngestResult
+from epidesk.testing.models import LabBatch
+from epidesk.testing.schemas import batch_detail
 from epidesk.testing.service import MAX_LIST
 
 MedicalReader = Annotated[Caller, Depends(require(MEDICAL_READ))]
+Ingester = Annotated[Caller, Depends(require(TESTING_INGEST))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIST)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def follow_results(session: Session, result: IngestResult, actor: str) -> None:
+    """Let the domains that follow testing (the case registry) take an accepted batch's
+    positive results, in the same transaction."""
+    if result.accepted:
+        events.follow(session, "testing", actor=actor,
+                      now=None if result.already_ingested else result.batch.received_at)
+
+
+def ingest_message(result: IngestResult) -> str:
+    """One sentence on what an upload did."""
+    b = result.batch
+    if result.already_ingested:
+        return (f"this file was already ingested as batch {b.id} on "
+                f"{b.received_at:%Y-%m-%d %H:%M}; nothing changed")
+    if result.accepted:
+        return (f"accepted: {b.rows:,} samples in {b.tubes:,} tubes, {b.positive_tubes:,} "
+                f"positive; {b.retests_ordered:,} retests ordered, {b.retests_resolved:,} "
+                f"resolved; {b.cases_created:,} new cases, {b.repositives_linked:,} re-positives")
+    return f"rejected, nothing written: {result.report.summary()}"
+
+
+def rejection_problem(result: IngestResult, instance: str) -> dict[str, Any]:
+    """The problem+json document of a rejected batch, with its report."""
+    detail = batch_detail(result.batch)
+    return {
+        "type": "https://epidesk.org/problems/batch-rejected",
+        "title": "Batch rejected",
+        "status": 422,
+        "detail": ingest_message(result),
+        "instance": instance,
+        "batch_id": result.batch.id,
+        "problem_counts": detail.problem_counts,
+        "problems": [p.model_dump() for p in detail.problems],
+        "truncated": detail.problem_count > len(detail.problems),
+    }
+
+
+def print_batch(console: Console, batch: LabBatch) -> None:
+    """A batch's facts, and its report when it was rejected (for the command line)."""
+    print_imported(console, heading=batch_heading(batch), accepted=batch.status == ACCEPTED,
+                   summary=batch_summary(batch), problems=service.batch_problems(batch),
+                   counts=service.batch_problem_counts(batch), total=batch.problem_count)
+
+
+def batch_heading(batch: LabBatch) -> str:
+    """A batch's file, status and receipt, in one line (for the command line)."""
+    return (f"[bold]Lab batch {batch.id}[/] {batch.filename} ({batch.file_format}): "
+            f"{batch.status}, received {batch.received_at:%Y-%m-%d %H:%M} by "
+            f"{batch.received_by}")
+
+
+def batch_summary(batch: LabBatch) -> str:
+    """What an accepted batch wrote, in one line (for the command line)."""
+    return (f"{batch.rows:,} samples in {batch.tubes:,} tubes ({batch.pooled_tubes:,} "
+            f"pooled); {batch.positive_tubes:,} positive, {batch.invalid_tubes:,} invalid; "
+            f"{batch.retests_ordered:,} retests ordered, {batch.retests_resolved:,} "
+            f"resolved; {batch.cases_created:,} new cases, {batch.repositives_linked:,} "
+            "re-positives")

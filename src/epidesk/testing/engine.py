@@ -1,8 +1,8 @@
-"""Lab batches as columns: read CSV or Parquet with pyarrow, validate vectorised with numpy.
+"""Reading a lab batch file: CSV or Parquet read with pyarrow into numpy columns.
 
-Every check runs over whole columns; Python loops run only over the few rows that need
-them (the problems a report lists, residents with open retests). No session, no
-database.
+Every value is converted and checked over whole columns; Python loops run only over the
+few rows that need them (the problems a report lists). No session, no database. The
+checks across lines and tubes are in `testing.ingest.engine`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from epidesk.kit.bulk import Categorical, CharMatrix
-from epidesk.policy.schemas import Positivity
+from epidesk.kit.imports import Unreadable
+from epidesk.kit.reports import FILE_LINE, HEADER_LINE, Finding, Problem
 from epidesk.testing import rules
-from epidesk.testing.rules import Problem, Report
 
 IntArray: TypeAlias = NDArray[np.int64]
 BoolArray: TypeAlias = NDArray[np.bool_]
@@ -46,7 +45,7 @@ _TIME = re.compile(
 _DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$").pattern
 
 
-class UnreadableBatch(Exception):
+class UnreadableBatch(Unreadable):
     """The bytes are not a CSV or Parquet file this format can read."""
 
 
@@ -106,17 +105,7 @@ def _csv_header(data: bytes | memoryview) -> list[str]:
     return [name.strip().strip('"') for name in text.split(",")]
 
 
-# ------------------------------------------------------------------ findings
-
-
-@dataclass
-class Finding:
-    """One kind of problem found in one column, on the given rows (0-based)."""
-
-    kind: str
-    column: str
-    rows: IntArray
-    message: Callable[[int], str]
+# ------------------------------------------------------------------ columns
 
 
 @dataclass
@@ -184,13 +173,15 @@ def _empty_message(name: str) -> Callable[[int], str]:
     return lambda _row: f"{name} is empty"
 
 
-def _combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+def combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A column as one array, its chunks joined."""
     if isinstance(column, pa.ChunkedArray):
         return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     return column
 
 
-def _rows(mask: Any) -> IntArray:
+def rows_of(mask: Any) -> IntArray:
+    """The rows (0-based) where a mask is true."""
     return np.flatnonzero(np.asarray(mask)).astype(np.int64)
 
 
@@ -200,7 +191,8 @@ def _null_mask(array: pa.Array) -> BoolArray:
     return np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _text_at(array: pa.Array, row: int) -> str:
+def text_at(array: pa.Array, row: int) -> str:
+    """A row's value as text for a report, shortened to 40 characters."""
     value = array[row].as_py()
     text = "" if value is None else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -220,26 +212,26 @@ def parse(table: pa.Table, file_format: str) -> ParsedBatch:
         if name not in rules.COLUMNS:
             hint = (f"; genes: {', '.join(rules.GENES)}" if name.startswith("ct_")
                     else f"; columns: {', '.join(rules.COLUMNS)}")
-            file_problems.append(Problem(rules.HEADER_LINE, name, "unknown_column",
+            file_problems.append(Problem(HEADER_LINE, name, "unknown_column",
                                          f"unknown column {name!r}{hint}"))
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            file_problems.append(Problem(rules.HEADER_LINE, name, "unknown_column",
+            file_problems.append(Problem(HEADER_LINE, name, "unknown_column",
                                          f"the column {name!r} appears twice"))
         seen.add(name)
     for name in rules.REQUIRED_COLUMNS:
         if name not in names:
-            file_problems.append(Problem(rules.HEADER_LINE, name, "missing_column",
+            file_problems.append(Problem(HEADER_LINE, name, "missing_column",
                                          f"the required column {name!r} is missing"))
     if rows == 0:
-        file_problems.append(Problem(rules.FILE_LINE, "", "empty_file",
+        file_problems.append(Problem(FILE_LINE, "", "empty_file",
                                      "the file holds no sample line"))
 
     def column(name: str, combine: bool = True) -> pa.Array:
         if name in names:
             found = table.column(names.index(name))
-            return _combined(found) if combine else found
+            return combined(found) if combine else found
         return pa.nulls(rows, pa.string())
 
     required_present = {n for n in rules.REQUIRED_COLUMNS if n in names}
@@ -247,7 +239,7 @@ def parse(table: pa.Table, file_format: str) -> ParsedBatch:
     def missing(name: str, array: pa.Array) -> BoolArray:
         null = _null_mask(array)
         if name in required_present and null.any():
-            findings.append(Finding("missing_value", name, _rows(null), _empty_message(name)))
+            findings.append(Finding("missing_value", name, rows_of(null), _empty_message(name)))
         return null
 
     sample_code = column("sample_id")
@@ -347,8 +339,8 @@ def _check_length(findings: list[Finding], name: str, array: pa.Array, limit: in
     if longest is not None and longest > limit:
         too_long = np.asarray(pc.fill_null(pc.greater(lengths, limit), False)
                               .to_numpy(zero_copy_only=False), dtype=bool)
-        findings.append(Finding("too_long", name, _rows(too_long),
-                                lambda r: f"{_text_at(array, r)!r} is longer than {limit} "
+        findings.append(Finding("too_long", name, rows_of(too_long),
+                                lambda r: f"{text_at(array, r)!r} is longer than {limit} "
                                           "characters"))
 
 
@@ -365,8 +357,8 @@ def _categorical_codes(findings: list[Finding], name: str, array: pa.Array,
     bad = (out < 0) & ~null
     if bad.any():
         allowed = " or ".join(codes)
-        findings.append(Finding(kind, name, _rows(bad),
-                                lambda r: f"{_text_at(array, r)!r} is not {allowed}"))
+        findings.append(Finding(kind, name, rows_of(bad),
+                                lambda r: f"{text_at(array, r)!r} is not {allowed}"))
     return out
 
 
@@ -388,8 +380,8 @@ def _vocabulary(findings: list[Finding], name: str, array: pa.Array,
     long_words = np.array([len(w) > rules.MAX_TEXT_LENGTH for w in words] + [False])
     if long_words.any():
         too_long = long_words[np.where(codes < 0, len(words), codes)]
-        findings.append(Finding("too_long", name, _rows(too_long),
-                                lambda r: f"{_text_at(array, r)!r} is longer than "
+        findings.append(Finding("too_long", name, rows_of(too_long),
+                                lambda r: f"{text_at(array, r)!r} is longer than "
                                           f"{rules.MAX_TEXT_LENGTH} characters"))
     return words, codes
 
@@ -429,8 +421,8 @@ def _integers(findings: list[Finding], name: str, array: pa.Array,
         bad = ~ok & ~null
         array = text
     if bad.any():
-        findings.append(Finding("bad_integer", name, _rows(bad),
-                                lambda r: f"{_text_at(array, r)!r} is not a whole number"))
+        findings.append(Finding("bad_integer", name, rows_of(bad),
+                                lambda r: f"{text_at(array, r)!r} is not a whole number"))
     return out
 
 
@@ -456,12 +448,12 @@ def _numbers(findings: list[Finding], name: str, array: pa.Array) -> FloatArray:
                                 .to_numpy(zero_copy_only=False), dtype=np.float64)
             bad = ~ok & ~null
             if bad.any():
-                findings.append(Finding("bad_number", name, _rows(bad),
-                                        lambda r: f"{_text_at(text, r)!r} is not a number"))
+                findings.append(Finding("bad_number", name, rows_of(bad),
+                                        lambda r: f"{text_at(text, r)!r} is not a number"))
         array = text
     problem = ~bad & ~np.isnan(values) & ~((values > 0) & (values <= rules.CT_MAX))
     if problem.any():
-        findings.append(Finding("ct_out_of_range", name, _rows(problem),
+        findings.append(Finding("ct_out_of_range", name, rows_of(problem),
                                 lambda r: rules.ct_problem(float(values[r])) or ""))
     return values
 
@@ -472,7 +464,7 @@ def _times(findings: list[Finding], name: str, array: pa.Array,
     utc = pa.timestamp("us", tz="UTC")
     if pa.types.is_timestamp(array.type):
         if array.type.tz is None:
-            findings.append(Finding("bad_time", name, _rows(~null),
+            findings.append(Finding("bad_time", name, rows_of(~null),
                                     lambda _r: "a time without time zone; write times with "
                                                "their UTC offset"))
             return np.full(len(array), NAT)
@@ -502,8 +494,8 @@ def _times(findings: list[Finding], name: str, array: pa.Array,
             values[r] = np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "us")
     bad = ~ok & ~null
     if bad.any():
-        findings.append(Finding("bad_time", name, _rows(bad),
-                                lambda r: f"{_text_at(text, r)!r} is not an ISO 8601 time with "
+        findings.append(Finding("bad_time", name, rows_of(bad),
+                                lambda r: f"{text_at(text, r)!r} is not an ISO 8601 time with "
                                           "a UTC offset (e.g. 2026-11-20T08:15:00+08:00)"))
     return values
 
@@ -532,8 +524,8 @@ def _dates(findings: list[Finding], name: str, array: pa.Array) -> NDArray[np.da
             ok[r] = False
     bad = ~ok & ~null
     if bad.any():
-        findings.append(Finding("bad_date", name, _rows(bad),
-                                lambda r: f"{_text_at(text, r)!r} is not a date (YYYY-MM-DD)"))
+        findings.append(Finding("bad_date", name, rows_of(bad),
+                                lambda r: f"{text_at(text, r)!r} is not a date (YYYY-MM-DD)"))
     return values
 
 
@@ -548,305 +540,9 @@ def _booleans(findings: list[Finding], name: str, array: pa.Array) -> BoolArray:
                        dtype=np.int64)
     values = lookup[index]
     if (values < 0).any():
-        findings.append(Finding("bad_boolean", name, _rows(values < 0),
-                                lambda r: f"{_text_at(text, r)!r} is not true or false"))
+        findings.append(Finding("bad_boolean", name, rows_of(values < 0),
+                                lambda r: f"{text_at(text, r)!r} is not true or false"))
     return np.asarray(values == 1, dtype=bool)
-
-
-# ------------------------------------------------------------------ validation
-
-
-def resident_bitmap(ids: NDArray[np.integer[Any]]) -> BoolArray:
-    """A boolean array, True at every existing resident id."""
-    ids = np.asarray(ids, dtype=np.int64)
-    bitmap = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
-    bitmap[ids] = True
-    return bitmap
-
-
-def known(values: IntArray, bitmap: BoolArray) -> BoolArray:
-    """Which values are set in the bitmap (negative or too large ones are not)."""
-    inside = (values >= 0) & (values < len(bitmap))
-    out = np.zeros(len(values), dtype=bool)
-    out[inside] = bitmap[values[inside]]
-    return np.asarray(out, dtype=bool)
-
-
-def validate(batch: ParsedBatch, *, residents: BoolArray, pool_sizes: Sequence[int],
-             now: datetime) -> None:
-    """Add every cross-field problem of the batch to its findings."""
-    f = batch.findings
-    unknown = (batch.resident_id != MISSING) & ~known(batch.resident_id, residents)
-    if unknown.any():
-        f.append(Finding("unknown_resident", "resident_id", _rows(unknown),
-                         lambda r: f"no registered resident has the id {batch.resident_id[r]}"))
-    _check_tubes(batch, pool_sizes)
-    _check_times(batch, now)
-    _check_positive_has_ct(batch)
-    if batch.onset_date.size:
-        today = np.datetime64(now.astimezone(UTC).date(), "D") + np.timedelta64(1, "D")
-        future = ~np.isnat(batch.onset_date) & (batch.onset_date > today)
-        if future.any():
-            f.append(Finding("onset_in_future", "onset_date", _rows(future),
-                             lambda r: f"symptom onset {batch.onset_date[r]} is after today"))
-
-
-def _check_tubes(batch: ParsedBatch, pool_sizes: Sequence[int]) -> None:
-    f = batch.findings
-    tube = batch.tube_of_row
-    has_tube = tube >= 0
-    if not has_tube.any():
-        return
-    first = batch.first_row
-    contiguous = batch.contiguous
-    same_as_previous = tube[1:] == tube[:-1] if contiguous else None
-    shared: list[tuple[str, NDArray[Any]]] = [
-        ("tube_type", batch.kind), ("pool_size", batch.pool_size),
-        ("collection_site", batch.site), ("lab", batch.lab),
-        ("result_at", batch.result_at.view(np.int64)), ("outcome", batch.outcome),
-    ]
-    shared += [(f"ct_{g}", batch.ct[g]) for g in batch.genes]
-    for name, values in shared:
-        if same_as_previous is not None and not (
-                _unequal(values[1:], values[:-1]) & same_as_previous).any():
-            # Every line equals the one before it in the same tube, so equals the first.
-            continue
-        at_first = np.where(has_tube, first[np.maximum(tube, 0)], 0)
-        differs = _unequal(values, values[at_first]) & has_tube
-        if differs.any():
-            f.append(Finding("tube_disagreement", name, _rows(differs),
-                             _disagreement_message(batch, name)))
-    members = batch.members()
-    kind_t = batch.kind[first]
-    size_t = batch.pool_size[first]
-    single = kind_t == KIND_CODES[rules.SINGLE]
-    pooled = kind_t == KIND_CODES[rules.POOLED]
-    sizes = np.asarray(sorted(pool_sizes), dtype=np.int64)
-    known_size = size_t != MISSING
-    single_wrong = single & known_size & ((size_t != 1) | (members != 1))
-    pooled_unvalidated = pooled & known_size & ~np.isin(size_t, sizes)
-    pooled_mismatch = pooled & known_size & ~pooled_unvalidated & (size_t != members)
-
-    def describe(t: int) -> str:
-        found = rules.pool_size_problem(
-            rules.SINGLE if single[t] else rules.POOLED, int(size_t[t]), int(members[t]),
-            [int(s) for s in sizes])
-        return found[1] if found else ""
-
-    for kind, mask in (("pool_size_mismatch", single_wrong | pooled_mismatch),
-                       ("pool_size_not_validated", pooled_unvalidated)):
-        if mask.any():
-            tubes = np.flatnonzero(mask)
-            order = np.argsort(first[tubes], kind="stable")
-            tubes = tubes[order]
-            row_to_tube = dict(zip(first[tubes].tolist(), tubes.tolist(), strict=True))
-            f.append(Finding(kind, "pool_size", first[tubes].astype(np.int64),
-                             _pool_message(batch, row_to_tube, describe)))
-    if (members > 1).any():
-        _check_residents_once_per_tube(batch, members)
-
-
-def _check_residents_once_per_tube(batch: ParsedBatch, members: IntArray) -> None:
-    tube, resident = batch.tube_of_row, batch.resident_id
-    widest = int(members.max())
-    if batch.contiguous and widest <= 64:
-        # A tube's lines are together: compare each line with the few before it.
-        again = np.zeros(len(tube), dtype=bool)
-        for k in range(1, widest):
-            again[k:] |= ((resident[k:] == resident[:-k]) & (tube[k:] == tube[:-k])
-                          & (resident[k:] >= 0))
-        rows = np.flatnonzero(again).astype(np.int64)
-    else:
-        valid = np.flatnonzero((tube >= 0) & (resident >= 0))
-        key = tube[valid] * (int(resident.max()) + 1) + resident[valid]
-        encoded = pa.array(key).dictionary_encode()
-        if len(encoded.dictionary) == len(valid):
-            return
-        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        opens = np.zeros(len(codes), dtype=bool)
-        opens[first_rows(codes, len(encoded.dictionary))] = True
-        rows = valid[~opens].astype(np.int64)
-    if len(rows):
-        batch.findings.append(Finding(
-            "resident_twice_in_tube", "resident_id", rows,
-            lambda r: f"resident {resident[r]} is already in tube "
-                      f"{_text_at(batch.tube_code, r)!r}"))
-
-
-def _unequal(a: NDArray[Any], b: NDArray[Any]) -> BoolArray:
-    if a.dtype.kind == "f":
-        return np.asarray(~((a == b) | (np.isnan(a) & np.isnan(b))), dtype=bool)
-    return np.asarray(a != b, dtype=bool)
-
-
-def _disagreement_message(batch: ParsedBatch, name: str) -> Callable[[int], str]:
-    def message(row: int) -> str:
-        first = rules.line_of(int(batch.first_row[batch.tube_of_row[row]]))
-        return f"tube {_text_at(batch.tube_code, row)!r}: {name} differs from line {first}"
-
-    return message
-
-
-def _pool_message(batch: ParsedBatch, row_to_tube: dict[int, int],
-                  describe: Callable[[int], str]) -> Callable[[int], str]:
-    return lambda row: f"tube {_text_at(batch.tube_code, row)!r}: {describe(row_to_tube[row])}"
-
-
-def _check_times(batch: ParsedBatch, now: datetime) -> None:
-    f = batch.findings
-    latest = np.datetime64(now.astimezone(UTC).replace(tzinfo=None) + rules.CLOCK_TOLERANCE,
-                           "us")
-    collected, result = batch.collected_at, batch.result_at
-    both = ~np.isnat(collected) & ~np.isnat(result)
-    future_c = ~np.isnat(collected) & (collected > latest)
-    future_r = ~np.isnat(result) & (result > latest)
-    before = both & ~future_c & ~future_r & (result < collected)
-    limit = np.timedelta64(int(rules.MAX_TURNAROUND.total_seconds() * 1e6), "us")
-    late = both & ~future_c & ~future_r & ~before & (result - collected > limit)
-    if future_c.any():
-        f.append(Finding("time_in_future", "collected_at", _rows(future_c),
-                         lambda r: f"collected at {_text_at(batch.collected_raw, r)}, "
-                                   "after now"))
-    if future_r.any():
-        f.append(Finding("time_in_future", "result_at", _rows(future_r),
-                         lambda r: f"result at {_text_at(batch.result_raw, r)}, after now"))
-    if before.any():
-        f.append(Finding("result_before_collection", "result_at", _rows(before),
-                         lambda r: f"result at {_text_at(batch.result_raw, r)} is earlier than "
-                                   f"the collection at {_text_at(batch.collected_raw, r)}"))
-    if late.any():
-        f.append(Finding("turnaround_too_long", "result_at", _rows(late),
-                         lambda r: "the result is "
-                                   f"{int((result[r] - collected[r]) / np.timedelta64(1, 'D'))}"
-                                   " days after the collection"))
-
-
-def _check_positive_has_ct(batch: ParsedBatch) -> None:
-    positive = batch.outcome == OUTCOME_CODES[rules.POSITIVE]
-    if not positive.any():
-        return
-    any_ct = np.zeros(batch.rows, dtype=bool)
-    for g in batch.genes:
-        any_ct |= ~np.isnan(batch.ct[g])
-    bad = positive & ~any_ct
-    if bad.any():
-        column = f"ct_{batch.genes[0]}" if batch.genes else "outcome"
-        batch.findings.append(Finding(
-            "positive_without_ct", column, _rows(bad),
-            lambda _r: "a positive outcome needs the Ct value of at least one target gene"))
-
-
-def duplicate_rows(values: pa.Array) -> tuple[IntArray, IntArray]:
-    """Rows whose value appeared on an earlier row, and that earlier (first) row."""
-    encoded = values.dictionary_encode()
-    if len(encoded.dictionary) + values.null_count >= len(values):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False),
-                       dtype=np.int64)
-    first = first_rows(codes, len(encoded.dictionary))
-    opens = np.zeros(len(codes), dtype=bool)
-    opens[first] = True
-    again = np.flatnonzero(~opens & (codes >= 0)).astype(np.int64)
-    return again, first[codes[again]]
-
-
-def duplicate_samples(batch: ParsedBatch) -> Finding | None:
-    """Sample ids that appear on more than one line, reported on every line after the first."""
-    again, earlier = duplicate_rows(batch.sample_code)
-    if not len(again):
-        return None
-    first_of = dict(zip(again.tolist(), earlier.tolist(), strict=True))
-    return Finding("duplicate_sample", "sample_id", again,
-                   lambda r: f"sample id {_text_at(batch.sample_code, r)!r} is also on line "
-                             f"{rules.line_of(first_of[r])}")
-
-
-def rows_with_values(values: pa.Array, wanted: Sequence[str]) -> IntArray:
-    """Rows whose text is one of the wanted values."""
-    if not wanted:
-        return np.zeros(0, dtype=np.int64)
-    mask = pc.fill_null(pc.is_in(values, value_set=pa.array(list(wanted), pa.string())), False)
-    return _rows(mask.to_numpy(zero_copy_only=False))
-
-
-def report(batch: ParsedBatch, extra: Sequence[Finding] = (), *,
-           limit: int = rules.MAX_REPORTED) -> Report:
-    """The batch's report: the first `limit` problems by line and counts of every kind."""
-    findings = [*batch.findings, *extra]
-    counts: dict[str, int] = {}
-    for p in batch.file_problems:
-        counts[p.kind] = counts.get(p.kind, 0) + 1
-    for finding in findings:
-        counts[finding.kind] = counts.get(finding.kind, 0) + len(finding.rows)
-    order = {name: i for i, name in enumerate(rules.COLUMNS)}
-    candidates: list[tuple[int, int, int, int]] = []
-    for i, finding in enumerate(findings):
-        for r in finding.rows[:limit].tolist():
-            candidates.append((r, order.get(finding.column, len(order)), i, r))
-    candidates.sort()
-    problems = list(batch.file_problems)
-    for _row, _col, i, r in candidates[: max(0, limit - len(problems))]:
-        finding = findings[i]
-        problems.append(Problem(rules.line_of(r), finding.column, finding.kind,
-                                finding.message(r)))
-    return rules.report_of(problems, counts, limit=limit)
-
-
-# ------------------------------------------------------------------ reading tubes
-
-
-def read_outcomes(batch: ParsedBatch, positivity: Positivity) -> NDArray[np.int8]:
-    """Each tube's outcome under the preset: invalid stays invalid, else the Ct rule."""
-    first = batch.first_row
-    reported = batch.outcome[first]
-    if batch.genes:
-        hits = [batch.ct[g][first] < positivity.threshold(g) for g in batch.genes]
-        positive = (np.logical_and.reduce(hits) if positivity.require == "all"
-                    else np.logical_or.reduce(hits))
-    else:
-        positive = np.zeros(len(first), dtype=bool)
-    out = np.where(positive, OUTCOME_CODES[rules.POSITIVE], OUTCOME_CODES[rules.NEGATIVE])
-    out = np.where(reported == OUTCOME_CODES[rules.INVALID], OUTCOME_CODES[rules.INVALID], out)
-    return out.astype(np.int8)
-
-
-def tube_collected_at(batch: ParsedBatch) -> TimeArray:
-    """Each tube's collection time: its first swab."""
-    times = batch.collected_at.view(np.int64)
-    if batch.contiguous:
-        return np.minimum.reduceat(times, batch.first_row).view("datetime64[us]")
-    earliest = np.full(batch.tubes, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(earliest, batch.tube_of_row, times)
-    return earliest.view("datetime64[us]")
-
-
-def char_matrix(values: pa.Array) -> CharMatrix:
-    """A text column as a byte matrix for bulk writing, without a loop over rows."""
-    array = values.cast(pa.large_string()) if pa.types.is_string(values.type) else values
-    array = _combined(array)
-    n = len(array)
-    buffers = array.buffers()
-    offsets = np.frombuffer(buffers[1], dtype=np.int64)[array.offset: array.offset + n + 1]
-    data = (np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None
-            else np.zeros(0, dtype=np.uint8))
-    lengths = np.diff(offsets)
-    width = int(lengths.max()) if n else 0
-    start = int(offsets[0]) if n else 0
-    if n and (lengths == width).all():
-        chars = data[start: start + n * width].reshape(n, width)
-        return CharMatrix(chars)
-    chars = np.zeros((n, width), dtype=np.uint8)
-    if len(data):
-        last = len(data) - 1
-        for j in range(width):
-            take = lengths > j
-            chars[take, j] = data[np.minimum(offsets[:-1][take] + j, last)]
-    return CharMatrix(chars, lengths)
-
-
-def categorical(vocabulary: Sequence[str], codes: NDArray[np.integer[Any]]) -> Categorical:
-    """A bulk text column from a vocabulary and codes."""
-    return Categorical(tuple(vocabulary), codes)
 
 
 # ------------------------------------------------------------------ writing files
@@ -878,109 +574,3 @@ def _arrow_column(values: Sequence[Any] | NDArray[Any]) -> pa.Array:
             return array.cast(pa.timestamp(array.type.unit, tz="UTC"))
         return array
     return pa.array(list(values))
-
-
-# ------------------------------------------------------------------ retests
-
-
-@dataclass
-class OpenOrders:
-    """Open retest orders from earlier batches, as columns."""
-
-    ids: IntArray
-    resident_id: IntArray
-    tube_collected_at: TimeArray
-    ordered_at: TimeArray
-    pool_positive: BoolArray
-
-    @classmethod
-    def empty(cls) -> OpenOrders:
-        """No open order."""
-        none = np.zeros(0, dtype=np.int64)
-        return cls(none, none, none.view("datetime64[us]"), none.view("datetime64[us]"),
-                   np.zeros(0, dtype=bool))
-
-
-@dataclass
-class RetestPlan:
-    """What a valid batch does to retests: new orders, resolutions, and its positives.
-
-    Rows are 0-based batch rows; tubes are batch tube numbers.
-    """
-
-    # New orders: one per member of a positive pool or of an invalid tube.
-    new_rows: IntArray
-    new_reason: NDArray[np.int8]  # 0 pool_positive, 1 invalid
-    # A new order already resolved by a later single tube in the same batch: its row, or -1.
-    new_resolved_by: IntArray
-    # Open orders of earlier batches resolved now: order id and the resolving row.
-    resolved_ids: IntArray
-    resolved_by: IntArray
-    # Positive single-tube rows, and when each resident was isolated as a pool member.
-    positive_rows: IntArray
-    isolated_at: dict[int, np.datetime64]
-
-    @property
-    def resolved(self) -> int:
-        """How many orders (old and new) this batch resolves."""
-        return len(self.resolved_ids) + int((self.new_resolved_by >= 0).sum())
-
-
-RETEST_REASONS = ("pool_positive", "invalid")
-
-
-def plan_retests(batch: ParsedBatch, outcome_t: NDArray[np.int8], open_orders: OpenOrders
-                 ) -> RetestPlan:
-    """New retest orders, the orders this batch's single tubes resolve, and its positives."""
-    first = batch.first_row
-    kind_t = batch.kind[first]
-    pooled = kind_t == KIND_CODES[rules.POOLED]
-    reason_t = np.full(batch.tubes, -1, dtype=np.int8)
-    reason_t[pooled & (outcome_t == OUTCOME_CODES[rules.POSITIVE])] = 0
-    reason_t[outcome_t == OUTCOME_CODES[rules.INVALID]] = 1
-    reason_row = reason_t[batch.tube_of_row]
-    new_rows = np.flatnonzero(reason_row >= 0).astype(np.int64)
-    new_reason = reason_row[new_rows]
-
-    row_outcome = outcome_t[batch.tube_of_row]
-    settles = ((kind_t[batch.tube_of_row] == KIND_CODES[rules.SINGLE])
-               & (row_outcome != OUTCOME_CODES[rules.INVALID]))
-    singles = np.flatnonzero(settles)
-    positive_rows = singles[row_outcome[singles] == OUTCOME_CODES[rules.POSITIVE]]
-
-    tube_collected = tube_collected_at(batch)
-    result_t = batch.result_at[first]
-    # Every order that may be resolved: earlier open ones, then this batch's new ones.
-    order_resident = np.concatenate([open_orders.resident_id, batch.resident_id[new_rows]])
-    order_collected = np.concatenate([
-        open_orders.tube_collected_at, tube_collected[batch.tube_of_row[new_rows]]])
-    order_at = np.concatenate([open_orders.ordered_at,
-                               result_t[batch.tube_of_row[new_rows]]])
-    order_pool = np.concatenate([open_orders.pool_positive, new_reason == 0])
-    resolver = np.full(len(order_resident), -1, dtype=np.int64)
-    candidates = singles[np.isin(batch.resident_id[singles], order_resident)]
-    if len(candidates):
-        candidates = candidates[np.argsort(batch.collected_at[candidates], kind="stable")]
-        by_resident: dict[int, list[int]] = {}
-        for r in candidates.tolist():
-            by_resident.setdefault(int(batch.resident_id[r]), []).append(r)
-        wanted = np.flatnonzero(np.isin(order_resident, batch.resident_id[candidates]))
-        for o in wanted.tolist():
-            for r in by_resident.get(int(order_resident[o]), ()):
-                # The first single tube taken after the order's tube resolves it.
-                if batch.collected_at[r] > order_collected[o]:
-                    resolver[o] = r
-                    break
-    isolated: dict[int, np.datetime64] = {}
-    for o in np.flatnonzero((resolver >= 0) & order_pool).tolist():
-        row = int(resolver[o])
-        if row_outcome[row] == OUTCOME_CODES[rules.POSITIVE]:
-            at = order_at[o]
-            isolated[row] = min(isolated.get(row, at), at)
-    old = len(open_orders.ids)
-    settled_old = np.flatnonzero(resolver[:old] >= 0)
-    return RetestPlan(
-        new_rows=new_rows, new_reason=new_reason, new_resolved_by=resolver[old:],
-        resolved_ids=open_orders.ids[settled_old], resolved_by=resolver[:old][settled_old],
-        positive_rows=positive_rows.astype(np.int64), isolated_at=isolated,
-    )

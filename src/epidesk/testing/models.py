@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import (
+    Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -17,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epidesk.db import Base
+from epidesk.kit import clock
 
 
 class LabBatch(Base):
@@ -44,6 +47,7 @@ class LabBatch(Base):
     reread_tubes: Mapped[int] = mapped_column(Integer)
     retests_ordered: Mapped[int] = mapped_column(Integer)
     retests_resolved: Mapped[int] = mapped_column(Integer)
+    # Counted by the case registry as it follows the batch's positive results.
     cases_created: Mapped[int] = mapped_column(Integer)
     repositives_linked: Mapped[int] = mapped_column(Integer)
     preset: Mapped[str] = mapped_column(String(64))
@@ -127,3 +131,41 @@ class RetestOrder(Base):
     status: Mapped[str] = mapped_column(String(16))
     resolved_by_tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PositiveResult(Base):
+    """An event: a positive single-tube result was ingested (the case registry follows these).
+
+    Times are stored in UTC with the UTC offset the lab wrote each in, so that followers
+    see the lab's own calendar dates.
+    """
+
+    __tablename__ = "positive_result"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(Integer, index=True)
+    resident_id: Mapped[int] = mapped_column(Integer)
+    tube_id: Mapped[int] = mapped_column(Integer)
+    sample_code: Mapped[str] = mapped_column(String(32))
+    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    collected_offset: Mapped[int] = mapped_column(Integer)  # seconds east of UTC
+    result_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result_offset: Mapped[int] = mapped_column(Integer)  # seconds east of UTC
+    onset_date: Mapped[date | None] = mapped_column(Date)
+    imported: Mapped[bool] = mapped_column(Boolean)
+    # When the resident was isolated as a member of a positive pool, if they were.
+    isolated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def collected_local(self) -> datetime:
+        """When the swab was taken, in the offset the lab wrote it in."""
+        return _in_offset(self.collected_at, self.collected_offset)
+
+    @property
+    def result_local(self) -> datetime:
+        """When the lab released the result, in the offset the lab wrote it in."""
+        return _in_offset(self.result_at, self.result_offset)
+
+
+def _in_offset(moment: datetime, seconds: int) -> datetime:
+    return clock.aware(moment).astimezone(timezone(timedelta(seconds=seconds)))

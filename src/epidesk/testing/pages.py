@@ -1,21 +1,20 @@
-"""HTML routes of the testing domain: batches and reports, tubes, histories, retests.
-
-The upload form posts to a route of epidesk.cases.pages (an upload registers cases).
-"""
+"""HTML routes of the testing domain: batches, uploads and reports, tubes, histories, retests."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST
+from epidesk.kit.imports import ACCEPTED
 from epidesk.kit.templating import render
-from epidesk.kit.web import AuditDep, DbSession, Id, csrf_token, ensure_in_scope
+from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.testing import service
-from epidesk.testing.deps import MedicalReader
+from epidesk.testing.deps import Ingester, MedicalReader, follow_results
+from epidesk.testing.ingest import service as ingest
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,6 +35,24 @@ def batches_page(
     })
 
 
+@router.post("/testing/batches")
+def upload_page(
+    request: Request, session: DbSession, ingester: Ingester, audit: AuditDep,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Check and ingest an uploaded lab batch, then show it (accepted, or its report)."""
+    check_csrf(request, csrf_token)
+    result = ingest.ingest_batch(session, content=file.file.read(),
+                                 filename=file.filename or "upload.csv",
+                                 received_by=ingester.username)
+    follow_results(session, result, ingester.username)
+    audit("create" if not result.already_ingested else "read", "lab_batch", result.batch.id)
+    flag = "already" if result.already_ingested else result.batch.status
+    return RedirectResponse(f"/testing/batches/{result.batch.id}?uploaded={flag}",
+                            status_code=303)
+
+
 @router.get("/testing/batches/{batch_id}")
 def batch_page(
     request: Request, batch_id: Id, session: DbSession, _: MedicalReader,
@@ -43,15 +60,17 @@ def batch_page(
 ) -> Response:
     """A batch: what it wrote, or its validation report; its positive and invalid tubes."""
     batch = service.get_batch(session, batch_id=batch_id)
+    problems = service.batch_problems(batch)
+    counts = service.batch_problem_counts(batch)
     flagged = []
-    if batch.status == service.ACCEPTED:
+    if batch.status == ACCEPTED:
         flagged = [*service.batch_tubes(session, batch_id=batch_id, outcome="positive",
                                         limit=200),
                    *service.batch_tubes(session, batch_id=batch_id, outcome="invalid",
                                         limit=200)]
     return render(request, "testing/batch.html", {
-        "batch": batch, "problems": service.batch_problems(batch),
-        "counts": service.batch_problem_counts(batch), "tubes": flagged,
+        "batch": batch, "problems": problems,
+        "counts": counts, "tubes": flagged,
         "uploaded": uploaded, "section": "testing",
     })
 

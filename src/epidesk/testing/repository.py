@@ -2,190 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
 
-import numpy as np
-import sqlalchemy as sa
-from numpy.typing import NDArray
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from epidesk.db import is_postgres
 from epidesk.geography.models import Community, Subdistrict
-from epidesk.kit import bulk
 from epidesk.kit.access import AreaPath
 from epidesk.people.models import Resident
-from epidesk.testing.engine import OpenOrders
-from epidesk.testing.models import LabBatch, RetestOrder, Sample, Tube
-
-# Integers fetched in groups of 2**20 per packed value.
-PACK_BITS = 20
-# Streamed COPY: bytes of one encoded chunk, and how many chunks may wait to be written.
-STREAM_CHUNK_BYTES = 16 * 2**20
-STREAM_CHUNKS_AHEAD = 3
-LOOKUP_CHUNK = 10_000
-
-
-def _driver(session: Session) -> Any:
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    return driver
-
-
-def _packed_integers(session: Session, sql: str, width: int) -> NDArray[np.int64]:
-    """Integers of a PostgreSQL query that returns them packed big-endian in bytea rows.
-
-    A few large values instead of a row per integer: fetching ten million ids row by
-    row costs seconds in the client alone.
-    """
-    with _driver(session).cursor(binary=True) as cursor:
-        cursor.execute(sql)
-        parts = [np.frombuffer(row[0], dtype=f">i{width}") for row in cursor.fetchall()
-                 if row[0] is not None]
-    if not parts:
-        return np.zeros(0, dtype=np.int64)
-    return np.concatenate(parts).astype(np.int64)
-
-
-def resident_ids(session: Session) -> NDArray[np.int64]:
-    """Every resident id, fetched at once."""
-    if is_postgres(session):
-        return _packed_integers(
-            session, "SELECT string_agg(int4send(id), ''::bytea) FROM resident "
-                     f"GROUP BY id >> {PACK_BITS}", 4)
-    rows = session.connection().exec_driver_sql("SELECT id FROM resident").fetchall()
-    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-
-def reserve_ids(session: Session, table: sa.Table, count: int) -> NDArray[np.int64]:
-    """count new primary keys for table, taken from its sequence (the next ones on SQLite)."""
-    if count == 0:
-        return np.zeros(0, dtype=np.int64)
-    if is_postgres(session):
-        sequence = session.execute(
-            sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar_one()
-        return _packed_integers(
-            session,
-            f"SELECT string_agg(int8send(nextval('{sequence}')), ''::bytea) "
-            f"FROM generate_series(1, {int(count)}) AS g GROUP BY g >> {PACK_BITS}", 8)
-    # SQLite writes one transaction at a time, and this one already holds the write lock.
-    top = session.execute(select(func.max(table.c.id))).scalar() or 0
-    return np.arange(top + 1, top + 1 + count, dtype=np.int64)
-
-
-def write_rows(session: Session, table: sa.Table, columns: Mapping[str, bulk.Column],
-               progress: bulk.Progress | None = None) -> int:
-    """Write rows given as columns (binary COPY on PostgreSQL)."""
-    return bulk.copy_rows(session, table, columns, progress=progress)
-
-
-class StreamedRows:
-    """Rows encoded for a binary COPY by a thread, chunk by chunk, ahead of their writing.
-
-    The database ingests one chunk while the next is being encoded, and encoding may
-    start before earlier writes of the same transaction (the tubes) are done.
-    """
-
-    def __init__(self, session: Session, table: sa.Table,
-                 columns: Mapping[str, bulk.Column]) -> None:
-        self.table = table
-        self.names = list(columns)
-        self.rows = len(next(iter(columns.values())))
-        self.postgres = is_postgres(session)
-        self.columns = columns
-        self._queue: queue.Queue[tuple[memoryview, int] | BaseException | None] = (
-            queue.Queue(maxsize=STREAM_CHUNKS_AHEAD))
-        self._thread: threading.Thread | None = None
-        if self.postgres and self.rows:
-            kinds = [bulk.column_kind(table.columns[n].type) for n in self.names]
-            cols = [columns[n] for n in self.names]
-            chunk_rows = max(1, STREAM_CHUNK_BYTES // _row_bytes(cols))
-            self._thread = threading.Thread(target=self._encode, args=(cols, kinds, chunk_rows),
-                                            daemon=True)
-            self._thread.start()
-
-    def _encode(self, cols: list[bulk.Column], kinds: list[str], chunk_rows: int) -> None:
-        try:
-            for start in range(0, self.rows, chunk_rows):
-                stop = min(self.rows, start + chunk_rows)
-                part = [_slice(c, start, stop) for c in cols]
-                # Each chunk is encoded as a whole COPY stream: keep only its rows.
-                pieces = list(bulk.encode_copy_binary(part, kinds, chunk_rows=chunk_rows))
-                for body in pieces[1:-1]:
-                    self._queue.put((body, stop))
-        except BaseException as exc:
-            self._queue.put(exc)
-        finally:
-            self._queue.put(None)
-
-    def write(self, session: Session, progress: bulk.Progress | None = None) -> int:
-        """Write the rows inside the session's transaction."""
-        if not self.postgres or not self.rows:
-            return write_rows(session, self.table, self.columns, progress)
-        import psycopg
-
-        target = ", ".join(f'"{n}"' for n in self.names)
-        sql = f'COPY "{self.table.name}" ({target}) FROM STDIN (FORMAT BINARY)'
-        try:
-            with _driver(session).cursor() as cursor, cursor.copy(sql) as copy:
-                copy.write(bulk.PGCOPY_HEADER)
-                while (item := self._queue.get()) is not None:
-                    if isinstance(item, BaseException):
-                        raise item
-                    body, done = item
-                    copy.write(body)
-                    if progress is not None:
-                        progress(self.table.name, done, self.rows)
-                copy.write(bulk.PGCOPY_TRAILER)
-        except psycopg.Error as exc:
-            raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
-        finally:
-            self.close()
-        return self.rows
-
-    def close(self) -> None:
-        """Stop encoding (when the write is abandoned) and wait for the thread."""
-        if self._thread is None:
-            return
-        while self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self._queue.get(timeout=0.1)
-        self._thread.join()
-        self._thread = None
-
-
-def _slice(column: bulk.Column, start: int, stop: int) -> bulk.Column:
-    if isinstance(column, bulk.CharMatrix):
-        return bulk.CharMatrix(column.chars[start:stop],
-                               None if column.lengths is None else column.lengths[start:stop],
-                               None if column.null is None else column.null[start:stop])
-    if isinstance(column, bulk.Categorical):
-        return bulk.Categorical(column.vocabulary, column.codes[start:stop])
-    if isinstance(column, bulk.Nullable):
-        return bulk.Nullable(column.values[start:stop], column.null[start:stop])
-    if isinstance(column, bulk.Joined):
-        raise TypeError("joined text columns are not streamed")
-    return column[start:stop]
-
-
-def _row_bytes(columns: Sequence[bulk.Column]) -> int:
-    width = 2
-    for column in columns:
-        if isinstance(column, bulk.CharMatrix):
-            width += 4 + int(column.chars.shape[1])
-        else:
-            width += 4 + 8
-    return width
-
-
-def batch_by_digest(session: Session, digest: str) -> LabBatch | None:
-    """The batch whose file had this SHA-256 digest."""
-    return session.scalars(select(LabBatch).where(LabBatch.digest == digest)).first()
+from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
 
 
 def batch(session: Session, batch_id: int) -> LabBatch | None:
@@ -201,57 +26,6 @@ def batches(session: Session, *, limit: int, offset: int,
         stmt = stmt.where(LabBatch.status == status)
     return session.scalars(stmt.order_by(LabBatch.received_at.desc(), LabBatch.id.desc())
                            .limit(limit).offset(offset)).all()
-
-
-def existing_codes(session: Session, column: Any,
-                   codes: Sequence[str]) -> set[str]:
-    """Which of the codes already exist in the column."""
-    found: set[str] = set()
-    for start in range(0, len(codes), LOOKUP_CHUNK):
-        chunk = list(codes[start: start + LOOKUP_CHUNK])
-        found.update(session.scalars(select(column).where(column.in_(chunk))))
-    return found
-
-
-def open_retests(session: Session) -> OpenOrders:
-    """Every open retest order, as columns (there are few: members of recent positive pools)."""
-    rows = session.execute(
-        select(RetestOrder.id, RetestOrder.resident_id, Tube.collected_at,
-               RetestOrder.ordered_at, RetestOrder.reason)
-        .join(Tube, Tube.id == RetestOrder.tube_id)
-        .where(RetestOrder.status == "open")
-        .order_by(RetestOrder.ordered_at, RetestOrder.id)
-    ).all()
-    if not rows:
-        return OpenOrders.empty()
-    ids, residents, collected, ordered, reasons = zip(*rows, strict=True)
-    return OpenOrders(
-        ids=np.array(ids, dtype=np.int64), resident_id=np.array(residents, dtype=np.int64),
-        tube_collected_at=_utc_times(collected), ordered_at=_utc_times(ordered),
-        pool_positive=np.array([r == "pool_positive" for r in reasons], dtype=bool))
-
-
-def _utc_times(values: Sequence[datetime]) -> NDArray[np.datetime64]:
-    plain = [v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v for v in values]
-    return np.array(plain, dtype="datetime64[us]")
-
-
-def resolve_retests(session: Session, resolutions: Sequence[tuple[int, str, int, datetime]]
-                    ) -> None:
-    """Mark retest orders resolved: (order id, status, resolving tube id, when)."""
-    for order_id, status, tube_id, at in resolutions:
-        session.execute(update(RetestOrder).where(RetestOrder.id == order_id)
-                        .values(status=status, resolved_by_tube_id=tube_id, resolved_at=at))
-
-
-def tubes_by_code(session: Session, codes: Sequence[str]) -> dict[str, int]:
-    """Tube ids by code, for the given codes."""
-    out: dict[str, int] = {}
-    for start in range(0, len(codes), LOOKUP_CHUNK):
-        chunk = list(codes[start: start + LOOKUP_CHUNK])
-        out.update({c: i for c, i in session.execute(
-            select(Tube.code, Tube.id).where(Tube.code.in_(chunk)))})
-    return out
 
 
 def tube(session: Session, tube_id: int) -> Tube | None:
@@ -335,11 +109,18 @@ def batch_tubes(session: Session, batch_id: int, *, outcome: str | None, limit: 
     return session.scalars(stmt.order_by(Tube.id).limit(limit).offset(offset)).all()
 
 
-def counts(session: Session) -> dict[str, int]:
-    """Rows in each testing table (for checks that nothing changed)."""
-    return {
-        "lab_batch": session.scalar(select(func.count()).select_from(LabBatch)) or 0,
-        "tube": session.scalar(select(func.count()).select_from(Tube)) or 0,
-        "sample": session.scalar(select(func.count()).select_from(Sample)) or 0,
-        "retest_order": session.scalar(select(func.count()).select_from(RetestOrder)) or 0,
-    }
+def positive_results_after(session: Session, position: int, limit: int
+                           ) -> Sequence[PositiveResult]:
+    """Positive-result events after an event id, oldest first."""
+    return session.scalars(select(PositiveResult).where(PositiveResult.id > position)
+                           .order_by(PositiveResult.id).limit(limit)).all()
+
+
+def add_case_counts(session: Session, batch_id: int, counts: Mapping[str, int]) -> None:
+    """Add the case registry's counts (cases_created, repositives_linked) to a batch."""
+    record = session.get(LabBatch, batch_id)
+    if record is None:
+        return
+    record.cases_created += int(counts.get("cases_created", 0))
+    record.repositives_linked += int(counts.get("repositives_linked", 0))
+    session.flush()

@@ -48,10 +48,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from epidesk.kit.access import AreaPath
+from epidesk.kit.reports import FileFormat
+from epidesk.people.models import Resident
 from epidesk.policy.schemas import Positivity
+from epidesk.testing.models import RetestOrder, Sample, Tube
 
 SINGLE = "single"
 POOLED = "pooled"
@@ -79,10 +83,6 @@ CT_MAX = 50.0
 # A swab is not tested a month after it was taken; a clock may run a little ahead.
 MAX_TURNAROUND = timedelta(days=30)
 CLOCK_TOLERANCE = timedelta(minutes=5)
-
-HEADER_LINE = 1
-FILE_LINE = 0
-MAX_REPORTED = 100
 
 # Problem kinds and what each means, in the order a report lists their counts.
 PROBLEM_KINDS: dict[str, str] = {
@@ -116,70 +116,7 @@ PROBLEM_KINDS: dict[str, str] = {
 }
 
 
-def line_of(row: int) -> int:
-    """The file line of a data row (0-based): the header is line 1."""
-    return row + 2
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a batch: where (line, column) and what."""
-
-    line: int
-    column: str
-    kind: str
-    problem: str
-
-    def as_dict(self) -> dict[str, object]:
-        """The problem as a JSON object."""
-        return {"line": self.line, "column": self.column, "kind": self.kind,
-                "problem": self.problem}
-
-
-@dataclass(frozen=True)
-class Report:
-    """A batch's problems: the first ones by line, and how many of each kind in all."""
-
-    problems: tuple[Problem, ...] = ()
-    counts: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        """How many problems the whole file has."""
-        return sum(self.counts.values())
-
-    @property
-    def ok(self) -> bool:
-        """True when the batch has no problem."""
-        return self.total == 0
-
-    @property
-    def truncated(self) -> bool:
-        """True when more problems exist than are listed."""
-        return self.total > len(self.problems)
-
-    def summary(self) -> str:
-        """One line: how many problems of which kinds."""
-        parts = [f"{n:,} {kind.replace('_', ' ')}" for kind, n in self.counts.items()]
-        return f"{self.total:,} problems: " + ", ".join(parts)
-
-
-def report_of(problems: Sequence[Problem], counts: Mapping[str, int] | None = None,
-              *, limit: int = MAX_REPORTED, columns: Sequence[str] = COLUMNS,
-              kinds: Mapping[str, str] = PROBLEM_KINDS) -> Report:
-    """A report listing the first `limit` problems by line and column (in the file
-    format's column order), with counts per kind (in the order of `kinds`)."""
-    order = {name: i for i, name in enumerate(columns)}
-    ordered = sorted(problems, key=lambda p: (p.line, order.get(p.column, len(order)),
-                                              p.kind))
-    if counts is None:
-        tally: dict[str, int] = {}
-        for p in problems:
-            tally[p.kind] = tally.get(p.kind, 0) + 1
-        counts = tally
-    ranked = {k: counts[k] for k in kinds if counts.get(k)}
-    ranked.update({k: n for k, n in counts.items() if k not in ranked and n})
-    return Report(problems=tuple(ordered[:limit]), counts=ranked)
+BATCH_FORMAT = FileFormat(columns=COLUMNS, kinds=PROBLEM_KINDS)
 
 
 # ------------------------------------------------------------------ reading a tube
@@ -281,3 +218,38 @@ def parse_boolean(text: str) -> bool | None:
     if value in ("true", "1", "yes", "y", "t"):
         return True
     return None
+
+
+# ------------------------------------------------------------------ what a reader sees
+
+
+@dataclass(frozen=True)
+class TubeDetail:
+    """A tube, the samples in it the caller may see, and the retests it called for."""
+
+    tube: Tube
+    samples: list[tuple[Sample, Resident]]
+    hidden_samples: int
+    retests: Sequence[RetestOrder]
+
+
+@dataclass(frozen=True)
+class TestingHistory:
+    """A resident's samples with their tubes' results, and their retest orders."""
+
+    resident: Resident
+    area: AreaPath
+    samples: list[tuple[Sample, Tube]]
+    retests: Sequence[RetestOrder]
+
+    @property
+    def state(self) -> str:
+        """'pool positive, retest' while a retest is open, else the latest result."""
+        if any(o.status == "open" and o.reason == "pool_positive" for o in self.retests):
+            return "pool positive, retest"
+        if any(o.status == "open" for o in self.retests):
+            return "retest due"
+        if not self.samples:
+            return "never tested"
+        _sample, tube = self.samples[0]
+        return f"last result {tube.outcome}"

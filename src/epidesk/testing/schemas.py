@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from epidesk.testing import service
+from epidesk.kit.imports import listed_problems, problem_counts
 from epidesk.testing.models import LabBatch, RetestOrder, Tube
+from epidesk.testing.rules import TestingHistory, TubeDetail
 
 
 class Schema(BaseModel):
@@ -153,8 +154,8 @@ def batch_out(batch: LabBatch) -> BatchOut:
 def batch_detail(batch: LabBatch) -> BatchDetail:
     """The API shape of a batch with its report."""
     data: dict[str, Any] = BatchOut.model_validate(batch).model_dump()
-    return BatchDetail(**data, problem_counts=service.batch_problem_counts(batch),
-                       problems=[ProblemOut(**p) for p in service.batch_problems(batch)])
+    return BatchDetail(**data, problem_counts=problem_counts(batch),
+                       problems=[ProblemOut(**p) for p in listed_problems(batch)])
 
 
 def tube_out(tube: Tube) -> TubeOut:
@@ -167,7 +168,7 @@ def retest_out(order: RetestOrder) -> RetestOut:
     return RetestOut.model_validate(order)
 
 
-def tube_detail_out(detail: service.TubeDetail) -> TubeDetailOut:
+def tube_detail_out(detail: TubeDetail) -> TubeDetailOut:
     """The API shape of a tube with its visible samples."""
     return TubeDetailOut(
         tube=tube_out(detail.tube),
@@ -179,7 +180,7 @@ def tube_detail_out(detail: service.TubeDetail) -> TubeDetailOut:
     )
 
 
-def history_out(history: service.TestingHistory) -> TestingHistoryOut:
+def history_out(history: TestingHistory) -> TestingHistoryOut:
     """The API shape of a resident's testing history."""
     r = history.resident
     return TestingHistoryOut(

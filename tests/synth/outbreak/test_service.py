@@ -37,6 +37,7 @@ from epidesk.synth.city.service import build_city
 from epidesk.synth.outbreak import rules, service
 from epidesk.synth.outbreak.spread import engine
 from epidesk.testing import engine as lab
+from epidesk.testing.ingest import engine as checks
 from epidesk.testing.models import LabBatch, RetestOrder, Sample, Tube
 from epidesk.tracing.models import Contact, TracingRun, VenueVisit, VisitLog
 
@@ -207,7 +208,8 @@ def test_infections_only_through_the_contact_structure(moderate: Built) -> None:
 def test_batches_pass_the_lab_validation_and_read_as_the_preset_says(moderate: Built) -> None:
     eng = make_engine(moderate.url)
     with dbmod.sessionmaker(bind=eng)() as session:
-        residents = lab.resident_bitmap(np.asarray(session.scalars(sa.select(Resident.id)).all()))
+        residents = checks.resident_bitmap(
+            np.asarray(session.scalars(sa.select(Resident.id)).all()))
     eng.dispose()
     threshold = PRESET.cases.positivity.ct_below
     seen_kinds: set[str] = set()
@@ -217,9 +219,9 @@ def test_batches_pass_the_lab_validation_and_read_as_the_preset_says(moderate: B
         for name in day["lab_batches"]:
             content = (moderate.out / day["folder"] / name).read_bytes()
             batch = lab.parse(lab.read_table(content, "csv"), "csv")
-            lab.validate(batch, residents=residents,
+            checks.validate(batch, residents=residents,
                          pool_sizes=PRESET.testing.pooling.pool_sizes, now=end)
-            assert not batch.findings and not batch.file_problems, lab.report(batch).summary()
+            assert not batch.findings and not batch.file_problems, checks.report(batch).summary()
             table = pacsv.read_csv(moderate.out / day["folder"] / name,
                                    convert_options=pacsv.ConvertOptions(
                                        strings_can_be_null=True)).to_pydict()

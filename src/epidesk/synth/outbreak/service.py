@@ -22,6 +22,7 @@ from epidesk.cases import rules as case_rules
 from epidesk.cases import service as cases
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
 from epidesk.kit import clock
+from epidesk.kit.reports import Report
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.synth import rules as synth_rules
@@ -32,7 +33,6 @@ from epidesk.synth.outbreak.testing import engine as lab_engine
 from epidesk.synth.outbreak.testing import rules as lab_rules
 from epidesk.synth.outbreak.testing.service import testing_rules
 from epidesk.testing.engine import write_batch
-from epidesk.testing.rules import Report
 from epidesk.tracing import service as tracing
 from epidesk.tracing.engine import write_visit_log
 

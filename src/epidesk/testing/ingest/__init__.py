@@ -1,0 +1,1 @@
+"""Ingesting lab batches: the checks a batch must pass, and writing it whole."""

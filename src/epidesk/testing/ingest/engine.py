@@ -1,0 +1,251 @@
+"""Checking a lab batch across its lines and tubes, vectorised with numpy.
+
+The value-level problems are found while reading (`testing.engine`); here the rules that
+tie lines together: registered residents, tubes whose lines agree, pool sizes, possible
+times, and sample ids used once. No session, no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from epidesk.kit.reports import MAX_REPORTED, Finding, Report, line_of, report_of_findings
+from epidesk.testing import rules
+from epidesk.testing.engine import (
+    KIND_CODES,
+    MISSING,
+    OUTCOME_CODES,
+    BoolArray,
+    IntArray,
+    ParsedBatch,
+    first_rows,
+    rows_of,
+    text_at,
+)
+
+
+def resident_bitmap(ids: NDArray[np.integer[Any]]) -> BoolArray:
+    """A boolean array, True at every existing resident id."""
+    ids = np.asarray(ids, dtype=np.int64)
+    bitmap = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+    bitmap[ids] = True
+    return bitmap
+
+
+def known(values: IntArray, bitmap: BoolArray) -> BoolArray:
+    """Which values are set in the bitmap (negative or too large ones are not)."""
+    inside = (values >= 0) & (values < len(bitmap))
+    out = np.zeros(len(values), dtype=bool)
+    out[inside] = bitmap[values[inside]]
+    return np.asarray(out, dtype=bool)
+
+
+def validate(batch: ParsedBatch, *, residents: BoolArray, pool_sizes: Sequence[int],
+             now: datetime) -> None:
+    """Add every cross-field problem of the batch to its findings."""
+    f = batch.findings
+    unknown = (batch.resident_id != MISSING) & ~known(batch.resident_id, residents)
+    if unknown.any():
+        f.append(Finding("unknown_resident", "resident_id", rows_of(unknown),
+                         lambda r: f"no registered resident has the id {batch.resident_id[r]}"))
+    _check_tubes(batch, pool_sizes)
+    _check_times(batch, now)
+    _check_positive_has_ct(batch)
+    if batch.onset_date.size:
+        today = np.datetime64(now.astimezone(UTC).date(), "D") + np.timedelta64(1, "D")
+        future = ~np.isnat(batch.onset_date) & (batch.onset_date > today)
+        if future.any():
+            f.append(Finding("onset_in_future", "onset_date", rows_of(future),
+                             lambda r: f"symptom onset {batch.onset_date[r]} is after today"))
+
+
+def _check_tubes(batch: ParsedBatch, pool_sizes: Sequence[int]) -> None:
+    f = batch.findings
+    tube = batch.tube_of_row
+    has_tube = tube >= 0
+    if not has_tube.any():
+        return
+    first = batch.first_row
+    contiguous = batch.contiguous
+    same_as_previous = tube[1:] == tube[:-1] if contiguous else None
+    shared: list[tuple[str, NDArray[Any]]] = [
+        ("tube_type", batch.kind), ("pool_size", batch.pool_size),
+        ("collection_site", batch.site), ("lab", batch.lab),
+        ("result_at", batch.result_at.view(np.int64)), ("outcome", batch.outcome),
+    ]
+    shared += [(f"ct_{g}", batch.ct[g]) for g in batch.genes]
+    for name, values in shared:
+        if same_as_previous is not None and not (
+                _unequal(values[1:], values[:-1]) & same_as_previous).any():
+            # Every line equals the one before it in the same tube, so equals the first.
+            continue
+        at_first = np.where(has_tube, first[np.maximum(tube, 0)], 0)
+        differs = _unequal(values, values[at_first]) & has_tube
+        if differs.any():
+            f.append(Finding("tube_disagreement", name, rows_of(differs),
+                             _disagreement_message(batch, name)))
+    members = batch.members()
+    kind_t = batch.kind[first]
+    size_t = batch.pool_size[first]
+    single = kind_t == KIND_CODES[rules.SINGLE]
+    pooled = kind_t == KIND_CODES[rules.POOLED]
+    sizes = np.asarray(sorted(pool_sizes), dtype=np.int64)
+    known_size = size_t != MISSING
+    single_wrong = single & known_size & ((size_t != 1) | (members != 1))
+    pooled_unvalidated = pooled & known_size & ~np.isin(size_t, sizes)
+    pooled_mismatch = pooled & known_size & ~pooled_unvalidated & (size_t != members)
+
+    def describe(t: int) -> str:
+        found = rules.pool_size_problem(
+            rules.SINGLE if single[t] else rules.POOLED, int(size_t[t]), int(members[t]),
+            [int(s) for s in sizes])
+        return found[1] if found else ""
+
+    for kind, mask in (("pool_size_mismatch", single_wrong | pooled_mismatch),
+                       ("pool_size_not_validated", pooled_unvalidated)):
+        if mask.any():
+            tubes = np.flatnonzero(mask)
+            order = np.argsort(first[tubes], kind="stable")
+            tubes = tubes[order]
+            row_to_tube = dict(zip(first[tubes].tolist(), tubes.tolist(), strict=True))
+            f.append(Finding(kind, "pool_size", first[tubes].astype(np.int64),
+                             _pool_message(batch, row_to_tube, describe)))
+    if (members > 1).any():
+        _check_residents_once_per_tube(batch, members)
+
+
+def _check_residents_once_per_tube(batch: ParsedBatch, members: IntArray) -> None:
+    tube, resident = batch.tube_of_row, batch.resident_id
+    widest = int(members.max())
+    if batch.contiguous and widest <= 64:
+        # A tube's lines are together: compare each line with the few before it.
+        again = np.zeros(len(tube), dtype=bool)
+        for k in range(1, widest):
+            again[k:] |= ((resident[k:] == resident[:-k]) & (tube[k:] == tube[:-k])
+                          & (resident[k:] >= 0))
+        rows = np.flatnonzero(again).astype(np.int64)
+    else:
+        valid = np.flatnonzero((tube >= 0) & (resident >= 0))
+        key = tube[valid] * (int(resident.max()) + 1) + resident[valid]
+        encoded = pa.array(key).dictionary_encode()
+        if len(encoded.dictionary) == len(valid):
+            return
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        opens = np.zeros(len(codes), dtype=bool)
+        opens[first_rows(codes, len(encoded.dictionary))] = True
+        rows = valid[~opens].astype(np.int64)
+    if len(rows):
+        batch.findings.append(Finding(
+            "resident_twice_in_tube", "resident_id", rows,
+            lambda r: f"resident {resident[r]} is already in tube "
+                      f"{text_at(batch.tube_code, r)!r}"))
+
+
+def _unequal(a: NDArray[Any], b: NDArray[Any]) -> BoolArray:
+    if a.dtype.kind == "f":
+        return np.asarray(~((a == b) | (np.isnan(a) & np.isnan(b))), dtype=bool)
+    return np.asarray(a != b, dtype=bool)
+
+
+def _disagreement_message(batch: ParsedBatch, name: str) -> Callable[[int], str]:
+    def message(row: int) -> str:
+        first = line_of(int(batch.first_row[batch.tube_of_row[row]]))
+        return f"tube {text_at(batch.tube_code, row)!r}: {name} differs from line {first}"
+
+    return message
+
+
+def _pool_message(batch: ParsedBatch, row_to_tube: dict[int, int],
+                  describe: Callable[[int], str]) -> Callable[[int], str]:
+    return lambda row: f"tube {text_at(batch.tube_code, row)!r}: {describe(row_to_tube[row])}"
+
+
+def _check_times(batch: ParsedBatch, now: datetime) -> None:
+    f = batch.findings
+    latest = np.datetime64(now.astimezone(UTC).replace(tzinfo=None) + rules.CLOCK_TOLERANCE,
+                           "us")
+    collected, result = batch.collected_at, batch.result_at
+    both = ~np.isnat(collected) & ~np.isnat(result)
+    future_c = ~np.isnat(collected) & (collected > latest)
+    future_r = ~np.isnat(result) & (result > latest)
+    before = both & ~future_c & ~future_r & (result < collected)
+    limit = np.timedelta64(int(rules.MAX_TURNAROUND.total_seconds() * 1e6), "us")
+    late = both & ~future_c & ~future_r & ~before & (result - collected > limit)
+    if future_c.any():
+        f.append(Finding("time_in_future", "collected_at", rows_of(future_c),
+                         lambda r: f"collected at {text_at(batch.collected_raw, r)}, "
+                                   "after now"))
+    if future_r.any():
+        f.append(Finding("time_in_future", "result_at", rows_of(future_r),
+                         lambda r: f"result at {text_at(batch.result_raw, r)}, after now"))
+    if before.any():
+        f.append(Finding("result_before_collection", "result_at", rows_of(before),
+                         lambda r: f"result at {text_at(batch.result_raw, r)} is earlier than "
+                                   f"the collection at {text_at(batch.collected_raw, r)}"))
+    if late.any():
+        f.append(Finding("turnaround_too_long", "result_at", rows_of(late),
+                         lambda r: "the result is "
+                                   f"{int((result[r] - collected[r]) / np.timedelta64(1, 'D'))}"
+                                   " days after the collection"))
+
+
+def _check_positive_has_ct(batch: ParsedBatch) -> None:
+    positive = batch.outcome == OUTCOME_CODES[rules.POSITIVE]
+    if not positive.any():
+        return
+    any_ct = np.zeros(batch.rows, dtype=bool)
+    for g in batch.genes:
+        any_ct |= ~np.isnan(batch.ct[g])
+    bad = positive & ~any_ct
+    if bad.any():
+        column = f"ct_{batch.genes[0]}" if batch.genes else "outcome"
+        batch.findings.append(Finding(
+            "positive_without_ct", column, rows_of(bad),
+            lambda _r: "a positive outcome needs the Ct value of at least one target gene"))
+
+
+def duplicate_rows(values: pa.Array) -> tuple[IntArray, IntArray]:
+    """Rows whose value appeared on an earlier row, and that earlier (first) row."""
+    encoded = values.dictionary_encode()
+    if len(encoded.dictionary) + values.null_count >= len(values):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False),
+                       dtype=np.int64)
+    first = first_rows(codes, len(encoded.dictionary))
+    opens = np.zeros(len(codes), dtype=bool)
+    opens[first] = True
+    again = np.flatnonzero(~opens & (codes >= 0)).astype(np.int64)
+    return again, first[codes[again]]
+
+
+def duplicate_samples(batch: ParsedBatch) -> Finding | None:
+    """Sample ids that appear on more than one line, reported on every line after the first."""
+    again, earlier = duplicate_rows(batch.sample_code)
+    if not len(again):
+        return None
+    first_of = dict(zip(again.tolist(), earlier.tolist(), strict=True))
+    return Finding("duplicate_sample", "sample_id", again,
+                   lambda r: f"sample id {text_at(batch.sample_code, r)!r} is also on line "
+                             f"{line_of(first_of[r])}")
+
+
+def rows_with_values(values: pa.Array, wanted: Sequence[str]) -> IntArray:
+    """Rows whose text is one of the wanted values."""
+    if not wanted:
+        return np.zeros(0, dtype=np.int64)
+    mask = pc.fill_null(pc.is_in(values, value_set=pa.array(list(wanted), pa.string())), False)
+    return rows_of(mask.to_numpy(zero_copy_only=False))
+
+
+def report(batch: ParsedBatch, extra: Sequence[Finding] = (), *,
+           limit: int = MAX_REPORTED) -> Report:
+    """The batch's report: the first `limit` problems by line and counts of every kind."""
+    return report_of_findings(batch.file_problems, [*batch.findings, *extra],
+                              file_format=rules.BATCH_FORMAT, limit=limit)

@@ -1,0 +1,199 @@
+"""Every query of a lab batch ingest: residents, new ids, bulk writes, earlier files."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from numpy.typing import NDArray
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from epidesk.db import is_postgres
+from epidesk.kit import bulk
+from epidesk.testing.models import LabBatch, PositiveResult
+
+# Integers fetched in groups of 2**20 per packed value.
+PACK_BITS = 20
+# Streamed COPY: bytes of one encoded chunk, and how many chunks may wait to be written.
+STREAM_CHUNK_BYTES = 16 * 2**20
+STREAM_CHUNKS_AHEAD = 3
+LOOKUP_CHUNK = 10_000
+
+
+def _driver(session: Session) -> Any:
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    return driver
+
+
+def _packed_integers(session: Session, sql: str, width: int) -> NDArray[np.int64]:
+    """Integers of a PostgreSQL query that returns them packed big-endian in bytea rows.
+
+    A few large values instead of a row per integer: fetching ten million ids row by
+    row costs seconds in the client alone.
+    """
+    with _driver(session).cursor(binary=True) as cursor:
+        cursor.execute(sql)
+        parts = [np.frombuffer(row[0], dtype=f">i{width}") for row in cursor.fetchall()
+                 if row[0] is not None]
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(parts).astype(np.int64)
+
+
+def resident_ids(session: Session) -> NDArray[np.int64]:
+    """Every resident id, fetched at once."""
+    if is_postgres(session):
+        return _packed_integers(
+            session, "SELECT string_agg(int4send(id), ''::bytea) FROM resident "
+                     f"GROUP BY id >> {PACK_BITS}", 4)
+    rows = session.connection().exec_driver_sql("SELECT id FROM resident").fetchall()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def reserve_ids(session: Session, table: sa.Table, count: int) -> NDArray[np.int64]:
+    """count new primary keys for table, taken from its sequence (the next ones on SQLite)."""
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    if is_postgres(session):
+        sequence = session.execute(
+            sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar_one()
+        return _packed_integers(
+            session,
+            f"SELECT string_agg(int8send(nextval('{sequence}')), ''::bytea) "
+            f"FROM generate_series(1, {int(count)}) AS g GROUP BY g >> {PACK_BITS}", 8)
+    # SQLite writes one transaction at a time, and this one already holds the write lock.
+    top = session.execute(select(func.max(table.c.id))).scalar() or 0
+    return np.arange(top + 1, top + 1 + count, dtype=np.int64)
+
+
+def write_rows(session: Session, table: sa.Table, columns: Mapping[str, bulk.Column],
+               progress: bulk.Progress | None = None) -> int:
+    """Write rows given as columns (binary COPY on PostgreSQL)."""
+    return bulk.copy_rows(session, table, columns, progress=progress)
+
+
+class StreamedRows:
+    """Rows encoded for a binary COPY by a thread, chunk by chunk, ahead of their writing.
+
+    The database ingests one chunk while the next is being encoded, and encoding may
+    start before earlier writes of the same transaction (the tubes) are done.
+    """
+
+    def __init__(self, session: Session, table: sa.Table,
+                 columns: Mapping[str, bulk.Column]) -> None:
+        self.table = table
+        self.names = list(columns)
+        self.rows = len(next(iter(columns.values())))
+        self.postgres = is_postgres(session)
+        self.columns = columns
+        self._queue: queue.Queue[tuple[memoryview, int] | BaseException | None] = (
+            queue.Queue(maxsize=STREAM_CHUNKS_AHEAD))
+        self._thread: threading.Thread | None = None
+        if self.postgres and self.rows:
+            kinds = [bulk.column_kind(table.columns[n].type) for n in self.names]
+            cols = [columns[n] for n in self.names]
+            chunk_rows = max(1, STREAM_CHUNK_BYTES // _row_bytes(cols))
+            self._thread = threading.Thread(target=self._encode, args=(cols, kinds, chunk_rows),
+                                            daemon=True)
+            self._thread.start()
+
+    def _encode(self, cols: list[bulk.Column], kinds: list[str], chunk_rows: int) -> None:
+        try:
+            for start in range(0, self.rows, chunk_rows):
+                stop = min(self.rows, start + chunk_rows)
+                part = [_slice(c, start, stop) for c in cols]
+                # Each chunk is encoded as a whole COPY stream: keep only its rows.
+                pieces = list(bulk.encode_copy_binary(part, kinds, chunk_rows=chunk_rows))
+                for body in pieces[1:-1]:
+                    self._queue.put((body, stop))
+        except BaseException as exc:
+            self._queue.put(exc)
+        finally:
+            self._queue.put(None)
+
+    def write(self, session: Session, progress: bulk.Progress | None = None) -> int:
+        """Write the rows inside the session's transaction."""
+        if not self.postgres or not self.rows:
+            return write_rows(session, self.table, self.columns, progress)
+        import psycopg
+
+        target = ", ".join(f'"{n}"' for n in self.names)
+        sql = f'COPY "{self.table.name}" ({target}) FROM STDIN (FORMAT BINARY)'
+        try:
+            with _driver(session).cursor() as cursor, cursor.copy(sql) as copy:
+                copy.write(bulk.PGCOPY_HEADER)
+                while (item := self._queue.get()) is not None:
+                    if isinstance(item, BaseException):
+                        raise item
+                    body, done = item
+                    copy.write(body)
+                    if progress is not None:
+                        progress(self.table.name, done, self.rows)
+                copy.write(bulk.PGCOPY_TRAILER)
+        except psycopg.Error as exc:
+            raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+        finally:
+            self.close()
+        return self.rows
+
+    def close(self) -> None:
+        """Stop encoding (when the write is abandoned) and wait for the thread."""
+        if self._thread is None:
+            return
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.1)
+        self._thread.join()
+        self._thread = None
+
+
+def _slice(column: bulk.Column, start: int, stop: int) -> bulk.Column:
+    if isinstance(column, bulk.CharMatrix):
+        return bulk.CharMatrix(column.chars[start:stop],
+                               None if column.lengths is None else column.lengths[start:stop],
+                               None if column.null is None else column.null[start:stop])
+    if isinstance(column, bulk.Categorical):
+        return bulk.Categorical(column.vocabulary, column.codes[start:stop])
+    if isinstance(column, bulk.Nullable):
+        return bulk.Nullable(column.values[start:stop], column.null[start:stop])
+    if isinstance(column, bulk.Joined):
+        raise TypeError("joined text columns are not streamed")
+    return column[start:stop]
+
+
+def _row_bytes(columns: Sequence[bulk.Column]) -> int:
+    width = 2
+    for column in columns:
+        if isinstance(column, bulk.CharMatrix):
+            width += 4 + int(column.chars.shape[1])
+        else:
+            width += 4 + 8
+    return width
+
+
+def batch_by_digest(session: Session, digest: str) -> LabBatch | None:
+    """The batch whose file had this SHA-256 digest."""
+    return session.scalars(select(LabBatch).where(LabBatch.digest == digest)).first()
+
+
+def existing_codes(session: Session, column: Any,
+                   codes: Sequence[str]) -> set[str]:
+    """Which of the codes already exist in the column."""
+    found: set[str] = set()
+    for start in range(0, len(codes), LOOKUP_CHUNK):
+        chunk = list(codes[start: start + LOOKUP_CHUNK])
+        found.update(session.scalars(select(column).where(column.in_(chunk))))
+    return found
+
+
+def add_positive_results(session: Session, results: Sequence[PositiveResult]) -> None:
+    """Append positive-result events."""
+    session.add_all(results)
+    session.flush()

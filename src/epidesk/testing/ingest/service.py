@@ -1,0 +1,313 @@
+"""Ingesting a lab batch through the kit's imported-file lifecycle.
+
+The batch is validated whole, then its tubes, samples, retest orders and resolutions are
+written in one savepoint, with one positive-result event per positive single tube for
+the case registry to follow (see kit.events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+from epidesk.errors import NotFoundError
+from epidesk.kit import clock
+from epidesk.kit.bulk import Categorical, Nullable
+from epidesk.kit.domains import load_models
+from epidesk.kit.imports import Imported, Progress, run_import, unreadable_problem
+from epidesk.kit.reports import Finding, Report, report_of
+from epidesk.policy.schemas import Preset
+from epidesk.policy.service import active_preset
+from epidesk.testing import engine, rules
+from epidesk.testing.engine import KIND_CODES, OUTCOME_CODES, ParsedBatch
+from epidesk.testing.ingest import engine as checks
+from epidesk.testing.ingest import repository
+from epidesk.testing.models import LabBatch, PositiveResult, Sample, Tube
+from epidesk.testing.retests import engine as retests
+from epidesk.testing.retests import repository as retest_orders
+from epidesk.testing.tubes import engine as tubes
+
+
+class IngestResult(Imported[LabBatch]):  # type: ignore[type-var]
+    """The outcome of ingesting one lab batch file."""
+
+    @property
+    def batch(self) -> LabBatch:
+        """The batch's record: accepted, already accepted before, or rejected."""
+        return self.record
+
+    @property
+    def already_ingested(self) -> bool:
+        """True when the same file had been accepted before (nothing changed)."""
+        return self.already_imported
+
+
+@dataclass
+class ReadBatch:
+    """A parsed batch and every registered resident id, looked up while it was parsed."""
+
+    batch: ParsedBatch
+    resident_ids: NDArray[np.int64]
+
+
+class LabBatchImporter:
+    """The lab batch format for `kit.imports.run_import`."""
+
+    def __init__(self, preset: Preset) -> None:
+        self.preset = preset
+        self.file_format = "csv"
+
+    def find(self, session: Session, digest: str) -> LabBatch | None:
+        """The batch of an earlier file with this digest."""
+        return repository.batch_by_digest(session, digest)
+
+    def new_record(self, digest: str) -> LabBatch:
+        """A batch record for a file seen for the first time."""
+        return LabBatch(digest=digest, attempts=0)
+
+    def read(self, session: Session, content: bytes, filename: str,
+             step: Callable[..., None]) -> ReadBatch:
+        """Parse the file while the database looks up every resident id."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The session is used by that thread alone until its result is taken.
+            residents_job = pool.submit(repository.resident_ids, session)
+            try:
+                step("read", 0)
+                self.file_format = engine.file_format_of(filename, content[:4])
+                table = engine.read_table(content, self.file_format)
+                step("read")
+                batch = engine.parse(table, self.file_format)
+                del table
+                step("parse")
+            finally:
+                resident_ids = residents_job.result()
+        step("residents")
+        return ReadBatch(batch=batch, resident_ids=resident_ids)
+
+    def unreadable(self, message: str) -> Report:
+        """The report of a file that is not CSV or Parquet at all."""
+        return report_of([unreadable_problem(self.file_format.upper(), message)],
+                         file_format=rules.BATCH_FORMAT)
+
+    def validate(self, session: Session, parsed: ReadBatch, now: datetime) -> Report:
+        """Every problem of the batch; sample ids are checked by the database while writing."""
+        batch = parsed.batch
+        checks.validate(batch, residents=checks.resident_bitmap(parsed.resident_ids),
+                        pool_sizes=self.preset.testing.pooling.pool_sizes, now=now)
+        if not (batch.findings or batch.file_problems):
+            return Report()
+        extra = checks.duplicate_samples(batch)
+        return checks.report(batch, [extra] if extra else [])
+
+    def write(self, session: Session, parsed: ReadBatch, record: LabBatch, now: datetime,
+              step: Callable[..., None]) -> None:
+        """Write the tubes, samples, retest orders, resolutions and positive results."""
+        _write(session, parsed.batch, record, self.preset, step)
+
+    def conflicts(self, session: Session, parsed: ReadBatch) -> Report | None:
+        """Sample or tube ids repeated in the file or known from earlier batches."""
+        found = _conflicts(session, parsed.batch)
+        return checks.report(parsed.batch, found) if found else None
+
+    def rejected(self, record: LabBatch, parsed: ReadBatch | None) -> None:
+        """The batch's own fields on a rejected record."""
+        batch = parsed.batch if parsed else None
+        record.file_format = self.file_format
+        record.labs = _labs(batch)
+        record.rows = batch.rows if batch else 0
+        record.tubes = batch.tubes if batch else 0
+        for name in ("pooled_tubes", "positive_tubes", "invalid_tubes", "reread_tubes",
+                     "retests_ordered", "retests_resolved", "cases_created",
+                     "repositives_linked"):
+            setattr(record, name, 0)
+        record.preset = self.preset.name
+
+
+def ingest_file(session: Session, *, path: str | Path, received_by: str,
+                preset: Preset | None = None, now: datetime | None = None,
+                progress: Progress | None = None) -> IngestResult:
+    """Ingest a lab batch file (CSV or Parquet) from disk; see ingest_batch."""
+    source = Path(path)
+    try:
+        content = source.read_bytes()
+    except OSError as exc:
+        raise NotFoundError(f"cannot read {source}: {exc.strerror}") from exc
+    return ingest_batch(session, content=content, filename=source.name, received_by=received_by,
+                        preset=preset, now=now, progress=progress)
+
+
+def ingest_batch(session: Session, *, content: bytes, filename: str, received_by: str,
+                 preset: Preset | None = None, now: datetime | None = None,
+                 progress: Progress | None = None) -> IngestResult:
+    """Validate a lab batch whole, then write its results, or record why it was rejected.
+
+    An accepted file sent again changes nothing. A rejected batch writes only its
+    rejection record (with the report); its results are never partly written.
+    """
+    importer = LabBatchImporter(preset or active_preset())
+    done = run_import(  # type: ignore[type-var]
+        session, importer, content=content, filename=filename, received_by=received_by,
+        now=now, progress=progress)
+    return IngestResult(record=done.record, already_imported=done.already_imported,
+                        report=done.report)
+
+
+def _labs(batch: ParsedBatch | None) -> str:
+    if batch is None:
+        return ""
+    seen = np.bincount(batch.lab[batch.lab >= 0], minlength=len(batch.lab_vocabulary)) > 0
+    used = sorted(batch.lab_vocabulary[c] for c in np.flatnonzero(seen))
+    text = ", ".join(used)
+    return text if len(text) <= 255 else text[:252] + "..."
+
+
+def _conflicts(session: Session, batch: ParsedBatch) -> list[Finding]:
+    """Why writing failed: sample or tube ids repeated in the file or known from before."""
+    found: list[Finding] = []
+    duplicates = checks.duplicate_samples(batch)
+    if duplicates is not None:
+        found.append(duplicates)
+    sample_codes = batch.sample_code.drop_null().to_pylist()
+    taken = repository.existing_codes(session, Sample.code, sample_codes)
+    if taken:
+        rows = checks.rows_with_values(batch.sample_code, sorted(taken))
+        found.append(Finding("sample_exists", "sample_id", rows,
+                             lambda r: f"sample id {batch.sample_code[r].as_py()!r} was "
+                                       "ingested in an earlier batch"))
+    tube_codes = batch.tube_codes.to_pylist()
+    taken_tubes = repository.existing_codes(session, Tube.code, tube_codes)
+    if taken_tubes:
+        found_tubes = checks.rows_with_values(batch.tube_codes, sorted(taken_tubes))
+        rows = np.sort(batch.first_row[found_tubes])
+        found.append(Finding("tube_exists", "tube_id", rows,
+                             lambda r: f"tube id {batch.tube_code[r].as_py()!r} was ingested "
+                                       "in an earlier batch"))
+    return found
+
+
+def _write(session: Session, batch: ParsedBatch, record: LabBatch, preset: Preset,
+           step: Callable[..., None]) -> None:
+    """Write the tubes, samples, retest orders, resolutions and positive results."""
+    tables = load_models().tables
+    first = batch.first_row
+    kind_t = batch.kind[first]
+    outcome_t = tubes.read_outcomes(batch, preset.cases.positivity)
+    reported_t = batch.outcome[first]
+
+    open_orders = retests.OpenOrders.of_rows(retest_orders.open_retests(session))
+    record.file_format = batch.file_format
+    record.labs = _labs(batch)
+    record.rows = batch.rows
+    record.tubes = batch.tubes
+    record.pooled_tubes = int((kind_t == KIND_CODES[rules.POOLED]).sum())
+    record.positive_tubes = int((outcome_t == OUTCOME_CODES[rules.POSITIVE]).sum())
+    record.invalid_tubes = int((outcome_t == OUTCOME_CODES[rules.INVALID]).sum())
+    record.reread_tubes = int(((outcome_t != reported_t)
+                               & (reported_t != OUTCOME_CODES[rules.INVALID])).sum())
+    record.retests_ordered = record.retests_resolved = 0
+    record.cases_created = record.repositives_linked = 0
+    record.preset = preset.name
+    session.add(record)
+    session.flush()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Retests are planned on the client while the database takes tubes and samples.
+        plan_job = pool.submit(retests.plan_retests, batch, outcome_t, open_orders)
+        tube_ids = repository.reserve_ids(session, tables["tube"], batch.tubes)
+        tube_columns: dict[str, Any] = {
+            "id": tube_ids,
+            "code": tubes.char_matrix(batch.tube_codes),
+            "batch_id": np.full(batch.tubes, record.id, dtype=np.int64),
+            "kind": Categorical(rules.TUBE_KINDS, kind_t),
+            "pool_size": batch.pool_size[first],
+            "lab": Categorical(batch.lab_vocabulary, batch.lab[first]),
+            "collection_site": Categorical(batch.site_vocabulary, batch.site[first]),
+            "collected_at": tubes.tube_collected_at(batch),
+            "result_at": batch.result_at[first],
+            "reported_outcome": Categorical(rules.OUTCOMES, reported_t),
+            "outcome": Categorical(rules.OUTCOMES, outcome_t),
+        }
+        for gene in batch.genes:
+            values = batch.ct[gene][first]
+            tube_columns[f"ct_{gene}"] = Nullable(values, np.isnan(values))
+        # The samples are encoded while the database takes the tubes.
+        samples = repository.StreamedRows(session, tables["sample"], {
+            "code": tubes.char_matrix(batch.sample_code),
+            "tube_id": tube_ids[batch.tube_of_row],
+            "resident_id": batch.resident_id,
+            "collected_at": batch.collected_at,
+        })
+        try:
+            repository.write_rows(session, tables["tube"], tube_columns, progress=step)
+            samples.write(session, progress=step)
+        finally:
+            samples.close()
+        plan = plan_job.result()
+
+    row_tube = batch.tube_of_row
+    row_outcome = outcome_t[row_tube]
+    if len(plan.new_rows):
+        rows, by = plan.new_rows, plan.new_resolved_by
+        settled = by >= 0
+        at = np.maximum(by, 0)
+        status = np.where(settled, np.where(
+            row_outcome[at] == OUTCOME_CODES[rules.POSITIVE], 1, 2), 0)
+        repository.write_rows(session, tables["retest_order"], {
+            "resident_id": batch.resident_id[rows],
+            "tube_id": tube_ids[row_tube[rows]],
+            "reason": Categorical(retests.RETEST_REASONS, plan.new_reason),
+            "ordered_at": batch.result_at[rows],
+            "status": Categorical(("open", rules.POSITIVE, rules.NEGATIVE), status),
+            "resolved_by_tube_id": Nullable(tube_ids[row_tube[at]], ~settled),
+            "resolved_at": Nullable(batch.result_at[at], ~settled),
+        }, progress=step)
+    retest_orders.resolve_retests(session, [
+        (int(order_id), rules.OUTCOMES[int(row_outcome[r])], int(tube_ids[row_tube[r]]),
+         _moment(batch.result_at[r]))
+        for order_id, r in zip(plan.resolved_ids.tolist(), plan.resolved_by.tolist(),
+                               strict=True)])
+    record.retests_ordered = len(plan.new_rows)
+    record.retests_resolved = plan.resolved
+    step("retests")
+    repository.add_positive_results(session, [
+        _positive(batch, r, record.id, tube_ids, plan) for r in plan.positive_rows.tolist()])
+    session.flush()
+
+
+def _moment(value: np.datetime64) -> datetime:
+    moment = value.astype("datetime64[us]").item()
+    assert isinstance(moment, datetime)
+    return clock.aware(moment)
+
+
+def _offset(moment: datetime) -> int:
+    delta = moment.utcoffset()
+    return 0 if delta is None else int(delta.total_seconds())
+
+
+def _positive(batch: ParsedBatch, row: int, batch_id: int, tube_ids: NDArray[np.int64],
+              plan: retests.RetestPlan) -> PositiveResult:
+    """The positive-result event of a positive single tube on a batch row."""
+    onset = batch.onset_date[row]
+    isolated = plan.isolated_at.get(row)
+    collected = batch.local_time(row, "collected_at")
+    result = batch.local_time(row, "result_at")
+    return PositiveResult(
+        batch_id=batch_id,
+        resident_id=int(batch.resident_id[row]),
+        tube_id=int(tube_ids[batch.tube_of_row[row]]),
+        sample_code=str(batch.sample_code[row].as_py()),
+        collected_at=collected.astimezone(UTC), collected_offset=_offset(collected),
+        result_at=result.astimezone(UTC), result_offset=_offset(result),
+        onset_date=None if np.isnat(onset) else onset.item(),
+        imported=bool(batch.imported[row]),
+        isolated_at=None if isolated is None else _moment(isolated),
+    )

@@ -1,0 +1,1 @@
+"""Retest orders: planning them from a batch and resolving them."""

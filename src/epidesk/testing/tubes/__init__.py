@@ -1,0 +1,1 @@
+"""Tubes: reading what a batch says of each tube."""
