@@ -19,10 +19,10 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
+from epidesk.kit import clock
 from epidesk.kit.bulk import Categorical, CharMatrix, Column, Joined, Nullable
 from epidesk.synth import rules
-from epidesk.tracing.engine import VenueTable, iso_times, synthetic_visits
-from epidesk.tracing.rules import CITY_UTC_OFFSET
+from epidesk.tracing.visits.engine import VenueTable, iso_times, synthetic_visits
 
 IntArray: TypeAlias = NDArray[np.int64]
 FloatArray: TypeAlias = NDArray[np.float64]
@@ -1186,7 +1186,6 @@ def generate_city(people: int, seed: int, *, step: Step | None = None) -> Genera
 # (household, work group, class) are quarantined and tested.
 
 DAY_SECONDS = 86_400
-CITY_OFFSET_SECONDS = int(CITY_UTC_OFFSET.total_seconds())
 NEVER = 1 << 40  # a day that never comes (scenario day index)
 NOT_INFECTED = -(1 << 40)
 _MASK64 = (1 << 64) - 1
@@ -1453,12 +1452,13 @@ class DayVisits:
 
 def local_midnight(epoch_day: int) -> int:
     """Epoch seconds of a day's local midnight (days since 1970-01-01, city time)."""
-    return epoch_day * DAY_SECONDS - CITY_OFFSET_SECONDS
+    naive = np.asarray([epoch_day * DAY_SECONDS], dtype=np.int64)
+    return int((naive - clock.utc_offsets(naive - clock.utc_offsets(naive)))[0])
 
 
 def local_day(seconds: NDArray[Any]) -> IntArray:
     """The local day (days since 1970-01-01, city time) of epoch seconds."""
-    day: IntArray = (np.asarray(seconds, dtype=np.int64) + CITY_OFFSET_SECONDS) // DAY_SECONDS
+    day: IntArray = clock.local_days(np.asarray(seconds, dtype=np.int64)).astype(np.int64)
     return day
 
 

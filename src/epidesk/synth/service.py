@@ -21,16 +21,17 @@ from sqlalchemy.orm import Session
 from epidesk.cases import rules as case_rules
 from epidesk.cases import service as cases
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
-from epidesk.kit import bulk
+from epidesk.kit import bulk, clock
 from epidesk.kit.domains import load_models
+from epidesk.kit.reports import Report as FileReport
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.synth import engine, repository, rules
 from epidesk.testing.engine import write_batch
 from epidesk.testing.rules import Report
 from epidesk.tracing import service as tracing
-from epidesk.tracing.engine import write_visit_log
-from epidesk.tracing.rules import CITY_TZ
+from epidesk.tracing.visits import service as tracing_visits
+from epidesk.tracing.visits.engine import write_visit_log
 
 Progress = Callable[[str, int, int], None]
 
@@ -142,7 +143,7 @@ MANIFEST_FORMAT = 1
 
 def city_today() -> date:
     """Today's date in the city's time zone."""
-    return datetime.now(CITY_TZ).date()
+    return clock.city_today()
 
 
 def load_outbreak_city(session: Session) -> engine.OutbreakCity:
@@ -414,7 +415,7 @@ def replay_day(session: Session, *, day: OutbreakDay, actor: str = ACTOR,
     result = DayReplay(day=day.day, date=day.date)
     if day.visits:
         path = day.folder / day.visits
-        imported = tracing.import_visits_file(session, path=path, received_by=actor, now=now)
+        imported = tracing_visits.import_visits_file(session, path=path, received_by=actor, now=now)
         if not imported.accepted:
             raise ConflictError(f"{path} was rejected: {_why(imported.report)}")
         if imported.already_imported:
@@ -450,7 +451,7 @@ def replay_day(session: Session, *, day: OutbreakDay, actor: str = ACTOR,
     return result
 
 
-def _why(report: Report) -> str:
+def _why(report: Report | FileReport) -> str:
     first = report.problems[0] if report.problems else None
     where = f"; line {first.line}, {first.column}: {first.problem}" if first else ""
     return report.summary() + where
