@@ -14,7 +14,7 @@ recorded exposure per 1,000 residents. Then:
 - `opportunities`: exposure opportunities, counted as pairs of residents sharing a
   household, pairs of members of the same work group or class, pairs of visits to the
   same venue that overlap in time (any overlap), and recorded exposures.
-- `classify_s`: `epidesk.tracing.engine.classify` of 1,000 random residents as new cases
+- `classify_s`: `epidesk.tracing.runs.engine.classify` of 1,000 random residents as new cases
   (sampled in the second week, 30 % with symptom onset, isolated the next day) under
   cn-9th-2022: close contacts by household, work group, class, venue co-visits of at
   least 15 minutes and recorded exposures; sub-close contacts; promotions. The best of
@@ -43,11 +43,19 @@ from sqlalchemy.orm import Session
 
 from cities import analyze, city_database
 from epidesk.db import is_postgres, make_engine
-from epidesk.kit import bulk
+from epidesk.kit import bulk, clock
 from epidesk.kit.domains import load_models
 from epidesk.policy.service import load_preset
-from epidesk.tracing import engine as tracing_engine
-from epidesk.tracing import repository, rules, service
+from epidesk.tracing import repository, rules
+from epidesk.tracing.graph import engine as graph_engine
+from epidesk.tracing.graph import repository as graph_repository
+from epidesk.tracing.graph import service as graph_service
+from epidesk.tracing.runs import engine as runs_engine
+from epidesk.tracing.runs import service as runs_service
+from epidesk.tracing.visits import engine as visits_engine
+from epidesk.tracing.visits import repository as visits_repository
+from epidesk.tracing.visits import rules as visit_rules
+from epidesk.tracing.visits import service as visits_service
 
 PEOPLE = {"small": 100_000, "full": 10_000_000}
 SEED = 20221
@@ -69,14 +77,15 @@ def log(message: str) -> None:
 def ensure_visits(engine: Engine, people: int) -> dict[str, Any]:
     """Two weeks of visits and some recorded exposures, unless the database has them."""
     with Session(engine) as session:
-        visits = repository.visit_count(session)
+        visits = visits_repository.visit_count(session)
         if visits:
             log(f"reusing {visits:,} visits")
             figures: dict[str, Any] = {"visits_generated_s": None}
         else:
             log(f"generating {DAYS} days of visits")
             started = time.perf_counter()
-            made = service.synthesize_visits(session, days=DAYS, seed=SEED, first_day=FIRST_DAY)
+            made = visits_service.synthesize_visits(session, days=DAYS, seed=SEED,
+                                                    first_day=FIRST_DAY)
             session.commit()
             figures = {"visits_generated_s": round(time.perf_counter() - started, 1)}
             log(f"{made.visits:,} visits written in {made.seconds:.0f} s")
@@ -93,8 +102,9 @@ def write_exposures(session: Session, people: int) -> None:
     """One recorded exposure per 1,000 residents, 10 % of them protected."""
     ids = repository.resident_ids(session)
     settings = ("carer", "shared_vehicle", "shared_enclosed_space", "investigator_judgement")
-    a, b, at, setting, protected = tracing_engine.synthetic_exposures(
-        ids, count=max(10, people // 1000), first_day=rules.local_midnight(FIRST_DAY),
+    a, b, at, setting, protected = visits_engine.synthetic_exposures(
+        ids, count=max(10, people // 1000), first_day=rules.local_midnight(FIRST_DAY,
+                                                                           clock.city_zone()),
         days=DAYS, settings=settings, seed=SEED)
     now = np.full(len(a), np.datetime64(datetime.now(UTC).replace(tzinfo=None), "s"))
     bulk.copy_rows(session, load_models().tables["exposure"], {
@@ -120,7 +130,7 @@ class NewCases(NamedTuple):
     resident: np.ndarray
     sampling: list[date]
     onset: list[date | None]
-    batch: tracing_engine.CaseBatch
+    batch: runs_engine.CaseBatch
     now: int
 
 
@@ -132,7 +142,7 @@ def new_cases(ids: np.ndarray) -> NewCases:
     sampling_offsets = rng.integers(7, DAYS - 1, CASES)
     onset_back = rng.integers(0, 3, CASES)
     symptomatic = rng.random(CASES) < ONSET_SHARE
-    now = rules.local_midnight(FIRST_DAY + timedelta(days=DAYS))
+    now = rules.local_midnight(FIRST_DAY + timedelta(days=DAYS), clock.city_zone())
     starts, ends, sampled_on, onsets = [], [], [], []
     for i in range(CASES):
         sampled = FIRST_DAY + timedelta(days=int(sampling_offsets[i]))
@@ -140,29 +150,32 @@ def new_cases(ids: np.ndarray) -> NewCases:
         start, end = rules.case_window(
             classification="confirmed" if symptomatic[i] else "asymptomatic",
             sampling_date=sampled, onset_date=onset,
-            isolation_date=sampled + timedelta(days=1), preset=preset, now=now)
+            isolation_date=sampled + timedelta(days=1), preset=preset, now=now,
+            zone=clock.city_zone())
         starts.append(start)
         ends.append(end)
         sampled_on.append(sampled)
         onsets.append(onset)
-    batch = tracing_engine.CaseBatch.of(np.arange(1, CASES + 1), chosen, starts, ends)
+    batch = runs_engine.CaseBatch.of(np.arange(1, CASES + 1), chosen, starts, ends)
     return NewCases(resident=chosen, sampling=sampled_on, onset=onsets, batch=batch, now=now)
 
 
-def parameters(now: int) -> tracing_engine.Parameters:
+def parameters(now: int) -> runs_engine.Parameters:
     """The engine's parameters under the benchmark's preset."""
-    return tracing_engine.Parameters.of(rules.tracing_rules(load_preset(PRESET)), now)
+    return runs_engine.Parameters.of(rules.tracing_rules(load_preset(PRESET)), now)
 
 
-def isolation_of(cases: tracing_engine.CaseBatch) -> tracing_engine.Lookup:
+def isolation_of(cases: runs_engine.CaseBatch) -> runs_engine.Lookup:
     """Cases are isolated at the end of their window; everyone else counts at now."""
-    return tracing_engine.Lookup.of(cases.resident, cases.end)
+    return runs_engine.Lookup.of(cases.resident, cases.end)
 
 
 # ------------------------------------------------------------------ the SQL baseline
 
 FOREVER = rules.FOREVER
-OFFSET = int(rules.CITY_UTC_OFFSET.total_seconds())
+# The SQL baseline assumes one UTC offset over the benchmark's days.
+OFFSET = int(clock.utc_offsets(np.asarray([rules.seconds_of(datetime.combine(
+    FIRST_DAY, datetime.min.time(), tzinfo=UTC))], dtype=np.int64))[0])
 
 
 def _day(column: str) -> str:
@@ -184,11 +197,11 @@ def shared_sql(centre: str, settings: frozenset[int]) -> str:
     The centre table has columns cid, resident_id, ws, we (seconds since the epoch).
     """
     parts = []
-    for code, table, group in ((tracing_engine.HOUSEHOLD, "household_membership",
+    for code, table, group in ((graph_engine.HOUSEHOLD, "household_membership",
                                 "household_id"),
-                               (tracing_engine.WORK_GROUP, "work_group_membership",
+                               (graph_engine.WORK_GROUP, "work_group_membership",
                                 "work_group_id"),
-                               (tracing_engine.SCHOOL_CLASS, "class_membership",
+                               (graph_engine.SCHOOL_CLASS, "class_membership",
                                 "school_class_id")):
         if code not in settings:
             continue
@@ -200,11 +213,11 @@ SELECT c.cid, o.resident_id AS other, {code} AS setting, m.{group} AS place, {s}
 FROM {centre} c JOIN {table} m ON m.resident_id = c.resident_id
 JOIN {table} o ON o.{group} = m.{group}
 WHERE o.resident_id <> c.resident_id AND {s} < {e}""")
-    if tracing_engine.EXPOSURE in settings:
+    if graph_engine.EXPOSURE in settings:
         for me, other in (("resident_a_id", "resident_b_id"), ("resident_b_id", "resident_a_id")):
             t = _epoch("x.at")
             parts.append(f"""
-SELECT c.cid, x.{other}, {tracing_engine.EXPOSURE}, x.id, {t}, {t}
+SELECT c.cid, x.{other}, {graph_engine.EXPOSURE}, x.id, {t}, {t}
 FROM {centre} c JOIN exposure x ON x.{me} = c.resident_id
 WHERE NOT x.protected AND {t} >= c.ws AND {t} < c.we AND x.{other} <> c.resident_id""")
     return "\nUNION ALL\n".join(parts)
@@ -212,9 +225,9 @@ WHERE NOT x.protected AND {t} >= c.ws AND {t} < c.we AND x.{other} <> c.resident
 
 def covisits_sql(centre: str, minimum: int) -> str:
     """SQL: visitors overlapping the centres' visits by at least `minimum` seconds."""
-    longest = int(rules.MAX_VISIT.total_seconds())
+    longest = int(visit_rules.MAX_VISIT.total_seconds())
     return f"""
-SELECT c.cid, o.resident_id, {tracing_engine.VENUE}, v.venue_id,
+SELECT c.cid, o.resident_id, {graph_engine.VENUE}, v.venue_id,
        greatest(w.a, {_epoch('o.started_at')}), least(w.b, {_epoch('o.ended_at')})
 FROM {centre} c JOIN venue_visit v ON v.resident_id = c.resident_id
 CROSS JOIN LATERAL (SELECT greatest({_epoch('v.started_at')}, c.ws) AS a,
@@ -227,8 +240,8 @@ WHERE w.b - w.a >= {minimum} AND o.resident_id <> c.resident_id
   AND least(w.b, {_epoch('o.ended_at')}) - greatest(w.a, {_epoch('o.started_at')}) >= {minimum}"""
 
 
-def classify_sql(session: Session, cases: tracing_engine.CaseBatch,
-                 params: tracing_engine.Parameters) -> tuple[tracing_engine.Evidence, float]:
+def classify_sql(session: Session, cases: runs_engine.CaseBatch,
+                 params: runs_engine.Parameters) -> tuple[runs_engine.Evidence, float]:
     """The engine's classification as PostgreSQL joins; returns the evidence and seconds."""
     conn = session.connection()
     started = time.perf_counter()
@@ -252,7 +265,7 @@ UNION ALL
     conn.exec_driver_sql("ANALYZE bench_direct")
     conn.exec_driver_sql(f"""
 CREATE TEMP TABLE bench_result ON COMMIT DROP AS
-SELECT other AS contact, cid AS case_id, {tracing_engine.CLOSE} AS tier, setting,
+SELECT other AS contact, cid AS case_id, {graph_engine.CLOSE} AS tier, setting,
        place::bigint, -1::bigint AS via, s, e FROM bench_direct""")
     sub = params.sub_close_settings
     if sub is not None:
@@ -266,7 +279,7 @@ WHERE d.f < coalesce(i.t, {now})""")
         conn.exec_driver_sql("ANALYZE bench_pair")
         conn.exec_driver_sql(f"""
 INSERT INTO bench_result
-SELECT x.other, p.case_id, {tracing_engine.SUB_CLOSE}, x.setting, x.place, p.resident_id,
+SELECT x.other, p.case_id, {graph_engine.SUB_CLOSE}, x.setting, x.place, p.resident_id,
        x.s, x.e
 FROM ({shared_sql('bench_pair', sub)}) x (cid, other, setting, place, s, e)
 JOIN bench_pair p ON p.cid = x.cid
@@ -282,7 +295,7 @@ LEFT JOIN bench_iso i ON i.resident_id = c.resident_id
 WHERE f.f < coalesce(i.t, {now})""")
             conn.exec_driver_sql(f"""
 INSERT INTO bench_result
-SELECT x.other, x.cid, {tracing_engine.CLOSE}, x.setting, x.place, p.resident_id, x.s, x.e
+SELECT x.other, x.cid, {graph_engine.CLOSE}, x.setting, x.place, p.resident_id, x.s, x.e
 FROM ({shared_sql('bench_promote', sub)}) x (cid, other, setting, place, s, e)
 JOIN bench_promote p ON p.cid = x.cid""")
     driver = conn.connection.driver_connection
@@ -293,35 +306,35 @@ JOIN bench_promote p ON p.cid = x.cid""")
         rows = cursor.fetchall()
     seconds = time.perf_counter() - started
     data = np.asarray(rows, dtype=np.int64).reshape(-1, len(columns))
-    evidence = tracing_engine.Evidence.canonical(
-        dict(zip(tracing_engine.EVIDENCE_COLUMNS, data.T, strict=True)))
+    evidence = runs_engine.Evidence.canonical(
+        dict(zip(runs_engine.EVIDENCE_COLUMNS, data.T, strict=True)))
     session.rollback()
     return evidence, seconds
 
 
-def same(a: tracing_engine.Evidence, b: tracing_engine.Evidence) -> bool:
+def same(a: runs_engine.Evidence, b: runs_engine.Evidence) -> bool:
     """Whether two canonical evidence sets hold the same rows."""
     return len(a) == len(b) and all(
-        np.array_equal(getattr(a, c), getattr(b, c)) for c in tracing_engine.EVIDENCE_COLUMNS)
+        np.array_equal(getattr(a, c), getattr(b, c)) for c in runs_engine.EVIDENCE_COLUMNS)
 
 
 # ------------------------------------------------------------------ measurements
 
 
-def timed_classify(graph: tracing_engine.ContactGraph, cases: tracing_engine.CaseBatch,
-                   params: tracing_engine.Parameters, runs: int = 3
-                   ) -> tuple[tracing_engine.Evidence, float, float]:
+def timed_classify(graph: graph_engine.ContactGraph, cases: runs_engine.CaseBatch,
+                   params: runs_engine.Parameters, runs: int = 3
+                   ) -> tuple[runs_engine.Evidence, float, float]:
     """The evidence, the first and the best of `runs` classification times."""
     times = []
-    evidence = tracing_engine.Evidence.empty()
+    evidence = runs_engine.Evidence.empty()
     for _ in range(runs):
         started = time.perf_counter()
-        evidence = tracing_engine.classify(graph, cases, params, isolation=isolation_of(cases))
+        evidence = runs_engine.classify(graph, cases, params, isolation=isolation_of(cases))
         times.append(time.perf_counter() - started)
     return evidence, times[0], min(times)
 
 
-def service_run(engine: Engine, made: NewCases, graph: tracing_engine.ContactGraph
+def service_run(engine: Engine, made: NewCases, graph: graph_engine.ContactGraph
                 ) -> dict[str, Any]:
     """The cases registered, then `run_tracing` on the graph in memory, rolled back."""
     moment = rules.moment_of(made.now)
@@ -343,7 +356,7 @@ JOIN subdistrict s ON s.id = m.subdistrict_id"""),
             {"ids": made.resident.tolist(), "sampled": made.sampling, "onset": made.onset,
              "now": moment})
         started = time.perf_counter()
-        run = service.run_tracing(session, actor="benchmark", preset=load_preset(PRESET),
+        run = runs_service.run_tracing(session, actor="benchmark", preset=load_preset(PRESET),
                                   now=moment, graph=graph)
         seconds = time.perf_counter() - started
         figures = {"service_run_s": round(seconds, 2),
@@ -356,15 +369,15 @@ JOIN subdistrict s ON s.id = m.subdistrict_id"""),
 def add_visits(engine: Engine, now: int) -> tuple[int, int]:
     """One more day of visits for 10 % of residents, committed; returns (count, watermark)."""
     with Session(engine) as session:
-        watermark = repository.max_visit_id(session)
+        watermark = graph_repository.max_visit_id(session)
         ids, communities = repository.residents_with_community(session)
         rng = np.random.default_rng(SEED + 2)
         some = np.sort(rng.choice(len(ids), size=max(1, len(ids) // 10), replace=False))
         venue_id, venue_community, kinds = repository.venues_with_kind(session)
         written = 0
-        for resident, venue, start, end in tracing_engine.synthetic_visits(
+        for resident, venue, start, end in visits_engine.synthetic_visits(
                 ids[some], communities[some],
-                tracing_engine.VenueTable(venue_id, venue_community, kinds),
+                visits_engine.VenueTable(venue_id, venue_community, kinds),
                 first_day=now - 86_400, days=1, seed=SEED + 3):
             # Days already in the table would collide; these start in the last day only.
             written += bulk.copy_rows(session, load_models().tables["venue_visit"], {
@@ -398,9 +411,9 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         log("loading the graph")
         with Session(engine) as session:
             started = time.perf_counter()
-            arrays = repository.graph_arrays(session)
+            arrays = graph_repository.graph_arrays(session)
             read = time.perf_counter() - started
-            graph = tracing_engine.build_graph(arrays)
+            graph = graph_engine.build_graph(arrays)
             load = time.perf_counter() - started
             visits = graph.visit_count
             del arrays
@@ -424,21 +437,21 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         try:
             with Session(engine) as session:
                 started = time.perf_counter()
-                refreshed = service.refresh_graph(session, graph)
+                refreshed = graph_service.refresh_graph(session, graph)
                 refresh = time.perf_counter() - started
             after, _first_after, after_best = timed_classify(graph, cases, params)
             log(f"refreshed {refreshed:,} visits in {refresh:.2f} s; loading afresh to compare")
             del graph
             with Session(engine) as session:
-                fresh = service.load_graph(session)
-            fresh_evidence = tracing_engine.classify(fresh, cases, params,
+                fresh = graph_service.load_graph(session)
+            fresh_evidence = runs_engine.classify(fresh, cases, params,
                                                      isolation=isolation_of(cases))
             identical_after = same(after.sorted(), fresh_evidence.sorted())
             del fresh
         finally:
             remove_visits(engine, watermark)
-        close = np.unique(evidence.contact[tiers == tracing_engine.CLOSE])
-        sub_close = np.setdiff1d(np.unique(evidence.contact[tiers == tracing_engine.SUB_CLOSE]),
+        close = np.unique(evidence.contact[tiers == graph_engine.CLOSE])
+        sub_close = np.setdiff1d(np.unique(evidence.contact[tiers == graph_engine.SUB_CLOSE]),
                                  close)
         return {
             "people": len(ids),

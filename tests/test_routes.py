@@ -236,7 +236,7 @@ def _traced(t: TinyCity) -> dict[str, int]:
 
     from epidesk.cases.models import CaseEpisode
     from epidesk.people.models import Resident
-    from epidesk.tracing import service as tracing
+    from epidesk.tracing.runs import service as tracing
 
     session = object_session(t.city)
     assert session is not None

@@ -18,7 +18,9 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epidesk.cases import rules as case_rules
@@ -26,10 +28,14 @@ from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.people.models import WorkGroupMembership
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import load_preset
-from epidesk.tracing import service
+from epidesk.tracing.exposures import service as exposures_service
+from epidesk.tracing.models import Contact, ContactEvidence, VenueVisit, VisitLog
+from epidesk.tracing.visits import service as visits_service
 from tests.factories import TinyCity, tiny_city
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+# The default city zone (UTC+8 all year).
+CITY = ZoneInfo("Asia/Shanghai")
 PRESET = "cn-9th-2022"
 
 
@@ -112,12 +118,19 @@ def scene(session: Session, *, code: str = "T") -> Scene:
     session.flush()
     case = add_case(session, city, "wang_xiulan", sampling=date(2026, 11, 20),
                     isolation=date(2026, 11, 21))
-    result = service.import_visits(session, content=scene_visits(city), filename="scene.csv",
+    result = visits_service.import_visits(session, content=scene_visits(city), filename="scene.csv",
                                    received_by="investigator", now=NOW)
     assert result.accepted, result.report.summary()
-    service.record_exposure(session, resident_a=city.residents["wang_xiulan"].id,
+    exposures_service.record_exposure(session, resident_a=city.residents["wang_xiulan"].id,
                             resident_b=city.residents["wang_fang"].id,
                             at=datetime(2026, 11, 18, 9, 0, tzinfo=UTC), setting="carer",
                             place="Pine Court", recorded_by="investigator", preset=preset(),
                             now=NOW)
     return Scene(city=city, case=case)
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    """Rows in the tracing tables the tests check."""
+    return {name: int(session.scalar(select(func.count()).select_from(model)) or 0)
+            for name, model in (("visit_log", VisitLog), ("venue_visit", VenueVisit),
+                                ("contact", Contact), ("contact_evidence", ContactEvidence))}

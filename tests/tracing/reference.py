@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from epidesk.tracing import engine
+from epidesk.tracing import rules
+from epidesk.tracing.graph import engine as graph_engine
+from epidesk.tracing.graph import rules as graph_rules
+from epidesk.tracing.runs import engine as runs_engine
 
 Row = tuple[int, int, int, int, int, int, int, int]
 
@@ -32,10 +35,10 @@ class City:
 
     def household_memberships(self) -> list[tuple[int, int, int, int]]:
         """Every household membership: the open-ended ones, then those with dates."""
-        return [(r, h, 0, engine.FOREVER) for r, h in sorted(self.households.items())] + list(
+        return [(r, h, 0, rules.FOREVER) for r, h in sorted(self.households.items())] + list(
             self.homes)
 
-    def arrays(self) -> engine.GraphArrays:
+    def arrays(self) -> graph_rules.GraphArrays:
         """The same city as the engine's input columns."""
         import numpy as np
 
@@ -43,7 +46,7 @@ class City:
             return np.asarray([r[i] for r in rows], dtype=np.int64)
 
         hh = self.household_memberships()
-        return engine.GraphArrays(
+        return graph_rules.GraphArrays(
             household_resident=col(hh, 0), household_group=col(hh, 1),
             household_start=col(hh, 2), household_end=col(hh, 3),
             work_resident=col(self.work, 0), work_group=col(self.work, 1),
@@ -61,9 +64,9 @@ def shared(city: City, centre: int, ws: int, we: int,
            settings: frozenset[int]) -> list[tuple[int, int, int, int, int]]:
     """(other, setting, place, start, end) for everyone who shared a setting in [ws, we)."""
     out = []
-    for setting, memberships in ((engine.HOUSEHOLD, city.household_memberships()),
-                                 (engine.WORK_GROUP, city.work),
-                                 (engine.SCHOOL_CLASS, city.classes)):
+    for setting, memberships in ((graph_engine.HOUSEHOLD, city.household_memberships()),
+                                 (graph_engine.WORK_GROUP, city.work),
+                                 (graph_engine.SCHOOL_CLASS, city.classes)):
         if setting not in settings:
             continue
         for resident, group, start, end in memberships:
@@ -78,13 +81,13 @@ def shared(city: City, centre: int, ws: int, we: int,
                 s, e = max(a, start2), min(b, end2)
                 if s < e:
                     out.append((other, setting, group, s, e))
-    if engine.EXPOSURE in settings:
+    if graph_engine.EXPOSURE in settings:
         for exposure_id, a_, b_, at in city.exposures:
             if centre not in (a_, b_):
                 continue
             other = b_ if a_ == centre else a_
             if ws <= at < we and other != centre:
-                out.append((other, engine.EXPOSURE, exposure_id, at, at))
+                out.append((other, graph_engine.EXPOSURE, exposure_id, at, at))
     return out
 
 
@@ -101,12 +104,12 @@ def covisits(city: City, centre: int, ws: int, we: int,
                 continue
             s, e = max(a, start2), min(b, end2)
             if e - s >= minimum:
-                out.append((other, engine.VENUE, venue, s, e))
+                out.append((other, graph_engine.VENUE, venue, s, e))
     return out
 
 
 def classify(city: City, cases: Sequence[tuple[int, int, int, int]],
-             params: engine.Parameters, *, isolation: Mapping[int, int] | None = None,
+             params: runs_engine.Parameters, *, isolation: Mapping[int, int] | None = None,
              prior: Mapping[int, int] | None = None) -> set[Row]:
     """Evidence rows (contact, case, tier, setting, place, via, start, end)."""
     isolation = isolation or {}
@@ -120,7 +123,7 @@ def classify(city: City, cases: Sequence[tuple[int, int, int, int]],
         found = (shared(city, resident, ws, we, params.close_settings)
                  + covisits(city, resident, ws, we, params.min_overlap))
         for other, setting, place, s, e in found:
-            rows.add((other, case_id, engine.CLOSE, setting, place, -1, s, e))
+            rows.add((other, case_id, graph_engine.CLOSE, setting, place, -1, s, e))
             key = (case_id, other)
             first[key] = min(first.get(key, s), s)
             first_any[other] = min(first_any.get(other, s), s)
@@ -133,14 +136,14 @@ def classify(city: City, cases: Sequence[tuple[int, int, int, int]],
             continue
         for other, setting, place, s, e in shared(city, contact, start, until, sub):
             if other != resident_of[case_id]:
-                rows.add((other, case_id, engine.SUB_CLOSE, setting, place, contact, s, e))
+                rows.add((other, case_id, graph_engine.SUB_CLOSE, setting, place, contact, s, e))
     if params.promote:
         for case_id, resident, _ws, _we in cases:
-            start = min(first_any.get(resident, engine.FOREVER),
-                        prior.get(resident, engine.FOREVER))
+            start = min(first_any.get(resident, rules.FOREVER),
+                        prior.get(resident, rules.FOREVER))
             until = min(isolation.get(resident, now), now)
             if start >= until:
                 continue
             for other, setting, place, s, e in shared(city, resident, start, until, sub):
-                rows.add((other, case_id, engine.CLOSE, setting, place, resident, s, e))
+                rows.add((other, case_id, graph_engine.CLOSE, setting, place, resident, s, e))
     return rows

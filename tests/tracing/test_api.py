@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epidesk.auth.models import AuditEntry
-from epidesk.tracing import rules
+from epidesk.kit import clock
 from tests.tracing.helpers import Scene, add_case, scene, visit_csv
 
 
@@ -80,7 +80,7 @@ def test_a_run_classifies_and_explains(client: TestClient, db: Session, s: Scene
 
 
 def test_missed_tests_are_listed(client: TestClient, db: Session, s: Scene):
-    today = datetime.now(rules.CITY_TZ).date()
+    today = clock.city_today()
     add_case(db, s.city, "zhang_min", sampling=today - timedelta(days=8),
              isolation=today - timedelta(days=7))
     run_all(client)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from epidesk.cases.models import CaseEpisode
 from epidesk.db import make_engine
 from epidesk.geography.models import Community, Subdistrict
+from epidesk.kit import clock
 from epidesk.people.models import Resident, Venue
-from epidesk.tracing import rules
 from tests.tracing.helpers import visit_csv
 
 pytestmark = pytest.mark.browser
@@ -66,7 +66,7 @@ def test_an_investigator_traces_a_new_case_and_explains_a_contact(
         page: Any, live_server: str, live_database: str, tmp_path: Path):
     found = people(live_database)
     case, other, venue = found["case"], found["other"], found["venue"]
-    yesterday = datetime.now(rules.CITY_TZ).date() - timedelta(days=1)
+    yesterday = clock.city_today() - timedelta(days=1)
     # A case is registered (the registry's own pages are tested with the cases domain).
     case_id = register_case(live_database, case, yesterday)
     # The investigator uploads the venue's visit log and runs tracing.

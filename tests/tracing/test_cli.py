@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 from epidesk import db as dbmod
 from epidesk.cli import app
 from epidesk.migrate import upgrade
-from epidesk.tracing import service
-from tests.tracing.helpers import NOW, scene, visit_csv
+from tests.tracing.helpers import NOW, scene, table_counts, visit_csv
 
 runner = CliRunner()
 
@@ -41,7 +40,7 @@ def city_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
 
 def counts() -> dict[str, int]:
     with dbmod.session_scope() as session:
-        return service.table_counts(session)
+        return table_counts(session)
 
 
 def test_run_then_ask_why(city_db: dict[str, int]):

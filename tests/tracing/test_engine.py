@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from epidesk.tracing import engine, rules
-from epidesk.tracing.engine import (
+from epidesk.tracing import rules
+from epidesk.tracing.graph import engine as graph_engine
+from epidesk.tracing.graph.engine import (
     CLOSE,
     EXPOSURE,
     HOUSEHOLD,
@@ -19,16 +20,17 @@ from epidesk.tracing.engine import (
     SUB_CLOSE,
     VENUE,
     WORK_GROUP,
-    CaseBatch,
-    Lookup,
-    Parameters,
 )
+from epidesk.tracing.runs import engine as runs_engine
+from epidesk.tracing.runs.engine import CaseBatch, Lookup, Parameters
+from epidesk.tracing.visits import engine as visits_engine
+from tests.tracing.helpers import CITY
 from tests.tracing.reference import City
 from tests.tracing.reference import classify as reference
 
 T0 = 1_767_225_600  # 2026-01-01T00:00Z
 UNIT = 900  # a quarter of an hour: times on a coarse grid meet the window edges often
-FOREVER = engine.FOREVER
+FOREVER = rules.FOREVER
 EVERY = frozenset({HOUSEHOLD, WORK_GROUP, SCHOOL_CLASS, EXPOSURE})
 
 
@@ -50,7 +52,7 @@ def classify(city: City, cases: list[tuple[int, int, int, int]], p: Parameters,
     isolation = isolation or {}
     prior = prior or {}
     batch = CaseBatch.of(*zip(*cases, strict=True))
-    got = engine.classify(engine.build_graph(city.arrays()), batch, p,
+    got = runs_engine.classify(graph_engine.build_graph(city.arrays()), batch, p,
                           isolation=Lookup.of(list(isolation), list(isolation.values())),
                           prior=Lookup.of(list(prior), list(prior.values())))
     rows = got.rows()
@@ -123,26 +125,26 @@ def test_visits_added_later_give_the_same_answer(data: Any) -> None:
     batch = CaseBatch.of(*zip(*cases, strict=True))
     lookups = {"isolation": Lookup.of(list(isolation), list(isolation.values())),
                "prior": Lookup.of(list(prior), list(prior.values()))}
-    whole = engine.classify(engine.build_graph(city.arrays()), batch, p, **lookups)
+    whole = runs_engine.classify(graph_engine.build_graph(city.arrays()), batch, p, **lookups)
     half = len(city.visits) // 2
-    graph = engine.build_graph(replace(city, visits=city.visits[:half]).arrays())
+    graph = graph_engine.build_graph(replace(city, visits=city.visits[:half]).arrays())
     if city.visits[half:]:
         rest = np.asarray(city.visits[half:], dtype=np.int64)
         graph.add_visits(rest[:, 0], rest[:, 1], rest[:, 2], rest[:, 3])
-    assert engine.classify(graph, batch, p, **lookups).rows() == whole.rows()
+    assert runs_engine.classify(graph, batch, p, **lookups).rows() == whole.rows()
     graph.merge()
     assert graph.delta is None
-    assert engine.classify(graph, batch, p, **lookups).rows() == whole.rows()
+    assert runs_engine.classify(graph, batch, p, **lookups).rows() == whole.rows()
 
 
 def test_visits_added_to_a_graph_loaded_without_any() -> None:
     city = City(households={1: 1, 2: 2}, visits=[(1, 5, at(10), at(14)), (2, 5, at(11), at(14))])
     cases = [(100, 1, at(0), at(50))]
     p = params(close=frozenset({VENUE}), sub=None)
-    graph = engine.build_graph(replace(city, visits=[]).arrays())
+    graph = graph_engine.build_graph(replace(city, visits=[]).arrays())
     rest = np.asarray(city.visits, dtype=np.int64)
     graph.add_visits(rest[:, 0], rest[:, 1], rest[:, 2], rest[:, 3])
-    rows = engine.classify(graph, CaseBatch.of(*zip(*cases, strict=True)), p,
+    rows = runs_engine.classify(graph, CaseBatch.of(*zip(*cases, strict=True)), p,
                            isolation=Lookup.of([], []), prior=Lookup.of([], [])).rows()
     assert rows == classify(city, cases, p)
     assert {r[0] for r in rows} == {2}
@@ -273,7 +275,7 @@ def test_the_graph_counts_exposure_opportunities() -> None:
     city = City(households={1: 1, 2: 1, 3: 1, 4: 2}, work=[(1, 9, 0, FOREVER), (2, 9, 0, FOREVER)],
                 visits=[(1, 5, at(0), at(4)), (2, 5, at(3), at(5)), (3, 5, at(4), at(6)),
                         (4, 6, at(0), at(9))])
-    counts = engine.build_graph(city.arrays()).opportunities()
+    counts = graph_engine.build_graph(city.arrays()).opportunities()
     assert counts["household_pairs"] == 3 and counts["work_group_pairs"] == 1
     assert counts["venue_visit_pairs"] == 2
     assert counts["total"] == 6
@@ -283,10 +285,10 @@ def test_the_graph_counts_exposure_opportunities() -> None:
 
 
 def parse(text: str, *, residents: list[int] = (1, 2), venues: list[int] = (5,),
-          now: int = at(10_000)) -> engine.ParsedVisits:
-    parsed = engine.parse_visits(engine.read_visit_log(text.encode()))
-    engine.validate_visits(parsed, residents=engine.bitmap(np.asarray(residents)),
-                           venues=engine.bitmap(np.asarray(venues)), now=now)
+          now: int = at(10_000)) -> visits_engine.ParsedVisits:
+    parsed = visits_engine.parse_visits(visits_engine.read_visit_log(text.encode()))
+    visits_engine.validate_visits(parsed, residents=visits_engine.bitmap(np.asarray(residents)),
+                           venues=visits_engine.bitmap(np.asarray(venues)), now=now)
     return parsed
 
 
@@ -307,7 +309,7 @@ def test_every_problem_is_found_and_reported_by_line() -> None:
         "2,5,yesterday,2026-01-01T09:00:00+08:00",
         "1,5,2026-01-01T08:00:00+08:00,2026-01-01T10:00:00+08:00",
     ]) + "\n")
-    report = engine.visit_report(parsed)
+    report = visits_engine.visit_report(parsed)
     assert [(p.line, p.column, p.kind) for p in report.problems] == [
         (3, "resident_id", "unknown_resident"), (4, "venue_id", "unknown_venue"),
         (5, "started_at", "bad_time"), (6, "started_at", "duplicate_visit")]
@@ -317,12 +319,13 @@ def test_every_problem_is_found_and_reported_by_line() -> None:
 
 
 def test_an_unreadable_file_is_refused() -> None:
-    with pytest.raises(engine.UnreadableVisitLog):
-        engine.read_visit_log(b'resident_id,venue_id\n"1,5\n2,3,4\n')
+    with pytest.raises(visits_engine.UnreadableVisitLog):
+        visits_engine.read_visit_log(b'resident_id,venue_id\n"1,5\n2,3,4\n')
 
 
 def test_written_logs_read_back() -> None:
-    content = engine.write_visit_log({"resident_id": np.asarray([1]), "venue_id": np.asarray([5]),
+    content = visits_engine.write_visit_log({"resident_id": np.asarray([1]),
+                                            "venue_id": np.asarray([5]),
                                       "started_at": np.asarray([T0]),
                                       "ended_at": np.asarray([T0 + 600])})
     assert b"2026-01-01T08:00:00+08:00" in content
@@ -331,12 +334,12 @@ def test_written_logs_read_back() -> None:
 
 
 def test_synthetic_visits_depend_on_the_seed_only() -> None:
-    venues = engine.VenueTable(np.asarray([1, 2, 3]), np.asarray([1, 1, 2]),
+    venues = visits_engine.VenueTable(np.asarray([1, 2, 3]), np.asarray([1, 1, 2]),
                                ["restaurant", "park", "hotel"])
     ids, communities = np.arange(1, 501), np.repeat([1, 2], 250)
 
     def make(seed: int) -> list[np.ndarray]:
-        parts = list(engine.synthetic_visits(ids, communities, venues, first_day=T0, days=7,
+        parts = list(visits_engine.synthetic_visits(ids, communities, venues, first_day=T0, days=7,
                                              seed=seed, chunk=200))
         return [np.concatenate([p[i] for p in parts]) for i in range(4)]
 
@@ -349,4 +352,4 @@ def test_synthetic_visits_depend_on_the_seed_only() -> None:
     order = np.lexsort((start, venue, resident))
     keys = np.stack([resident[order], venue[order], start[order]])
     assert (np.diff(keys, axis=1) != 0).any(axis=0).all()
-    assert rules.local_date(int(start.min())) >= rules.local_date(T0)
+    assert rules.local_date(int(start.min()), CITY) >= rules.local_date(T0, CITY)

@@ -6,9 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from epidesk.testing.rules import Problem
+from epidesk.kit.reports import Problem
 from epidesk.tracing import rules
-from tests.tracing.helpers import preset
+from epidesk.tracing.contacts import rules as contact_rules
+from epidesk.tracing.exposures import rules as exposure_rules
+from epidesk.tracing.visits import rules as visit_rules
+from tests.tracing.helpers import CITY, preset
 
 
 def local(text: str) -> int:
@@ -22,7 +25,7 @@ def window(classification: str, sampling: date, onset: date | None, isolation: d
            name: str = "cn-9th-2022") -> tuple[int, int]:
     return rules.case_window(classification=classification, sampling_date=sampling,
                              onset_date=onset, isolation_date=isolation, preset=preset(name),
-                             now=NOW)
+                             now=NOW, zone=CITY)
 
 
 def test_an_asymptomatic_infection_counts_from_days_before_sampling_to_isolation():
@@ -48,16 +51,16 @@ def test_a_case_isolated_before_its_window_opens_has_an_empty_window():
 
 
 def test_memberships_run_from_their_first_to_their_last_day():
-    assert rules.membership_interval(date(2026, 1, 1), date(2026, 1, 31)) == (
+    assert rules.membership_interval(date(2026, 1, 1), date(2026, 1, 31), CITY) == (
         local("2026-01-01T00:00:00+08:00"), local("2026-02-01T00:00:00+08:00"))
-    assert rules.membership_interval(date(2026, 1, 1), None)[1] == rules.FOREVER
+    assert rules.membership_interval(date(2026, 1, 1), None, CITY)[1] == rules.FOREVER
 
 
 def test_civil_dates_and_the_last_exposure_day():
-    assert rules.local_date(local("2026-11-21T23:59:59+08:00")) == date(2026, 11, 21)
+    assert rules.local_date(local("2026-11-21T23:59:59+08:00"), CITY) == date(2026, 11, 21)
     end = local("2026-11-22T00:00:00+08:00")
-    assert rules.last_exposure_date(end - 3600, end) == date(2026, 11, 21)
-    assert rules.last_exposure_date(end, end) == date(2026, 11, 22)
+    assert rules.last_exposure_date(end - 3600, end, CITY) == date(2026, 11, 21)
+    assert rules.last_exposure_date(end, end, CITY) == date(2026, 11, 22)
 
 
 def test_the_9th_edition_identifies_sub_close_contacts_and_promotes_them():
@@ -96,32 +99,33 @@ def test_each_kind_of_evidence_names_the_preset_rule():
     assert rules.derivation_of("close", None) == rules.DIRECT
 
 
-def facts(**kw: object) -> rules.EvidenceFacts:
+def facts(**kw: object) -> contact_rules.EvidenceFacts:
     base: dict[str, object] = dict(
         tier="close", derivation="direct", setting="venue", place="Willow Market",
         case_label="asymptomatic case 7 (Wang Xiulan, resident 2)", via_label=None,
         start=local("2026-11-19T10:30:00+08:00"), end=local("2026-11-19T11:05:00+08:00"))
     base.update(kw)
-    return rules.EvidenceFacts(**base)
+    return contact_rules.EvidenceFacts(**base)
 
 
 def test_staff_read_the_case_and_the_time_and_the_resident_reads_no_names():
-    staff = rules.explain_for_staff(facts(), min_overlap_minutes=15)
+    staff = contact_rules.explain_for_staff(facts(), min_overlap_minutes=15, zone=CITY)
     assert staff == ("Was at Willow Market at the same time with asymptomatic case 7 "
                      "(Wang Xiulan, resident 2) on 2026-11-19 from 10:30 to 11:05: 35 min "
                      "together (at least 15 min count), inside the case's close-contact window.")
-    mine = rules.explain_for_resident(facts(), min_overlap_minutes=15)
+    mine = contact_rules.explain_for_resident(facts(), min_overlap_minutes=15, zone=CITY)
     assert "Wang" not in mine and "case 7" not in mine
     assert mine.startswith("You were at Willow Market at the same time")
     sub = facts(tier="sub_close", derivation="via_close_contact", setting="household",
                 place="Willow Court, building 1", via_label="Li Na (resident 4)",
                 end=local("2026-11-22T20:00:00+08:00"))
-    assert "Li Na" in rules.explain_for_staff(sub, min_overlap_minutes=15)
-    assert "Li Na" not in rules.explain_for_resident(sub, min_overlap_minutes=15)
+    assert "Li Na" in contact_rules.explain_for_staff(sub, min_overlap_minutes=15, zone=CITY)
+    assert "Li Na" not in contact_rules.explain_for_resident(sub, min_overlap_minutes=15, zone=CITY)
     moment = facts(setting="exposure", place="Pine Court", exposure_setting="carer",
                    exposure_setting_label="Cared for the case", end=local(
                        "2026-11-19T10:30:00+08:00"))
-    assert "at 2026-11-19 10:30" in rules.explain_for_staff(moment, min_overlap_minutes=15)
+    assert "at 2026-11-19 10:30" in contact_rules.explain_for_staff(
+        moment, min_overlap_minutes=15, zone=CITY)
 
 
 def test_the_follow_up_plan_comes_from_the_preset():
@@ -151,21 +155,21 @@ def test_exposures_need_two_people_a_known_setting_and_a_past_time():
     now = datetime(2026, 11, 22, 12, tzinfo=UTC)
     ok = dict(resident_a=1, resident_b=2, at=now - timedelta(hours=1), setting="carer",
               settings=settings, now=now)
-    assert rules.exposure_problem(**ok) is None
-    assert "two different" in (rules.exposure_problem(**{**ok, "resident_b": 1}) or "")
-    assert "UTC offset" in (rules.exposure_problem(
+    assert exposure_rules.exposure_problem(**ok) is None
+    assert "two different" in (exposure_rules.exposure_problem(**{**ok, "resident_b": 1}) or "")
+    assert "UTC offset" in (exposure_rules.exposure_problem(
         **{**ok, "at": datetime(2026, 11, 22)}) or "")
-    assert "future" in (rules.exposure_problem(
+    assert "future" in (exposure_rules.exposure_problem(
         **{**ok, "at": now + timedelta(hours=1)}) or "")
-    assert "unknown setting" in (rules.exposure_problem(**{**ok, "setting": "x"}) or "")
+    assert "unknown setting" in (exposure_rules.exposure_problem(**{**ok, "setting": "x"}) or "")
 
 
 def test_visit_reports_list_problems_by_line_then_column():
-    report = rules.visit_report([
+    report = visit_rules.visit_report([
         Problem(3, "ended_at", "visit_too_long", "b"), Problem(3, "resident_id",
                                                                "unknown_resident", "a"),
         Problem(1, "mask", "unknown_column", "c")])
     assert [(p.line, p.column) for p in report.problems] == [
         (1, "mask"), (3, "resident_id"), (3, "ended_at")]
     assert list(report.counts) == ["unknown_column", "unknown_resident", "visit_too_long"]
-    assert "resident_id" in rules.VISIT_LOG_FORMAT
+    assert "resident_id" in visit_rules.VISIT_LOG_FORMAT

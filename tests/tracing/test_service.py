@@ -17,10 +17,23 @@ from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.people import service as people
 from epidesk.people.models import HouseholdMembership, WorkGroupMembership
 from epidesk.testing import service as testing
-from epidesk.tracing import engine, repository, rules, service
+from epidesk.tracing import models as tracing_models
+from epidesk.tracing import repository, rules, service
+from epidesk.tracing.contacts import repository as contacts_repository
+from epidesk.tracing.contacts import service as contacts_service
+from epidesk.tracing.exposures import service as exposures_service
+from epidesk.tracing.graph import repository as graph_repository
+from epidesk.tracing.graph import rules as graph_rules
+from epidesk.tracing.graph import service as graph_service
 from epidesk.tracing.models import Contact, ContactEvent, ContactEvidence, VenueVisit
+from epidesk.tracing.runs import engine as runs_engine
+from epidesk.tracing.runs import service as runs_service
+from epidesk.tracing.visits import engine as visits_engine
+from epidesk.tracing.visits import repository as visits_repository
+from epidesk.tracing.visits import service as visits_service
 from tests.testing.batches import csv_bytes, single
 from tests.tracing.helpers import (
+    CITY,
     NOW,
     Scene,
     add_case,
@@ -37,10 +50,10 @@ def s(db: Session) -> Scene:
     return scene(db)
 
 
-def run(db: Session, **kwargs: Any) -> service.TracingRun:
+def run(db: Session, **kwargs: Any) -> tracing_models.TracingRun:
     kwargs.setdefault("preset", preset())
     kwargs.setdefault("now", NOW)
-    return service.run_tracing(db, actor="investigator", **kwargs)
+    return runs_service.run_tracing(db, actor="investigator", **kwargs)
 
 
 def tiers(db: Session) -> dict[int, str]:
@@ -66,7 +79,7 @@ def local(text: str) -> int:
 
 
 def test_a_good_visit_log_is_written_whole(db: Session, s: Scene):
-    log = repository.log_by_digest(db, hashlib.sha256(scene_visits(s.city)).hexdigest())
+    log = visits_repository.log_by_digest(db, hashlib.sha256(scene_visits(s.city)).hexdigest())
     assert log is not None and log.status == "accepted"
     assert (log.rows, log.residents, log.venues, log.problem_count) == (3, 3, 1, 0)
     assert visits(db) == 3
@@ -77,8 +90,9 @@ def test_a_good_visit_log_is_written_whole(db: Session, s: Scene):
 
 
 def test_the_same_file_again_changes_nothing(db: Session, s: Scene):
-    again = service.import_visits(db, content=scene_visits(s.city), filename="other-name.csv",
-                                  received_by="someone", now=NOW)
+    again = visits_service.import_visits(db, content=scene_visits(s.city),
+                                         filename="other-name.csv", received_by="someone",
+                                         now=NOW)
     assert again.already_imported and again.accepted
     assert visits(db) == 3
     assert again.log.attempts == 1
@@ -135,7 +149,7 @@ def test_bad_visit_logs_are_rejected_whole_with_a_report(db: Session, s: Scene, 
     if label == "no line":
         content = visit_csv([])
     before = visits(db)
-    result = service.import_visits(db, content=content, filename="bad.csv",
+    result = visits_service.import_visits(db, content=content, filename="bad.csv",
                                    received_by="investigator", now=NOW)
     assert not result.accepted, label
     assert visits(db) == before
@@ -143,15 +157,16 @@ def test_bad_visit_logs_are_rejected_whole_with_a_report(db: Session, s: Scene, 
     expected_line = line + (1 if columns is None and label != "no line" else 0)
     assert (expected_line, column, kind) in found, (label, found)
     assert result.log.status == "rejected" and result.log.problem_count >= 1
-    assert all(p["problem"] for p in service.log_problems(result.log))
+    assert all(p["problem"] for p in visits_service.log_problems(result.log))
 
 
 def test_a_rejected_file_sent_again_keeps_one_record(db: Session, s: Scene):
     content = visit_csv([(123_456, s.city.venue.id, "2026-11-19T10:00:00+08:00",
                           "2026-11-19T11:00:00+08:00")])
-    first = service.import_visits(db, content=content, filename="a.csv", received_by="x", now=NOW)
-    second = service.import_visits(db, content=content, filename="a.csv", received_by="x",
-                                   now=NOW)
+    first = visits_service.import_visits(db, content=content, filename="a.csv",
+                                         received_by="x", now=NOW)
+    second = visits_service.import_visits(db, content=content, filename="a.csv",
+                                          received_by="x", now=NOW)
     assert first.log.id == second.log.id and second.log.attempts == 2
     assert not second.accepted
 
@@ -162,7 +177,7 @@ def test_a_visit_imported_from_another_file_is_refused(db: Session, s: Scene):
         (s.id("li_na"), venue, "2026-11-20T09:00:00+08:00", "2026-11-20T09:30:00+08:00"),
         (s.id("wang_xiulan"), venue, "2026-11-19T10:00:00+08:00", "2026-11-19T10:45:00+08:00"),
     ])
-    result = service.import_visits(db, content=content, filename="again.csv",
+    result = visits_service.import_visits(db, content=content, filename="again.csv",
                                    received_by="investigator", now=NOW)
     assert not result.accepted
     assert [(p.line, p.kind) for p in result.report.problems] == [(3, "visit_exists")]
@@ -184,7 +199,7 @@ def test_a_failure_mid_import_leaves_everything_as_before(db: Session, s: Scene,
     content = visit_csv([(s.id("li_na"), s.city.venue.id,
                           "2026-11-20T09:00:00+08:00", "2026-11-20T09:30:00+08:00")])
     with pytest.raises(RuntimeError):
-        service.import_visits(db, content=content, filename="crash.csv", received_by="x",
+        visits_service.import_visits(db, content=content, filename="crash.csv", received_by="x",
                               now=NOW)
     assert visits(db) == 3
     assert db.scalar(select(func.count()).select_from(VisitLog)) == logs
@@ -266,7 +281,7 @@ def test_someone_who_moved_in_during_the_window_is_a_contact_from_then_on(db: Se
     # Her son stayed in their old home, which she shared with him only before her first
     # exposure: he is nobody's contact.
     assert s.id("zhang_wei") not in tiers(db)
-    detail = service.contact_detail(db, resident_id=s.id("zhang_min"), preset=preset())
+    detail = contacts_service.contact_detail(db, resident_id=s.id("zhang_min"), preset=preset())
     [view] = [v for v in detail.evidence if v.row.tier == "close"]
     assert view.place == "Willow Court, building 1, unit 1, flat 101"
     assert view.place in view.for_staff
@@ -286,7 +301,7 @@ def test_a_close_contact_who_becomes_a_case_promotes_its_sub_close_contacts(db: 
     promoted = [e for e in evidence(db, s.id("li_qiang"))
                 if e.case_id == li_na.id and e.via_resident_id == s.id("li_na")]
     assert promoted and all(e.tier == "close" for e in promoted)
-    detail = service.contact_detail(db, resident_id=s.id("li_qiang"), preset=preset())
+    detail = contacts_service.contact_detail(db, resident_id=s.id("li_qiang"), preset=preset())
     assert any(v.derivation == rules.PROMOTED for v in detail.evidence)
     kinds = [e.kind for e in db.scalars(select(ContactEvent).where(
         ContactEvent.resident_id == s.id("li_qiang")).order_by(ContactEvent.id))]
@@ -315,7 +330,7 @@ def test_withdrawing_a_case_withdraws_what_rested_on_it_alone(db: Session, s: Sc
         assert evidence(db, s.id(key), status="withdrawn")
     record = db.scalars(select(Contact).where(Contact.resident_id == s.id("chen_jing"))).one()
     assert record.status == "withdrawn" and record.withdrawn_at is not None
-    assert not list(repository.follow_up(db, s.id("chen_jing")))
+    assert not list(contacts_repository.follow_up(db, s.id("chen_jing")))
     # Other evidence remains: the grandmother shares a home with the other case...
     assert after[s.id("wang_xiuying")] == "close"
     assert {e.case_id for e in evidence(db, s.id("wang_xiuying"))} == {other.id}
@@ -326,15 +341,16 @@ def test_withdrawing_a_case_withdraws_what_rested_on_it_alone(db: Session, s: Sc
         assert after[s.id(key)] == "sub_close"
         assert {(e.case_id, e.via_resident_id) for e in evidence(db, s.id(key))} == {
             (other.id, s.id("wang_xiulan"))}
-    assert [t.day for t in repository.follow_up(db, s.id("li_na"))] == [1, 4, 7]
+    assert [t.day for t in contacts_repository.follow_up(db, s.id("li_na"))] == [1, 4, 7]
     full = run(db, now=NOW + timedelta(hours=2))
     assert (full.evidence_added, full.evidence_withdrawn) == (0, 0)
 
 
 def test_a_protected_exposure_makes_no_contact(db: Session, s: Scene):
-    service.record_exposure(db, resident_a=s.id("wang_xiulan"), resident_b=s.id("zhang_min"),
-                            at=datetime(2026, 11, 18, 9, 0, tzinfo=UTC), setting="carer",
-                            protected=True, recorded_by="investigator", preset=preset(), now=NOW)
+    exposures_service.record_exposure(
+        db, resident_a=s.id("wang_xiulan"), resident_b=s.id("zhang_min"),
+        at=datetime(2026, 11, 18, 9, 0, tzinfo=UTC), setting="carer",
+        protected=True, recorded_by="investigator", preset=preset(), now=NOW)
     run(db)
     assert s.id("zhang_min") not in tiers(db)
 
@@ -347,10 +363,10 @@ def test_a_protected_exposure_makes_no_contact(db: Session, s: Scene):
 def test_exposures_are_checked(db: Session, s: Scene, a: str, b: str, setting: str,
                                at: datetime, problem: str):
     with pytest.raises(ValidationFailedError, match=problem):
-        service.record_exposure(db, resident_a=s.id(a), resident_b=s.id(b), at=at,
+        exposures_service.record_exposure(db, resident_a=s.id(a), resident_b=s.id(b), at=at,
                                 setting=setting, recorded_by="x", preset=preset(), now=NOW)
     with pytest.raises(NotFoundError):
-        service.record_exposure(db, resident_a=s.id("li_na"), resident_b=2_000_000_000,
+        exposures_service.record_exposure(db, resident_a=s.id("li_na"), resident_b=2_000_000_000,
                                 at=NOW, setting="carer", recorded_by="x", preset=preset(),
                                 now=NOW)
 
@@ -360,17 +376,17 @@ def test_exposures_are_checked(db: Session, s: Scene, a: str, b: str, setting: s
 
 def test_evidence_explains_itself_to_staff_and_to_the_resident(db: Session, s: Scene):
     run(db)
-    detail = service.contact_detail(db, resident_id=s.id("chen_jing"), preset=preset())
+    detail = contacts_service.contact_detail(db, resident_id=s.id("chen_jing"), preset=preset())
     [view] = detail.evidence
     assert view.rule == "contacts.venue_co_visit"
     assert f"case {s.case.id}" in view.for_staff and "Willow Market" in view.for_staff
     assert "30 min" in view.for_staff
-    letter = service.resident_letter(db, resident_id=s.id("chen_jing"), preset=preset())
+    letter = contacts_service.resident_letter(db, resident_id=s.id("chen_jing"), preset=preset())
     text = " ".join(letter.reasons)
     assert "Willow Market" in text and "10:30" in text
     for secret in (f"case {s.case.id}", "Wang", "Xiulan", "resident", "王秀兰"):
         assert secret not in text
-    sub = service.resident_letter(db, resident_id=s.id("li_qiang"), preset=preset())
+    sub = contacts_service.resident_letter(db, resident_id=s.id("li_qiang"), preset=preset())
     assert sub.tier == "sub_close" and "Li Na" not in " ".join(sub.reasons)
     assert sub.tests and sub.rules_cited == ["contacts.sub_close"]
 
@@ -378,7 +394,7 @@ def test_evidence_explains_itself_to_staff_and_to_the_resident(db: Session, s: S
 def test_the_follow_up_plan_follows_the_preset_and_flags_missed_tests(db: Session, s: Scene):
     run(db)
     # Li Na's last exposure is the end of the case's window: day 0 is 2026-11-21.
-    plan = [(t.day, t.due_on) for t in repository.follow_up(db, s.id("li_na"))]
+    plan = [(t.day, t.due_on) for t in contacts_repository.follow_up(db, s.id("li_na"))]
     assert plan == [(1, date(2026, 11, 22)), (2, date(2026, 11, 23)), (3, date(2026, 11, 24)),
                     (5, date(2026, 11, 26)), (7, date(2026, 11, 28)), (10, date(2026, 12, 1))]
     batch = testing.ingest_batch(db, content=csv_bytes([single(
@@ -386,38 +402,40 @@ def test_the_follow_up_plan_follows_the_preset_and_flags_missed_tests(db: Sessio
         result="2026-11-22T10:00:00+08:00")]), filename="fu.csv", received_by="lab",
         now=datetime(2026, 11, 24, 12, tzinfo=UTC), preset=preset())
     assert batch.accepted
-    detail = service.contact_detail(db, resident_id=s.id("li_na"), preset=preset(),
+    detail = contacts_service.contact_detail(db, resident_id=s.id("li_na"), preset=preset(),
                                     today=date(2026, 11, 24))
     statuses = [(t.test.day, t.status) for t in detail.follow_up]
     assert statuses[:4] == [(1, "done"), (2, "missed"), (3, "due"), (5, "planned")]
     assert detail.follow_up[0].results[0][1].outcome == "negative"
     assert detail.missed == 1
-    missed = service.missed_tests(db, today=date(2026, 11, 24))
+    missed = contacts_service.missed_tests(db, today=date(2026, 11, 24))
     assert (s.id("li_na"), 2) in {(person.id, test.day) for test, person, _ in missed}
     assert (s.id("li_na"), 1) not in {(person.id, test.day) for test, person, _ in missed}
-    sub_plan = [t.day for t in repository.follow_up(db, s.id("li_qiang"))]
+    sub_plan = [t.day for t in contacts_repository.follow_up(db, s.id("li_qiang"))]
     assert sub_plan == [1, 4, 7]
 
 
 def test_the_lab_ingest_hook_traces_new_cases(db: Session, s: Scene):
     positive = single("HOOK1", s.id("zhang_min"), outcome="positive", ct=(22.0, 23.0),
                       collected="2026-11-21T08:00:00+08:00", result="2026-11-21T20:00:00+08:00")
-    result = testing.ingest_batch(db, content=csv_bytes([positive]), filename="hook.csv",
-                                  received_by="lab", now=NOW, preset=preset(),
-                                  consumers=(cases.register_positives, service.consume_batch))
+    result = cases.ingest_results(db, content=csv_bytes([positive]), filename="hook.csv",
+                                  received_by="lab", now=NOW, preset=preset())
+    service.follow_case_changes(db, actor="lab", preset=preset(), now=NOW)
     assert result.accepted and result.batch.cases_created == 1
     assert tiers(db)[s.id("zhang_wei")] == "close"
     other = single("HOOK2", s.id("zhao_lei"), outcome="positive", ct=(22.0, 23.0),
                    collected="2026-11-21T08:00:00+08:00", result="2026-11-21T20:00:00+08:00")
-    again = service.ingest_results(db, content=csv_bytes([other]), filename="hook2.csv",
-                                   received_by="lab", now=NOW, preset=preset())
+    again = cases.ingest_results(db, content=csv_bytes([other]), filename="hook2.csv",
+                                 received_by="lab", now=NOW, preset=preset())
+    service.follow_case_changes(db, actor="lab", preset=preset(), now=NOW)
     assert again.accepted and again.batch.cases_created == 1
     # Zhao Lei lives alone; he spent 40 minutes at the market with Chen Jing.
     case = result_case(db, s.id("zhao_lei"))
-    assert [(c.resident.id, c.settings) for c in service.case_contacts(db, case_id=case).close] \
-        == [(s.id("chen_jing"), ["venue"])]
-    withdrawn = service.withdraw_case(db, case_id=result_case(db, s.id("zhang_min")),
-                                      reason="false positive", actor="lab", now=NOW)
+    found = contacts_service.case_contacts(db, case_id=case)
+    assert [(c.resident.id, c.settings) for c in found.close] == [(s.id("chen_jing"), ["venue"])]
+    cases.withdraw(db, case_id=result_case(db, s.id("zhang_min")), reason="false positive",
+                   actor="lab", now=NOW)
+    withdrawn = service.follow_case_changes(db, actor="lab", now=NOW)
     assert withdrawn is not None and s.id("zhang_wei") not in tiers(db)
 
 
@@ -430,76 +448,76 @@ def result_case(db: Session, resident_id: int) -> int:
 
 
 def test_new_visits_reach_a_graph_in_memory_without_a_rebuild(db: Session, s: Scene):
-    graph = service.load_graph(db)
+    graph = graph_service.load_graph(db)
     assert graph.visit_count == 3 and graph.delta is None
     venue = s.city.venue.id
-    service.import_visits(db, content=visit_csv([
+    visits_service.import_visits(db, content=visit_csv([
         (s.id("wang_xiulan"), venue, "2026-11-20T15:00:00+08:00", "2026-11-20T16:00:00+08:00"),
         (s.id("zhang_min"), venue, "2026-11-20T15:10:00+08:00", "2026-11-20T15:40:00+08:00"),
     ]), filename="late.csv", received_by="x", now=NOW)
-    assert service.refresh_graph(db, graph) == 2
+    assert graph_service.refresh_graph(db, graph) == 2
     assert graph.delta is not None and graph.visit_count == 5 and graph.merges == 0
-    fresh = service.load_graph(db)
-    windows = engine.CaseBatch.of([s.case.id], [s.id("wang_xiulan")],
+    fresh = graph_service.load_graph(db)
+    windows = runs_engine.CaseBatch.of([s.case.id], [s.id("wang_xiulan")],
                                   [local("2026-11-16T00:00:00+08:00")],
                                   [local("2026-11-22T00:00:00+08:00")])
-    params = engine.Parameters.of(rules.tracing_rules(preset()), rules.seconds_of(NOW))
-    mine = engine.classify(graph, windows, params)
-    assert mine.rows() == engine.classify(fresh, windows, params).rows()
+    params = runs_engine.Parameters.of(rules.tracing_rules(preset()), rules.seconds_of(NOW))
+    mine = runs_engine.classify(graph, windows, params)
+    assert mine.rows() == runs_engine.classify(fresh, windows, params).rows()
     assert s.id("zhang_min") in mine.contact.tolist()
     run(db, graph=graph)
     assert tiers(db)[s.id("zhang_min")] == "close"
 
 
 def test_the_graph_kept_in_memory_follows_the_database(db: Session, s: Scene):
-    service.forget_graphs()
+    graph_service.forget_graphs()
     try:
-        first = service.current_graph(db, cache=True)
-        assert service.current_graph(db, cache=True) is first
+        first = graph_service.current_graph(db, cache=True)
+        assert graph_service.current_graph(db, cache=True) is first
         venue = s.city.venue.id
-        service.import_visits(db, content=visit_csv([
+        visits_service.import_visits(db, content=visit_csv([
             (s.id("zhang_min"), venue, "2026-11-20T15:10:00+08:00",
              "2026-11-20T15:40:00+08:00")]), filename="one.csv", received_by="x", now=NOW)
-        same = service.current_graph(db, cache=True)
+        same = graph_service.current_graph(db, cache=True)
         assert same is first and same.visit_count == 4
         db.add(WorkGroupMembership(work_group_id=s.city.work_group.id,
                                    resident_id=s.id("zhao_lei"), start_date=date(2025, 1, 1),
                                    end_date=None))
         db.flush()
-        reloaded = service.current_graph(db, cache=True)
+        reloaded = graph_service.current_graph(db, cache=True)
         assert reloaded is not first and len(reloaded.work_groups) == 3
     finally:
-        service.forget_graphs()
+        graph_service.forget_graphs()
 
 
 def test_the_graph_kept_in_memory_follows_household_moves(db: Session, s: Scene):
-    service.forget_graphs()
+    graph_service.forget_graphs()
     try:
-        first = service.current_graph(db, cache=True)
+        first = graph_service.current_graph(db, cache=True)
         move(db, s, "zhao_lei", "pine", date(2026, 11, 1))
-        moved = service.current_graph(db, cache=True)
+        moved = graph_service.current_graph(db, cache=True)
         assert moved is not first and len(moved.households) == len(first.households) + 1
-        assert service.current_graph(db, cache=True) is moved
+        assert graph_service.current_graph(db, cache=True) is moved
         # Ending a membership without opening another is noticed too.
         stay = db.scalars(select(HouseholdMembership).where(
             HouseholdMembership.resident_id == s.id("chen_jie"))).one()
         stay.end_date = date(2026, 11, 20)
         db.flush()
-        assert service.current_graph(db, cache=True) is not moved
+        assert graph_service.current_graph(db, cache=True) is not moved
     finally:
-        service.forget_graphs()
+        graph_service.forget_graphs()
 
 
 def test_synthetic_visits_are_deterministic(db: Session, s: Scene):
-    made = service.synthesize_visits(db, days=3, seed=5, first_day=date(2026, 11, 1))
+    made = visits_service.synthesize_visits(db, days=3, seed=5, first_day=date(2026, 11, 1))
     assert made.visits > 0
     rows = sorted((v.resident_id, v.venue_id, rules.seconds_of(v.started_at))
                   for v in db.scalars(select(VenueVisit).where(VenueVisit.log_id.is_(None))))
     residents, communities = repository.residents_with_community(db)
     ids, comm, kinds = repository.venues_with_kind(db)
-    again = [c for part in engine.synthetic_visits(
-        residents, communities, engine.VenueTable(ids, comm, kinds),
-        first_day=rules.local_midnight(date(2026, 11, 1)), days=3, seed=5)
+    again = [c for part in visits_engine.synthetic_visits(
+        residents, communities, visits_engine.VenueTable(ids, comm, kinds),
+        first_day=rules.local_midnight(date(2026, 11, 1), CITY), days=3, seed=5)
         for c in zip(part[0].tolist(), part[1].tolist(), part[2].tolist(), strict=True)]
     assert rows == sorted(again)
     assert all(np.isfinite(r[2]) for r in rows)
@@ -519,20 +537,20 @@ def test_a_clean_session_reads_visits_on_a_second_connection(fresh_database: Any
             scene(session)
             session.commit()
         calls: list[int] = []
-        original = repository._visits_in_snapshot
+        original = graph_repository._visits_in_snapshot
 
         def counted(*args: Any) -> Any:
             calls.append(1)
             return original(*args)
 
-        monkeypatch.setattr(repository, "_visits_in_snapshot", counted)
+        monkeypatch.setattr(graph_repository, "_visits_in_snapshot", counted)
         with Session(eng) as clean:
-            parallel = repository.graph_arrays(clean)
+            parallel = graph_repository.graph_arrays(clean)
         with Session(eng) as written:
             written.execute(text("CREATE TEMPORARY TABLE scratch (n int)"))
-            serial = repository.graph_arrays(written)
+            serial = graph_repository.graph_arrays(written)
         assert calls == [1]
-        for name in engine.GraphArrays.__dataclass_fields__:
+        for name in graph_rules.GraphArrays.__dataclass_fields__:
             assert np.array_equal(getattr(parallel, name), getattr(serial, name)), name
         assert len(parallel.visit_resident) == 3
     finally:
@@ -547,7 +565,7 @@ def test_case_changes_are_followed_once(db: Session, s: Scene):
     # A run over named cases leaves other changes pending; a run over every case does not.
     li_na = add_case(db, s.city, "li_na", sampling=date(2026, 11, 22),
                      isolation=date(2026, 11, 22))
-    service.run_tracing(db, case_ids=[s.case.id], actor="registry", preset=preset(), now=NOW)
+    runs_service.run_tracing(db, case_ids=[s.case.id], actor="registry", preset=preset(), now=NOW)
     assert service.pending_changes(db).case_ids == [li_na.id]
     run(db, now=NOW + timedelta(hours=1))
     assert service.pending_changes(db).case_ids == []

@@ -11,8 +11,12 @@ from sqlalchemy.orm import Session
 from epidesk.errors import PROBLEM_JSON
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
-from epidesk.tracing import service
+from epidesk.tracing import rules, service
+from epidesk.tracing.contacts import service as contacts
+from epidesk.tracing.contacts.rules import ContactDetail
 from epidesk.tracing.deps import MedicalReader, Tracer, import_message, start_run
+from epidesk.tracing.exposures import service as exposures
+from epidesk.tracing.runs import service as runs
 from epidesk.tracing.schemas import (
     CaseContactsOut,
     ContactOut,
@@ -32,6 +36,7 @@ from epidesk.tracing.schemas import (
     missed_out,
     run_out,
 )
+from epidesk.tracing.visits import service as visits
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
@@ -54,7 +59,7 @@ def create_run(body: RunIn, session: DbSession, tracer: Tracer, audit: AuditDep)
 def list_runs(session: DbSession, _: Tracer,
               limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[RunOut]:
     """Tracing runs, newest first (counts only)."""
-    return [run_out(r) for r in service.last_runs(session, limit=limit)]
+    return [run_out(r) for r in runs.last_runs(session, limit=limit)]
 
 
 @router.post("/tracing/visit-logs", response_model=VisitImportOut, status_code=201,
@@ -70,7 +75,7 @@ def upload_visit_log(
     201: accepted. 200: the same file was accepted before, nothing changed. 422: rejected
     whole with a report naming line, column and problem; nothing of it was written.
     """
-    result = service.import_visits(session, content=file.file.read(),
+    result = visits.import_visits(session, content=file.file.read(),
                                    filename=file.filename or "visits.csv",
                                    received_by=tracer.username)
     audit("create" if not result.already_imported else "read", "visit_log", result.log.id)
@@ -94,7 +99,7 @@ def upload_visit_log(
             summary="A visit log")
 def get_visit_log(log_id: Id, session: DbSession, _: Tracer) -> VisitLogDetail:
     """A visit log: what it holds, or its validation report."""
-    return log_detail(service.get_visit_log(session, log_id=log_id))
+    return log_detail(visits.get_visit_log(session, log_id=log_id))
 
 
 @router.post("/tracing/exposures", response_model=ExposureOut, status_code=201,
@@ -104,7 +109,7 @@ def create_exposure(body: ExposureIn, session: DbSession, tracer: Tracer,
     """Record an exposure between two residents; the first must live in the caller's area."""
     ensure_in_scope(tracer, TRACING_RUN,
                     service.resident_area(session, resident_id=body.resident_a_id), "resident")
-    exposure = service.record_exposure(
+    exposure = exposures.record_exposure(
         session, resident_a=body.resident_a_id, resident_b=body.resident_b_id, at=body.at,
         setting=body.setting, protected=body.protected, place=body.place, note=body.note,
         recorded_by=tracer.username)
@@ -119,15 +124,15 @@ def get_case_contacts(case_id: Id, session: DbSession, reader: MedicalReader,
                       audit: AuditDep) -> CaseContactsOut:
     """A case's close and sub-close contacts living inside the caller's area."""
     ensure_in_scope(reader, MEDICAL_READ, service.case_area(session, case_id=case_id), "case")
-    found = service.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
+    found = contacts.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
     audit("read", "case_contacts", case_id, person_id=found.case.resident_id)
     return case_contacts_out(found)
 
 
-def _contact(session: Session, reader: Caller, resident_id: int) -> service.ContactDetail:
+def _contact(session: Session, reader: Caller, resident_id: int) -> ContactDetail:
     ensure_in_scope(reader, MEDICAL_READ,
                     service.resident_area(session, resident_id=resident_id), "resident")
-    return service.contact_detail(session, resident_id=resident_id)
+    return contacts.contact_detail(session, resident_id=resident_id)
 
 
 @router.get("/tracing/contacts/{resident_id}", response_model=ContactOut, tags=["tracing"],
@@ -148,7 +153,7 @@ def get_letter(resident_id: Id, session: DbSession, reader: MedicalReader,
     """Why the resident is a contact and which tests to take, naming no case or person."""
     ensure_in_scope(reader, MEDICAL_READ,
                     service.resident_area(session, resident_id=resident_id), "resident")
-    letter = service.resident_letter(session, resident_id=resident_id)
+    letter = contacts.resident_letter(session, resident_id=resident_id)
     audit("read", "contact_letter", resident_id, person_id=resident_id)
     return letter_out(letter)
 
@@ -156,10 +161,10 @@ def get_letter(resident_id: Id, session: DbSession, reader: MedicalReader,
 @router.get("/tracing/follow-up/missed", response_model=list[MissedTestOut],
             tags=["tracing"], summary="Missed follow-up tests")
 def get_missed(session: DbSession, reader: MedicalReader, audit: AuditDep,
-               limit: Annotated[int, Query(ge=1, le=service.MAX_LIST)] = 100,
+               limit: Annotated[int, Query(ge=1, le=rules.MAX_LIST)] = 100,
                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[MissedTestOut]:
     """Planned tests of active contacts inside the caller's area whose day passed unsampled."""
-    rows = service.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=limit,
+    rows = contacts.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=limit,
                                 offset=offset)
     audit("read", "missed_tests", "list")
     return missed_out(rows)

@@ -18,6 +18,12 @@ from epidesk.errors import ValidationFailedError
 from epidesk.kit.console import cli_actor, progress_bars
 from epidesk.policy.service import load_preset
 from epidesk.tracing import rules, service
+from epidesk.tracing.contacts import service as contacts
+from epidesk.tracing.exposures import service as exposures
+from epidesk.tracing.graph import service as graph_service
+from epidesk.tracing.runs import service as runs
+from epidesk.tracing.visits import rules as visit_rules
+from epidesk.tracing.visits import service as visits
 
 app = typer.Typer(help="Contact tracing: visits, exposures, close and sub-close contacts.",
                   no_args_is_help=True)
@@ -45,7 +51,7 @@ def run_cmd(
     chosen = load_preset(preset) if preset else None
     with progress_bars(out, LABELS) as progress, session_scope() as session:
         if case or all_cases:
-            run = service.run_tracing(session, actor=cli_actor(), case_ids=case or None,
+            run = runs.run_tracing(session, actor=cli_actor(), case_ids=case or None,
                                       preset=chosen, progress=progress)
         else:
             followed = service.follow_case_changes(session, actor=cli_actor(), preset=chosen,
@@ -81,11 +87,11 @@ def import_cmd(path: Path = FileArgument) -> None:
     """Import a visit log: validate it whole, then store its visits; exit 1 if rejected."""
     check_connection(get_engine())
     with progress_bars(out, LABELS) as progress, session_scope() as session:
-        result = service.import_visits_file(session, path=path, received_by=cli_actor(),
+        result = visits.import_visits_file(session, path=path, received_by=cli_actor(),
                                             progress=progress)
         log = result.log
-        problems = service.log_problems(log)
-        counts = service.log_problem_counts(log)
+        problems = visits.log_problems(log)
+        counts = visits.log_problem_counts(log)
     if result.already_imported:
         out.print(f"this file was already imported as visit log {log.id}; nothing changed")
         return
@@ -109,7 +115,7 @@ def import_cmd(path: Path = FileArgument) -> None:
 @app.command("format")
 def format_cmd() -> None:
     """Describe the visit log CSV format."""
-    out.print(rules.VISIT_LOG_FORMAT)
+    out.print(visit_rules.VISIT_LOG_FORMAT)
 
 
 @app.command("synth-visits")
@@ -122,7 +128,7 @@ def synth_cmd(
     check_connection(get_engine())
     first = date.fromisoformat(start) if start else None
     with progress_bars(out, LABELS) as progress, session_scope() as session:
-        made = service.synthesize_visits(session, days=days, seed=seed, first_day=first,
+        made = visits.synthesize_visits(session, days=days, seed=seed, first_day=first,
                                          progress=progress)
     out.print(f"{made.visits:,} visits over {made.days} days from {made.first_day} "
               f"(seed {made.seed}) in {made.seconds:.1f} s")
@@ -136,12 +142,12 @@ def graph_cmd(
     check_connection(get_engine())
     started = time.perf_counter()
     with session_scope() as session:
-        graph = service.load_graph(session)
+        graph = graph_service.load_graph(session)
     seconds = time.perf_counter() - started
     table = Table(title=f"Contact graph (loaded in {seconds:.1f} s)", title_justify="left")
     table.add_column("")
     table.add_column("count", justify="right")
-    for name, value in service.graph_summary(graph).items():
+    for name, value in graph_service.graph_summary(graph).items():
         table.add_row(name.replace("_", " "), f"{value:,}")
     if opportunities:
         table.add_section()
@@ -154,7 +160,7 @@ def graph_cmd(
 def contacts_cmd(case_id: int = typer.Argument(..., help="Case id")) -> None:
     """A case's close and sub-close contacts."""
     with session_scope() as session:
-        found = service.case_contacts(session, case_id=case_id)
+        found = contacts.case_contacts(session, case_id=case_id)
         out.print(f"[bold]Case {found.case.id}[/] ({found.case.status}): resident "
                   f"{found.resident.id} {found.resident.name_latin}")
         for title, rows in (("Close contacts", found.close),
@@ -177,7 +183,7 @@ def why_cmd(
     """Why a resident is a contact: each piece of evidence, or the resident's letter."""
     with session_scope() as session:
         if for_resident:
-            letter = service.resident_letter(session, resident_id=resident_id)
+            letter = contacts.resident_letter(session, resident_id=resident_id)
             if letter.tier is None:
                 out.print("not a contact at present")
                 return
@@ -188,7 +194,7 @@ def why_cmd(
             for day, on, place in letter.tests:
                 out.print(f"  test day {day}: {on} ({place})")
             return
-        detail = service.contact_detail(session, resident_id=resident_id)
+        detail = contacts.contact_detail(session, resident_id=resident_id)
         person = detail.resident
         tier = rules.TIER_LABELS.get(detail.tier or "", "not a contact")
         out.print(f"[bold]{person.name_latin}[/] (resident {person.id}): {tier}")
@@ -199,10 +205,10 @@ def why_cmd(
 
 
 @app.command("missed")
-def missed_cmd(limit: int = typer.Option(50, min=1, max=service.MAX_LIST)) -> None:
+def missed_cmd(limit: int = typer.Option(50, min=1, max=rules.MAX_LIST)) -> None:
     """Planned tests of active contacts whose day passed without a sample."""
     with session_scope() as session:
-        rows = service.missed_tests(session, limit=limit)
+        rows = contacts.missed_tests(session, limit=limit)
         for test, person, record in rows:
             out.print(f"{test.due_on}  day {test.day}  resident {person.id} "
                       f"{person.name_latin} ({record.tier})")
@@ -223,7 +229,7 @@ def exposure_cmd(
     """Record an exposure between two residents."""
     moment = datetime.fromisoformat(at)
     with session_scope() as session:
-        exposure = service.record_exposure(session, resident_a=resident_a,
+        exposure = exposures.record_exposure(session, resident_a=resident_a,
                                            resident_b=resident_b, at=moment, setting=setting,
                                            protected=protected, place=place, note=note or None,
                                            recorded_by=cli_actor())

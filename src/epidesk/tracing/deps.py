@@ -12,12 +12,14 @@ from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
 from epidesk.kit.web import require
 from epidesk.tracing import service
 from epidesk.tracing.models import TracingRun
+from epidesk.tracing.runs import service as runs
+from epidesk.tracing.visits import service as visits
 
 MedicalReader = Annotated[Caller, Depends(require(MEDICAL_READ))]
 Tracer = Annotated[Caller, Depends(require(TRACING_RUN))]
 
 
-def import_message(result: service.VisitImport) -> str:
+def import_message(result: visits.VisitImport) -> str:
     """One sentence on what an upload did."""
     log = result.log
     if result.already_imported:
@@ -36,11 +38,11 @@ def start_run(session: Session, principal: Caller, case_ids: list[int] | None,
     area = principal.area_for(TRACING_RUN)
     paths = (None if case_ids is None
              else [service.case_area(session, case_id=i) for i in case_ids])
-    service.ensure_run_allowed(area, paths)
+    runs.ensure_run_allowed(area, paths)
     if changes:
         run = service.follow_case_changes(session, actor=principal.username)
         if run is None:
             raise ConflictError("no case has been reported, reclassified or withdrawn since "
                                 "the last tracing run")
         return run
-    return service.run_tracing(session, actor=principal.username, case_ids=case_ids)
+    return runs.run_tracing(session, actor=principal.username, case_ids=case_ids)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -12,13 +12,19 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from epidesk.errors import DomainError, ValidationFailedError
+from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.policy.schemas import PLACE_LABELS
 from epidesk.policy.service import active_preset
 from epidesk.tracing import rules, service
+from epidesk.tracing.contacts import service as contacts
 from epidesk.tracing.deps import MedicalReader, Tracer, start_run
+from epidesk.tracing.exposures import service as exposures
+from epidesk.tracing.runs import service as runs
+from epidesk.tracing.visits import rules as visit_rules
+from epidesk.tracing.visits import service as visits
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,10 +33,7 @@ PAGE = 50
 
 def when(value: datetime | None) -> str:
     """A stored time in the city's civil time, to the minute."""
-    if value is None:
-        return "-"
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(rules.CITY_TZ).strftime("%Y-%m-%d %H:%M")
+    return "-" if value is None else clock.format_local(value)
 
 
 def _render(request: Request, name: str, context: dict[str, Any],
@@ -51,16 +54,16 @@ def _case_ids(text: str) -> list[int] | None:
 def overview_page(request: Request, session: DbSession, reader: MedicalReader,
                   ran: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Response:
     """Tracing runs, recently traced cases, and the forms to run and to upload visits."""
-    runs = service.last_runs(session, limit=10)
+    last = runs.last_runs(session, limit=10)
     return _render(request, "tracing/overview.html", {
-        "runs": runs, "ran": ran,
-        "cases": service.recent_traced_cases(session, area=reader.area_for(MEDICAL_READ)),
-        "logs": service.list_visit_logs(session, limit=10),
+        "runs": last, "ran": ran,
+        "cases": contacts.recent_traced_cases(session, area=reader.area_for(MEDICAL_READ)),
+        "logs": visits.list_visit_logs(session, limit=10),
         "can_run": reader.can(TRACING_RUN),
         "pending": service.pending_changes(session),
         "everywhere": reader.area_for(TRACING_RUN).everywhere,
         "csrf_token": csrf_token(request), "section": "tracing",
-        "visit_format": rules.VISIT_LOG_FORMAT,
+        "visit_format": visit_rules.VISIT_LOG_FORMAT,
     })
 
 
@@ -96,7 +99,7 @@ def upload_page(request: Request, session: DbSession, tracer: Tracer, audit: Aud
                 csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
     """Check and import an uploaded visit log, then show it (accepted, or its report)."""
     check_csrf(request, csrf_token)
-    result = service.import_visits(session, content=file.file.read(),
+    result = visits.import_visits(session, content=file.file.read(),
                                    filename=file.filename or "visits.csv",
                                    received_by=tracer.username)
     audit("create" if not result.already_imported else "read", "visit_log", result.log.id)
@@ -109,23 +112,23 @@ def upload_page(request: Request, session: DbSession, tracer: Tracer, audit: Aud
 def visit_log_page(request: Request, log_id: Id, session: DbSession, _: Tracer,
                    uploaded: Annotated[str, Query(max_length=16)] = "") -> Response:
     """A visit log: what it holds, or its validation report."""
-    log = service.get_visit_log(session, log_id=log_id)
+    log = visits.get_visit_log(session, log_id=log_id)
     return _render(request, "tracing/visit_log.html", {
-        "log": log, "uploaded": uploaded, "problems": service.log_problems(log),
-        "counts": service.log_problem_counts(log), "section": "tracing",
+        "log": log, "uploaded": uploaded, "problems": visits.log_problems(log),
+        "counts": visits.log_problem_counts(log), "section": "tracing",
     })
 
 
 def _case_view(request: Request, session: Session, reader: Caller, case_id: int,
                *, error: str | None = None, recorded: bool = False,
                status_code: int = 200) -> Response:
-    found = service.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
+    found = contacts.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
     preset = active_preset()
     return _render(request, "tracing/case.html", {
         "found": found, "can_record": reader.may(TRACING_RUN, found.area),
         "settings": preset.contacts.close_settings.settings, "error": error,
         "recorded": recorded, "csrf_token": csrf_token(request), "section": "tracing",
-        "labels": rules.SETTING_LABELS, "tz": rules.CITY_TZ,
+        "labels": rules.SETTING_LABELS, "tz": clock.city_zone(),
     }, status_code)
 
 
@@ -164,8 +167,8 @@ def exposure_page(
         except ValueError as exc:
             raise ValidationFailedError(f"{at!r} is not a time (YYYY-MM-DDTHH:MM)") from exc
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=rules.CITY_TZ)
-        exposure = service.record_exposure(
+            moment = moment.replace(tzinfo=clock.city_zone())
+        exposure = exposures.record_exposure(
             session, resident_a=episode.resident_id, resident_b=int(resident_b_id),
             at=moment, setting=setting, protected=bool(protected), place=place,
             note=note or None, recorded_by=tracer.username)
@@ -182,7 +185,7 @@ def contact_page(request: Request, resident_id: Id, session: DbSession,
     """Why a resident is a contact: every piece of evidence, the follow-up and history."""
     ensure_in_scope(reader, MEDICAL_READ,
                     service.resident_area(session, resident_id=resident_id), "resident")
-    detail = service.contact_detail(session, resident_id=resident_id)
+    detail = contacts.contact_detail(session, resident_id=resident_id)
     audit("read", "contact", resident_id, person_id=resident_id)
     return _render(request, "tracing/contact.html", {
         "detail": detail, "labels": rules.SETTING_LABELS, "tiers": rules.TIER_LABELS,
@@ -196,7 +199,7 @@ def letter_page(request: Request, resident_id: Id, session: DbSession,
     """The explanation to give the resident: no case and no other person is named."""
     ensure_in_scope(reader, MEDICAL_READ,
                     service.resident_area(session, resident_id=resident_id), "resident")
-    letter = service.resident_letter(session, resident_id=resident_id)
+    letter = contacts.resident_letter(session, resident_id=resident_id)
     person = service.get_resident(session, resident_id=resident_id)
     audit("read", "contact_letter", resident_id, person_id=resident_id)
     return _render(request, "tracing/letter.html", {
@@ -208,7 +211,7 @@ def letter_page(request: Request, resident_id: Id, session: DbSession,
 def missed_page(request: Request, session: DbSession, reader: MedicalReader, audit: AuditDep,
                 offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Response:
     """Contacts inside the caller's area who missed a planned test."""
-    rows = service.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=PAGE + 1,
+    rows = contacts.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=PAGE + 1,
                                 offset=offset)
     audit("read", "missed_tests", "list")
     return _render(request, "tracing/missed.html", {

@@ -4,7 +4,7 @@ Close contacts of a case are found in its close-contact window: from the preset'
 `days_before` days before symptom onset (confirmed cases) or sampling (asymptomatic
 infections) until the case was isolated. A confirmed case with an onset date counts
 from the earlier of onset and sampling, so that a reclassification never shortens the
-window. Dates are the city's civil dates (UTC+8); times are instants.
+window. Dates are the city's civil dates in its time zone; times are instants.
 
 Settings of an exposure and the preset rule each one follows:
 
@@ -36,20 +36,24 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
+from epidesk.kit import clock
 from epidesk.policy.rules import close_contact_window, quarantine_plan
 from epidesk.policy.schemas import Preset
-from epidesk.testing.rules import MAX_REPORTED, Problem, Report, report_of
 
 # ------------------------------------------------------------------ time
 
-# The city's civil time: case dates (sampling, onset, isolation) and membership dates
-# are dates in this offset; visit and exposure times are instants.
-CITY_UTC_OFFSET = dt.timedelta(hours=8)
-CITY_TZ = dt.timezone(CITY_UTC_OFFSET, "UTC+8")
+# Case dates (sampling, onset, isolation) and membership dates are the city's civil
+# dates in its time zone (given as a tzinfo); visit and exposure times are instants.
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+DAY = 86_400
 # Unbounded ends of intervals, in seconds since the epoch.
 FOREVER = 2**62
 NEVER = -(2**62)
+# Listings return at most this many rows at once.
+MAX_LIST = 500
 
 
 def seconds_of(moment: dt.datetime) -> int:
@@ -63,32 +67,40 @@ def moment_of(seconds: int) -> dt.datetime:
     return EPOCH + dt.timedelta(seconds=int(seconds))
 
 
-def local_midnight(day: dt.date) -> int:
+def local_midnight(day: dt.date, zone: dt.tzinfo) -> int:
     """The first second of a civil date of the city, in seconds since the epoch."""
-    return seconds_of(dt.datetime.combine(day, dt.time.min, tzinfo=CITY_TZ))
+    return seconds_of(dt.datetime.combine(day, dt.time.min, tzinfo=zone))
 
 
-def local_date(seconds: int) -> dt.date:
+def local_midnights(days: NDArray[np.datetime64], zone: dt.tzinfo) -> NDArray[np.int64]:
+    """The first second of each of many civil dates, in seconds since the epoch."""
+    naive = np.asarray(days, dtype="datetime64[D]").astype(np.int64) * DAY
+    guess = naive - clock.utc_offsets(naive, zone)
+    midnights: NDArray[np.int64] = naive - clock.utc_offsets(guess, zone)
+    return midnights
+
+
+def local_date(seconds: int, zone: dt.tzinfo) -> dt.date:
     """The city's civil date of an instant given in seconds since the epoch."""
-    return moment_of(seconds).astimezone(CITY_TZ).date()
+    return moment_of(seconds).astimezone(zone).date()
 
 
-def local_time(seconds: int) -> dt.datetime:
+def local_time(seconds: int, zone: dt.tzinfo) -> dt.datetime:
     """An instant in the city's civil time."""
-    return moment_of(seconds).astimezone(CITY_TZ)
+    return moment_of(seconds).astimezone(zone)
 
 
-def last_exposure_date(start: int, end: int) -> dt.date:
+def last_exposure_date(start: int, end: int, zone: dt.tzinfo) -> dt.date:
     """The civil date of the last moment of an exposure [start, end) (or of a moment)."""
-    return local_date(end - 1 if end > start else end)
+    return local_date(end - 1 if end > start else end, zone)
 
 
-def _local_naive(seconds: int) -> dt.datetime:
-    return local_time(seconds).replace(tzinfo=None)
+def _local_naive(seconds: int, zone: dt.tzinfo) -> dt.datetime:
+    return local_time(seconds, zone).replace(tzinfo=None)
 
 
-def _seconds_of_local(naive: dt.datetime) -> int:
-    return seconds_of(naive.replace(tzinfo=CITY_TZ))
+def _seconds_of_local(naive: dt.datetime, zone: dt.tzinfo) -> int:
+    return seconds_of(naive.replace(tzinfo=zone))
 
 
 def case_anchor(classification: str, sampling_date: dt.date,
@@ -100,19 +112,23 @@ def case_anchor(classification: str, sampling_date: dt.date,
 
 
 def case_window(*, classification: str, sampling_date: dt.date, onset_date: dt.date | None,
-                isolation_date: dt.date | None, preset: Preset, now: int) -> tuple[int, int]:
+                isolation_date: dt.date | None, preset: Preset, now: int, zone: dt.tzinfo
+                ) -> tuple[int, int]:
     """A case's close-contact window [start, end) in seconds; until now if not isolated."""
     anchor = case_anchor(classification, sampling_date, onset_date)
     # A datetime is a date: a case not yet isolated exposes people until now.
-    until: dt.date = isolation_date if isolation_date is not None else _local_naive(now)
+    until: dt.date = (isolation_date if isolation_date is not None
+                      else _local_naive(now, zone))
     window = close_contact_window(anchor, until, preset)
-    return _seconds_of_local(window.start), _seconds_of_local(window.end)
+    return _seconds_of_local(window.start, zone), _seconds_of_local(window.end, zone)
 
 
-def membership_interval(start_date: dt.date, end_date: dt.date | None) -> tuple[int, int]:
+def membership_interval(start_date: dt.date, end_date: dt.date | None, zone: dt.tzinfo
+                        ) -> tuple[int, int]:
     """A membership from its first to its last day (inclusive) as [start, end) seconds."""
-    end = FOREVER if end_date is None else local_midnight(end_date + dt.timedelta(days=1))
-    return local_midnight(start_date), end
+    end = (FOREVER if end_date is None
+           else local_midnight(end_date + dt.timedelta(days=1), zone))
+    return local_midnight(start_date, zone), end
 
 
 # ------------------------------------------------------------------ settings and tiers
@@ -226,117 +242,6 @@ def rule_path(setting: str, tier: str, derivation: str, exposure_setting: str | 
     return f"contacts.close_settings.settings.{CLOSE_SETTING_OF[setting]}"
 
 
-# ------------------------------------------------------------------ recorded exposures
-
-
-def exposure_problem(*, resident_a: int, resident_b: int, at: dt.datetime, setting: str,
-                     settings: Mapping[str, str], now: dt.datetime) -> str | None:
-    """None when an exposure may be recorded, else what is wrong with it."""
-    if resident_a == resident_b:
-        return "an exposure needs two different residents"
-    if at.tzinfo is None:
-        return "give the time of the exposure with its UTC offset"
-    if at > now + dt.timedelta(minutes=5):
-        return "the exposure is in the future"
-    if setting not in settings:
-        return f"unknown setting {setting!r}; the preset's settings: {', '.join(settings)}"
-    return None
-
-
-# ------------------------------------------------------------------ evidence in words
-
-
-@dataclass(frozen=True)
-class EvidenceFacts:
-    """One piece of evidence with the names a person reads."""
-
-    tier: str
-    derivation: str
-    setting: str
-    place: str
-    case_label: str
-    via_label: str | None
-    start: int
-    end: int
-    exposure_setting: str | None = None
-    exposure_setting_label: str | None = None
-
-
-def _period(start: int, end: int) -> str:
-    a, b = local_time(start), local_time(end)
-    if end <= start:
-        return f"at {a:%Y-%m-%d %H:%M}"
-    if a.date() == b.date():
-        return f"on {a:%Y-%m-%d} from {a:%H:%M} to {b:%H:%M}"
-    return f"from {a:%Y-%m-%d %H:%M} to {b:%Y-%m-%d %H:%M}"
-
-
-def _minutes(start: int, end: int) -> str:
-    minutes = (end - start) // 60
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-
-
-def _shared(setting: str, place: str, exposure_label: str | None) -> str:
-    if setting == HOUSEHOLD:
-        return f"lived in the same household ({place})"
-    if setting == WORK_GROUP:
-        return f"worked in the same work group ({place})"
-    if setting == SCHOOL_CLASS:
-        return f"was in the same school class ({place})"
-    if setting == VENUE:
-        return f"was at {place} at the same time"
-    return f"had a recorded exposure ({exposure_label or 'investigator judgement'}; {place})"
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def explain_for_staff(facts: EvidenceFacts, *, min_overlap_minutes: int) -> str:
-    """One sentence that says why, naming the case and the close contact involved."""
-    shared = _shared(facts.setting, facts.place, facts.exposure_setting_label)
-    period = _period(facts.start, facts.end)
-    if facts.derivation == VIA_CLOSE_CONTACT:
-        return (f"{_upper_first(shared)} with {facts.via_label}, a close contact of "
-                f"{facts.case_label}, {period} (after that contact's first exposure and "
-                "before its isolation).")
-    if facts.derivation == PROMOTED:
-        return (f"{_upper_first(shared)} with {facts.via_label}, who was a close contact and "
-                f"has become {facts.case_label}, {period}: promoted from sub-close contact.")
-    text = f"{_upper_first(shared)} with {facts.case_label} {period}"
-    if facts.setting == VENUE:
-        text += (f": {_minutes(facts.start, facts.end)} together (at least "
-                 f"{min_overlap_minutes} min count)")
-    return text + ", inside the case's close-contact window."
-
-
-def explain_for_resident(facts: EvidenceFacts, *, min_overlap_minutes: int) -> str:
-    """The same reason for the resident: no case and no other person is named."""
-    period = _period(facts.start, facts.end)
-    if facts.derivation in (VIA_CLOSE_CONTACT, PROMOTED):
-        who = "a close contact of a confirmed infection"
-        if facts.derivation == PROMOTED:
-            who = "a person who was a close contact and has since tested positive"
-        return f"You {_you_shared(facts)} with {who}, {period}."
-    text = f"You {_you_shared(facts)} with a person who has tested positive, {period}"
-    if facts.setting == VENUE:
-        text += f" ({_minutes(facts.start, facts.end)}; {min_overlap_minutes} min or more count)"
-    return text + ", while that person could pass the infection on."
-
-
-def _you_shared(facts: EvidenceFacts) -> str:
-    if facts.setting == HOUSEHOLD:
-        return "live in the same household"
-    if facts.setting == WORK_GROUP:
-        return f"work in the same work group ({facts.place})"
-    if facts.setting == SCHOOL_CLASS:
-        return f"are in the same school class ({facts.place})"
-    if facts.setting == VENUE:
-        return f"were at {facts.place} at the same time"
-    label = facts.exposure_setting_label or "judged by the investigator"
-    return f"had contact that an investigator recorded ({label.lower()})"
-
-
 # ------------------------------------------------------------------ follow-up
 
 
@@ -380,51 +285,3 @@ def test_status(due_on: dt.date, sampled_on: Sequence[dt.date], *, today: dt.dat
     if due_on < today:
         return MISSED
     return DUE if due_on == today else PLANNED
-
-
-# ------------------------------------------------------------------ the visit log format
-
-VISIT_LOG_FORMAT = """A visit log is a CSV file (UTF-8, comma-separated, header on line 1), one
-line per visit of a resident to a venue. Columns, by header name (order does not matter):
-
-- `resident_id` (required): the registered resident (integer id);
-- `venue_id` (required): the venue (integer id of a registered venue);
-- `started_at` (required): arrival, ISO 8601 with a UTC offset to the second, e.g.
-  `2026-11-20T08:15:00+08:00` (`Z` for UTC);
-- `ended_at` (required): departure, the same form, after the arrival and at most 24
-  hours later.
-
-Any other column is refused. A visit is identified by its resident, venue and arrival:
-the same visit in two files is refused the second time. Problems are reported by line
-(the header is line 1, the first visit line 2).
-"""
-
-VISIT_COLUMNS = ("resident_id", "venue_id", "started_at", "ended_at")
-MAX_VISIT = dt.timedelta(hours=24)
-CLOCK_TOLERANCE = dt.timedelta(minutes=5)
-# Visit times are kept in 32-bit seconds from this moment in the engine.
-EARLIEST_VISIT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-VISIT_PROBLEM_KINDS: dict[str, str] = {
-    "unreadable_file": "the file is not a readable CSV file",
-    "empty_file": "the file holds no visit",
-    "missing_column": "a required column is missing",
-    "unknown_column": "a column the format does not know",
-    "missing_value": "a required value is empty",
-    "bad_integer": "not a whole number",
-    "bad_time": "not an ISO 8601 time with a UTC offset, to the second",
-    "unknown_resident": "no registered resident has this id",
-    "unknown_venue": "no registered venue has this id",
-    "end_not_after_start": "the departure is not after the arrival",
-    "visit_too_long": "the visit lasts more than 24 hours",
-    "time_in_future": "a time after now",
-    "time_too_early": "a time before 2000",
-    "duplicate_visit": "the same visit appears on more than one line",
-    "visit_exists": "the visit was already imported from another file",
-}
-
-
-def visit_report(problems: Sequence[Problem], counts: Mapping[str, int] | None = None,
-                 *, limit: int = MAX_REPORTED) -> Report:
-    """A report listing the first problems by line and column, with counts per kind."""
-    return report_of(problems, counts, limit=limit, columns=VISIT_COLUMNS,
-                     kinds=VISIT_PROBLEM_KINDS)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from epidesk.tracing import service
+from epidesk.kit.imports import FileRecord, listed_problems, problem_counts
+from epidesk.tracing.contacts.rules import (
+    CaseContactRow,
+    CaseContacts,
+    ContactDetail,
+    EvidenceView,
+    ResidentLetter,
+)
 from epidesk.tracing.models import Exposure, TracingRun, VisitLog
 
 
@@ -268,8 +275,9 @@ def log_out(log: VisitLog) -> VisitLogOut:
 def log_detail(log: VisitLog) -> VisitLogDetail:
     """The API shape of a visit log with its report."""
     data: dict[str, Any] = VisitLogOut.model_validate(log).model_dump()
-    return VisitLogDetail(**data, problem_counts=service.log_problem_counts(log),
-                          problems=[ProblemOut(**p) for p in service.log_problems(log)])
+    record = cast(FileRecord, log)
+    return VisitLogDetail(**data, problem_counts=problem_counts(record),
+                          problems=[ProblemOut(**p) for p in listed_problems(record)])
 
 
 def run_out(run: TracingRun) -> RunOut:
@@ -282,10 +290,10 @@ def exposure_out(exposure: Exposure) -> ExposureOut:
     return ExposureOut.model_validate(exposure)
 
 
-def case_contacts_out(found: service.CaseContacts) -> CaseContactsOut:
+def case_contacts_out(found: CaseContacts) -> CaseContactsOut:
     """The API shape of a case's contacts."""
 
-    def row(r: service.CaseContactRow) -> CaseContactOut:
+    def row(r: CaseContactRow) -> CaseContactOut:
         """One contact's line."""
         return CaseContactOut(resident_id=r.resident.id, name=r.resident.name,
                               name_latin=r.resident.name_latin, tier=r.tier,
@@ -301,7 +309,7 @@ def case_contacts_out(found: service.CaseContacts) -> CaseContactsOut:
         hidden=found.hidden)
 
 
-def evidence_out(view: service.EvidenceView) -> EvidenceOut:
+def evidence_out(view: EvidenceView) -> EvidenceOut:
     """The API shape of a piece of evidence, explained for staff."""
     row = view.row
     return EvidenceOut(
@@ -312,7 +320,7 @@ def evidence_out(view: service.EvidenceView) -> EvidenceOut:
         explanation=view.for_staff, found_at=row.found_at, withdrawn_at=row.withdrawn_at)
 
 
-def contact_out(detail: service.ContactDetail) -> ContactOut:
+def contact_out(detail: ContactDetail) -> ContactOut:
     """The API shape of a contact."""
     record = detail.contact
     person = detail.resident
@@ -337,7 +345,7 @@ def contact_out(detail: service.ContactDetail) -> ContactOut:
         events=[ContactEventOut.model_validate(e) for e in detail.events])
 
 
-def letter_out(letter: service.ResidentLetter) -> LetterOut:
+def letter_out(letter: ResidentLetter) -> LetterOut:
     """The API shape of the resident's explanation."""
     return LetterOut(tier=letter.tier, reasons=letter.reasons, rules=letter.rules_cited,
                      tests=[LetterTest(day=d, on=on, place=p) for d, on, p in letter.tests],

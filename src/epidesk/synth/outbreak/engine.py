@@ -37,7 +37,7 @@ from epidesk.synth.outbreak.spread.engine import (
 from epidesk.synth.outbreak.spread.rules import Courses, disease_courses
 from epidesk.synth.outbreak.testing import rules as lab_rules
 from epidesk.synth.outbreak.testing.engine import MassTesting, TestingRules, Tubes, date_strings
-from epidesk.tracing.engine import iso_times
+from epidesk.tracing.visits.engine import iso_times
 
 
 @dataclass

@@ -34,7 +34,8 @@ from epidesk.synth.outbreak.testing import rules as lab_rules
 from epidesk.synth.outbreak.testing.service import testing_rules
 from epidesk.testing.engine import write_batch
 from epidesk.tracing import service as tracing
-from epidesk.tracing.engine import write_visit_log
+from epidesk.tracing.visits import service as tracing_visits
+from epidesk.tracing.visits.engine import write_visit_log
 
 Progress = Callable[[str, int, int], None]
 
@@ -313,7 +314,7 @@ def replay_day(session: Session, *, day: OutbreakDay, actor: str = ACTOR,
     result = DayReplay(day=day.day, date=day.date)
     if day.visits:
         path = day.folder / day.visits
-        imported = tracing.import_visits_file(session, path=path, received_by=actor, now=now)
+        imported = tracing_visits.import_visits_file(session, path=path, received_by=actor, now=now)
         if not imported.accepted:
             raise ConflictError(f"{path} was rejected: {_why(imported.report)}")
         if imported.already_imported:

@@ -29,7 +29,7 @@ from epidesk.synth.outbreak.rules import (
     keyed_uniform,
 )
 from epidesk.synth.outbreak.spread.rules import SETTING_STREAM, Courses
-from epidesk.tracing.engine import VenueTable, synthetic_visits
+from epidesk.tracing.visits.engine import VenueTable, synthetic_visits
 
 
 def expand_ranges(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:

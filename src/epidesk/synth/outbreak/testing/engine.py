@@ -42,7 +42,7 @@ from epidesk.synth.outbreak.spread.engine import OutbreakCity, local_day, local_
 from epidesk.synth.outbreak.spread.rules import Courses
 from epidesk.synth.outbreak.testing import rules
 from epidesk.synth.outbreak.testing.rules import OUTCOME_NAMES, SAMPLE_DIGITS, TUBE_DIGITS
-from epidesk.tracing.engine import iso_times
+from epidesk.tracing.visits.engine import iso_times
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Reading contacts: why a person is a contact, letters, case contacts, missed tests."""

@@ -1,0 +1,204 @@
+"""Use cases of reading contacts: why a resident is a contact (for staff, and the letter
+for the resident), a case's contacts, missed follow-up tests and cases as traced."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, tzinfo
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from epidesk.cases.models import CaseEpisode
+from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.kit import clock
+from epidesk.kit.access import AreaFilter
+from epidesk.people.models import Resident
+from epidesk.policy.schemas import PLACE_LABELS, Preset
+from epidesk.policy.service import active_preset
+from epidesk.testing import service as testing
+from epidesk.tracing import repository as tracing_repository
+from epidesk.tracing import rules
+from epidesk.tracing.contacts import repository
+from epidesk.tracing.contacts.rules import (
+    CaseContactRow,
+    CaseContacts,
+    ContactDetail,
+    EvidenceFacts,
+    EvidenceView,
+    PlannedTestView,
+    ResidentLetter,
+    explain_for_resident,
+    explain_for_staff,
+)
+from epidesk.tracing.exposures import repository as exposures_repository
+from epidesk.tracing.models import Contact, ContactEvidence, FollowUpTest, TracedCase
+from epidesk.tracing.rules import MAX_LIST
+from epidesk.tracing.runs import repository as runs_repository
+
+
+def _labels(session: Session, rows: Sequence[ContactEvidence]) -> dict[tuple[str, int], str]:
+    by_setting: dict[str, set[int]] = {}
+    for row in rows:
+        by_setting.setdefault(row.setting, set()).add(row.place_id)
+    out: dict[tuple[str, int], str] = {}
+    readers = {rules.HOUSEHOLD: tracing_repository.household_labels,
+               rules.WORK_GROUP: tracing_repository.work_group_labels,
+               rules.SCHOOL_CLASS: tracing_repository.class_labels,
+               rules.VENUE: tracing_repository.venue_labels}
+    for setting, ids in by_setting.items():
+        if setting in readers:
+            for key, label in readers[setting](session, sorted(ids)).items():
+                out[(setting, key)] = label
+    return out
+
+
+def _case_label(episode: CaseEpisode | None, resident: Resident | None) -> str:
+    if episode is None:
+        return "a case"
+    kind = "confirmed case" if episode.classification == "confirmed" else "asymptomatic case"
+    who = f" ({resident.name_latin}, resident {resident.id})" if resident else ""
+    return f"{kind} {episode.id}{who}"
+
+
+def evidence_views(session: Session, rows: Sequence[ContactEvidence], *,
+                   min_overlap_minutes: int, settings: Mapping[str, str],
+                   zone: tzinfo | None = None) -> list[EvidenceView]:
+    """Evidence rows with names and reasons, for staff and for the resident."""
+    zone = zone or clock.city_zone()
+    labels = _labels(session, rows)
+    exposures = exposures_repository.exposures_by_id(
+        session, [r.place_id for r in rows if r.setting == rules.EXPOSURE])
+    cases = {r.case_id: tracing_repository.case_episode(session, r.case_id) for r in rows}
+    people = tracing_repository.residents_by_id(
+        session, [*(e.resident_id for e in cases.values() if e is not None),
+                  *(r.via_resident_id for r in rows if r.via_resident_id is not None)])
+    out: list[EvidenceView] = []
+    for row in rows:
+        derivation = rules.derivation_of(row.tier, row.via_resident_id)
+        exposure = exposures.get(row.place_id) if row.setting == rules.EXPOSURE else None
+        if exposure is not None:
+            place = exposure.place or "place not recorded"
+        else:
+            place = labels.get((row.setting, row.place_id), f"{row.setting} {row.place_id}")
+        episode = cases.get(row.case_id)
+        via = people.get(row.via_resident_id) if row.via_resident_id is not None else None
+        facts = EvidenceFacts(
+            tier=row.tier, derivation=derivation, setting=row.setting, place=place,
+            case_label=_case_label(episode, people.get(episode.resident_id)
+                                   if episode else None),
+            via_label=(f"{via.name_latin} (resident {via.id})" if via is not None
+                       else None),
+            start=rules.seconds_of(row.overlap_start), end=rules.seconds_of(row.overlap_end),
+            exposure_setting=exposure.setting if exposure else None,
+            exposure_setting_label=settings.get(exposure.setting) if exposure else None)
+        out.append(EvidenceView(
+            row=row, derivation=derivation,
+            rule=rules.rule_path(row.setting, row.tier, derivation, facts.exposure_setting),
+            place=place, case_label=facts.case_label, via_label=facts.via_label,
+            for_staff=explain_for_staff(facts, min_overlap_minutes=min_overlap_minutes,
+                                          zone=zone),
+            for_resident=explain_for_resident(facts, min_overlap_minutes=min_overlap_minutes,
+                                              zone=zone)))
+    return out
+
+
+def contact_detail(session: Session, *, resident_id: int, preset: Preset | None = None,
+                   today: date | None = None) -> ContactDetail:
+    """A resident's classification with every piece of evidence and the follow-up plan."""
+    preset = preset or active_preset()
+    person = tracing_repository.resident(session, resident_id)
+    path = tracing_repository.resident_area(session, resident_id)
+    if person is None or path is None:
+        raise NotFoundError(f"no resident {resident_id}")
+    record = repository.contact(session, resident_id)
+    minutes = preset.contacts.venue_co_visit.min_overlap_minutes
+    settings = preset.contacts.close_settings.settings
+    rows = repository.evidence_rows(session, resident_id)
+    views = evidence_views(session, rows, min_overlap_minutes=minutes, settings=settings)
+    today = today or clock.city_today()
+    became = repository.active_case_of_residents(session, [resident_id]).get(resident_id)
+    follow: list[PlannedTestView] = []
+    if record is not None and record.status == rules.ACTIVE:
+        for test in repository.follow_up(session, resident_id):
+            results = repository.samples_between(session, resident_id,
+                                                 clock.aware(test.due_from),
+                                                 clock.aware(test.due_until))
+            status = rules.test_status(test.due_on, [test.due_on] if results else [],
+                                       today=today, ended_on=became)
+            follow.append(PlannedTestView(test=test, status=status, results=results))
+    return ContactDetail(
+        resident=person, area=path, contact=record,
+        evidence=[v for v in views if v.row.status == rules.ACTIVE],
+        withdrawn_evidence=[v for v in views if v.row.status != rules.ACTIVE],
+        follow_up=follow, events=repository.contact_events(session, resident_id),
+        became_case_on=became, min_overlap_minutes=minutes, preset=preset.name)
+
+
+def resident_letter(session: Session, *, resident_id: int, preset: Preset | None = None
+                    ) -> ResidentLetter:
+    """The explanation given to the resident: no case and no other person is named."""
+    detail = contact_detail(session, resident_id=resident_id, preset=preset)
+    relevant = [v for v in detail.evidence if v.row.tier == detail.tier]
+    reasons = sorted({v.for_resident for v in relevant})
+    cited = sorted({v.rule for v in relevant})
+    tests = [(t.test.day, t.test.due_on, PLACE_LABELS.get(t.test.place, t.test.place))
+             for t in detail.follow_up]
+    return ResidentLetter(tier=detail.tier, reasons=reasons, rules_cited=cited, tests=tests,
+                          preset=detail.preset)
+
+
+def case_contacts(session: Session, *, case_id: int, area: AreaFilter | None = None
+                  ) -> CaseContacts:
+    """A case's close and sub-close contacts inside the area (and how many are not shown)."""
+    episode = tracing_repository.case_episode(session, case_id)
+    if episode is None:
+        raise NotFoundError(f"no case {case_id}")
+    person = tracing_repository.resident(session, episode.resident_id)
+    path = tracing_repository.resident_area(session, episode.resident_id)
+    if person is None or path is None:
+        raise NotFoundError(f"no case {case_id}")
+    grouped: dict[int, dict[str, Any]] = {}
+    for resident_id, tier, setting, pieces in repository.case_contact_rows(session, case_id):
+        entry = grouped.setdefault(resident_id, {"tiers": set(), "settings": set(),
+                                                 "pieces": 0})
+        entry["tiers"].add(tier)
+        entry["settings"].add(setting)
+        entry["pieces"] += pieces
+    communities = testing.communities_of(session, area)
+    visible = tracing_repository.residents_in(session, list(grouped), communities)
+    people = tracing_repository.residents_by_id(session, sorted(visible))
+    close: list[CaseContactRow] = []
+    sub: list[CaseContactRow] = []
+    for resident_id in sorted(visible):
+        entry = grouped[resident_id]
+        tier = rules.tier_of(entry["tiers"]) or rules.SUB_CLOSE
+        row = CaseContactRow(resident=people[resident_id], tier=tier,
+                             settings=sorted(entry["settings"]), pieces=entry["pieces"])
+        (close if tier == rules.CLOSE else sub).append(row)
+    traced = runs_repository.traced_cases(session, [case_id]).get(case_id)
+    return CaseContacts(case=episode, resident=person, area=path, traced=traced, close=close,
+                        sub_close=sub, hidden=len(grouped) - len(visible))
+
+
+def missed_tests(session: Session, *, area: AreaFilter | None = None, today: date | None = None,
+                 limit: int = 100, offset: int = 0
+                 ) -> list[tuple[FollowUpTest, Resident, Contact]]:
+    """Planned tests of active contacts inside the area whose day passed without a sample."""
+    if not 1 <= limit <= MAX_LIST:
+        raise ValidationFailedError(f"limit must be between 1 and {MAX_LIST}")
+    communities = testing.communities_of(session, area)
+    if communities == []:
+        return []
+    day = today or clock.city_today()
+    return repository.missed_tests(session, before=day, community_ids=communities,
+                                   limit=limit, offset=offset)
+
+
+def recent_traced_cases(session: Session, *, area: AreaFilter | None = None, limit: int = 20
+                        ) -> Sequence[TracedCase]:
+    """Cases as last traced (window and contact counts), newest first, inside the area."""
+    communities = testing.communities_of(session, area)
+    if communities == []:
+        return []
+    return repository.recent_traced_cases(session, community_ids=communities, limit=limit)

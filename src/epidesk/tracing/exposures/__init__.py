@@ -1,0 +1,1 @@
+"""Exposures an investigator recorded between two residents."""

@@ -1,0 +1,1 @@
+"""The contact graph in memory: memberships, visits and exposures as arrays."""

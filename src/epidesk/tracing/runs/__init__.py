@@ -1,0 +1,1 @@
+"""Classification runs: cases classified on the graph, and what they change."""

@@ -1,0 +1,1 @@
+"""Visit logs: the import of venue visits, and synthetic visits."""
