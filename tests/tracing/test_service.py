@@ -16,7 +16,7 @@ from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.people import service as people
 from epidesk.people.models import HouseholdMembership, WorkGroupMembership
-from epidesk.testing import service as testing
+from epidesk.testing.ingest import service as testing
 from epidesk.tracing import models as tracing_models
 from epidesk.tracing import repository, rules, service
 from epidesk.tracing.contacts import repository as contacts_repository

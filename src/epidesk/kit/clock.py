@@ -17,6 +17,8 @@ from numpy.typing import NDArray
 from epidesk.config import get_settings
 
 DAY_SECONDS = 86_400
+# Offsets are probed once a week: no zone changes its offset twice within a week.
+PROBE_SECONDS = 7 * DAY_SECONDS
 
 
 def now() -> datetime:
@@ -80,16 +82,18 @@ def format_local(moment: datetime | None, zone: tzinfo | None = None,
 def utc_offsets(seconds: NDArray[np.int64], zone: tzinfo | None = None) -> NDArray[np.int64]:
     """The zone's UTC offset, in seconds, at each of many epoch seconds.
 
-    Offsets change rarely (daylight saving, law), so the offset is read once a day over
+    Offsets change rarely (daylight saving, law), so the offset is read once a week over
     the span of the input, transitions are located to the second, and every moment is
-    looked up by binary search.
+    looked up by binary search. The transitions of a span are remembered.
     """
     chosen = zone or city_zone()
     values = np.asarray(seconds, dtype=np.int64)
     if not len(values):
         return np.zeros(0, dtype=np.int64)
-    first = int(values.min()) - DAY_SECONDS
-    last = int(values.max()) + DAY_SECONDS
+    # Whole blocks of 64 weeks around the input, so that nearby inputs share the cache.
+    block = 64 * PROBE_SECONDS
+    first = (int(values.min()) - PROBE_SECONDS) // block * block
+    last = (int(values.max()) + PROBE_SECONDS) // block * block + block
     starts, offsets = _transitions(first, last, chosen)
     if len(offsets) == 1:
         return np.full(len(values), offsets[0], dtype=np.int64)
@@ -112,12 +116,13 @@ def _offset_at(second: int, zone: tzinfo) -> int:
     return int(delta.total_seconds())
 
 
-def _transitions(first: int, last: int, zone: tzinfo) -> tuple[list[int], list[int]]:
+@lru_cache(maxsize=64)
+def _transitions(first: int, last: int, zone: tzinfo) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(start second, offset) of each period with one offset between first and last."""
     starts, offsets = [first], [_offset_at(first, zone)]
     probe = first
     while probe < last:
-        step = min(probe + DAY_SECONDS, last)
+        step = min(probe + PROBE_SECONDS, last)
         offset = _offset_at(step, zone)
         if offset != offsets[-1]:
             low, high = probe, step  # the offset changes in (low, high]
@@ -130,4 +135,4 @@ def _transitions(first: int, last: int, zone: tzinfo) -> tuple[list[int], list[i
             starts.append(high)
             offsets.append(offset)
         probe = step
-    return starts, offsets
+    return tuple(starts), tuple(offsets)

@@ -50,6 +50,8 @@ def stepper(progress: Progress | None) -> Callable[..., None]:
 class ImportedFile:
     """Columns every imported-file record has (mix into the domain's model)."""
 
+    id: Mapped[int]
+
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     filename: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16))  # "accepted" or "rejected"
@@ -65,23 +67,9 @@ class ImportedFile:
     seconds: Mapped[float] = mapped_column(Float)
 
 
-class FileRecord(Protocol):
-    """What the lifecycle reads and writes on a domain's record of an imported file."""
-
-    id: Any
-    digest: str
-    filename: str
-    status: str
-    received_at: datetime
-    received_by: str
-    attempts: int
-    problems: str | None
-    problem_counts: str | None
-    problem_count: int
-    seconds: float
-
-
-R = TypeVar("R", bound=FileRecord)
+# What the lifecycle reads and writes on a domain's record of an imported file.
+FileRecord = ImportedFile
+R = TypeVar("R", bound=ImportedFile)
 P = TypeVar("P")
 
 

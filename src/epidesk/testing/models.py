@@ -14,30 +14,22 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epidesk.db import Base
 from epidesk.kit import clock
+from epidesk.kit.imports import ImportedFile
 
 
-class LabBatch(Base):
+class LabBatch(ImportedFile, Base):
     """One file of results released by a lab: accepted whole, or rejected with its report."""
 
     __tablename__ = "lab_batch"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # SHA-256 of the file's bytes: the same file ingested twice is recognised.
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    filename: Mapped[str] = mapped_column(String(255))
     file_format: Mapped[str] = mapped_column(String(8))  # "csv" or "parquet"
     labs: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16))  # "accepted" or "rejected"
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    received_by: Mapped[str] = mapped_column(String(64))
-    # How many times this file was submitted (a rejected file may be sent again).
-    attempts: Mapped[int] = mapped_column(Integer)
     rows: Mapped[int] = mapped_column(Integer)
     tubes: Mapped[int] = mapped_column(Integer)
     pooled_tubes: Mapped[int] = mapped_column(Integer)
@@ -51,12 +43,6 @@ class LabBatch(Base):
     cases_created: Mapped[int] = mapped_column(Integer)
     repositives_linked: Mapped[int] = mapped_column(Integer)
     preset: Mapped[str] = mapped_column(String(64))
-    # JSON list of {"line", "column", "kind", "problem"} for a rejected batch (capped).
-    problems: Mapped[str | None] = mapped_column(Text)
-    # JSON object: problem kind -> how many times it occurs in the whole file.
-    problem_counts: Mapped[str | None] = mapped_column(Text)
-    problem_count: Mapped[int] = mapped_column(Integer)
-    seconds: Mapped[float] = mapped_column(Float)
 
 
 # Tubes and samples arrive by the million and are written only by the batch ingest, which

@@ -19,33 +19,21 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epidesk.db import Base
+from epidesk.kit.imports import ImportedFile
 from epidesk.people.models import Resident
 
 
-class VisitLog(Base):
+class VisitLog(ImportedFile, Base):
     """One visit log file: accepted whole, or rejected with its report."""
 
     __tablename__ = "visit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # SHA-256 of the file's bytes: the same file imported twice is recognised.
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16))  # "accepted" or "rejected"
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    received_by: Mapped[str] = mapped_column(String(64))
-    attempts: Mapped[int] = mapped_column(Integer)
     rows: Mapped[int] = mapped_column(Integer)
     residents: Mapped[int] = mapped_column(Integer)
     venues: Mapped[int] = mapped_column(Integer)
     first_visit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_visit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # JSON list of {"line", "column", "kind", "problem"} for a rejected log (capped).
-    problems: Mapped[str | None] = mapped_column(Text)
-    # JSON object: problem kind -> how many times it occurs in the whole file.
-    problem_counts: Mapped[str | None] = mapped_column(Text)
-    problem_count: Mapped[int] = mapped_column(Integer)
-    seconds: Mapped[float] = mapped_column(Float)
 
 
 # Visits arrive by the ten million and are written only by the visit import (which checks

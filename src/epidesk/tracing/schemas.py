@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from epidesk.kit.imports import FileRecord, listed_problems, problem_counts
+from epidesk.kit.imports import listed_problems, problem_counts
 from epidesk.tracing.contacts.rules import (
     CaseContactRow,
     CaseContacts,
@@ -275,9 +275,8 @@ def log_out(log: VisitLog) -> VisitLogOut:
 def log_detail(log: VisitLog) -> VisitLogDetail:
     """The API shape of a visit log with its report."""
     data: dict[str, Any] = VisitLogOut.model_validate(log).model_dump()
-    record = cast(FileRecord, log)
-    return VisitLogDetail(**data, problem_counts=problem_counts(record),
-                          problems=[ProblemOut(**p) for p in listed_problems(record)])
+    return VisitLogDetail(**data, problem_counts=problem_counts(log),
+                          problems=[ProblemOut(**p) for p in listed_problems(log)])
 
 
 def run_out(run: TracingRun) -> RunOut:

@@ -36,7 +36,7 @@ from epidesk.testing.retests import repository as retest_orders
 from epidesk.testing.tubes import engine as tubes
 
 
-class IngestResult(Imported[LabBatch]):  # type: ignore[type-var]
+class IngestResult(Imported[LabBatch]):
     """The outcome of ingesting one lab batch file."""
 
     @property
@@ -153,7 +153,7 @@ def ingest_batch(session: Session, *, content: bytes, filename: str, received_by
     rejection record (with the report); its results are never partly written.
     """
     importer = LabBatchImporter(preset or active_preset())
-    done = run_import(  # type: ignore[type-var]
+    done = run_import(
         session, importer, content=content, filename=filename, received_by=received_by,
         now=now, progress=progress)
     return IngestResult(record=done.record, already_imported=done.already_imported,

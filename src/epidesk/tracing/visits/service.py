@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,9 +20,6 @@ from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
 from epidesk.kit import bulk, clock
 from epidesk.kit.imports import (
     ACCEPTED,
-    FileRecord,
-    Imported,
-    Importer,
     Progress,
     Unreadable,
     listed_problems,
@@ -50,11 +47,6 @@ class VisitImport:
     def accepted(self) -> bool:
         """True when the log's visits are (or were already) stored."""
         return self.log.status == ACCEPTED
-
-
-def _file_record(log: VisitLog) -> FileRecord:
-    # mypy does not see a mapped class as matching the kit's FileRecord protocol.
-    return cast(FileRecord, log)
 
 
 def _stamps(seconds: NDArray[np.int64]) -> NDArray[np.datetime64]:
@@ -140,10 +132,9 @@ def import_visits(session: Session, *, content: bytes, filename: str, received_b
     An accepted file sent again changes nothing; a rejected one writes only its
     rejection record (with the report), never part of its visits.
     """
-    importer = cast("Importer[ParsedVisits, Any]", VisitLogImporter())
-    done: Imported[Any] = run_import(session, importer, content=content, filename=filename,
-                                     received_by=received_by, now=now, progress=progress)
-    log: VisitLog = done.record
+    done = run_import(session, VisitLogImporter(), content=content, filename=filename,
+                      received_by=received_by, now=now, progress=progress)
+    log = done.record
     return VisitImport(log=log, already_imported=done.already_imported, report=done.report)
 
 
@@ -178,12 +169,12 @@ def list_visit_logs(session: Session, *, limit: int = 50, offset: int = 0
 
 def log_problems(log: VisitLog) -> list[dict[str, Any]]:
     """The listed problems of a rejected log."""
-    return listed_problems(_file_record(log))
+    return listed_problems(log)
 
 
 def log_problem_counts(log: VisitLog) -> dict[str, int]:
     """How many problems of each kind a rejected log had."""
-    return problem_counts(_file_record(log))
+    return problem_counts(log)
 
 
 # ------------------------------------------------------------------ synthetic visits
