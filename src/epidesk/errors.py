@@ -88,6 +88,11 @@ class DatabaseUnavailableError(DomainError):
     title = "Database unavailable"
 
 
+class BackupError(DomainError):
+    status = 422
+    title = "Backup or restore failed"
+
+
 class PresetError(DomainError):
     status = 422
     title = "Invalid protocol preset"
