@@ -19,6 +19,7 @@ from epidesk import __version__, logs
 from epidesk.config import get_settings
 from epidesk.errors import PROBLEM_JSON, AuthenticationError, DomainError
 from epidesk.kit import domains, web
+from epidesk.kit.security import SecurityHeaders, allowed_methods
 from epidesk.kit.templating import render
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
         detail = str(exc.detail) if exc.detail else title
-        if _wants_html(request):
-            return _error_page(request, exc.status_code, title, detail)
-        return _problem(exc.status_code, title, detail, request.url.path)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Every method of the path, not only those of the first route that matched it.
+            headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes,
+                                                         request.scope))
+        response = (_error_page(request, exc.status_code, title, detail) if _wants_html(request)
+                    else _problem(exc.status_code, title, detail, request.url.path))
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -150,6 +157,7 @@ def create_app() -> FastAPI:
     logs.install()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),
               name="static")
     from epidesk.auth.deps import AuthGatekeeper
