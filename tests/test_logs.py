@@ -72,3 +72,60 @@ def test_served_platform_logs_no_search_terms(tmp_path: Path) -> None:
     assert "GET /api/people" in output, output  # the access log is on...
     assert "zhuge" not in output
     assert "13712345678" not in output
+
+
+def _logged_with_traceback(exc: BaseException) -> str:
+    """What a handler with the filter writes for an exception logged with its traceback."""
+    import io
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(PersonalDataFilter())
+    logger = logging.getLogger("epidesk.tests.traceback")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise exc
+        except BaseException:
+            logger.exception("unhandled error on %s %s", "GET", "/api/people?q=wang+xiuying")
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_tracebacks_of_sql_errors_are_scrubbed_and_read_cleanly() -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = create_engine("sqlite://")
+    values = {"u": "wang.xiuying", "a": "Willow Court 3-2-101", "p": "13812345678"}
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE account (username TEXT UNIQUE, address TEXT, "
+                          "phone TEXT)"))
+        conn.execute(text("INSERT INTO account VALUES (:u, :a, :p)"), values)
+    with pytest.raises(IntegrityError) as failed, engine.begin() as conn:
+        conn.execute(text("INSERT INTO account VALUES (:u, :a, :p)"), values)
+    output = _logged_with_traceback(failed.value)
+    assert "Traceback (most recent call last)" in output
+    assert "IntegrityError" in output and "UNIQUE constraint failed" in output
+    for leak in ("wang", "xiuying", "Willow Court", "13812345678"):
+        assert leak not in output, leak
+    assert "[parameters removed]" in output
+    # SQL placeholders stay as they were; only the URL's query string is removed.
+    assert "INSERT INTO account VALUES (?, ?, ?)" in output
+    assert "GET /api/people?[query removed]" in output
+    assert "?[query removed]" not in output.replace("/api/people?[query removed]", "")
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ('DETAIL:  Key (username)=(wang.xiuying) already exists.',
+     "DETAIL:  Key (username)=([value removed]) already exists."),
+    ("DETAIL:  Failing row contains (7, Wang Fang, Willow Court 3-2-101).",
+     "DETAIL:  Failing row contains ([row removed])."),
+    ("mail to fang.wang@example.cn bounced", "mail to [e-mail] bounced"),
+    ("SELECT id FROM resident WHERE name = ? AND (x = ?)",
+     "SELECT id FROM resident WHERE name = ? AND (x = ?)"),
+])
+def test_scrub_removes_database_details_and_reads_cleanly(raw: str, clean: str) -> None:
+    assert scrub(raw) == clean

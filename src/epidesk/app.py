@@ -24,16 +24,14 @@ from epidesk import __version__, logs
 from epidesk.config import get_settings
 from epidesk.errors import PROBLEM_JSON, AuthenticationError, DomainError
 from epidesk.kit import assets, domains, web
+from epidesk.kit.security import SecurityHeaders, allowed_methods
 from epidesk.kit.templating import render
 
 log = logging.getLogger(__name__)
 
 OPENAPI_URL = "/openapi.json"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
-# The documentation pages load nothing from elsewhere, not even a vendor's logo.
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-            "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'self'")
+
 
 
 def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
@@ -91,9 +89,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
         detail = str(exc.detail) if exc.detail else title
-        if _wants_html(request):
-            return _error_page(request, exc.status_code, title, detail)
-        return _problem(exc.status_code, title, detail, request.url.path)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Every method of the path, not only those of the first route that matched it.
+            headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes,
+                                                         request.scope))
+        response = (_error_page(request, exc.status_code, title, detail) if _wants_html(request)
+                    else _problem(exc.status_code, title, detail, request.url.path))
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -171,7 +175,6 @@ def install_api_docs(app: FastAPI) -> None:
             swagger_js_url=assets.url("swagger-ui-dist", "swagger-ui-bundle.js"),
             swagger_css_url=assets.url("swagger-ui-dist", "swagger-ui.css"),
             swagger_favicon_url=favicon, oauth2_redirect_url=OAUTH2_REDIRECT_URL)
-        page.headers["Content-Security-Policy"] = DOCS_CSP
         return page
 
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
@@ -185,7 +188,6 @@ def install_api_docs(app: FastAPI) -> None:
             openapi_url=OPENAPI_URL, title=f"{app.title} API",
             redoc_js_url=assets.url("redoc", "bundles/redoc.standalone.js"),
             redoc_favicon_url=favicon, with_google_fonts=False)
-        page.headers["Content-Security-Policy"] = DOCS_CSP
         return page
 
 
@@ -204,6 +206,7 @@ def create_app() -> FastAPI:
     assets.check_installed()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),
               name="static")
     app.include_router(assets.router)

@@ -93,6 +93,11 @@ class DatabaseBusyError(DomainError):
     title = "Database busy"
 
 
+class BackupError(DomainError):
+    status = 422
+    title = "Backup or restore failed"
+
+
 class PresetError(DomainError):
     status = 422
     title = "Invalid protocol preset"

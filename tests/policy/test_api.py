@@ -45,3 +45,30 @@ def test_presets_are_public(anon_client: TestClient) -> None:
     r = anon_client.get("/api/policy/presets")
     assert r.status_code == 200
     assert "cn-9th-2022" in {p["name"] for p in r.json()}
+
+
+def test_answers_name_preset_files_without_server_folders(
+    anon_client: TestClient, write_preset, tmp_path, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    from epidesk.config import get_settings
+    from epidesk.policy import service
+
+    write_preset("local-rules")
+    write_preset("broken", text="format = 1\ntitle = \n")
+    monkeypatch.setenv("EPIDESK_PRESET_DIRS", f'["{tmp_path}"]')
+    get_settings.cache_clear()
+    folders = (str(tmp_path), str(service.SHIPPED_DIR))
+    listed = anon_client.get("/api/policy/presets")
+    files = {p["name"]: (p["file"], p["shipped"], p["error"]) for p in listed.json()}
+    assert files["local-rules"] == ("local-rules.toml", False, None)
+    assert files["cn-9th-2022"] == ("cn-9th-2022.toml", True, None)
+    assert files["broken"][2].startswith("broken.toml: ")
+    answers = [listed,
+               anon_client.get("/api/policy/presets/local-rules"),
+               anon_client.get("/api/policy/presets/broken"),
+               anon_client.get("/policy"), anon_client.get("/policy/local-rules")]
+    assert answers[1].json()["preset"]["file"] == "local-rules.toml"
+    assert answers[2].status_code == 422 and answers[2].json()["file"] == "broken.toml"
+    assert "local-rules.toml" in answers[4].text
+    for answer in answers:
+        assert not any(folder in answer.text for folder in folders), answer.url

@@ -24,6 +24,11 @@ from epidesk.errors import (
 )
 from epidesk.kit.access import AreaPath, Caller
 
+# A browser page calling the API with its session cookie proves it is the platform's
+# own page by echoing the session's CSRF token in this header.
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
 # Record ids: positive and within a 32-bit integer column.
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -82,6 +87,9 @@ def optional_caller(request: Request, session: DbSession) -> Caller | None:
         return request.state.caller  # type: ignore[no-any-return]
     caller = gatekeeper().caller(request, session)
     request.state.caller = caller
+    if caller is not None and _cookie_session(request) and _unsafe_api_call(request):
+        check_csrf(request, request.headers.get(CSRF_HEADER),
+                   what=f"a signed-in page's API call must send its {CSRF_HEADER} header")
     return caller
 
 
@@ -148,9 +156,20 @@ def csrf_token(request: Request) -> str:
     return getattr(request.state, "csrf_token", "") or ""
 
 
-def check_csrf(request: Request, submitted: str | None) -> None:
-    """Refuse a form post whose CSRF token does not match the caller's session."""
+def check_csrf(request: Request, submitted: str | None, *,
+               what: str = "the form's CSRF token is missing or wrong; reload the page") -> None:
+    """Refuse a form post (or cookie API call) whose CSRF token does not match the session."""
     expected = gatekeeper().expected_csrf(request)
     if not expected or not submitted or not hmac.compare_digest(expected.encode(),
                                                                 submitted.encode()):
-        raise PermissionDeniedError("the form's CSRF token is missing or wrong; reload the page")
+        raise PermissionDeniedError(what)
+
+
+def _cookie_session(request: Request) -> bool:
+    # The gatekeeper leaves the session's CSRF token on the request only for a caller
+    # signed in by cookie; a bearer token is not sent by browsers on their own.
+    return bool(getattr(request.state, "csrf_token", None))
+
+
+def _unsafe_api_call(request: Request) -> bool:
+    return request.method in UNSAFE_METHODS and request.url.path.startswith("/api/")

@@ -26,13 +26,13 @@ router = APIRouter(
 @router.get("/presets", response_model=list[PresetSummary], summary="List protocol presets")
 def list_presets() -> list[PresetSummary]:
     """Every preset, shipped or from EPIDESK_PRESET_DIRS; a file that fails to load shows why."""
-    return service.list_presets()
+    return service.published_presets()
 
 
 @router.get("/presets/{name}", response_model=PresetDetail, summary="A protocol preset")
 def get_preset(name: PresetName) -> PresetDetail:
     """Every value of a preset with its source, and the locations still unconfirmed."""
-    preset = service.get_preset(name)
+    preset = service.published_preset(name)
     return PresetDetail(unconfirmed=preset.unconfirmed(), preset=preset)
 
 
@@ -45,7 +45,7 @@ def diff_presets(
     ] = False,
 ) -> PresetDiff:
     """The values that differ between two presets, location by location."""
-    left, right = service.get_preset(a), service.get_preset(b)
+    left, right = service.published_preset(a), service.published_preset(b)
     return PresetDiff(
         a=left.name,
         b=right.name,

@@ -29,7 +29,7 @@ OptionalName = Annotated[str | None, Query(max_length=100)]
 def presets_page(request: Request) -> Response:
     """Every preset with its date and count of unconfirmed values."""
     return render(request, "policy/list.html", {
-        "presets": service.list_presets(),
+        "presets": service.published_presets(),
         "active": get_settings().preset,
         "section": "policy",
     })
@@ -38,10 +38,10 @@ def presets_page(request: Request) -> Response:
 @router.get("/policy/diff")
 def diff_page(request: Request, a: OptionalName = None, b: OptionalName = None) -> Response:
     """Two presets compared: a form to choose them, then the values that differ."""
-    choices = [entry.name for entry in service.list_presets() if entry.error is None]
+    choices = [entry.name for entry in service.published_presets() if entry.error is None]
     context: dict[str, object] = {"choices": choices, "a": a, "b": b, "section": "policy"}
     if a and b:
-        left, right = service.get_preset(a), service.get_preset(b)
+        left, right = service.published_preset(a), service.published_preset(b)
         context.update(
             left=left,
             right=right,
@@ -56,7 +56,7 @@ def diff_page(request: Request, a: OptionalName = None, b: OptionalName = None) 
 @router.get("/policy/{name}")
 def preset_page(request: Request, name: PresetName) -> Response:
     """Every value of a preset grouped by section; unconfirmed values flagged in words."""
-    preset = service.get_preset(name)
+    preset = service.published_preset(name)
     sections: dict[str, list[RecordView]] = {}
     for view in record_views(preset):
         sections.setdefault(view.section, []).append(view)

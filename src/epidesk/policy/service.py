@@ -16,7 +16,8 @@ import os
 import re
 import threading
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,44 @@ def list_presets(*, dirs: Sequence[Path] | None = None) -> list[PresetSummary]:
             )
         )
     return sorted(out, key=lambda s: (not s.shipped, s.date or dt.date.max, s.name))
+
+
+def published_presets(*, dirs: Sequence[Path] | None = None) -> list[PresetSummary]:
+    """The presets as the API and the pages show them: file names, never server folders."""
+    with _folders_hidden(dirs):
+        listed = list_presets(dirs=dirs)
+    return [entry.model_copy(update={
+        "file": Path(entry.file).name,
+        "error": entry.error and hide_folders(entry.error, dirs=dirs),
+    }) for entry in listed]
+
+
+def published_preset(name: str, *, dirs: Sequence[Path] | None = None) -> Preset:
+    """A preset by name as the API and the pages show it: its file name, no server folder."""
+    with _folders_hidden(dirs):
+        preset = get_preset(name, dirs=dirs)
+    return preset.model_copy(update={"file": Path(preset.file).name})
+
+
+def hide_folders(text: str, *, dirs: Sequence[Path] | None = None) -> str:
+    """The text with the preset folders removed from every file path it names."""
+    for folder in sorted({SHIPPED_DIR, *(Path(d) for d in _folders(dirs))},
+                         key=lambda f: -len(str(f))):
+        for shown in {str(folder.resolve()), str(folder)}:
+            text = text.replace(shown.rstrip(os.sep) + os.sep, "")
+    return text
+
+
+@contextmanager
+def _folders_hidden(dirs: Sequence[Path] | None) -> Iterator[None]:
+    try:
+        yield
+    except PresetError as exc:
+        exc.detail = hide_folders(exc.detail, dirs=dirs)
+        exc.args = (exc.detail,)
+        if isinstance(exc.extra.get("file"), str):
+            exc.extra["file"] = Path(exc.extra["file"]).name
+        raise
 
 
 def diff_presets(
