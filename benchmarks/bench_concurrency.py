@@ -47,7 +47,7 @@ def log(message: str) -> None:
 
 def sqlite_city(folder: Path, people: int) -> str:
     """A SQLite file holding a city of that size."""
-    from epidesk.synth.service import build_city
+    from epidesk.synth.city.service import build_city
 
     url = f"sqlite:///{folder}/city.db"
     engine = make_engine(url)

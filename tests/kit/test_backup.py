@@ -23,7 +23,7 @@ AUDIT_COLUMNS = "*"  # every column: ids, times, who, what, where and why
 def _populated(url: str) -> None:
     """A small synthetic city, three users and audit entries, committed."""
     from epidesk.auth import service as auth
-    from epidesk.synth.service import build_city
+    from epidesk.synth.city.service import build_city
 
     engine = make_engine(url)
     upgrade(engine)
