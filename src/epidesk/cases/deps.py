@@ -5,9 +5,31 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.orm import Session
 
-from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, Caller
+from epidesk.cases import service
+from epidesk.cases.rules import ACTIVE
+from epidesk.cases.schemas import case_out
+from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, AreaPath, Caller
+from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.web import require
 
 MedicalReader = Annotated[Caller, Depends(require(MEDICAL_READ))]
 CaseWriter = Annotated[Caller, Depends(require(CASES_WRITE))]
+
+
+def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+                 audit: Audit) -> Panel | None:
+    """The person's record: every case episode of the resident, newest first."""
+    if not caller.may(MEDICAL_READ, area):
+        return None
+    episodes = service.resident_cases(session, resident_id=resident_id)
+    audit("read", "resident_cases", resident_id, person_id=resident_id)
+    views = [case_out(e, service.case_record(session, case_id=e.id).resident)
+             for e in episodes]
+    active = [v for v in views if v.status == ACTIVE]
+    summary = (f"{len(views)} case episodes" if not active else
+               f"an active {active[0].classification} case (case {active[0].id})")
+    return Panel(key="cases", title="Cases", template="cases/_person_panel.html",
+                 data={"cases": [v.model_dump(mode="json") for v in views]}, view=views,
+                 summary=summary)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from epidesk.kit.access import PEOPLE_READ
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id
 from epidesk.people import service
-from epidesk.people.deps import Reader
+from epidesk.people.deps import Reader, person_record
 from epidesk.people.schemas import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -49,10 +49,9 @@ def search_people(
 def get_person(
     resident_id: Id, session: DbSession, reader: Reader, audit: AuditDep
 ) -> PersonDetail:
-    """A resident with personal data, household members, address and memberships."""
-    person = service.person_detail(session, resident_id=resident_id,
-                                   area=reader.area_for(PEOPLE_READ))
-    audit("read", "resident", person.id, person_id=person.id)
+    """A resident's record: personal data, household members, address and memberships,
+    and in `panels` what other domains hold about them, as far as the caller may see."""
+    person, _ = person_record(session, caller=reader, resident_id=resident_id, audit=audit)
     return person
 
 

@@ -60,9 +60,15 @@ def search_cmd(
 
 @app.command("show")
 def show_cmd(resident_id: int = typer.Argument(..., help="Resident id")) -> None:
-    """Show a resident: personal data, flags, address, household and memberships."""
+    """Show a resident's record: personal data, flags, address, household, memberships,
+    and what every other domain holds about them (tests, cases, contacts, ...)."""
+    from epidesk.kit.access import LocalOperator
+    from epidesk.kit.console import cli_actor
+    from epidesk.people.deps import person_record
+
     with session_scope() as session:
-        person = service.person_detail(session, resident_id=resident_id)
+        person, panels = person_record(session, caller=LocalOperator(cli_actor()),
+                                       resident_id=resident_id, audit=lambda *a, **k: None)
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -87,6 +93,8 @@ def show_cmd(resident_id: int = typer.Argument(..., help="Resident id")) -> None
         facts.add_row("Work group", f"{m.work_group}, {m.workplace} ({m.workplace_kind})")
     for c in person.school_classes:
         facts.add_row("School class", f"{c.school_class}, {c.school} ({c.role})")
+    for panel in panels:
+        facts.add_row(panel.title, panel.summary)
     out.print(facts)
     if person.household_members:
         out.print(_people_table("Also living here", person.household_members))

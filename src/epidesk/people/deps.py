@@ -5,8 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.orm import Session
 
 from epidesk.kit.access import PEOPLE_READ, Caller
+from epidesk.kit.panels import Audit, Panel, person_panels
 from epidesk.kit.web import require
+from epidesk.people import service
+from epidesk.people.schemas import PanelOut, PersonDetail
 
 Reader = Annotated[Caller, Depends(require(PEOPLE_READ))]
+
+
+def person_record(session: Session, *, caller: Caller, resident_id: int, audit: Audit
+                  ) -> tuple[PersonDetail, list[Panel]]:
+    """A resident in the caller's area with every domain's panel the caller may see."""
+    person = service.person_detail(session, resident_id=resident_id,
+                                   area=caller.area_for(PEOPLE_READ))
+    audit("read", "resident", person.id, person_id=person.id)
+    panels = person_panels(session, caller=caller, resident_id=person.id,
+                           area=service.person_area(person), audit=audit)
+    person.panels = [PanelOut(key=p.key, title=p.title, data=p.data) for p in panels]
+    return person, panels

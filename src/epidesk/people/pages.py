@@ -13,7 +13,7 @@ from epidesk.kit.access import PEOPLE_READ
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id
 from epidesk.people import service
-from epidesk.people.deps import Reader
+from epidesk.people.deps import Reader, person_record
 from epidesk.people.schemas import DEFAULT_LIMIT, MAX_OFFSET, HouseholdBrief
 
 router = APIRouter(include_in_schema=False)
@@ -49,11 +49,12 @@ def search_page(
 def person_page(
     request: Request, resident_id: Id, session: DbSession, reader: Reader, audit: AuditDep
 ) -> Response:
-    """A resident: personal data, flags, address, household and memberships."""
-    person = service.person_detail(session, resident_id=resident_id,
-                                   area=reader.area_for(PEOPLE_READ))
-    audit("read", "resident", person.id, person_id=person.id)
-    return render(request, "people/person.html", {"person": person, "section": "people"})
+    """A resident's record: personal data, address, household and memberships, then
+    every other domain's panel (tests, cases, contacts, ...) the reader may see."""
+    person, panels = person_record(session, caller=reader, resident_id=resident_id,
+                                   audit=audit)
+    return render(request, "people/person.html",
+                  {"person": person, "panels": panels, "section": "people"})
 
 
 @router.get("/households/{household_id}")

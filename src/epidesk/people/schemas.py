@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import Field
 
@@ -81,6 +82,14 @@ class SchoolClassOut(Schema):
     end_date: date | None
 
 
+class PanelOut(Schema):
+    """One domain's part of a person's record."""
+
+    key: str = Field(description="The domain, e.g. testing, cases, tracing")
+    title: str
+    data: dict[str, Any]
+
+
 class PersonDetail(Schema):
     """A resident with personal data, household, address and memberships."""
 
@@ -104,6 +113,10 @@ class PersonDetail(Schema):
     households: list[HouseholdStayOut] = Field(description="Household history, newest first")
     work_groups: list[WorkGroupOut]
     school_classes: list[SchoolClassOut]
+    panels: list[PanelOut] = Field(
+        default_factory=list,
+        description="What other domains hold about the resident (testing, cases, contacts, "
+                    "...), as far as the caller may see it")
 
 
 class HouseholdDetail(Schema):

@@ -119,6 +119,11 @@ def _area_path(path: Sequence[PlaceRef]) -> AreaPath:
                     community_id=ids["community"])
 
 
+def person_area(person: PersonDetail) -> AreaPath:
+    """Where a resident lives, as area scopes see it."""
+    return _area_path(person.address.path)
+
+
 def _visible(area: AreaFilter | None, path: Sequence[PlaceRef]) -> bool:
     return area is None or area.allows(_area_path(path))
 

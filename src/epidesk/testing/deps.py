@@ -9,14 +9,15 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from epidesk.kit import events
-from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST, Caller
+from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST, AreaPath, Caller
 from epidesk.kit.console import print_imported
 from epidesk.kit.imports import ACCEPTED
+from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.web import require
 from epidesk.testing import service
 from epidesk.testing.ingest.service import IngestResult
 from epidesk.testing.models import LabBatch
-from epidesk.testing.schemas import batch_detail
+from epidesk.testing.schemas import batch_detail, history_out
 from epidesk.testing.service import MAX_LIST
 
 MedicalReader = Annotated[Caller, Depends(require(MEDICAL_READ))]
@@ -83,3 +84,17 @@ def batch_summary(batch: LabBatch) -> str:
             f"{batch.retests_ordered:,} retests ordered, {batch.retests_resolved:,} "
             f"resolved; {batch.cases_created:,} new cases, {batch.repositives_linked:,} "
             "re-positives")
+
+
+def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+                 audit: Audit) -> Panel | None:
+    """The person's record: samples with their tubes and results, and retest orders."""
+    if not caller.may(MEDICAL_READ, area):
+        return None
+    history = history_out(service.testing_history(session, resident_id=resident_id))
+    audit("read", "testing_history", resident_id, person_id=resident_id)
+    open_retests = sum(1 for o in history.retests if o.status == "open")
+    return Panel(key="testing", title="Testing", template="testing/_person_panel.html",
+                 data=history.model_dump(mode="json"), view=history,
+                 summary=f"{len(history.samples)} samples, {history.state}; "
+                         f"{open_retests} open retest orders")

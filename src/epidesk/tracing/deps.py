@@ -8,9 +8,11 @@ from fastapi import Depends
 from sqlalchemy.orm import Session
 
 from epidesk.errors import ConflictError
-from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
+from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
+from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.web import require
 from epidesk.tracing import service
+from epidesk.tracing.contacts import service as contacts
 from epidesk.tracing.models import TracingRun
 from epidesk.tracing.runs import service as runs
 from epidesk.tracing.visits import service as visits
@@ -46,3 +48,33 @@ def start_run(session: Session, principal: Caller, case_ids: list[int] | None,
                                 "the last tracing run")
         return run
     return runs.run_tracing(session, actor=principal.username, case_ids=case_ids)
+
+
+def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+                 audit: Audit) -> Panel | None:
+    """The person's record: their classification as a contact, the cases behind it (those
+    outside the reader's area unnamed), and the follow-up tests due, done and missed."""
+    if not caller.may(MEDICAL_READ, area):
+        return None
+    detail = contacts.contact_detail(session, resident_id=resident_id)
+    if detail.contact is None:
+        return None
+    audit("read", "contact", resident_id, person_id=resident_id)
+    case_ids = sorted({e.row.case_id for e in detail.evidence})
+    visible = {i for i in case_ids
+               if (path := service.case_area(session, case_id=i)) is not None
+               and caller.may(MEDICAL_READ, path)}
+    record = detail.contact
+    tests = [{"day": t.test.day, "due_on": t.test.due_on.isoformat(), "status": t.status}
+             for t in detail.follow_up]
+    data = {"resident_id": resident_id, "tier": detail.tier, "status": record.status,
+            "preset": record.preset,
+            "last_exposure_on": record.last_exposure_on.isoformat(),
+            "cases": [{"case_id": i} if i in visible else {"case_id": None}
+                      for i in case_ids],
+            "follow_up": tests, "missed": detail.missed,
+            "follow_up_ends_on": tests[-1]["due_on"] if tests else None}
+    where = f"{detail.tier.replace('_', '-')} contact" if detail.tier else "no longer a contact"
+    return Panel(key="tracing", title="Contact tracing", template="tracing/_person_panel.html",
+                 data=data, view=data,
+                 summary=f"{where} of {len(case_ids)} case(s); {detail.missed} tests missed")
