@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -37,9 +38,14 @@ from epidesk.errors import (
 from epidesk.kit.access import Caller
 
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal it.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
 TOKEN_PREFIX = "epd"
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so timing does not reveal it
+    (made on first use, not at import: hashing takes a good part of a second)."""
+    return _hasher.hash("not-a-real-password-0")
 
 
 def now_utc() -> datetime:
@@ -202,7 +208,7 @@ def sign_in(session: Session, *, username: str, password: str, address: str,
     if blocked:
         raise TooManyRequestsError(blocked)
     user = repo.user_by_name(session, username)
-    ok = _verify(user.password_hash if user else _DUMMY_HASH, password)
+    ok = _verify(user.password_hash if user else _dummy_hash(), password)
     ok = ok and user is not None and not user.disabled
     session.add(SignInAttempt(username=username, address=address, at=moment, succeeded=ok))
     session.flush()
