@@ -1,19 +1,12 @@
 """A lab batch ingest killed with SIGKILL while it writes leaves the database as before.
 
-The ingest runs as its own `epidesk ingest results` process. The test waits until that
-process has begun writing (PostgreSQL: its transaction has an id, which it gets with its
-first write; SQLite: it holds the database's write lock), kills it without warning, and
-compares every table the ingest writes with what it held before.
+The ingest runs as its own `epidesk ingest results` process, killed once it has begun
+writing (see tests/killing.py); every table the ingest writes is then compared with what
+it held before.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +20,7 @@ from epidesk.migrate import upgrade
 from epidesk.people.models import Resident
 from epidesk.synth.city.service import build_city
 from epidesk.testing.engine import write_batch
+from tests.killing import kill_while_writing
 from tests.testing import tables as testing
 from tests.testing.batches import NOW
 
@@ -55,30 +49,6 @@ def _batch(path: Path, residents: np.ndarray, prefix: str) -> Path:
     })
 
 
-def _writing(url: str, pid: int) -> bool:
-    """Whether the ingest process has begun writing inside its transaction."""
-    if url.startswith("sqlite"):
-        probe = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0,
-                                isolation_level=None)
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            return True  # another connection holds the write lock
-        else:
-            probe.execute("ROLLBACK")
-            return False
-        finally:
-            probe.close()
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return bool(connection.scalar(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
-                "AND datname = current_database() AND pid <> pg_backend_pid()")))
-    finally:
-        engine.dispose()
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_an_ingest_killed_while_writing_leaves_the_database_as_before(
         backend: str, fresh_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -99,21 +69,7 @@ def test_an_ingest_killed_while_writing_leaves_the_database_as_before(
     engine.dispose()
     second = _batch(tmp_path / "second.csv", residents, "B")
 
-    env = {**os.environ, "EPIDESK_DATABASE_URL": url}
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from epidesk.cli import main; main()", "ingest", "results",
-         str(second)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    try:
-        while not _writing(url, process.pid):
-            assert process.poll() is None, (
-                f"the ingest ended before it was caught writing: {process.stderr!r}")
-            assert time.monotonic() < deadline, "the ingest never began to write"
-            time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL
+    kill_while_writing(url, ["ingest", "results", str(second)])
 
     engine = make_engine(url)
     try:
