@@ -110,6 +110,35 @@ def local_days(seconds: NDArray[np.int64], zone: tzinfo | None = None
     return days
 
 
+def day_starts(days: NDArray[np.datetime64], zone: tzinfo | None = None) -> NDArray[np.int64]:
+    """The epoch second at which each of many city days begins (its local midnight).
+
+    Dates repeat a great deal (memberships, test days), so each day of the span is worked
+    out once and the answers are looked up.
+    """
+    chosen = zone or city_zone()
+    numbers = np.asarray(days, dtype="datetime64[D]").astype(np.int64)
+    if not len(numbers):
+        return np.zeros(0, dtype=np.int64)
+    low, high = int(numbers.min()), int(numbers.max())
+    if high - low > MAX_DAY_TABLE:
+        return _midnights(numbers, chosen)
+    table = _midnights(np.arange(low, high + 1, dtype=np.int64), chosen)
+    starts: NDArray[np.int64] = table[numbers - low]
+    return starts
+
+
+# Spans of more days than this (a thousand years) are converted value by value.
+MAX_DAY_TABLE = 366_000
+
+
+def _midnights(numbers: NDArray[np.int64], zone: tzinfo) -> NDArray[np.int64]:
+    naive = numbers * DAY_SECONDS
+    guess = naive - utc_offsets(naive, zone)
+    starts: NDArray[np.int64] = naive - utc_offsets(guess, zone)
+    return starts
+
+
 def _offset_at(second: int, zone: tzinfo) -> int:
     moment = datetime.fromtimestamp(second, UTC).astimezone(zone)
     delta = moment.utcoffset() or timedelta(0)

@@ -74,10 +74,7 @@ def local_midnight(day: dt.date, zone: dt.tzinfo) -> int:
 
 def local_midnights(days: NDArray[np.datetime64], zone: dt.tzinfo) -> NDArray[np.int64]:
     """The first second of each of many civil dates, in seconds since the epoch."""
-    naive = np.asarray(days, dtype="datetime64[D]").astype(np.int64) * DAY
-    guess = naive - clock.utc_offsets(naive, zone)
-    midnights: NDArray[np.int64] = naive - clock.utc_offsets(guess, zone)
-    return midnights
+    return clock.day_starts(days, zone)
 
 
 def local_date(seconds: int, zone: dt.tzinfo) -> dt.date:
