@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epidesk.db import Base
+from epidesk.db import Base, UtcDateTime
 
 
 class CaseEpisode(Base):
@@ -31,20 +31,20 @@ class CaseEpisode(Base):
     isolation_date: Mapped[date | None] = mapped_column(Date)
     # The day the episode was first reported (the date of the proving result).
     reported_on: Mapped[date] = mapped_column(Date)
-    diagnosed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    diagnosed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # When the episode was written: bulletins "as of" a moment count only what existed.
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Both dates survive a reclassification asymptomatic -> confirmed.
     asymptomatic_on: Mapped[date | None] = mapped_column(Date)
     confirmed_on: Mapped[date | None] = mapped_column(Date)
-    reclassified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reclassified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     proving_tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("lab_batch.id"))
     # Area of residence when reported, frozen so past bulletins do not move.
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     imported: Mapped[bool] = mapped_column(Boolean)
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     withdrawn_by: Mapped[str | None] = mapped_column(String(64))
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -61,7 +61,7 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     episode_id: Mapped[int] = mapped_column(ForeignKey("case_episode.id"), index=True)
     # Indexed so that later computations can follow every change since a moment.
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     kind: Mapped[str] = mapped_column(String(24))
     tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"))
     actor: Mapped[str] = mapped_column(String(64))

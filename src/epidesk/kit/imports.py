@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import DateTime, Float, Integer, String, Text
+from sqlalchemy import Float, Integer, String, Text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from epidesk.db import UtcDateTime
 from epidesk.kit import clock
 from epidesk.kit.reports import FILE_LINE, Problem, Report
 
@@ -55,7 +56,7 @@ class ImportedFile:
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     filename: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16))  # "accepted" or "rejected"
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     received_by: Mapped[str] = mapped_column(String(64))
     # How many times the file was sent (a rejected file may be sent again).
     attempts: Mapped[int] = mapped_column(Integer)

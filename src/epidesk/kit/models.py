@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, String
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from epidesk.db import Base
+from epidesk.db import Base, UtcDateTime
 
 
 class EventCursor(Base):
@@ -19,4 +19,4 @@ class EventCursor(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The id of the last event the follower has accounted for.
     position: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Identity,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epidesk.db import Base
+from epidesk.db import Base, UtcDateTime
 from epidesk.kit import clock
 from epidesk.kit.imports import ImportedFile
 
@@ -65,8 +64,8 @@ class Tube(Base):
     lab: Mapped[str] = mapped_column(String(100))
     collection_site: Mapped[str] = mapped_column(String(100))
     # The first swab put into the tube.
-    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    result_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    collected_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    result_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # The lab's reported outcome; the platform's reading follows the preset's Ct rule.
     reported_outcome: Mapped[str] = mapped_column(String(8))
     outcome: Mapped[str] = mapped_column(String(8))  # positive, negative, invalid
@@ -91,7 +90,7 @@ class Sample(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     tube_id: Mapped[int] = mapped_column(Integer, index=True)
     resident_id: Mapped[int] = mapped_column(Integer, index=True)
-    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    collected_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     tube: Mapped[Tube] = relationship(
         back_populates="samples", primaryjoin="foreign(Sample.tube_id) == Tube.id",
@@ -112,11 +111,11 @@ class RetestOrder(Base):
     # The tube whose result called for the retest.
     tube_id: Mapped[int] = mapped_column(ForeignKey("tube.id"), index=True)
     reason: Mapped[str] = mapped_column(String(16))  # pool_positive, invalid
-    ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ordered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # open (retest due), negative or positive (resolved by a later single tube)
     status: Mapped[str] = mapped_column(String(16))
     resolved_by_tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class PositiveResult(Base):
@@ -133,14 +132,14 @@ class PositiveResult(Base):
     resident_id: Mapped[int] = mapped_column(Integer)
     tube_id: Mapped[int] = mapped_column(Integer)
     sample_code: Mapped[str] = mapped_column(String(32))
-    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    collected_at: Mapped[datetime] = mapped_column(UtcDateTime())
     collected_offset: Mapped[int] = mapped_column(Integer)  # seconds east of UTC
-    result_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result_at: Mapped[datetime] = mapped_column(UtcDateTime())
     result_offset: Mapped[int] = mapped_column(Integer)  # seconds east of UTC
     onset_date: Mapped[date | None] = mapped_column(Date)
     imported: Mapped[bool] = mapped_column(Boolean)
     # When the resident was isolated as a member of a positive pool, if they were.
-    isolated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    isolated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     @property
     def collected_local(self) -> datetime:

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Identity,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epidesk.db import Base
+from epidesk.db import Base, UtcDateTime
 from epidesk.kit.imports import ImportedFile
 from epidesk.people.models import Resident
 
@@ -32,8 +31,8 @@ class VisitLog(ImportedFile, Base):
     rows: Mapped[int] = mapped_column(Integer)
     residents: Mapped[int] = mapped_column(Integer)
     venues: Mapped[int] = mapped_column(Integer)
-    first_visit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_visit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 # Visits arrive by the ten million and are written only by the visit import (which checks
@@ -57,8 +56,8 @@ class VenueVisit(Base):
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     resident_id: Mapped[int] = mapped_column(Integer)
     venue_id: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
     log_id: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -70,7 +69,7 @@ class Exposure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_a_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     resident_b_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     # A setting of the preset's close_settings ("carer", "shared_vehicle", ...).
     setting: Mapped[str] = mapped_column(String(32))
     # Protected (e.g. full protective equipment): kept on record, makes no close contact.
@@ -78,7 +77,7 @@ class Exposure(Base):
     place: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class TracingRun(Base):
@@ -87,7 +86,7 @@ class TracingRun(Base):
     __tablename__ = "tracing_run"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     actor: Mapped[str] = mapped_column(String(64))
     preset: Mapped[str] = mapped_column(String(64))
     scope: Mapped[str] = mapped_column(String(16))  # "all", "cases" or "changes"
@@ -113,9 +112,9 @@ class TracedCase(Base):
 
     case_id: Mapped[int] = mapped_column(ForeignKey("case_episode.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))  # "active" or "withdrawn"
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    traced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime())
+    window_end: Mapped[datetime] = mapped_column(UtcDateTime())
+    traced_at: Mapped[datetime] = mapped_column(UtcDateTime())
     run_id: Mapped[int] = mapped_column(ForeignKey("tracing_run.id"), index=True)
     close_contacts: Mapped[int] = mapped_column(Integer)
     sub_close_contacts: Mapped[int] = mapped_column(Integer)
@@ -131,17 +130,17 @@ class Contact(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), unique=True)
     tier: Mapped[str] = mapped_column(String(16))  # "close" or "sub_close"
     status: Mapped[str] = mapped_column(String(16))  # "active" or "withdrawn"
-    identified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    identified_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # When the contact was isolated: on identification unless recorded otherwise. A
     # close contact's sub-close contacts are counted until this moment.
-    isolated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    first_exposure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_exposure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    isolated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    first_exposure_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_exposure_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # The civil date quarantine days count from.
     last_exposure_on: Mapped[date] = mapped_column(Date)
     preset: Mapped[str] = mapped_column(String(64))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     resident: Mapped[Resident] = relationship()
 
@@ -168,11 +167,11 @@ class ContactEvidence(Base):
     place_id: Mapped[int] = mapped_column(Integer)
     # For sub-close and promoted evidence: the close contact it passed through.
     via_resident_id: Mapped[int | None] = mapped_column(Integer)
-    overlap_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    overlap_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    overlap_start: Mapped[datetime] = mapped_column(UtcDateTime())
+    overlap_end: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16))
-    found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     run_id: Mapped[int] = mapped_column(Integer)
 
 
@@ -187,8 +186,8 @@ class FollowUpTest(Base):
     day: Mapped[int] = mapped_column(Integer)
     due_on: Mapped[date] = mapped_column(Date, index=True)
     # The civil day of the test as instants: a sample collected in [from, until) counts.
-    due_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_from: Mapped[datetime] = mapped_column(UtcDateTime())
+    due_until: Mapped[datetime] = mapped_column(UtcDateTime())
     place: Mapped[str] = mapped_column(String(32))
 
 
@@ -199,7 +198,7 @@ class ContactEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     resident_id: Mapped[int] = mapped_column(Integer, index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(String(16))
     tier: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)

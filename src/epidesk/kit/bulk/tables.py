@@ -14,6 +14,8 @@ from epidesk.kit.bulk.columns import Column, check_lengths
 
 def column_kind(type_: sa.types.TypeEngine[Any]) -> str:
     """The binary wire kind ("int4", "text", ...) of a SQLAlchemy column type."""
+    if isinstance(type_, sa.TypeDecorator):
+        type_ = type_.impl_instance
     if isinstance(type_, sa.SmallInteger):
         return "int2"
     if isinstance(type_, sa.BigInteger):
