@@ -19,6 +19,8 @@ from epidesk.config import get_settings
 DAY_SECONDS = 86_400
 # Offsets are probed once a week: no zone changes its offset twice within a week.
 PROBE_SECONDS = 7 * DAY_SECONDS
+# The unbounded end of an interval, in seconds since the epoch.
+FOREVER = 2**62
 
 
 def now() -> datetime:
@@ -108,6 +110,15 @@ def local_days(seconds: NDArray[np.int64], zone: tzinfo | None = None
     shifted = values + utc_offsets(values, zone)
     days: NDArray[np.datetime64] = np.floor_divide(shifted, DAY_SECONDS).astype("datetime64[D]")
     return days
+
+
+def local_midnights(days: NDArray[np.datetime64], zone: tzinfo | None = None
+                    ) -> NDArray[np.int64]:
+    """The first second of each of many of the city's calendar days, in epoch seconds."""
+    naive = np.asarray(days, dtype="datetime64[D]").astype(np.int64) * DAY_SECONDS
+    guess = naive - utc_offsets(naive, zone)
+    midnights: NDArray[np.int64] = naive - utc_offsets(guess, zone)
+    return midnights
 
 
 def _offset_at(second: int, zone: tzinfo) -> int:
