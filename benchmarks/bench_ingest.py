@@ -80,7 +80,7 @@ def log(message: str) -> None:
 
 def resident_ids(engine: Engine) -> np.ndarray:
     """Every resident id of the city."""
-    from epidesk.testing.ingest import repository
+    from epidesk.people import repository
 
     with Session(engine) as session:
         return repository.resident_ids(session)

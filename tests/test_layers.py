@@ -45,6 +45,15 @@ def test_the_contracts_hold(copy: Path) -> None:
     ("people/schemas.py", "import epidesk.people.service", "Inside a domain"),
     # A repository importing an engine.
     ("people/repository.py", "import epidesk.testing.engine", "never imports an engine"),
+    # A repository querying another domain's table instead of calling its repository.
+    ("testing/repository.py", "import epidesk.people.models", "Testing's repositories query"),
+    ("testing/ingest/repository.py", "import epidesk.people.models",
+     "Testing's repositories query"),
+    ("cases/repository.py", "import epidesk.testing.models", "Cases' repository queries"),
+    ("tracing/contacts/repository.py", "import epidesk.cases.models",
+     "Tracing's repositories query"),
+    ("tracing/graph/repository.py", "import epidesk.people.models",
+     "Tracing's repositories query"),
 ])
 def test_an_upward_import_breaks_a_contract(copy: Path, module: str, line: str,
                                             broken: str) -> None:

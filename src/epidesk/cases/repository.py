@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.cases.rules import EpisodeFacts
-from epidesk.geography.models import Community, District, Subdistrict
+from epidesk.geography.models import District
 from epidesk.kit import clock
-from epidesk.people.models import Resident
+from epidesk.kit.bulk.reading import chunks
+from epidesk.people import repository as people
 
 CHUNK = 10_000
 
@@ -47,22 +49,6 @@ def episodes_of_residents(session: Session, resident_ids: Sequence[int]
     return out
 
 
-def resident_places(session: Session, resident_ids: Sequence[int]
-                    ) -> dict[int, tuple[int, int]]:
-    """(district id, community id) of each given resident."""
-    out: dict[int, tuple[int, int]] = {}
-    ids = sorted(set(resident_ids))
-    for start in range(0, len(ids), CHUNK):
-        rows = session.execute(
-            select(Resident.id, Subdistrict.district_id, Resident.community_id)
-            .join(Community, Community.id == Resident.community_id)
-            .join(Subdistrict, Subdistrict.id == Community.subdistrict_id)
-            .where(Resident.id.in_(ids[start: start + CHUNK]))
-        ).all()
-        out.update({r: (d, c) for r, d, c in rows})
-    return out
-
-
 def episode(session: Session, case_id: int) -> CaseEpisode | None:
     """An episode with its events."""
     return session.scalars(select(CaseEpisode).options(selectinload(CaseEpisode.events))
@@ -71,12 +57,11 @@ def episode(session: Session, case_id: int) -> CaseEpisode | None:
 
 def episodes(session: Session, *, community_ids: Sequence[int] | None, status: str | None,
              classification: str | None, district_id: int | None, reported_on: date | None,
-             resident_id: int | None, limit: int, offset: int
-             ) -> list[tuple[CaseEpisode, Resident]]:
-    """Episodes with their residents, newest report first."""
-    stmt = select(CaseEpisode, Resident).join(Resident, Resident.id == CaseEpisode.resident_id)
+             resident_id: int | None, limit: int, offset: int) -> Sequence[CaseEpisode]:
+    """Episodes of residents living in the communities, newest report first."""
+    stmt = select(CaseEpisode)
     if community_ids is not None:
-        stmt = stmt.where(Resident.community_id.in_(sorted(set(community_ids))))
+        stmt = stmt.where(CaseEpisode.resident_id.in_(people.ids_living_in(community_ids)))
     if status:
         stmt = stmt.where(CaseEpisode.status == status)
     if classification:
@@ -87,9 +72,8 @@ def episodes(session: Session, *, community_ids: Sequence[int] | None, status: s
         stmt = stmt.where(CaseEpisode.reported_on == reported_on)
     if resident_id is not None:
         stmt = stmt.where(CaseEpisode.resident_id == resident_id)
-    rows = session.execute(stmt.order_by(CaseEpisode.reported_on.desc(), CaseEpisode.id.desc())
+    return session.scalars(stmt.order_by(CaseEpisode.reported_on.desc(), CaseEpisode.id.desc())
                            .limit(limit).offset(offset)).all()
-    return [(e, r) for e, r in rows]
 
 
 def episodes_of_day(session: Session, day: date) -> list[EpisodeFacts]:
@@ -130,3 +114,78 @@ def resident_episodes(session: Session, resident_id: int) -> Sequence[CaseEpisod
 def count(session: Session) -> int:
     """How many episodes exist."""
     return session.scalar(select(func.count()).select_from(CaseEpisode)) or 0
+
+
+# ------------------------------------------------------------------ for other domains
+
+# (id, resident, classification, status, sampling date, onset date, isolation date)
+EpisodeRow = tuple[int, int, str, str, date, date | None, date | None]
+
+_ROW_COLUMNS = (CaseEpisode.id, CaseEpisode.resident_id, CaseEpisode.classification,
+                CaseEpisode.status, CaseEpisode.sampling_date, CaseEpisode.onset_date,
+                CaseEpisode.isolation_date)
+
+
+def _rows(rows: Sequence[Any]) -> list[EpisodeRow]:
+    return [tuple(row) for row in rows]
+
+
+def episode_by_id(session: Session, case_id: int) -> CaseEpisode | None:
+    """An episode by id, from the session's identity map when already loaded."""
+    return session.get(CaseEpisode, case_id)
+
+
+def active_episode_rows(session: Session) -> list[EpisodeRow]:
+    """Every active episode as (id, resident, classification, status, sampling, onset,
+    isolation), by id."""
+    return _rows(session.execute(select(*_ROW_COLUMNS).where(CaseEpisode.status == "active")
+                                 .order_by(CaseEpisode.id)).all())
+
+
+def episode_rows(session: Session, ids: Sequence[int]) -> list[EpisodeRow]:
+    """The episodes with these ids as rows (see active_episode_rows)."""
+    out: list[EpisodeRow] = []
+    for chunk in chunks(ids):
+        out += _rows(session.execute(select(*_ROW_COLUMNS)
+                                     .where(CaseEpisode.id.in_(chunk))).all())
+    return out
+
+
+def latest_event_id(session: Session) -> int:
+    """The id of the newest case event (0 when there is none)."""
+    return int(session.scalar(select(func.max(CaseEvent.id))) or 0)
+
+
+def episodes_changed(session: Session, *, after: int, up_to: int) -> list[int]:
+    """The episodes with an event (reported, linked, reclassified, withdrawn) in (after, up_to]."""
+    return list(session.scalars(
+        select(CaseEvent.episode_id).where(CaseEvent.id > after, CaseEvent.id <= up_to)
+        .distinct().order_by(CaseEvent.episode_id)))
+
+
+def first_active_sampling(session: Session, resident_ids: Sequence[int]) -> dict[int, date]:
+    """The earliest sampling date of an active episode of each resident that has one."""
+    out: dict[int, date] = {}
+    for chunk in chunks(resident_ids):
+        for r, d in session.execute(select(CaseEpisode.resident_id,
+                                           func.min(CaseEpisode.sampling_date))
+                                    .where(CaseEpisode.status == "active",
+                                           CaseEpisode.resident_id.in_(chunk))
+                                    .group_by(CaseEpisode.resident_id)):
+            out[int(r)] = d
+    return out
+
+
+def active_case_sampled_by(resident_id: Any, day: Any) -> ColumnElement[bool]:
+    """A condition for other repositories: the resident has an active episode sampled on
+    or before the day (columns or values of the enclosing query)."""
+    return (select(CaseEpisode.id).where(CaseEpisode.resident_id == resident_id,
+                                         CaseEpisode.status == "active",
+                                         CaseEpisode.sampling_date <= day)
+            .exists())
+
+
+def ids_reported_in(community_ids: Sequence[int]) -> Select[int]:
+    """A subquery of the ids of episodes reported in the communities, for other repositories."""
+    return select(CaseEpisode.id).where(
+        CaseEpisode.community_id.in_(sorted(set(community_ids))))

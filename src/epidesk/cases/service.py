@@ -21,6 +21,7 @@ from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
 from epidesk.kit import clock, events
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.imports import Progress, stepper
+from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
@@ -73,7 +74,7 @@ def _register(session: Session, results: Sequence[PositiveResult], *, batch_id: 
                        key=lambda p: (p.collected_at, p.tube_id))
     resident_ids = [p.resident_id for p in positives]
     known = repository.episodes_of_residents(session, resident_ids)
-    places = repository.resident_places(session, resident_ids)
+    places = people.resident_places(session, resident_ids)
     window = preset.cases.repositive_window.days
     allowed = {name: tuple(d.reclassify_to) for name, d in preset.cases.definitions.items()}
     created = linked = 0
@@ -298,10 +299,12 @@ def list_cases(session: Session, *, area: AreaFilter | None = None, status: str 
     communities = testing.communities_of(session, area)
     if communities == []:
         return []
-    return repository.episodes(session, community_ids=communities, status=status,
-                               classification=classification, district_id=district_id,
-                               reported_on=reported_on, resident_id=resident_id, limit=limit,
-                               offset=offset)
+    found = repository.episodes(session, community_ids=communities, status=status,
+                                classification=classification, district_id=district_id,
+                                reported_on=reported_on, resident_id=resident_id,
+                                limit=limit, offset=offset)
+    residents = people.residents_by_id(session, [e.resident_id for e in found])
+    return [(e, residents[e.resident_id]) for e in found]
 
 
 def resident_cases(session: Session, *, resident_id: int) -> Sequence[CaseEpisode]:

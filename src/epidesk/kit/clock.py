@@ -19,6 +19,8 @@ from epidesk.config import get_settings
 DAY_SECONDS = 86_400
 # Offsets are probed once a week: no zone changes its offset twice within a week.
 PROBE_SECONDS = 7 * DAY_SECONDS
+# The unbounded end of an interval, in seconds since the epoch.
+FOREVER = 2**62
 
 
 def now() -> datetime:
@@ -110,7 +112,8 @@ def local_days(seconds: NDArray[np.int64], zone: tzinfo | None = None
     return days
 
 
-def day_starts(days: NDArray[np.datetime64], zone: tzinfo | None = None) -> NDArray[np.int64]:
+def local_midnights(days: NDArray[np.datetime64], zone: tzinfo | None = None
+                    ) -> NDArray[np.int64]:
     """The epoch second at which each of many city days begins (its local midnight).
 
     Dates repeat a great deal (memberships, test days), so each day of the span is worked

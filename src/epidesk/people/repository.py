@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
 from typing import Any
 
+import numpy as np
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from epidesk.db import is_postgres
-from epidesk.geography.models import Address, Building, Unit
+from epidesk.geography.models import Address, Building, Community, Subdistrict, Unit
+from epidesk.kit.access import AreaPath
+from epidesk.kit.bulk.reading import LITE_SECONDS, IntArray, chunks, lite_columns, pg_columns
 from epidesk.people.models import (
     ClassMembership,
     Household,
@@ -230,3 +235,221 @@ def schools(session: Session, community_id: int) -> Sequence[School]:
     return session.scalars(
         select(School).where(School.community_id == community_id).order_by(School.kind, School.name)
     ).all()
+
+
+# ------------------------------------------------------------------ for other domains
+
+
+def ids_living_in(community_ids: Sequence[int]) -> Select[int]:
+    """A subquery of the ids of residents living in the communities, for other repositories."""
+    return select(Resident.id).where(Resident.community_id.in_(sorted(set(community_ids))))
+
+
+def resident_with_area(session: Session, resident_id: int) -> tuple[Resident, AreaPath] | None:
+    """A resident and the district, subdistrict and community they live in."""
+    row = session.execute(
+        select(Resident, Subdistrict.district_id, Community.subdistrict_id)
+        .join(Community, Community.id == Resident.community_id)
+        .join(Subdistrict, Subdistrict.id == Community.subdistrict_id)
+        .where(Resident.id == resident_id)
+    ).first()
+    if row is None:
+        return None
+    found, district_id, subdistrict_id = row
+    return found, AreaPath(district_id=district_id, subdistrict_id=subdistrict_id,
+                           community_id=found.community_id)
+
+
+def resident_area(session: Session, resident_id: int) -> AreaPath | None:
+    """Where a resident lives: district, subdistrict and community."""
+    found = resident_with_area(session, resident_id)
+    return found[1] if found else None
+
+
+def resident_places(session: Session, resident_ids: Sequence[int], *, size: int = 10_000
+                    ) -> dict[int, tuple[int, int]]:
+    """(district id, community id) of each given resident."""
+    out: dict[int, tuple[int, int]] = {}
+    for chunk in chunks(resident_ids, size):
+        rows = session.execute(
+            select(Resident.id, Subdistrict.district_id, Resident.community_id)
+            .join(Community, Community.id == Resident.community_id)
+            .join(Subdistrict, Subdistrict.id == Community.subdistrict_id)
+            .where(Resident.id.in_(chunk))
+        ).all()
+        out.update({r: (d, c) for r, d, c in rows})
+    return out
+
+
+def resident_by_id(session: Session, resident_id: int) -> Resident | None:
+    """A resident by id, from the session's identity map when already loaded."""
+    return session.get(Resident, resident_id)
+
+
+def residents_by_id(session: Session, ids: Sequence[int]) -> dict[int, Resident]:
+    """Residents by id."""
+    out: dict[int, Resident] = {}
+    for chunk in chunks(ids):
+        out.update({r.id: r for r in session.scalars(select(Resident)
+                                                     .where(Resident.id.in_(chunk)))})
+    return out
+
+
+def residents_exist(session: Session, ids: Sequence[int]) -> set[int]:
+    """Which of the ids are registered residents."""
+    found: set[int] = set()
+    for chunk in chunks(ids):
+        found.update(session.scalars(select(Resident.id).where(Resident.id.in_(chunk))))
+    return found
+
+
+def residents_in(session: Session, ids: Sequence[int], community_ids: Sequence[int] | None
+                 ) -> set[int]:
+    """Which of the residents live in the communities (all of them without a filter)."""
+    if community_ids is None:
+        return {int(i) for i in ids}
+    found: set[int] = set()
+    allowed = sorted(set(community_ids))
+    for chunk in chunks(ids):
+        found.update(session.scalars(select(Resident.id).where(
+            Resident.id.in_(chunk), Resident.community_id.in_(allowed))))
+    return found
+
+
+def household_labels(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Households as addresses: community, building, unit, flat."""
+    out: dict[int, str] = {}
+    for chunk in chunks(ids):
+        rows = session.execute(
+            select(Household.id, Community.name, Building.number, Unit.number, Address.floor,
+                   Address.door)
+            .join(Address, Address.id == Household.address_id)
+            .join(Unit, Unit.id == Address.unit_id)
+            .join(Building, Building.id == Unit.building_id)
+            .join(Community, Community.id == Building.community_id)
+            .where(Household.id.in_(chunk))).all()
+        for hid, community, building, unit, floor, door in rows:
+            out[int(hid)] = (f"{community}, building {building}, unit {unit}, "
+                             f"flat {floor}{door:02d}")
+    return out
+
+
+def work_group_labels(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Work groups with their workplaces."""
+    out: dict[int, str] = {}
+    for chunk in chunks(ids):
+        for gid, name, place in session.execute(
+                select(WorkGroup.id, WorkGroup.name, Workplace.name)
+                .join(Workplace, Workplace.id == WorkGroup.workplace_id)
+                .where(WorkGroup.id.in_(chunk))):
+            out[int(gid)] = f"{name}, {place}"
+    return out
+
+
+def class_labels(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """School classes with their schools."""
+    out: dict[int, str] = {}
+    for chunk in chunks(ids):
+        for cid, name, school in session.execute(
+                select(SchoolClass.id, SchoolClass.name, School.name)
+                .join(School, School.id == SchoolClass.school_id)
+                .where(SchoolClass.id.in_(chunk))):
+            out[int(cid)] = f"{name}, {school}"
+    return out
+
+
+def venue_labels(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Venues by name."""
+    out: dict[int, str] = {}
+    for chunk in chunks(ids):
+        for vid, name in session.execute(select(Venue.id, Venue.name)
+                                         .where(Venue.id.in_(chunk))):
+            out[int(vid)] = str(name)
+    return out
+
+
+# ------------------------------------------------------------------ columns, in bulk
+
+
+def resident_ids(session: Session) -> IntArray:
+    """Every resident id."""
+    if is_postgres(session):
+        return pg_columns(session, "resident", [("id", "int4")])[0]
+    return lite_columns(session, "SELECT id FROM resident", ("int",))[0]
+
+
+def residents_with_community(session: Session) -> tuple[IntArray, IntArray]:
+    """Every resident id with the community they live in, by id."""
+    if is_postgres(session):
+        ids, community = pg_columns(session, "resident", [("id", "int4"),
+                                                           ("community_id", "int4")])
+    else:
+        ids, community = lite_columns(session, "SELECT id, community_id FROM resident",
+                                       ("int", "int"))
+    order = np.argsort(ids, kind="stable")
+    return ids[order], community[order]
+
+
+def venue_ids(session: Session) -> IntArray:
+    """Every venue id."""
+    return np.asarray(session.scalars(select(Venue.id)).all(), dtype=np.int64)
+
+
+def venues_with_kind(session: Session) -> tuple[IntArray, IntArray, list[str]]:
+    """Every venue: id, community and kind."""
+    rows = session.execute(select(Venue.id, Venue.community_id, Venue.kind)
+                           .order_by(Venue.id)).all()
+    return (np.asarray([r[0] for r in rows], dtype=np.int64),
+            np.asarray([r[1] for r in rows], dtype=np.int64), [r[2] for r in rows])
+
+
+# Membership tables and the group each one's rows belong to: households, work groups,
+# school classes.
+_MEMBERSHIPS = (("household_membership", "household_id"),
+                ("work_group_membership", "work_group_id"),
+                ("class_membership", "school_class_id"))
+
+Memberships = tuple[IntArray, IntArray, IntArray, IntArray]
+
+
+def membership_columns(session: Session, zone: tzinfo | None = None
+                       ) -> tuple[Memberships, Memberships, Memberships]:
+    """(resident, group, first day, last day) of every household, work-group and class
+    membership; days as their first second in the zone, an open end as clock.FOREVER."""
+    memberships: list[Memberships] = []
+    for table, group in _MEMBERSHIPS:
+        if is_postgres(session):
+            r, g, s, e = pg_columns(session, table, [
+                ("resident_id", "int4"), (group, "int4"), ("start_date", "date"),
+                ("coalesce(end_date, 'infinity'::date)", "date")], zone=zone)
+        else:
+            r, g, s, e = lite_columns(
+                session, f"SELECT resident_id, {group}, {LITE_SECONDS.format('start_date')}, "
+                         f"{LITE_SECONDS.format('end_date')} FROM {table}",
+                ("int", "int", "date", "date"), zone=zone)
+        memberships.append((r, g, s, e))
+    households, work, classes = memberships
+    return households, work, classes
+
+
+def _stamp(session: Session, table: Any, *extra: Any) -> tuple[int, ...]:
+    row = session.execute(select(func.count(), func.coalesce(func.max(table.id), 0),
+                                 *[func.coalesce(func.sum(e), 0) for e in extra])).one()
+    return tuple(int(v) for v in row)
+
+
+def membership_stamps(session: Session) -> tuple[tuple[int, ...], tuple[int, ...],
+                                                 tuple[int, ...]]:
+    """Counts, largest ids and sums of the household, work-group and class memberships.
+
+    Household memberships also count the open ones, so that ending one is noticed.
+    """
+    return (
+        _stamp(session, HouseholdMembership,
+               HouseholdMembership.household_id + HouseholdMembership.resident_id,
+               sa.case((HouseholdMembership.end_date.is_(None), 1), else_=0)),
+        _stamp(session, WorkGroupMembership,
+               WorkGroupMembership.work_group_id + WorkGroupMembership.resident_id),
+        _stamp(session, ClassMembership,
+               ClassMembership.school_class_id + ClassMembership.resident_id),
+    )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, joinedload
 
-from epidesk.geography.models import Community, Subdistrict
-from epidesk.kit.access import AreaPath
-from epidesk.people.models import Resident
+from epidesk.people import repository as people
 from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
 
 
@@ -39,14 +39,10 @@ def tube_id_of_code(session: Session, code: str) -> int | None:
     return session.scalars(select(Tube.id).where(Tube.code == code)).first()
 
 
-def tube_samples(session: Session, tube_id: int,
-                 community_ids: Sequence[int] | None) -> list[tuple[Sample, Resident]]:
-    """The samples of a tube with their residents (only those living in the communities)."""
-    stmt = (select(Sample, Resident).join(Resident, Resident.id == Sample.resident_id)
-            .where(Sample.tube_id == tube_id).order_by(Sample.id))
-    if community_ids is not None:
-        stmt = stmt.where(Resident.community_id.in_(sorted(set(community_ids))))
-    return [(s, r) for s, r in session.execute(stmt).all()]
+def tube_samples(session: Session, tube_id: int) -> Sequence[Sample]:
+    """The samples of a tube."""
+    return session.scalars(select(Sample).where(Sample.tube_id == tube_id)
+                           .order_by(Sample.id)).all()
 
 
 def tube_retests(session: Session, tube_id: int) -> Sequence[RetestOrder]:
@@ -73,31 +69,15 @@ def resident_retests(session: Session, resident_id: int) -> Sequence[RetestOrder
 
 
 def retests(session: Session, *, status: str | None, limit: int, offset: int,
-            community_ids: Sequence[int] | None) -> list[tuple[RetestOrder, Resident]]:
-    """Retest orders with their residents, oldest open first."""
-    stmt = select(RetestOrder, Resident).join(Resident, Resident.id == RetestOrder.resident_id)
+            community_ids: Sequence[int] | None) -> Sequence[RetestOrder]:
+    """Retest orders of residents living in the communities, oldest open first."""
+    stmt = select(RetestOrder)
     if status:
         stmt = stmt.where(RetestOrder.status == status)
     if community_ids is not None:
-        stmt = stmt.where(Resident.community_id.in_(sorted(set(community_ids))))
-    rows = session.execute(stmt.order_by(RetestOrder.ordered_at, RetestOrder.id)
+        stmt = stmt.where(RetestOrder.resident_id.in_(people.ids_living_in(community_ids)))
+    return session.scalars(stmt.order_by(RetestOrder.ordered_at, RetestOrder.id)
                            .limit(limit).offset(offset)).all()
-    return [(o, r) for o, r in rows]
-
-
-def resident_area(session: Session, resident_id: int) -> tuple[Resident, AreaPath] | None:
-    """A resident and the district, subdistrict and community they live in."""
-    row = session.execute(
-        select(Resident, Subdistrict.district_id, Community.subdistrict_id)
-        .join(Community, Community.id == Resident.community_id)
-        .join(Subdistrict, Subdistrict.id == Community.subdistrict_id)
-        .where(Resident.id == resident_id)
-    ).first()
-    if row is None:
-        return None
-    resident, district_id, subdistrict_id = row
-    return resident, AreaPath(district_id=district_id, subdistrict_id=subdistrict_id,
-                              community_id=resident.community_id)
 
 
 def batch_tubes(session: Session, batch_id: int, *, outcome: str | None, limit: int,
@@ -124,3 +104,23 @@ def add_case_counts(session: Session, batch_id: int, counts: Mapping[str, int]) 
     record.cases_created += int(counts.get("cases_created", 0))
     record.repositives_linked += int(counts.get("repositives_linked", 0))
     session.flush()
+
+
+# ------------------------------------------------------------------ for other domains
+
+
+def samples_between(session: Session, resident_id: int, start: datetime, end: datetime
+                    ) -> list[tuple[Sample, Tube]]:
+    """A resident's samples collected in [start, end), with their tubes."""
+    rows = session.execute(select(Sample, Tube).join(Tube, Tube.id == Sample.tube_id).where(
+        Sample.resident_id == resident_id, Sample.collected_at >= start,
+        Sample.collected_at < end).order_by(Sample.collected_at)).all()
+    return [(s, t) for s, t in rows]
+
+
+def sampled_between(resident_id: Any, start: Any, end: Any) -> ColumnElement[bool]:
+    """A condition for other repositories: the resident gave a sample in [start, end)
+    (columns or values of the enclosing query)."""
+    return (select(Sample.id).where(Sample.resident_id == resident_id,
+                                    Sample.collected_at >= start, Sample.collected_at < end)
+            .exists())

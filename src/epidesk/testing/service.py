@@ -14,6 +14,7 @@ from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.geography import service as places
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.imports import listed_problems, problem_counts
+from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.testing import repository, rules
 from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Tube
@@ -76,9 +77,13 @@ def tube_detail(session: Session, *, tube_id: int, area: AreaFilter | None = Non
     found = repository.tube(session, tube_id)
     if found is None:
         raise NotFoundError(f"no tube {tube_id}")
-    every = repository.tube_samples(session, tube_id, None)
-    visible = (every if area is None or area.everywhere
-               else repository.tube_samples(session, tube_id, communities_of(session, area)))
+    samples = repository.tube_samples(session, tube_id)
+    residents = people.residents_by_id(session, [s.resident_id for s in samples])
+    every = [(s, residents[s.resident_id]) for s in samples if s.resident_id in residents]
+    visible = every
+    if area is not None and not area.everywhere:
+        communities = set(communities_of(session, area) or ())
+        visible = [(s, r) for s, r in every if r.community_id in communities]
     if not visible:
         raise NotFoundError(f"no tube {tube_id}")
     shown = {s.resident_id for s, _ in visible}
@@ -97,19 +102,18 @@ def tube_id_of(session: Session, *, code: str) -> int:
 
 def resident_area(session: Session, *, resident_id: int) -> AreaPath | None:
     """Where a resident lives, or None when there is no such resident."""
-    found = repository.resident_area(session, resident_id)
-    return found[1] if found else None
+    return people.resident_area(session, resident_id)
 
 
 def resident_record(session: Session, *, resident_id: int
                     ) -> tuple[Resident, AreaPath] | None:
     """A resident and where they live, or None when there is no such resident."""
-    return repository.resident_area(session, resident_id)
+    return people.resident_with_area(session, resident_id)
 
 
 def testing_history(session: Session, *, resident_id: int) -> TestingHistory:
     """A resident's samples, results and retest orders (check the caller's area first)."""
-    found = repository.resident_area(session, resident_id)
+    found = people.resident_with_area(session, resident_id)
     if found is None:
         raise NotFoundError(f"no resident {resident_id}")
     resident, area = found
@@ -129,8 +133,10 @@ def list_retests(session: Session, *, status: str | None = "open", limit: int = 
     communities = communities_of(session, area)
     if communities == []:
         return []
-    return repository.retests(session, status=status, limit=limit, offset=offset,
-                              community_ids=communities)
+    orders = repository.retests(session, status=status, limit=limit, offset=offset,
+                                community_ids=communities)
+    residents = people.residents_by_id(session, [o.resident_id for o in orders])
+    return [(o, residents[o.resident_id]) for o in orders]
 
 
 # ------------------------------------------------------------------ for followers

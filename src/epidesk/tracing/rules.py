@@ -36,9 +36,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from numpy.typing import NDArray
-
 from epidesk.kit import clock
 from epidesk.policy.rules import close_contact_window, quarantine_plan
 from epidesk.policy.schemas import Preset
@@ -50,7 +47,7 @@ from epidesk.policy.schemas import Preset
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 DAY = 86_400
 # Unbounded ends of intervals, in seconds since the epoch.
-FOREVER = 2**62
+FOREVER = clock.FOREVER
 NEVER = -(2**62)
 # Listings return at most this many rows at once.
 MAX_LIST = 500
@@ -70,11 +67,6 @@ def moment_of(seconds: int) -> dt.datetime:
 def local_midnight(day: dt.date, zone: dt.tzinfo) -> int:
     """The first second of a civil date of the city, in seconds since the epoch."""
     return seconds_of(dt.datetime.combine(day, dt.time.min, tzinfo=zone))
-
-
-def local_midnights(days: NDArray[np.datetime64], zone: dt.tzinfo) -> NDArray[np.int64]:
-    """The first second of each of many civil dates, in seconds since the epoch."""
-    return clock.day_starts(days, zone)
 
 
 def local_date(seconds: int, zone: dt.tzinfo) -> dt.date:

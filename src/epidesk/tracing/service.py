@@ -17,13 +17,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from epidesk.cases import repository as cases
 from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError
 from epidesk.kit.access import AreaPath
 from epidesk.kit.imports import Progress
+from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
-from epidesk.tracing import repository
 from epidesk.tracing.models import TracingRun
 from epidesk.tracing.runs import repository as runs_repository
 from epidesk.tracing.runs import service as runs_service
@@ -33,8 +34,8 @@ from epidesk.tracing.runs.rules import PendingChanges
 def pending_changes(session: Session) -> PendingChanges:
     """The cases reported, linked, reclassified or withdrawn since the last run followed them."""
     after = runs_repository.case_event_cursor(session)
-    up_to = runs_repository.case_event_head(session)
-    ids = (runs_repository.cases_changed(session, after=after, up_to=up_to)
+    up_to = cases.latest_event_id(session)
+    ids = (cases.episodes_changed(session, after=after, up_to=up_to)
            if up_to > after else [])
     return PendingChanges(case_ids=ids, after=after, up_to=up_to)
 
@@ -57,20 +58,20 @@ def follow_case_changes(session: Session, *, actor: str, preset: Preset | None =
 
 def resident_area(session: Session, *, resident_id: int) -> AreaPath | None:
     """Where a resident lives, or None when there is no such resident."""
-    return repository.resident_area(session, resident_id)
+    return people.resident_area(session, resident_id)
 
 
 def case_area(session: Session, *, case_id: int) -> AreaPath | None:
     """Where a case's resident lives, or None when there is no such case."""
-    episode = repository.case_episode(session, case_id)
+    episode = cases.episode_by_id(session, case_id)
     if episode is None:
         return None
-    return repository.resident_area(session, episode.resident_id)
+    return people.resident_area(session, episode.resident_id)
 
 
 def get_case(session: Session, *, case_id: int) -> CaseEpisode:
     """A case by id, or NotFoundError."""
-    found = repository.case_episode(session, case_id)
+    found = cases.episode_by_id(session, case_id)
     if found is None:
         raise NotFoundError(f"no case {case_id}")
     return found
@@ -78,7 +79,7 @@ def get_case(session: Session, *, case_id: int) -> CaseEpisode:
 
 def get_resident(session: Session, *, resident_id: int) -> Resident:
     """A resident by id, or NotFoundError."""
-    found = repository.resident(session, resident_id)
+    found = people.resident_by_id(session, resident_id)
     if found is None:
         raise NotFoundError(f"no resident {resident_id}")
     return found

@@ -1,4 +1,4 @@
-"""Every query of a lab batch ingest: residents, new ids, bulk writes, earlier files."""
+"""Every query of a lab batch ingest: new ids, bulk writes, earlier files."""
 
 from __future__ import annotations
 
@@ -45,16 +45,6 @@ def _packed_integers(session: Session, sql: str, width: int) -> NDArray[np.int64
     if not parts:
         return np.zeros(0, dtype=np.int64)
     return np.concatenate(parts).astype(np.int64)
-
-
-def resident_ids(session: Session) -> NDArray[np.int64]:
-    """Every resident id, fetched at once."""
-    if is_postgres(session):
-        return _packed_integers(
-            session, "SELECT string_agg(int4send(id), ''::bytea) FROM resident "
-                     f"GROUP BY id >> {PACK_BITS}", 4)
-    rows = session.connection().exec_driver_sql("SELECT id FROM resident").fetchall()
-    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
 def reserve_ids(session: Session, table: sa.Table, count: int) -> NDArray[np.int64]:

@@ -24,6 +24,7 @@ from epidesk.kit.bulk import Categorical, Nullable
 from epidesk.kit.domains import load_models
 from epidesk.kit.imports import Imported, Progress, run_import, unreadable_problem
 from epidesk.kit.reports import Finding, Report, report_of
+from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.testing import engine, rules
@@ -78,7 +79,7 @@ class LabBatchImporter:
         """Parse the file while the database looks up every resident id."""
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The session is used by that thread alone until its result is taken.
-            residents_job = pool.submit(repository.resident_ids, session)
+            residents_job = pool.submit(people.resident_ids, session)
             try:
                 step("read", 0)
                 self.file_format = engine.file_format_of(filename, content[:4])

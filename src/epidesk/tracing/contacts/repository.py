@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from epidesk.cases.models import CaseEpisode
-from epidesk.people.models import Resident
-from epidesk.testing.models import Sample, Tube
+from epidesk.cases import repository as cases
+from epidesk.people import repository as people
+from epidesk.testing import repository as testing
 from epidesk.tracing.models import Contact, ContactEvent, ContactEvidence, FollowUpTest, TracedCase
-from epidesk.tracing.repository import chunks
 from epidesk.tracing.rules import ACTIVE
 
 
@@ -53,57 +52,33 @@ def follow_up(session: Session, resident_id: int) -> Sequence[FollowUpTest]:
                            .order_by(FollowUpTest.due_on, FollowUpTest.id)).all()
 
 
-def samples_between(session: Session, resident_id: int, start: datetime, end: datetime
-                    ) -> list[tuple[Sample, Tube]]:
-    """A resident's samples collected in [start, end), with their tubes."""
-    rows = session.execute(select(Sample, Tube).join(Tube, Tube.id == Sample.tube_id).where(
-        Sample.resident_id == resident_id, Sample.collected_at >= start,
-        Sample.collected_at < end).order_by(Sample.collected_at)).all()
-    return [(s, t) for s, t in rows]
-
-
 def missed_tests(session: Session, *, before: date, community_ids: Sequence[int] | None,
-                 limit: int, offset: int) -> list[tuple[FollowUpTest, Resident, Contact]]:
-    """Planned tests of active contacts whose day passed without a sample, oldest first."""
-    taken = (select(Sample.id).where(Sample.resident_id == FollowUpTest.resident_id,
-                                     Sample.collected_at >= FollowUpTest.due_from,
-                                     Sample.collected_at < FollowUpTest.due_until)
-             .exists())
+                 limit: int, offset: int) -> list[tuple[FollowUpTest, Contact]]:
+    """Planned tests of active contacts whose day passed without a sample, oldest first.
+
+    One query: the testing, cases and people repositories give its conditions on samples,
+    cases and where residents live.
+    """
+    taken = testing.sampled_between(FollowUpTest.resident_id, FollowUpTest.due_from,
+                                    FollowUpTest.due_until)
     # A contact who has become a case is followed as a case from its sampling day on.
-    became_case = (select(CaseEpisode.id).where(CaseEpisode.resident_id == FollowUpTest.resident_id,
-                                                CaseEpisode.status == "active",
-                                                CaseEpisode.sampling_date <= FollowUpTest.due_on)
-                   .exists())
-    stmt = (select(FollowUpTest, Resident, Contact)
+    became_case = cases.active_case_sampled_by(FollowUpTest.resident_id, FollowUpTest.due_on)
+    stmt = (select(FollowUpTest, Contact)
             .join(Contact, Contact.resident_id == FollowUpTest.resident_id)
-            .join(Resident, Resident.id == FollowUpTest.resident_id)
             .where(Contact.status == ACTIVE, FollowUpTest.due_on < before, ~taken,
                    ~became_case))
     if community_ids is not None:
-        stmt = stmt.where(Resident.community_id.in_(sorted(set(community_ids))))
+        stmt = stmt.where(FollowUpTest.resident_id.in_(people.ids_living_in(community_ids)))
     rows = session.execute(stmt.order_by(FollowUpTest.due_on, FollowUpTest.id)
                            .limit(limit).offset(offset)).all()
-    return [(t, r, c) for t, r, c in rows]
-
-
-def active_case_of_residents(session: Session, residents: Sequence[int]) -> dict[int, date]:
-    """The earliest sampling date of an active case of each resident that has one."""
-    out: dict[int, date] = {}
-    for chunk in chunks(residents):
-        for r, d in session.execute(select(CaseEpisode.resident_id,
-                                           func.min(CaseEpisode.sampling_date))
-                                    .where(CaseEpisode.status == "active",
-                                           CaseEpisode.resident_id.in_(chunk))
-                                    .group_by(CaseEpisode.resident_id)):
-            out[int(r)] = d
-    return out
+    return [(t, c) for t, c in rows]
 
 
 def recent_traced_cases(session: Session, *, community_ids: Sequence[int] | None, limit: int
                         ) -> Sequence[TracedCase]:
     """Cases as last traced, newest first (only cases reported in the communities)."""
-    stmt = select(TracedCase).join(CaseEpisode, CaseEpisode.id == TracedCase.case_id)
+    stmt = select(TracedCase)
     if community_ids is not None:
-        stmt = stmt.where(CaseEpisode.community_id.in_(sorted(set(community_ids))))
+        stmt = stmt.where(TracedCase.case_id.in_(cases.ids_reported_in(community_ids)))
     return session.scalars(stmt.order_by(TracedCase.traced_at.desc(), TracedCase.case_id.desc())
                            .limit(limit)).all()

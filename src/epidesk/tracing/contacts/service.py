@@ -9,15 +9,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from epidesk.cases import repository as cases_repository
 from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter
+from epidesk.people import repository as people_repository
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import PLACE_LABELS, Preset
 from epidesk.policy.service import active_preset
+from epidesk.testing import repository as testing_repository
 from epidesk.testing import service as testing
-from epidesk.tracing import repository as tracing_repository
 from epidesk.tracing import rules
 from epidesk.tracing.contacts import repository
 from epidesk.tracing.contacts.rules import (
@@ -42,10 +44,10 @@ def _labels(session: Session, rows: Sequence[ContactEvidence]) -> dict[tuple[str
     for row in rows:
         by_setting.setdefault(row.setting, set()).add(row.place_id)
     out: dict[tuple[str, int], str] = {}
-    readers = {rules.HOUSEHOLD: tracing_repository.household_labels,
-               rules.WORK_GROUP: tracing_repository.work_group_labels,
-               rules.SCHOOL_CLASS: tracing_repository.class_labels,
-               rules.VENUE: tracing_repository.venue_labels}
+    readers = {rules.HOUSEHOLD: people_repository.household_labels,
+               rules.WORK_GROUP: people_repository.work_group_labels,
+               rules.SCHOOL_CLASS: people_repository.class_labels,
+               rules.VENUE: people_repository.venue_labels}
     for setting, ids in by_setting.items():
         if setting in readers:
             for key, label in readers[setting](session, sorted(ids)).items():
@@ -69,8 +71,8 @@ def evidence_views(session: Session, rows: Sequence[ContactEvidence], *,
     labels = _labels(session, rows)
     exposures = exposures_repository.exposures_by_id(
         session, [r.place_id for r in rows if r.setting == rules.EXPOSURE])
-    cases = {r.case_id: tracing_repository.case_episode(session, r.case_id) for r in rows}
-    people = tracing_repository.residents_by_id(
+    cases = {r.case_id: cases_repository.episode_by_id(session, r.case_id) for r in rows}
+    people = people_repository.residents_by_id(
         session, [*(e.resident_id for e in cases.values() if e is not None),
                   *(r.via_resident_id for r in rows if r.via_resident_id is not None)])
     out: list[EvidenceView] = []
@@ -107,8 +109,8 @@ def contact_detail(session: Session, *, resident_id: int, preset: Preset | None 
                    today: date | None = None) -> ContactDetail:
     """A resident's classification with every piece of evidence and the follow-up plan."""
     preset = preset or active_preset()
-    person = tracing_repository.resident(session, resident_id)
-    path = tracing_repository.resident_area(session, resident_id)
+    person = people_repository.resident_by_id(session, resident_id)
+    path = people_repository.resident_area(session, resident_id)
     if person is None or path is None:
         raise NotFoundError(f"no resident {resident_id}")
     record = repository.contact(session, resident_id)
@@ -117,11 +119,11 @@ def contact_detail(session: Session, *, resident_id: int, preset: Preset | None 
     rows = repository.evidence_rows(session, resident_id)
     views = evidence_views(session, rows, min_overlap_minutes=minutes, settings=settings)
     today = today or clock.city_today()
-    became = repository.active_case_of_residents(session, [resident_id]).get(resident_id)
+    became = cases_repository.first_active_sampling(session, [resident_id]).get(resident_id)
     follow: list[PlannedTestView] = []
     if record is not None and record.status == rules.ACTIVE:
         for test in repository.follow_up(session, resident_id):
-            results = repository.samples_between(session, resident_id,
+            results = testing_repository.samples_between(session, resident_id,
                                                  clock.aware(test.due_from),
                                                  clock.aware(test.due_until))
             status = rules.test_status(test.due_on, [test.due_on] if results else [],
@@ -151,11 +153,11 @@ def resident_letter(session: Session, *, resident_id: int, preset: Preset | None
 def case_contacts(session: Session, *, case_id: int, area: AreaFilter | None = None
                   ) -> CaseContacts:
     """A case's close and sub-close contacts inside the area (and how many are not shown)."""
-    episode = tracing_repository.case_episode(session, case_id)
+    episode = cases_repository.episode_by_id(session, case_id)
     if episode is None:
         raise NotFoundError(f"no case {case_id}")
-    person = tracing_repository.resident(session, episode.resident_id)
-    path = tracing_repository.resident_area(session, episode.resident_id)
+    person = people_repository.resident_by_id(session, episode.resident_id)
+    path = people_repository.resident_area(session, episode.resident_id)
     if person is None or path is None:
         raise NotFoundError(f"no case {case_id}")
     grouped: dict[int, dict[str, Any]] = {}
@@ -166,8 +168,8 @@ def case_contacts(session: Session, *, case_id: int, area: AreaFilter | None = N
         entry["settings"].add(setting)
         entry["pieces"] += pieces
     communities = testing.communities_of(session, area)
-    visible = tracing_repository.residents_in(session, list(grouped), communities)
-    people = tracing_repository.residents_by_id(session, sorted(visible))
+    visible = people_repository.residents_in(session, list(grouped), communities)
+    people = people_repository.residents_by_id(session, sorted(visible))
     close: list[CaseContactRow] = []
     sub: list[CaseContactRow] = []
     for resident_id in sorted(visible):
@@ -191,8 +193,10 @@ def missed_tests(session: Session, *, area: AreaFilter | None = None, today: dat
     if communities == []:
         return []
     day = today or clock.city_today()
-    return repository.missed_tests(session, before=day, community_ids=communities,
-                                   limit=limit, offset=offset)
+    found = repository.missed_tests(session, before=day, community_ids=communities,
+                                    limit=limit, offset=offset)
+    residents = people_repository.residents_by_id(session, [t.resident_id for t, _ in found])
+    return [(t, residents[t.resident_id], c) for t, c in found]
 
 
 def recent_traced_cases(session: Session, *, area: AreaFilter | None = None, limit: int = 20

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from epidesk.kit.bulk.reading import chunks
 from epidesk.tracing.models import Exposure
-from epidesk.tracing.repository import chunks
 
 
 def exposures_of(session: Session, resident_id: int) -> Sequence[Exposure]:

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock
+from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
-from epidesk.tracing import repository as tracing_repository
 from epidesk.tracing.exposures.rules import exposure_problem
 from epidesk.tracing.models import Exposure
 
@@ -27,7 +27,7 @@ def record_exposure(session: Session, *, resident_a: int, resident_b: int, at: d
                                settings=preset.contacts.close_settings.settings, now=moment)
     if problem:
         raise ValidationFailedError(problem)
-    missing = {resident_a, resident_b} - tracing_repository.residents_exist(
+    missing = {resident_a, resident_b} - people.residents_exist(
         session, [resident_a, resident_b])
     if missing:
         raise NotFoundError(f"no resident {min(missing)}")

@@ -1,5 +1,6 @@
-"""Queries of the contact graph: every membership, visit and exposure as columns, and
-the stamp that tells whether a graph held in memory is still valid."""
+"""Queries of the contact graph: every visit and exposure as columns, read in one
+transaction with the people domain's memberships, and the exposures' stamp that (with
+the memberships') tells whether a graph held in memory is still valid."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
-from epidesk.people.models import ClassMembership, HouseholdMembership, WorkGroupMembership
-from epidesk.tracing.graph.rules import GraphArrays, GraphStamp
+from epidesk.kit.bulk.reading import LITE_SECONDS, columns_on, lite_columns, pg_columns
+from epidesk.people import repository as people
+from epidesk.tracing.graph.rules import GraphArrays
 from epidesk.tracing.models import Exposure, VenueVisit
-from epidesk.tracing.repository import LITE_SECONDS, columns_on, lite_columns, pg_columns
 from epidesk.tracing.rules import FOREVER, seconds_of
 
 IntArray = NDArray[np.int64]
@@ -80,7 +81,8 @@ def graph_arrays(session: Session, zone: tzinfo | None = None) -> GraphArrays:
     """Every column the contact graph is built from, read in one transaction.
 
     On PostgreSQL, when the transaction has written nothing yet, the visits are read on
-    a second connection sharing its snapshot, while this one reads the memberships.
+    a second connection sharing its snapshot, while this one reads the memberships
+    (through the people domain's repository: one read of the whole graph).
     """
     watermark = max_visit_id(session)
     if is_postgres(session) and not _writes_pending(session):
@@ -92,29 +94,9 @@ def graph_arrays(session: Session, zone: tzinfo | None = None) -> GraphArrays:
     return _graph_arrays(session, watermark, None, zone)
 
 
-# Membership tables of the graph and the group each one's rows belong to.
-
-
-_MEMBERSHIPS = (("household_membership", "household_id"),
-                ("work_group_membership", "work_group_id"),
-                ("class_membership", "school_class_id"))
-
-
 def _graph_arrays(session: Session, watermark: int, pending: Future[list[NDArray[Any]]] | None,
                   zone: tzinfo | None) -> GraphArrays:
-    if is_postgres(session):
-        memberships = []
-        for table, group in _MEMBERSHIPS:
-            memberships.append(pg_columns(session, table, [
-                ("resident_id", "int4"), (group, "int4"), ("start_date", "date"),
-                ("coalesce(end_date, 'infinity'::date)", "date")], zone=zone))
-    else:
-        memberships = []
-        for table, group in _MEMBERSHIPS:
-            memberships.append(lite_columns(
-                session, f"SELECT resident_id, {group}, {LITE_SECONDS.format('start_date')}, "
-                         f"{LITE_SECONDS.format('end_date')} FROM {table}",
-                ("int", "int", "date", "date"), zone=zone))
+    memberships = people.membership_columns(session, zone)
     if pending is not None:
         r, v, st, en = pending.result()
         visits = (r, v, st, en)
@@ -137,28 +119,11 @@ def _graph_arrays(session: Session, watermark: int, pending: Future[list[NDArray
     )
 
 
-def _stamp(session: Session, table: Any, *extra: Any) -> tuple[int, ...]:
-    row = session.execute(select(func.count(), func.coalesce(func.max(table.id), 0),
-                                 *[func.coalesce(func.sum(e), 0) for e in extra])).one()
-    return tuple(int(v) for v in row)
-
-
-def graph_stamp(session: Session) -> GraphStamp:
-    """Counts, largest ids and sums of the membership tables and exposures.
-
-    Household memberships also count the open ones, so that ending one is noticed.
-    """
-    return GraphStamp(
-        households=_stamp(  # type: ignore[arg-type]
-            session, HouseholdMembership,
-            HouseholdMembership.household_id + HouseholdMembership.resident_id,
-            sa.case((HouseholdMembership.end_date.is_(None), 1), else_=0)),
-        work=_stamp(session, WorkGroupMembership,  # type: ignore[arg-type]
-                    WorkGroupMembership.work_group_id + WorkGroupMembership.resident_id),
-        classes=_stamp(session, ClassMembership,  # type: ignore[arg-type]
-                       ClassMembership.school_class_id + ClassMembership.resident_id),
-        exposures=_stamp(session, Exposure),  # type: ignore[arg-type]
-    )
+def exposure_stamp(session: Session) -> tuple[int, int]:
+    """How many exposures there are and the largest id."""
+    count, top = session.execute(select(func.count(),
+                                        func.coalesce(func.max(Exposure.id), 0))).one()
+    return int(count), int(top)
 
 
 def visits_up_to(session: Session, watermark: int) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
 from epidesk.kit import clock
+from epidesk.people import repository as people
 from epidesk.tracing.graph import engine, repository
 from epidesk.tracing.graph.engine import ContactGraph
 from epidesk.tracing.graph.rules import GraphStamp
@@ -55,7 +56,7 @@ def current_graph(session: Session, *, cache: bool | None = None) -> ContactGrap
         return load_graph(session)
     key = session.get_bind().engine.url.render_as_string(hide_password=True)
     with _graphs_lock:
-        stamp = repository.graph_stamp(session)
+        stamp = graph_stamp(session)
         entry = _graphs.get(key)
         same = entry is not None and (
             (entry.stamp.households, entry.stamp.work, entry.stamp.classes)
@@ -71,6 +72,15 @@ def current_graph(session: Session, *, cache: bool | None = None) -> ContactGrap
         graph = load_graph(session)
         _graphs[key] = _CachedGraph(graph=graph, stamp=stamp, visits=graph.visit_count)
         return graph
+
+
+def graph_stamp(session: Session) -> GraphStamp:
+    """Counts, largest ids and sums of the membership tables, and the exposures' count
+    and largest id: what must not change while a graph is held."""
+    households, work, classes = people.membership_stamps(session)
+    return GraphStamp(households=households, work=work,  # type: ignore[arg-type]
+                      classes=classes,  # type: ignore[arg-type]
+                      exposures=repository.exposure_stamp(session))
 
 
 def forget_graphs() -> None:

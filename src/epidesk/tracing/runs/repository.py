@@ -1,5 +1,5 @@
-"""Queries of classification runs: the cases they classify, the evidence, contacts and
-traced cases they write, and the cursor over case events."""
+"""Queries of classification runs: the evidence, contacts and traced cases they write,
+and the cursor over case events (the cases themselves are read from the cases domain)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.db import is_postgres
-from epidesk.tracing.models import (
-    Contact,
-    ContactEvidence,
-    FollowUpTest,
-    TracedCase,
-    TracingRun,
-)
-from epidesk.tracing.repository import (
+from epidesk.kit.bulk.reading import (
     LITE_SECONDS,
     IntArray,
     chunks,
@@ -32,43 +24,15 @@ from epidesk.tracing.repository import (
     member,
     pg_columns,
 )
+from epidesk.tracing.models import (
+    Contact,
+    ContactEvidence,
+    FollowUpTest,
+    TracedCase,
+    TracingRun,
+)
 from epidesk.tracing.rules import ACTIVE, CLOSE, SETTING_CODES, TIER_CODES, WITHDRAWN
-from epidesk.tracing.runs.rules import CaseFacts, ContactStates, EvidenceArrays
-
-_CASE_COLUMNS = (CaseEpisode.id, CaseEpisode.resident_id, CaseEpisode.classification,
-                 CaseEpisode.status, CaseEpisode.sampling_date, CaseEpisode.onset_date,
-                 CaseEpisode.isolation_date)
-
-
-def _facts(rows: Sequence[Any]) -> list[CaseFacts]:
-    return [CaseFacts(*row) for row in rows]
-
-
-def active_cases(session: Session) -> list[CaseFacts]:
-    """Every active case."""
-    return _facts(session.execute(select(*_CASE_COLUMNS).where(CaseEpisode.status == "active")
-                                  .order_by(CaseEpisode.id)).all())
-
-
-def cases_by_id(session: Session, ids: Sequence[int]) -> list[CaseFacts]:
-    """The cases with these ids."""
-    out: list[CaseFacts] = []
-    for chunk in chunks(ids):
-        out += _facts(session.execute(select(*_CASE_COLUMNS)
-                                      .where(CaseEpisode.id.in_(chunk))).all())
-    return out
-
-
-def case_event_head(session: Session) -> int:
-    """The id of the newest case event (0 when there is none)."""
-    return int(session.scalar(select(func.max(CaseEvent.id))) or 0)
-
-
-def cases_changed(session: Session, *, after: int, up_to: int) -> list[int]:
-    """The cases with an event (reported, linked, reclassified, withdrawn) in (after, up_to]."""
-    return list(session.scalars(
-        select(CaseEvent.episode_id).where(CaseEvent.id > after, CaseEvent.id <= up_to)
-        .distinct().order_by(CaseEvent.episode_id)))
+from epidesk.tracing.runs.rules import ContactStates, EvidenceArrays
 
 
 def case_event_cursor(session: Session) -> int:

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from epidesk.cases import repository as cases_repository
 from epidesk.errors import NotFoundError, PermissionDeniedError
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, AreaPath
@@ -74,7 +75,7 @@ def run_tracing(session: Session, *, actor: str, case_ids: Sequence[int] | None 
     moment = (now or clock.now()).astimezone(UTC).replace(microsecond=0)
     t_now = rules.seconds_of(moment)
     params = Parameters.of(rules.tracing_rules(preset), t_now)
-    active = repository.active_cases(session)
+    active = [CaseFacts(*row) for row in cases_repository.active_episode_rows(session)]
     by_id = {c.id: c for c in active}
     by_resident: dict[int, list[int]] = {}
     for c in active:
@@ -85,7 +86,7 @@ def run_tracing(session: Session, *, actor: str, case_ids: Sequence[int] | None 
         batch_ids = set(by_id)
         withdrawn = repository.cases_with_active_evidence(session) - batch_ids
     else:
-        requested = repository.cases_by_id(session, case_ids)
+        requested = [CaseFacts(*row) for row in cases_repository.episode_rows(session, case_ids)]
         missing = set(case_ids) - {c.id for c in requested}
         if missing:
             raise NotFoundError(f"no case {min(missing)}")
@@ -99,7 +100,7 @@ def run_tracing(session: Session, *, actor: str, case_ids: Sequence[int] | None 
     graph = graph if graph is not None else graph_service.current_graph(session)
     step("graph")
     if followed is None:
-        followed = (repository.case_event_head(session) if case_ids is None
+        followed = (cases_repository.latest_event_id(session) if case_ids is None
                     else repository.case_event_cursor(session))
     run = TracingRun(started_at=moment, actor=actor[:64], preset=preset.name,
                      scope=scope or ("all" if case_ids is None else "cases"),
@@ -339,7 +340,7 @@ def _write_plans(session: Session, residents: IntArray, tiers: IntArray,
     sizes = [len(who) for who, _ in parts]
     tests = [test for _, test in parts]
     due = np.repeat(np.asarray([t.due_on for t in tests], dtype="datetime64[D]"), sizes)
-    start = rules.local_midnights(due, zone)
+    start = clock.local_midnights(due, zone)
     next_day = (due.astype(np.int64) + 1).astype("datetime64[D]")
     categories = sorted({t.category for t in tests})
     places = sorted({t.place for t in tests})
@@ -350,7 +351,7 @@ def _write_plans(session: Session, residents: IntArray, tiers: IntArray,
         "day": np.repeat([t.day for t in tests], sizes).astype(np.int64),
         "due_on": due,
         "due_from": _stamps(start),
-        "due_until": _stamps(rules.local_midnights(next_day, zone)),
+        "due_until": _stamps(clock.local_midnights(next_day, zone)),
         "place": Categorical(places, np.repeat([places.index(t.place) for t in tests], sizes)),
     })
 

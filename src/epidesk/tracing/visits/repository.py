@@ -9,8 +9,8 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from epidesk.kit.bulk.reading import chunks
 from epidesk.tracing.models import VenueVisit, VisitLog
-from epidesk.tracing.repository import chunks
 from epidesk.tracing.rules import seconds_of
 
 IntArray = NDArray[np.int64]

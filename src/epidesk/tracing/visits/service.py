@@ -28,6 +28,7 @@ from epidesk.kit.imports import (
     unreadable_problem,
 )
 from epidesk.kit.reports import Finding, Report
+from epidesk.people import repository as people
 from epidesk.tracing import repository as tracing_repository
 from epidesk.tracing.models import VisitLog
 from epidesk.tracing.rules import MAX_LIST, local_midnight, moment_of, seconds_of
@@ -83,8 +84,8 @@ class VisitLogImporter:
     def validate(self, session: Session, parsed: ParsedVisits, now: datetime) -> Report:
         """Every problem of the log, residents and venues checked against the registry."""
         engine.validate_visits(
-            parsed, residents=engine.bitmap(tracing_repository.resident_ids(session)),
-            venues=engine.bitmap(tracing_repository.venue_ids(session)), now=seconds_of(now))
+            parsed, residents=engine.bitmap(people.resident_ids(session)),
+            venues=engine.bitmap(people.venue_ids(session)), now=seconds_of(now))
         return Report() if parsed.ok else engine.visit_report(parsed)
 
     def write(self, session: Session, parsed: ParsedVisits, record: VisitLog, now: datetime,
@@ -203,8 +204,8 @@ def synthesize_visits(session: Session, *, days: int = 14, seed: int = 1,
         raise ValidationFailedError(f"days must be between 1 and 366, not {days}")
     started = time.perf_counter()
     first = first_day or (clock.now().date() - timedelta(days=days))
-    residents, communities = tracing_repository.residents_with_community(session)
-    venue_id, venue_community, kinds = tracing_repository.venues_with_kind(session)
+    residents, communities = people.residents_with_community(session)
+    venue_id, venue_community, kinds = people.venues_with_kind(session)
     if not len(residents) or not len(venue_id):
         raise ConflictError("the database holds no residents or no venues: build a city first")
     table = tracing_repository.tracing_table("venue_visit")
