@@ -55,6 +55,8 @@ STAFF = {
     ("GET", "/testing/tubes"), ("GET", "/testing/residents"),
     ("GET", "/api/testing/batches"), ("GET", "/api/testing/batches/{batch_id}"),
     ("GET", "/api/testing/batches/{batch_id}/tubes"), ("POST", "/api/testing/batches"),
+    # The command centre: aggregates of the reader's area, no person named.
+    ("GET", "/overview"), ("GET", "/api/overview"),
     # The daily bulletin: counts by district.
     ("GET", "/cases/bulletin"), ("GET", "/cases/bulletin.csv"),
     ("GET", "/api/cases/bulletin"), ("GET", "/api/cases/bulletin.csv"),

@@ -39,10 +39,10 @@ router = APIRouter(include_in_schema=False)
 def _safe_next(target: str | None) -> str:
     """Only same-site paths may follow a sign-in (no open redirects)."""
     if not target:
-        return "/people"
+        return "/overview"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/people"
+        return "/overview"
     return target
 
 
@@ -70,7 +70,7 @@ def signin(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form(max_length=128)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/people",
+    next: Annotated[str, Form(max_length=500)] = "/overview",
 ) -> Response:
     """Check the password and start a page session."""
     check_csrf(request, csrf_token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends
@@ -10,8 +11,10 @@ from sqlalchemy.orm import Session
 from epidesk.cases import service
 from epidesk.cases.rules import ACTIVE
 from epidesk.cases.schemas import case_out
+from epidesk.geography import service as places
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, AreaPath, Caller
 from epidesk.kit.panels import Audit, Panel
+from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
 
 MedicalReader = Annotated[Caller, Depends(require(MEDICAL_READ))]
@@ -33,3 +36,27 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
     return Panel(key="cases", title="Cases", template="cases/_person_panel.html",
                  data={"cases": [v.model_dump(mode="json") for v in views]}, view=views,
                  summary=summary)
+
+
+def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Tile]:
+    """The command centre: the epidemic curve (by report and by sampling day) and the
+    newest day's cases on a map, for the reader's area."""
+    if not caller.can(MEDICAL_READ):
+        return []
+    area = caller.area_for(MEDICAL_READ)
+    curve = service.epidemic_curve(session, last=today, area=area)
+    points = places.community_points(session, community_ids=sorted(curve.by_community))
+    return [
+        Tile(key="cases.curve", title="New cases per day", template="cases/_curve_tile.html",
+             link="/cases/bulletin", data={
+                 "days": [d.isoformat() for d in curve.days], "reported": curve.reported,
+                 "sampled": curve.sampled, "confirmed": curve.confirmed,
+                 "asymptomatic": curve.asymptomatic,
+                 "area": "the whole city" if area.everywhere else "your area"}),
+        Tile(key="cases.map", title=f"New cases on {today.isoformat()}",
+             template="cases/_map_tile.html", link="/cases", data={
+                 "day": today.isoformat(),
+                 "communities": [{"id": i, "name": name, "lat": lat, "lon": lon,
+                                  "cases": curve.by_community[i]}
+                                 for i, name, lat, lon in points]}),
+    ]

@@ -189,3 +189,17 @@ def ids_reported_in(community_ids: Sequence[int]) -> Select[int]:
     """A subquery of the ids of episodes reported in the communities, for other repositories."""
     return select(CaseEpisode.id).where(
         CaseEpisode.community_id.in_(sorted(set(community_ids))))
+
+
+def episodes_between(session: Session, *, first: date, last: date,
+                     community_ids: Sequence[int] | None) -> list[tuple[date, date, str, int]]:
+    """(reported on, sampled on, classification, community) of the active cases reported
+    or sampled between two days, inside the communities (None: everywhere)."""
+    stmt = select(CaseEpisode.reported_on, CaseEpisode.sampling_date,
+                  CaseEpisode.classification, CaseEpisode.community_id).where(
+        CaseEpisode.status == "active",
+        or_(CaseEpisode.reported_on.between(first, last),
+            CaseEpisode.sampling_date.between(first, last)))
+    if community_ids is not None:
+        stmt = stmt.where(CaseEpisode.community_id.in_(sorted(set(community_ids))))
+    return [(r, s, str(c), int(m)) for r, s, c, m in session.execute(stmt).all()]

@@ -382,3 +382,45 @@ def bulletin_csv(result: rules.Bulletin) -> str:
             writer.writerow([result.day.isoformat(), code, name, origin, c.new_confirmed,
                              c.new_asymptomatic, c.reclassified, c.confirmed_total])
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Curve:
+    """New active cases per day in an area: by report day and by sampling day, and the
+    newest day's cases per community."""
+
+    days: list[date]
+    reported: list[int]
+    sampled: list[int]
+    confirmed: list[int]  # reported that day as confirmed
+    asymptomatic: list[int]  # reported that day as asymptomatic
+    by_community: dict[int, int]  # reported on the last day
+
+
+def epidemic_curve(session: Session, *, last: date, days: int = 28,
+                   area: AreaFilter | None = None) -> Curve:
+    """The epidemic curve of the last `days` days up to `last`, inside the area."""
+    first = last - timedelta(days=days - 1)
+    communities = testing.communities_of(session, area)
+    rows = ([] if communities == [] else
+            repository.episodes_between(session, first=first, last=last,
+                                        community_ids=communities))
+    span = [first + timedelta(days=i) for i in range(days)]
+    index = {d: i for i, d in enumerate(span)}
+    reported, sampled = [0] * days, [0] * days
+    confirmed, asymptomatic = [0] * days, [0] * days
+    by_community: dict[int, int] = {}
+    for reported_on, sampled_on, classification, community in rows:
+        if reported_on in index:
+            i = index[reported_on]
+            reported[i] += 1
+            if classification == rules.CONFIRMED:
+                confirmed[i] += 1
+            else:
+                asymptomatic[i] += 1
+            if reported_on == last:
+                by_community[community] = by_community.get(community, 0) + 1
+        if sampled_on in index:
+            sampled[index[sampled_on]] += 1
+    return Curve(days=span, reported=reported, sampled=sampled, confirmed=confirmed,
+                 asymptomatic=asymptomatic, by_community=by_community)

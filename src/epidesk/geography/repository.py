@@ -217,3 +217,15 @@ def community_ids_within(
         .where(or_(*conditions))
         .order_by(Community.id)
     ))
+
+
+def community_points(session: Session, community_ids: Sequence[int]
+                     ) -> list[tuple[int, str, float, float]]:
+    """(id, name, latitude, longitude) of each community's centre."""
+    if not community_ids:
+        return []
+    rows = session.execute(select(Community.id, Community.name, Community.centroid_lat,
+                                  Community.centroid_lon)
+                           .where(Community.id.in_(sorted(set(community_ids))))
+                           .order_by(Community.id)).all()
+    return [(int(i), str(n), float(lat), float(lon)) for i, n, lat, lon in rows]

@@ -228,3 +228,9 @@ def community_ids_within(
     return repository.community_ids_within(session, district_ids=district_ids,
                                            subdistrict_ids=subdistrict_ids,
                                            community_ids=community_ids)
+
+
+def community_points(session: Session, *, community_ids: Sequence[int]
+                     ) -> list[tuple[int, str, float, float]]:
+    """(id, name, latitude, longitude) of each community's centre, for maps."""
+    return repository.community_points(session, community_ids)

@@ -46,6 +46,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("cases", follows=("testing",)),
     Domain("tracing", command="trace"),
     Domain("synth"),
+    Domain("command"),
 )
 
 

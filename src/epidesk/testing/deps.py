@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from epidesk.kit import events
+from epidesk.kit import clock, events
 from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST, AreaPath, Caller
 from epidesk.kit.console import print_imported
 from epidesk.kit.imports import ACCEPTED
 from epidesk.kit.panels import Audit, Panel
+from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
 from epidesk.testing import service
 from epidesk.testing.ingest.service import IngestResult
@@ -98,3 +100,23 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
                  data=history.model_dump(mode="json"), view=history,
                  summary=f"{len(history.samples)} samples, {history.state}; "
                          f"{open_retests} open retest orders")
+
+
+def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Tile]:
+    """The command centre: samples, tubes and positivity per day (city-wide: lab batches
+    carry no area) and the files rejected this week."""
+    if not caller.can(MEDICAL_READ):
+        return []
+    days = service.lab_days(session, last=today)
+    week_ago = clock.day_start(today - timedelta(days=6))
+    return [
+        Tile(key="testing.days", title="Tests and positivity per day",
+             template="testing/_days_tile.html", link="/testing", data={
+                 "days": [d.day.isoformat() for d in days],
+                 "samples": [d.samples for d in days], "tubes": [d.tubes for d in days],
+                 "positive_tubes": [d.positive_tubes for d in days],
+                 "positivity": [round(d.positivity, 5) for d in days]}),
+        Tile(key="testing.rejected", title="Lab files rejected in the last 7 days",
+             template="testing/_rejected_tile.html", link="/testing",
+             data={"rejected": service.rejected_batches(session, since=week_ago)}),
+    ]

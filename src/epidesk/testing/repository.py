@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from epidesk.people import repository as people
@@ -124,3 +124,19 @@ def sampled_between(resident_id: Any, start: Any, end: Any) -> ColumnElement[boo
     return (select(Sample.id).where(Sample.resident_id == resident_id,
                                     Sample.collected_at >= start, Sample.collected_at < end)
             .exists())
+
+
+def accepted_batches_between(session: Session, *, start: datetime, end: datetime
+                             ) -> list[tuple[datetime, int, int, int]]:
+    """(received at, samples, tubes, positive tubes) of batches accepted in [start, end)."""
+    rows = session.execute(select(LabBatch.received_at, LabBatch.rows, LabBatch.tubes,
+                                  LabBatch.positive_tubes)
+                           .where(LabBatch.status == "accepted", LabBatch.received_at >= start,
+                                  LabBatch.received_at < end)).all()
+    return [(at, int(r), int(t), int(p)) for at, r, t, p in rows]
+
+
+def rejected_batch_count(session: Session, *, since: datetime) -> int:
+    """How many files were rejected (and not accepted since) after a moment."""
+    return int(session.scalar(select(func.count()).select_from(LabBatch).where(
+        LabBatch.status == "rejected", LabBatch.received_at >= since)) or 0)

@@ -6,12 +6,15 @@ Ingesting a batch is in `testing.ingest.service`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.geography import service as places
+from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.imports import listed_problems, problem_counts
 from epidesk.people import repository as people
@@ -151,3 +154,38 @@ def positive_results_after(session: Session, *, position: int, limit: int = 100_
 def add_case_counts(session: Session, *, batch_id: int, counts: Mapping[str, int]) -> None:
     """Record on a batch how many cases its positives opened and re-positives it linked."""
     repository.add_case_counts(session, batch_id, counts)
+
+
+@dataclass(frozen=True)
+class LabDay:
+    """What the labs reported on one of the city's days (city-wide: batches have no area)."""
+
+    day: date
+    samples: int
+    tubes: int
+    positive_tubes: int
+
+    @property
+    def positivity(self) -> float:
+        """Positive tubes per tube tested (pooled tubes count once)."""
+        return self.positive_tubes / self.tubes if self.tubes else 0.0
+
+
+def lab_days(session: Session, *, last: date, days: int = 14) -> list[LabDay]:
+    """Samples, tubes and positive tubes of accepted batches per day, by day received."""
+    first = last - timedelta(days=days - 1)
+    zone = clock.city_zone()
+    totals = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
+    for at, samples, tubes, positive in repository.accepted_batches_between(
+            session, start=clock.day_start(first, zone),
+            end=clock.day_start(last + timedelta(days=1), zone)):
+        day = clock.local_day(at, zone)
+        if day in totals:
+            for i, n in enumerate((samples, tubes, positive)):
+                totals[day][i] += n
+    return [LabDay(day, *counts) for day, counts in totals.items()]
+
+
+def rejected_batches(session: Session, *, since: datetime) -> int:
+    """Files rejected since a moment (and not accepted since)."""
+    return repository.rejected_batch_count(session, since=since)

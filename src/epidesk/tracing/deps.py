@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from epidesk.errors import ConflictError
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
 from epidesk.kit.panels import Audit, Panel
+from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
 from epidesk.tracing import service
 from epidesk.tracing.contacts import service as contacts
@@ -78,3 +80,13 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
     return Panel(key="tracing", title="Contact tracing", template="tracing/_person_panel.html",
                  data=data, view=data,
                  summary=f"{where} of {len(case_ids)} case(s); {detail.missed} tests missed")
+
+
+def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Tile]:
+    """The command centre: contacts under follow-up in the reader's area, tests missed."""
+    if not caller.can(MEDICAL_READ):
+        return []
+    counts = contacts.follow_up_counts(session, area=caller.area_for(MEDICAL_READ),
+                                       today=today)
+    return [Tile(key="tracing.follow_up", title="Contacts under follow-up",
+                 template="tracing/_follow_up_tile.html", link="/tracing", data=counts)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVarTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from epidesk.cases import repository as cases
@@ -13,6 +14,8 @@ from epidesk.people import repository as people
 from epidesk.testing import repository as testing
 from epidesk.tracing.models import Contact, ContactEvent, ContactEvidence, FollowUpTest, TracedCase
 from epidesk.tracing.rules import ACTIVE
+
+Row = TypeVarTuple("Row")
 
 
 def evidence_rows(session: Session, resident_id: int) -> Sequence[ContactEvidence]:
@@ -59,16 +62,7 @@ def missed_tests(session: Session, *, before: date, community_ids: Sequence[int]
     One query: the testing, cases and people repositories give its conditions on samples,
     cases and where residents live.
     """
-    taken = testing.sampled_between(FollowUpTest.resident_id, FollowUpTest.due_from,
-                                    FollowUpTest.due_until)
-    # A contact who has become a case is followed as a case from its sampling day on.
-    became_case = cases.active_case_sampled_by(FollowUpTest.resident_id, FollowUpTest.due_on)
-    stmt = (select(FollowUpTest, Contact)
-            .join(Contact, Contact.resident_id == FollowUpTest.resident_id)
-            .where(Contact.status == ACTIVE, FollowUpTest.due_on < before, ~taken,
-                   ~became_case))
-    if community_ids is not None:
-        stmt = stmt.where(FollowUpTest.resident_id.in_(people.ids_living_in(community_ids)))
+    stmt = _missed(select(FollowUpTest, Contact), before=before, community_ids=community_ids)
     rows = session.execute(stmt.order_by(FollowUpTest.due_on, FollowUpTest.id)
                            .limit(limit).offset(offset)).all()
     return [(t, c) for t, c in rows]
@@ -82,3 +76,35 @@ def recent_traced_cases(session: Session, *, community_ids: Sequence[int] | None
         stmt = stmt.where(TracedCase.case_id.in_(cases.ids_reported_in(community_ids)))
     return session.scalars(stmt.order_by(TracedCase.traced_at.desc(), TracedCase.case_id.desc())
                            .limit(limit)).all()
+
+
+def contact_counts(session: Session, *, community_ids: Sequence[int] | None
+                   ) -> dict[str, int]:
+    """Active contacts by tier, of residents living in the communities (None: everywhere)."""
+    stmt = select(Contact.tier, func.count()).where(Contact.status == ACTIVE)
+    if community_ids is not None:
+        stmt = stmt.where(Contact.resident_id.in_(people.ids_living_in(community_ids)))
+    return {str(t): int(n) for t, n in session.execute(stmt.group_by(Contact.tier)).all()}
+
+
+def missed_test_count(session: Session, *, before: date, community_ids: Sequence[int] | None
+                      ) -> int:
+    """How many planned tests of active contacts passed without a sample."""
+    stmt = _missed(select(func.count()).select_from(FollowUpTest), before=before,
+                   community_ids=community_ids)
+    return int(session.scalar(stmt) or 0)
+
+
+def _missed(stmt: Select[*Row], *, before: date, community_ids: Sequence[int] | None
+            ) -> Select[*Row]:
+    """The conditions of a missed test: an active contact's planned test day passed
+    without a sample (a contact who became a case is followed as a case from then on)."""
+    taken = testing.sampled_between(FollowUpTest.resident_id, FollowUpTest.due_from,
+                                    FollowUpTest.due_until)
+    became_case = cases.active_case_sampled_by(FollowUpTest.resident_id, FollowUpTest.due_on)
+    stmt = (stmt.join(Contact, Contact.resident_id == FollowUpTest.resident_id)
+            .where(Contact.status == ACTIVE, FollowUpTest.due_on < before, ~taken,
+                   ~became_case))
+    if community_ids is not None:
+        stmt = stmt.where(FollowUpTest.resident_id.in_(people.ids_living_in(community_ids)))
+    return stmt

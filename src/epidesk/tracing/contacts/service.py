@@ -206,3 +206,16 @@ def recent_traced_cases(session: Session, *, area: AreaFilter | None = None, lim
     if communities == []:
         return []
     return repository.recent_traced_cases(session, community_ids=communities, limit=limit)
+
+
+def follow_up_counts(session: Session, *, area: AreaFilter | None = None,
+                     today: date | None = None) -> dict[str, int]:
+    """Active close and sub-close contacts in the area, and their tests missed so far."""
+    communities = testing.communities_of(session, area)
+    if communities == []:
+        return {"close": 0, "sub_close": 0, "missed_tests": 0}
+    counts = repository.contact_counts(session, community_ids=communities)
+    missed = repository.missed_test_count(session, before=today or clock.city_today(),
+                                          community_ids=communities)
+    return {"close": counts.get(rules.CLOSE, 0), "sub_close": counts.get(rules.SUB_CLOSE, 0),
+            "missed_tests": missed}
