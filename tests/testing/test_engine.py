@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -19,11 +20,12 @@ from tests.testing.batches import NOW, csv_bytes, pool, preset, single
 
 RESIDENTS = checks.resident_bitmap(np.arange(1, 101))
 SIZES = [5, 10, 20]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def checked(content: bytes, file_format: str = "csv") -> engine.ParsedBatch:
     batch = engine.parse(engine.read_table(content, file_format), file_format)
-    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW)
+    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW, zone=SHANGHAI)
     return batch
 
 
@@ -238,6 +240,6 @@ def test_columns_read_in_several_chunks():
         table.column_names.index("collected_at"), "collected_at",
         pa.chunked_array([pa.array(times[:1]), pa.array(times[1:])]))
     batch = engine.parse(chunked, "csv")
-    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW)
+    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW, zone=SHANGHAI)
     assert kinds(batch) == {"bad_time": [4]}
     assert batch.local_time(1, "collected_at").isoformat() == "2026-11-21T08:00:00+08:00"

@@ -6,6 +6,7 @@ Ingesting a batch is in `testing.ingest.service`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -146,6 +147,13 @@ def positive_results_after(session: Session, *, position: int, limit: int = 100_
                            ) -> Sequence[PositiveResult]:
     """Positive single-tube results ingested after an event id, oldest first."""
     return repository.positive_results_after(session, position, limit)
+
+
+def pooled_swabs(session: Session, *, tube_ids: Sequence[int]
+                 ) -> dict[tuple[int, int], datetime]:
+    """(single tube, resident) -> when the resident's swab went into the positive pool that
+    single tube re-tested: a pool member's case counts from that swab."""
+    return repository.pooled_swabs(session, tube_ids)
 
 
 def add_case_counts(session: Session, *, batch_id: int, counts: Mapping[str, int]) -> None:

@@ -8,7 +8,7 @@ times, and sample ids used once. No session, no database.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from epidesk.kit import clock
 from epidesk.kit.reports import MAX_REPORTED, Finding, Report, line_of, report_of_findings
 from epidesk.testing import rules
 from epidesk.testing.engine import (
@@ -48,8 +49,8 @@ def known(values: IntArray, bitmap: BoolArray) -> BoolArray:
 
 
 def validate(batch: ParsedBatch, *, residents: BoolArray, pool_sizes: Sequence[int],
-             now: datetime) -> None:
-    """Add every cross-field problem of the batch to its findings."""
+             now: datetime, zone: tzinfo) -> None:
+    """Add every cross-field problem of the batch to its findings (days in the city's zone)."""
     f = batch.findings
     unknown = (batch.resident_id != MISSING) & ~known(batch.resident_id, residents)
     if unknown.any():
@@ -58,12 +59,41 @@ def validate(batch: ParsedBatch, *, residents: BoolArray, pool_sizes: Sequence[i
     _check_tubes(batch, pool_sizes)
     _check_times(batch, now)
     _check_positive_has_ct(batch)
-    if batch.onset_date.size:
-        today = np.datetime64(now.astimezone(UTC).date(), "D") + np.timedelta64(1, "D")
-        future = ~np.isnat(batch.onset_date) & (batch.onset_date > today)
-        if future.any():
-            f.append(Finding("onset_in_future", "onset_date", rows_of(future),
-                             lambda r: f"symptom onset {batch.onset_date[r]} is after today"))
+    _check_onsets(batch, now, zone)
+
+
+def sampling_days(batch: ParsedBatch, zone: tzinfo) -> NDArray[np.datetime64]:
+    """The city's day on which each line's swab was taken (NaT where unknown)."""
+    collected = batch.collected_at
+    known_time = ~np.isnat(collected)
+    seconds = np.where(known_time, collected.astype("datetime64[s]").astype(np.int64), 0)
+    days = clock.local_days(seconds, zone)
+    return np.where(known_time, days, np.datetime64("NaT", "D"))
+
+
+def _check_onsets(batch: ParsedBatch, now: datetime, zone: tzinfo) -> None:
+    onset = batch.onset_date
+    if not onset.size or np.isnat(onset).all():
+        return
+    f = batch.findings
+    known_onset = ~np.isnat(onset)
+    today = np.datetime64(clock.city_today(now, zone), "D")
+    early = known_onset & (onset < np.datetime64(rules.EARLIEST_DAY, "D"))
+    future = known_onset & ~early & (onset > today)
+    sampled = sampling_days(batch, zone)
+    after = known_onset & ~early & ~future & ~np.isnat(sampled) & (onset > sampled)
+    if early.any():
+        f.append(Finding("time_too_early", "onset_date", rows_of(early),
+                         lambda r: f"symptom onset {onset[r]} is before "
+                                   f"{rules.EARLIEST_DAY}"))
+    if future.any():
+        f.append(Finding("onset_in_future", "onset_date", rows_of(future),
+                         lambda r: f"symptom onset {onset[r]} is after the city's today, "
+                                   f"{today}"))
+    if after.any():
+        f.append(Finding("onset_after_sampling", "onset_date", rows_of(after),
+                         lambda r: f"symptom onset {onset[r]} is after the sample was taken "
+                                   f"on {sampled[r]} ({clock.zone_label(zone)})"))
 
 
 def _check_tubes(batch: ParsedBatch, pool_sizes: Sequence[int]) -> None:
@@ -178,6 +208,12 @@ def _check_times(batch: ParsedBatch, now: datetime) -> None:
     before = both & ~future_c & ~future_r & (result < collected)
     limit = np.timedelta64(int(rules.MAX_TURNAROUND.total_seconds() * 1e6), "us")
     late = both & ~future_c & ~future_r & ~before & (result - collected > limit)
+    earliest = np.datetime64(rules.EARLIEST_DAY, "us")
+    early_c = ~np.isnat(collected) & (collected < earliest)
+    if early_c.any():
+        f.append(Finding("time_too_early", "collected_at", rows_of(early_c),
+                         lambda r: f"collected at {text_at(batch.collected_raw, r)}, before "
+                                   f"{rules.EARLIEST_DAY}: not a possible sampling time"))
     if future_c.any():
         f.append(Finding("time_in_future", "collected_at", rows_of(future_c),
                          lambda r: f"collected at {text_at(batch.collected_raw, r)}, "

@@ -102,7 +102,8 @@ class LabBatchImporter:
         """Every problem of the batch; sample ids are checked by the database while writing."""
         batch = parsed.batch
         checks.validate(batch, residents=checks.resident_bitmap(parsed.resident_ids),
-                        pool_sizes=self.preset.testing.pooling.pool_sizes, now=now)
+                        pool_sizes=self.preset.testing.pooling.pool_sizes, now=now,
+                        zone=clock.city_zone())
         if not (batch.findings or batch.file_problems):
             return Report()
         extra = checks.duplicate_samples(batch)

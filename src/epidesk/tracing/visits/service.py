@@ -203,7 +203,7 @@ def synthesize_visits(session: Session, *, days: int = 14, seed: int = 1,
     if not 1 <= days <= 366:
         raise ValidationFailedError(f"days must be between 1 and 366, not {days}")
     started = time.perf_counter()
-    first = first_day or (clock.now().date() - timedelta(days=days))
+    first = first_day or (clock.city_today() - timedelta(days=days))
     residents, communities = people.residents_with_community(session)
     venue_id, venue_community, kinds = people.venues_with_kind(session)
     if not len(residents) or not len(venue_id):
