@@ -219,7 +219,7 @@ def test_batches_pass_the_lab_validation_and_read_as_the_preset_says(moderate: B
                                datetime.min.time(), tzinfo=UTC) - timedelta(hours=8, seconds=1)
         for name in day["lab_batches"]:
             content = (moderate.out / day["folder"] / name).read_bytes()
-            batch = lab.parse(lab.read_table(content, "csv"), "csv")
+            batch = lab.parse(checks.read_table(content, "csv"), "csv")
             checks.validate(batch, residents=residents,
                          pool_sizes=PRESET.testing.pooling.pool_sizes, now=end,
                             zone=clock.city_zone())

@@ -82,8 +82,8 @@ class LabBatchImporter:
             residents_job = pool.submit(people.resident_ids, session)
             try:
                 step("read", 0)
-                self.file_format = engine.file_format_of(filename, content[:4])
-                table = engine.read_table(content, self.file_format)
+                self.file_format = checks.file_format_of(filename, content[:4])
+                table = checks.read_table(content, self.file_format)
                 step("read")
                 batch = engine.parse(table, self.file_format)
                 del table
@@ -93,9 +93,9 @@ class LabBatchImporter:
         step("residents")
         return ReadBatch(batch=batch, resident_ids=resident_ids)
 
-    def unreadable(self, message: str) -> Report:
-        """The report of a file that is not CSV or Parquet at all."""
-        return report_of([unreadable_problem(self.file_format.upper(), message)],
+    def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
+        """The report of a file that is not CSV or Parquet at all, where it was found."""
+        return report_of([unreadable_problem(self.file_format.upper(), message, line, column)],
                          file_format=rules.BATCH_FORMAT)
 
     def validate(self, session: Session, parsed: ReadBatch, now: datetime) -> Report:

@@ -72,14 +72,15 @@ class VisitLogImporter:
         try:
             table = engine.read_visit_log(content)
         except engine.UnreadableVisitLog as exc:
-            raise Unreadable(str(exc)) from exc
+            raise Unreadable(str(exc), exc.line, exc.column) from exc
         parsed = engine.parse_visits(table)
         step("read")
         return parsed
 
-    def unreadable(self, message: str) -> Report:
+    def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
         """The report of a file that is not a readable CSV file."""
-        return engine.visit_report(None, file_problems=[unreadable_problem("CSV", message)])
+        return engine.visit_report(None, file_problems=[
+            unreadable_problem("CSV", message, line, column)])
 
     def validate(self, session: Session, parsed: ParsedVisits, now: datetime) -> Report:
         """Every problem of the log, residents and venues checked against the registry."""
