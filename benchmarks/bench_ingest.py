@@ -160,10 +160,11 @@ def write_round(table: pa.Table, folder: Path, name: str) -> Path:
 def copy_baseline(engine: Engine, path: Path) -> dict[str, float]:
     """Seconds of a raw binary COPY of the round's sample rows into `sample` (rolled back)."""
     from epidesk.testing import engine as ingest_engine
+    from epidesk.testing.ingest import engine as reading
     from epidesk.testing.tubes import engine as tubes
 
     tables = load_models().tables
-    parsed = ingest_engine.parse(ingest_engine.read_table(path.read_bytes(), "csv"), "csv")
+    parsed = ingest_engine.parse(reading.read_table(path.read_bytes(), "csv"), "csv")
     names = ["code", "tube_id", "resident_id", "collected_at"]
     columns = [tubes.char_matrix(parsed.sample_code),
                np.arange(1, parsed.tubes + 1)[parsed.tube_of_row], parsed.resident_id,

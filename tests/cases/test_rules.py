@@ -40,11 +40,12 @@ def test_a_positive_inside_the_window_links_to_the_nearest_active_episode():
 def test_isolation_date():
     china = timezone(timedelta(hours=8))
     diagnosed = datetime(2026, 11, 22, 9, 0, tzinfo=china)
-    assert rules.isolation_date(diagnosed, None) == date(2026, 11, 22)
+    assert rules.isolation_date(diagnosed, None, china) == date(2026, 11, 22)
     # A pool-positive member was isolated when the pool came back, the day before.
     pooled = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)  # 23:00 in China
-    assert rules.isolation_date(diagnosed, pooled) == date(2026, 11, 21)
-    assert rules.isolation_date(diagnosed, diagnosed + timedelta(hours=1)) == date(2026, 11, 22)
+    assert rules.isolation_date(diagnosed, pooled, china) == date(2026, 11, 21)
+    assert rules.isolation_date(diagnosed, diagnosed + timedelta(hours=1),
+                                china) == date(2026, 11, 22)
 
 
 def test_reclassification_and_withdrawal_rules():

@@ -89,7 +89,8 @@ def test_a_pool_member_confirmed_by_retest_was_isolated_with_the_pool(db: Sessio
     ingest(db, [single("R1", people[2], outcome="positive", ct=(21, 22),
                        collected=LATER_COLLECTED, result=LATER_RESULT)], name="retest.csv")
     [case] = episodes(db)
-    assert case.sampling_date == date(2026, 11, 22) and case.reported_on == date(2026, 11, 22)
+    # The window counts from the pooled swab (21 Nov), not from the re-sample (22 Nov).
+    assert case.sampling_date == date(2026, 11, 21) and case.reported_on == date(2026, 11, 22)
     assert case.isolation_date == DAY
 
 

@@ -67,8 +67,8 @@ class FakeImporter:
             raise Unreadable(str(exc)) from exc
         return [tuple(line.split(",", 1)) for line in text.splitlines()[1:]]  # type: ignore[misc]
 
-    def unreadable(self, message: str) -> Report:
-        return report_of([unreadable_problem("CSV", message)], file_format=FORMAT)
+    def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
+        return report_of([unreadable_problem("CSV", message, line, column)], file_format=FORMAT)
 
     def validate(self, session: Session, parsed: Parsed, now: datetime) -> Report:
         return report_of([Problem(line_of(i), "value", "missing_value", "no value")

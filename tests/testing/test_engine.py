@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -19,11 +20,12 @@ from tests.testing.batches import NOW, csv_bytes, pool, preset, single
 
 RESIDENTS = checks.resident_bitmap(np.arange(1, 101))
 SIZES = [5, 10, 20]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def checked(content: bytes, file_format: str = "csv") -> engine.ParsedBatch:
-    batch = engine.parse(engine.read_table(content, file_format), file_format)
-    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW)
+    batch = engine.parse(checks.read_table(content, file_format), file_format)
+    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW, zone=SHANGHAI)
     return batch
 
 
@@ -138,7 +140,7 @@ def test_vectorised_reading_matches_the_plain_rule():
             for i in range(n)]
     for case in (preset(), preset(require="any"), preset(per_gene_ct_below={"n": 30.0})):
         rule = case.cases.positivity
-        batch = engine.parse(engine.read_table(csv_bytes(rows), "csv"), "csv")
+        batch = engine.parse(checks.read_table(csv_bytes(rows), "csv"), "csv")
         read = tubes.read_outcomes(batch, rule)
         for i in range(n):
             expected = rules.read_outcome(
@@ -160,7 +162,7 @@ def test_parquet_with_typed_columns(tmp_path: Path):
     path = tmp_path / "b.parquet"
     pq.write_table(table, path)
     content = path.read_bytes()
-    assert engine.file_format_of("b.bin", content[:4]) == "parquet"
+    assert checks.file_format_of("b.bin", content[:4]) == "parquet"
     batch = checked(content, "parquet")
     assert kinds(batch) == {"pool_size_mismatch": [2]}
     assert batch.resident_id.tolist() == [1, 2]
@@ -169,7 +171,7 @@ def test_parquet_with_typed_columns(tmp_path: Path):
 
 def test_parquet_times_without_zone_are_refused(tmp_path: Path):
     rows = csv_bytes([single("A", 1)])
-    table = engine.read_table(rows, "csv")
+    table = checks.read_table(rows, "csv")
     naive = table.set_column(table.column_names.index("collected_at"), "collected_at",
                              pa.array([datetime(2026, 11, 21, 1)], pa.timestamp("us")))
     path = tmp_path / "naive.parquet"
@@ -178,8 +180,8 @@ def test_parquet_times_without_zone_are_refused(tmp_path: Path):
 
 
 def test_unreadable_bytes():
-    with pytest.raises(engine.UnreadableBatch):
-        engine.read_table(b"PAR1 not really parquet", "parquet")
+    with pytest.raises(checks.UnreadableBatch):
+        checks.read_table(b"PAR1 not really parquet", "parquet")
 
 
 def test_char_matrix_round_trips_text():
@@ -201,7 +203,7 @@ def test_write_batch_writes_what_the_reader_reads(tmp_path: Path):
     for name in ("b.csv", "b.parquet"):
         path = engine.write_batch(tmp_path / name, columns)
         content = path.read_bytes()
-        batch = checked(content, engine.file_format_of(name, content[:4]))
+        batch = checked(content, checks.file_format_of(name, content[:4]))
         assert kinds(batch) == {}, name
         assert batch.result_at[0] == np.datetime64("2026-11-21T09:00", "us")
 
@@ -230,7 +232,7 @@ def test_sizes_and_ids_below_one_are_reported():
 
 
 def test_columns_read_in_several_chunks():
-    table = engine.read_table(csv_bytes([single("A", 1), single("B", 2), single("C", 3)]),
+    table = checks.read_table(csv_bytes([single("A", 1), single("B", 2), single("C", 3)]),
                               "csv")
     times = table.column("collected_at").to_pylist()
     times[2] = "later"
@@ -238,6 +240,6 @@ def test_columns_read_in_several_chunks():
         table.column_names.index("collected_at"), "collected_at",
         pa.chunked_array([pa.array(times[:1]), pa.array(times[1:])]))
     batch = engine.parse(chunked, "csv")
-    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW)
+    checks.validate(batch, residents=RESIDENTS, pool_sizes=SIZES, now=NOW, zone=SHANGHAI)
     assert kinds(batch) == {"bad_time": [4]}
     assert batch.local_time(1, "collected_at").isoformat() == "2026-11-21T08:00:00+08:00"

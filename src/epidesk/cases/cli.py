@@ -122,7 +122,7 @@ def bulletin_cmd(
     csv: bool = typer.Option(False, "--csv", help="Print CSV"),
 ) -> None:
     """The daily bulletin: new cases by district, local and imported."""
-    chosen = date.fromisoformat(day) if day else clock.now().date()
+    chosen = date.fromisoformat(day) if day else clock.city_today()
     moment = datetime.fromisoformat(as_of) if as_of else None
     with session_scope() as session:
         result = service.bulletin(session, day=chosen, as_of=moment)

@@ -75,7 +75,7 @@ def bulletin_page(
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The daily bulletin: new cases of a day by district, local and imported."""
-    chosen = _day(day, clock.now().date())
+    chosen = _day(day, clock.city_today())
     result = service.bulletin(session, day=chosen, as_of=_moment(as_of))
     return render(request, "cases/bulletin.html", {
         "bulletin": result, "day": chosen.isoformat(), "as_of": as_of, "section": "cases",
@@ -88,7 +88,7 @@ def bulletin_csv_page(
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The daily bulletin as a CSV download."""
-    chosen = _day(day, clock.now().date())
+    chosen = _day(day, clock.city_today())
     text = service.bulletin_csv(service.bulletin(session, day=chosen, as_of=_moment(as_of)))
     return PlainTextResponse(text, media_type="text/csv", headers={
         "content-disposition": f"attachment; filename=bulletin-{chosen.isoformat()}.csv"})
@@ -109,7 +109,7 @@ def _case_view(request: Request, can_write: bool, record: service.CaseRecord,
     return render(request, "cases/case.html", {
         "case": record.episode, "resident": record.resident, "can_write": can_write,
         "csrf_token": csrf_token(request), "error": error, "section": "cases",
-        "today": clock.now().date().isoformat(),
+        "today": clock.city_today().isoformat(),
     }, status_code)
 
 
@@ -127,7 +127,7 @@ def reclassify_page(
     ensure_in_scope(writer, CASES_WRITE, record.area, "case", case_id)
     try:
         service.reclassify(session, case_id=case_id, actor=writer.username,
-                           on=_day(on, clock.now().date()),
+                           on=_day(on, clock.city_today()),
                            onset_date=_day(onset_date, date.min) if onset_date else None,
                            note=note or None)
     except DomainError as exc:

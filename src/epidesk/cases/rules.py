@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 ASYMPTOMATIC = "asymptomatic"
 CONFIRMED = "confirmed"
@@ -59,13 +59,23 @@ def episode_to_link(episodes: Iterable[EpisodeFacts], sampling_date: date,
     return best[1] if best else None
 
 
-def isolation_date(diagnosed_at: datetime, isolated_at: datetime | None) -> date:
-    """The day a case was isolated: as a pool-positive member if earlier, else at diagnosis."""
-    if isolated_at is not None and diagnosed_at.tzinfo is not None:
-        isolated = isolated_at.astimezone(diagnosed_at.tzinfo)
-        if isolated < diagnosed_at:
-            return isolated.date()
-    return diagnosed_at.date()
+def city_date(moment: datetime, zone: tzinfo) -> date:
+    """The city's calendar day of a moment (naive moments are UTC), whatever its offset."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).date()
+
+
+def isolation_date(diagnosed_at: datetime, isolated_at: datetime | None, zone: tzinfo) -> date:
+    """The city's day a case was isolated: as a pool-positive member if earlier, else at
+    diagnosis."""
+    moment = diagnosed_at
+    if isolated_at is not None and _utc(isolated_at) < _utc(diagnosed_at):
+        moment = isolated_at
+    return city_date(moment, zone)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def reclassification_problem(classification: str, status: str, target: str,

@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -68,10 +68,13 @@ def _register(session: Session, results: Sequence[PositiveResult], *, batch_id: 
     """Open an episode for each new infection among one batch's positive single tubes.
 
     A positive within the preset's re-positive window of an active episode is linked to
-    that episode instead.
+    that episode instead. Dates are the city's days; a member of a positive pool counts
+    from its swab in that pool.
     """
-    positives = sorted((_Positive.of(r) for r in results),
-                       key=lambda p: (p.collected_at, p.tube_id))
+    zone = clock.city_zone()
+    pooled = testing.pooled_swabs(session, tube_ids=[r.tube_id for r in results])
+    positives = sorted((_Positive.of(r, pooled.get((r.tube_id, r.resident_id)), zone)
+                        for r in results), key=lambda p: (p.collected_at, p.tube_id))
     resident_ids = [p.resident_id for p in positives]
     known = repository.episodes_of_residents(session, resident_ids)
     places = people.resident_places(session, resident_ids)
@@ -80,10 +83,9 @@ def _register(session: Session, results: Sequence[PositiveResult], *, batch_id: 
     created = linked = 0
     for positive in positives:
         episodes = known.setdefault(positive.resident_id, [])
-        sampling = positive.collected_at.date()
         by_id = {e.id: e for e in episodes}
-        target = rules.episode_to_link([repository.facts_of(e) for e in episodes], sampling,
-                                       window)
+        target = rules.episode_to_link([repository.facts_of(e) for e in episodes],
+                                       positive.sampling_date, window)
         if target is not None:
             _link(session, by_id[target], positive, batch_id, actor, now, allowed)
             linked += 1
@@ -98,7 +100,7 @@ def _register(session: Session, results: Sequence[PositiveResult], *, batch_id: 
 
 @dataclass(frozen=True)
 class _Positive:
-    """A positive result with its times in the offset the lab wrote them in."""
+    """A positive result: its moments in UTC and its days in the city's zone."""
 
     resident_id: int
     tube_id: int
@@ -108,28 +110,38 @@ class _Positive:
     onset_date: date | None
     imported: bool
     isolated_at: datetime | None
+    sampling_date: date
+    result_date: date
+    isolation_date: date
 
     @classmethod
-    def of(cls, event: PositiveResult) -> _Positive:
+    def of(cls, event: PositiveResult, pooled_at: datetime | None, zone: tzinfo
+           ) -> _Positive:
+        collected = clock.aware(event.collected_at)
+        if pooled_at is not None and pooled_at < collected:
+            # The pool's swab proved the infection; the single tube only confirmed it.
+            collected = pooled_at
+        result = clock.aware(event.result_at)
+        isolated = None if event.isolated_at is None else clock.aware(event.isolated_at)
         return cls(resident_id=event.resident_id, tube_id=event.tube_id,
-                   sample_code=event.sample_code, collected_at=event.collected_local,
-                   result_at=event.result_local, onset_date=event.onset_date,
-                   imported=event.imported,
-                   isolated_at=None if event.isolated_at is None
-                   else clock.aware(event.isolated_at))
+                   sample_code=event.sample_code, collected_at=collected, result_at=result,
+                   onset_date=event.onset_date, imported=event.imported, isolated_at=isolated,
+                   sampling_date=rules.city_date(collected, zone),
+                   result_date=rules.city_date(result, zone),
+                   isolation_date=rules.isolation_date(result, isolated, zone))
 
 
 def _open(session: Session, positive: _Positive, batch_id: int, actor: str, now: datetime,
           district_id: int, community_id: int) -> CaseEpisode:
     classification = rules.classification_at_report(positive.onset_date)
-    reported_on = positive.result_at.date()
+    reported_on = positive.result_date
     episode = CaseEpisode(
         resident_id=positive.resident_id,
         classification=classification,
         status=rules.ACTIVE,
-        sampling_date=positive.collected_at.date(),
+        sampling_date=positive.sampling_date,
         onset_date=positive.onset_date,
-        isolation_date=rules.isolation_date(positive.result_at, positive.isolated_at),
+        isolation_date=positive.isolation_date,
         reported_on=reported_on,
         diagnosed_at=positive.result_at.astimezone(UTC),
         recorded_at=now,
@@ -152,7 +164,7 @@ def _open(session: Session, positive: _Positive, batch_id: int, actor: str, now:
 
 def _link(session: Session, episode: CaseEpisode, positive: _Positive, batch_id: int,
           actor: str, now: datetime, allowed: Mapping[str, Sequence[str]]) -> None:
-    sampling = positive.collected_at.date()
+    sampling = positive.sampling_date
     note = f"sample {positive.sample_code} in lab batch {batch_id}"
     if sampling < episode.sampling_date:
         note += f"; first positive sample moved from {episode.sampling_date} to {sampling}"
@@ -162,7 +174,7 @@ def _link(session: Session, episode: CaseEpisode, positive: _Positive, batch_id:
     if positive.onset_date is not None and rules.reclassification_problem(
             episode.classification, episode.status, rules.CONFIRMED, allowed) is None:
         _reclassify(session, episode, onset_date=positive.onset_date,
-                    on=positive.result_at.date(), actor=actor, now=now,
+                    on=positive.result_date, actor=actor, now=now,
                     note=f"symptoms recorded with {note}")
 
 
@@ -223,7 +235,7 @@ def reclassify(session: Session, *, case_id: int, actor: str, on: date | None = 
     if problem:
         raise ConflictError(problem)
     moment = (now or clock.now()).astimezone(UTC)
-    day = on or moment.date()
+    day = on or clock.city_today(moment)
     if episode.asymptomatic_on is not None and day < episode.asymptomatic_on:
         raise ValidationFailedError(
             f"the reclassification date {day} is before the report as asymptomatic on "
@@ -353,7 +365,7 @@ def recent_days(session: Session, *, days: int = 7, today: date | None = None,
     """
     if not 1 <= days <= 366:
         raise ValidationFailedError(f"days must be between 1 and 366, not {days}")
-    today = today or clock.now().date()
+    today = today or clock.city_today()
     latest = repository.latest_report_day(session)
     last = latest if latest is not None and today - latest < timedelta(days=days) else today
     last = min(last, today)

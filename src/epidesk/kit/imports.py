@@ -14,6 +14,7 @@ the fields of its record); `run_import` does the rest, in the caller's transacti
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import time
@@ -75,7 +76,41 @@ P = TypeVar("P")
 
 
 class Unreadable(Exception):
-    """The file cannot be read as its format at all (the message says why)."""
+    """The file cannot be read as its format at all (the message says why, and where)."""
+
+    def __init__(self, message: str, line: int = FILE_LINE, column: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def csv_fault(data: bytes | memoryview) -> Unreadable | None:
+    """Where a CSV file stops being readable: the first line that is not UTF-8 text, or
+    whose number of values differs from the header's; None when every line reads."""
+    raw = bytes(data)
+    lines = raw.split(b"\n")
+    header: list[str] | None = None
+    for number, line in enumerate(lines, 1):
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r")
+        except UnicodeDecodeError as exc:
+            return Unreadable(f"line {number}: byte 0x{line[exc.start]:02x} at position "
+                              f"{exc.start + 1} is not UTF-8 text (save the file as UTF-8)",
+                              line=number)
+        if not text.strip():
+            continue
+        try:
+            values = next(csv.reader([text]))
+        except csv.Error as exc:
+            return Unreadable(f"line {number}: {exc}", line=number)
+        if header is None:
+            header = values
+            continue
+        if len(values) != len(header):
+            column = header[len(values)] if len(values) < len(header) else ""
+            return Unreadable(f"line {number} has {len(values)} values, the header has "
+                              f"{len(header)}", line=number, column=column.strip())
+    return None
 
 
 class Importer(Protocol[P, R]):
@@ -94,8 +129,8 @@ class Importer(Protocol[P, R]):
         """Parse the whole file; raise Unreadable when it is not the format at all."""
         ...
 
-    def unreadable(self, message: str) -> Report:
-        """The report of a file that could not be read."""
+    def unreadable(self, message: str, line: int = FILE_LINE, column: str = "") -> Report:
+        """The report of a file that could not be read (at a line and column, if known)."""
         ...
 
     def validate(self, session: Session, parsed: P, now: datetime) -> Report:
@@ -161,7 +196,7 @@ def run_import(session: Session, importer: Importer[P, R], *, content: bytes, fi
             found = importer.find(session, digest)
             if found is not None and found.status == ACCEPTED:
                 return Imported(record=found, already_imported=True)
-            return reject(importer.unreadable(str(exc)), None, found)
+            return reject(importer.unreadable(str(exc), exc.line, exc.column), None, found)
         digest = digest_job.result()
     existing = importer.find(session, digest)
     if existing is not None and existing.status == ACCEPTED:
@@ -192,9 +227,10 @@ def run_import(session: Session, importer: Importer[P, R], *, content: bytes, fi
     return Imported(record=record, already_imported=False)
 
 
-def unreadable_problem(file_kind: str, message: str) -> Problem:
-    """The one problem of a file that is not its format at all."""
-    return Problem(FILE_LINE, "", "unreadable_file", f"not a readable {file_kind} file: {message}")
+def unreadable_problem(file_kind: str, message: str, line: int = FILE_LINE,
+                       column: str = "") -> Problem:
+    """The one problem of a file that is not its format at all, where it was found."""
+    return Problem(line, column, "unreadable_file", f"not a readable {file_kind} file: {message}")
 
 
 def _stamp(record: FileRecord, *, filename: str, status: str, now: datetime,

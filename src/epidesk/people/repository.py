@@ -303,6 +303,16 @@ def residents_exist(session: Session, ids: Sequence[int]) -> set[int]:
     return found
 
 
+def in_unsuitable_homes(session: Session, ids: Sequence[int]) -> set[int]:
+    """Which of the residents live in a home unsuitable for home quarantine."""
+    found: set[int] = set()
+    for chunk in chunks(ids):
+        found.update(session.scalars(
+            select(Resident.id).join(Household, Household.id == Resident.household_id)
+            .where(Resident.id.in_(chunk), Household.home_suitable.is_(False))))
+    return found
+
+
 def residents_in(session: Session, ids: Sequence[int], community_ids: Sequence[int] | None
                  ) -> set[int]:
     """Which of the residents live in the communities (all of them without a filter)."""

@@ -22,7 +22,6 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from epidesk.kit.imports import Unreadable
 from epidesk.kit.reports import FILE_LINE, HEADER_LINE, Finding, Problem
 from epidesk.testing import rules
 
@@ -36,73 +35,12 @@ OUTCOME_CODES = {rules.POSITIVE: 0, rules.NEGATIVE: 1, rules.INVALID: 2}
 NAT = np.datetime64("NaT", "us")
 # An integer that is missing or unreadable (any other value, even negative, was written).
 MISSING = np.iinfo(np.int64).min
-PARQUET_MAGIC = b"PAR1"
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$").pattern
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$").pattern
 _TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$"
 ).pattern
 _DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$").pattern
-
-
-class UnreadableBatch(Unreadable):
-    """The bytes are not a CSV or Parquet file this format can read."""
-
-
-# ------------------------------------------------------------------ reading
-
-
-def file_format_of(filename: str, head: bytes) -> str:
-    """"parquet" when the file starts with Parquet's magic bytes, else "csv"."""
-    if head[:4] == PARQUET_MAGIC or filename.lower().endswith(".parquet"):
-        return "parquet"
-    return "csv"
-
-
-# Columns the CSV reader converts itself when every value allows it; a file with a bad
-# value is read again as text, so that the bad values can be found and reported.
-_TEXT = pa.string()
-_WORDS = pa.dictionary(pa.int32(), pa.string())
-_TYPED: dict[str, pa.DataType] = {
-    "pool_size": pa.int64(), "resident_id": pa.int64(),
-    **{name: pa.float64() for name in rules.CT_COLUMNS},
-    "tube_type": _WORDS, "outcome": _WORDS, "lab": _WORDS, "collection_site": _WORDS,
-}
-
-
-def read_table(data: bytes | memoryview, file_format: str) -> pa.Table:
-    """The batch's columns as an Arrow table (CSV columns typed where every value allows)."""
-    try:
-        if file_format == "parquet":
-            return pq.read_table(pa.BufferReader(data))
-        names = _csv_header(data)
-        try:
-            table = _read_csv(data, {n: _TYPED.get(n, _TEXT) for n in names})
-        except pa.ArrowInvalid:
-            return _read_csv(data, {n: _TEXT for n in names})
-        return table.unify_dictionaries()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UnreadableBatch(message) from exc
-
-
-def _read_csv(data: bytes | memoryview, types: dict[str, pa.DataType]) -> pa.Table:
-    return pacsv.read_csv(
-        pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(use_threads=True, block_size=16 * 2**20),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
-
-
-def _csv_header(data: bytes | memoryview) -> list[str]:
-    head = bytes(data[: 64 * 1024])
-    first = head.split(b"\n", 1)[0].rstrip(b"\r")
-    text = first.decode("utf-8-sig")
-    return [name.strip().strip('"') for name in text.split(",")]
 
 
 # ------------------------------------------------------------------ columns

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from epidesk.kit import clock
 from epidesk.people import repository as people
 from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
 
@@ -94,6 +95,23 @@ def positive_results_after(session: Session, position: int, limit: int
     """Positive-result events after an event id, oldest first."""
     return session.scalars(select(PositiveResult).where(PositiveResult.id > position)
                            .order_by(PositiveResult.id).limit(limit)).all()
+
+
+def pooled_swabs(session: Session, tube_ids: Sequence[int]
+                 ) -> dict[tuple[int, int], datetime]:
+    """(resolving single tube, resident) -> when the resident's swab went into the positive
+    pool whose retest that tube resolved (the earliest such swab)."""
+    if not tube_ids:
+        return {}
+    rows = session.execute(
+        select(RetestOrder.resolved_by_tube_id, RetestOrder.resident_id,
+               func.min(Sample.collected_at))
+        .join(Sample, (Sample.tube_id == RetestOrder.tube_id)
+              & (Sample.resident_id == RetestOrder.resident_id))
+        .where(RetestOrder.reason == "pool_positive",
+               RetestOrder.resolved_by_tube_id.in_(sorted(set(tube_ids))))
+        .group_by(RetestOrder.resolved_by_tube_id, RetestOrder.resident_id)).all()
+    return {(int(t), int(r)): clock.aware(at) for t, r, at in rows if t is not None}
 
 
 def add_case_counts(session: Session, batch_id: int, counts: Mapping[str, int]) -> None:

@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from epidesk.kit.access import AreaPath
 from epidesk.kit.reports import FileFormat
@@ -112,9 +112,14 @@ PROBLEM_KINDS: dict[str, str] = {
     "time_in_future": "a time after now",
     "result_before_collection": "the result is earlier than the collection",
     "turnaround_too_long": "the result is more than 30 days after the collection",
-    "onset_in_future": "a symptom onset after today",
+    "onset_in_future": "a symptom onset after the city's today",
+    "onset_after_sampling": "a symptom onset after the day the sample was taken",
+    "time_too_early": "a time or date before 2000",
 }
 
+
+# Nothing a lab reports happened before this day (a 1970 date is a missing value).
+EARLIEST_DAY = date(2000, 1, 1)
 
 BATCH_FORMAT = FileFormat(columns=COLUMNS, kinds=PROBLEM_KINDS)
 

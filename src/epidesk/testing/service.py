@@ -151,6 +151,13 @@ def positive_results_after(session: Session, *, position: int, limit: int = 100_
     return repository.positive_results_after(session, position, limit)
 
 
+def pooled_swabs(session: Session, *, tube_ids: Sequence[int]
+                 ) -> dict[tuple[int, int], datetime]:
+    """(single tube, resident) -> when the resident's swab went into the positive pool that
+    single tube re-tested: a pool member's case counts from that swab."""
+    return repository.pooled_swabs(session, tube_ids)
+
+
 def add_case_counts(session: Session, *, batch_id: int, counts: Mapping[str, int]) -> None:
     """Record on a batch how many cases its positives opened and re-positives it linked."""
     repository.add_case_counts(session, batch_id, counts)

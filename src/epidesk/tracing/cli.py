@@ -227,7 +227,7 @@ def exposure_cmd(
     note: str = typer.Option("", help="Note"),
 ) -> None:
     """Record an exposure between two residents."""
-    moment = datetime.fromisoformat(at)
+    moment = _moment_option("--at", at)
     with session_scope() as session:
         exposure = exposures.record_exposure(session, resident_a=resident_a,
                                            resident_b=resident_b, at=moment, setting=setting,
@@ -235,6 +235,19 @@ def exposure_cmd(
                                            recorded_by=cli_actor())
         out.print(f"exposure {exposure.id} recorded; run tracing to classify it")
 
+
+
+def _moment_option(name: str, text: str) -> datetime:
+    """A time option as an aware moment, or one clear error naming the option."""
+    example = "e.g. 2026-11-20T09:30:00+08:00"
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailedError(
+            f"{name} {text!r} is not an ISO 8601 time with a UTC offset ({example})") from None
+    if moment.tzinfo is None:
+        raise ValidationFailedError(f"{name} {text!r} has no UTC offset ({example})")
+    return moment
 
 
 # Mounted by the root command as `epidesk ingest visits`.

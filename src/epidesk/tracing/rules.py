@@ -244,8 +244,10 @@ class PlannedTest:
     place: str
 
 
-def follow_up_plan(tier: str, last_exposure: dt.date, preset: Preset) -> list[PlannedTest]:
-    """The tests a contact of this tier must take, counted from its last exposure."""
+def follow_up_plan(tier: str, last_exposure: dt.date, preset: Preset, *,
+                   home_suitable: bool = True) -> list[PlannedTest]:
+    """The tests a contact of this tier must take, counted from its last exposure; a stage
+    at home moves to the preset's fallback place when the home is unsuitable."""
     category = CATEGORY_OF_TIER[tier]
     rule = preset.quarantine.categories.get(category)
     if rule is None or not rule.applies:
@@ -253,7 +255,9 @@ def follow_up_plan(tier: str, last_exposure: dt.date, preset: Preset) -> list[Pl
     out: list[PlannedTest] = []
     for stage in quarantine_plan(category, last_exposure, preset):
         for day, due in zip(stage.test_days, stage.test_dates, strict=True):
-            out.append(PlannedTest(category=category, day=day, due_on=due, place=stage.place))
+            place = (stage.if_home_unsuitable
+                     if not home_suitable and stage.if_home_unsuitable else stage.place)
+            out.append(PlannedTest(category=category, day=day, due_on=due, place=place))
     return out
 
 

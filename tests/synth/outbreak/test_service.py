@@ -25,6 +25,7 @@ from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.cli import app, main
 from epidesk.db import make_engine, session_scope
 from epidesk.errors import ConflictError, ValidationFailedError
+from epidesk.kit import clock
 from epidesk.migrate import upgrade
 from epidesk.people.models import (
     ClassMembership,
@@ -218,9 +219,10 @@ def test_batches_pass_the_lab_validation_and_read_as_the_preset_says(moderate: B
                                datetime.min.time(), tzinfo=UTC) - timedelta(hours=8, seconds=1)
         for name in day["lab_batches"]:
             content = (moderate.out / day["folder"] / name).read_bytes()
-            batch = lab.parse(lab.read_table(content, "csv"), "csv")
+            batch = lab.parse(checks.read_table(content, "csv"), "csv")
             checks.validate(batch, residents=residents,
-                         pool_sizes=PRESET.testing.pooling.pool_sizes, now=end)
+                         pool_sizes=PRESET.testing.pooling.pool_sizes, now=end,
+                            zone=clock.city_zone())
             assert not batch.findings and not batch.file_problems, checks.report(batch).summary()
             table = pacsv.read_csv(moderate.out / day["folder"] / name,
                                    convert_options=pacsv.ConvertOptions(

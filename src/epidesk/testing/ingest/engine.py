@@ -1,4 +1,4 @@
-"""Checking a lab batch across its lines and tubes, vectorised with numpy.
+"""Reading a lab batch file, and checking it across its lines and tubes (numpy).
 
 The value-level problems are found while reading (`testing.engine`); here the rules that
 tie lines together: registered residents, tubes whose lines agree, pool sizes, possible
@@ -8,14 +8,18 @@ times, and sample ids used once. No session, no database.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from epidesk.kit import clock
+from epidesk.kit.imports import Unreadable, csv_fault
 from epidesk.kit.reports import MAX_REPORTED, Finding, Report, line_of, report_of_findings
 from epidesk.testing import rules
 from epidesk.testing.engine import (
@@ -29,6 +33,71 @@ from epidesk.testing.engine import (
     rows_of,
     text_at,
 )
+
+PARQUET_MAGIC = b"PAR1"
+
+
+class UnreadableBatch(Unreadable):
+    """The bytes are not a CSV or Parquet file this format can read."""
+
+
+# ------------------------------------------------------------------ reading
+
+
+def file_format_of(filename: str, head: bytes) -> str:
+    """"parquet" when the file starts with Parquet's magic bytes, else "csv"."""
+    if head[:4] == PARQUET_MAGIC or filename.lower().endswith(".parquet"):
+        return "parquet"
+    return "csv"
+
+
+# Columns the CSV reader converts itself when every value allows it; a file with a bad
+# value is read again as text, so that the bad values can be found and reported.
+_TEXT = pa.string()
+_WORDS = pa.dictionary(pa.int32(), pa.string())
+_TYPED: dict[str, pa.DataType] = {
+    "pool_size": pa.int64(), "resident_id": pa.int64(),
+    **{name: pa.float64() for name in rules.CT_COLUMNS},
+    "tube_type": _WORDS, "outcome": _WORDS, "lab": _WORDS, "collection_site": _WORDS,
+}
+
+
+def read_table(data: bytes | memoryview, file_format: str) -> pa.Table:
+    """The batch's columns as an Arrow table (CSV columns typed where every value allows)."""
+    try:
+        if file_format == "parquet":
+            return pq.read_table(pa.BufferReader(data))
+        names = _csv_header(data)
+        try:
+            table = _read_csv(data, {n: _TYPED.get(n, _TEXT) for n in names})
+        except pa.ArrowInvalid:
+            return _read_csv(data, {n: _TEXT for n in names})
+        return table.unify_dictionaries()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
+        fault = csv_fault(data) if file_format == "csv" else None
+        if fault is not None:
+            raise UnreadableBatch(str(fault), fault.line, fault.column) from exc
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableBatch(message) from exc
+
+
+def _read_csv(data: bytes | memoryview, types: dict[str, pa.DataType]) -> pa.Table:
+    return pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(use_threads=True, block_size=16 * 2**20),
+        parse_options=pacsv.ParseOptions(newlines_in_values=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+
+
+def _csv_header(data: bytes | memoryview) -> list[str]:
+    head = bytes(data[: 64 * 1024])
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    text = first.decode("utf-8-sig")
+    return [name.strip().strip('"') for name in text.split(",")]
 
 
 def resident_bitmap(ids: NDArray[np.integer[Any]]) -> BoolArray:
@@ -48,8 +117,8 @@ def known(values: IntArray, bitmap: BoolArray) -> BoolArray:
 
 
 def validate(batch: ParsedBatch, *, residents: BoolArray, pool_sizes: Sequence[int],
-             now: datetime) -> None:
-    """Add every cross-field problem of the batch to its findings."""
+             now: datetime, zone: tzinfo) -> None:
+    """Add every cross-field problem of the batch to its findings (days in the city's zone)."""
     f = batch.findings
     unknown = (batch.resident_id != MISSING) & ~known(batch.resident_id, residents)
     if unknown.any():
@@ -58,12 +127,41 @@ def validate(batch: ParsedBatch, *, residents: BoolArray, pool_sizes: Sequence[i
     _check_tubes(batch, pool_sizes)
     _check_times(batch, now)
     _check_positive_has_ct(batch)
-    if batch.onset_date.size:
-        today = np.datetime64(now.astimezone(UTC).date(), "D") + np.timedelta64(1, "D")
-        future = ~np.isnat(batch.onset_date) & (batch.onset_date > today)
-        if future.any():
-            f.append(Finding("onset_in_future", "onset_date", rows_of(future),
-                             lambda r: f"symptom onset {batch.onset_date[r]} is after today"))
+    _check_onsets(batch, now, zone)
+
+
+def sampling_days(batch: ParsedBatch, zone: tzinfo) -> NDArray[np.datetime64]:
+    """The city's day on which each line's swab was taken (NaT where unknown)."""
+    collected = batch.collected_at
+    known_time = ~np.isnat(collected)
+    seconds = np.where(known_time, collected.astype("datetime64[s]").astype(np.int64), 0)
+    days = clock.local_days(seconds, zone)
+    return np.where(known_time, days, np.datetime64("NaT", "D"))
+
+
+def _check_onsets(batch: ParsedBatch, now: datetime, zone: tzinfo) -> None:
+    onset = batch.onset_date
+    if not onset.size or np.isnat(onset).all():
+        return
+    f = batch.findings
+    known_onset = ~np.isnat(onset)
+    today = np.datetime64(clock.city_today(now, zone), "D")
+    early = known_onset & (onset < np.datetime64(rules.EARLIEST_DAY, "D"))
+    future = known_onset & ~early & (onset > today)
+    sampled = sampling_days(batch, zone)
+    after = known_onset & ~early & ~future & ~np.isnat(sampled) & (onset > sampled)
+    if early.any():
+        f.append(Finding("time_too_early", "onset_date", rows_of(early),
+                         lambda r: f"symptom onset {onset[r]} is before "
+                                   f"{rules.EARLIEST_DAY}"))
+    if future.any():
+        f.append(Finding("onset_in_future", "onset_date", rows_of(future),
+                         lambda r: f"symptom onset {onset[r]} is after the city's today, "
+                                   f"{today}"))
+    if after.any():
+        f.append(Finding("onset_after_sampling", "onset_date", rows_of(after),
+                         lambda r: f"symptom onset {onset[r]} is after the sample was taken "
+                                   f"on {sampled[r]} ({clock.zone_label(zone)})"))
 
 
 def _check_tubes(batch: ParsedBatch, pool_sizes: Sequence[int]) -> None:
@@ -178,6 +276,12 @@ def _check_times(batch: ParsedBatch, now: datetime) -> None:
     before = both & ~future_c & ~future_r & (result < collected)
     limit = np.timedelta64(int(rules.MAX_TURNAROUND.total_seconds() * 1e6), "us")
     late = both & ~future_c & ~future_r & ~before & (result - collected > limit)
+    earliest = np.datetime64(rules.EARLIEST_DAY, "us")
+    early_c = ~np.isnat(collected) & (collected < earliest)
+    if early_c.any():
+        f.append(Finding("time_too_early", "collected_at", rows_of(early_c),
+                         lambda r: f"collected at {text_at(batch.collected_raw, r)}, before "
+                                   f"{rules.EARLIEST_DAY}: not a possible sampling time"))
     if future_c.any():
         f.append(Finding("time_in_future", "collected_at", rows_of(future_c),
                          lambda r: f"collected at {text_at(batch.collected_raw, r)}, "

@@ -82,8 +82,8 @@ class LabBatchImporter:
             residents_job = pool.submit(people.resident_ids, session)
             try:
                 step("read", 0)
-                self.file_format = engine.file_format_of(filename, content[:4])
-                table = engine.read_table(content, self.file_format)
+                self.file_format = checks.file_format_of(filename, content[:4])
+                table = checks.read_table(content, self.file_format)
                 step("read")
                 batch = engine.parse(table, self.file_format)
                 del table
@@ -93,16 +93,17 @@ class LabBatchImporter:
         step("residents")
         return ReadBatch(batch=batch, resident_ids=resident_ids)
 
-    def unreadable(self, message: str) -> Report:
-        """The report of a file that is not CSV or Parquet at all."""
-        return report_of([unreadable_problem(self.file_format.upper(), message)],
+    def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
+        """The report of a file that is not CSV or Parquet at all, where it was found."""
+        return report_of([unreadable_problem(self.file_format.upper(), message, line, column)],
                          file_format=rules.BATCH_FORMAT)
 
     def validate(self, session: Session, parsed: ReadBatch, now: datetime) -> Report:
         """Every problem of the batch; sample ids are checked by the database while writing."""
         batch = parsed.batch
         checks.validate(batch, residents=checks.resident_bitmap(parsed.resident_ids),
-                        pool_sizes=self.preset.testing.pooling.pool_sizes, now=now)
+                        pool_sizes=self.preset.testing.pooling.pool_sizes, now=now,
+                        zone=clock.city_zone())
         if not (batch.findings or batch.file_problems):
             return Report()
         extra = checks.duplicate_samples(batch)

@@ -174,13 +174,27 @@ def contact_states(session: Session, residents: IntArray) -> ContactStates:
     stmt = select(Contact.resident_id, Contact.id, tier, active,
                   epoch(session, Contact.first_exposure_at),
                   epoch(session, Contact.last_exposure_at),
-                  epoch(session, Contact.last_exposure_on))
+                  epoch(session, Contact.last_exposure_on), Contact.preset)
     for condition in member(session, Contact.resident_id, residents):
         rows += session.execute(stmt.where(condition)).all()
-    data = int_matrix(rows, 7)
-    data = data[np.argsort(data[:, 0], kind="stable")]
+    rows.sort(key=lambda r: r[0])
+    data = int_matrix([r[:7] for r in rows], 7)
     return ContactStates(data[:, 0], data[:, 1], data[:, 2], data[:, 3] == 1, data[:, 4],
-                         data[:, 5], (data[:, 6] // 86_400).astype("datetime64[D]"))
+                         data[:, 5], (data[:, 6] // 86_400).astype("datetime64[D]"),
+                         np.asarray([r[7] for r in rows], dtype=object))
+
+
+def contacts_under_other_preset(session: Session, preset: str,
+                                residents: IntArray | None) -> IntArray:
+    """Active contacts (among residents, or all) whose plan was made under another preset."""
+    stmt = select(Contact.resident_id).where(Contact.status == ACTIVE, Contact.preset != preset)
+    if residents is None:
+        found = list(session.scalars(stmt))
+    else:
+        found = []
+        for condition in member(session, Contact.resident_id, residents):
+            found += session.scalars(stmt.where(condition)).all()
+    return np.unique(np.asarray(found, dtype=np.int64))
 
 
 def withdraw_evidence(session: Session, ids: Sequence[int], at: datetime) -> None:

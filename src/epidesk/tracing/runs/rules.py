@@ -53,6 +53,8 @@ class ContactStates:
     first: IntArray
     last: IntArray
     last_day: NDArray[np.datetime64]
+    # The preset each record's plan was made under.
+    preset: NDArray[np.object_]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.bulk import Categorical, Nullable
 from epidesk.kit.imports import Progress, stepper
+from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.tracing import rules
@@ -212,6 +213,9 @@ def _persist(session: Session, *, run: TracingRun, preset: Preset, case_ids: set
             "run_id": np.full(len(added), run.id, dtype=np.int64),
         }, progress=progress)
     touched = np.union1d(old.contact[~old_kept], added.contact).astype(np.int64)
+    # Contacts planned under another preset are planned again under this one.
+    touched = np.union1d(touched, repository.contacts_under_other_preset(
+        session, preset.name, None if full else np.unique(evidence.contact))).astype(np.int64)
     # The touched contacts' active evidence: what this run found for its cases, and what
     # the other cases left (none when every case was classified).
     mine = np.isin(evidence.contact, touched)
@@ -255,7 +259,9 @@ def _update_contacts(session: Session, *, run: TracingRun, preset: Preset, resid
     was_last = np.zeros(len(has.resident), dtype=np.int64)
     was_first = np.zeros(len(has.resident), dtype=np.int64)
     was_day = np.zeros(len(has.resident), dtype="datetime64[D]")
+    other_preset = np.zeros(len(has.resident), dtype=bool)
     if len(stored.resident):
+        other_preset[known] = stored.preset[at[known]] != preset.name
         was_active[known] = stored.active[at[known]]
         was_tier[known] = stored.tier[at[known]]
         was_last[known] = stored.last[at[known]]
@@ -266,7 +272,7 @@ def _update_contacts(session: Session, *, run: TracingRun, preset: Preset, resid
     demoted = known & was_active & (has.tier > was_tier)
     moved = known & was_active & (has.tier == was_tier) & (has.last_day != was_day)
     changed = known & (reinstated | promoted | demoted | (has.last_end != was_last)
-                       | (has.first != was_first))
+                       | (has.first != was_first) | other_preset)
     lost = np.setdiff1d(stored.resident[stored.active], has.resident)
     tiers = (rules.CLOSE, rules.SUB_CLOSE)
     if fresh.any():
@@ -304,10 +310,11 @@ def _update_contacts(session: Session, *, run: TracingRun, preset: Preset, resid
     counts["contacts_promoted"] = int(promoted.sum())
     counts["contacts_demoted"] = int(demoted.sum())
     counts["contacts_withdrawn"] = len(lost)
-    replan = fresh | reinstated | promoted | demoted | moved
+    replan = fresh | reinstated | promoted | demoted | moved | (known & other_preset)
     repository.delete_follow_up(session, np.concatenate([lost, has.resident[replan & ~fresh]]))
+    unsuitable = people.in_unsuitable_homes(session, has.resident[replan].tolist())
     _write_plans(session, has.resident[replan], has.tier[replan], has.last_day[replan], preset,
-                 zone)
+                 zone, unsuitable)
     lost_tier = stored.tier[lost_at] if len(lost) else np.zeros(0, dtype=np.int64)
     _write_events(session, run=run, now=now, parts=[
         (has.resident[fresh], "identified", has.tier[fresh], None),
@@ -323,17 +330,21 @@ def _update_contacts(session: Session, *, run: TracingRun, preset: Preset, resid
 
 
 def _write_plans(session: Session, residents: IntArray, tiers: IntArray,
-                 last_days: NDArray[np.datetime64], preset: Preset, zone: tzinfo) -> None:
-    """Follow-up tests for each resident, from the preset's plan for its tier and day 0."""
+                 last_days: NDArray[np.datetime64], preset: Preset, zone: tzinfo,
+                 unsuitable: set[int]) -> None:
+    """Follow-up tests for each resident, from the preset's plan for its tier, day 0 and
+    whether its home suits home quarantine."""
     if not len(residents):
         return
-    key = tiers * 10**6 + last_days.astype(np.int64)
+    at_unsuitable = np.isin(residents, np.asarray(sorted(unsuitable), dtype=np.int64))
+    key = (at_unsuitable.astype(np.int64) * 10 + tiers) * 10**6 + last_days.astype(np.int64)
     parts: list[tuple[IntArray, rules.PlannedTest]] = []
     for value in np.unique(key).tolist():
-        tier = rules.TIER_OF_CODE[value // 10**6]
+        tier = rules.TIER_OF_CODE[(value // 10**6) % 10]
         day0 = np.datetime64(value % 10**6, "D").item()
         who = residents[key == value]
-        parts += [(who, test) for test in rules.follow_up_plan(tier, day0, preset)]
+        parts += [(who, test) for test in rules.follow_up_plan(
+            tier, day0, preset, home_suitable=value // 10**7 == 0)]
     if not parts:
         return
     resident = np.concatenate([who for who, _ in parts])

@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
 from epidesk.kit import clock
+from epidesk.kit.imports import Unreadable, csv_fault
 from epidesk.kit.reports import (
     FILE_LINE,
     HEADER_LINE,
@@ -38,7 +39,7 @@ IntArray: TypeAlias = NDArray[np.int64]
 BoolArray: TypeAlias = NDArray[np.bool_]
 
 
-class UnreadableVisitLog(Exception):
+class UnreadableVisitLog(Unreadable):
     """The bytes are not a CSV file this format can read."""
 
 
@@ -80,6 +81,9 @@ def read_visit_log(data: bytes) -> pa.Table:
                 quoted_strings_can_be_null=True, null_values=[""]),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
+        fault = csv_fault(data)
+        if fault is not None:
+            raise UnreadableVisitLog(str(fault), fault.line, fault.column) from exc
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UnreadableVisitLog(message) from exc
 

@@ -72,14 +72,15 @@ class VisitLogImporter:
         try:
             table = engine.read_visit_log(content)
         except engine.UnreadableVisitLog as exc:
-            raise Unreadable(str(exc)) from exc
+            raise Unreadable(str(exc), exc.line, exc.column) from exc
         parsed = engine.parse_visits(table)
         step("read")
         return parsed
 
-    def unreadable(self, message: str) -> Report:
+    def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
         """The report of a file that is not a readable CSV file."""
-        return engine.visit_report(None, file_problems=[unreadable_problem("CSV", message)])
+        return engine.visit_report(None, file_problems=[
+            unreadable_problem("CSV", message, line, column)])
 
     def validate(self, session: Session, parsed: ParsedVisits, now: datetime) -> Report:
         """Every problem of the log, residents and venues checked against the registry."""
@@ -203,7 +204,7 @@ def synthesize_visits(session: Session, *, days: int = 14, seed: int = 1,
     if not 1 <= days <= 366:
         raise ValidationFailedError(f"days must be between 1 and 366, not {days}")
     started = time.perf_counter()
-    first = first_day or (clock.now().date() - timedelta(days=days))
+    first = first_day or (clock.city_today() - timedelta(days=days))
     residents, communities = people.residents_with_community(session)
     venue_id, venue_community, kinds = people.venues_with_kind(session)
     if not len(residents) or not len(venue_id):
