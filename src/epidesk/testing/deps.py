@@ -41,7 +41,7 @@ def ingest_message(result: IngestResult) -> str:
     b = result.batch
     if result.already_ingested:
         return (f"this file was already ingested as batch {b.id} on "
-                f"{b.received_at:%Y-%m-%d %H:%M}; nothing changed")
+                f"{clock.format_local(b.received_at)} ({clock.zone_label()}); nothing changed")
     if result.accepted:
         return (f"accepted: {b.rows:,} samples in {b.tubes:,} tubes, {b.positive_tubes:,} "
                 f"positive; {b.retests_ordered:,} retests ordered, {b.retests_resolved:,} "
@@ -75,7 +75,8 @@ def print_batch(console: Console, batch: LabBatch) -> None:
 def batch_heading(batch: LabBatch) -> str:
     """A batch's file, status and receipt, in one line (for the command line)."""
     return (f"[bold]Lab batch {batch.id}[/] {batch.filename} ({batch.file_format}): "
-            f"{batch.status}, received {batch.received_at:%Y-%m-%d %H:%M} by "
+            f"{batch.status}, received {clock.format_local(batch.received_at)} "
+            f"({clock.zone_label()}) by "
             f"{batch.received_by}")
 
 

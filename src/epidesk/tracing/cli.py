@@ -15,7 +15,7 @@ from rich.table import Table
 
 from epidesk.db import check_connection, get_engine, session_scope
 from epidesk.errors import ValidationFailedError
-from epidesk.kit.console import cli_actor, progress_bars
+from epidesk.kit.console import cli_actor, print_imported, progress_bars
 from epidesk.policy.service import load_preset
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
@@ -99,15 +99,8 @@ def import_cmd(path: Path = FileArgument) -> None:
         out.print(f"visit log {log.id}: accepted, {log.rows:,} visits of {log.residents:,} "
                   f"residents to {log.venues:,} venues")
         return
-    out.print(f"visit log {log.id}: {log.problem_count:,} problems: "
-              + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items()))
-    table = Table(title_justify="left")
-    table.add_column("Line", justify="right")
-    table.add_column("Column")
-    table.add_column("Problem")
-    for p in problems:
-        table.add_row(str(p["line"]), p["column"], p["problem"])
-    out.print(table)
+    print_imported(out, heading=f"visit log {log.id}: rejected", accepted=False, summary="",
+                   problems=problems, counts=counts, total=log.problem_count)
     out.print("[bold red]rejected:[/] nothing of this file was written")
     raise typer.Exit(1)
 

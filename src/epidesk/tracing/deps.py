@@ -9,6 +9,7 @@ from fastapi import Depends
 from sqlalchemy.orm import Session
 
 from epidesk.errors import ConflictError
+from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
@@ -28,7 +29,7 @@ def import_message(result: visits.VisitImport) -> str:
     log = result.log
     if result.already_imported:
         return (f"this file was already imported as visit log {log.id} on "
-                f"{log.received_at:%Y-%m-%d %H:%M}; nothing changed")
+                f"{clock.format_local(log.received_at)} ({clock.zone_label()}); nothing changed")
     if result.accepted:
         return (f"accepted: {log.rows:,} visits of {log.residents:,} residents to "
                 f"{log.venues:,} venues")
