@@ -43,8 +43,8 @@ demo: venv
 	$(BIN)/epidesk synth city --people $(PEOPLE) --seed $(SEED) --skip-existing
 	$(BIN)/epidesk synth outbreak --days 14 --seed $(SEED) --out var/outbreak --replay --skip-existing
 	@echo
-	$(BIN)/epidesk users demo-admin
-	$(BIN)/epidesk serve
+	EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=false $(BIN)/epidesk users demo-admin
+	EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=false $(BIN)/epidesk serve
 
 serve: venv
 	$(BIN)/epidesk serve

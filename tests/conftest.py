@@ -13,6 +13,9 @@ import os
 # that width for good. Without it, consoles follow COLUMNS as each test sets it.
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
+# The fixtures sign administrators in with a password alone; the tests of one-time codes
+# turn the requirement on themselves (the `totp_required` fixture).
+os.environ["EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS"] = "false"
 
 import shutil
 import threading
@@ -121,6 +124,18 @@ def make_user(db: Session):  # type: ignore[no-untyped-def]
         return user
 
     return make
+
+
+@pytest.fixture
+def totp_required(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=true for one test (the live server too)."""
+    from epidesk.config import get_settings
+
+    monkeypatch.setenv("EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS", "true")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.setenv("EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS", "false")
+    get_settings.cache_clear()
 
 
 @pytest.fixture

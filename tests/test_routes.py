@@ -32,6 +32,7 @@ PUBLIC = {
 OWN_ACCOUNT = {
     ("GET", "/account"), ("POST", "/account/tokens/{token_id}/revoke"),
     ("GET", "/account/password"), ("POST", "/account/password"),
+    ("GET", "/account/totp"), ("POST", "/account/totp"), ("POST", "/account/totp/disable"),
     ("GET", "/api/auth/me"), ("GET", "/api/auth/tokens"), ("POST", "/api/auth/tokens"),
     ("DELETE", "/api/auth/tokens/{token_id}"),
 }

@@ -22,7 +22,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from epidesk import __version__, logs
 from epidesk.config import get_settings
-from epidesk.errors import PROBLEM_JSON, AuthenticationError, DomainError
+from epidesk.errors import (
+    PROBLEM_JSON,
+    AuthenticationError,
+    DomainError,
+    SecondFactorRequiredError,
+)
 from epidesk.kit import assets, domains, web
 from epidesk.kit.security import SecurityHeaders, allowed_methods
 from epidesk.kit.templating import render
@@ -66,6 +71,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, AuthenticationError) and _wants_html(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/signin?{urlencode({'next': target})}", status_code=303)
+        if isinstance(exc, SecondFactorRequiredError) and _wants_html(request):
+            return RedirectResponse(exc.page, status_code=303)
         if _wants_html(request):
             return _error_page(request, exc.status, exc.title, exc.detail)
         return JSONResponse(

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=True, description="Send session cookies over HTTPS only (and localhost)"
     )
+    require_totp_for_administrators: bool = Field(
+        default=True,
+        description="Administrators must sign in with a one-time code (TOTP); until they "
+                    "set one up they reach only /account/totp, and their API tokens are refused",
+    )
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     max_body_bytes: int = Field(default=10 * 2**20, description="Largest accepted request body")

@@ -118,6 +118,14 @@ class PermissionDeniedError(DomainError):
     title = "Not allowed"
 
 
+class SecondFactorRequiredError(PermissionDeniedError):
+    """A caller who must set up one-time codes before anything else; pages redirect to
+    `page`, the API answers 403."""
+
+    title = "One-time code required"
+    page = "/account/totp"
+
+
 class TooManyRequestsError(DomainError):
     status = 429
     title = "Too many requests"

@@ -73,3 +73,38 @@ def test_demo_admin_prints_the_address_really_served(url: str) -> None:
     shown = run(url, "demo-admin", EPIDESK_HOST="0.0.0.0", EPIDESK_PORT="8123")
     assert shown.returncode == 0, shown.stderr
     assert "http://0.0.0.0:8123/signin" in shown.stdout
+
+
+def test_reset_totp_clears_a_lost_authenticator(url: str) -> None:
+    import pyotp
+
+    from epidesk.auth import service
+    from epidesk.auth.totp import service as totp
+    from epidesk.db import session_scope, sessionmaker
+
+    engine = make_engine(url)
+    try:
+        with session_scope(sessionmaker(bind=engine)) as session:
+            user = service.create_user(session, username="ann", display_name="Ann",
+                                       password="correct horse battery staple")
+            secret = totp.start_enrolment(session, user_id=user.id).secret
+            service.confirm_totp(session, user_id=user.id, code=pyotp.TOTP(secret).now())
+            token = service.create_token(session, user_id=user.id, name="script").secret
+            user_id = user.id
+        reset = run(url, "reset-totp", "ann")
+        assert reset.returncode == 0, reset.stderr
+        assert "one-time codes of ann are cleared" in reset.stdout
+        with session_scope(sessionmaker(bind=engine)) as session:
+            assert not service.totp_enrolled(session, user_id=user_id)
+            assert service.resolve_token(session, token) is None
+    finally:
+        engine.dispose()
+    nobody = run(url, "reset-totp", "nobody")
+    assert nobody.returncode == 1 and "no user named 'nobody'" in nobody.stderr
+
+
+def test_demo_admin_says_whether_administrators_need_codes(url: str) -> None:
+    off = run(url, "demo-admin", EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS="false")
+    assert "EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=false" in off.stdout
+    on = run(url, "demo-admin", EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS="true")
+    assert "must set up TOTP codes at /account/totp" in on.stdout

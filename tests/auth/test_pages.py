@@ -58,7 +58,7 @@ def test_wrong_password_shows_the_form_again(anon_client: TestClient, make_user)
     make_user("ann")
     r = sign_in(anon_client, password="not the password")
     assert r.status_code == 401
-    assert "username or password is wrong" in r.text
+    assert "username, password or one-time code is wrong" in r.text
     assert "epidesk_session" not in anon_client.cookies
 
 

@@ -104,6 +104,16 @@ def enable(username: str) -> None:
     out.print(f"{username} is enabled")
 
 
+@app.command("reset-totp")
+def reset_totp(username: str) -> None:
+    """Clear a user's one-time codes (a lost authenticator); ends their sessions and tokens."""
+    _connected()
+    with session_scope() as session:
+        user = service.reset_totp(session, username=username)
+    out.print(f"one-time codes of {user.username} are cleared and their sessions and API tokens "
+              "have ended; they set up a new authenticator at /account/totp after signing in")
+
+
 @app.command("demo-admin")
 def demo_admin(
     username: str = typer.Option("admin", help="The demo administrator's username"),
@@ -114,8 +124,8 @@ def demo_admin(
     from epidesk.config import get_settings
 
     _connected()
+    settings = get_settings()
     if not url:
-        settings = get_settings()
         url = f"http://{settings.host}:{settings.port}"
     password = service.generate_password()
     with session_scope() as session:
@@ -131,3 +141,10 @@ def demo_admin(
     out.print(f"  username [bold]{username}[/]   password [bold]{password}[/]"
               "   (a new one each time this runs; change it at /account/password; "
               "`epidesk users create` adds real accounts)")
+    if settings.require_totp_for_administrators:
+        out.print("  administrators must set up TOTP codes at /account/totp on first sign-in "
+                  "(EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS is on)")
+    else:
+        out.print("  TOTP codes are not required of administrators here "
+                  "(EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=false, as `make demo` serves); "
+                  "the setting is on by default")

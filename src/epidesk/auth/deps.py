@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from epidesk.auth import service
 from epidesk.auth.models import WebSession
 from epidesk.auth.rules import Principal, SessionLifetimes
+from epidesk.auth.totp.rules import reachable_while_limited
 from epidesk.config import get_settings
-from epidesk.errors import AuthenticationError
+from epidesk.errors import AuthenticationError, SecondFactorRequiredError
 from epidesk.kit.access import AUDIT_READ, Caller
 from epidesk.kit.web import CallerDep, OptionalCaller, require
 
@@ -51,19 +52,28 @@ class AuthGatekeeper:
     """The kit's gatekeeper: page sessions and bearer tokens, and the audit log."""
 
     def caller(self, request: Request, session: Session) -> Caller | None:
-        """The signed-in user or token holder; a bad bearer token is refused outright."""
+        """The signed-in user or token holder; a bad bearer token is refused outright, and
+        so is a caller missing a required one-time code (except on the enrolment pages)."""
+        required = get_settings().require_totp_for_administrators
         token = _bearer(request)
         if token is not None:
-            principal = service.resolve_token(session, token)
+            principal = service.resolve_token(session, token,
+                                              require_totp_for_administrators=required)
             if principal is None:
                 raise AuthenticationError("the bearer token is unknown, expired or revoked")
+            if principal.limited:
+                raise SecondFactorRequiredError(principal.limited)
             return principal
         secret = request.cookies.get(SESSION_COOKIE)
         if secret:
-            found = service.resolve_session(session, secret, lifetimes=lifetimes())
+            found = service.resolve_session(session, secret, lifetimes=lifetimes(),
+                                            require_totp_for_administrators=required)
             if found is not None:
                 request.state.web_session = found[0]
                 request.state.csrf_token = found[0].csrf_token
+                limited = found[1].limited
+                if limited and not reachable_while_limited(request.url.path):
+                    raise SecondFactorRequiredError(limited)
                 return found[1]
         return None
 

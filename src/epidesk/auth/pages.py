@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 from starlette.responses import Response
 
 from epidesk.auth import service
@@ -22,6 +23,8 @@ from epidesk.auth.deps import (
     lifetimes,
     web_session,
 )
+from epidesk.auth.totp import service as totp
+from epidesk.auth.totp.rules import ENROL_PAGE
 from epidesk.config import get_settings
 from epidesk.errors import (
     AuthenticationError,
@@ -71,18 +74,23 @@ def signin(
     password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     next: Annotated[str, Form(max_length=500)] = "/overview",
+    code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    """Check the password and start a page session."""
+    """Check the password (and the one-time code, once set up) and start a page session."""
     check_csrf(request, csrf_token)
     try:
-        result = service.sign_in(session, username=username, password=password,
-                                 address=client_address(request), lifetimes=lifetimes())
+        result = service.sign_in(
+            session, username=username, password=password, code=code,
+            address=client_address(request), lifetimes=lifetimes(),
+            require_totp_for_administrators=get_settings().require_totp_for_administrators)
     except (AuthenticationError, TooManyRequestsError) as exc:
         # The failed attempt must be kept even though the request fails.
         session.commit()
         return _signin_form(request, next_url=_safe_next(next), error=exc.detail,
                             status_code=exc.status, username=username)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    # An administrator who must still set up one-time codes goes straight to that page.
+    target = ENROL_PAGE if result.principal.limited else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, result.secret, httponly=True, samesite="strict",
                         secure=get_settings().cookie_secure,
                         max_age=int(lifetimes().absolute.total_seconds()))
@@ -111,7 +119,61 @@ def account(request: Request, principal: PrincipalDep, session: SessionDep) -> R
     tokens = service.list_tokens(session, user_id=principal.user_id)
     return render(request, "auth/account.html",
                   {"principal": principal, "tokens": tokens,
+                   "totp_on": service.totp_enrolled(session, user_id=principal.user_id),
                    "csrf_token": ws.csrf_token if ws else ""})
+
+
+def _totp_page(request: Request, session: SessionDep, principal: PrincipalDep, *,
+               error: str | None = None, done: str | None = None) -> Response:
+    enrolment = (None if service.totp_enrolled(session, user_id=principal.user_id)
+                 else totp.start_enrolment(session, user_id=principal.user_id))
+    return render(request, "auth/totp.html",
+                  {"enrolment": enrolment, "qr": Markup(enrolment.qr_svg) if enrolment else "",
+                   "limited": principal.limited, "error": error, "done": done,
+                   "csrf_token": csrf_token(request)}, 422 if error else 200)
+
+
+@router.get(ENROL_PAGE)
+def totp_page(request: Request, principal: PrincipalDep, session: SessionDep,
+              done: Annotated[str, Query(max_length=8)] = "") -> Response:
+    """Your one-time codes: set them up (secret and QR code) or see that they are on."""
+    return _totp_page(request, session, principal, done=done if done in ("on", "off") else None)
+
+
+@router.post(ENROL_PAGE)
+def confirm_totp(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    code: Annotated[str, Form(max_length=16)],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Turn one-time codes on with the first code from your authenticator app."""
+    check_csrf(request, csrf_token)
+    try:
+        service.confirm_totp(session, user_id=principal.user_id, code=code,
+                             keep=web_session(request))
+    except ValidationFailedError as exc:
+        return _totp_page(request, session, principal, error=exc.detail)
+    return RedirectResponse(f"{ENROL_PAGE}?done=on", status_code=303)
+
+
+@router.post(f"{ENROL_PAGE}/disable")
+def disable_totp(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    password: Annotated[str, Form(max_length=256)],
+    code: Annotated[str, Form(max_length=16)],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Turn your one-time codes off: your password and a current code."""
+    check_csrf(request, csrf_token)
+    try:
+        service.disable_totp(session, user_id=principal.user_id, password=password, code=code)
+    except (AuthenticationError, ValidationFailedError) as exc:
+        return _totp_page(request, session, principal, error=exc.detail)
+    return RedirectResponse(f"{ENROL_PAGE}?done=off", status_code=303)
 
 
 @router.get("/account/password")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.auth.models import ApiToken, AuditEntry, SignInAttempt, User, WebSession
@@ -54,6 +54,18 @@ def recent_failures(session: Session, *, username: str, address: str,
     return Failures(account_from_address=pair, from_address=by_address,
                     account=by_account or 0,
                     last_on_account=None if last is None else aware(last))
+
+
+def claim_totp_step(session: Session, user_id: int, step: int) -> bool:
+    """Record a one-time code's time step as accepted, unless this step or a later one
+    was accepted already (one statement, so two requests cannot both use one code)."""
+    result = session.execute(
+        update(User)
+        .where(User.id == user_id,
+               or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session="fetch"))
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def session_by_secret_hash(session: Session, secret_hash: str) -> WebSession | None:

@@ -67,6 +67,8 @@ class Principal:
     user_id: int
     username: str
     grants: tuple[Grant, ...] = field(default_factory=tuple)
+    # Why this caller may only set up one-time codes (None: signed in fully).
+    limited: str | None = None
 
     @property
     def roles(self) -> frozenset[str]:

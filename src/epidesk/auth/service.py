@@ -28,6 +28,8 @@ from epidesk.auth.rules import (
     validate_role,
     validate_scope,
 )
+from epidesk.auth.totp import service as totp
+from epidesk.auth.totp.rules import second_factor_missing
 from epidesk.errors import (
     AuthenticationError,
     ConflictError,
@@ -62,13 +64,20 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def principal_of(user: User) -> Principal:
+def principal_of(user: User, *, limited: str | None = None) -> Principal:
     """The principal (identity and grants) of a user."""
     return Principal(
         user_id=user.id,
         username=user.username,
         grants=tuple(Grant(g.role, g.scope_kind, g.scope_id) for g in user.grants),
+        limited=limited,
     )
+
+
+def _limited(user: User, *, required: bool, passed: bool, bearer: bool) -> str | None:
+    return second_factor_missing(
+        administrator=any(g.role == "administrator" for g in user.grants),
+        enrolled=totp.enrolled(user), passed=passed, required=required, bearer=bearer)
 
 
 def create_user(session: Session, *, username: str, display_name: str, password: str,
@@ -172,12 +181,57 @@ def change_password(session: Session, *, user_id: int, current: str, new: str,
 
 
 def _end_sessions(session: Session, user: User, moment: datetime,
-                  keep: WebSession | None = None) -> None:
+                  keep: WebSession | None = None, tokens: bool = True) -> None:
     for ws in repo.live_sessions(session, user.id):
         if keep is None or ws.id != keep.id:
             ws.revoked_at = moment
-    for tok in repo.live_tokens(session, user.id):
-        tok.revoked_at = moment
+    if tokens:
+        for tok in repo.live_tokens(session, user.id):
+            tok.revoked_at = moment
+
+
+def confirm_totp(session: Session, *, user_id: int, code: str,
+                 keep: WebSession | None = None, at: datetime | None = None) -> User:
+    """Turn a user's one-time codes on with a first code; the page session `keep` counts
+    as passed, the user's other page sessions (opened without a code) end."""
+    moment = at or now_utc()
+    user = totp.confirm_enrolment(session, user_id=user_id, code=code, at=moment)
+    _end_sessions(session, user, moment, keep=keep, tokens=False)
+    if keep is not None:
+        keep.second_factor = True
+    session.flush()
+    return user
+
+
+def disable_totp(session: Session, *, user_id: int, password: str, code: str,
+                 at: datetime | None = None) -> User:
+    """A user's own turning off of one-time codes: their password and a current code."""
+    user = repo.user_by_id(session, user_id)
+    if user is None or not _verify(user.password_hash, password):
+        raise AuthenticationError("the current password is wrong")
+    if not totp.enrolled(user):
+        raise ValidationFailedError("one-time codes are off already")
+    if not totp.accept_code(session, user, code, at or now_utc()):
+        raise ValidationFailedError(totp.WRONG_CODE)
+    totp.clear(user)
+    session.flush()
+    return user
+
+
+def totp_enrolled(session: Session, *, user_id: int) -> bool:
+    """Whether the user turned one-time codes on."""
+    user = repo.user_by_id(session, user_id)
+    return user is not None and totp.enrolled(user)
+
+
+def reset_totp(session: Session, *, username: str) -> User:
+    """An administrator's clearing of a lost authenticator: the user's one-time codes are
+    off and their sessions and API tokens end (they set up a new one after signing in)."""
+    user = get_user(session, username)
+    totp.clear(user)
+    _end_sessions(session, user, now_utc())
+    session.flush()
+    return user
 
 
 def generate_password() -> str:
@@ -195,9 +249,11 @@ class SignIn:
 
 
 def sign_in(session: Session, *, username: str, password: str, address: str,
-            limits: SignInLimits | None = None, lifetimes: SessionLifetimes | None = None,
-            at: datetime | None = None) -> SignIn:
-    """Check a password (rate-limited per account and address) and open a page session."""
+            code: str = "", limits: SignInLimits | None = None,
+            lifetimes: SessionLifetimes | None = None, at: datetime | None = None,
+            require_totp_for_administrators: bool = False) -> SignIn:
+    """Check a password, and the one-time code of a user who set codes up (rate-limited
+    per account and address; a wrong code is a failed sign-in), and open a page session."""
     limits = limits or SignInLimits()
     lifetimes = lifetimes or SessionLifetimes()
     moment = at or now_utc()
@@ -210,20 +266,27 @@ def sign_in(session: Session, *, username: str, password: str, address: str,
     user = repo.user_by_name(session, username)
     ok = _verify(user.password_hash if user else _dummy_hash(), password)
     ok = ok and user is not None and not user.disabled
+    passed = False
+    if ok and user is not None and totp.enrolled(user):
+        passed = ok = totp.accept_code(session, user, code, moment)
     session.add(SignInAttempt(username=username, address=address, at=moment, succeeded=ok))
     session.flush()
     if not ok or user is None:
-        raise AuthenticationError("the username or password is wrong, or the account is disabled")
+        raise AuthenticationError("the username, password or one-time code is wrong, or the "
+                                  "account is disabled")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     secret = secrets.token_urlsafe(32)
     ws = WebSession(user_id=user.id, secret_hash=_digest(secret),
                     csrf_token=secrets.token_urlsafe(32), created_at=moment,
                     expires_at=moment + lifetimes.absolute,
-                    idle_expires_at=moment + lifetimes.idle, revoked_at=None, address=address)
+                    idle_expires_at=moment + lifetimes.idle, revoked_at=None, address=address,
+                    second_factor=passed)
     session.add(ws)
     session.flush()
-    return SignIn(web_session=ws, secret=secret, principal=principal_of(user))
+    limited = _limited(user, required=require_totp_for_administrators, passed=passed,
+                       bearer=False)
+    return SignIn(web_session=ws, secret=secret, principal=principal_of(user, limited=limited))
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -234,8 +297,10 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def resolve_session(session: Session, secret: str, *, lifetimes: SessionLifetimes | None = None,
-                    at: datetime | None = None) -> tuple[WebSession, Principal] | None:
-    """The live session and principal behind a cookie secret, sliding its idle deadline."""
+                    at: datetime | None = None, require_totp_for_administrators: bool = False
+                    ) -> tuple[WebSession, Principal] | None:
+    """The live session and principal behind a cookie secret, sliding its idle deadline
+    (the principal is limited when a required one-time code is missing)."""
     lifetimes = lifetimes or SessionLifetimes()
     moment = at or now_utc()
     ws = repo.session_by_secret_hash(session, _digest(secret))
@@ -247,7 +312,9 @@ def resolve_session(session: Session, secret: str, *, lifetimes: SessionLifetime
     if user is None or user.disabled:
         return None
     ws.idle_expires_at = min(_aware(ws.expires_at), moment + lifetimes.idle)
-    return ws, principal_of(user)
+    limited = _limited(user, required=require_totp_for_administrators,
+                       passed=ws.second_factor, bearer=False)
+    return ws, principal_of(user, limited=limited)
 
 
 def sign_out(session: Session, web_session: WebSession) -> None:
@@ -298,9 +365,10 @@ def revoke_token(session: Session, *, user_id: int, token_id: int) -> ApiToken:
     return token
 
 
-def resolve_token(session: Session, secret: str, *, at: datetime | None = None
-                  ) -> Principal | None:
-    """The principal behind a live bearer token."""
+def resolve_token(session: Session, secret: str, *, at: datetime | None = None,
+                  require_totp_for_administrators: bool = False) -> Principal | None:
+    """The principal behind a live bearer token (limited when the token's administrator
+    has no one-time codes while they are required)."""
     moment = at or now_utc()
     token = repo.token_by_secret_hash(session, _digest(secret))
     if token is None or token.revoked_at is not None or moment >= _aware(token.expires_at):
@@ -309,7 +377,8 @@ def resolve_token(session: Session, secret: str, *, at: datetime | None = None
     if user is None or user.disabled:
         return None
     token.last_used_at = moment
-    return principal_of(user)
+    return principal_of(user, limited=_limited(user, required=require_totp_for_administrators,
+                                               passed=False, bearer=True))
 
 
 def record_access(session: Session, *, principal: Caller | None, action: str,
