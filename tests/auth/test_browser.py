@@ -70,4 +70,4 @@ def test_an_administrator_sets_up_codes_and_signs_in_with_one(
     sign_in(page, live_server, new_admin)
     assert "one-time code is wrong" in page.get_by_role("alert").inner_text()
     sign_in(page, live_server, new_admin, code=app.at(datetime.now(UTC) + timedelta(seconds=30)))
-    page.wait_for_url(f"{live_server}/people")
+    page.wait_for_url(f"{live_server}/overview")
