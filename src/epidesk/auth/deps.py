@@ -6,6 +6,7 @@ appends audit entries; the application factory installs it at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Annotated
 
@@ -69,13 +70,14 @@ class AuthGatekeeper:
 
     def record(self, request: Request, session: Session, caller: Caller | None, *,
                action: str, record_type: str, record_id: str | int,
-               person_id: int | None) -> None:
-        """Append an audit entry naming the route, the address and the purpose given."""
+               person_id: int | None, people: Iterable[int] = ()) -> None:
+        """Append an audit entry naming the route, the address, the purpose given and
+        every resident returned."""
         route = getattr(request.scope.get("route"), "path", request.url.path)
         service.record_access(
             session, principal=caller,
             action=action, record_type=record_type, record_id=record_id,
-            person_id=person_id, route=f"{request.method} {route}",
+            person_id=person_id, people=people, route=f"{request.method} {route}",
             address=client_address(request),
             purpose=request.query_params.get("purpose")
             or request.headers.get("x-epidesk-purpose"),
