@@ -24,6 +24,8 @@ from epidesk.errors import (
     problem_responses,
 )
 from epidesk.kit.access import AreaPath, Caller
+from epidesk.kit.access import outside as outside  # for every domain's deps
+from epidesk.kit.access import shows as shows
 
 # A browser page calling the API with its session cookie proves it is the platform's
 # own page by echoing the session's CSRF token in this header.
@@ -130,18 +132,6 @@ def ensure_in_scope(caller: Caller, permission: str, path: AreaPath | None,
         raise NotFoundError(f"no {what}" if ident is None else f"no {what} {ident}")
 
 
-def shows(caller: Caller, permission: str, path: AreaPath | None) -> bool:
-    """Whether a record embedded in another (evidence, a list's line) may be named to the
-    caller: only inside the caller's area. Else name it `outside(...)`, or leave it out."""
-    return path is not None and caller.may(permission, path)
-
-
-def outside(what: str) -> str:
-    """How a record the caller may not see is named: "a case outside your area" (no id,
-    no name)."""
-    return f"a {what} outside your area"
-
-
 class Auditor:
     """Records reads and changes of personal data for the current request."""
 
@@ -196,13 +186,13 @@ def record_refusal(request: Request, status: int) -> None:
     if status not in REFUSED_STATUSES or caller is None or route is None or not audits(route):
         return
     params = request.scope.get("path_params") or {}
-    person = params.get("resident_id")
+    person = str(params.get("resident_id", ""))
     provide = request.app.dependency_overrides.get(request_session, request_session)
     with contextmanager(provide)() as session:
         gatekeeper().record(request, session, caller, action="refused",
                             record_type=f"http_{status}",
                             record_id=",".join(f"{k}={v}" for k, v in params.items())[:64],
-                            person_id=int(person) if str(person).isdigit() else None)
+                            person_id=int(person) if person.isdigit() else None)
 
 
 def csrf_token(request: Request) -> str:

@@ -40,7 +40,7 @@ def search_people(
     """Residents matching the query in name order; `has_more` tells if a next page exists."""
     result = service.search_people(session, query=q, limit=limit, offset=offset,
                                    area=reader.area_for(PEOPLE_READ))
-    audit("read", "resident_search", q[:64])
+    audit("read", "resident_search", q[:64], people=[p.id for p in result.items])
     return result
 
 
@@ -63,7 +63,7 @@ def get_household(
     """A household with its address, members, needs and home-quarantine suitability."""
     household = service.household_detail(session, household_id=household_id,
                                          area=reader.area_for(PEOPLE_READ))
-    audit("read", "household", household.id)
+    audit("read", "household", household.id, people=[m.id for m in household.members])
     return household
 
 

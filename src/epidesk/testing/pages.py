@@ -88,7 +88,7 @@ def tube_page(request: Request, tube_id: Id, session: DbSession, reader: Medical
               audit: AuditDep) -> Response:
     """A tube: its result, its samples inside the caller's area, the retests it called for."""
     detail = service.tube_detail(session, tube_id=tube_id, area=reader.area_for(MEDICAL_READ))
-    audit("read", "tube", tube_id)
+    audit("read", "tube", tube_id, people=[r.id for _, r in detail.samples])
     return render(request, "testing/tube.html", {"detail": detail, "tube": detail.tube,
                                                  "section": "testing"})
 
@@ -122,7 +122,7 @@ def retests_page(
     """Retest orders of residents inside the caller's area, oldest first."""
     rows = service.list_retests(session, status=status, limit=PAGE + 1, offset=offset,
                                 area=reader.area_for(MEDICAL_READ))
-    audit("read", "retest_list", status)
+    audit("read", "retest_list", status, people=[r.id for _, r in rows[:PAGE]])
     return render(request, "testing/retests.html", {
         "rows": rows[:PAGE], "status": status, "offset": offset, "page": PAGE,
         "has_more": len(rows) > PAGE, "section": "testing",
