@@ -48,6 +48,19 @@ def web_session(request: Request) -> WebSession | None:
     return getattr(request.state, "web_session", None)
 
 
+def route_template(request: Request) -> str:
+    """The path template of the request's route, with the prefix of the router that
+    included it (an error raised in a route leaves only the route's own path)."""
+    found = request.scope.get("route")
+    template = getattr(found, "path_format", None) or getattr(found, "path", None)
+    if not template:
+        return request.url.path
+    missing = request.url.path.count("/") - template.count("/")
+    if missing > 0:
+        template = "/".join(request.url.path.split("/")[:missing + 1]) + template
+    return str(template)
+
+
 class AuthGatekeeper:
     """The kit's gatekeeper: page sessions and bearer tokens, and the audit log."""
 
@@ -73,7 +86,7 @@ class AuthGatekeeper:
                person_id: int | None, people: Iterable[int] = ()) -> None:
         """Append an audit entry naming the route, the address, the purpose given and
         every resident returned."""
-        route = getattr(request.scope.get("route"), "path", request.url.path)
+        route = route_template(request)
         service.record_access(
             session, principal=caller,
             action=action, record_type=record_type, record_id=record_id,

@@ -69,10 +69,13 @@ def get_household(
 
 @router.get("/places/communities/{community_id}", response_model=CommunityOverview,
             summary="A community", tags=["places"])
-def get_community(community_id: Id, session: DbSession, reader: Reader) -> CommunityOverview:
+def get_community(community_id: Id, session: DbSession, reader: Reader,
+                  audit: AuditDep) -> CommunityOverview:
     """A community with its buildings, households per building, venues, workplaces, schools."""
-    return service.community_overview(session, community_id=community_id,
-                                      area=reader.area_for(PEOPLE_READ))
+    found = service.community_overview(session, community_id=community_id,
+                                       area=reader.area_for(PEOPLE_READ))
+    audit("read", "community", community_id)
+    return found
 
 
 @router.get("/places/buildings/{building_id}", response_model=BuildingHouseholds,

@@ -71,11 +71,12 @@ def household_page(
 
 @router.get("/places/communities/{community_id}")
 def community_page(
-    request: Request, community_id: Id, session: DbSession, reader: Reader
+    request: Request, community_id: Id, session: DbSession, reader: Reader, audit: AuditDep
 ) -> Response:
     """A community: map, buildings, population, venues, workplaces and schools."""
     overview = service.community_overview(session, community_id=community_id,
                                           area=reader.area_for(PEOPLE_READ))
+    audit("read", "community", community_id)
     community = overview.community
     drawing = svg_map(
         community.polygon,

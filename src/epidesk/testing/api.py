@@ -90,14 +90,16 @@ def get_batch(batch_id: Id, session: DbSession, _: MedicalReader) -> BatchDetail
 @router.get("/batches/{batch_id}/tubes", response_model=list[TubeOut],
             summary="Tubes of a lab batch")
 def batch_tubes(
-    batch_id: Id, session: DbSession, _: MedicalReader,
+    batch_id: Id, session: DbSession, reader: MedicalReader,
     outcome: Literal["positive", "negative", "invalid"] | None = None, limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[TubeOut]:
-    """The tubes of a batch and their results (tube fields only, no residents)."""
+    """The tubes of a batch holding a sample of a resident inside the caller's area, and
+    their results (tube fields only, no residents)."""
     return [tube_out(t) for t in service.batch_tubes(session, batch_id=batch_id,
                                                       outcome=outcome, limit=limit,
-                                                      offset=offset)]
+                                                      offset=offset,
+                                                      area=reader.area_for(MEDICAL_READ))]
 
 
 @router.get("/tubes/{tube_id}", response_model=TubeDetailOut, summary="A tube")

@@ -55,22 +55,24 @@ def upload_page(
 
 @router.get("/testing/batches/{batch_id}")
 def batch_page(
-    request: Request, batch_id: Id, session: DbSession, _: MedicalReader,
+    request: Request, batch_id: Id, session: DbSession, reader: MedicalReader,
     uploaded: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
-    """A batch: what it wrote, or its validation report; its positive and invalid tubes."""
+    """A batch: what it wrote, or its validation report; its positive and invalid tubes
+    holding a sample of a resident inside the caller's area."""
+    area = reader.area_for(MEDICAL_READ)
     batch = service.get_batch(session, batch_id=batch_id)
     problems = service.batch_problems(batch)
     counts = service.batch_problem_counts(batch)
     flagged = []
     if batch.status == ACCEPTED:
         flagged = [*service.batch_tubes(session, batch_id=batch_id, outcome="positive",
-                                        limit=200),
+                                        limit=200, area=area),
                    *service.batch_tubes(session, batch_id=batch_id, outcome="invalid",
-                                        limit=200)]
+                                        limit=200, area=area)]
     return render(request, "testing/batch.html", {
         "batch": batch, "problems": problems,
-        "counts": counts, "tubes": flagged,
+        "counts": counts, "tubes": flagged, "limited": not area.everywhere,
         "uploaded": uploaded, "section": "testing",
     })
 
