@@ -563,4 +563,5 @@ def test_refused_reads_of_personal_data_are_recorded(
     answer = client.get(probe.url(city, False))
     assert answer.status_code == 404
     entries = auth.search_audit(db, username="worker", limit=1000)
-    assert any(e.action == "refused" and e.route == f"{method} {path}" for e in entries), [(e.action, e.route) for e in entries]
+    assert any(e.action == "refused" and e.route == f"{method} {path}" for e in entries), (
+        [(e.action, e.route) for e in entries])
