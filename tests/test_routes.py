@@ -50,12 +50,12 @@ STAFF = {
     ("POST", "/tracing/exposures"), ("GET", "/api/tracing/runs"),
     ("POST", "/api/tracing/runs"), ("POST", "/api/tracing/visit-logs"),
     ("GET", "/api/tracing/visit-logs/{log_id}"), ("POST", "/api/tracing/exposures"),
-    # Testing: lab batches with their reports and tube results (tube fields only, no
-    # residents), the upload forms, and finders that redirect to a probed record.
-    ("GET", "/testing"), ("GET", "/testing/batches/{batch_id}"), ("POST", "/testing/batches"),
+    # Testing: lab batches with their reports (the tube lists are probed below), the
+    # upload forms, and finders that redirect to a probed record.
+    ("GET", "/testing"), ("POST", "/testing/batches"),
     ("GET", "/testing/tubes"), ("GET", "/testing/residents"),
     ("GET", "/api/testing/batches"), ("GET", "/api/testing/batches/{batch_id}"),
-    ("GET", "/api/testing/batches/{batch_id}/tubes"), ("POST", "/api/testing/batches"),
+    ("POST", "/api/testing/batches"),
     # The command centre: aggregates of the reader's area, no person named.
     ("GET", "/overview"), ("GET", "/api/overview"),
     # The daily bulletin: counts by district.
@@ -167,7 +167,8 @@ def _tested(t: TinyCity) -> dict[str, int]:
     episodes = {r: i for r, i in session.execute(select(CaseEpisode.resident_id,
                                                          CaseEpisode.id))}
     found = {"tube_inside": tubes["7001"], "tube_outside": tubes["7002"],
-             "case_inside": episodes[inside], "case_outside": episodes[outside]}
+             "case_inside": episodes[inside], "case_outside": episodes[outside],
+             "batch": result.batch.id}
     t.tested = found  # type: ignore[attr-defined]
     return found
 
@@ -195,6 +196,13 @@ PERSONAL.update({
         lambda t, i: f"/api/testing/tubes/{_tube(t, i)}"),
     ("GET", "/api/testing/tubes/by-code/{code}"): Probe(
         lambda t, i: f"/api/testing/tubes/by-code/{_tube_code(t, i)}"),
+    # A batch lists only the tubes holding a sample of someone inside the caller's area.
+    ("GET", "/testing/batches/{batch_id}"): Probe(
+        lambda t, i: f"/testing/batches/{_tested(t)['batch']}",
+        lambda t, i: f">{_tube_code(t, i)}</a>"),
+    ("GET", "/api/testing/batches/{batch_id}/tubes"): Probe(
+        lambda t, i: f"/api/testing/batches/{_tested(t)['batch']}/tubes",
+        lambda t, i: f'"code":"{_tube_code(t, i)}"'),
     ("GET", "/testing/residents/{resident_id}"): Probe(
         lambda t, i: f"/testing/residents/{_tested_resident(t, i)}"),
     ("GET", "/api/testing/residents/{resident_id}"): Probe(
@@ -393,3 +401,170 @@ def test_personal_data_stays_inside_the_callers_area(
         assert outside.status_code == 200
         assert probe.marker(city, True) in inside.text
         assert probe.marker(city, False) not in outside.text
+
+
+# ---------------------------------------------------------------- embedded records
+
+
+def _crossed(t: TinyCity) -> int:
+    """An exposure of a resident inside the worker's community with the case outside it,
+    traced: the inside resident's evidence embeds the outside case. Returns that resident."""
+    found: int | None = getattr(t, "crossed", None)
+    if found is not None:
+        return found
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import object_session
+
+    from epidesk.cases.models import CaseEpisode
+    from epidesk.tracing.exposures import service as exposures
+    from epidesk.tracing.runs import service as tracing
+
+    session = object_session(t.city)
+    assert session is not None
+    _tested(t)
+    traced = _traced(t)
+    case = session.get(CaseEpisode, traced["case_outside"])
+    assert case is not None
+    inside = t.residents["zhao_lei"].id
+    assert t.residents["zhao_lei"].community_id == t.communities[0].id
+    exposures.record_exposure(session, resident_a=case.resident_id, resident_b=inside,
+                              at=datetime.now(UTC) - timedelta(days=5, hours=12),
+                              setting="carer", recorded_by="test")
+    tracing.run_tracing(session, actor="test")
+    t.crossed = inside  # type: ignore[attr-defined]
+    return inside
+
+
+def _outsiders(t: TinyCity) -> list[str]:
+    """What names or points to a record outside the worker's community, in any answer."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from epidesk.cases.models import CaseEpisode
+    from epidesk.people.models import Resident
+
+    session = object_session(t.city)
+    assert session is not None
+    home = t.communities[0].id
+    people = session.scalars(select(Resident).where(Resident.community_id != home)).all()
+    ids = {p.id for p in people}
+    cases = session.scalars(select(CaseEpisode.id).where(CaseEpisode.resident_id.in_(ids)))
+    found = ["7002"]  # the outside resident's tube
+    for p in people:
+        found += [p.name, p.name_latin, f"resident {p.id}", f"/people/{p.id}\"",
+                  f"/tracing/contacts/{p.id}\"", f'"resident_id":{p.id},',
+                  f'"via_resident_id":{p.id},']
+    for c in cases:
+        found += [f"/cases/{c}\"", f"/tracing/cases/{c}\"", f"case {c}", f'"case_id":{c},']
+    return found
+
+
+def _inside_urls(t: TinyCity) -> list[tuple[str, str, str]]:
+    """(method, path, url) of every GET route of personal data, inside the worker's area."""
+    return [(m, p, PERSONAL[(m, p)].url(t, True)) for m, p in sorted(PERSONAL) if m == "GET"]
+
+
+GETS = [r for r in sorted(PERSONAL) if r[0] == "GET"]
+
+
+@pytest.mark.parametrize(("method", "path"), GETS)
+def test_no_answer_names_a_record_outside_the_callers_area(
+    worker: tuple[TinyCity, TestClient], method: str, path: str
+) -> None:
+    """Embedded records (evidence, lists inside a parent) follow the reader's scope too."""
+    city, client = worker
+    crossed = _crossed(city)
+    urls = [PERSONAL[(method, path)].url(city, True)]
+    if "{resident_id}" in path:  # also the resident whose evidence embeds the outside case
+        urls.append(urls[0].replace(f"/{_resident(city, True)}", f"/{crossed}")
+                    .replace(f"/{_contact(city, True)}", f"/{crossed}"))
+    outsiders = _outsiders(city)
+    for url in urls:
+        for accept in ("application/json", "text/html"):
+            answer = client.get(url, headers={"accept": accept})
+            assert answer.status_code in (200, 404), (url, answer.status_code)
+            leaked = [o for o in outsiders if o in answer.text]
+            assert not leaked, (url, accept, leaked)
+
+
+def test_a_contact_of_a_case_outside_the_area_reads_it_unnamed(
+    worker: tuple[TinyCity, TestClient]
+) -> None:
+    city, client = worker
+    crossed = _crossed(city)
+    body = client.get(f"/api/tracing/contacts/{crossed}").json()
+    assert body["evidence"], body
+    assert {e["case"] for e in body["evidence"]} == {"a case outside your area"}
+    assert {e["case_id"] for e in body["evidence"]} == {None}
+    page = client.get(f"/tracing/contacts/{crossed}", headers={"accept": "text/html"})
+    assert "a case outside your area" in page.text
+
+
+def test_a_tube_code_outside_the_area_reads_as_an_unknown_one(
+    worker: tuple[TinyCity, TestClient]
+) -> None:
+    city, client = worker
+    outside = client.get(f"/api/testing/tubes/by-code/{_tube_code(city, False)}")
+    missing = client.get("/api/testing/tubes/by-code/7999")
+    assert outside.status_code == missing.status_code == 404
+    assert outside.json()["title"] == missing.json()["title"]
+    assert outside.json()["detail"].replace("7002", "N") == missing.json()["detail"].replace(
+        "7999", "N")
+
+
+# ---------------------------------------------------------------- who saw this person?
+
+
+def _shown(t: TinyCity, text: str) -> set[int]:
+    """The residents an answer shows: by name, or by id where it names a resident."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from epidesk.people.models import Resident
+
+    session = object_session(t.city)
+    assert session is not None
+    found = set()
+    for r in session.scalars(select(Resident)):
+        marks = [r.name, r.name_latin, f"resident {r.id}", f"/people/{r.id}\"",
+                 f"/tracing/contacts/{r.id}\"", f"/testing/residents/{r.id}\"",
+                 f'"resident_id":{r.id},']
+        if any(m in text for m in marks):
+            found.add(r.id)
+    return found
+
+
+@pytest.mark.parametrize(("method", "path"), GETS)
+def test_every_resident_a_read_returns_is_found_by_the_audit_search(
+    worker: tuple[TinyCity, TestClient], db: Session, method: str, path: str
+) -> None:
+    from epidesk.auth import service as auth
+
+    city, client = worker
+    _crossed(city)
+    url = PERSONAL[(method, path)].url(city, True)
+    for accept in ("application/json", "text/html"):
+        answer = client.get(url, headers={"accept": accept})
+        assert answer.status_code == 200, (url, answer.status_code)
+        for resident in _shown(city, answer.text):
+            entries = auth.search_audit(db, person_id=resident, username="worker", limit=1000)
+            assert any(e.route == f"{method} {path}" and e.action == "read"
+                       for e in entries), (url, accept, resident)
+
+
+@pytest.mark.parametrize(("method", "path"), GETS)
+def test_refused_reads_of_personal_data_are_recorded(
+    worker: tuple[TinyCity, TestClient], db: Session, method: str, path: str
+) -> None:
+    from epidesk.auth import service as auth
+
+    city, client = worker
+    probe = PERSONAL[(method, path)]
+    if probe.marker is not None:
+        return  # a list: nothing is refused, what is outside is left out
+    answer = client.get(probe.url(city, False))
+    assert answer.status_code == 404
+    entries = auth.search_audit(db, username="worker", limit=1000)
+    assert any(e.action == "refused" and e.route == f"{method} {path}" for e in entries), (
+        [(e.action, e.route) for e in entries])

@@ -16,6 +16,7 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,6 +32,7 @@ from epidesk.errors import (
 from epidesk.kit import assets, domains, web
 from epidesk.kit.security import SecurityHeaders, allowed_methods
 from epidesk.kit.templating import render
+from epidesk.kit.web import record_refusal
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        await run_in_threadpool(record_refusal, request, exc.status)
         if isinstance(exc, AuthenticationError) and _wants_html(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/signin?{urlencode({'next': target})}", status_code=303)

@@ -85,6 +85,7 @@ class AuditOut(BaseModel):
     route: str
     purpose: str | None
     address: str
+    people: list[int] = Field(default=[], description="Every other resident it returned")
 
 
 
@@ -112,12 +113,15 @@ def search_audit(
 ) -> list[AuditOut]:
     """Search the audit log by person, user and time (auditors and administrators)."""
     entries = service.search_audit(session, **asdict(filters), limit=limit, offset=offset)
-    return [AuditOut.model_validate(e, from_attributes=True) for e in entries]
+    people = service.audit_people(session, entries)
+    return [AuditOut.model_validate(e, from_attributes=True).model_copy(
+        update={"people": people.get(e.id, [])}) for e in entries]
 
 
 @router.get("/audit.csv", response_class=PlainTextResponse)
 def export_audit(_: AuditReader, session: SessionDep, filters: Filters) -> PlainTextResponse:
     """The matching audit entries as CSV (at most 100,000 rows)."""
     entries = service.search_audit(session, **asdict(filters), limit=100_000, offset=0)
-    return PlainTextResponse(service.audit_csv(entries), media_type="text/csv",
+    return PlainTextResponse(service.audit_csv(entries, service.audit_people(session, entries)),
+                             media_type="text/csv",
                              headers={"content-disposition": "attachment; filename=audit.csv"})

@@ -6,6 +6,7 @@ appends audit entries; the application factory installs it at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Annotated
 
@@ -48,6 +49,19 @@ def web_session(request: Request) -> WebSession | None:
     return getattr(request.state, "web_session", None)
 
 
+def route_template(request: Request) -> str:
+    """The path template of the request's route, with the prefix of the router that
+    included it (an error raised in a route leaves only the route's own path)."""
+    found = request.scope.get("route")
+    template = getattr(found, "path_format", None) or getattr(found, "path", None)
+    if not template:
+        return request.url.path
+    missing = request.url.path.count("/") - template.count("/")
+    if missing > 0:
+        template = "/".join(request.url.path.split("/")[:missing + 1]) + template
+    return str(template)
+
+
 class AuthGatekeeper:
     """The kit's gatekeeper: page sessions and bearer tokens, and the audit log."""
 
@@ -79,13 +93,14 @@ class AuthGatekeeper:
 
     def record(self, request: Request, session: Session, caller: Caller | None, *,
                action: str, record_type: str, record_id: str | int,
-               person_id: int | None) -> None:
-        """Append an audit entry naming the route, the address and the purpose given."""
-        route = getattr(request.scope.get("route"), "path", request.url.path)
+               person_id: int | None, people: Iterable[int] = ()) -> None:
+        """Append an audit entry naming the route, the address, the purpose given and
+        every resident returned."""
+        route = route_template(request)
         service.record_access(
             session, principal=caller,
             action=action, record_type=record_type, record_id=record_id,
-            person_id=person_id, route=f"{request.method} {route}",
+            person_id=person_id, people=people, route=f"{request.method} {route}",
             address=client_address(request),
             purpose=request.query_params.get("purpose")
             or request.headers.get("x-epidesk-purpose"),

@@ -136,3 +136,18 @@ class AuditEntry(Base):
     route: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPerson(Base):
+    """A resident a read or change returned: every person of a list, in its one entry.
+
+    Append-only, like the entries it belongs to.
+    """
+
+    __tablename__ = "audit_person"
+    __table_args__ = (
+        Index("ix_audit_person_person_id", "person_id"),
+    )
+
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)

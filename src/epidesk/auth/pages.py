@@ -238,7 +238,8 @@ def audit_page(
     entries = service.search_audit(session, person_id=pid, username=username or None,
                                    since=start, until=end, limit=200)
     return render(request, "auth/audit.html",
-                  {"entries": entries, "person_id": person_id, "username": username,
+                  {"entries": entries, "people": service.audit_people(session, entries),
+                   "person_id": person_id, "username": username,
                    "since": since, "until": until, "query": request.url.query})
 
 

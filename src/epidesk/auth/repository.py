@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from epidesk.auth.models import ApiToken, AuditEntry, SignInAttempt, User, WebSession
+from epidesk.auth.models import (
+    ApiToken,
+    AuditEntry,
+    AuditPerson,
+    SignInAttempt,
+    User,
+    WebSession,
+)
 from epidesk.auth.rules import Failures
 from epidesk.geography.models import Community, District, Subdistrict
 from epidesk.kit.clock import aware
@@ -104,7 +111,8 @@ def search_audit(session: Session, *, person_id: int | None, username: str | Non
     """Audit entries matching the filters, newest first."""
     stmt = select(AuditEntry)
     if person_id is not None:
-        stmt = stmt.where(AuditEntry.person_id == person_id)
+        listed = select(AuditPerson.entry_id).where(AuditPerson.person_id == person_id)
+        stmt = stmt.where(or_(AuditEntry.person_id == person_id, AuditEntry.id.in_(listed)))
     if username:
         stmt = stmt.where(AuditEntry.username == username)
     if since is not None:
@@ -113,6 +121,26 @@ def search_audit(session: Session, *, person_id: int | None, username: str | Non
         stmt = stmt.where(AuditEntry.at < until)
     stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
     return session.scalars(stmt).all()
+
+
+def add_audit_people(session: Session, entry_id: int, people: Iterable[int]) -> None:
+    """Name the residents an audit entry returned (one row each, appended)."""
+    rows = [{"entry_id": entry_id, "person_id": p} for p in sorted(set(people))]
+    if rows:
+        session.execute(insert(AuditPerson), rows)
+
+
+def audit_people(session: Session, entry_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The residents listed by each audit entry, by entry id."""
+    found: dict[int, list[int]] = {}
+    for start in range(0, len(entry_ids), 10_000):
+        chunk = list(entry_ids[start:start + 10_000])
+        for entry_id, person_id in session.execute(
+                select(AuditPerson.entry_id, AuditPerson.person_id)
+                .where(AuditPerson.entry_id.in_(chunk))
+                .order_by(AuditPerson.entry_id, AuditPerson.person_id)):
+            found.setdefault(entry_id, []).append(person_id)
+    return found
 
 
 def _ended_sessions(cutoff: datetime) -> ColumnElement[bool]:

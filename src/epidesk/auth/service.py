@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -383,8 +383,9 @@ def resolve_token(session: Session, secret: str, *, at: datetime | None = None,
 
 def record_access(session: Session, *, principal: Caller | None, action: str,
                   record_type: str, record_id: str | int, person_id: int | None, route: str,
-                  address: str, purpose: str | None = None) -> AuditEntry:
-    """Append one entry to the audit log."""
+                  address: str, purpose: str | None = None,
+                  people: Iterable[int] = ()) -> AuditEntry:
+    """Append one entry to the audit log, with every resident it returned (`people`)."""
     entry = AuditEntry(at=now_utc(), user_id=principal.user_id if principal else None,
                        username=principal.username if principal else "(public)",
                        action=action, record_type=record_type, record_id=str(record_id),
@@ -392,6 +393,7 @@ def record_access(session: Session, *, principal: Caller | None, action: str,
                        address=address[:64])
     session.add(entry)
     session.flush()
+    repo.add_audit_people(session, entry.id, {int(p) for p in people} - {person_id})
     return entry
 
 
@@ -403,16 +405,22 @@ def search_audit(session: Session, *, person_id: int | None = None, username: st
                              until=until, limit=limit, offset=offset)
 
 
+def audit_people(session: Session, entries: Sequence[AuditEntry]) -> dict[int, list[int]]:
+    """The residents each entry listed besides its `person_id`, by entry id."""
+    return repo.audit_people(session, [e.id for e in entries])
+
+
 AUDIT_CSV_COLUMNS = ("id", "at", "username", "action", "record_type", "record_id",
-                     "person_id", "route", "purpose", "address")
+                     "person_id", "route", "purpose", "address", "people")
 
 
 # Characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def audit_csv(entries: Iterable[AuditEntry]) -> str:
-    """Audit entries as CSV text with a header row."""
+def audit_csv(entries: Iterable[AuditEntry],
+              people: Mapping[int, Sequence[int]] | None = None) -> str:
+    """Audit entries as CSV text with a header row; `people`: the residents each listed."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(AUDIT_CSV_COLUMNS)
@@ -420,7 +428,8 @@ def audit_csv(entries: Iterable[AuditEntry]) -> str:
         writer.writerow([e.id, _aware(e.at).isoformat(), *map(spreadsheet_safe, (
             e.username, e.action, e.record_type, e.record_id)),
             "" if e.person_id is None else e.person_id,
-            *map(spreadsheet_safe, (e.route, e.purpose or "", e.address))])
+            *map(spreadsheet_safe, (e.route, e.purpose or "", e.address)),
+            " ".join(map(str, (people or {}).get(e.id, ())))])
     return out.getvalue()
 
 

@@ -43,7 +43,8 @@ def list_cases(
                               classification=classification, district_id=district_id,
                               reported_on=reported_on, resident_id=resident_id, limit=limit,
                               offset=offset)
-    audit("read", "case_list", str(reported_on or "all"), person_id=resident_id)
+    audit("read", "case_list", str(reported_on or "all"), person_id=resident_id,
+          people=[r.id for _, r in rows])
     return [case_out(e, r) for e, r in rows]
 
 

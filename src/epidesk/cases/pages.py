@@ -56,7 +56,8 @@ def cases_page(
                               status=status or None, classification=classification or None,
                               reported_on=day, resident_id=resident_id, limit=PAGE + 1,
                               offset=offset)
-    audit("read", "case_list", reported_on or "all", person_id=resident_id)
+    audit("read", "case_list", reported_on or "all", person_id=resident_id,
+          people=[r.id for _, r in rows[:PAGE]])
     query = "&".join(f"{k}={v}" for k, v in (("status", status),
                                              ("classification", classification),
                                              ("reported_on", reported_on),

@@ -125,3 +125,15 @@ class LocalOperator:
     def may(self, permission: str, path: AreaPath) -> bool:
         """Everywhere."""
         return True
+
+
+def shows(caller: Caller, permission: str, path: AreaPath | None) -> bool:
+    """Whether a record embedded in another (evidence, a list's line) may be named to the
+    caller: only inside the caller's area. Else name it `outside(...)`, or leave it out."""
+    return path is not None and caller.may(permission, path)
+
+
+def outside(what: str) -> str:
+    """How a record the caller may not see is named: "a case outside your area" (no id,
+    no name)."""
+    return f"a {what} outside your area"

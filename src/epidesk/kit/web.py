@@ -9,7 +9,8 @@ imports no domain.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager, suppress
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Path, Request
@@ -23,6 +24,8 @@ from epidesk.errors import (
     problem_responses,
 )
 from epidesk.kit.access import AreaPath, Caller
+from epidesk.kit.access import outside as outside  # for every domain's deps
+from epidesk.kit.access import shows as shows
 
 # A browser page calling the API with its session cookie proves it is the platform's
 # own page by echoing the session's CSRF token in this header.
@@ -56,8 +59,9 @@ class Gatekeeper(Protocol):
 
     def record(self, request: Request, session: Session, caller: Caller | None, *,
                action: str, record_type: str, record_id: str | int,
-               person_id: int | None) -> None:
-        """Append an audit entry for a read or a change of personal data."""
+               person_id: int | None, people: Iterable[int] = ()) -> None:
+        """Append an audit entry for a read or a change of personal data, naming every
+        resident it returned (`people`)."""
         ...
 
     def expected_csrf(self, request: Request) -> str | None:
@@ -124,7 +128,7 @@ def ensure_in_scope(caller: Caller, permission: str, path: AreaPath | None,
     Give `ident` when the route's own "not found" names the record's id, so that both
     answers read the same.
     """
-    if path is None or not caller.may(permission, path):
+    if not shows(caller, permission, path):
         raise NotFoundError(f"no {what}" if ident is None else f"no {what} {ident}")
 
 
@@ -137,10 +141,12 @@ class Auditor:
         self.caller = caller
 
     def __call__(self, action: str, record_type: str, record_id: str | int,
-                 person_id: int | None = None) -> None:
+                 person_id: int | None = None, people: Iterable[int] = ()) -> None:
+        """One entry: the record, its resident (`person_id`) and, for a list or a record
+        that shows others, every resident it returned (`people`)."""
         gatekeeper().record(self.request, self.session, self.caller, action=action,
                             record_type=record_type, record_id=record_id,
-                            person_id=person_id)
+                            person_id=person_id, people=people)
 
 
 def auditor(request: Request, session: DbSession, caller: OptionalCaller) -> Auditor:
@@ -149,6 +155,44 @@ def auditor(request: Request, session: DbSession, caller: OptionalCaller) -> Aud
 
 
 AuditDep = Annotated[Auditor, Depends(auditor)]
+
+# The statuses of a refused attempt: not allowed, or not found (outside the caller's area).
+REFUSED_STATUSES = frozenset({403, 404})
+
+
+def audits(route: object) -> bool:
+    """Whether a route records its reads in the audit log (it shows personal data)."""
+    found: bool | None = getattr(route, "_epidesk_audits", None)
+    if found is None:
+        dependant = getattr(route, "dependant", None)
+        found = dependant is not None and _depends_on(dependant, auditor)
+        with suppress(AttributeError):
+            route._epidesk_audits = found  # type: ignore[attr-defined]
+    return found
+
+
+def _depends_on(dependant: object, call: Callable[..., object]) -> bool:
+    for sub in getattr(dependant, "dependencies", ()):
+        if getattr(sub, "call", None) is call or _depends_on(sub, call):
+            return True
+    return False
+
+
+def record_refusal(request: Request, status: int) -> None:
+    """Record a signed-in caller's refused attempt on a personal-data route (action
+    "refused"), in a session of its own: the request's own was rolled back."""
+    route = request.scope.get("route")
+    caller = getattr(request.state, "caller", None)
+    if status not in REFUSED_STATUSES or caller is None or route is None or not audits(route):
+        return
+    params = request.scope.get("path_params") or {}
+    person = str(params.get("resident_id", ""))
+    provide = request.app.dependency_overrides.get(request_session, request_session)
+    with contextmanager(provide)() as session:
+        gatekeeper().record(request, session, caller, action="refused",
+                            record_type=f"http_{status}",
+                            record_id=",".join(f"{k}={v}" for k, v in params.items())[:64],
+                            person_id=int(person) if person.isdigit() else None)
 
 
 def csrf_token(request: Request) -> str:

@@ -40,7 +40,7 @@ def search_people(
     """Residents matching the query in name order; `has_more` tells if a next page exists."""
     result = service.search_people(session, query=q, limit=limit, offset=offset,
                                    area=reader.area_for(PEOPLE_READ))
-    audit("read", "resident_search", q[:64])
+    audit("read", "resident_search", q[:64], people=[p.id for p in result.items])
     return result
 
 
@@ -63,16 +63,19 @@ def get_household(
     """A household with its address, members, needs and home-quarantine suitability."""
     household = service.household_detail(session, household_id=household_id,
                                          area=reader.area_for(PEOPLE_READ))
-    audit("read", "household", household.id)
+    audit("read", "household", household.id, people=[m.id for m in household.members])
     return household
 
 
 @router.get("/places/communities/{community_id}", response_model=CommunityOverview,
             summary="A community", tags=["places"])
-def get_community(community_id: Id, session: DbSession, reader: Reader) -> CommunityOverview:
+def get_community(community_id: Id, session: DbSession, reader: Reader,
+                  audit: AuditDep) -> CommunityOverview:
     """A community with its buildings, households per building, venues, workplaces, schools."""
-    return service.community_overview(session, community_id=community_id,
-                                      area=reader.area_for(PEOPLE_READ))
+    found = service.community_overview(session, community_id=community_id,
+                                       area=reader.area_for(PEOPLE_READ))
+    audit("read", "community", community_id)
+    return found
 
 
 @router.get("/places/buildings/{building_id}", response_model=BuildingHouseholds,

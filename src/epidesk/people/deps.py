@@ -21,7 +21,8 @@ def person_record(session: Session, *, caller: Caller, resident_id: int, audit: 
     """A resident in the caller's area with every domain's panel the caller may see."""
     person = service.person_detail(session, resident_id=resident_id,
                                    area=caller.area_for(PEOPLE_READ))
-    audit("read", "resident", person.id, person_id=person.id)
+    audit("read", "resident", person.id, person_id=person.id,
+          people=[m.id for m in person.household_members])
     panels = person_panels(session, caller=caller, resident_id=person.id,
                            area=service.person_area(person), audit=audit)
     person.panels = [PanelOut(key=p.key, title=p.title, data=p.data) for p in panels]

@@ -33,7 +33,7 @@ def search_page(
     result = service.search_people(session, query=q, limit=DEFAULT_LIMIT, offset=offset,
                                    area=reader.area_for(PEOPLE_READ))
     if result.mode is not None:
-        audit("read", "resident_search", q[:64])
+        audit("read", "resident_search", q[:64], people=[p.id for p in result.items])
     return render(request, "people/search.html", {
         "result": result,
         "q": q,
@@ -64,18 +64,19 @@ def household_page(
     """A household: address, members, needs and home-quarantine suitability."""
     household = service.household_detail(session, household_id=household_id,
                                          area=reader.area_for(PEOPLE_READ))
-    audit("read", "household", household.id)
+    audit("read", "household", household.id, people=[m.id for m in household.members])
     return render(request, "people/household.html",
                   {"household": household, "section": "people"})
 
 
 @router.get("/places/communities/{community_id}")
 def community_page(
-    request: Request, community_id: Id, session: DbSession, reader: Reader
+    request: Request, community_id: Id, session: DbSession, reader: Reader, audit: AuditDep
 ) -> Response:
     """A community: map, buildings, population, venues, workplaces and schools."""
     overview = service.community_overview(session, community_id=community_id,
                                           area=reader.area_for(PEOPLE_READ))
+    audit("read", "community", community_id)
     community = overview.community
     drawing = svg_map(
         community.polygon,

@@ -90,14 +90,16 @@ def get_batch(batch_id: Id, session: DbSession, _: MedicalReader) -> BatchDetail
 @router.get("/batches/{batch_id}/tubes", response_model=list[TubeOut],
             summary="Tubes of a lab batch")
 def batch_tubes(
-    batch_id: Id, session: DbSession, _: MedicalReader,
+    batch_id: Id, session: DbSession, reader: MedicalReader,
     outcome: Literal["positive", "negative", "invalid"] | None = None, limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[TubeOut]:
-    """The tubes of a batch and their results (tube fields only, no residents)."""
+    """The tubes of a batch holding a sample of a resident inside the caller's area, and
+    their results (tube fields only, no residents)."""
     return [tube_out(t) for t in service.batch_tubes(session, batch_id=batch_id,
                                                       outcome=outcome, limit=limit,
-                                                      offset=offset)]
+                                                      offset=offset,
+                                                      area=reader.area_for(MEDICAL_READ))]
 
 
 @router.get("/tubes/{tube_id}", response_model=TubeDetailOut, summary="A tube")
@@ -105,7 +107,7 @@ def get_tube(tube_id: Id, session: DbSession, reader: MedicalReader,
              audit: AuditDep) -> TubeDetailOut:
     """A tube's result and the samples in it of residents inside the caller's area."""
     detail = service.tube_detail(session, tube_id=tube_id, area=reader.area_for(MEDICAL_READ))
-    audit("read", "tube", tube_id)
+    audit("read", "tube", tube_id, people=[r.id for _, r in detail.samples])
     return tube_detail_out(detail)
 
 
@@ -120,7 +122,7 @@ def get_tube_by_code(code: Annotated[str, Path(min_length=1, max_length=32)],
                                      area=reader.area_for(MEDICAL_READ))
     except NotFoundError:
         raise NotFoundError(f"no tube {code!r}") from None  # as for an unknown barcode
-    audit("read", "tube", tube_id)
+    audit("read", "tube", tube_id, people=[r.id for _, r in detail.samples])
     return tube_detail_out(detail)
 
 
@@ -145,6 +147,6 @@ def list_retests(
     """Retest orders of residents inside the caller's area, oldest first."""
     rows = service.list_retests(session, status=status, limit=limit, offset=offset,
                                 area=reader.area_for(MEDICAL_READ))
-    audit("read", "retest_list", status or "all")
+    audit("read", "retest_list", status or "all", people=[r.id for _, r in rows])
     return [RetestWithResident(**retest_out(o).model_dump(),
                                resident_name=f"{r.name} {r.name_latin}") for o, r in rows]

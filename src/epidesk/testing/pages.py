@@ -55,22 +55,24 @@ def upload_page(
 
 @router.get("/testing/batches/{batch_id}")
 def batch_page(
-    request: Request, batch_id: Id, session: DbSession, _: MedicalReader,
+    request: Request, batch_id: Id, session: DbSession, reader: MedicalReader,
     uploaded: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
-    """A batch: what it wrote, or its validation report; its positive and invalid tubes."""
+    """A batch: what it wrote, or its validation report; its positive and invalid tubes
+    holding a sample of a resident inside the caller's area."""
+    area = reader.area_for(MEDICAL_READ)
     batch = service.get_batch(session, batch_id=batch_id)
     problems = service.batch_problems(batch)
     counts = service.batch_problem_counts(batch)
     flagged = []
     if batch.status == ACCEPTED:
         flagged = [*service.batch_tubes(session, batch_id=batch_id, outcome="positive",
-                                        limit=200),
+                                        limit=200, area=area),
                    *service.batch_tubes(session, batch_id=batch_id, outcome="invalid",
-                                        limit=200)]
+                                        limit=200, area=area)]
     return render(request, "testing/batch.html", {
         "batch": batch, "problems": problems,
-        "counts": counts, "tubes": flagged,
+        "counts": counts, "tubes": flagged, "limited": not area.everywhere,
         "uploaded": uploaded, "section": "testing",
     })
 
@@ -88,7 +90,7 @@ def tube_page(request: Request, tube_id: Id, session: DbSession, reader: Medical
               audit: AuditDep) -> Response:
     """A tube: its result, its samples inside the caller's area, the retests it called for."""
     detail = service.tube_detail(session, tube_id=tube_id, area=reader.area_for(MEDICAL_READ))
-    audit("read", "tube", tube_id)
+    audit("read", "tube", tube_id, people=[r.id for _, r in detail.samples])
     return render(request, "testing/tube.html", {"detail": detail, "tube": detail.tube,
                                                  "section": "testing"})
 
@@ -122,7 +124,7 @@ def retests_page(
     """Retest orders of residents inside the caller's area, oldest first."""
     rows = service.list_retests(session, status=status, limit=PAGE + 1, offset=offset,
                                 area=reader.area_for(MEDICAL_READ))
-    audit("read", "retest_list", status)
+    audit("read", "retest_list", status, people=[r.id for _, r in rows[:PAGE]])
     return render(request, "testing/retests.html", {
         "rows": rows[:PAGE], "status": status, "offset": offset, "page": PAGE,
         "has_more": len(rows) > PAGE, "section": "testing",

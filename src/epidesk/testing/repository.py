@@ -82,11 +82,16 @@ def retests(session: Session, *, status: str | None, limit: int, offset: int,
 
 
 def batch_tubes(session: Session, batch_id: int, *, outcome: str | None, limit: int,
-                offset: int) -> Sequence[Tube]:
-    """Tubes of a batch, positives first when no outcome is asked for."""
+                offset: int, community_ids: Sequence[int] | None = None) -> Sequence[Tube]:
+    """Tubes of a batch; with communities, only those holding a sample of a resident
+    living in one of them."""
     stmt = select(Tube).where(Tube.batch_id == batch_id)
     if outcome:
         stmt = stmt.where(Tube.outcome == outcome)
+    if community_ids is not None:
+        stmt = stmt.where(Tube.id.in_(
+            select(Sample.tube_id).where(Sample.resident_id.in_(
+                people.ids_living_in(community_ids)))))
     return session.scalars(stmt.order_by(Tube.id).limit(limit).offset(offset)).all()
 
 

@@ -56,13 +56,18 @@ def batch_problem_counts(batch: LabBatch) -> dict[str, int]:
 
 
 def batch_tubes(session: Session, *, batch_id: int, outcome: str | None = None,
-                limit: int = 100, offset: int = 0) -> Sequence[Tube]:
-    """Tubes of a batch (tube fields only: no personal data)."""
+                limit: int = 100, offset: int = 0, area: AreaFilter | None = None
+                ) -> Sequence[Tube]:
+    """Tubes of a batch (tube fields only); with an area, only the tubes holding a sample
+    of a resident inside it, as a tube with none there is not found (`tube_detail`)."""
     get_batch(session, batch_id=batch_id)
     if outcome is not None and outcome not in rules.OUTCOMES:
         raise ValidationFailedError(f"outcome must be one of {', '.join(rules.OUTCOMES)}")
+    communities = communities_of(session, area)
+    if communities == []:
+        return []
     return repository.batch_tubes(session, batch_id, outcome=outcome, limit=limit,
-                                  offset=offset)
+                                  offset=offset, community_ids=communities)
 
 
 def communities_of(session: Session, area: AreaFilter | None) -> list[int] | None:

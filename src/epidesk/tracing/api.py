@@ -6,15 +6,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from epidesk.errors import PROBLEM_JSON
-from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
+from epidesk.kit.access import MEDICAL_READ, TRACING_RUN
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
-from epidesk.tracing.contacts.rules import ContactDetail
-from epidesk.tracing.deps import MedicalReader, Tracer, import_message, start_run
+from epidesk.tracing.deps import (
+    MedicalReader,
+    Tracer,
+    case_contact_people,
+    contact_for,
+    contact_people,
+    import_message,
+    start_run,
+)
 from epidesk.tracing.exposures import service as exposures
 from epidesk.tracing.runs import service as runs
 from epidesk.tracing.schemas import (
@@ -125,14 +131,9 @@ def get_case_contacts(case_id: Id, session: DbSession, reader: MedicalReader,
     """A case's close and sub-close contacts living inside the caller's area."""
     ensure_in_scope(reader, MEDICAL_READ, service.case_area(session, case_id=case_id), "case")
     found = contacts.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
-    audit("read", "case_contacts", case_id, person_id=found.case.resident_id)
+    audit("read", "case_contacts", case_id, person_id=found.case.resident_id,
+          people=case_contact_people(found))
     return case_contacts_out(found)
-
-
-def _contact(session: Session, reader: Caller, resident_id: int) -> ContactDetail:
-    ensure_in_scope(reader, MEDICAL_READ,
-                    service.resident_area(session, resident_id=resident_id), "resident")
-    return contacts.contact_detail(session, resident_id=resident_id)
 
 
 @router.get("/tracing/contacts/{resident_id}", response_model=ContactOut, tags=["tracing"],
@@ -141,8 +142,9 @@ def get_contact(resident_id: Id, session: DbSession, reader: MedicalReader,
                 audit: AuditDep) -> ContactOut:
     """A resident's tier with every piece of evidence (case, setting, place, overlap, rule),
     the follow-up plan with results and missed tests, and the history."""
-    detail = _contact(session, reader, resident_id)
-    audit("read", "contact", resident_id, person_id=resident_id)
+    detail = contact_for(session, reader, resident_id)
+    audit("read", "contact", resident_id, person_id=resident_id,
+          people=contact_people(detail))
     return contact_out(detail)
 
 
@@ -166,5 +168,5 @@ def get_missed(session: DbSession, reader: MedicalReader, audit: AuditDep,
     """Planned tests of active contacts inside the caller's area whose day passed unsampled."""
     rows = contacts.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=limit,
                                 offset=offset)
-    audit("read", "missed_tests", "list")
+    audit("read", "missed_tests", "list", people=[person.id for _, person, _ in rows])
     return missed_out(rows)

@@ -13,9 +13,10 @@ from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
-from epidesk.kit.web import require
+from epidesk.kit.web import ensure_in_scope, require
 from epidesk.tracing import service
 from epidesk.tracing.contacts import service as contacts
+from epidesk.tracing.contacts.rules import CaseContacts, ContactDetail
 from epidesk.tracing.models import TracingRun
 from epidesk.tracing.runs import service as runs
 from epidesk.tracing.visits import service as visits
@@ -53,20 +54,42 @@ def start_run(session: Session, principal: Caller, case_ids: list[int] | None,
     return runs.run_tracing(session, actor=principal.username, case_ids=case_ids)
 
 
+def contact_for(session: Session, reader: Caller, resident_id: int) -> ContactDetail:
+    """A contact inside the reader's area (else not found), the cases and people of its
+    evidence named only inside that area."""
+    ensure_in_scope(reader, MEDICAL_READ,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    return contacts.contact_detail(session, resident_id=resident_id,
+                                   area=reader.area_for(MEDICAL_READ))
+
+
+def contact_people(detail: ContactDetail) -> list[int]:
+    """Every resident a contact's record names: the contact, and the named close contacts."""
+    views = [*detail.evidence, *detail.withdrawn_evidence]
+    return sorted({detail.resident.id, *(v.via_resident_id for v in views
+                                         if v.via_resident_id is not None)})
+
+
+def case_contact_people(found: CaseContacts) -> list[int]:
+    """Every resident a case's contact list shows: the case's and its listed contacts."""
+    return sorted({found.case.resident_id,
+                   *(r.resident.id for r in [*found.close, *found.sub_close])})
+
+
 def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
                  audit: Audit) -> Panel | None:
     """The person's record: their classification as a contact, the cases behind it (those
     outside the reader's area unnamed), and the follow-up tests due, done and missed."""
     if not caller.may(MEDICAL_READ, area):
         return None
-    detail = contacts.contact_detail(session, resident_id=resident_id)
+    detail = contacts.contact_detail(session, resident_id=resident_id,
+                                     area=caller.area_for(MEDICAL_READ))
     if detail.contact is None:
         return None
-    audit("read", "contact", resident_id, person_id=resident_id)
+    audit("read", "contact", resident_id, person_id=resident_id,
+          people=contact_people(detail))
     case_ids = sorted({e.row.case_id for e in detail.evidence})
-    visible = {i for i in case_ids
-               if (path := service.case_area(session, case_id=i)) is not None
-               and caller.may(MEDICAL_READ, path)}
+    visible = {e.case_id for e in detail.evidence if e.case_id is not None}
     record = detail.contact
     tests = [{"day": t.test.day, "due_on": t.test.due_on.isoformat(), "status": t.status}
              for t in detail.follow_up]

@@ -20,7 +20,15 @@ from epidesk.policy.schemas import PLACE_LABELS
 from epidesk.policy.service import active_preset
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
-from epidesk.tracing.deps import MedicalReader, Tracer, start_run
+from epidesk.tracing.contacts.rules import CaseContacts
+from epidesk.tracing.deps import (
+    MedicalReader,
+    Tracer,
+    case_contact_people,
+    contact_for,
+    contact_people,
+    start_run,
+)
 from epidesk.tracing.exposures import service as exposures
 from epidesk.tracing.runs import service as runs
 from epidesk.tracing.visits import rules as visit_rules
@@ -121,8 +129,9 @@ def visit_log_page(request: Request, log_id: Id, session: DbSession, _: Tracer,
 
 def _case_view(request: Request, session: Session, reader: Caller, case_id: int,
                *, error: str | None = None, recorded: bool = False,
-               status_code: int = 200) -> Response:
-    found = contacts.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
+               status_code: int = 200, found: CaseContacts | None = None) -> Response:
+    found = found or contacts.case_contacts(session, case_id=case_id,
+                                            area=reader.area_for(MEDICAL_READ))
     preset = active_preset()
     return _render(request, "tracing/case.html", {
         "found": found, "can_record": reader.may(TRACING_RUN, found.area),
@@ -138,8 +147,11 @@ def case_page(request: Request, case_id: Id, session: DbSession, reader: Medical
               recorded: Annotated[str, Query(max_length=8)] = "") -> Response:
     """A case's contacts by tier, with the form to record an exposure with the case."""
     ensure_in_scope(reader, MEDICAL_READ, service.case_area(session, case_id=case_id), "case")
-    response = _case_view(request, session, reader, case_id, recorded=bool(recorded))
-    audit("read", "case_contacts", case_id)
+    found = contacts.case_contacts(session, case_id=case_id, area=reader.area_for(MEDICAL_READ))
+    response = _case_view(request, session, reader, case_id, recorded=bool(recorded),
+                          found=found)
+    audit("read", "case_contacts", case_id, person_id=found.case.resident_id,
+          people=case_contact_people(found))
     return response
 
 
@@ -183,10 +195,9 @@ def exposure_page(
 def contact_page(request: Request, resident_id: Id, session: DbSession,
                  reader: MedicalReader, audit: AuditDep) -> Response:
     """Why a resident is a contact: every piece of evidence, the follow-up and history."""
-    ensure_in_scope(reader, MEDICAL_READ,
-                    service.resident_area(session, resident_id=resident_id), "resident")
-    detail = contacts.contact_detail(session, resident_id=resident_id)
-    audit("read", "contact", resident_id, person_id=resident_id)
+    detail = contact_for(session, reader, resident_id)
+    audit("read", "contact", resident_id, person_id=resident_id,
+          people=contact_people(detail))
     return _render(request, "tracing/contact.html", {
         "detail": detail, "labels": rules.SETTING_LABELS, "tiers": rules.TIER_LABELS,
         "places": PLACE_LABELS, "section": "tracing",
@@ -213,7 +224,7 @@ def missed_page(request: Request, session: DbSession, reader: MedicalReader, aud
     """Contacts inside the caller's area who missed a planned test."""
     rows = contacts.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=PAGE + 1,
                                 offset=offset)
-    audit("read", "missed_tests", "list")
+    audit("read", "missed_tests", "list", people=[person.id for _, person, _ in rows[:PAGE]])
     return _render(request, "tracing/missed.html", {
         "rows": rows[:PAGE], "has_more": len(rows) > PAGE, "offset": offset, "page": PAGE,
         "tiers": rules.TIER_LABELS, "places": PLACE_LABELS, "section": "tracing",

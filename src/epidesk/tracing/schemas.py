@@ -174,9 +174,10 @@ class EvidenceOut(Schema):
     setting: str
     place_id: int
     place: str
-    case_id: int
+    case_id: int | None = Field(description="Null when the case lives outside the caller's area")
     case: str
-    via_resident_id: int | None
+    via_resident_id: int | None = Field(
+        description="Null also when the close contact lives outside the caller's area")
     via: str | None
     overlap_start: datetime
     overlap_end: datetime
@@ -313,8 +314,8 @@ def evidence_out(view: EvidenceView) -> EvidenceOut:
     row = view.row
     return EvidenceOut(
         id=row.id, status=row.status, tier=row.tier, derivation=view.derivation,
-        setting=row.setting, place_id=row.place_id, place=view.place, case_id=row.case_id,
-        case=view.case_label, via_resident_id=row.via_resident_id, via=view.via_label,
+        setting=row.setting, place_id=row.place_id, place=view.place, case_id=view.case_id,
+        case=view.case_label, via_resident_id=view.via_resident_id, via=view.via_label,
         overlap_start=row.overlap_start, overlap_end=row.overlap_end, rule=view.rule,
         explanation=view.for_staff, found_at=row.found_at, withdrawn_at=row.withdrawn_at)
 

@@ -141,6 +141,10 @@ class EvidenceView:
     via_label: str | None
     for_staff: str
     for_resident: str
+    # The case and the close contact named, or None when they live outside the reader's
+    # area (then the labels say "a case outside your area").
+    case_id: int | None = None
+    via_resident_id: int | None = None
 
 
 @dataclass(frozen=True)

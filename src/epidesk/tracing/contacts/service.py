@@ -13,7 +13,7 @@ from epidesk.cases import repository as cases_repository
 from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock
-from epidesk.kit.access import AreaFilter
+from epidesk.kit.access import AreaFilter, outside
 from epidesk.people import repository as people_repository
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import PLACE_LABELS, Preset
@@ -55,9 +55,12 @@ def _labels(session: Session, rows: Sequence[ContactEvidence]) -> dict[tuple[str
     return out
 
 
-def _case_label(episode: CaseEpisode | None, resident: Resident | None) -> str:
+def _case_label(episode: CaseEpisode | None, resident: Resident | None, *,
+                named: bool = True) -> str:
     if episode is None:
         return "a case"
+    if not named:
+        return outside("case")
     kind = "confirmed case" if episode.classification == "confirmed" else "asymptomatic case"
     who = f" ({resident.name_latin}, resident {resident.id})" if resident else ""
     return f"{kind} {episode.id}{who}"
@@ -65,9 +68,17 @@ def _case_label(episode: CaseEpisode | None, resident: Resident | None) -> str:
 
 def evidence_views(session: Session, rows: Sequence[ContactEvidence], *,
                    min_overlap_minutes: int, settings: Mapping[str, str],
-                   zone: tzinfo | None = None) -> list[EvidenceView]:
-    """Evidence rows with names and reasons, for staff and for the resident."""
+                   zone: tzinfo | None = None, area: AreaFilter | None = None
+                   ) -> list[EvidenceView]:
+    """Evidence rows with names and reasons, for staff and for the resident; a case or a
+    close contact living outside the area is named "... outside your area", without id."""
     zone = zone or clock.city_zone()
+    communities = testing.communities_of(session, area)
+
+    def named(person: Resident | None) -> bool:
+        return person is not None and (communities is None
+                                       or person.community_id in communities)
+
     labels = _labels(session, rows)
     exposures = exposures_repository.exposures_by_id(
         session, [r.place_id for r in rows if r.setting == rules.EXPOSURE])
@@ -84,13 +95,16 @@ def evidence_views(session: Session, rows: Sequence[ContactEvidence], *,
         else:
             place = labels.get((row.setting, row.place_id), f"{row.setting} {row.place_id}")
         episode = cases.get(row.case_id)
+        patient = people.get(episode.resident_id) if episode else None
+        case_named = named(patient)
         via = people.get(row.via_resident_id) if row.via_resident_id is not None else None
+        via_named = named(via)
         facts = EvidenceFacts(
             tier=row.tier, derivation=derivation, setting=row.setting, place=place,
-            case_label=_case_label(episode, people.get(episode.resident_id)
-                                   if episode else None),
-            via_label=(f"{via.name_latin} (resident {via.id})" if via is not None
-                       else None),
+            case_label=_case_label(episode, patient, named=case_named),
+            via_label=(None if row.via_resident_id is None
+                       else f"{via.name_latin} (resident {via.id})" if via is not None
+                       and via_named else outside("resident")),
             start=rules.seconds_of(row.overlap_start), end=rules.seconds_of(row.overlap_end),
             exposure_setting=exposure.setting if exposure else None,
             exposure_setting_label=settings.get(exposure.setting) if exposure else None)
@@ -101,13 +115,17 @@ def evidence_views(session: Session, rows: Sequence[ContactEvidence], *,
             for_staff=explain_for_staff(facts, min_overlap_minutes=min_overlap_minutes,
                                           zone=zone),
             for_resident=explain_for_resident(facts, min_overlap_minutes=min_overlap_minutes,
-                                              zone=zone)))
+                                              zone=zone),
+            case_id=row.case_id if case_named else None,
+            via_resident_id=row.via_resident_id if via_named else None))
     return out
 
 
 def contact_detail(session: Session, *, resident_id: int, preset: Preset | None = None,
-                   today: date | None = None) -> ContactDetail:
-    """A resident's classification with every piece of evidence and the follow-up plan."""
+                   today: date | None = None, area: AreaFilter | None = None
+                   ) -> ContactDetail:
+    """A resident's classification with every piece of evidence and the follow-up plan;
+    the cases and people of the evidence are named only inside the area."""
     preset = preset or active_preset()
     person = people_repository.resident_by_id(session, resident_id)
     path = people_repository.resident_area(session, resident_id)
@@ -117,7 +135,8 @@ def contact_detail(session: Session, *, resident_id: int, preset: Preset | None 
     minutes = preset.contacts.venue_co_visit.min_overlap_minutes
     settings = preset.contacts.close_settings.settings
     rows = repository.evidence_rows(session, resident_id)
-    views = evidence_views(session, rows, min_overlap_minutes=minutes, settings=settings)
+    views = evidence_views(session, rows, min_overlap_minutes=minutes, settings=settings,
+                           area=area)
     today = today or clock.city_today()
     became = cases_repository.first_active_sampling(session, [resident_id]).get(resident_id)
     follow: list[PlannedTestView] = []
