@@ -38,6 +38,7 @@ from epidesk.errors import (
     ValidationFailedError,
 )
 from epidesk.kit.access import Caller
+from epidesk.kit.clock import aware
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "epd"
@@ -53,11 +54,6 @@ def _dummy_hash() -> str:
 def now_utc() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _digest(secret: str) -> str:
@@ -306,12 +302,12 @@ def resolve_session(session: Session, secret: str, *, lifetimes: SessionLifetime
     ws = repo.session_by_secret_hash(session, _digest(secret))
     if ws is None or ws.revoked_at is not None:
         return None
-    if session_expired(moment, _aware(ws.expires_at), _aware(ws.idle_expires_at)):
+    if session_expired(moment, aware(ws.expires_at), aware(ws.idle_expires_at)):
         return None
     user = repo.user_by_id(session, ws.user_id)
     if user is None or user.disabled:
         return None
-    ws.idle_expires_at = min(_aware(ws.expires_at), moment + lifetimes.idle)
+    ws.idle_expires_at = min(aware(ws.expires_at), moment + lifetimes.idle)
     limited = _limited(user, required=require_totp_for_administrators,
                        passed=ws.second_factor, bearer=False)
     return ws, principal_of(user, limited=limited)
@@ -371,7 +367,7 @@ def resolve_token(session: Session, secret: str, *, at: datetime | None = None,
     has no one-time codes while they are required)."""
     moment = at or now_utc()
     token = repo.token_by_secret_hash(session, _digest(secret))
-    if token is None or token.revoked_at is not None or moment >= _aware(token.expires_at):
+    if token is None or token.revoked_at is not None or moment >= aware(token.expires_at):
         return None
     user = repo.user_by_id(session, token.user_id)
     if user is None or user.disabled:
@@ -425,7 +421,7 @@ def audit_csv(entries: Iterable[AuditEntry],
     writer = csv.writer(out)
     writer.writerow(AUDIT_CSV_COLUMNS)
     for e in entries:
-        writer.writerow([e.id, _aware(e.at).isoformat(), *map(spreadsheet_safe, (
+        writer.writerow([e.id, aware(e.at).isoformat(), *map(spreadsheet_safe, (
             e.username, e.action, e.record_type, e.record_id)),
             "" if e.person_id is None else e.person_id,
             *map(spreadsheet_safe, (e.route, e.purpose or "", e.address)),

@@ -19,10 +19,6 @@ from epidesk.people import repository as people
 CHUNK = 10_000
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else clock.aware(moment)
-
-
 def facts_of(episode: CaseEpisode) -> EpisodeFacts:
     """The plain facts of an episode."""
     return EpisodeFacts(
@@ -30,8 +26,8 @@ def facts_of(episode: CaseEpisode) -> EpisodeFacts:
         status=episode.status, sampling_date=episode.sampling_date,
         asymptomatic_on=episode.asymptomatic_on, confirmed_on=episode.confirmed_on,
         recorded_at=clock.aware(episode.recorded_at),
-        reclassified_at=_aware(episode.reclassified_at),
-        withdrawn_at=_aware(episode.withdrawn_at),
+        reclassified_at=episode.reclassified_at,
+        withdrawn_at=episode.withdrawn_at,
     )
 
 

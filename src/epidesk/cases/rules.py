@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
+
+from epidesk.kit.clock import aware, local_day
 
 ASYMPTOMATIC = "asymptomatic"
 CONFIRMED = "confirmed"
@@ -59,23 +61,13 @@ def episode_to_link(episodes: Iterable[EpisodeFacts], sampling_date: date,
     return best[1] if best else None
 
 
-def city_date(moment: datetime, zone: tzinfo) -> date:
-    """The city's calendar day of a moment (naive moments are UTC), whatever its offset."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone).date()
-
-
 def isolation_date(diagnosed_at: datetime, isolated_at: datetime | None, zone: tzinfo) -> date:
     """The city's day a case was isolated: as a pool-positive member if earlier, else at
     diagnosis."""
     moment = diagnosed_at
-    if isolated_at is not None and _utc(isolated_at) < _utc(diagnosed_at):
+    if isolated_at is not None and aware(isolated_at) < aware(diagnosed_at):
         moment = isolated_at
-    return city_date(moment, zone)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return local_day(moment, zone)
 
 
 def reclassification_problem(classification: str, status: str, target: str,

@@ -126,8 +126,8 @@ class _Positive:
         return cls(resident_id=event.resident_id, tube_id=event.tube_id,
                    sample_code=event.sample_code, collected_at=collected, result_at=result,
                    onset_date=event.onset_date, imported=event.imported, isolated_at=isolated,
-                   sampling_date=rules.city_date(collected, zone),
-                   result_date=rules.city_date(result, zone),
+                   sampling_date=clock.local_day(collected, zone),
+                   result_date=clock.local_day(result, zone),
                    isolation_date=rules.isolation_date(result, isolated, zone))
 
 
