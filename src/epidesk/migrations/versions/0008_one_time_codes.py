@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-08 12:00:00.000000
+Create Date: 2026-12-06 09:50:00.000000
 
 Staff one-time codes (TOTP, RFC 6238): each account's secret, when it was confirmed and
 the last time step accepted; each page session records whether its sign-in passed a code.
