@@ -19,7 +19,7 @@ from epidesk.synth.city import rules
 from epidesk.synth.city.places.engine import build_areas, build_dwellings, build_venues
 from epidesk.synth.city.residents.engine import build_residents, household_sizes
 from epidesk.synth.city.schools.engine import build_schools, class_memberships
-from epidesk.synth.city.work.engine import build_work
+from epidesk.synth.city.workplaces.engine import build_work
 from epidesk.synth.engine import Step, TableColumns
 
 # Tables in an order that satisfies every foreign key.
