@@ -28,8 +28,9 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
         return None
     episodes = service.resident_cases(session, resident_id=resident_id)
     audit("read", "resident_cases", resident_id, person_id=resident_id)
-    views = [case_out(e, service.case_record(session, case_id=e.id).resident)
-             for e in episodes]
+    # Every episode is the same resident's: look them up once.
+    resident = service.case_record(session, case_id=episodes[0].id).resident if episodes else None
+    views = [case_out(e, resident) for e in episodes if resident is not None]
     active = [v for v in views if v.status == ACTIVE]
     summary = (f"{len(views)} case episodes" if not active else
                f"an active {active[0].classification} case (case {active[0].id})")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from types import ModuleType
+from typing import Any
 
 from sqlalchemy import MetaData
 
@@ -60,6 +61,13 @@ def parts(part: str) -> list[tuple[Domain, ModuleType]]:
     """Every domain's module `part` (e.g. "api", "models"), imported, lowest domain first."""
     return [(d, importlib.import_module(f"epidesk.{d.name}.{part}"))
             for d in DOMAINS if has_part(d.name, part)]
+
+
+def offered(part: str, name: str) -> list[Any]:
+    """What each domain's module `part` offers under `name` (e.g. deps.person_panel),
+    lowest domain first; domains that offer nothing are skipped."""
+    return [found for _, module in parts(part)
+            if (found := getattr(module, name, None)) is not None]
 
 
 def template_folders() -> list[str]:

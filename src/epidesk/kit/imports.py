@@ -69,8 +69,6 @@ class ImportedFile:
     seconds: Mapped[float] = mapped_column(Float)
 
 
-# What the lifecycle reads and writes on a domain's record of an imported file.
-FileRecord = ImportedFile
 R = TypeVar("R", bound=ImportedFile)
 P = TypeVar("P")
 
@@ -233,7 +231,7 @@ def unreadable_problem(file_kind: str, message: str, line: int = FILE_LINE,
     return Problem(line, column, "unreadable_file", f"not a readable {file_kind} file: {message}")
 
 
-def _stamp(record: FileRecord, *, filename: str, status: str, now: datetime,
+def _stamp(record: ImportedFile, *, filename: str, status: str, now: datetime,
            received_by: str) -> None:
     record.filename = filename[:255]
     record.status = status
@@ -242,11 +240,11 @@ def _stamp(record: FileRecord, *, filename: str, status: str, now: datetime,
     record.attempts = (record.attempts or 0) + 1
 
 
-def listed_problems(record: FileRecord) -> list[dict[str, Any]]:
+def listed_problems(record: ImportedFile) -> list[dict[str, Any]]:
     """The problems listed on a rejected file's record."""
     return list(json.loads(record.problems)) if record.problems else []
 
 
-def problem_counts(record: FileRecord) -> dict[str, int]:
+def problem_counts(record: ImportedFile) -> dict[str, int]:
     """How many problems of each kind a rejected file had."""
     return dict(json.loads(record.problem_counts)) if record.problem_counts else {}

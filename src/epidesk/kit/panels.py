@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from epidesk.kit.access import AreaPath, Caller
-from epidesk.kit.domains import parts
+from epidesk.kit.domains import offered
 
 Audit = Callable[..., None]
 
@@ -46,12 +46,7 @@ class PanelSource(Protocol):
 def person_panels(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
                   audit: Audit) -> list[Panel]:
     """Every domain's panel of a resident's record that this caller may see."""
-    found: list[Panel] = []
-    for _, module in parts("deps"):
-        source: PanelSource | None = getattr(module, "person_panel", None)
-        if source is None:
-            continue
-        panel = source(session, caller=caller, resident_id=resident_id, area=area, audit=audit)
-        if panel is not None:
-            found.append(panel)
-    return found
+    sources: list[PanelSource] = offered("deps", "person_panel")
+    panels = [source(session, caller=caller, resident_id=resident_id, area=area, audit=audit)
+              for source in sources]
+    return [p for p in panels if p is not None]

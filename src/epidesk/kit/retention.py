@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from epidesk.db import Base
 from epidesk.errors import ValidationFailedError
-from epidesk.kit.domains import parts
+from epidesk.kit.domains import offered
 
 REMOVED = "(removed)"
 
@@ -48,8 +48,8 @@ class RetentionOutcome:
 def policies() -> list[RetentionPolicy]:
     """Every domain's retention policies."""
     found: list[RetentionPolicy] = []
-    for _, module in parts("repository"):
-        found.extend(getattr(module, "RETENTION_POLICIES", ()))
+    for policies_of_domain in offered("repository", "RETENTION_POLICIES"):
+        found.extend(policies_of_domain)
     return found
 
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from epidesk.kit.access import Caller
-from epidesk.kit.domains import parts
+from epidesk.kit.domains import offered
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,5 @@ class TileSource(Protocol):
 
 def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Tile]:
     """Every domain's tiles for this caller."""
-    found: list[Tile] = []
-    for _, module in parts("deps"):
-        source: TileSource | None = getattr(module, "overview_tiles", None)
-        if source is not None:
-            found.extend(source(session, caller=caller, today=today))
-    return found
+    sources: list[TileSource] = offered("deps", "overview_tiles")
+    return [tile for source in sources for tile in source(session, caller=caller, today=today)]
