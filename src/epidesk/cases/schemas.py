@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from epidesk.cases import rules
 from epidesk.cases.models import CaseEpisode
+from epidesk.kit.inputs import OptionalDay
 from epidesk.people.models import Resident
 
 
@@ -63,8 +64,8 @@ class ReclassifyIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on: date | None = Field(default=None, description="Day of the reclassification (today)")
-    onset_date: date | None = Field(default=None, description="Symptom onset, when known")
+    on: OptionalDay = Field(default=None, description="Day of the reclassification (today)")
+    onset_date: OptionalDay = Field(default=None, description="Symptom onset, when known")
     note: str | None = Field(default=None, max_length=500)
 
 

@@ -26,6 +26,7 @@ from epidesk.errors import (
 from epidesk.kit.access import AreaPath, Caller
 from epidesk.kit.access import outside as outside  # for every domain's deps
 from epidesk.kit.access import shows as shows
+from epidesk.kit.inputs import RecordId, is_record_id
 
 # A browser page calling the API with its session cookie proves it is the platform's
 # own page by echoing the session's CSRF token in this header.
@@ -33,8 +34,8 @@ CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
-# Record ids: positive and within a 32-bit integer column.
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# A record's id in the path: ASCII digits, positive, within a 32-bit integer column.
+Id = Annotated[RecordId, Path()]
 
 PROBLEM_RESPONSES = problem_responses(
     (401, "Not signed in: sign in, or send a bearer token"),
@@ -192,7 +193,7 @@ def record_refusal(request: Request, status: int) -> None:
         gatekeeper().record(request, session, caller, action="refused",
                             record_type=f"http_{status}",
                             record_id=",".join(f"{k}={v}" for k, v in params.items())[:64],
-                            person_id=int(person) if person.isdigit() else None)
+                            person_id=int(person) if is_record_id(person) else None)
 
 
 def csrf_token(request: Request) -> str:

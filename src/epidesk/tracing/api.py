@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from epidesk.errors import PROBLEM_JSON
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN
+from epidesk.kit.inputs import DIGITS, Ge, Le, Offset
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
@@ -63,7 +64,7 @@ def create_run(body: RunIn, session: DbSession, tracer: Tracer, audit: AuditDep)
 @router.get("/tracing/runs", response_model=list[RunOut], tags=["tracing"],
             summary="Tracing runs")
 def list_runs(session: DbSession, _: Tracer,
-              limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[RunOut]:
+              limit: Annotated[int, Ge(1), Le(200), DIGITS, Query()] = 20) -> list[RunOut]:
     """Tracing runs, newest first (counts only)."""
     return [run_out(r) for r in runs.last_runs(session, limit=limit)]
 
@@ -163,8 +164,8 @@ def get_letter(resident_id: Id, session: DbSession, reader: MedicalReader,
 @router.get("/tracing/follow-up/missed", response_model=list[MissedTestOut],
             tags=["tracing"], summary="Missed follow-up tests")
 def get_missed(session: DbSession, reader: MedicalReader, audit: AuditDep,
-               limit: Annotated[int, Query(ge=1, le=rules.MAX_LIST)] = 100,
-               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[MissedTestOut]:
+               limit: Annotated[int, Ge(1), Le(rules.MAX_LIST), DIGITS, Query()] = 100,
+               offset: Annotated[Offset, Query()] = 0) -> list[MissedTestOut]:
     """Planned tests of active contacts inside the caller's area whose day passed unsampled."""
     rows = contacts.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=limit,
                                 offset=offset)
