@@ -12,6 +12,7 @@ from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST
 from epidesk.kit.imports import ACCEPTED
 from epidesk.kit.inputs import RecordId
 from epidesk.kit.templating import render
+from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.testing import service
 from epidesk.testing.deps import Ingester, MedicalReader, Offset, follow_results
@@ -44,7 +45,8 @@ def upload_page(
 ) -> Response:
     """Check and ingest an uploaded lab batch, then show it (accepted, or its report)."""
     check_csrf(request, csrf_token)
-    result = ingest.ingest_batch(session, content=file.file.read(),
+    content = read_upload(file, command="epidesk ingest results")
+    result = ingest.ingest_batch(session, content=content,
                                  filename=file.filename or "upload.csv",
                                  received_by=ingester.username)
     follow_results(session, result, ingester.username)

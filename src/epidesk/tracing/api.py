@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from epidesk.errors import PROBLEM_JSON
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN
 from epidesk.kit.inputs import DIGITS, Ge, Le, Offset
+from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
@@ -82,7 +83,8 @@ def upload_visit_log(
     201: accepted. 200: the same file was accepted before, nothing changed. 422: rejected
     whole with a report naming line, column and problem; nothing of it was written.
     """
-    result = visits.import_visits(session, content=file.file.read(),
+    content = read_upload(file, command="epidesk ingest visits")
+    result = visits.import_visits(session, content=content,
                                    filename=file.filename or "visits.csv",
                                    received_by=tracer.username)
     audit("create" if not result.already_imported else "read", "visit_log", result.log.id)

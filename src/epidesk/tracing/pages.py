@@ -16,6 +16,7 @@ from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
 from epidesk.kit.inputs import Offset, OptionalId, OptionalMoment, RecordId, is_record_id, parse
 from epidesk.kit.templating import render
+from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.policy.schemas import PLACE_LABELS
 from epidesk.policy.service import active_preset
@@ -107,7 +108,8 @@ def upload_page(request: Request, session: DbSession, tracer: Tracer, audit: Aud
                 csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
     """Check and import an uploaded visit log, then show it (accepted, or its report)."""
     check_csrf(request, csrf_token)
-    result = visits.import_visits(session, content=file.file.read(),
+    content = read_upload(file, command="epidesk ingest visits")
+    result = visits.import_visits(session, content=content,
                                    filename=file.filename or "visits.csv",
                                    received_by=tracer.username)
     audit("create" if not result.already_imported else "read", "visit_log", result.log.id)
