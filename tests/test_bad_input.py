@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -22,12 +21,16 @@ from pydantic import BaseModel
 from epidesk.app import create_app
 from epidesk.kit.inputs import FIRST_DAY, LAST_DAY, MAX_ID
 
-BAD_WHOLE = ["18446744073709551616", "99999999999999999999", "-1", "²", "①", "０", "٣",
+# Digits that str.isdigit() accepts but are not 0-9: superscript two, circled one,
+# full-width zero, Arabic-Indic three; and a day written in full-width digits.
+UNICODE_DIGITS = ["\u00b2", "\u2460", "\uff10", "\u0663"]
+WIDE_DAY = "".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in "2022-01-01")
+BAD_WHOLE = ["18446744073709551616", "99999999999999999999", "-1", *UNICODE_DIGITS,
              "1_000", "1.5", "true"]
-BAD_DAY = ["0001-01-01", "0", "9999-12-31", "２０２２-０１-０１", "2022-13-45", "1e9"]
+BAD_DAY = ["0001-01-01", "0", "9999-12-31", WIDE_DAY, "2022-13-45", "1e9"]
 BAD_MOMENT = ["0001-01-01T00:00:00+14:00", "0", "9999-12-31T23:59:59-14:00",
-              "２０２２-０１-０１T00:00:00Z", "1e9"]
-JSON_BAD_WHOLE: list[Any] = [2**64, 99999999999999999999, -1, "²", "①", "０", True, 1.5]
+              f"{WIDE_DAY}T00:00:00Z", "1e9"]
+JSON_BAD_WHOLE: list[Any] = [2**64, 99999999999999999999, -1, *UNICODE_DIGITS, True, 1.5]
 # Text inputs a page parses itself are probed too when their names say what they hold.
 ID_NAME = re.compile(r"(^|_)ids?$")
 DAY_NAMES = {"day", "on", "reported_on", "onset_date", "birth_date"}
@@ -233,3 +236,30 @@ def test_the_bounds_are_the_databases(client: TestClient) -> None:
     # Blank optional values in a page's query read as "not given".
     assert client.get("/tracing/go", params={"case_id": "", "resident_id": ""}
                       ).status_code == 303
+
+
+def test_text_no_database_can_hold_is_refused_naming_the_field(client: TestClient) -> None:
+    r = client.get("/api/people", params={"q": "wang\x00"})
+    assert r.status_code == 422 and "query.q" in r.json()["detail"]
+    for name in (b"laptop\\u0000", b"\\ud800"):
+        r = client.post("/api/auth/tokens", content=b'{"name": "' + name + b'"}',
+                        headers={"content-type": "application/json"})
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["loc"] == ["body", "name"]
+    assert [t["name"] for t in client.get("/api/auth/tokens").json()] == ["tests"]
+
+
+def test_a_value_the_database_refuses_is_invalid_input_not_a_server_error(
+        client: TestClient) -> None:
+    from sqlalchemy.exc import DataError
+
+    app: Any = client.app
+
+    def refused() -> None:
+        raise DataError("INSERT", {}, Exception("text fields cannot contain NUL (0x00) bytes"))
+
+    app.add_api_route("/api/refused", refused)
+    r = client.get("/api/refused")
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "cannot be stored" in r.json()["detail"]

@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 
 from epidesk.auth import service
 from epidesk.auth.deps import AuditReader, PrincipalDep
-from epidesk.kit.inputs import DIGITS, Ge, Le, Offset, OptionalId, OptionalMoment
+from epidesk.kit.inputs import DIGITS, Ge, Le, Offset, OptionalId, OptionalMoment, Text
+from epidesk.kit.web import PROBLEM_RESPONSES, CsvResponse, Id
 from epidesk.kit.web import DbSession as SessionDep
-from epidesk.kit.web import Id
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
 
 
 class WhoAmI(BaseModel):
@@ -34,7 +34,7 @@ def who_am_i(principal: PrincipalDep) -> WhoAmI:
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     days: Annotated[int, Ge(1), Le(365), DIGITS] = 30
 
 
@@ -120,7 +120,7 @@ def search_audit(
         update={"people": people.get(e.id, [])}) for e in entries]
 
 
-@router.get("/audit.csv", response_class=PlainTextResponse)
+@router.get("/audit.csv", response_class=CsvResponse)
 def export_audit(_: AuditReader, session: SessionDep, filters: Filters) -> PlainTextResponse:
     """The matching audit entries as CSV (at most 100,000 rows)."""
     entries = service.search_audit(session, **asdict(filters), limit=100_000, offset=0)

@@ -22,7 +22,7 @@ from epidesk.cases.schemas import (
 )
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, Caller
 from epidesk.kit.inputs import DIGITS, Day, Ge, Le, Offset, OptionalDay, OptionalId, OptionalMoment
-from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
+from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, CsvResponse, DbSession, Id, ensure_in_scope
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
@@ -56,7 +56,7 @@ def get_bulletin(session: DbSession, _: MedicalReader, day: Annotated[Day, Query
     return bulletin_out(service.bulletin(session, day=day, as_of=as_of))
 
 
-@router.get("/cases/bulletin.csv", response_class=PlainTextResponse, tags=["cases"],
+@router.get("/cases/bulletin.csv", response_class=CsvResponse, tags=["cases"],
             summary="Daily bulletin as CSV")
 def get_bulletin_csv(session: DbSession, _: MedicalReader, day: Annotated[Day, Query()],
                      as_of: Annotated[OptionalMoment, Query()] = None) -> PlainTextResponse:

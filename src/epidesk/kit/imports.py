@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from epidesk.db import UtcDateTime
 from epidesk.kit import clock
+from epidesk.kit.inputs import UNSTORABLE
 from epidesk.kit.reports import FILE_LINE, Problem, Report
 
 ACCEPTED = "accepted"
@@ -296,7 +297,7 @@ def unreadable_problem(file_kind: str, message: str, line: int = FILE_LINE,
 
 def _stamp(record: ImportedFile, *, filename: str, status: str, now: datetime,
            received_by: str) -> None:
-    record.filename = filename[:255]
+    record.filename = UNSTORABLE.sub("", filename)[:255]
     record.status = status
     record.received_at = now
     record.received_by = received_by[:64]

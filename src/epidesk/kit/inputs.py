@@ -2,8 +2,8 @@
 
 Each is bounded to what the database holds (ids are 32-bit integer columns on both
 backends; days from 1900 to 2100) and written in ASCII: a whole number is the digits
-0-9 (no superscripts, circled or full-width digits), a day is YYYY-MM-DD (never a number of seconds
-since 1970), a moment is an ISO 8601 time. A value outside these shapes fails pydantic's
+0-9 (no superscript, circled or full-width digits), a day is YYYY-MM-DD (never a number
+of seconds since 1970), a moment is an ISO 8601 time. A value outside these shapes fails pydantic's
 validation, so the API answers 422 problem+json naming the field.
 
 Query and path parameters wrap these with FastAPI's `Query()`/`Path()` (see `kit.web`);
@@ -27,13 +27,15 @@ from epidesk.errors import ValidationFailedError
 
 # Record ids: positive and within a 32-bit INTEGER column (SQLite and PostgreSQL alike).
 MAX_ID = 2**31 - 1
-# Positions in a list (offsets) and counts of anything the platform stores.
+# Positions in a list (offsets).
 MAX_OFFSET = 1_000_000
-MAX_COUNT = 2**31 - 1
 # Days and moments: birth dates, sampling days and report days all lie in this range.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 
+# What no database text column can hold: NUL (PostgreSQL refuses it) and lone surrogates
+# (not encodable as UTF-8).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _WHOLE = re.compile(r"[+-]?[0-9]{1,20}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MOMENT = re.compile(
@@ -91,6 +93,13 @@ def _moment_in_range(value: datetime) -> datetime:
     return value
 
 
+def _storable(value: str) -> str:
+    if UNSTORABLE.search(value):
+        raise PydanticCustomError("text", "Input should be text without NUL characters or "
+                                          "unpaired surrogates")
+    return value
+
+
 def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
@@ -105,6 +114,9 @@ Day = Annotated[date, BeforeValidator(ascii_day), AfterValidator(_day_in_range)]
 Moment = Annotated[datetime, BeforeValidator(ascii_moment), AfterValidator(_moment_in_range)]
 AwareMoment = Annotated[AwareDatetime, BeforeValidator(ascii_moment),
                         AfterValidator(_moment_in_range)]
+
+# Text to be stored: any string a database text column can hold.
+Text = Annotated[str, AfterValidator(_storable)]
 
 # The same, optional: None when left out or blank (an empty form field).
 OptionalId = Annotated[RecordId | None, BeforeValidator(_blank_is_none)]

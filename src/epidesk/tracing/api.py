@@ -11,7 +11,14 @@ from epidesk.errors import PROBLEM_JSON
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN
 from epidesk.kit.inputs import DIGITS, Ge, Le, Offset
 from epidesk.kit.uploads import read_upload
-from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
+from epidesk.kit.web import (
+    CONFLICT_RESPONSE,
+    PROBLEM_RESPONSES,
+    AuditDep,
+    DbSession,
+    Id,
+    ensure_in_scope,
+)
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
 from epidesk.tracing.deps import (
@@ -49,7 +56,7 @@ from epidesk.tracing.visits import service as visits
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
 @router.post("/tracing/runs", response_model=RunOut, status_code=201, tags=["tracing"],
-             summary="Classify contacts")
+             summary="Classify contacts", responses=CONFLICT_RESPONSE)
 def create_run(body: RunIn, session: DbSession, tracer: Tracer, audit: AuditDep) -> RunOut:
     """Classify the given cases (and the cases they affect), the cases changed since the
     last run (`changes`), or every active case.
@@ -72,7 +79,8 @@ def list_runs(session: DbSession, _: Tracer,
 
 @router.post("/tracing/visit-logs", response_model=VisitImportOut, status_code=201,
              tags=["tracing"], summary="Upload a visit log",
-             responses={200: {"model": VisitImportOut, "description": "Already imported"}})
+             responses={200: {"model": VisitImportOut, "description": "Already imported"},
+                        **CONFLICT_RESPONSE})
 def upload_visit_log(
     response: Response, session: DbSession, tracer: Tracer, audit: AuditDep,
     file: Annotated[UploadFile, File(description="Visit log CSV: resident_id, venue_id, "

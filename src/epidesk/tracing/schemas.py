@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from epidesk.kit.imports import listed_problems, problem_counts
-from epidesk.kit.inputs import AwareMoment, RecordId
+from epidesk.kit.inputs import AwareMoment, RecordId, Text
 from epidesk.tracing.contacts.rules import (
     CaseContactRow,
     CaseContacts,
@@ -76,13 +76,13 @@ class ExposureIn(BaseModel):
     resident_a_id: RecordId = Field(description="Usually the case")
     resident_b_id: RecordId
     at: AwareMoment = Field(description="When, with the UTC offset")
-    setting: str = Field(min_length=1, max_length=32,
+    setting: Text = Field(min_length=1, max_length=32,
                          description="A close-contact setting of the active preset, "
                                      "e.g. carer, shared_vehicle, investigator_judgement")
     protected: bool = Field(default=False,
                             description="Effective protection: recorded, no close contact")
-    place: str = Field(default="", max_length=200)
-    note: str | None = Field(default=None, max_length=2000)
+    place: Text = Field(default="", max_length=200)
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class ExposureOut(Schema):
