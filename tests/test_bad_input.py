@@ -263,3 +263,37 @@ def test_a_value_the_database_refuses_is_invalid_input_not_a_server_error(
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     assert "cannot be stored" in r.json()["detail"]
+
+
+def test_forms_a_page_reads_itself_name_the_field(anon_client: TestClient, db: Any,
+                                                  make_user: Any) -> None:
+    """The exposure form, the audit search and the find form took "①" and "²" for digits
+    (str.isdigit) and failed on int(); now each answers 422 naming the field."""
+    from tests.conftest import TEST_PASSWORD
+    from tests.tracing.helpers import scene
+
+    s = scene(db)
+    make_user("epi", ["epidemiologist", "auditor"])
+    signin = anon_client.get("/signin").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', signin)
+    assert token
+    r = anon_client.post("/signin", data={"username": "epi", "password": TEST_PASSWORD,
+                                          "csrf_token": token.group(1), "next": "/tracing"})
+    assert r.status_code == 303
+    html = {"accept": "text/html"}
+    page = anon_client.get(f"/tracing/cases/{s.case.id}", headers=html).text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    form = {"csrf_token": found.group(1), "case_id": str(s.case.id),
+            "resident_b_id": str(s.id("zhang_min")), "at": "2026-11-19T18:30",
+            "setting": "shared_vehicle", "place": "bus 12"}
+    for field, value in (("resident_b_id", "\u2460"), ("resident_b_id", "99999999999"),
+                         ("at", "0"), ("at", "0001-01-01T00:00")):
+        r = anon_client.post("/tracing/exposures", data={**form, field: value}, headers=html)
+        assert r.status_code == 422, (field, value, r.status_code)
+        assert field in r.text
+    for params in ({"case_id": "\u00b2"}, {"resident_id": "\uff11"}):
+        r = anon_client.get("/tracing/go", params=params)
+        assert r.status_code == 422 and next(iter(params)) in r.json()["detail"]
+    r = anon_client.get("/audit", params={"person_id": "\u00b2"}, headers=html)
+    assert r.status_code == 422 and "person_id" in r.text
