@@ -70,7 +70,10 @@ def read_table(data: bytes | memoryview, file_format: str) -> pa.Table:
     """The batch's columns as an Arrow table (CSV columns typed where every value allows)."""
     try:
         if file_format == "parquet":
-            nested = nested_column(parquet_outline(data), "lab batch")
+            try:
+                nested = nested_column(parquet_outline(data), "lab batch")
+            except Unreadable as exc:
+                raise UnreadableBatch(str(exc)) from exc
             if nested is not None:
                 raise UnreadableBatch(str(nested), nested.line, nested.column)
             return pq.read_table(pa.BufferReader(data))
