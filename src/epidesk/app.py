@@ -7,7 +7,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import (
     get_redoc_html,
@@ -16,6 +16,7 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -97,6 +98,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # A body that cannot be parsed at all (a malformed multipart or form body) is
+            # invalid input like any other: 422, naming the body.
+            message = str(exc.detail) if exc.detail else "the request body cannot be read"
+            if _wants_html(request):
+                return _error_page(request, 422, "Invalid input", f"body: {message}")
+            return _problem(422, "Invalid input", f"body: {message}", request.url.path,
+                            errors=[{"loc": ["body"], "msg": message, "type": "body_unreadable"}])
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
         detail = str(exc.detail) if exc.detail else title
         headers = dict(exc.headers or {})
@@ -108,6 +117,17 @@ def install_error_handlers(app: FastAPI) -> None:
                     else _problem(exc.status_code, title, detail, request.url.path))
         response.headers.update(headers)
         return response
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> Response:
+        # The database refused a value no check before it caught (a NUL in a form field,
+        # a number out of a column's range): invalid input, and nothing was written.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path,
+                    str(exc.orig).splitlines()[0] if exc.orig else exc)
+        detail = "a value cannot be stored (NUL character, or a number out of range)"
+        if _wants_html(request):
+            return _error_page(request, 422, "Invalid input", detail)
+        return _problem(422, "Invalid input", detail, request.url.path)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -204,6 +224,7 @@ def install_api_docs(app: FastAPI) -> None:
 def create_app() -> FastAPI:
     """Build the application with every domain's API and page routers."""
     app = FastAPI(
+        dependencies=[Depends(web.storable_text)],
         title="Epidesk",
         version=__version__,
         description="Outbreak-response platform: testing, cases, contacts, zones, quarantine.",

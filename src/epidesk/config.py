@@ -45,7 +45,20 @@ class Settings(BaseSettings):
     )
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
-    max_body_bytes: int = Field(default=10 * 2**20, description="Largest accepted request body")
+    max_body_bytes: int = Field(
+        default=32 * 2**20, gt=0,
+        description="Largest accepted request body (a 100,000-sample lab CSV is about 16 MiB)",
+    )
+    upload_max_rows: int = Field(
+        default=500_000, gt=0,
+        description="Most rows (lines) one uploaded file may hold; larger rounds go through "
+                    "the command line (epidesk ingest results|visits), which has no limit",
+    )
+    upload_max_memory_bytes: int = Field(
+        default=256 * 2**20, gt=0,
+        description="Most memory the decoded columns of one uploaded file may take "
+                    "(from a Parquet file's footer, before reading it)",
+    )
     retention_days: int = Field(
         default=365, description="Days after which resolved records are deleted or pseudonymised"
     )

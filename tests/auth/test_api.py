@@ -85,7 +85,7 @@ def test_oversized_and_malformed_bodies(client: TestClient) -> None:
                                                                          "application/json"})
     assert r.status_code == 422
     assert r.headers["content-type"] == PROBLEM
-    r = client.post("/api/auth/tokens", content=b"x" * (11 * 2**20),
+    r = client.post("/api/auth/tokens", content=b"x" * (33 * 2**20),
                     headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert r.headers["content-type"] == PROBLEM

@@ -12,9 +12,11 @@ from pydantic import BaseModel, Field
 
 from epidesk.auth import service
 from epidesk.auth.deps import AuditReader, PrincipalDep
+from epidesk.kit.inputs import DIGITS, Ge, Le, Offset, OptionalId, OptionalMoment, Text
+from epidesk.kit.web import PROBLEM_RESPONSES, CsvResponse, Id
 from epidesk.kit.web import DbSession as SessionDep
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
 
 
 class WhoAmI(BaseModel):
@@ -32,8 +34,8 @@ def who_am_i(principal: PrincipalDep) -> WhoAmI:
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    days: int = Field(default=30, ge=1, le=365)
+    name: Text = Field(min_length=1, max_length=100)
+    days: Annotated[int, Ge(1), Le(365), DIGITS] = 30
 
 
 class TokenOut(BaseModel):
@@ -68,7 +70,7 @@ def list_tokens(principal: PrincipalDep, session: SessionDep) -> list[TokenOut]:
 
 
 @router.delete("/auth/tokens/{token_id}", response_model=TokenOut)
-def revoke_token(token_id: int, principal: PrincipalDep, session: SessionDep) -> TokenOut:
+def revoke_token(token_id: Id, principal: PrincipalDep, session: SessionDep) -> TokenOut:
     """Revoke one of your API tokens."""
     token = service.revoke_token(session, user_id=principal.user_id, token_id=token_id)
     return TokenOut.model_validate(token, from_attributes=True)
@@ -94,10 +96,10 @@ class AuditOut(BaseModel):
 class AuditFilters:
     """Which audit entries a search or an export asks for."""
 
-    person_id: int | None = None
+    person_id: Annotated[OptionalId, Query()] = None
     username: str | None = Query(default=None, max_length=64)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Annotated[OptionalMoment, Query()] = None
+    until: Annotated[OptionalMoment, Query()] = None
 
 
 Filters = Annotated[AuditFilters, Depends()]
@@ -108,8 +110,8 @@ def search_audit(
     _: AuditReader,
     session: SessionDep,
     filters: Filters,
-    limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    limit: Annotated[int, Ge(1), Le(1000), DIGITS, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> list[AuditOut]:
     """Search the audit log by person, user and time (auditors and administrators)."""
     entries = service.search_audit(session, **asdict(filters), limit=limit, offset=offset)
@@ -118,7 +120,7 @@ def search_audit(
         update={"people": people.get(e.id, [])}) for e in entries]
 
 
-@router.get("/audit.csv", response_class=PlainTextResponse)
+@router.get("/audit.csv", response_class=CsvResponse)
 def export_audit(_: AuditReader, session: SessionDep, filters: Filters) -> PlainTextResponse:
     """The matching audit entries as CSV (at most 100,000 rows)."""
     entries = service.search_audit(session, **asdict(filters), limit=100_000, offset=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -28,13 +27,13 @@ from epidesk.auth.totp.rules import ENROL_PAGE
 from epidesk.config import get_settings
 from epidesk.errors import (
     AuthenticationError,
-    DomainError,
     TooManyRequestsError,
     ValidationFailedError,
 )
+from epidesk.kit.inputs import OptionalId, OptionalMoment, parse
 from epidesk.kit.templating import render
 from epidesk.kit.web import DbSession as SessionDep
-from epidesk.kit.web import check_csrf, csrf_token
+from epidesk.kit.web import Id, check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False)
 
@@ -209,7 +208,7 @@ def change_password(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token_page(request: Request, token_id: int, principal: PrincipalDep,
+def revoke_token_page(request: Request, token_id: Id, principal: PrincipalDep,
                       session: SessionDep,
                       csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
     """Revoke one of your tokens from the account page."""
@@ -229,20 +228,12 @@ def audit_page(
     until: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """Search the audit log (auditors): by person, user and time."""
-    try:
-        pid = int(person_id) if person_id.strip() else None
-        start = datetime.fromisoformat(since) if since.strip() else None
-        end = datetime.fromisoformat(until) if until.strip() else None
-    except ValueError as exc:
-        raise _BadFilter(f"a filter is malformed: {exc}") from exc
+    pid = parse(OptionalId, person_id, "person_id")
+    start = parse(OptionalMoment, since, "since")
+    end = parse(OptionalMoment, until, "until")
     entries = service.search_audit(session, person_id=pid, username=username or None,
                                    since=start, until=end, limit=200)
     return render(request, "auth/audit.html",
                   {"entries": entries, "people": service.audit_people(session, entries),
                    "person_id": person_id, "username": username,
                    "since": since, "until": until, "query": request.url.query})
-
-
-class _BadFilter(DomainError):
-    status = 422
-    title = "Invalid filter"

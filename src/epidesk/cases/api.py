@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -22,7 +21,8 @@ from epidesk.cases.schemas import (
     case_out,
 )
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, Caller
-from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
+from epidesk.kit.inputs import DIGITS, Day, Ge, Le, Offset, OptionalDay, OptionalId, OptionalMoment
+from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, CsvResponse, DbSession, Id, ensure_in_scope
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
@@ -32,11 +32,11 @@ def list_cases(
     session: DbSession, reader: MedicalReader, audit: AuditDep,
     status: Literal["active", "withdrawn"] | None = None,
     classification: Literal["asymptomatic", "confirmed"] | None = None,
-    district_id: Annotated[int | None, Query(ge=1)] = None,
-    reported_on: date | None = None,
-    resident_id: Annotated[int | None, Query(ge=1)] = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIST)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    district_id: Annotated[OptionalId, Query()] = None,
+    reported_on: Annotated[OptionalDay, Query()] = None,
+    resident_id: Annotated[OptionalId, Query()] = None,
+    limit: Annotated[int, Ge(1), Le(service.MAX_LIST), DIGITS, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> list[CaseOut]:
     """Cases of residents inside the caller's area, newest report first."""
     rows = service.list_cases(session, area=reader.area_for(MEDICAL_READ), status=status,
@@ -50,16 +50,16 @@ def list_cases(
 
 @router.get("/cases/bulletin", response_model=BulletinOut, tags=["cases"],
             summary="Daily bulletin")
-def get_bulletin(session: DbSession, _: MedicalReader, day: date,
-                 as_of: datetime | None = None) -> BulletinOut:
+def get_bulletin(session: DbSession, _: MedicalReader, day: Annotated[Day, Query()],
+                 as_of: Annotated[OptionalMoment, Query()] = None) -> BulletinOut:
     """New cases of a day by district, local and imported, as the data stood at as_of."""
     return bulletin_out(service.bulletin(session, day=day, as_of=as_of))
 
 
-@router.get("/cases/bulletin.csv", response_class=PlainTextResponse, tags=["cases"],
+@router.get("/cases/bulletin.csv", response_class=CsvResponse, tags=["cases"],
             summary="Daily bulletin as CSV")
-def get_bulletin_csv(session: DbSession, _: MedicalReader, day: date,
-                     as_of: datetime | None = None) -> PlainTextResponse:
+def get_bulletin_csv(session: DbSession, _: MedicalReader, day: Annotated[Day, Query()],
+                     as_of: Annotated[OptionalMoment, Query()] = None) -> PlainTextResponse:
     """The daily bulletin as CSV: one line per district and origin, then the city."""
     text = service.bulletin_csv(service.bulletin(session, day=day, as_of=as_of))
     return PlainTextResponse(text, media_type="text/csv", headers={

@@ -11,9 +11,10 @@ from starlette.responses import Response
 
 from epidesk.cases import service
 from epidesk.cases.deps import CaseWriter, MedicalReader
-from epidesk.errors import DomainError, ValidationFailedError
+from epidesk.errors import DomainError
 from epidesk.kit import clock
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
+from epidesk.kit.inputs import Offset, OptionalDay, OptionalId, OptionalMoment, parse
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 
@@ -22,23 +23,14 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-def _day(text: str, default: date) -> date:
-    if not text.strip():
-        return default
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ValidationFailedError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+def _day(text: str, default: date, field: str) -> date:
+    day: date | None = parse(OptionalDay, text, field)
+    return default if day is None else day
 
 
-def _moment(text: str) -> datetime | None:
-    if not text.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ValidationFailedError(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)") from exc
-    return clock.aware(moment)
+def _moment(text: str, field: str = "as_of") -> datetime | None:
+    moment: datetime | None = parse(OptionalMoment, text, field)
+    return None if moment is None else clock.aware(moment)
 
 
 @router.get("/cases")
@@ -47,11 +39,11 @@ def cases_page(
     status: Annotated[str, Query(pattern="^(|active|withdrawn)$")] = "",
     classification: Annotated[str, Query(pattern="^(|asymptomatic|confirmed)$")] = "",
     reported_on: Annotated[str, Query(max_length=10)] = "",
-    resident_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    resident_id: Annotated[OptionalId, Query()] = None,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Response:
     """Cases of residents inside the caller's area, newest report first, with filters."""
-    day = _day(reported_on, date.min) if reported_on else None
+    day = _day(reported_on, date.min, "reported_on") if reported_on.strip() else None
     rows = service.list_cases(session, area=reader.area_for(MEDICAL_READ),
                               status=status or None, classification=classification or None,
                               reported_on=day, resident_id=resident_id, limit=PAGE + 1,
@@ -76,7 +68,7 @@ def bulletin_page(
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The daily bulletin: new cases of a day by district, local and imported."""
-    chosen = _day(day, clock.city_today())
+    chosen = _day(day, clock.city_today(), "day")
     result = service.bulletin(session, day=chosen, as_of=_moment(as_of))
     return render(request, "cases/bulletin.html", {
         "bulletin": result, "day": chosen.isoformat(), "as_of": as_of, "section": "cases",
@@ -89,7 +81,7 @@ def bulletin_csv_page(
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The daily bulletin as a CSV download."""
-    chosen = _day(day, clock.city_today())
+    chosen = _day(day, clock.city_today(), "day")
     text = service.bulletin_csv(service.bulletin(session, day=chosen, as_of=_moment(as_of)))
     return PlainTextResponse(text, media_type="text/csv", headers={
         "content-disposition": f"attachment; filename=bulletin-{chosen.isoformat()}.csv"})
@@ -128,8 +120,8 @@ def reclassify_page(
     ensure_in_scope(writer, CASES_WRITE, record.area, "case", case_id)
     try:
         service.reclassify(session, case_id=case_id, actor=writer.username,
-                           on=_day(on, clock.city_today()),
-                           onset_date=_day(onset_date, date.min) if onset_date else None,
+                           on=_day(on, clock.city_today(), "on"),
+                           onset_date=parse(OptionalDay, onset_date, "onset_date"),
                            note=note or None)
     except DomainError as exc:
         return _case_view(request, True, record, exc.detail, exc.status)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from epidesk.cases import rules
 from epidesk.cases.models import CaseEpisode
+from epidesk.kit.inputs import OptionalDay, Text
 from epidesk.people.models import Resident
 
 
@@ -63,9 +64,9 @@ class ReclassifyIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on: date | None = Field(default=None, description="Day of the reclassification (today)")
-    onset_date: date | None = Field(default=None, description="Symptom onset, when known")
-    note: str | None = Field(default=None, max_length=500)
+    on: OptionalDay = Field(default=None, description="Day of the reclassification (today)")
+    onset_date: OptionalDay = Field(default=None, description="Symptom onset, when known")
+    note: Text | None = Field(default=None, max_length=500)
 
 
 class WithdrawIn(BaseModel):
@@ -73,7 +74,7 @@ class WithdrawIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=rules.MIN_REASON_LENGTH, max_length=1000)
+    reason: Text = Field(min_length=rules.MIN_REASON_LENGTH, max_length=1000)
 
 
 class CountsOut(Schema):

@@ -9,6 +9,7 @@ from fastapi import Depends, Query
 
 from epidesk.kit import clock
 from epidesk.kit.access import PLACES_READ, Caller
+from epidesk.kit.inputs import OptionalDay
 from epidesk.kit.web import require
 
 # Every staff role may browse places; what each tile shows depends on the reader's
@@ -16,7 +17,7 @@ from epidesk.kit.web import require
 Staff = Annotated[Caller, Depends(require(PLACES_READ))]
 
 
-def overview_day(day: Annotated[date | None, Query(
+def overview_day(day: Annotated[OptionalDay, Query(
         description="The day to show (default: the city's today)")] = None) -> date:
     """The day the overview is for: the city's today unless another is asked for."""
     return day or clock.city_today()

@@ -24,16 +24,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import Float, Integer, String, Text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from epidesk.db import UtcDateTime
 from epidesk.kit import clock
+from epidesk.kit.inputs import UNSTORABLE
 from epidesk.kit.reports import FILE_LINE, Problem, Report
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
+
+# The first (and last) bytes of every Parquet file.
+PARQUET_MAGIC = b"PAR1"
 
 # A service's progress callback: (step, done, total).
 Progress = Callable[[str, int, int], None]
@@ -109,6 +115,64 @@ def csv_fault(data: bytes | memoryview) -> Unreadable | None:
             return Unreadable(f"line {number} has {len(values)} values, the header has "
                               f"{len(header)}", line=number, column=column.strip())
     return None
+
+
+@dataclass(frozen=True)
+class ParquetOutline:
+    """What a Parquet file's footer tells before any column is read."""
+
+    rows: int
+    # The size of its columns once decoded (uncompressed), which reading will take.
+    decoded_bytes: int
+    # Columns holding lists, records or maps rather than one plain value per row.
+    nested: tuple[str, ...]
+
+
+def is_parquet(head: bytes | memoryview) -> bool:
+    """Whether the bytes start as a Parquet file does."""
+    return bytes(head[:4]) == PARQUET_MAGIC
+
+
+def parquet_outline(data: bytes | memoryview) -> ParquetOutline:
+    """Rows, decoded size and nested columns of a Parquet file, from its footer alone."""
+    try:
+        meta = pq.ParquetFile(pa.BufferReader(data)).metadata
+        schema = meta.schema.to_arrow_schema()
+    except (pa.ArrowException, OSError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise Unreadable(message) from exc
+    decoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    nested = tuple(f.name for f in schema
+                   if pa.types.is_nested(f.type) or (pa.types.is_dictionary(f.type)
+                                                     and pa.types.is_nested(f.type.value_type)))
+    return ParquetOutline(rows=meta.num_rows, decoded_bytes=decoded, nested=nested)
+
+
+def parquet_decoded_bytes(data: bytes | memoryview, stop_above: int) -> int:
+    """The memory a Parquet file's columns take once read (dictionary-encoded text may
+    take far more than the footer says), counted one batch of rows at a time so that no
+    more than one batch is held; the count stops once above `stop_above`."""
+    total = 0
+    try:
+        for batch in pq.ParquetFile(pa.BufferReader(data)).iter_batches(batch_size=65_536):
+            total += batch.nbytes
+            if total > stop_above:
+                break
+    except (pa.ArrowException, OSError) as exc:
+        raise Unreadable(str(exc).strip().splitlines()[0] if str(exc).strip()
+                         else type(exc).__name__) from exc
+    return total
+
+
+def nested_column(outline: ParquetOutline, file_kind: str) -> Unreadable | None:
+    """The refusal of a Parquet file with a nested column (naming it), or None."""
+    if not outline.nested:
+        return None
+    name = outline.nested[0]
+    more = f" (and {len(outline.nested) - 1} more)" if len(outline.nested) > 1 else ""
+    return Unreadable(f"the column {name!r}{more} holds lists or records; a {file_kind} "
+                      "has one plain value (text, number, time) per column and row",
+                      column=name)
 
 
 class Importer(Protocol[P, R]):
@@ -233,7 +297,7 @@ def unreadable_problem(file_kind: str, message: str, line: int = FILE_LINE,
 
 def _stamp(record: ImportedFile, *, filename: str, status: str, now: datetime,
            received_by: str) -> None:
-    record.filename = filename[:255]
+    record.filename = UNSTORABLE.sub("", filename)[:255]
     record.status = status
     record.received_at = now
     record.received_by = received_by[:64]

@@ -14,6 +14,8 @@ from contextlib import contextmanager, suppress
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session
 
 from epidesk.db import request_session
@@ -26,6 +28,7 @@ from epidesk.errors import (
 from epidesk.kit.access import AreaPath, Caller
 from epidesk.kit.access import outside as outside  # for every domain's deps
 from epidesk.kit.access import shows as shows
+from epidesk.kit.inputs import UNSTORABLE, RecordId, is_record_id
 
 # A browser page calling the API with its session cookie proves it is the platform's
 # own page by echoing the session's CSRF token in this header.
@@ -33,21 +36,46 @@ CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
-# Record ids: positive and within a 32-bit integer column.
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# A record's id in the path: ASCII digits, positive, within a 32-bit integer column.
+Id = Annotated[RecordId, Path()]
 
 PROBLEM_RESPONSES = problem_responses(
     (401, "Not signed in: sign in, or send a bearer token"),
     (403, "Not allowed: the caller lacks the permission"),
     (404, "Not found, or outside the caller's area"),
-    (422, "Invalid input"),
+    (405, "Method not allowed (the Allow header lists the path's methods)"),
+    (413, "Too large: the request body, or the rows or memory of an uploaded file"),
+    (422, "Invalid input: the problem names the field"),
 )
 
 # Public routes (no account needed) answer only these problems.
 PUBLIC_PROBLEM_RESPONSES = problem_responses(
     (404, "Not found"),
-    (422, "Invalid input"),
+    (405, "Method not allowed (the Allow header lists the path's methods)"),
+    (413, "Too large: the request body"),
+    (422, "Invalid input: the problem names the field"),
 )
+# A route's own conflict (documented where a route can answer it).
+CONFLICT_RESPONSE = problem_responses((409, "Conflict: the detail says what to do first"))
+
+
+class CsvResponse(PlainTextResponse):
+    """A CSV download (documented as text/csv)."""
+
+    media_type = "text/csv"
+
+
+def storable_text(request: Request) -> None:
+    """Refuse a query or path value holding a NUL character (no database text can hold
+    one) with 422 naming it: the application's dependency for every route."""
+    found = [("query", name) for name, value in request.query_params.multi_items()
+             if UNSTORABLE.search(name) or UNSTORABLE.search(value)]
+    found += [("path", name) for name, value in request.path_params.items()
+              if isinstance(value, str) and UNSTORABLE.search(value)]
+    if found:
+        raise RequestValidationError([
+            {"loc": loc, "msg": "Input should be text without NUL characters", "type": "text"}
+            for loc in found])
 
 
 class Gatekeeper(Protocol):
@@ -192,7 +220,7 @@ def record_refusal(request: Request, status: int) -> None:
         gatekeeper().record(request, session, caller, action="refused",
                             record_type=f"http_{status}",
                             record_id=",".join(f"{k}={v}" for k, v in params.items())[:64],
-                            person_id=int(person) if person.isdigit() else None)
+                            person_id=int(person) if is_record_id(person) else None)
 
 
 def csrf_token(request: Request) -> str:

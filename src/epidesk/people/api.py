@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from epidesk.kit.access import PEOPLE_READ
+from epidesk.kit.inputs import DIGITS, Ge, Le
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id
 from epidesk.people import service
 from epidesk.people.deps import Reader, person_record
@@ -34,8 +35,8 @@ def search_people(
     q: Annotated[str, Query(min_length=1, max_length=64,
                             description="Name prefix (汉字 or latin, e.g. 'wang xiu'), "
                                         "18-character id number, resident id or phone")],
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Ge(1), Le(MAX_LIMIT), DIGITS, Query()] = DEFAULT_LIMIT,
+    offset: Annotated[int, Ge(0), Le(MAX_OFFSET), DIGITS, Query()] = 0,
 ) -> PersonSearch:
     """Residents matching the query in name order; `has_more` tells if a next page exists."""
     result = service.search_people(session, query=q, limit=limit, offset=offset,

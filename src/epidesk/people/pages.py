@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from epidesk.geography.pages import MapFeature, svg_map
 from epidesk.kit.access import PEOPLE_READ
+from epidesk.kit.inputs import DIGITS, Ge, Le
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id
 from epidesk.people import service
@@ -27,7 +28,7 @@ def search_page(
     reader: Reader,
     audit: AuditDep,
     q: Annotated[str, Query(max_length=64)] = "",
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    offset: Annotated[int, Ge(0), Le(MAX_OFFSET), DIGITS, Query()] = 0,
 ) -> Response:
     """The resident search form and one page of results."""
     result = service.search_people(session, query=q, limit=DEFAULT_LIMIT, offset=offset,

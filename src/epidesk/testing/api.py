@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from epidesk.errors import PROBLEM_JSON, NotFoundError
 from epidesk.kit.access import MEDICAL_READ
+from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 from epidesk.testing import service
 from epidesk.testing.deps import (
@@ -55,7 +56,7 @@ def upload_batch(
     201: accepted. 200: the same file was accepted before, nothing changed. 422: rejected
     whole with a report naming line, column and problem; nothing of it was written.
     """
-    content = file.file.read()
+    content = read_upload(file, command="epidesk ingest results")
     result = ingest.ingest_batch(session, content=content,
                                  filename=file.filename or "upload.csv",
                                  received_by=ingester.username)

@@ -13,6 +13,8 @@ from epidesk.kit import clock, events
 from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST, AreaPath, Caller
 from epidesk.kit.console import print_imported
 from epidesk.kit.imports import ACCEPTED
+from epidesk.kit.inputs import DIGITS, Ge, Le
+from epidesk.kit.inputs import Offset as RecordOffset
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
@@ -24,8 +26,8 @@ from epidesk.testing.service import MAX_LIST
 
 MedicalReader = Annotated[Caller, Depends(require(MEDICAL_READ))]
 Ingester = Annotated[Caller, Depends(require(TESTING_INGEST))]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIST)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Ge(1), Le(MAX_LIST), DIGITS, Query()]
+Offset = Annotated[RecordOffset, Query()]
 
 
 def follow_results(session: Session, result: IngestResult, actor: str) -> None:

@@ -10,10 +10,12 @@ from starlette.responses import Response
 
 from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST
 from epidesk.kit.imports import ACCEPTED
+from epidesk.kit.inputs import RecordId
 from epidesk.kit.templating import render
+from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.testing import service
-from epidesk.testing.deps import Ingester, MedicalReader, follow_results
+from epidesk.testing.deps import Ingester, MedicalReader, Offset, follow_results
 from epidesk.testing.ingest import service as ingest
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +26,7 @@ PAGE = 50
 @router.get("/testing")
 def batches_page(
     request: Request, session: DbSession, reader: MedicalReader,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Lab batches, newest first, with the upload form."""
     batches = service.list_batches(session, limit=PAGE + 1, offset=offset)
@@ -43,7 +45,8 @@ def upload_page(
 ) -> Response:
     """Check and ingest an uploaded lab batch, then show it (accepted, or its report)."""
     check_csrf(request, csrf_token)
-    result = ingest.ingest_batch(session, content=file.file.read(),
+    content = read_upload(file, command="epidesk ingest results")
+    result = ingest.ingest_batch(session, content=content,
                                  filename=file.filename or "upload.csv",
                                  received_by=ingester.username)
     follow_results(session, result, ingester.username)
@@ -96,7 +99,7 @@ def tube_page(request: Request, tube_id: Id, session: DbSession, reader: Medical
 
 
 @router.get("/testing/residents")
-def find_resident(resident_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
+def find_resident(resident_id: Annotated[RecordId, Query()],
                   _: MedicalReader) -> Response:
     """Open a resident's testing history by resident id."""
     return RedirectResponse(f"/testing/residents/{resident_id}", status_code=303)
@@ -119,7 +122,7 @@ def history_page(request: Request, resident_id: Id, session: DbSession, reader: 
 def retests_page(
     request: Request, session: DbSession, reader: MedicalReader, audit: AuditDep,
     status: Annotated[str, Query(pattern="^(open|negative|positive)$")] = "open",
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Retest orders of residents inside the caller's area, oldest first."""
     rows = service.list_retests(session, status=status, limit=PAGE + 1, offset=offset,

@@ -9,7 +9,16 @@ from fastapi.responses import JSONResponse
 
 from epidesk.errors import PROBLEM_JSON
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN
-from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
+from epidesk.kit.inputs import DIGITS, Ge, Le, Offset
+from epidesk.kit.uploads import read_upload
+from epidesk.kit.web import (
+    CONFLICT_RESPONSE,
+    PROBLEM_RESPONSES,
+    AuditDep,
+    DbSession,
+    Id,
+    ensure_in_scope,
+)
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
 from epidesk.tracing.deps import (
@@ -47,7 +56,7 @@ from epidesk.tracing.visits import service as visits
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
 @router.post("/tracing/runs", response_model=RunOut, status_code=201, tags=["tracing"],
-             summary="Classify contacts")
+             summary="Classify contacts", responses=CONFLICT_RESPONSE)
 def create_run(body: RunIn, session: DbSession, tracer: Tracer, audit: AuditDep) -> RunOut:
     """Classify the given cases (and the cases they affect), the cases changed since the
     last run (`changes`), or every active case.
@@ -63,14 +72,15 @@ def create_run(body: RunIn, session: DbSession, tracer: Tracer, audit: AuditDep)
 @router.get("/tracing/runs", response_model=list[RunOut], tags=["tracing"],
             summary="Tracing runs")
 def list_runs(session: DbSession, _: Tracer,
-              limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[RunOut]:
+              limit: Annotated[int, Ge(1), Le(200), DIGITS, Query()] = 20) -> list[RunOut]:
     """Tracing runs, newest first (counts only)."""
     return [run_out(r) for r in runs.last_runs(session, limit=limit)]
 
 
 @router.post("/tracing/visit-logs", response_model=VisitImportOut, status_code=201,
              tags=["tracing"], summary="Upload a visit log",
-             responses={200: {"model": VisitImportOut, "description": "Already imported"}})
+             responses={200: {"model": VisitImportOut, "description": "Already imported"},
+                        **CONFLICT_RESPONSE})
 def upload_visit_log(
     response: Response, session: DbSession, tracer: Tracer, audit: AuditDep,
     file: Annotated[UploadFile, File(description="Visit log CSV: resident_id, venue_id, "
@@ -81,7 +91,8 @@ def upload_visit_log(
     201: accepted. 200: the same file was accepted before, nothing changed. 422: rejected
     whole with a report naming line, column and problem; nothing of it was written.
     """
-    result = visits.import_visits(session, content=file.file.read(),
+    content = read_upload(file, command="epidesk ingest visits")
+    result = visits.import_visits(session, content=content,
                                    filename=file.filename or "visits.csv",
                                    received_by=tracer.username)
     audit("create" if not result.already_imported else "read", "visit_log", result.log.id)
@@ -163,8 +174,8 @@ def get_letter(resident_id: Id, session: DbSession, reader: MedicalReader,
 @router.get("/tracing/follow-up/missed", response_model=list[MissedTestOut],
             tags=["tracing"], summary="Missed follow-up tests")
 def get_missed(session: DbSession, reader: MedicalReader, audit: AuditDep,
-               limit: Annotated[int, Query(ge=1, le=rules.MAX_LIST)] = 100,
-               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[MissedTestOut]:
+               limit: Annotated[int, Ge(1), Le(rules.MAX_LIST), DIGITS, Query()] = 100,
+               offset: Annotated[Offset, Query()] = 0) -> list[MissedTestOut]:
     """Planned tests of active contacts inside the caller's area whose day passed unsampled."""
     rows = contacts.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=limit,
                                 offset=offset)

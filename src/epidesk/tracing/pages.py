@@ -14,7 +14,9 @@ from starlette.responses import Response
 from epidesk.errors import DomainError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
+from epidesk.kit.inputs import Offset, OptionalId, OptionalMoment, RecordId, is_record_id, parse
 from epidesk.kit.templating import render
+from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.policy.schemas import PLACE_LABELS
 from epidesk.policy.service import active_preset
@@ -53,14 +55,15 @@ def _case_ids(text: str) -> list[int] | None:
     if not text.strip():
         return None
     parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
-    if not all(p.isdigit() and 0 < int(p) < 2**31 for p in parts):
-        raise ValidationFailedError(f"{text!r} is not a list of case ids (e.g. 12, 15)")
+    if not all(is_record_id(p) for p in parts):
+        raise ValidationFailedError(f"case_ids: {text!r} is not a list of case ids "
+                                    "(e.g. 12, 15)", field="case_ids")
     return sorted({int(p) for p in parts})
 
 
 @router.get("/tracing")
 def overview_page(request: Request, session: DbSession, reader: MedicalReader,
-                  ran: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Response:
+                  ran: Annotated[OptionalId, Query()] = None) -> Response:
     """Tracing runs, recently traced cases, and the forms to run and to upload visits."""
     last = runs.last_runs(session, limit=10)
     return _render(request, "tracing/overview.html", {
@@ -77,14 +80,12 @@ def overview_page(request: Request, session: DbSession, reader: MedicalReader,
 
 @router.get("/tracing/go")
 def go_page(_: MedicalReader,
-            case_id: Annotated[str, Query(max_length=12)] = "",
-            resident_id: Annotated[str, Query(max_length=12)] = "") -> Response:
+            case_id: Annotated[OptionalId, Query()] = None,
+            resident_id: Annotated[OptionalId, Query()] = None) -> Response:
     """Open a case's contacts or a resident's classification from the find form."""
     for value, target in ((case_id, "cases"), (resident_id, "contacts")):
-        if value.strip():
-            if not value.strip().isdigit() or not 0 < int(value) < 2**31:
-                raise ValidationFailedError(f"{value!r} is not an id")
-            return RedirectResponse(f"/tracing/{target}/{int(value)}", status_code=303)
+        if value is not None:
+            return RedirectResponse(f"/tracing/{target}/{value}", status_code=303)
     return RedirectResponse("/tracing", status_code=303)
 
 
@@ -107,7 +108,8 @@ def upload_page(request: Request, session: DbSession, tracer: Tracer, audit: Aud
                 csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
     """Check and import an uploaded visit log, then show it (accepted, or its report)."""
     check_csrf(request, csrf_token)
-    result = visits.import_visits(session, content=file.file.read(),
+    content = read_upload(file, command="epidesk ingest visits")
+    result = visits.import_visits(session, content=content,
                                    filename=file.filename or "visits.csv",
                                    received_by=tracer.username)
     audit("create" if not result.already_imported else "read", "visit_log", result.log.id)
@@ -158,7 +160,7 @@ def case_page(request: Request, case_id: Id, session: DbSession, reader: Medical
 @router.post("/tracing/exposures")
 def exposure_page(
     request: Request, session: DbSession, tracer: Tracer, audit: AuditDep,
-    case_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    case_id: Annotated[RecordId, Form()],
     resident_b_id: Annotated[str, Form(max_length=12)] = "",
     at: Annotated[str, Form(max_length=32)] = "",
     setting: Annotated[str, Form(max_length=32)] = "",
@@ -172,16 +174,16 @@ def exposure_page(
     ensure_in_scope(tracer, TRACING_RUN, service.case_area(session, case_id=case_id), "case")
     episode = service.get_case(session, case_id=case_id)
     try:
-        if not resident_b_id.strip().isdigit():
-            raise ValidationFailedError("give the other resident's id")
-        try:
-            moment = datetime.fromisoformat(at.strip())
-        except ValueError as exc:
-            raise ValidationFailedError(f"{at!r} is not a time (YYYY-MM-DDTHH:MM)") from exc
+        other: int | None = parse(OptionalId, resident_b_id, "resident_b_id")
+        if other is None:
+            raise ValidationFailedError("give the other resident's id", field="resident_b_id")
+        moment: datetime | None = parse(OptionalMoment, at, "at")
+        if moment is None:
+            raise ValidationFailedError("give the time of the exposure", field="at")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=clock.city_zone())
         exposure = exposures.record_exposure(
-            session, resident_a=episode.resident_id, resident_b=int(resident_b_id),
+            session, resident_a=episode.resident_id, resident_b=other,
             at=moment, setting=setting, protected=bool(protected), place=place,
             note=note or None, recorded_by=tracer.username)
     except DomainError as exc:
@@ -220,7 +222,7 @@ def letter_page(request: Request, resident_id: Id, session: DbSession,
 
 @router.get("/tracing/follow-up")
 def missed_page(request: Request, session: DbSession, reader: MedicalReader, audit: AuditDep,
-                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Response:
+                offset: Annotated[Offset, Query()] = 0) -> Response:
     """Contacts inside the caller's area who missed a planned test."""
     rows = contacts.missed_tests(session, area=reader.area_for(MEDICAL_READ), limit=PAGE + 1,
                                 offset=offset)

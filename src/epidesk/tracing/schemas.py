@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from epidesk.kit.imports import listed_problems, problem_counts
+from epidesk.kit.inputs import AwareMoment, RecordId, Text
 from epidesk.tracing.contacts.rules import (
     CaseContactRow,
     CaseContacts,
@@ -72,16 +73,16 @@ class ExposureIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resident_a_id: int = Field(ge=1, le=2**31 - 1, description="Usually the case")
-    resident_b_id: int = Field(ge=1, le=2**31 - 1)
-    at: AwareDatetime = Field(description="When, with the UTC offset")
-    setting: str = Field(min_length=1, max_length=32,
+    resident_a_id: RecordId = Field(description="Usually the case")
+    resident_b_id: RecordId
+    at: AwareMoment = Field(description="When, with the UTC offset")
+    setting: Text = Field(min_length=1, max_length=32,
                          description="A close-contact setting of the active preset, "
                                      "e.g. carer, shared_vehicle, investigator_judgement")
     protected: bool = Field(default=False,
                             description="Effective protection: recorded, no close contact")
-    place: str = Field(default="", max_length=200)
-    note: str | None = Field(default=None, max_length=2000)
+    place: Text = Field(default="", max_length=200)
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class ExposureOut(Schema):
@@ -105,7 +106,7 @@ class RunIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    case_ids: list[int] | None = Field(default=None, max_length=10_000,
+    case_ids: list[RecordId] | None = Field(default=None, max_length=10_000,
                                        description="Leave out to classify every active case")
     changes: bool = Field(default=False, description=(
         "Classify the cases reported, reclassified or withdrawn since the last run"))

@@ -19,7 +19,13 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from epidesk.kit import clock
-from epidesk.kit.imports import Unreadable, csv_fault
+from epidesk.kit.imports import (
+    Unreadable,
+    csv_fault,
+    is_parquet,
+    nested_column,
+    parquet_outline,
+)
 from epidesk.kit.reports import MAX_REPORTED, Finding, Report, line_of, report_of_findings
 from epidesk.testing import rules
 from epidesk.testing.engine import (
@@ -34,8 +40,6 @@ from epidesk.testing.engine import (
     text_at,
 )
 
-PARQUET_MAGIC = b"PAR1"
-
 
 class UnreadableBatch(Unreadable):
     """The bytes are not a CSV or Parquet file this format can read."""
@@ -46,7 +50,7 @@ class UnreadableBatch(Unreadable):
 
 def file_format_of(filename: str, head: bytes) -> str:
     """"parquet" when the file starts with Parquet's magic bytes, else "csv"."""
-    if head[:4] == PARQUET_MAGIC or filename.lower().endswith(".parquet"):
+    if is_parquet(head) or filename.lower().endswith(".parquet"):
         return "parquet"
     return "csv"
 
@@ -66,6 +70,12 @@ def read_table(data: bytes | memoryview, file_format: str) -> pa.Table:
     """The batch's columns as an Arrow table (CSV columns typed where every value allows)."""
     try:
         if file_format == "parquet":
+            try:
+                nested = nested_column(parquet_outline(data), "lab batch")
+            except Unreadable as exc:
+                raise UnreadableBatch(str(exc)) from exc
+            if nested is not None:
+                raise UnreadableBatch(str(nested), nested.line, nested.column)
             return pq.read_table(pa.BufferReader(data))
         names = _csv_header(data)
         try:
