@@ -43,7 +43,8 @@ def run_cmd(
 ) -> None:
     """Classify close and sub-close contacts and write what changed.
 
-    By default, the cases reported, reclassified or withdrawn since the last run.
+    By default, the cases reported, reclassified or withdrawn since the last run, and the
+    traced cases that evidence arriving later (a visit log, a recorded exposure) concerns.
     """
     if case and all_cases:
         raise ValidationFailedError("give --case or --all, not both")
@@ -57,7 +58,8 @@ def run_cmd(
             followed = service.follow_case_changes(session, actor=cli_actor(), preset=chosen,
                                                    progress=progress)
             if followed is None:
-                out.print("no case has changed since the last tracing run; nothing to do")
+                out.print("no case has changed or has new evidence since the last tracing "
+                          "run; nothing to do")
                 return
             run = followed
         table = Table(title=f"Tracing run {run.id} ({run.preset}, {run.seconds:.2f} s)",
@@ -226,7 +228,8 @@ def exposure_cmd(
                                            resident_b=resident_b, at=moment, setting=setting,
                                            protected=protected, place=place, note=note or None,
                                            recorded_by=cli_actor())
-        out.print(f"exposure {exposure.id} recorded; run tracing to classify it")
+        out.print(f"exposure {exposure.id} recorded; the next `epidesk trace run` "
+                  "classifies it")
 
 
 
