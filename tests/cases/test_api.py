@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from epidesk.kit import clock
 from tests.factories import TinyCity, tiny_city
 from tests.testing import tables as testing
 from tests.testing.batches import csv_bytes, pool, single
@@ -125,3 +126,17 @@ def test_bulletin_json_and_csv(client: TestClient, db: Session):
     assert csv.headers["content-type"].startswith("text/csv")
     assert f"{day},TD1,Rencheng,local,0,2,0,0" in csv.text
     assert client.get("/api/cases/bulletin", params={"day": "yesterday"}).status_code == 422
+
+
+def test_without_a_day_the_bulletin_opens_on_the_latest_day_with_data(client: TestClient,
+                                                                      db: Session):
+    city = tiny_city(db)
+    empty = client.get("/api/cases/bulletin").json()
+    assert (empty["day"], empty["shown"]) == (clock.city_today().isoformat(), "no_data")
+    # The batch's results and its cases: 21 November (city time), nothing since.
+    upload(client, positives(city))
+    latest = client.get("/api/cases/bulletin").json()
+    assert (latest["day"], latest["shown"]) == ("2026-11-21", "latest_with_data")
+    assert latest["total"]["new_asymptomatic"] == 2
+    asked = client.get("/api/cases/bulletin", params={"day": "2026-11-20"}).json()
+    assert (asked["shown"], asked["total"]["new_asymptomatic"]) == ("chosen", 0)

@@ -22,6 +22,7 @@ from epidesk.cases.schemas import (
     case_out,
 )
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, Caller
+from epidesk.kit.days import day_to_show
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, DbSession, Id, ensure_in_scope
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -50,10 +51,15 @@ def list_cases(
 
 @router.get("/cases/bulletin", response_model=BulletinOut, tags=["cases"],
             summary="Daily bulletin")
-def get_bulletin(session: DbSession, _: MedicalReader, day: date,
+def get_bulletin(session: DbSession, _: MedicalReader,
+                 day: Annotated[date | None, Query(description=(
+                     "The city's day (default: today when it has data, else the latest "
+                     "day with reported cases or results)"))] = None,
                  as_of: datetime | None = None) -> BulletinOut:
-    """New cases of a day by district, local and imported, as the data stood at as_of."""
-    return bulletin_out(service.bulletin(session, day=day, as_of=as_of))
+    """New cases of a day by district, local and imported, as the data stood at as_of;
+    `shown` says why this day (asked for, today, or the latest day with data)."""
+    shown = day_to_show(session, asked=day)
+    return bulletin_out(service.bulletin(session, day=shown.day, as_of=as_of), shown=shown)
 
 
 @router.get("/cases/bulletin.csv", response_class=PlainTextResponse, tags=["cases"],

@@ -61,3 +61,8 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
                                   "cases": curve.by_community[i]}
                                  for i, name, lat, lon in points]}),
     ]
+
+
+def latest_data_day(session: Session, *, up_to: date) -> date | None:
+    """The pages that open on the latest day with data: the latest day cases were reported."""
+    return service.latest_report_day(session, up_to=up_to)

@@ -14,6 +14,7 @@ from epidesk.cases.deps import CaseWriter, MedicalReader
 from epidesk.errors import DomainError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
+from epidesk.kit.days import day_to_show
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 
@@ -75,11 +76,13 @@ def bulletin_page(
     day: Annotated[str, Query(max_length=10)] = "",
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
-    """The daily bulletin: new cases of a day by district, local and imported."""
-    chosen = _day(day, clock.city_today())
-    result = service.bulletin(session, day=chosen, as_of=_moment(as_of))
+    """The daily bulletin: new cases of a day by district, local and imported; without a
+    day, today when it has data, else the latest day that has."""
+    shown = day_to_show(session, asked=_day(day, clock.city_today()) if day else None)
+    result = service.bulletin(session, day=shown.day, as_of=_moment(as_of))
     return render(request, "cases/bulletin.html", {
-        "bulletin": result, "day": chosen.isoformat(), "as_of": as_of, "section": "cases",
+        "bulletin": result, "day": shown.day.isoformat(), "shown": shown, "as_of": as_of,
+        "section": "cases",
     })
 
 

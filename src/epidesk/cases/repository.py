@@ -79,9 +79,11 @@ def episodes_of_day(session: Session, day: date) -> list[EpisodeFacts]:
     return [facts_of(e) for e in rows]
 
 
-def latest_report_day(session: Session) -> date | None:
-    """The latest day a case was reported (asymptomatic or confirmed), if any."""
-    days = [session.scalar(select(func.max(column)))
+def latest_report_day(session: Session, up_to: date | None = None) -> date | None:
+    """The latest day a case was reported (asymptomatic or confirmed), if any; not after
+    `up_to` when given."""
+    days = [session.scalar(select(func.max(column)).where(
+        column <= up_to if up_to is not None else column.is_not(None)))
             for column in (CaseEpisode.asymptomatic_on, CaseEpisode.confirmed_on)]
     known = [d for d in days if d is not None]
     return max(known) if known else None

@@ -348,6 +348,11 @@ def bulletin(session: Session, *, day: date, as_of: datetime | None = None) -> r
     return rules.Bulletin(day=day, as_of=moment, rows=rows, total=total)
 
 
+def latest_report_day(session: Session, *, up_to: date) -> date | None:
+    """The latest day, not after `up_to`, on which a case was reported."""
+    return repository.latest_report_day(session, up_to)
+
+
 @dataclass(frozen=True)
 class DayTotals:
     """The city's new cases of one day, local and imported together and apart."""

@@ -121,3 +121,8 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
              template="testing/_rejected_tile.html", link="/testing",
              data={"rejected": service.rejected_batches(session, since=week_ago)}),
     ]
+
+
+def latest_data_day(session: Session, *, up_to: date) -> date | None:
+    """The pages that open on the latest day with data: the latest day with results."""
+    return service.latest_result_day(session, up_to=up_to)
