@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from epidesk.errors import DomainError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
 from epidesk.kit.days import day_to_show
+from epidesk.kit.links import Link, links_from
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 
@@ -105,13 +107,17 @@ def case_page(request: Request, case_id: Id, session: DbSession, reader: Medical
     record = service.case_record(session, case_id=case_id)
     ensure_in_scope(reader, MEDICAL_READ, record.area, "case", case_id)
     audit("read", "case", case_id, person_id=record.resident.id)
-    return _case_view(request, reader.may(CASES_WRITE, record.area), record)
+    links = links_from(session, caller=reader, kind="case", ids=[case_id])
+    return _case_view(request, reader.may(CASES_WRITE, record.area), record,
+                      links=links.get(case_id, []))
 
 
 def _case_view(request: Request, can_write: bool, record: service.CaseRecord,
-               error: str | None = None, status_code: int = 200) -> Response:
+               error: str | None = None, status_code: int = 200,
+               links: Sequence[Link] = ()) -> Response:
     return render(request, "cases/case.html", {
         "case": record.episode, "resident": record.resident, "can_write": can_write,
+        "links": links,
         "csrf_token": csrf_token(request), "error": error, "section": "cases",
         "today": clock.city_today().isoformat(),
     }, status_code)
