@@ -140,3 +140,18 @@ def test_a_run_follows_case_changes_once(client: TestClient, db: Session, s: Sce
     assert "since the last tracing run" in again.json()["detail"]
     both = client.post("/api/tracing/runs", json={"changes": True, "case_ids": [s.case.id]})
     assert both.status_code == 422 and "not both" in both.text
+
+
+def test_an_exposure_recorded_after_tracing_is_followed_by_the_next_run(client: TestClient,
+                                                                       s: Scene):
+    assert client.post("/api/tracing/runs", json={"changes": True}).status_code == 201
+    # The case's window runs to the end of 2026-11-21; the drive was on 2026-11-21.
+    made = client.post("/api/tracing/exposures", json={
+        "resident_a_id": s.id("wang_xiulan"), "resident_b_id": s.id("zhang_min"),
+        "at": "2026-11-21T09:00:00+08:00", "setting": "shared_vehicle"})
+    assert made.status_code == 201
+    followed = client.post("/api/tracing/runs", json={"changes": True})
+    assert followed.status_code == 201, followed.text
+    assert followed.json()["contacts_identified"] == 2
+    assert client.get(f"/api/tracing/contacts/{s.id('zhang_min')}").json()["tier"] == "close"
+    assert client.post("/api/tracing/runs", json={"changes": True}).status_code == 409

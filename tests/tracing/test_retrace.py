@@ -185,3 +185,20 @@ def test_visits_overlapping_a_window_are_found_by_the_pure_rule():
         cases, case_index=np.array([0]), venue=np.array([5]), start=np.array([200]),
         end=np.array([300]), new_venue=np.array([5]), new_start=np.array([300]),
         new_end=np.array([400])) == []
+
+
+def test_a_busy_venue_and_a_long_visit_are_compared_exactly():
+    cases = retrace_rules.TracedWindows(
+        case_id=np.array([7, 8]), resident=np.array([1, 2]),
+        start=np.array([0, 0]), end=np.array([1000, 100]))
+    visits = {"case_index": np.array([0, 1, 0]), "venue": np.array([5, 5, 6]),
+              "start": np.array([200, 50, 500]), "end": np.array([300, 90, 600])}
+    # At venue 5: one visit left before case 7 came (150 < 200), one met case 8 (50 to
+    # 60); at venue 6 a long visit (400 to 700) spans case 7's.
+    found = retrace_rules.cases_sharing_visits(
+        cases, **visits, new_venue=np.array([5, 5, 6]), new_start=np.array([100, 10, 400]),
+        new_end=np.array([150, 60, 700]))
+    assert found == [7, 8]
+    assert retrace_rules.cases_sharing_visits(
+        cases, **visits, new_venue=np.array([5, 6]), new_start=np.array([100, 601]),
+        new_end=np.array([150, 650])) == []

@@ -12,6 +12,8 @@ IntArray = NDArray[np.int64]
 VISIT_LOG = "visit_log"
 EXPOSURE = "exposure"
 REASONS = (VISIT_LOG, EXPOSURE)
+# Seconds since the epoch fit in 32 bits until 2106: venue and arrival share one key.
+TIME_BITS = 32
 
 
 @dataclass(frozen=True)
@@ -47,23 +49,35 @@ def cases_sharing_visits(cases: TracedWindows, *, case_index: IntArray, venue: I
     hi = np.minimum(end, cases.end[case_index])
     inside = lo < hi
     owner, venue, lo, hi = case_index[inside], venue[inside], lo[inside], hi[inside]
-    order = np.lexsort((new_start, new_venue))
-    v_sorted, s_sorted, e_sorted = new_venue[order], new_start[order], new_end[order]
+    if not len(owner):
+        return []
+    # Only new visits at a venue a case was at, during some case visit, can meet one.
+    at_case_venue = np.zeros(int(max(venue.max(), new_venue.max())) + 1, dtype=bool)
+    at_case_venue[venue] = True
+    near = at_case_venue[new_venue] & (new_end > lo.min()) & (new_start < hi.max())
+    new_venue, new_start, new_end = new_venue[near], new_start[near], new_end[near]
+    if not len(new_venue):
+        return []
+    # New visits sorted by (venue, arrival) in one key; a case visit [lo, hi) meets those
+    # arriving in [lo - longest, hi) that leave after lo: the latest departure among them
+    # (one maximum per range) says whether any does.
+    key = (new_venue << TIME_BITS) | new_start
+    order = np.argsort(key, kind="stable")
+    key, leaves = key[order], new_end[order]
     longest = int((new_end - new_start).max())
-    found: set[int] = set()
-    # The new visits at the venue that arrive before the case visit ends and late
-    # enough that they may still be there when it begins.
-    for i in range(len(owner)):
-        v = venue[i]
-        left = np.searchsorted(v_sorted, v, side="left")
-        right = np.searchsorted(v_sorted, v, side="right")
-        if left == right:
-            continue
-        a = left + np.searchsorted(s_sorted[left:right], lo[i] - longest, side="left")
-        b = left + np.searchsorted(s_sorted[left:right], hi[i], side="left")
-        if a < b and bool((e_sorted[a:b] > lo[i]).any()):
-            found.add(int(cases.case_id[owner[i]]))
-    return sorted(found)
+    first = np.searchsorted(key, (venue << TIME_BITS) | np.maximum(lo - longest, 0), "left")
+    last = np.searchsorted(key, (venue << TIME_BITS) | hi, "left")
+    some = np.flatnonzero(first < last)
+    if not len(some):
+        return []
+    # Ranges in order of their start, so that the gaps between them (reduced as well,
+    # then dropped) add up to one pass over the new visits.
+    some = some[np.argsort(first[some], kind="stable")]
+    bounds = np.empty(2 * len(some), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = first[some], last[some]
+    latest = np.maximum.reduceat(np.append(leaves, 0), bounds)[0::2]
+    met = owner[some][latest > lo[some]]
+    return sorted(set(cases.case_id[met].tolist()))
 
 
 def cases_of_exposure(cases: TracedWindows, *, resident_a: int, resident_b: int, at: int,
