@@ -68,6 +68,13 @@ def requested_cases(session: Session, *, after: int, up_to: int) -> list[int]:
         .distinct().order_by(RetraceRequest.case_id)))
 
 
+def cases_requested_by(session: Session, *, reason: str, source_id: int) -> list[int]:
+    """The cases a visit log or an exposure asked to classify again, by id."""
+    return list(session.scalars(select(RetraceRequest.case_id).where(
+        RetraceRequest.reason == reason, RetraceRequest.source_id == source_id)
+        .distinct().order_by(RetraceRequest.case_id)))
+
+
 def requests_of_case(session: Session, case_id: int) -> Sequence[RetraceRequest]:
     """A case's retrace requests, oldest first."""
     return session.scalars(select(RetraceRequest).where(RetraceRequest.case_id == case_id)

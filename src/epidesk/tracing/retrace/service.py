@@ -76,6 +76,11 @@ def after_exposure(session: Session, *, exposure: Exposure, now: datetime | None
     return touched
 
 
+def cases_asked_by(session: Session, *, reason: str, source_id: int) -> list[int]:
+    """The traced cases a visit log or a recorded exposure asked to classify again."""
+    return repository.cases_requested_by(session, reason=reason, source_id=source_id)
+
+
 def requests_of_case(session: Session, *, case_id: int) -> list[RetraceRequest]:
     """Why a case was (or is to be) classified again, oldest first."""
     return list(repository.requests_of_case(session, case_id))
