@@ -16,6 +16,9 @@ os.environ.pop("LINES", None)
 # The fixtures sign administrators in with a password alone; the tests of one-time codes
 # turn the requirement on themselves (the `totp_required` fixture).
 os.environ["EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS"] = "false"
+# Stored secrets are sealed under this key (a fixed test key), so that no test writes a
+# key file into the working folder; tests of the key file unset it themselves.
+os.environ["EPIDESK_SECRET_KEY"] = "dGVzdC1rZXktZm9yLWVwaWRlc2stc2VhbGVkLXNlY3I="
 
 import shutil
 import threading

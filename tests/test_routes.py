@@ -513,6 +513,20 @@ def test_a_tube_code_outside_the_area_reads_as_an_unknown_one(
         "7999", "N")
 
 
+def test_a_tube_links_to_its_case_inside_the_area_and_names_no_other(
+    worker: tuple[TinyCity, TestClient]
+) -> None:
+    city, client = worker
+    inside, outside = _reported(city, True), _reported(city, False)
+    body = client.get(f"/api/testing/tubes/{_tube(city, True)}").json()
+    assert [(c["id"], c["href"]) for c in body["cases"]] == [(inside, f"/cases/{inside}")]
+    by_code = client.get(f"/api/testing/tubes/by-code/{_tube_code(city, True)}").json()
+    assert by_code["cases"] == body["cases"]
+    page = client.get(f"/testing/tubes/{_tube(city, True)}", headers={"accept": "text/html"})
+    assert f'<a href="/cases/{inside}">case {inside}</a>' in page.text
+    assert f"/cases/{outside}" not in page.text and f"case {outside}<" not in page.text
+
+
 # ---------------------------------------------------------------- who saw this person?
 
 

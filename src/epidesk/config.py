@@ -43,6 +43,16 @@ class Settings(BaseSettings):
         description="Administrators must sign in with a one-time code (TOTP); until they "
                     "set one up they reach only /account/totp, and their API tokens are refused",
     )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that encrypts stored secrets (one-time code secrets): a Fernet key, "
+                    "32 url-safe base64-encoded bytes; when unset, the key file is used",
+    )
+    secret_key_file: Path = Field(
+        default=Path("./epidesk-secret.key"),
+        description="File holding the key when EPIDESK_SECRET_KEY is unset; created with "
+                    "permissions 0600 at first use",
+    )
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     max_body_bytes: int = Field(

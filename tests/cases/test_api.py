@@ -5,6 +5,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from epidesk.cases import deps as cases_deps
+from epidesk.kit import clock
+from epidesk.kit.access import MEDICAL_READ, AreaFilter, AreaPath
+from epidesk.testing import service as testing_service
 from tests.factories import TinyCity, tiny_city
 from tests.testing import tables as testing
 from tests.testing.batches import csv_bytes, pool, single
@@ -125,3 +129,65 @@ def test_bulletin_json_and_csv(client: TestClient, db: Session):
     assert csv.headers["content-type"].startswith("text/csv")
     assert f"{day},TD1,Rencheng,local,0,2,0,0" in csv.text
     assert client.get("/api/cases/bulletin", params={"day": "yesterday"}).status_code == 422
+
+
+def test_without_a_day_the_bulletin_opens_on_the_latest_day_with_data(client: TestClient,
+                                                                      db: Session):
+    city = tiny_city(db)
+    empty = client.get("/api/cases/bulletin").json()
+    assert (empty["day"], empty["shown"]) == (clock.city_today().isoformat(), "no_data")
+    # The batch's results and its cases: 21 November (city time), nothing since.
+    upload(client, positives(city))
+    latest = client.get("/api/cases/bulletin").json()
+    assert (latest["day"], latest["shown"]) == ("2026-11-21", "latest_with_data")
+    assert latest["total"]["new_asymptomatic"] == 2
+    asked = client.get("/api/cases/bulletin", params={"day": "2026-11-20"}).json()
+    assert (asked["shown"], asked["total"]["new_asymptomatic"]) == ("chosen", 0)
+
+
+def test_a_tube_links_to_the_case_it_produced(client: TestClient, db: Session):
+    city = tiny_city(db)
+    upload(client, positives(city))
+    [case] = [c for c in client.get("/api/cases").json()
+              if c["resident_id"] == city.residents["li_na"].id]
+    tube = client.get("/api/testing/tubes/by-code/TS1").json()
+    assert tube["cases"] == [{"kind": "case", "id": case["id"], "label": f"case {case['id']}",
+                              "href": f"/cases/{case['id']}", "note": "asymptomatic, active"}]
+    same = client.get(f"/api/testing/tubes/{tube['tube']['id']}").json()
+    assert same["cases"] == tube["cases"]
+    # The negative pool produced no case.
+    assert client.get("/api/testing/tubes/by-code/P1").json()["cases"] == []
+
+
+class OnlyPine:
+    """A reader whose medical permission covers one community only."""
+
+    def __init__(self, community_id: int) -> None:
+        self.area = AreaFilter(community_ids=frozenset({community_id}))
+
+    user_id = 1
+    username = "pine-epi"
+
+    def can(self, permission: str) -> bool:
+        return permission == MEDICAL_READ
+
+    def area_for(self, permission: str) -> AreaFilter:
+        return self.area
+
+    def may(self, permission: str, path: AreaPath) -> bool:
+        return self.can(permission) and self.area.allows(path)
+
+
+def test_a_case_outside_the_readers_area_is_named_without_its_id(client: TestClient,
+                                                                 db: Session):
+    city = tiny_city(db)
+    upload(client, positives(city))
+    tubes = {code: testing_service.tube_id_of(db, code=code) for code in ("TS1", "TS2")}
+    # Li Na lives in Willow Court, Wang Fang in Pine Court.
+    pine = OnlyPine(city.residents["wang_fang"].community_id)
+    found = cases_deps.record_links(db, caller=pine, kind="tube", ids=list(tubes.values()))
+    [li_na] = found[tubes["TS1"]]
+    assert (li_na.label, li_na.id, li_na.href) == ("a case outside your area", None, None)
+    [wang_fang] = found[tubes["TS2"]]
+    assert wang_fang.href is not None and wang_fang.label == f"case {wang_fang.id}"
+    assert cases_deps.record_links(db, caller=pine, kind="case", ids=[1]) == {}

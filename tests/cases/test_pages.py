@@ -125,3 +125,9 @@ def test_bulletin_page_and_csv(browser: TestClient, db: Session):
                                                   "as_of": "2026-11-01T00:00"}).text
     assert '<span class="n" id="total-asymptomatic">0</span>' in past
     assert browser.get("/cases/bulletin", params={"day": "nope"}).status_code == 422
+    # Without a day: the latest day with data (the batch's 21 November), said as such.
+    opened = browser.get("/cases/bulletin").text
+    assert "Daily bulletin of 2026-11-21" in opened
+    assert 'id="shown-day" data-kind="latest_with_data"' in opened
+    assert "Showing 2026-11-21: the latest day with data" in opened
+    assert 'id="shown-day"' not in html

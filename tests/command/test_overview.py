@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from epidesk.kit import clock
 from tests.tracing.helpers import Scene, add_case, scene
 
 DAY = date(2026, 11, 20)
@@ -77,3 +78,28 @@ def test_the_page_has_each_chart_with_its_numbers_as_a_table(client: TestClient,
                    '/static/overview.js', 'type="application/json" id="overview-data"'):
         assert marker in page.text, marker
     assert '<a href="/cases/bulletin?day=2026-11-20">2026-11-20</a>' in page.text
+
+
+def test_without_a_day_the_overview_opens_on_the_latest_day_with_data(
+        client: TestClient, s: Scene) -> None:
+    # The scene's cases were reported on 19 and 20 November; nothing since.
+    today = clock.city_today()
+    body = client.get("/api/overview").json()
+    assert (body["day"], body["shown"], body["today"]) == (
+        "2026-11-20", "latest_with_data", today.isoformat())
+    assert body["label"] == (f"the latest day with data (today, {today.isoformat()}, "
+                             "has none yet)")
+    assert tiles(body)["cases.curve"]["data"]["days"][-1] == "2026-11-20"
+    page = client.get("/overview", headers={"accept": "text/html"})
+    assert 'id="shown-day" data-kind="latest_with_data"' in page.text
+    assert "Showing 2026-11-20: the latest day with data" in page.text
+    asked = client.get("/api/overview", params={"day": "2026-11-19"}).json()
+    assert (asked["day"], asked["shown"]) == ("2026-11-19", "chosen")
+
+
+def test_the_overview_shows_today_when_today_has_data(client: TestClient, db: Session,
+                                                      s: Scene) -> None:
+    today = clock.city_today()
+    add_case(db, s.city, "zhang_min", sampling=today, isolation=None)
+    body = client.get("/api/overview").json()
+    assert (body["day"], body["shown"], body["label"]) == (today.isoformat(), "today", "today")

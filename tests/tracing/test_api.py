@@ -140,3 +140,37 @@ def test_a_run_follows_case_changes_once(client: TestClient, db: Session, s: Sce
     assert "since the last tracing run" in again.json()["detail"]
     both = client.post("/api/tracing/runs", json={"changes": True, "case_ids": [s.case.id]})
     assert both.status_code == 422 and "not both" in both.text
+
+
+def test_an_exposure_recorded_after_tracing_is_followed_by_the_next_run(client: TestClient,
+                                                                       s: Scene):
+    assert client.post("/api/tracing/runs", json={"changes": True}).status_code == 201
+    # The case's window runs to the end of 2026-11-21; the drive was on 2026-11-21.
+    made = client.post("/api/tracing/exposures", json={
+        "resident_a_id": s.id("wang_xiulan"), "resident_b_id": s.id("zhang_min"),
+        "at": "2026-11-21T09:00:00+08:00", "setting": "shared_vehicle"})
+    assert made.status_code == 201
+    followed = client.post("/api/tracing/runs", json={"changes": True})
+    assert followed.status_code == 201, followed.text
+    assert followed.json()["contacts_identified"] == 2
+    assert client.get(f"/api/tracing/contacts/{s.id('zhang_min')}").json()["tier"] == "close"
+    assert client.post("/api/tracing/runs", json={"changes": True}).status_code == 409
+
+
+def test_the_case_s_record_links_to_its_contacts_and_a_contact_s_to_its_case(
+        client: TestClient, s: Scene):
+    record = client.get(f"/api/people/{s.id('wang_xiulan')}").json()
+    [untraced] = {p["key"]: p for p in record["panels"]}["cases"]["data"]["cases"]
+    assert untraced["links"] == [{"kind": "contacts", "id": s.case.id,
+                                  "label": "contacts not traced yet",
+                                  "href": f"/tracing/cases/{s.case.id}", "note": ""}]
+    assert client.post("/api/tracing/runs", json={"changes": True}).status_code == 201
+    record = client.get(f"/api/people/{s.id('wang_xiulan')}").json()
+    [case] = {p["key"]: p for p in record["panels"]}["cases"]["data"]["cases"]
+    [link] = case["links"]
+    assert (link["label"], link["href"]) == ("5 close and 2 sub-close contacts",
+                                             f"/tracing/cases/{s.case.id}")
+    contact = client.get(f"/api/people/{s.id('li_na')}").json()
+    tracing = {p["key"]: p for p in contact["panels"]}["tracing"]["data"]
+    assert tracing["tier"] == "close" and tracing["cases"] == [{"case_id": s.case.id}]
+    assert tracing["follow_up_ends_on"] is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +62,24 @@ def test_run_then_ask_why(city_db: dict[str, int]):
     assert missed.exit_code == 0
 
 
+def test_a_recorded_exposure_is_classified_by_the_next_trace_run(city_db: dict[str, int]):
+    assert runner.invoke(app, ["trace", "run"]).exit_code == 0
+    # Zhang Min drove the case on 2026-11-21, inside her window; recorded after tracing.
+    made = runner.invoke(app, ["trace", "record-exposure", str(city_db["wang_xiulan"]),
+                               str(city_db["zhang_min"]), "--at", "2026-11-21T09:00:00+08:00",
+                               "--setting", "shared_vehicle"])
+    assert made.exit_code == 0, made.output
+    assert (f"the next `epidesk trace run` classifies again the 1 traced case it concerns "
+            f"(case {city_db['case']})") in made.output
+    followed = runner.invoke(app, ["trace", "run"])
+    assert followed.exit_code == 0, followed.output
+    assert re.search(r"contacts identified\W+2\b", followed.output), followed.output
+    contacts = runner.invoke(app, ["trace", "contacts", str(city_db["case"])])
+    assert "Close contacts: 6" in contacts.output
+    again = runner.invoke(app, ["trace", "run"])
+    assert again.exit_code == 0 and "nothing to do" in again.output
+
+
 def test_import_visits_good_bad_and_again(city_db: dict[str, int], tmp_path: Path):
     before = counts()["venue_visit"]
     good = tmp_path / "visits.csv"
@@ -69,6 +88,7 @@ def test_import_visits_good_bad_and_again(city_db: dict[str, int], tmp_path: Pat
     result = runner.invoke(app, ["trace", "import-visits", str(good)])
     assert result.exit_code == 0, result.output
     assert "accepted, 1 visits" in result.output and "writing visits" in result.output
+    assert "no traced case's window holds it" in result.output
     again = runner.invoke(app, ["trace", "import-visits", str(good)])
     assert again.exit_code == 0 and "already imported" in again.output
     bad = tmp_path / "bad.csv"

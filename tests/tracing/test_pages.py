@@ -117,3 +117,19 @@ def test_the_overview_offers_to_trace_changed_cases(browser: TestClient, s: Scen
     # Nothing left to follow: the same form now answers with the reason.
     again = browser.post("/tracing/runs", data={"csrf_token": token, "changes": "true"})
     assert again.status_code == 409 and "since the last tracing run" in again.text
+
+
+def test_an_exposure_recorded_after_tracing_is_offered_to_the_next_run(browser: TestClient,
+                                                                      s: Scene):
+    token = csrf_of(browser.get("/tracing").text)
+    assert browser.post("/tracing/runs", data={"csrf_token": token,
+                                               "changes": "true"}).status_code == 303
+    # The drive on 2026-11-21 lies inside the case's window (to the end of that day).
+    form = {"csrf_token": token, "case_id": str(s.case.id),
+            "resident_b_id": str(s.id("zhang_min")), "at": "2026-11-21T09:00",
+            "setting": "shared_vehicle", "place": "bus 12"}
+    assert browser.post("/tracing/exposures", data=form).status_code == 303
+    html = browser.get("/tracing").text
+    assert "1 case to classify: 1 with evidence that arrived after it was traced." in html
+    r = browser.post("/tracing/runs", data={"csrf_token": token, "changes": "true"})
+    assert "2 contacts identified" in browser.get(r.headers["location"]).text

@@ -32,8 +32,9 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # One-time codes (TOTP): the secret shared with the authenticator app (pending until
     # confirmed with a code; never shown again after that), and the last time step
-    # accepted, so that no code is accepted twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # accepted, so that no code is accepted twice. The secret is stored sealed under the
+    # secret key (epidesk.kit.sealing), never in clear.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 

@@ -21,6 +21,7 @@ from epidesk.cases.schemas import (
     case_out,
 )
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, Caller
+from epidesk.kit.days import day_to_show
 from epidesk.kit.inputs import DIGITS, Day, Ge, Le, Offset, OptionalDay, OptionalId, OptionalMoment
 from epidesk.kit.web import PROBLEM_RESPONSES, AuditDep, CsvResponse, DbSession, Id, ensure_in_scope
 
@@ -50,10 +51,15 @@ def list_cases(
 
 @router.get("/cases/bulletin", response_model=BulletinOut, tags=["cases"],
             summary="Daily bulletin")
-def get_bulletin(session: DbSession, _: MedicalReader, day: Annotated[Day, Query()],
+def get_bulletin(session: DbSession, _: MedicalReader,
+                 day: Annotated[OptionalDay, Query(description=(
+                     "The city's day (default: today when it has data, else the latest "
+                     "day with reported cases or results)"))] = None,
                  as_of: Annotated[OptionalMoment, Query()] = None) -> BulletinOut:
-    """New cases of a day by district, local and imported, as the data stood at as_of."""
-    return bulletin_out(service.bulletin(session, day=day, as_of=as_of))
+    """New cases of a day by district, local and imported, as the data stood at as_of;
+    `shown` says why this day (asked for, today, or the latest day with data)."""
+    shown = day_to_show(session, asked=day)
+    return bulletin_out(service.bulletin(session, day=shown.day, as_of=as_of), shown=shown)
 
 
 @router.get("/cases/bulletin.csv", response_class=CsvResponse, tags=["cases"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated
 
@@ -14,7 +15,9 @@ from epidesk.cases.deps import CaseWriter, MedicalReader
 from epidesk.errors import DomainError
 from epidesk.kit import clock
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
+from epidesk.kit.days import day_to_show
 from epidesk.kit.inputs import Offset, OptionalDay, OptionalId, OptionalMoment, parse
+from epidesk.kit.links import Link, links_from
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 
@@ -67,11 +70,13 @@ def bulletin_page(
     day: Annotated[str, Query(max_length=10)] = "",
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
-    """The daily bulletin: new cases of a day by district, local and imported."""
-    chosen = _day(day, clock.city_today(), "day")
-    result = service.bulletin(session, day=chosen, as_of=_moment(as_of))
+    """The daily bulletin: new cases of a day by district, local and imported; without a
+    day, today when it has data, else the latest day that has."""
+    shown = day_to_show(session, asked=_day(day, clock.city_today(), "day") if day else None)
+    result = service.bulletin(session, day=shown.day, as_of=_moment(as_of))
     return render(request, "cases/bulletin.html", {
-        "bulletin": result, "day": chosen.isoformat(), "as_of": as_of, "section": "cases",
+        "bulletin": result, "day": shown.day.isoformat(), "shown": shown, "as_of": as_of,
+        "section": "cases",
     })
 
 
@@ -94,13 +99,17 @@ def case_page(request: Request, case_id: Id, session: DbSession, reader: Medical
     record = service.case_record(session, case_id=case_id)
     ensure_in_scope(reader, MEDICAL_READ, record.area, "case", case_id)
     audit("read", "case", case_id, person_id=record.resident.id)
-    return _case_view(request, reader.may(CASES_WRITE, record.area), record)
+    links = links_from(session, caller=reader, kind="case", ids=[case_id])
+    return _case_view(request, reader.may(CASES_WRITE, record.area), record,
+                      links=links.get(case_id, []))
 
 
 def _case_view(request: Request, can_write: bool, record: service.CaseRecord,
-               error: str | None = None, status_code: int = 200) -> Response:
+               error: str | None = None, status_code: int = 200,
+               links: Sequence[Link] = ()) -> Response:
     return render(request, "cases/case.html", {
         "case": record.episode, "resident": record.resident, "can_write": can_write,
+        "links": links,
         "csrf_token": csrf_token(request), "error": error, "section": "cases",
         "today": clock.city_today().isoformat(),
     }, status_code)

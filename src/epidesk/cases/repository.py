@@ -79,9 +79,11 @@ def episodes_of_day(session: Session, day: date) -> list[EpisodeFacts]:
     return [facts_of(e) for e in rows]
 
 
-def latest_report_day(session: Session) -> date | None:
-    """The latest day a case was reported (asymptomatic or confirmed), if any."""
-    days = [session.scalar(select(func.max(column)))
+def latest_report_day(session: Session, up_to: date | None = None) -> date | None:
+    """The latest day a case was reported (asymptomatic or confirmed), if any; not after
+    `up_to` when given."""
+    days = [session.scalar(select(func.max(column)).where(
+        column <= up_to if up_to is not None else column.is_not(None)))
             for column in (CaseEpisode.asymptomatic_on, CaseEpisode.confirmed_on)]
     known = [d for d in days if d is not None]
     return max(known) if known else None
@@ -199,3 +201,18 @@ def episodes_between(session: Session, *, first: date, last: date,
     if community_ids is not None:
         stmt = stmt.where(CaseEpisode.community_id.in_(sorted(set(community_ids))))
     return [(r, s, str(c), int(m)) for r, s, c, m in session.execute(stmt).all()]
+
+
+def episodes_of_tubes(session: Session, tube_ids: Sequence[int]
+                      ) -> list[tuple[int, CaseEpisode]]:
+    """(tube, episode) for every episode a tube proved or was linked to (a re-positive)."""
+    found: set[tuple[int | None, int]] = set()
+    for chunk in chunks(tube_ids):
+        for query in (select(CaseEpisode.proving_tube_id, CaseEpisode.id)
+                      .where(CaseEpisode.proving_tube_id.in_(chunk)),
+                      select(CaseEvent.tube_id, CaseEvent.episode_id)
+                      .where(CaseEvent.tube_id.in_(chunk))):
+            found.update((t, e) for t, e in session.execute(query))
+    episodes = {e.id: e for e in session.scalars(select(CaseEpisode).where(
+        CaseEpisode.id.in_(sorted({e for _, e in found}))))} if found else {}
+    return [(t, episodes[e]) for t, e in sorted((t, e) for t, e in found if t is not None)]

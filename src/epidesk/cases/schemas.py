@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from epidesk.cases import rules
 from epidesk.cases.models import CaseEpisode
+from epidesk.kit.days import CHOSEN, ShownDay
 from epidesk.kit.inputs import OptionalDay, Text
 from epidesk.people.models import Resident
 
@@ -102,6 +103,9 @@ class BulletinOut(Schema):
     """New cases of one day by district, as the data stood at `as_of` (no identities)."""
 
     day: date
+    shown: str = Field(default="chosen", description=(
+        "Why this day: 'chosen' (asked for), 'today' (today, which has data), "
+        "'latest_with_data' (today has none yet), 'no_data' (today; no day has data)"))
     as_of: datetime
     districts: list[BulletinRowOut]
     local: CountsOut
@@ -114,10 +118,10 @@ def _counts(c: rules.Counts) -> CountsOut:
                      reclassified=c.reclassified, confirmed_total=c.confirmed_total)
 
 
-def bulletin_out(b: rules.Bulletin) -> BulletinOut:
-    """The API shape of a bulletin."""
+def bulletin_out(b: rules.Bulletin, shown: ShownDay | None = None) -> BulletinOut:
+    """The API shape of a bulletin (of a day asked for unless `shown` says otherwise)."""
     return BulletinOut(
-        day=b.day, as_of=b.as_of,
+        day=b.day, shown=shown.kind if shown else CHOSEN, as_of=b.as_of,
         districts=[BulletinRowOut(district_id=r.district_id, code=r.code, name=r.name,
                                   name_local=r.name_local, local=_counts(r.counts.local),
                                   imported=_counts(r.counts.imported),

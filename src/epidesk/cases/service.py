@@ -348,6 +348,11 @@ def bulletin(session: Session, *, day: date, as_of: datetime | None = None) -> r
     return rules.Bulletin(day=day, as_of=moment, rows=rows, total=total)
 
 
+def latest_report_day(session: Session, *, up_to: date) -> date | None:
+    """The latest day, not after `up_to`, on which a case was reported."""
+    return repository.latest_report_day(session, up_to)
+
+
 @dataclass(frozen=True)
 class DayTotals:
     """The city's new cases of one day, local and imported together and apart."""
@@ -436,3 +441,10 @@ def epidemic_curve(session: Session, *, last: date, days: int = 28,
             sampled[index[sampled_on]] += 1
     return Curve(days=span, reported=reported, sampled=sampled, confirmed=confirmed,
                  asymptomatic=asymptomatic, by_community=by_community)
+
+
+def cases_of_tubes(session: Session, *, tube_ids: Sequence[int]
+                   ) -> list[tuple[int, CaseEpisode, AreaPath | None]]:
+    """(tube, case, where its resident lives) for every case the tubes produced."""
+    return [(tube_id, episode, people.resident_area(session, episode.resident_id))
+            for tube_id, episode in repository.episodes_of_tubes(session, tube_ids)]

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query
 
-from epidesk.kit import clock
 from epidesk.kit.access import PLACES_READ, Caller
+from epidesk.kit.days import ShownDay, day_to_show
 from epidesk.kit.inputs import OptionalDay
-from epidesk.kit.web import require
+from epidesk.kit.web import DbSession, require
 
 # Every staff role may browse places; what each tile shows depends on the reader's
 # own permissions and areas.
 Staff = Annotated[Caller, Depends(require(PLACES_READ))]
 
 
-def overview_day(day: Annotated[OptionalDay, Query(
-        description="The day to show (default: the city's today)")] = None) -> date:
-    """The day the overview is for: the city's today unless another is asked for."""
-    return day or clock.city_today()
+def overview_day(session: DbSession, day: Annotated[OptionalDay, Query(
+        description="The day to show (default: the city's today when it has data, else "
+                    "the latest day with reported cases or results)")] = None) -> ShownDay:
+    """The day the overview is for: the day asked for; else today when it has data, else
+    the latest day with data."""
+    return day_to_show(session, asked=day)
 
 
-Day = Annotated[date, Depends(overview_day)]
+Day = Annotated[ShownDay, Depends(overview_day)]

@@ -20,6 +20,7 @@ from epidesk.testing.deps import (
     follow_results,
     ingest_message,
     rejection_problem,
+    tube_for,
 )
 from epidesk.testing.ingest import service as ingest
 from epidesk.testing.schemas import (
@@ -106,10 +107,9 @@ def batch_tubes(
 @router.get("/tubes/{tube_id}", response_model=TubeDetailOut, summary="A tube")
 def get_tube(tube_id: Id, session: DbSession, reader: MedicalReader,
              audit: AuditDep) -> TubeDetailOut:
-    """A tube's result and the samples in it of residents inside the caller's area."""
-    detail = service.tube_detail(session, tube_id=tube_id, area=reader.area_for(MEDICAL_READ))
-    audit("read", "tube", tube_id, people=[r.id for _, r in detail.samples])
-    return tube_detail_out(detail)
+    """A tube's result, the samples in it of residents inside the caller's area, and the
+    cases it produced (those outside the area unnamed)."""
+    return tube_detail_out(*tube_for(session, reader, tube_id, audit))
 
 
 @router.get("/tubes/by-code/{code}", response_model=TubeDetailOut, summary="A tube by barcode")
@@ -119,12 +119,9 @@ def get_tube_by_code(code: Annotated[str, Path(min_length=1, max_length=32)],
     """A tube found by its barcode."""
     tube_id = service.tube_id_of(session, code=code)
     try:
-        detail = service.tube_detail(session, tube_id=tube_id,
-                                     area=reader.area_for(MEDICAL_READ))
+        return tube_detail_out(*tube_for(session, reader, tube_id, audit))
     except NotFoundError:
         raise NotFoundError(f"no tube {code!r}") from None  # as for an unknown barcode
-    audit("read", "tube", tube_id, people=[r.id for _, r in detail.samples])
-    return tube_detail_out(detail)
 
 
 @router.get("/residents/{resident_id}", response_model=TestingHistoryOut,

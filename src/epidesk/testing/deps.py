@@ -15,12 +15,14 @@ from epidesk.kit.console import print_imported
 from epidesk.kit.imports import ACCEPTED
 from epidesk.kit.inputs import DIGITS, Ge, Le
 from epidesk.kit.inputs import Offset as RecordOffset
+from epidesk.kit.links import Link, linked_people, links_from
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
 from epidesk.testing import service
 from epidesk.testing.ingest.service import IngestResult
 from epidesk.testing.models import LabBatch
+from epidesk.testing.rules import TubeDetail
 from epidesk.testing.schemas import batch_detail, history_out
 from epidesk.testing.service import MAX_LIST
 
@@ -123,3 +125,19 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
              template="testing/_rejected_tile.html", link="/testing",
              data={"rejected": service.rejected_batches(session, since=week_ago)}),
     ]
+
+
+def latest_data_day(session: Session, *, up_to: date) -> date | None:
+    """The pages that open on the latest day with data: the latest day with results."""
+    return service.latest_result_day(session, up_to=up_to)
+
+
+def tube_for(session: Session, reader: Caller, tube_id: int, audit: Audit
+             ) -> tuple[TubeDetail, list[Link]]:
+    """A tube as the reader may see it, with the cases it produced; the read audited with
+    every resident it names."""
+    detail = service.tube_detail(session, tube_id=tube_id, area=reader.area_for(MEDICAL_READ))
+    links = links_from(session, caller=reader, kind="tube", ids=[tube_id])
+    audit("read", "tube", tube_id, people=sorted(
+        {r.id for _, r in detail.samples} | set(linked_people(links))))
+    return detail, links.get(tube_id, [])

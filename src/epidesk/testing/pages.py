@@ -15,7 +15,7 @@ from epidesk.kit.templating import render
 from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.testing import service
-from epidesk.testing.deps import Ingester, MedicalReader, Offset, follow_results
+from epidesk.testing.deps import Ingester, MedicalReader, Offset, follow_results, tube_for
 from epidesk.testing.ingest import service as ingest
 
 router = APIRouter(include_in_schema=False)
@@ -92,10 +92,9 @@ def find_tube(session: DbSession, _: MedicalReader,
 def tube_page(request: Request, tube_id: Id, session: DbSession, reader: MedicalReader,
               audit: AuditDep) -> Response:
     """A tube: its result, its samples inside the caller's area, the retests it called for."""
-    detail = service.tube_detail(session, tube_id=tube_id, area=reader.area_for(MEDICAL_READ))
-    audit("read", "tube", tube_id, people=[r.id for _, r in detail.samples])
+    detail, cases = tube_for(session, reader, tube_id, audit)
     return render(request, "testing/tube.html", {"detail": detail, "tube": detail.tube,
-                                                 "section": "testing"})
+                                                 "cases": cases, "section": "testing"})
 
 
 @router.get("/testing/residents")

@@ -163,3 +163,8 @@ def rejected_batch_count(session: Session, *, since: datetime) -> int:
     """How many files were rejected (and not accepted since) after a moment."""
     return int(session.scalar(select(func.count()).select_from(LabBatch).where(
         LabBatch.status == "rejected", LabBatch.received_at >= since)) or 0)
+
+
+def latest_result_before(session: Session, before: datetime) -> datetime | None:
+    """The latest moment a tube's result was given before a moment, if any."""
+    return session.scalar(select(func.max(Tube.result_at)).where(Tube.result_at < before))

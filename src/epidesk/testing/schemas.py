@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from epidesk.kit.imports import listed_problems, problem_counts
+from epidesk.kit.links import Link
 from epidesk.testing.models import LabBatch, RetestOrder, Tube
 from epidesk.testing.rules import TestingHistory, TubeDetail
 
@@ -117,13 +119,26 @@ class RetestWithResident(RetestOut):
     resident_name: str
 
 
+class LinkOut(Schema):
+    """A record another domain made of this one (a case a tube produced): named inside the
+    caller's area; beyond it "a case outside your area", with no id and no address."""
+
+    kind: str
+    id: int | None
+    label: str
+    href: str | None
+    note: str
+
+
 class TubeDetailOut(Schema):
-    """A tube with the samples (and retests) of residents inside the caller's area."""
+    """A tube with the samples (and retests) of residents inside the caller's area, and
+    the cases its positive samples produced."""
 
     tube: TubeOut
     samples: list[SampleOut]
     hidden_samples: int
     retests: list[RetestOut]
+    cases: list[LinkOut] = []
 
 
 class HistoryEntry(Schema):
@@ -168,9 +183,10 @@ def retest_out(order: RetestOrder) -> RetestOut:
     return RetestOut.model_validate(order)
 
 
-def tube_detail_out(detail: TubeDetail) -> TubeDetailOut:
-    """The API shape of a tube with its visible samples."""
+def tube_detail_out(detail: TubeDetail, links: Sequence[Link] = ()) -> TubeDetailOut:
+    """The API shape of a tube with its visible samples and the cases it produced."""
     return TubeDetailOut(
+        cases=[LinkOut(**link.as_json()) for link in links],
         tube=tube_out(detail.tube),
         samples=[SampleOut(id=s.id, code=s.code, resident_id=r.id,
                            resident_name=f"{r.name} {r.name_latin}", collected_at=s.collected_at)

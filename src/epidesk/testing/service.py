@@ -201,3 +201,11 @@ def lab_days(session: Session, *, last: date, days: int = 14) -> list[LabDay]:
 def rejected_batches(session: Session, *, since: datetime) -> int:
     """Files rejected since a moment (and not accepted since)."""
     return repository.rejected_batch_count(session, since=since)
+
+
+def latest_result_day(session: Session, *, up_to: date) -> date | None:
+    """The latest city day, not after `up_to`, on which a tube's result was given."""
+    zone = clock.city_zone()
+    found = repository.latest_result_before(
+        session, clock.day_start(up_to + timedelta(days=1), zone))
+    return clock.local_day(clock.aware(found), zone) if found is not None else None

@@ -21,6 +21,8 @@ from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
 from epidesk.tracing.exposures import service as exposures
 from epidesk.tracing.graph import service as graph_service
+from epidesk.tracing.retrace import rules as retrace_rules
+from epidesk.tracing.retrace import service as retrace
 from epidesk.tracing.runs import service as runs
 from epidesk.tracing.visits import rules as visit_rules
 from epidesk.tracing.visits import service as visits
@@ -43,7 +45,8 @@ def run_cmd(
 ) -> None:
     """Classify close and sub-close contacts and write what changed.
 
-    By default, the cases reported, reclassified or withdrawn since the last run.
+    By default, the cases reported, reclassified or withdrawn since the last run, and the
+    traced cases that evidence arriving later (a visit log, a recorded exposure) concerns.
     """
     if case and all_cases:
         raise ValidationFailedError("give --case or --all, not both")
@@ -57,7 +60,8 @@ def run_cmd(
             followed = service.follow_case_changes(session, actor=cli_actor(), preset=chosen,
                                                    progress=progress)
             if followed is None:
-                out.print("no case has changed since the last tracing run; nothing to do")
+                out.print("no case has changed or has new evidence since the last tracing "
+                          "run; nothing to do")
                 return
             run = followed
         table = Table(title=f"Tracing run {run.id} ({run.preset}, {run.seconds:.2f} s)",
@@ -92,17 +96,30 @@ def import_cmd(path: Path = FileArgument) -> None:
         log = result.log
         problems = visits.log_problems(log)
         counts = visits.log_problem_counts(log)
+        asked = retrace.cases_asked_by(session, reason=retrace_rules.VISIT_LOG,
+                                       source_id=log.id)
     if result.already_imported:
         out.print(f"this file was already imported as visit log {log.id}; nothing changed")
         return
     if result.accepted:
         out.print(f"visit log {log.id}: accepted, {log.rows:,} visits of {log.residents:,} "
-                  f"residents to {log.venues:,} venues")
+                  f"residents to {log.venues:,} venues; " + _retrace_message(asked))
         return
     print_imported(out, heading=f"visit log {log.id}: rejected", accepted=False, summary="",
                    problems=problems, counts=counts, total=log.problem_count)
     out.print("[bold red]rejected:[/] nothing of this file was written")
     raise typer.Exit(1)
+
+
+def _retrace_message(case_ids: list[int]) -> str:
+    """What late evidence means for tracing: the traced cases it sends back, or none."""
+    if not case_ids:
+        return ("no traced case's window holds it: cases reported later take it into "
+                "account when they are traced")
+    named = ", ".join(f"case {i}" for i in case_ids[:10]) + (" ..." if len(case_ids) > 10
+                                                             else "")
+    return (f"the next `epidesk trace run` classifies again the {len(case_ids)} traced "
+            f"case{'s' if len(case_ids) != 1 else ''} it concerns ({named})")
 
 
 @app.command("format")
@@ -226,7 +243,9 @@ def exposure_cmd(
                                            resident_b=resident_b, at=moment, setting=setting,
                                            protected=protected, place=place, note=note or None,
                                            recorded_by=cli_actor())
-        out.print(f"exposure {exposure.id} recorded; run tracing to classify it")
+        asked = retrace.cases_asked_by(session, reason=retrace_rules.EXPOSURE,
+                                       source_id=exposure.id)
+        out.print(f"exposure {exposure.id} recorded; " + _retrace_message(asked))
 
 
 

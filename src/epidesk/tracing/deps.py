@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from epidesk.errors import ConflictError
 from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
+from epidesk.kit.links import Link
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import ensure_in_scope, require
@@ -48,7 +50,8 @@ def start_run(session: Session, principal: Caller, case_ids: list[int] | None,
     if changes:
         run = service.follow_case_changes(session, actor=principal.username)
         if run is None:
-            raise ConflictError("no case has been reported, reclassified or withdrawn since "
+            raise ConflictError("no case has been reported, reclassified, withdrawn or given "
+                                "new evidence since "
                                 "the last tracing run")
         return run
     return runs.run_tracing(session, actor=principal.username, case_ids=case_ids)
@@ -114,3 +117,25 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
                                        today=today)
     return [Tile(key="tracing.follow_up", title="Contacts under follow-up",
                  template="tracing/_follow_up_tile.html", link="/tracing", data=counts)]
+
+
+def record_links(session: Session, *, caller: Caller, kind: str, ids: Sequence[int]
+                 ) -> dict[int, list[Link]]:
+    """Links from cases (the caller may see) to their contacts: how many, and where."""
+    if kind != "case" or not ids or not caller.can(MEDICAL_READ):
+        return {}
+    traced = contacts.traced_cases(session, case_ids=ids)
+    out: dict[int, list[Link]] = {}
+    for case_id in ids:
+        record = traced.get(case_id)
+        if record is None:
+            label, note = "contacts not traced yet", ""
+        elif record.status != "active":
+            label, note = "contacts withdrawn with the case", ""
+        else:
+            label = (f"{record.close_contacts} close and {record.sub_close_contacts} "
+                     "sub-close contacts")
+            note = f"traced {clock.format_local(record.traced_at)} ({clock.zone_label()})"
+        out[case_id] = [Link(kind="contacts", label=label, href=f"/tracing/cases/{case_id}",
+                             id=case_id, note=note)]
+    return out

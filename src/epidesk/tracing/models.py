@@ -92,6 +92,8 @@ class TracingRun(Base):
     scope: Mapped[str] = mapped_column(String(16))  # "all", "cases" or "changes"
     # The newest case event this run has followed: case changes after it are pending.
     case_event_cursor: Mapped[int] = mapped_column(Integer)
+    # The newest retrace request this run has followed: requests after it are pending.
+    retrace_cursor: Mapped[int] = mapped_column(Integer)
     cases: Mapped[int] = mapped_column(Integer)
     cases_withdrawn: Mapped[int] = mapped_column(Integer)
     evidence_added: Mapped[int] = mapped_column(Integer)
@@ -103,6 +105,21 @@ class TracingRun(Base):
     close_contacts: Mapped[int] = mapped_column(Integer)
     sub_close_contacts: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column(Float)
+
+
+class RetraceRequest(Base):
+    """A traced case to classify again: evidence about its window arrived after it was
+    traced (a visit log, a recorded exposure). Written with the evidence, in the same
+    transaction; the next run over changes follows it."""
+
+    __tablename__ = "retrace_request"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # "visit_log" or "exposure"
+    # The visit log or the recorded exposure that brought the evidence.
+    source_id: Mapped[int] = mapped_column(Integer)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class TracedCase(Base):

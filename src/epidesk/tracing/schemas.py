@@ -109,7 +109,8 @@ class RunIn(BaseModel):
     case_ids: list[RecordId] | None = Field(default=None, max_length=10_000,
                                        description="Leave out to classify every active case")
     changes: bool = Field(default=False, description=(
-        "Classify the cases reported, reclassified or withdrawn since the last run"))
+        "Classify the cases reported, reclassified or withdrawn since the last run, "
+        "and the traced cases that later evidence (visit logs, exposures) concerns"))
 
     @model_validator(mode="after")
     def _one_choice(self) -> RunIn:

@@ -2,9 +2,10 @@
 residents its routes check.
 
 Case changes are followed: each case event (reported, linked, reclassified, withdrawn)
-is pending until a run accounts for it. `follow_case_changes` classifies exactly those
-cases (and the cases they affect); the routes and commands that change cases call it
-after the change, in the same transaction.
+is pending until a run accounts for it, and so is each retrace request, written when a
+visit log or a recorded exposure arrives after the case it concerns was traced.
+`follow_case_changes` classifies exactly those cases (and the cases they affect); the
+routes and commands that change cases call it after the change, in the same transaction.
 
 The domain's parts live in sub-entities: `visits` (the visit-log import and synthetic
 visits), `exposures` (recorded exposures), `graph` (the contact graph in memory),
@@ -26,18 +27,30 @@ from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
 from epidesk.tracing.models import TracingRun
+from epidesk.tracing.retrace import repository as retrace_repository
 from epidesk.tracing.runs import repository as runs_repository
 from epidesk.tracing.runs import service as runs_service
 from epidesk.tracing.runs.rules import PendingChanges
 
 
 def pending_changes(session: Session) -> PendingChanges:
-    """The cases reported, linked, reclassified or withdrawn since the last run followed them."""
+    """The cases reported, linked, reclassified or withdrawn since the last run followed
+    them, and those late evidence asked to classify again."""
     after = runs_repository.case_event_cursor(session)
     up_to = cases.latest_event_id(session)
     ids = (cases.episodes_changed(session, after=after, up_to=up_to)
            if up_to > after else [])
-    return PendingChanges(case_ids=ids, after=after, up_to=up_to)
+    retrace_after = runs_repository.retrace_cursor(session)
+    retrace_up_to = runs_repository.latest_retrace_request(session)
+    requested = (retrace_repository.requested_cases(session, after=retrace_after,
+                                                    up_to=retrace_up_to)
+                 if retrace_up_to > retrace_after else [])
+    # A case gone since its request (removed by retention) has nothing left to classify.
+    requested = sorted({row[0] for row in cases.episode_rows(session, requested)})
+    retraced = tuple(sorted(set(requested) - set(ids)))
+    return PendingChanges(case_ids=sorted(set(ids) | set(requested)), after=after,
+                          up_to=up_to, retrace_after=retrace_after,
+                          retrace_up_to=retrace_up_to, retraced=retraced)
 
 
 def follow_case_changes(session: Session, *, actor: str, preset: Preset | None = None,
@@ -53,7 +66,8 @@ def follow_case_changes(session: Session, *, actor: str, preset: Preset | None =
         return None
     return runs_service.run_tracing(session, actor=actor, case_ids=pending.case_ids,
                                     preset=preset, now=now, progress=progress,
-                                    followed=pending.up_to, scope="changes")
+                                    followed=pending.up_to, retraced=pending.retrace_up_to,
+                                    scope="changes")
 
 
 def resident_area(session: Session, *, resident_id: int) -> AreaPath | None:

@@ -1,4 +1,7 @@
-"""Use cases of one-time codes: set up, confirm, check a code, turn off."""
+"""Use cases of one-time codes: set up, confirm, check a code, turn off.
+
+The secret is stored sealed under the secret key (`epidesk.kit.sealing`), never in clear.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from epidesk.auth.totp.rules import (
     qr_svg,
 )
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
+from epidesk.kit.sealing import open_sealed, seal
 
 WRONG_CODE = ("the code does not match: type the 6 digits your authenticator app shows "
               "now (a code is accepted once, and only while it is shown)")
@@ -55,11 +59,12 @@ def start_enrolment(session: Session, *, user_id: int) -> Enrolment:
         raise ConflictError("one-time codes are on already; turn them off first to set up "
                             "another authenticator")
     if user.totp_secret is None:
-        user.totp_secret = new_secret()
+        user.totp_secret = seal(new_secret())
         user.totp_last_step = None
         session.flush()
-    uri = provisioning_uri(user.totp_secret, user.username)
-    return Enrolment(secret=user.totp_secret, uri=uri, qr_svg=qr_svg(uri))
+    secret = open_sealed(user.totp_secret)
+    uri = provisioning_uri(secret, user.username)
+    return Enrolment(secret=secret, uri=uri, qr_svg=qr_svg(uri))
 
 
 def accept_code(session: Session, user: User, code: str, at: datetime) -> bool:
@@ -67,7 +72,7 @@ def accept_code(session: Session, user: User, code: str, at: datetime) -> bool:
     code's step is recorded so that it is refused next time."""
     if user.totp_secret is None:
         return False
-    step = matching_step(user.totp_secret, code, at, user.totp_last_step)
+    step = matching_step(open_sealed(user.totp_secret), code, at, user.totp_last_step)
     return step is not None and repo.claim_totp_step(session, user.id, step)
 
 

@@ -238,3 +238,8 @@ def follow_up_counts(session: Session, *, area: AreaFilter | None = None,
                                           community_ids=communities)
     return {"close": counts.get(rules.CLOSE, 0), "sub_close": counts.get(rules.SUB_CLOSE, 0),
             "missed_tests": missed}
+
+
+def traced_cases(session: Session, *, case_ids: Sequence[int]) -> dict[int, TracedCase]:
+    """How each case was last traced (a case never traced is left out)."""
+    return runs_repository.traced_cases(session, case_ids)

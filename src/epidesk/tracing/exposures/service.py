@@ -1,4 +1,5 @@
-"""Use cases of recorded exposures: an investigator records one between two residents."""
+"""Use cases of recorded exposures: an investigator records one between two residents;
+the traced cases it concerns are classified again by the next run over changes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.tracing.exposures.rules import exposure_problem
 from epidesk.tracing.models import Exposure
+from epidesk.tracing.retrace import service as retrace
 
 
 def record_exposure(session: Session, *, resident_a: int, resident_b: int, at: datetime,
@@ -38,4 +40,6 @@ def record_exposure(session: Session, *, resident_a: int, resident_b: int, at: d
                         recorded_by=recorded_by[:64], recorded_at=moment)
     session.add(exposure)
     session.flush()
+    # An exposure inside a traced case's window makes it due for classifying again.
+    retrace.after_exposure(session, exposure=exposure, now=moment)
     return exposure

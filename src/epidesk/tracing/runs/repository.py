@@ -28,6 +28,7 @@ from epidesk.tracing.models import (
     Contact,
     ContactEvidence,
     FollowUpTest,
+    RetraceRequest,
     TracedCase,
     TracingRun,
 )
@@ -38,6 +39,16 @@ from epidesk.tracing.runs.rules import ContactStates, EvidenceArrays
 def case_event_cursor(session: Session) -> int:
     """The newest case event a tracing run has followed (0 before the first run)."""
     return int(session.scalar(select(func.max(TracingRun.case_event_cursor))) or 0)
+
+
+def retrace_cursor(session: Session) -> int:
+    """The newest retrace request a tracing run has followed (0 before the first run)."""
+    return int(session.scalar(select(func.max(TracingRun.retrace_cursor))) or 0)
+
+
+def latest_retrace_request(session: Session) -> int:
+    """The id of the newest retrace request (0 when there is none)."""
+    return int(session.scalar(select(func.max(RetraceRequest.id))) or 0)
 
 
 def traced_cases(session: Session, case_ids: Sequence[int]) -> dict[int, TracedCase]:

@@ -59,8 +59,12 @@ class ContactStates:
 
 @dataclass(frozen=True)
 class PendingChanges:
-    """Case changes no tracing run has followed yet."""
+    """Case changes and retrace requests (late evidence) no tracing run has followed yet."""
 
     case_ids: list[int]
     after: int
     up_to: int
+    retrace_after: int = 0
+    retrace_up_to: int = 0
+    # The cases among case_ids that late evidence, not a case change, brought.
+    retraced: tuple[int, ...] = ()

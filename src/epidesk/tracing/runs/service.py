@@ -58,11 +58,12 @@ def _batch(cases: Sequence[CaseFacts],
 def run_tracing(session: Session, *, actor: str, case_ids: Sequence[int] | None = None,
                 preset: Preset | None = None, now: datetime | None = None,
                 graph: ContactGraph | None = None, progress: Progress | None = None,
-                followed: int | None = None, scope: str | None = None) -> TracingRun:
+                followed: int | None = None, retraced: int | None = None,
+                scope: str | None = None) -> TracingRun:
     """Classify cases and write what changed; every active case when case_ids is None.
 
-    `followed` is the newest case event the run accounts for (see `follow_case_changes`);
-    a run over every case accounts for all of them.
+    `followed` is the newest case event the run accounts for (see `follow_case_changes`),
+    `retraced` the newest retrace request; a run over every case accounts for all of them.
 
     With case_ids, the cases whose contacts depend on them are classified again too:
     cases that have one of their residents as a close contact, and cases whose
@@ -103,9 +104,13 @@ def run_tracing(session: Session, *, actor: str, case_ids: Sequence[int] | None 
     if followed is None:
         followed = (cases_repository.latest_event_id(session) if case_ids is None
                     else repository.case_event_cursor(session))
+    if retraced is None:
+        retraced = (repository.latest_retrace_request(session) if case_ids is None
+                    else repository.retrace_cursor(session))
     run = TracingRun(started_at=moment, actor=actor[:64], preset=preset.name,
                      scope=scope or ("all" if case_ids is None else "cases"),
-                     case_event_cursor=followed, cases=0, cases_withdrawn=0,
+                     case_event_cursor=followed, retrace_cursor=retraced, cases=0,
+                     cases_withdrawn=0,
                      evidence_added=0, evidence_withdrawn=0, contacts_identified=0,
                      contacts_promoted=0, contacts_demoted=0, contacts_withdrawn=0,
                      close_contacts=0, sub_close_contacts=0, seconds=0.0)

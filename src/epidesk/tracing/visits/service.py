@@ -31,6 +31,7 @@ from epidesk.kit.reports import Finding, Report
 from epidesk.people import repository as people
 from epidesk.tracing import repository as tracing_repository
 from epidesk.tracing.models import VisitLog
+from epidesk.tracing.retrace import service as retrace
 from epidesk.tracing.rules import MAX_LIST, local_midnight, moment_of, seconds_of
 from epidesk.tracing.visits import engine, repository
 from epidesk.tracing.visits.engine import ParsedVisits
@@ -106,6 +107,9 @@ class VisitLogImporter:
             "ended_at": _stamps(parsed.ended_at),
             "log_id": np.full(parsed.rows, record.id, dtype=np.int64),
         }, progress=step)
+        # Visits inside a traced case's window make it due for classifying again.
+        retrace.after_visits(session, log_id=record.id, venue=parsed.venue_id,
+                             start=parsed.started_at, end=parsed.ended_at, now=now)
 
     def conflicts(self, session: Session, parsed: ParsedVisits) -> Report | None:
         """The lines whose visits were imported before from another file."""

@@ -1,0 +1,2 @@
+"""Late evidence: traced cases to classify again because a visit log or a recorded
+exposure about their window arrived after they were traced."""
