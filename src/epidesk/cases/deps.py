@@ -13,6 +13,7 @@ from epidesk.cases.rules import ACTIVE
 from epidesk.cases.schemas import case_out
 from epidesk.geography import service as places
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, AreaPath, Caller
+from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
@@ -61,3 +62,8 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
                                   "cases": curve.by_community[i]}
                                  for i, name, lat, lon in points]}),
     ]
+
+
+# Two records of one person merged: the merged one's case episodes become the survivor's.
+person_merge = MergePart(covers=("case_episode.resident_id",),
+                         apply=service.merge_person_rows)

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.cases.models import CaseEpisode, CaseEvent
-from epidesk.cases.rules import EpisodeFacts
+from epidesk.cases.rules import ACTIVE, EpisodeFacts
 from epidesk.geography.models import District
 from epidesk.kit import clock
 from epidesk.kit.bulk.reading import chunks
@@ -199,3 +199,10 @@ def episodes_between(session: Session, *, first: date, last: date,
     if community_ids is not None:
         stmt = stmt.where(CaseEpisode.community_id.in_(sorted(set(community_ids))))
     return [(r, s, str(c), int(m)) for r, s, c, m in session.execute(stmt).all()]
+
+
+def active_episode_ids(session: Session, resident_ids: Sequence[int]) -> list[int]:
+    """The active episodes of the residents."""
+    return list(session.scalars(select(CaseEpisode.id).where(
+        CaseEpisode.resident_id.in_(sorted(set(resident_ids))),
+        CaseEpisode.status == ACTIVE)))

@@ -14,6 +14,7 @@ from epidesk.geography.schemas import PlaceRef
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.people import repository
 from epidesk.people.models import HouseholdMembership, Resident
+from epidesk.people.registry.rules import id_type_label, kind_label
 from epidesk.people.rules import (
     PersonFacts,
     age_on,
@@ -86,7 +87,7 @@ def search_people(
         )
     today = today or date.today()
     parsed = read_query(query)
-    communities = _communities_of(session, area) if parsed is not None else []
+    communities = communities_of(session, area) if parsed is not None else []
     if parsed is None or communities == []:
         return PersonSearch(query=query, mode=parsed.mode if parsed else None, limit=limit,
                             offset=offset, has_more=False, items=[])
@@ -104,7 +105,16 @@ def search_people(
     )
 
 
-def _communities_of(session: Session, area: AreaFilter | None) -> list[int] | None:
+def summaries(session: Session, ids: Sequence[int], *, today: date | None = None
+              ) -> dict[int, PersonSummary]:
+    """Residents by id as listed (name, age, community, flags)."""
+    today = today or date.today()
+    found = repository.residents_by_id(session, ids)
+    sizes = repository.household_sizes(session, sorted({r.household_id for r in found.values()}))
+    return {i: _summary(r, sizes.get(r.household_id, 1), today) for i, r in found.items()}
+
+
+def communities_of(session: Session, area: AreaFilter | None) -> list[int] | None:
     """The community ids an area covers, or None when it covers the whole city."""
     if area is None or area.everywhere:
         return None
@@ -113,7 +123,8 @@ def _communities_of(session: Session, area: AreaFilter | None) -> list[int] | No
                                        community_ids=sorted(area.community_ids))
 
 
-def _area_path(path: Sequence[PlaceRef]) -> AreaPath:
+def area_of_path(path: Sequence[PlaceRef]) -> AreaPath:
+    """The district, subdistrict and community of a place's path."""
     ids = {ref.kind: ref.id for ref in path}
     return AreaPath(district_id=ids["district"], subdistrict_id=ids["subdistrict"],
                     community_id=ids["community"])
@@ -121,11 +132,11 @@ def _area_path(path: Sequence[PlaceRef]) -> AreaPath:
 
 def person_area(person: PersonDetail) -> AreaPath:
     """Where a resident lives, as area scopes see it."""
-    return _area_path(person.address.path)
+    return area_of_path(person.address.path)
 
 
 def _visible(area: AreaFilter | None, path: Sequence[PlaceRef]) -> bool:
-    return area is None or area.allows(_area_path(path))
+    return area is None or area.allows(area_of_path(path))
 
 
 def person_detail(
@@ -188,7 +199,16 @@ def person_detail(
     ]
     return PersonDetail(
         id=resident.id,
+        id_type=resident.id_type,
+        id_type_label=id_type_label(resident.id_type),
         id_number=resident.id_number,
+        registration_kind=resident.registration_kind,
+        registration=kind_label(resident.registration_kind),
+        registration_source=resident.registration_source,
+        registered_by=resident.registered_by,
+        registered_at=resident.registered_at,
+        merged_into_id=resident.merged_into_id,
+        merged_from=list(repository.merged_into(session, resident.id)),
         name=resident.name,
         name_latin=resident.name_latin,
         sex=resident.sex,
@@ -212,19 +232,27 @@ def person_detail(
 
 def move_resident(
     session: Session, *, resident_id: int, household_id: int, moved_on: date,
-    today: date | None = None,
+    today: date | None = None, area: AreaFilter | None = None,
 ) -> HouseholdMembership:
     """Record that a resident moved to another household on a date; returns the new membership.
 
     The membership they held ends the day before; the resident's current household and
-    community become the new household's.
+    community become the new household's. With an area, a household outside it reads
+    as unknown.
     """
     today = today or date.today()
     resident = repository.resident(session, resident_id)
     if resident is None:
         raise NotFoundError(f"resident {resident_id} not found", kind="resident",
                             id=resident_id)
+    if resident.merged_into_id is not None:
+        raise ValidationFailedError(
+            f"resident {resident_id} was merged into {resident.merged_into_id}: "
+            "record the move on that record")
     target = repository.household(session, household_id)
+    if target is not None and area is not None and not area.allows(area_of_path(
+            places.address(session, address_id=target.address_id).path)):
+        target = None
     if target is None:
         raise NotFoundError(f"household {household_id} not found", kind="household",
                             id=household_id)

@@ -13,6 +13,7 @@ from epidesk.kit import clock, events
 from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST, AreaPath, Caller
 from epidesk.kit.console import print_imported
 from epidesk.kit.imports import ACCEPTED
+from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
@@ -121,3 +122,9 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
              template="testing/_rejected_tile.html", link="/testing",
              data={"rejected": service.rejected_batches(session, since=week_ago)}),
     ]
+
+
+# Two records of one person merged: the merged one's tests become the survivor's.
+person_merge = MergePart(
+    covers=("sample.resident_id", "retest_order.resident_id", "positive_result.resident_id"),
+    apply=service.merge_person_rows)

@@ -17,10 +17,11 @@ from epidesk.geography import service as places
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.imports import listed_problems, problem_counts
+from epidesk.kit.merges import Merge, repoint
 from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.testing import repository, rules
-from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Tube
+from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
 from epidesk.testing.rules import TestingHistory, TubeDetail
 
 MAX_LIST = 500
@@ -201,3 +202,11 @@ def lab_days(session: Session, *, last: date, days: int = 14) -> list[LabDay]:
 def rejected_batches(session: Session, *, since: datetime) -> int:
     """Files rejected since a moment (and not accepted since)."""
     return repository.rejected_batch_count(session, since=since)
+
+
+def merge_person_rows(session: Session, merge: Merge) -> list[str]:
+    """Testing's merge part: the merged record's samples, retest orders and positive
+    results become the survivor's."""
+    return [f"{repoint(session, model, 'resident_id', merge)} {what} moved"
+            for model, what in ((Sample, "sample(s)"), (RetestOrder, "retest order(s)"),
+                                (PositiveResult, "positive result(s)"))]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from epidesk.errors import ConflictError
 from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
+from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import ensure_in_scope, require
@@ -114,3 +115,13 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
                                        today=today)
     return [Tile(key="tracing.follow_up", title="Contacts under follow-up",
                  template="tracing/_follow_up_tile.html", link="/tracing", data=counts)]
+
+
+# Two records of one person merged: visits, exposures, the contact classification and
+# its evidence, follow-up tests and events become the survivor's.
+person_merge = MergePart(
+    covers=("venue_visit.resident_id", "exposure.resident_a_id", "exposure.resident_b_id",
+            "contact.resident_id", "contact_evidence.resident_id",
+            "contact_evidence.via_resident_id", "follow_up_test.resident_id",
+            "contact_event.resident_id"),
+    apply=service.merge_person_rows)
