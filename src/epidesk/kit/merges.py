@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-
 from typing import Any
 
 from sqlalchemy import MetaData, update

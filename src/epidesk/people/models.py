@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship

@@ -14,11 +14,12 @@ from epidesk.geography.schemas import PlaceRef
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.people import repository
 from epidesk.people.models import HouseholdMembership, Resident
-from epidesk.people.registry.rules import id_type_label, kind_label
 from epidesk.people.rules import (
     PersonFacts,
     age_on,
     household_flags,
+    id_type_label,
+    kind_label,
     read_query,
     vulnerability_flags,
 )
@@ -39,6 +40,14 @@ from epidesk.people.schemas import (
     VenueOut,
     WorkGroupOut,
 )
+
+
+def invalid(problems: list[tuple[str, str]]) -> ValidationFailedError:
+    """A 422 problem naming each field that is wrong (as the API's own checks do)."""
+    return ValidationFailedError(
+        "; ".join(f"{name}: {message}" for name, message in problems),
+        errors=[{"loc": ["body", name], "msg": message, "type": "value_error"}
+                for name, message in problems])
 
 
 def facts(resident: Resident, household_size: int) -> PersonFacts:
@@ -128,6 +137,11 @@ def area_of_path(path: Sequence[PlaceRef]) -> AreaPath:
     ids = {ref.kind: ref.id for ref in path}
     return AreaPath(district_id=ids["district"], subdistrict_id=ids["subdistrict"],
                     community_id=ids["community"])
+
+
+def resident_area(session: Session, resident_id: int) -> AreaPath | None:
+    """Where a resident lives, or None when there is no such resident."""
+    return repository.resident_area(session, resident_id)
 
 
 def person_area(person: PersonDetail) -> AreaPath:
@@ -257,19 +271,19 @@ def move_resident(
         raise NotFoundError(f"household {household_id} not found", kind="household",
                             id=household_id)
     if household_id == resident.household_id:
-        raise ValidationFailedError(
-            f"resident {resident_id} already lives in household {household_id}")
+        raise invalid([("household_id",
+                        f"resident {resident_id} already lives in household {household_id}")])
     if moved_on > today:
-        raise ValidationFailedError(
-            f"the move date {moved_on.isoformat()} is after today ({today.isoformat()}): "
-            "record a move once it has happened")
+        raise invalid([("moved_on", f"the move date {moved_on.isoformat()} is after today "
+                                    f"({today.isoformat()}): record a move once it has "
+                                    "happened")])
     current = repository.open_household_membership(session, resident_id)
     if current is not None:
         if moved_on <= current.start_date:
-            raise ValidationFailedError(
-                f"the move date {moved_on.isoformat()} must be after "
-                f"{current.start_date.isoformat()}, when resident {resident_id} moved into "
-                f"household {current.household_id}")
+            raise invalid([("moved_on", f"the move date {moved_on.isoformat()} must be after "
+                                        f"{current.start_date.isoformat()}, when resident "
+                                        f"{resident_id} moved into household "
+                                        f"{current.household_id}")])
         current.end_date = moved_on - timedelta(days=1)
     stay = HouseholdMembership(household_id=household_id, resident_id=resident_id,
                                start_date=moved_on, end_date=None)

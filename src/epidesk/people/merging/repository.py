@@ -28,7 +28,7 @@ _KEYS: dict[DuplicateReason, tuple[Any, ...]] = {
 
 
 def _live_in(community_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
-    found = [Resident.merged_into_id.is_(None)]
+    found: list[ColumnElement[bool]] = [Resident.merged_into_id.is_(None)]
     if community_ids is not None:
         found.append(Resident.community_id.in_(sorted(set(community_ids))))
     return found

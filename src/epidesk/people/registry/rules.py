@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
-from epidesk.people.rules import ID_NUMBER_RE, WHITESPACE_RE
+from epidesk.people.rules import ID_NUMBER_RE, WHITESPACE_RE, IdType, RegistrationKind
 
 # A newborn is registered within its first year; older children are "other".
 NEWBORN_MAX_DAYS = 366
@@ -16,70 +15,9 @@ PHONE_RE = re.compile(r"^\+?\d{5,15}$")
 DOCUMENT_RE = re.compile(r"^[A-Z0-9]{5,32}$")
 
 
-class RegistrationKind(StrEnum):
-    """Why a person is registered by staff rather than found in the resident register."""
-
-    TRAVELLER = "traveller"
-    MIGRANT_WORKER = "migrant_worker"
-    NEWBORN = "newborn"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        """The kind as staff read it."""
-        return KIND_LABELS[self]
-
-
-KIND_LABELS: dict[RegistrationKind, str] = {
-    RegistrationKind.TRAVELLER: "traveller",
-    RegistrationKind.MIGRANT_WORKER: "migrant worker",
-    RegistrationKind.NEWBORN: "newborn",
-    RegistrationKind.OTHER: "other person not in the register",
-}
-
-
-class IdType(StrEnum):
-    """The identity document a number belongs to."""
-
-    ID_CARD = "id_card"
-    PASSPORT = "passport"
-    TRAVEL_PERMIT = "travel_permit"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        """The document as staff read it."""
-        return ID_TYPE_LABELS[self]
-
-
-ID_TYPE_LABELS: dict[IdType, str] = {
-    IdType.ID_CARD: "resident identity card",
-    IdType.PASSPORT: "passport",
-    IdType.TRAVEL_PERMIT: "travel permit (Hong Kong, Macao, Taiwan)",
-    IdType.OTHER: "other document",
-}
-
 # Kinds that may be registered without any document number.
 NUMBER_OPTIONAL = frozenset({RegistrationKind.NEWBORN, RegistrationKind.TRAVELLER,
                              RegistrationKind.OTHER})
-
-
-def kind_label(kind: str | None) -> str:
-    """A registration kind as staff read it ("resident register" for the register's own)."""
-    if kind is None:
-        return "resident register"
-    try:
-        return RegistrationKind(kind).label
-    except ValueError:
-        return kind
-
-
-def id_type_label(id_type: str) -> str:
-    """A document type as staff read it."""
-    try:
-        return IdType(id_type).label
-    except ValueError:
-        return id_type
 
 
 def search_key(name_latin: str) -> str:

@@ -6,23 +6,16 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.errors import NotFoundError
 from epidesk.geography import service as places
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.people import repository as people
 from epidesk.people.models import Household, HouseholdMembership, Resident
 from epidesk.people.registry import repository
-from epidesk.people.registry.rules import IdType, Registration, registration_problems, search_key
-from epidesk.people.service import area_of_path
-
-
-def invalid(problems: list[tuple[str, str]]) -> ValidationFailedError:
-    """A 422 problem naming each field that is wrong (as the API's own checks do)."""
-    return ValidationFailedError(
-        "; ".join(f"{name}: {message}" for name, message in problems),
-        errors=[{"loc": ["body", name], "msg": message, "type": "value_error"}
-                for name, message in problems])
+from epidesk.people.registry.rules import Registration, registration_problems, search_key
+from epidesk.people.rules import IdType
+from epidesk.people.service import area_of_path, invalid
 
 
 def household_area(session: Session, household_id: int) -> AreaPath | None:
