@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from epidesk.people.merging.rules import DuplicateReason
@@ -38,23 +37,25 @@ def duplicate_groups(session: Session, community_ids: Sequence[int] | None
                      ) -> list[tuple[DuplicateReason, list[int]]]:
     """Groups of live records (inside the communities) that share each reason's columns.
 
-    One grouping query per reason finds the shared values, joined back to the records:
-    no pair of records is ever compared in Python.
+    One grouping query per reason: a group of two (nearly every one) comes back as its
+    smallest and largest id; only the rare larger group is read again by its values. No
+    pair of records is ever compared in Python.
     """
     found: list[tuple[DuplicateReason, list[int]]] = []
     for reason, keys in _KEYS.items():
         where = [*_live_in(community_ids), *(k.is_not(None) for k in keys)]
-        shared = (select(*keys).where(*where).group_by(*keys)
-                  .having(func.count() > 1).subquery())
         rows = session.execute(
-            select(Resident.id, *keys)
-            .join(shared, and_(*(k == shared.c[k.key] for k in keys)))
-            .where(*_live_in(community_ids))
-            .order_by(*keys, Resident.id)).all()
-        groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-        for row in rows:
-            groups[tuple(row[1:])].append(int(row[0]))
-        found += [(reason, ids) for ids in groups.values() if len(ids) > 1]
+            select(func.min(Resident.id), func.max(Resident.id), func.count(), *keys)
+            .where(*where).group_by(*keys).having(func.count() > 1)).all()
+        for low, high, count, *values in rows:
+            if count == 2:
+                found.append((reason, [int(low), int(high)]))
+                continue
+            members = session.scalars(
+                select(Resident.id).where(*where, *(k == v for k, v in zip(keys, values,
+                                                                            strict=True)))
+                .order_by(Resident.id)).all()
+            found.append((reason, [int(i) for i in members]))
     return found
 
 
