@@ -19,6 +19,10 @@ from sqlalchemy.orm import Session
 from epidesk.app import create_app
 from epidesk.auth.deps import PRESESSION_COOKIE
 from tests.factories import TinyCity, tiny_city
+from tests.people.probes import other as _other
+from tests.people.probes import other_household as _other_household
+from tests.people.probes import registration as _registration
+from tests.people.probes import twins as _twins
 
 PUBLIC = {
     ("GET", "/"), ("GET", "/signin"), ("POST", "/signin"), ("POST", "/signout"),
@@ -127,55 +131,6 @@ PERSONAL: dict[tuple[str, str], Probe] = {
     ("GET", "/api/places/communities/{community_id}"): Probe(
         lambda t, i: f"/api/places/communities/{_community(t, i)}"),
 }
-
-
-def _other(t: TinyCity) -> int:
-    """A second resident of the worker's community (the one merged, or moved next to)."""
-    inside = _resident(t, True)
-    home = t.communities[0].id
-    return next(r.id for r in t.residents.values() if r.community_id == home and r.id != inside)
-
-
-def _other_household(t: TinyCity) -> int:
-    """A household of the worker's community where the probed resident does not live."""
-    home = _resident(t, True)
-    lives = next(r.household_id for r in t.residents.values() if r.id == home)
-    return next(h.id for h in t.households.values()
-                if h.community_id == t.communities[0].id and h.id != lives)
-
-
-def _twins(t: TinyCity) -> dict[bool, int]:
-    """A second record of one resident on each side of the area: a likely duplicate."""
-    found: dict[bool, int] | None = getattr(t, "twins", None)
-    if found is not None:
-        return found
-    from sqlalchemy.orm import object_session
-
-    from epidesk.people.models import Resident
-
-    session = object_session(t.city)
-    assert session is not None
-    found = {}
-    for inside in (True, False):
-        original = next(r for r in t.residents.values() if r.id == _resident(t, inside))
-        copy = Resident(household_id=original.household_id,
-                        community_id=original.community_id, id_number=None,
-                        name=original.name, name_latin=original.name_latin,
-                        name_search=original.name_search, sex=original.sex,
-                        birth_date=original.birth_date, phone=None, has_smartphone=False,
-                        pregnant=False, disability=False, chronic_medication=False,
-                        registration_kind="other")
-        session.add(copy)
-        session.flush()
-        found[inside] = copy.id
-    t.twins = found  # type: ignore[attr-defined]
-    return found
-
-
-def _registration(t: TinyCity, inside: bool) -> dict[str, Any]:
-    return {"kind": "traveller", "name": "欧阳娜", "name_latin": "Ouyang Na", "sex": "F",
-            "birth_date": "1991-03-03", "id_type": "passport", "source": "checkpoint",
-            "household_id": _household(t, inside), "member_from": "2026-11-01"}
 
 
 _MERGE_REASON = "the same person, entered twice"

@@ -188,3 +188,24 @@ def test_a_registered_traveller_is_tested_and_becomes_a_case(db: Session):
     assert [c.status for c in cases] == ["active"]
     assert cases[0].community_id == t.households["wang"].community_id
     assert datetime.now(UTC) > NOW
+
+
+def test_register_from_the_page(client: TestClient, db: Session):
+    t = tiny_city(db)
+    form = client.get("/people/new", params={"household_id": t.households["wang"].id},
+                      headers={"accept": "text/html"})
+    assert form.status_code == 200
+    assert "migrant worker" in form.text and "travel permit (Hong Kong, Macao, Taiwan)" in form.text
+    assert f'value="{t.households["wang"].id}"' in form.text
+    client.get("/signin")
+    fields = {k: str(v) for k, v in body(t).items() if k != "has_smartphone"}
+    fields["csrf_token"] = client.cookies.get("epidesk_presession") or ""
+    count = len(db.scalars(select(Resident.id)).all())
+    bad = client.post("/people/new", data={**fields, "birth_date": "1991-13-45"})
+    assert bad.status_code == 422
+    assert "birth_date" in bad.text and 'value="Ouyang  Na"' in bad.text
+    assert len(db.scalars(select(Resident.id)).all()) == count
+    done = client.post("/people/new", data=fields)
+    assert done.status_code == 303
+    page = client.get(done.headers["location"], headers={"accept": "text/html"})
+    assert "The person is registered." in page.text and "passport: E12345678" in page.text
