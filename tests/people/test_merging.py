@@ -254,7 +254,8 @@ def test_merge_through_the_api_with_its_audit_entry_and_the_tombstone_redirects(
     assert r.json()["merged_id"] == dup.id and r.json()["outcome"]
     for person in (zhao.id, dup.id):
         entries = auth.search_audit(db, person_id=person, username="test-admin")
-        assert any(e.action == "merge" for e in entries), person
+        assert any(e.action == "merge" and e.record_type == "person_merge"
+                   and e.record_id == str(r.json()["id"]) for e in entries), person
     api = client.get(f"/api/people/{dup.id}")
     assert api.status_code == 308 and api.headers["location"] == f"/api/people/{zhao.id}"
     page = client.get(f"/people/{dup.id}", headers={"accept": "text/html"})

@@ -71,14 +71,14 @@ def find_duplicates(session: Session, caller: Caller, *, limit: int, offset: int
 
 def merge_records(session: Session, caller: Caller, *, survivor_id: int, other_id: int,
                   reason: str, audit: Audit) -> MergeOut:
-    """Merge another record into one, both inside the caller's area; audited (who, what,
-    why) under both records."""
+    """Merge another record into one, both inside the caller's area; audited under both
+    records, naming the merge's record (which holds the reason and what moved)."""
     ensure_in_scope(caller, PEOPLE_WRITE, service.resident_area(session, survivor_id),
                     "resident", survivor_id)
     merged = merging.merge_people(session, survivor_id=survivor_id, merged_id=other_id,
                                   reason=reason, actor=caller.username,
                                   area=caller.area_for(PEOPLE_WRITE))
-    audit("merge", "resident", survivor_id, person_id=survivor_id,
+    audit("merge", "person_merge", merged.id, person_id=survivor_id,
           people=[survivor_id, other_id])
     return merged
 
