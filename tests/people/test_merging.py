@@ -288,3 +288,26 @@ def test_merge_from_the_page_needs_a_confirmation(client: TestClient, db: Sessio
     assert db.get(Resident, dup.id).merged_into_id == zhao.id  # type: ignore[union-attr]
     listed = client.get("/people/duplicates", headers={"accept": "text/html"})
     assert "No likely duplicates" in listed.text
+
+
+def test_a_lab_line_naming_a_merged_record_is_the_survivors(db: Session):
+    import numpy as np
+
+    from epidesk.testing.ingest.engine import follow_merges
+
+    ids = np.asarray([5, 7, 9, 2], dtype=np.int64)
+    assert follow_merges(ids, np.asarray([2, 7]), np.asarray([20, 70])).tolist() == [
+        5, 70, 9, 20]
+    assert follow_merges(ids, np.asarray([], dtype=np.int64),
+                         np.asarray([], dtype=np.int64)).tolist() == [5, 7, 9, 2]
+    t = tiny_city(db)
+    zhao = t.residents["zhao_lei"]
+    dup = twin(db, t)
+    service.merge_people(db, survivor_id=zhao.id, merged_id=dup.id, reason=REASON, actor="x")
+    result = ingest_results(
+        db, content=csv_bytes([single("S9", dup.id, outcome="positive", ct=(22, 24))]),
+        filename="late.csv", received_by="lab-clerk", preset=preset(), now=NOW)
+    assert result.accepted, result.report.problems
+    assert _count(db, Sample, Sample.resident_id, zhao.id) == 1
+    assert _count(db, Sample, Sample.resident_id, dup.id) == 0
+    assert _count(db, CaseEpisode, CaseEpisode.resident_id, zhao.id) == 1

@@ -304,6 +304,15 @@ def residents_by_id(session: Session, ids: Sequence[int]) -> dict[int, Resident]
     return out
 
 
+def merge_pointers(session: Session) -> tuple[IntArray, IntArray]:
+    """The records merged into others (ascending) and the record each points to."""
+    rows = session.execute(select(Resident.id, Resident.merged_into_id)
+                           .where(Resident.merged_into_id.is_not(None))
+                           .order_by(Resident.id)).all()
+    return (np.asarray([r[0] for r in rows], dtype=np.int64),
+            np.asarray([r[1] for r in rows], dtype=np.int64))
+
+
 def residents_exist(session: Session, ids: Sequence[int]) -> set[int]:
     """Which of the ids are registered residents."""
     found: set[int] = set()

@@ -99,8 +99,13 @@ class LabBatchImporter:
                          file_format=rules.BATCH_FORMAT)
 
     def validate(self, session: Session, parsed: ReadBatch, now: datetime) -> Report:
-        """Every problem of the batch; sample ids are checked by the database while writing."""
+        """Every problem of the batch; sample ids are checked by the database while writing.
+
+        A line naming a record merged into another is the survivor's: labs may still use
+        the old id."""
         batch = parsed.batch
+        merged, survivors = people.merge_pointers(session)
+        batch.resident_id = checks.follow_merges(batch.resident_id, merged, survivors)
         checks.validate(batch, residents=checks.resident_bitmap(parsed.resident_ids),
                         pool_sizes=self.preset.testing.pooling.pool_sizes, now=now,
                         zone=clock.city_zone())
