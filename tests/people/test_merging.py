@@ -293,7 +293,7 @@ def test_merge_from_the_page_needs_a_confirmation(client: TestClient, db: Sessio
 def test_a_lab_line_naming_a_merged_record_is_the_survivors(db: Session):
     import numpy as np
 
-    from epidesk.testing.ingest.engine import follow_merges
+    from epidesk.kit.merges import follow_merges
 
     ids = np.asarray([5, 7, 9, 2], dtype=np.int64)
     assert follow_merges(ids, np.asarray([2, 7]), np.asarray([20, 70])).tolist() == [
@@ -311,3 +311,19 @@ def test_a_lab_line_naming_a_merged_record_is_the_survivors(db: Session):
     assert _count(db, Sample, Sample.resident_id, zhao.id) == 1
     assert _count(db, Sample, Sample.resident_id, dup.id) == 0
     assert _count(db, CaseEpisode, CaseEpisode.resident_id, zhao.id) == 1
+
+
+def test_a_visit_log_line_naming_a_merged_record_is_the_survivors(db: Session):
+    from epidesk.tracing.visits import service as visits
+
+    t = tiny_city(db)
+    zhao = t.residents["zhao_lei"]
+    dup = twin(db, t)
+    service.merge_people(db, survivor_id=zhao.id, merged_id=dup.id, reason=REASON, actor="x")
+    log = (f"resident_id,venue_id,started_at,ended_at\n"
+           f"{dup.id},{t.venue.id},2026-11-20T08:00:00+08:00,2026-11-20T09:00:00+08:00\n")
+    result = visits.import_visits(db, content=log.encode(), filename="visits.csv",
+                                  received_by="clerk", now=NOW)
+    assert result.accepted
+    assert _count(db, VenueVisit, VenueVisit.resident_id, zhao.id) == 1
+    assert _count(db, VenueVisit, VenueVisit.resident_id, dup.id) == 0

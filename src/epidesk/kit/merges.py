@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import MetaData, update
 from sqlalchemy.orm import Session
 
@@ -71,6 +73,19 @@ def repoint(session: Session, model: Any, column: str, merge: Merge) -> int:
                              .values({column: merge.survivor_id})
                              .execution_options(synchronize_session="fetch"))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+Ids = NDArray[np.int64]
+
+
+def follow_merges(resident_id: Ids, merged: Ids, survivors: Ids) -> Ids:
+    """Resident ids (of a lab batch, a visit log) with each record merged into another
+    replaced by the survivor's (`merged` ascending, `survivors` in the same order)."""
+    if not len(merged):
+        return resident_id
+    at = np.clip(np.searchsorted(merged, resident_id), 0, len(merged) - 1)
+    hit = merged[at] == resident_id
+    return np.where(hit, survivors[at], resident_id)
 
 
 def person_columns(metadata: MetaData) -> set[str]:

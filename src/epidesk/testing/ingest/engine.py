@@ -116,16 +116,6 @@ def known(values: IntArray, bitmap: BoolArray) -> BoolArray:
     return np.asarray(out, dtype=bool)
 
 
-def follow_merges(resident_id: IntArray, merged: IntArray, survivors: IntArray) -> IntArray:
-    """Resident ids with each record merged into another replaced by the survivor's
-    (`merged` sorted ascending, `survivors` in the same order)."""
-    if not len(merged):
-        return resident_id
-    at = np.clip(np.searchsorted(merged, resident_id), 0, len(merged) - 1)
-    hit = merged[at] == resident_id
-    return np.where(hit, survivors[at], resident_id)
-
-
 def validate(batch: ParsedBatch, *, residents: BoolArray, pool_sizes: Sequence[int],
              now: datetime, zone: tzinfo) -> None:
     """Add every cross-field problem of the batch to its findings (days in the city's zone)."""
