@@ -93,3 +93,39 @@ def test_household_memberships_are_backfilled_from_birth(  # type: ignore[no-unt
         assert all(all(row) for row in rows)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_optional_document_numbers_keep_a_populated_database(fresh_database,  # type: ignore[no-untyped-def]
+                                                             backend_name: str) -> None:
+    """Down to 0009 and up again with people, households and memberships in the tables:
+    SQLite rebuilds the resident table that others refer to, and loses nothing."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from epidesk.migrate import alembic_config
+    from tests.factories import tiny_city
+
+    engine = make_engine(fresh_database(backend_name))
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            tiny_city(session)
+            session.commit()
+        counts = "SELECT (SELECT count(*) FROM resident), (SELECT count(*) FROM " \
+                 "household_membership), (SELECT count(*) FROM resident WHERE id_number " \
+                 "IS NOT NULL)"
+        with engine.connect() as conn:
+            before = conn.execute(text(counts)).one()
+        command.downgrade(alembic_config(engine), "0009")
+        assert current_revision(engine) == "0009"
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text(counts)).one() == before == (11, 11, 11)
+            assert conn.execute(text("SELECT DISTINCT id_type FROM resident")).all() == [
+                ("id_card",)]
+            if backend_name == "sqlite":
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -19,6 +19,10 @@ from sqlalchemy.orm import Session
 from epidesk.app import create_app
 from epidesk.auth.deps import PRESESSION_COOKIE
 from tests.factories import TinyCity, tiny_city
+from tests.people.probes import other as _other
+from tests.people.probes import other_household as _other_household
+from tests.people.probes import registration as _registration
+from tests.people.probes import twins as _twins
 
 PUBLIC = {
     ("GET", "/"), ("GET", "/signin"), ("POST", "/signin"), ("POST", "/signout"),
@@ -58,6 +62,8 @@ STAFF = {
     ("POST", "/api/testing/batches"),
     # The command centre: aggregates of the reader's area, no person named.
     ("GET", "/overview"), ("GET", "/api/overview"),
+    # The form to register a person (empty: the household is typed in).
+    ("GET", "/people/new"),
     # The daily bulletin: counts by district.
     ("GET", "/cases/bulletin"), ("GET", "/cases/bulletin.csv"),
     ("GET", "/api/cases/bulletin"), ("GET", "/api/cases/bulletin.csv"),
@@ -71,9 +77,14 @@ class Probe:
     url: Callable[[TinyCity, bool], str]
     # For lists: the text that must appear in scope and must not appear out of scope.
     marker: Callable[[TinyCity, bool], str] | None = None
-    # For posts: the JSON body, or the form fields (a CSRF token is added to forms).
-    json: dict[str, Any] | None = None
-    form: dict[str, str] | None = None
+    # For posts: the JSON body, or the form fields (a CSRF token is added to forms); a
+    # callable gets (city, inside) and makes the body for each side.
+    json: dict[str, Any] | Callable[[TinyCity, bool], dict[str, Any]] | None = None
+    form: dict[str, str] | Callable[[TinyCity, bool], dict[str, str]] | None = None
+    # The answer inside the area, and outside it for a record named in the body rather
+    # than the path (422 naming the field, as for one that does not exist).
+    ok: int = 200
+    refused: int = 404
 
 
 def _resident(t: TinyCity, inside: bool) -> int:
@@ -120,6 +131,38 @@ PERSONAL: dict[tuple[str, str], Probe] = {
     ("GET", "/api/places/communities/{community_id}"): Probe(
         lambda t, i: f"/api/places/communities/{_community(t, i)}"),
 }
+
+
+_MERGE_REASON = "the same person, entered twice"
+
+PERSONAL.update({
+    ("POST", "/api/people"): Probe(lambda t, i: "/api/people", json=_registration, ok=201,
+                                   refused=422),
+    ("POST", "/people/new"): Probe(
+        lambda t, i: "/people/new", refused=422,
+        form=lambda t, i: {k: str(v) for k, v in _registration(t, i).items()}),
+    ("GET", "/people/duplicates"): Probe(lambda t, i: (_twins(t), "/people/duplicates")[1],
+                                         lambda t, i: f"/people/{_twins(t)[i]}\""),
+    ("GET", "/api/people/duplicates"): Probe(
+        lambda t, i: (_twins(t), "/api/people/duplicates")[1],
+        lambda t, i: f'"id":{_twins(t)[i]},'),
+    ("GET", "/people/{resident_id}/merge"): Probe(
+        lambda t, i: f"/people/{_resident(t, i)}/merge?other={_other(t)}"),
+    ("POST", "/people/{resident_id}/merge"): Probe(
+        lambda t, i: f"/people/{_resident(t, i)}/merge",
+        form=lambda t, i: {"other_id": str(_other(t)), "reason": _MERGE_REASON,
+                           "confirm": "1"}),
+    ("POST", "/api/people/{resident_id}/merge"): Probe(
+        lambda t, i: f"/api/people/{_resident(t, i)}/merge",
+        json=lambda t, i: {"other_id": _other(t), "reason": _MERGE_REASON}),
+    ("POST", "/people/{resident_id}/moves"): Probe(
+        lambda t, i: f"/people/{_resident(t, i)}/moves",
+        form=lambda t, i: {"household_id": str(_other_household(t)), "moved_on": "2026-11-30"}),
+    ("POST", "/api/people/{resident_id}/moves"): Probe(
+        lambda t, i: f"/api/people/{_resident(t, i)}/moves",
+        json=lambda t, i: {"household_id": _other_household(t), "moved_on": "2026-11-30"}),
+})
+
 
 def _medical_grant(t: TinyCity) -> None:
     """Give the worker the epidemiologist role over its community (once)."""
@@ -374,20 +417,28 @@ def test_personal_data_stays_inside_the_callers_area(
 ) -> None:
     city, client = worker
     probe = PERSONAL[(method, path)]
-    sent: dict[str, Any] = {}
-    if probe.json is not None:
-        sent["json"] = probe.json
-    if probe.form is not None:
-        client.get("/signin")  # the pre-session cookie a signed-out form carries
-        sent["data"] = {**probe.form, "csrf_token": client.cookies.get(PRESESSION_COOKIE)}
-        sent["follow_redirects"] = True
-    inside = client.request(method, probe.url(city, True), **sent)
-    outside = client.request(method, probe.url(city, False), **sent)
-    assert inside.status_code == 200, (path, inside.text[:300])
-    if probe.marker is None:
+
+    def sent(inside: bool) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if probe.json is not None:
+            found["json"] = probe.json(city, inside) if callable(probe.json) else probe.json
+        if probe.form is not None:
+            client.get("/signin")  # the pre-session cookie a signed-out form carries
+            form = probe.form(city, inside) if callable(probe.form) else probe.form
+            found["data"] = {**form, "csrf_token": client.cookies.get(PRESESSION_COOKIE)}
+            found["follow_redirects"] = True
+        return found
+
+    inside = client.request(method, probe.url(city, True), **sent(True))
+    outside = client.request(method, probe.url(city, False), **sent(False))
+    assert inside.status_code == probe.ok, (path, inside.text[:300])
+    if probe.refused != 404:
+        assert outside.status_code == probe.refused, (path, outside.status_code)
+    elif probe.marker is None:
         assert outside.status_code == 404, (path, outside.status_code)
         # Out of scope reads exactly like a record that does not exist.
-        missing = client.request(method, _concrete(path).replace("/1", "/2147483000"), **sent)
+        missing = client.request(method, _concrete(path).replace("/1", "/2147483000"),
+                                 **sent(True))
         assert missing.status_code == 404
         if path.startswith("/api"):
             import re

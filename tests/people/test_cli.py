@@ -125,3 +125,32 @@ def test_unknown_resident_is_one_clear_line(city_db: tuple[str, dict[str, int]])
     assert done.returncode == 1
     assert "resident 999999 not found" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_register_find_the_duplicate_and_merge_it(cli_env: dict[str, int]):
+    wang = str(cli_env["household_wang"])
+    bad = runner.invoke(app, ["people", "register", "--name", "王秀英", "--latin", "Wang Xiuying",
+                              "--sex", "F", "--born", "1950-03-01", "--kind", "migrant_worker",
+                              "--source", "hotline", "--household", wang])
+    assert isinstance(bad.exception, ValidationFailedError)
+    assert "id_number" in str(bad.exception)
+    result = runner.invoke(app, ["people", "register", "--name", "王秀英", "--latin",
+                                 "Wang Xiuying", "--sex", "F", "--born", "1950-03-01",
+                                 "--kind", "other", "--source", "hotline", "--household", wang,
+                                 "--since", "2026-11-01"])
+    assert result.exit_code == 0, result.output
+    assert f"in household {wang}" in result.output
+    twin = int(result.output.split("registered resident ")[1].split()[0])
+    listed = runner.invoke(app, ["people", "duplicates"])
+    assert listed.exit_code == 0, listed.output
+    assert f"{twin} 王秀英" in listed.output
+    assert "same name, birth date and address" in listed.output
+    survivor = str(cli_env["wang_xiuying"])
+    merged = runner.invoke(app, ["people", "merge", survivor, str(twin), "--reason",
+                                 "the hotline entered her again"])
+    assert merged.exit_code == 0, merged.output
+    assert f"resident {twin} merged into {survivor}" in merged.output
+    assert "household stay(s) moved" in merged.output
+    shown = runner.invoke(app, ["people", "show", str(twin)])
+    assert f"into resident {survivor}" in shown.output
+    assert "no likely duplicates" in runner.invoke(app, ["people", "duplicates"]).output

@@ -15,6 +15,7 @@ from epidesk.cases.schemas import case_out
 from epidesk.geography import service as places
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, AreaPath, Caller, outside, shows
 from epidesk.kit.links import Link, links_from
+from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
@@ -91,3 +92,8 @@ def record_links(session: Session, *, caller: Caller, kind: str, ids: Sequence[i
             link = Link(kind="case", label=outside("case"))
         out.setdefault(tube_id, []).append(link)
     return out
+
+
+# Two records of one person merged: the merged one's case episodes become the survivor's.
+person_merge = MergePart(covers=("case_episode.resident_id",),
+                         apply=service.merge_person_rows)

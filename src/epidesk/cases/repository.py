@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.cases.models import CaseEpisode, CaseEvent
-from epidesk.cases.rules import EpisodeFacts
+from epidesk.cases.rules import ACTIVE, EpisodeFacts
 from epidesk.geography.models import District
 from epidesk.kit import clock
 from epidesk.kit.bulk.reading import chunks
@@ -216,3 +216,10 @@ def episodes_of_tubes(session: Session, tube_ids: Sequence[int]
     episodes = {e.id: e for e in session.scalars(select(CaseEpisode).where(
         CaseEpisode.id.in_(sorted({e for _, e in found}))))} if found else {}
     return [(t, episodes[e]) for t, e in sorted((t, e) for t, e in found if t is not None)]
+
+
+def active_episode_ids(session: Session, resident_ids: Sequence[int]) -> list[int]:
+    """The active episodes of the residents."""
+    return list(session.scalars(select(CaseEpisode.id).where(
+        CaseEpisode.resident_id.in_(sorted(set(resident_ids))),
+        CaseEpisode.status == ACTIVE)))

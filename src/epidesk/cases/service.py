@@ -21,6 +21,7 @@ from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
 from epidesk.kit import clock, events
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.imports import Progress, stepper
+from epidesk.kit.merges import Merge, repoint
 from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
@@ -448,3 +449,15 @@ def cases_of_tubes(session: Session, *, tube_ids: Sequence[int]
     """(tube, case, where its resident lives) for every case the tubes produced."""
     return [(tube_id, episode, people.resident_area(session, episode.resident_id))
             for tube_id, episode in repository.episodes_of_tubes(session, tube_ids)]
+
+
+def merge_person_rows(session: Session, merge: Merge) -> list[str]:
+    """The case registry's merge part: the merged record's case episodes become the
+    survivor's, history and all; two active episodes are both kept and named for review."""
+    active = repository.active_episode_ids(session, [merge.survivor_id, merge.merged_id])
+    moved = repoint(session, CaseEpisode, "resident_id", merge)
+    notes = [f"{moved} case episode(s) moved"]
+    if len(active) > 1:
+        notes.append(f"cases {', '.join(str(i) for i in sorted(active))} are both active for "
+                     "one person now: review them (withdraw one, or link them)")
+    return notes

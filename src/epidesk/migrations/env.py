@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from epidesk.db import make_engine
 from epidesk.kit.domains import load_models
@@ -14,6 +15,11 @@ config = context.config
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine") or make_engine()
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a column by rebuilding its table, which must not cascade to
+            # the rows referring to it: keys are off while migrating and checked after.
+            _foreign_keys(connection, on=False)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -23,6 +29,19 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.commit()
+            _foreign_keys(connection, on=True)
+            if broken:
+                raise RuntimeError(f"the migration left rows without their parent: {broken[:5]}")
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Turn SQLite's foreign-key checks on or off (outside any transaction)."""
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 run_migrations_online()

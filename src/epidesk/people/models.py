@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epidesk.db import Base
+from epidesk.db import Base, UtcDateTime
 from epidesk.geography.models import Address, Community
 
 
@@ -29,7 +29,8 @@ class Household(Base):
 
 
 class Resident(Base):
-    """A person registered as living in the city."""
+    """A person living in the city: from the resident register, or registered by staff
+    (a traveller, a migrant worker, a newborn); a merged record stays as a tombstone."""
 
     __tablename__ = "resident"
     __table_args__ = (
@@ -47,7 +48,11 @@ class Resident(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
     # Denormalised from the household for area-scoped queries.
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    # The identity document: a resident id card (18 characters) unless id_type says
+    # otherwise. Newborns and some travellers have none yet. Not unique: two records of
+    # one person are found as likely duplicates and merged.
+    id_type: Mapped[str] = mapped_column(String(16), server_default="id_card")
+    id_number: Mapped[str | None] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(32))
     name_latin: Mapped[str] = mapped_column(String(64))
     # Lower-case latin name for prefix search ("wang xiuying").
@@ -59,6 +64,14 @@ class Resident(Base):
     pregnant: Mapped[bool] = mapped_column(Boolean)
     disability: Mapped[bool] = mapped_column(Boolean)
     chronic_medication: Mapped[bool] = mapped_column(Boolean)
+    # Registered by staff rather than loaded from the resident register: traveller,
+    # migrant_worker, newborn or other (None for the register's own records).
+    registration_kind: Mapped[str | None] = mapped_column(String(16))
+    registration_source: Mapped[str | None] = mapped_column(String(64))
+    registered_by: Mapped[str | None] = mapped_column(String(64))
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set when this record was merged into another: it then only points there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
 
     household: Mapped[Household] = relationship(back_populates="residents")
     community: Mapped[Community] = relationship()
@@ -78,6 +91,21 @@ class HouseholdMembership(Base):
 
     household: Mapped[Household] = relationship()
     resident: Mapped[Resident] = relationship()
+
+
+class PersonMerge(Base):
+    """Two records of one person made one: who merged them, when, why, and what moved."""
+
+    __tablename__ = "person_merge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), unique=True)
+    merged_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    merged_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    # What each domain moved and how conflicts were settled, one line each.
+    outcome: Mapped[str] = mapped_column(Text)
 
 
 class Workplace(Base):

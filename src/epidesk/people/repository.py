@@ -70,7 +70,9 @@ def _starts_with(
 
 
 def _search_statement(session: Session, query: PersonQuery) -> Select[Resident]:
-    stmt = select(Resident).options(joinedload(Resident.community))
+    # Merged records are found through the record they were merged into.
+    stmt = (select(Resident).options(joinedload(Resident.community))
+            .where(Resident.merged_into_id.is_(None)))
     if query.mode is SearchMode.ID_NUMBER:
         return stmt.where(Resident.id_number == query.value).order_by(Resident.id)
     if query.mode is SearchMode.NUMBER:
@@ -105,7 +107,8 @@ def household_sizes(session: Session, household_ids: Sequence[int]) -> dict[int,
         return {}
     rows = session.execute(
         select(Resident.household_id, func.count())
-        .where(Resident.household_id.in_(sorted(set(household_ids))))
+        .where(Resident.household_id.in_(sorted(set(household_ids))),
+               Resident.merged_into_id.is_(None))
         .group_by(Resident.household_id)
     ).all()
     return {h: int(n) for h, n in rows}
@@ -130,9 +133,15 @@ def household_members(session: Session, household_id: int) -> Sequence[Resident]
     return session.scalars(
         select(Resident)
         .options(joinedload(Resident.community))
-        .where(Resident.household_id == household_id)
+        .where(Resident.household_id == household_id, Resident.merged_into_id.is_(None))
         .order_by(Resident.birth_date, Resident.id)
     ).all()
+
+
+def merged_into(session: Session, resident_id: int) -> Sequence[int]:
+    """The records merged into a resident's, oldest first."""
+    return session.scalars(select(Resident.id).where(Resident.merged_into_id == resident_id)
+                           .order_by(Resident.id)).all()
 
 
 def household_memberships(session: Session, resident_id: int) -> Sequence[HouseholdMembership]:
@@ -198,7 +207,7 @@ def building_residents(session: Session, building_id: int) -> Sequence[Resident]
         .join(Household, Household.id == Resident.household_id)
         .join(Address, Address.id == Household.address_id)
         .join(Unit, Unit.id == Address.unit_id)
-        .where(Unit.building_id == building_id)
+        .where(Unit.building_id == building_id, Resident.merged_into_id.is_(None))
         .order_by(Unit.number, Address.floor, Address.door, Resident.birth_date, Resident.id)
     ).all()
 
@@ -293,6 +302,15 @@ def residents_by_id(session: Session, ids: Sequence[int]) -> dict[int, Resident]
         out.update({r.id: r for r in session.scalars(select(Resident)
                                                      .where(Resident.id.in_(chunk)))})
     return out
+
+
+def merge_pointers(session: Session) -> tuple[IntArray, IntArray]:
+    """The records merged into others (ascending) and the record each points to."""
+    rows = session.execute(select(Resident.id, Resident.merged_into_id)
+                           .where(Resident.merged_into_id.is_not(None))
+                           .order_by(Resident.id)).all()
+    return (np.asarray([r[0] for r in rows], dtype=np.int64),
+            np.asarray([r[1] for r in rows], dtype=np.int64))
 
 
 def residents_exist(session: Session, ids: Sequence[int]) -> set[int]:

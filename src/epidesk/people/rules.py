@@ -107,6 +107,71 @@ def household_flags(members: Iterable[PersonFacts], *, today: date) -> tuple[Fla
     return tuple(flag for flag in Flag if flag in found)
 
 
+# ----------------------------------------------------------------- how a person is on record
+
+
+class RegistrationKind(StrEnum):
+    """Why a person is registered by staff rather than found in the resident register."""
+
+    TRAVELLER = "traveller"
+    MIGRANT_WORKER = "migrant_worker"
+    NEWBORN = "newborn"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The kind as staff read it."""
+        return KIND_LABELS[self]
+
+
+KIND_LABELS: dict[RegistrationKind, str] = {
+    RegistrationKind.TRAVELLER: "traveller",
+    RegistrationKind.MIGRANT_WORKER: "migrant worker",
+    RegistrationKind.NEWBORN: "newborn",
+    RegistrationKind.OTHER: "other person not in the register",
+}
+
+
+class IdType(StrEnum):
+    """The identity document a number belongs to."""
+
+    ID_CARD = "id_card"
+    PASSPORT = "passport"
+    TRAVEL_PERMIT = "travel_permit"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The document as staff read it."""
+        return ID_TYPE_LABELS[self]
+
+
+ID_TYPE_LABELS: dict[IdType, str] = {
+    IdType.ID_CARD: "resident identity card",
+    IdType.PASSPORT: "passport",
+    IdType.TRAVEL_PERMIT: "travel permit (Hong Kong, Macao, Taiwan)",
+    IdType.OTHER: "other document",
+}
+
+def kind_label(kind: str | None) -> str:
+    """A registration kind as staff read it ("resident register" for the register's own)."""
+    if kind is None:
+        return "resident register"
+    try:
+        return RegistrationKind(kind).label
+    except ValueError:
+        return kind
+
+
+def id_type_label(id_type: str) -> str:
+    """A document type as staff read it."""
+    try:
+        return IdType(id_type).label
+    except ValueError:
+        return id_type
+
+
+
 # ----------------------------------------------------------------------------- search
 
 

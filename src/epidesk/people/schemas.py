@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -94,7 +94,20 @@ class PersonDetail(Schema):
     """A resident with personal data, household, address and memberships."""
 
     id: int
-    id_number: str
+    id_type: str = Field(description="id_card, passport, travel_permit or other")
+    id_type_label: str
+    id_number: str | None = Field(description="Null for a newborn or a traveller without one")
+    registration_kind: str | None = Field(
+        description="traveller, migrant_worker, newborn or other for a person registered "
+                    "by staff; null for the resident register's own records")
+    registration: str = Field(description="How the person came on record, in words")
+    registration_source: str | None
+    registered_by: str | None
+    registered_at: datetime | None
+    merged_into_id: int | None = Field(
+        description="Set when this record was merged into another: read that one instead")
+    merged_from: list[int] = Field(default_factory=list,
+                                   description="Records merged into this one")
     name: str
     name_latin: str
     sex: str
@@ -170,3 +183,82 @@ class CommunityOverview(Schema):
     venues: list[VenueOut]
     workplaces: list[PlaceOut]
     schools: list[PlaceOut]
+
+
+class DuplicatePair(Schema):
+    """Two live records that look like one person, and why."""
+
+    first: PersonSummary
+    second: PersonSummary
+    reasons: list[str] = Field(description="same_id_number, same_name_birth_date_address, "
+                                           "same_name_birth_date_phone")
+    reason_labels: list[str] = Field(description="The reasons in words")
+
+
+class DuplicatePage(Schema):
+    """One page of likely duplicates inside the reader's area, lowest ids first."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[DuplicatePair]
+
+
+class MergeIn(Schema):
+    """Merge another record into this one."""
+
+    other_id: int = Field(ge=1, le=2**31 - 1, description="The record that goes")
+    reason: str = Field(min_length=1, max_length=2000,
+                        description="Why the two records are one person")
+
+
+class MergeOut(Schema):
+    """A merge: who merged what, when and why, and what each domain moved."""
+
+    id: int
+    survivor_id: int
+    merged_id: int
+    merged_at: datetime
+    merged_by: str
+    reason: str
+    outcome: list[str] = Field(description="What moved and how conflicts were settled")
+
+
+class MoveIn(Schema):
+    """A move of a person to another household."""
+
+    household_id: int = Field(ge=1, le=2**31 - 1)
+    moved_on: date = Field(description="The first day in the new household")
+
+
+class StayOut(Schema):
+    """A household membership as recorded."""
+
+    resident_id: int
+    household_id: int
+    start_date: date
+    end_date: date | None
+
+
+class RegistrationIn(Schema):
+    """A person who is not in the resident register, and the household they join."""
+
+    kind: Literal["traveller", "migrant_worker", "newborn", "other"]
+    name: str = Field(min_length=1, max_length=32, description="汉字, or as on the document")
+    name_latin: str = Field(min_length=1, max_length=64)
+    sex: Literal["F", "M"]
+    birth_date: date
+    id_type: Literal["id_card", "passport", "travel_permit", "other"] = "id_card"
+    id_number: str | None = Field(default=None, max_length=40,
+                                  description="Optional for newborns, travellers and others")
+    phone: str | None = Field(default=None, max_length=20)
+    has_smartphone: bool = False
+    source: str = Field(min_length=1, max_length=64,
+                        description="Where the person was registered")
+    household_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                     description="An existing household")
+    address_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                   description="Or an address for a new household")
+    home_suitable: bool = Field(default=False,
+                                description="A new household's home allows home quarantine")
+    member_from: date = Field(description="The first day in the household")

@@ -18,6 +18,8 @@ from epidesk.people.rules import (
     PersonFacts,
     age_on,
     household_flags,
+    id_type_label,
+    kind_label,
     read_query,
     vulnerability_flags,
 )
@@ -38,6 +40,14 @@ from epidesk.people.schemas import (
     VenueOut,
     WorkGroupOut,
 )
+
+
+def invalid(problems: list[tuple[str, str]]) -> ValidationFailedError:
+    """A 422 problem naming each field that is wrong (as the API's own checks do)."""
+    return ValidationFailedError(
+        "; ".join(f"{name}: {message}" for name, message in problems),
+        errors=[{"loc": ["body", name], "msg": message, "type": "value_error"}
+                for name, message in problems])
 
 
 def facts(resident: Resident, household_size: int) -> PersonFacts:
@@ -86,7 +96,7 @@ def search_people(
         )
     today = today or date.today()
     parsed = read_query(query)
-    communities = _communities_of(session, area) if parsed is not None else []
+    communities = communities_of(session, area) if parsed is not None else []
     if parsed is None or communities == []:
         return PersonSearch(query=query, mode=parsed.mode if parsed else None, limit=limit,
                             offset=offset, has_more=False, items=[])
@@ -104,7 +114,16 @@ def search_people(
     )
 
 
-def _communities_of(session: Session, area: AreaFilter | None) -> list[int] | None:
+def summaries(session: Session, ids: Sequence[int], *, today: date | None = None
+              ) -> dict[int, PersonSummary]:
+    """Residents by id as listed (name, age, community, flags)."""
+    today = today or date.today()
+    found = repository.residents_by_id(session, ids)
+    sizes = repository.household_sizes(session, sorted({r.household_id for r in found.values()}))
+    return {i: _summary(r, sizes.get(r.household_id, 1), today) for i, r in found.items()}
+
+
+def communities_of(session: Session, area: AreaFilter | None) -> list[int] | None:
     """The community ids an area covers, or None when it covers the whole city."""
     if area is None or area.everywhere:
         return None
@@ -113,19 +132,25 @@ def _communities_of(session: Session, area: AreaFilter | None) -> list[int] | No
                                        community_ids=sorted(area.community_ids))
 
 
-def _area_path(path: Sequence[PlaceRef]) -> AreaPath:
+def area_of_path(path: Sequence[PlaceRef]) -> AreaPath:
+    """The district, subdistrict and community of a place's path."""
     ids = {ref.kind: ref.id for ref in path}
     return AreaPath(district_id=ids["district"], subdistrict_id=ids["subdistrict"],
                     community_id=ids["community"])
 
 
+def resident_area(session: Session, resident_id: int) -> AreaPath | None:
+    """Where a resident lives, or None when there is no such resident."""
+    return repository.resident_area(session, resident_id)
+
+
 def person_area(person: PersonDetail) -> AreaPath:
     """Where a resident lives, as area scopes see it."""
-    return _area_path(person.address.path)
+    return area_of_path(person.address.path)
 
 
 def _visible(area: AreaFilter | None, path: Sequence[PlaceRef]) -> bool:
-    return area is None or area.allows(_area_path(path))
+    return area is None or area.allows(area_of_path(path))
 
 
 def person_detail(
@@ -188,7 +213,16 @@ def person_detail(
     ]
     return PersonDetail(
         id=resident.id,
+        id_type=resident.id_type,
+        id_type_label=id_type_label(resident.id_type),
         id_number=resident.id_number,
+        registration_kind=resident.registration_kind,
+        registration=kind_label(resident.registration_kind),
+        registration_source=resident.registration_source,
+        registered_by=resident.registered_by,
+        registered_at=resident.registered_at,
+        merged_into_id=resident.merged_into_id,
+        merged_from=list(repository.merged_into(session, resident.id)),
         name=resident.name,
         name_latin=resident.name_latin,
         sex=resident.sex,
@@ -212,36 +246,44 @@ def person_detail(
 
 def move_resident(
     session: Session, *, resident_id: int, household_id: int, moved_on: date,
-    today: date | None = None,
+    today: date | None = None, area: AreaFilter | None = None,
 ) -> HouseholdMembership:
     """Record that a resident moved to another household on a date; returns the new membership.
 
     The membership they held ends the day before; the resident's current household and
-    community become the new household's.
+    community become the new household's. With an area, a household outside it reads
+    as unknown.
     """
     today = today or date.today()
     resident = repository.resident(session, resident_id)
     if resident is None:
         raise NotFoundError(f"resident {resident_id} not found", kind="resident",
                             id=resident_id)
+    if resident.merged_into_id is not None:
+        raise ValidationFailedError(
+            f"resident {resident_id} was merged into {resident.merged_into_id}: "
+            "record the move on that record")
     target = repository.household(session, household_id)
+    if target is not None and area is not None and not area.allows(area_of_path(
+            places.address(session, address_id=target.address_id).path)):
+        target = None
     if target is None:
         raise NotFoundError(f"household {household_id} not found", kind="household",
                             id=household_id)
     if household_id == resident.household_id:
-        raise ValidationFailedError(
-            f"resident {resident_id} already lives in household {household_id}")
+        raise invalid([("household_id",
+                        f"resident {resident_id} already lives in household {household_id}")])
     if moved_on > today:
-        raise ValidationFailedError(
-            f"the move date {moved_on.isoformat()} is after today ({today.isoformat()}): "
-            "record a move once it has happened")
+        raise invalid([("moved_on", f"the move date {moved_on.isoformat()} is after today "
+                                    f"({today.isoformat()}): record a move once it has "
+                                    "happened")])
     current = repository.open_household_membership(session, resident_id)
     if current is not None:
         if moved_on <= current.start_date:
-            raise ValidationFailedError(
-                f"the move date {moved_on.isoformat()} must be after "
-                f"{current.start_date.isoformat()}, when resident {resident_id} moved into "
-                f"household {current.household_id}")
+            raise invalid([("moved_on", f"the move date {moved_on.isoformat()} must be after "
+                                        f"{current.start_date.isoformat()}, when resident "
+                                        f"{resident_id} moved into household "
+                                        f"{current.household_id}")])
         current.end_date = moved_on - timedelta(days=1)
     stay = HouseholdMembership(household_id=household_id, resident_id=resident_id,
                                start_date=moved_on, end_date=None)

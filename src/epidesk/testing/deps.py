@@ -16,6 +16,7 @@ from epidesk.kit.imports import ACCEPTED
 from epidesk.kit.inputs import DIGITS, Ge, Le
 from epidesk.kit.inputs import Offset as RecordOffset
 from epidesk.kit.links import Link, linked_people, links_from
+from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
@@ -141,3 +142,9 @@ def tube_for(session: Session, reader: Caller, tube_id: int, audit: Audit
     audit("read", "tube", tube_id, people=sorted(
         {r.id for _, r in detail.samples} | set(linked_people(links))))
     return detail, links.get(tube_id, [])
+
+
+# Two records of one person merged: the merged one's tests become the survivor's.
+person_merge = MergePart(
+    covers=("sample.resident_id", "retest_order.resident_id", "positive_result.resident_id"),
+    apply=service.merge_person_rows)

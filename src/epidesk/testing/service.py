@@ -17,10 +17,11 @@ from epidesk.geography import service as places
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.imports import listed_problems, problem_counts
+from epidesk.kit.merges import Merge, repoint
 from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.testing import repository, rules
-from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Tube
+from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
 from epidesk.testing.rules import TestingHistory, TubeDetail
 
 MAX_LIST = 500
@@ -209,3 +210,11 @@ def latest_result_day(session: Session, *, up_to: date) -> date | None:
     found = repository.latest_result_before(
         session, clock.day_start(up_to + timedelta(days=1), zone))
     return clock.local_day(clock.aware(found), zone) if found is not None else None
+
+
+def merge_person_rows(session: Session, merge: Merge) -> list[str]:
+    """Testing's merge part: the merged record's samples, retest orders and positive
+    results become the survivor's."""
+    return [f"{repoint(session, model, 'resident_id', merge)} {what} moved"
+            for model, what in ((Sample, "sample(s)"), (RetestOrder, "retest order(s)"),
+                                (PositiveResult, "positive result(s)"))]

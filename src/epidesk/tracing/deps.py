@@ -13,6 +13,7 @@ from epidesk.errors import ConflictError
 from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
 from epidesk.kit.links import Link
+from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import ensure_in_scope, require
@@ -139,3 +140,13 @@ def record_links(session: Session, *, caller: Caller, kind: str, ids: Sequence[i
         out[case_id] = [Link(kind="contacts", label=label, href=f"/tracing/cases/{case_id}",
                              id=case_id, note=note)]
     return out
+
+
+# Two records of one person merged: visits, exposures, the contact classification and
+# its evidence, follow-up tests and events become the survivor's.
+person_merge = MergePart(
+    covers=("venue_visit.resident_id", "exposure.resident_a_id", "exposure.resident_b_id",
+            "contact.resident_id", "contact_evidence.resident_id",
+            "contact_evidence.via_resident_id", "follow_up_test.resident_id",
+            "contact_event.resident_id"),
+    apply=service.merge_person_rows)

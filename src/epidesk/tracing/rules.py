@@ -278,3 +278,14 @@ def test_status(due_on: dt.date, sampled_on: Sequence[dt.date], *, today: dt.dat
     if due_on < today:
         return MISSED
     return DUE if due_on == today else PLANNED
+
+
+def stronger_contact(kept: tuple[str, str, dt.datetime], other: tuple[str, str, dt.datetime]
+                     ) -> bool:
+    """Whether a contact (status, tier, first exposure) is kept over another when two
+    records of one person are merged: active over withdrawn, close over sub-close, then
+    the earlier first exposure."""
+    def strength(c: tuple[str, str, dt.datetime]) -> tuple[bool, int, dt.datetime]:
+        return (c[0] != ACTIVE, TIER_CODES.get(c[1], 9), c[2])
+
+    return strength(kept) <= strength(other)

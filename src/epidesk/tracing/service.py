@@ -23,11 +23,23 @@ from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError
 from epidesk.kit.access import AreaPath
 from epidesk.kit.imports import Progress
+from epidesk.kit.merges import Merge, repoint
 from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
-from epidesk.tracing.models import TracingRun
+from epidesk.tracing import repository
+from epidesk.tracing.graph.service import forget_graphs
+from epidesk.tracing.models import (
+    Contact,
+    ContactEvent,
+    ContactEvidence,
+    Exposure,
+    FollowUpTest,
+    TracingRun,
+    VenueVisit,
+)
 from epidesk.tracing.retrace import repository as retrace_repository
+from epidesk.tracing.rules import TIER_LABELS, stronger_contact
 from epidesk.tracing.runs import repository as runs_repository
 from epidesk.tracing.runs import service as runs_service
 from epidesk.tracing.runs.rules import PendingChanges
@@ -97,3 +109,50 @@ def get_resident(session: Session, *, resident_id: int) -> Resident:
     if found is None:
         raise NotFoundError(f"no resident {resident_id}")
     return found
+
+
+def merge_person_rows(session: Session, merge: Merge) -> list[str]:
+    """Tracing's merge part: visits, exposures, the contact classification with its
+    evidence, follow-up tests and history become the survivor's.
+
+    A visit on both records is kept once; an exposure of the person with themselves
+    goes; of two contact classifications the stronger is kept (active over withdrawn,
+    close over sub-close, then the earlier first exposure) with its follow-up tests.
+    """
+    notes: list[str] = []
+    twice = repository.colliding_visits(session, survivor_id=merge.survivor_id,
+                                        merged_id=merge.merged_id)
+    if twice:
+        repository.delete_visits(session, twice)
+        notes.append(f"{len(twice)} venue visit(s) recorded on both records kept once")
+    notes.append(f"{repoint(session, VenueVisit, 'resident_id', merge)} venue visit(s) moved")
+    exposures = (repoint(session, Exposure, "resident_a_id", merge)
+                 + repoint(session, Exposure, "resident_b_id", merge))
+    notes.append(f"{exposures} recorded exposure(s) moved")
+    if (selfish := repository.delete_self_exposures(session, merge.survivor_id)):
+        notes.append(f"{selfish} exposure(s) between the two records removed")
+    theirs = repository.contact_of(session, merge.merged_id)
+    mine = repository.contact_of(session, merge.survivor_id)
+    if theirs is not None and mine is not None:
+        keep, drop = ((mine, theirs) if stronger_contact(_strength(mine), _strength(theirs))
+                      else (theirs, mine))
+        notes.append(f"contact: kept the {keep.status} {TIER_LABELS.get(keep.tier, keep.tier)}"
+                     f" (first exposure {keep.first_exposure_at.isoformat()}), dropped the "
+                     f"{drop.status} {TIER_LABELS.get(drop.tier, drop.tier)} and its "
+                     "follow-up tests")
+        repository.drop_contact(session, drop)
+    moved = repoint(session, Contact, "resident_id", merge)
+    if moved:
+        notes.append("the contact classification moved")
+    for model, column, what in (
+            (ContactEvidence, "resident_id", "piece(s) of contact evidence"),
+            (ContactEvidence, "via_resident_id", "piece(s) of evidence through the person"),
+            (FollowUpTest, "resident_id", "follow-up test(s)"),
+            (ContactEvent, "resident_id", "contact event(s)")):
+        notes.append(f"{repoint(session, model, column, merge)} {what} moved")
+    forget_graphs()
+    return notes
+
+
+def _strength(contact: Contact) -> tuple[str, str, datetime]:
+    return contact.status, contact.tier, contact.first_exposure_at

@@ -23,6 +23,7 @@ from epidesk.kit import clock
 from epidesk.kit.bulk import Categorical, Nullable
 from epidesk.kit.domains import load_models
 from epidesk.kit.imports import Imported, Progress, run_import, unreadable_problem
+from epidesk.kit.merges import follow_merges
 from epidesk.kit.reports import Finding, Report, report_of
 from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
@@ -99,8 +100,12 @@ class LabBatchImporter:
                          file_format=rules.BATCH_FORMAT)
 
     def validate(self, session: Session, parsed: ReadBatch, now: datetime) -> Report:
-        """Every problem of the batch; sample ids are checked by the database while writing."""
+        """Every problem of the batch; sample ids are checked by the database while writing.
+
+        A line naming a record merged into another is the survivor's: labs may still use
+        the old id."""
         batch = parsed.batch
+        batch.resident_id = follow_merges(batch.resident_id, *people.merge_pointers(session))
         checks.validate(batch, residents=checks.resident_bitmap(parsed.resident_ids),
                         pool_sizes=self.preset.testing.pooling.pool_sizes, now=now,
                         zone=clock.city_zone())

@@ -27,6 +27,7 @@ from epidesk.kit.imports import (
     run_import,
     unreadable_problem,
 )
+from epidesk.kit.merges import follow_merges
 from epidesk.kit.reports import Finding, Report
 from epidesk.people import repository as people
 from epidesk.tracing import repository as tracing_repository
@@ -84,7 +85,9 @@ class VisitLogImporter:
             unreadable_problem("CSV", message, line, column)])
 
     def validate(self, session: Session, parsed: ParsedVisits, now: datetime) -> Report:
-        """Every problem of the log, residents and venues checked against the registry."""
+        """Every problem of the log, residents and venues checked against the registry; a
+        line naming a record merged into another is the survivor's."""
+        parsed.resident_id = follow_merges(parsed.resident_id, *people.merge_pointers(session))
         engine.validate_visits(
             parsed, residents=engine.bitmap(people.resident_ids(session)),
             venues=engine.bitmap(people.venue_ids(session)), now=seconds_of(now))

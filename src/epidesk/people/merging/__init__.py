@@ -1,0 +1,1 @@
+"""Likely duplicate records of one person, and merging them."""

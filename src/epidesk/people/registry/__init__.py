@@ -1,0 +1,1 @@
+"""Registering people the resident register does not know, and recording moves."""
