@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from epidesk import db as dbmod
@@ -137,3 +138,40 @@ def test_testing_commands(city_db: dict[str, int], tmp_path: Path):
     assert retests.output.count("pool positive") == 5
     missing = runner.invoke(app, ["testing", "tube", "NOPE"])
     assert missing.exit_code != 0
+
+
+def narrow_lines(args: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The lines a command writes at COLUMNS=80 with its output captured (not a terminal)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 1), result.output
+    return result.output.splitlines()
+
+
+def test_lists_fit_80_columns_in_a_log(city_db: dict[str, int], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch):
+    members = [city_db[k] for k in ("wang_xiuying", "wang_xiulan", "wang_wei", "zhang_wei",
+                                    "zhang_min")]
+    good = write(tmp_path, [single("S1", city_db["li_na"], outcome="positive", ct=(22, 23)),
+                            *pool("P1", members, outcome="positive", ct=(20, 21))],
+                 name="a-lab-batch-file-with-a-rather-long-name-from-the-laboratory.csv")
+    runner.invoke(app, ["cases", "ingest", good])
+    bad = write(tmp_path, [single("S9", 777777)], name="bad.csv")
+    printed: dict[str, list[str]] = {}
+    for args in (["people", "search", "wang"], ["people", "search", "王"],
+                 ["people", "household", "1"], ["cases", "list"], ["cases", "bulletin"],
+                 ["testing", "batches"], ["testing", "retests"],
+                 ["testing", "history", str(members[0])], ["users", "list"],
+                 ["policy", "list"], ["policy", "diff", "cn-9th-2022", "cn-10-measures-2022"],
+                 ["ingest", "results", bad]):
+        printed[" ".join(args)] = narrow_lines(args, monkeypatch)
+    for command, lines in printed.items():
+        wide = [line for line in lines if cell_len(line) > 80]
+        assert not wide, (command, wide)
+        frames = [line for line in lines if any(ch in line for ch in "━─┃│┏┡╇")]
+        assert not frames, (command, frames)
+    assert any("王秀英" in line for line in printed["people search 王"])
+    assert any("Wang Xiuying" in line for line in printed["people search wang"])
+    assert printed["cases list"][-1] == "1 in all"
+    assert printed["testing retests"][-1] == "5 in all"
+    assert any("777777" in line for line in printed[f"ingest results {bad}"])

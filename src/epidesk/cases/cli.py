@@ -21,6 +21,7 @@ from epidesk.kit.console import (
     progress_bars,
     report_import,
     table,
+    wide,
 )
 from epidesk.kit.paging import MAX_LIST
 
@@ -104,12 +105,16 @@ def list_cmd(
                                   limit=limit, offset=offset)
         page = service.count_cases(session, reported_on=day, status=status or None,
                                    offset=offset, shown=len(rows))
-        found = table(out, "Id", "Resident", "Class", "Status", "Sampled", "Onset",
-                      "Isolated", "Reported", "Origin", title="Cases", right=("Id",))
+        # Onset and isolation days need a wide console (`cases show` has them all).
+        days = ("Sampled", "Onset", "Isolated", "Reported") if wide(out) else ("Sampled",
+                                                                               "Reported")
+        found = table(out, "Id", "Resident", "Class", "Status", *days, "Origin",
+                      title="Cases", right=("Id",))
         for c, r in rows:
+            shown = {"Sampled": c.sampling_date, "Onset": c.onset_date,
+                     "Isolated": c.isolation_date, "Reported": c.reported_on}
             found.add_row(str(c.id), f"{r.id} {r.name_latin}", c.classification, c.status,
-                          str(c.sampling_date), str(c.onset_date or "-"),
-                          str(c.isolation_date or "-"), str(c.reported_on),
+                          *(str(shown[d] or "-") for d in days),
                           "imported" if c.imported else "local")
     if rows:
         out.print(found)
@@ -187,14 +192,17 @@ def bulletin_cmd(
     if csv:
         typer.echo(service.bulletin_csv(result), nl=False)
         return
-    numbers = ("Confirmed", "Asymptomatic", "Reclassified", "Imp. confirmed",
-               "Imp. asymptomatic", "Imp. reclassified")
-    found = table(out, "District", *numbers, right=numbers,
+    numbers = ("Confirmed", "Asymptomatic", "Reclassified")
+    found = table(out, "District", "Origin", *numbers, right=numbers,
                   title=f"Daily bulletin {chosen} (as of {result.as_of:%Y-%m-%d %H:%M} UTC)")
     for name, counts in [*((r.name, r.counts) for r in result.rows),
                          ("Whole city", result.total)]:
-        found.add_row(name, *(str(v) for c in (counts.local, counts.imported)
-                              for v in (c.new_confirmed, c.new_asymptomatic, c.reclassified)))
+        if name == "Whole city":
+            found.add_section()
+        for origin, c in (("local", counts.local), ("imported", counts.imported)):
+            found.add_row(name if origin == "local" else "", origin,
+                          *(str(v) for v in (c.new_confirmed, c.new_asymptomatic,
+                                             c.reclassified)))
     out.print(found)
 
 

@@ -33,6 +33,7 @@ from epidesk.kit.paging import PageCount
 Step = Callable[[str, int, int], None]
 
 LOG_WIDTH = 80  # the width of output that is not a terminal, unless COLUMNS says otherwise
+WIDE = 100  # from this width on, lists show their secondary columns
 
 # Tables written to a log or a pipe: ASCII only, a rule under the header and above totals,
 # no frame (every column of 80 is worth having).
@@ -82,13 +83,20 @@ def console(*, stderr: bool = False) -> CliConsole:
 def table(console: Console, *columns: str, title: str | None = None,
           right: Sequence[str] = ()) -> Table:
     """A table for `console`: framed in a terminal, plain ASCII in a log; `right` names
-    the columns aligned right (numbers)."""
-    found = Table(title=title, title_justify="left",
-                  box=box.HEAVY_HEAD if console.is_terminal else PLAIN,
-                  pad_edge=console.is_terminal)
+    the columns aligned right (numbers). A cell too long for its column wraps between
+    words, or else between characters (never inside a wide character such as 汉字)."""
+    terminal = console.is_terminal
+    found = Table(title=title, title_justify="left", box=box.HEAVY_HEAD if terminal else PLAIN,
+                  show_edge=terminal, pad_edge=terminal,
+                  padding=(0, 1) if terminal else (0, 1, 0, 0))
     for name in columns:
-        found.add_column(name, justify="right" if name in right else "left")
+        found.add_column(name, justify="right" if name in right else "left", overflow="fold")
     return found
+
+
+def wide(console: Console) -> bool:
+    """Whether the console has room for a list's secondary columns (100 columns or more)."""
+    return console.width >= WIDE
 
 
 def print_page(console: Console, page: PageCount) -> None:
@@ -109,11 +117,14 @@ def progress_bars(console: Console, labels: Mapping[str, str] | None = None,
                   width: int = 20, *, quiet: bool = False) -> Iterator[Step]:
     """One bar per step: yields `progress(step, done, total)` for a service to call.
 
-    `labels` turns a service's step names into words; unknown steps show as named.
+    `labels` turns a service's step names into words; unknown steps show as named. In a
+    log (not a terminal) each step is one plain line, written when the command ends.
     `quiet` shows nothing (a command printing JSON for a script).
     """
     names = labels or {}
-    with Progress(TextColumn(f"{{task.description:<{width}}}"), BarColumn(),
+    # In a log, each step's line without its bar: "validating   1/1 0:00:00".
+    bars = [BarColumn()] if console.is_terminal else []
+    with Progress(TextColumn(f"{{task.description:<{width}}}"), *bars,
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=False, disable=quiet) as bar:
         tasks: dict[str, TaskID] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from epidesk.kit.console import console, print_page, table
+from epidesk.kit.console import console, print_page, table, wide
 from epidesk.kit.paging import MAX_LIST
 
 app = typer.Typer(help="Lab batches, tubes, testing histories and retest orders.",
@@ -24,17 +24,21 @@ def batches_cmd(limit: int = typer.Option(20, min=1, max=MAX_LIST, help="Batches
     from epidesk.kit import clock
     from epidesk.testing import service
 
-    numbers = ("Id", "Samples", "Tubes", "Pos. tubes", "Retests", "New cases", "Problems")
+    # Tubes and retests need a wide console (`testing batch ID` has them all).
+    counts = ("Samples", "Tubes", "Positive tubes", "Retests", "New cases", "Problems")
+    if not wide(out):
+        counts = ("Samples", "Positive tubes", "New cases", "Problems")
     with session_scope() as session:
         batches = service.list_batches(session, limit=limit, offset=offset)
         page = service.count_batches(session, offset=offset, shown=len(batches))
-        found = table(out, "Id", "File", "Received", "Status", *numbers[1:], right=numbers,
+        found = table(out, "Id", "File", "Received", "Status", *counts, right=("Id", *counts),
                       title=f"Lab batches (received, {clock.zone_label()})")
         for b in batches:
+            values = {"Samples": b.rows, "Tubes": b.tubes, "Positive tubes": b.positive_tubes,
+                      "Retests": b.retests_ordered, "New cases": b.cases_created,
+                      "Problems": b.problem_count}
             found.add_row(str(b.id), b.filename, clock.format_local(b.received_at), b.status,
-                          f"{b.rows:,}", f"{b.tubes:,}", f"{b.positive_tubes:,}",
-                          f"{b.retests_ordered:,}", f"{b.cases_created:,}",
-                          f"{b.problem_count:,}")
+                          *(f"{values[name]:,}" for name in counts))
     if batches:
         out.print(found)
     else:
