@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 from rich.cells import cell_len
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from epidesk import db as dbmod
@@ -175,3 +179,53 @@ def test_lists_fit_80_columns_in_a_log(city_db: dict[str, int], tmp_path: Path,
     assert printed["cases list"][-1] == "1 in all"
     assert printed["testing retests"][-1] == "5 in all"
     assert any("777777" in line for line in printed[f"ingest results {bad}"])
+
+
+def entry_point(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `epidesk ARGS` as a process (the exit code scripts see), on the configured file."""
+    return subprocess.run([sys.executable, "-c", "from epidesk.cli import main; main()", *args],
+                          capture_output=True, text=True, env={**os.environ}, timeout=300)
+
+
+def test_ingest_results_exit_codes_for_scripts(city_db: dict[str, int], tmp_path: Path):
+    bad = write(tmp_path, [single("S1", city_db["li_na"]), single("S2", 777777)], name="bad.csv")
+    rejected = entry_point("ingest", "results", bad)
+    assert rejected.returncode == 1, rejected.stderr
+    assert rejected.stdout == ""
+    assert "no registered resident has the id 777777" in rejected.stderr
+    assert "nothing of this file was written" in rejected.stderr
+    good = write(tmp_path, [single("S3", city_db["li_na"], outcome="positive", ct=(22, 23))])
+    accepted = entry_point("ingest", "results", good)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "accepted" in accepted.stdout and "1 new cases" in accepted.stdout
+    again = entry_point("ingest", "results", good)
+    assert again.returncode == 0 and "already ingested" in again.stdout
+    missing = entry_point("ingest", "results", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    assert counts() == {"lab_batch": 2, "tube": 1, "sample": 1, "retest_order": 0}
+
+
+def test_ingest_results_as_json(city_db: dict[str, int], tmp_path: Path):
+    bad = write(tmp_path, [single("S1", city_db["li_na"]), single("S2", 777777),
+                           single("S3", 888888)], name="bad.csv")
+    rejected = runner.invoke(app, ["ingest", "results", bad, "--json"])
+    assert rejected.exit_code == 1
+    assert rejected.stderr == ""
+    report = json.loads(rejected.stdout)
+    assert report["status"] == "rejected" and report["kind"] == "lab_batch"
+    assert report["counts"] == {} and report["problem_count"] == 2
+    assert report["problem_counts"] == {"unknown_resident": 2}
+    assert report["problems"][0] == {
+        "line": 3, "column": "resident_id", "kind": "unknown_resident",
+        "problem": "no registered resident has the id 777777"}
+    good = write(tmp_path, [single("S4", city_db["li_na"], outcome="positive", ct=(22, 23))])
+    accepted = runner.invoke(app, ["ingest", "results", good, "--json"])
+    assert accepted.exit_code == 0, accepted.output
+    done = json.loads(accepted.stdout)
+    assert done["status"] == "accepted" and done["file"] == "lab.csv"
+    assert done["counts"]["rows"] == 1 and done["counts"]["cases_created"] == 1
+    assert done["problems"] == [] and done["problem_count"] == 0
+    again = runner.invoke(app, ["ingest", "results", good, "--json"])
+    assert again.exit_code == 0
+    assert json.loads(again.stdout)["status"] == "already_imported"
+    assert json.loads(again.stdout)["id"] == done["id"]

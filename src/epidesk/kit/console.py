@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, ConsoleDimensions
 from rich.progress import (
     BarColumn,
@@ -88,7 +89,8 @@ def table(console: Console, *columns: str, title: str | None = None,
     terminal = console.is_terminal
     found = Table(title=title, title_justify="left", box=box.HEAVY_HEAD if terminal else PLAIN,
                   show_edge=terminal, pad_edge=terminal,
-                  padding=(0, 1) if terminal else (0, 1, 0, 0))
+                  padding=(0, 1) if terminal else (0, 1, 0, 0),
+                  min_width=min(cell_len(title or ""), console.width))  # a title on one line
     for name in columns:
         found.add_column(name, justify="right" if name in right else "left", overflow="fold")
     return found
