@@ -118,3 +118,29 @@ def test_a_command_that_fails_exits_non_zero_through_the_entry_point(tmp_path: P
     result = epidesk("ingest", "results", str(tmp_path / "missing.csv"),
                      database_url=f"sqlite:///{tmp_path}/x.db")
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_the_readme_command_table_names_commands_and_options_that_exist() -> None:
+    import re
+
+    import typer
+
+    from epidesk.cli import app
+
+    root = typer.main.get_command(app)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(epidesk [^`]+)` \|", readme, re.MULTILINE)
+    assert len(rows) >= 12
+    checked = 0
+    for row in rows:
+        words = row.split()[1:]
+        group = root.commands[words[0]]  # type: ignore[attr-defined]
+        parts = " ".join(words[1:]).split(" / ") if hasattr(group, "commands") else [""]
+        for part in parts:
+            tokens = part.split()
+            command = group.commands[tokens[0]] if tokens else group  # type: ignore[attr-defined]
+            known = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+            for option in re.findall(r"--[a-z-]+", part):
+                assert option in known, (row, option)
+            checked += 1
+    assert checked > 30

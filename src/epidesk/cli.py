@@ -16,7 +16,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from epidesk.kit import domains
-from epidesk.kit.console import IMPORT_EXIT_CODES
+from epidesk.kit.console import IMPORT_EXIT_CODES, served_url
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -60,27 +60,28 @@ def serve(
     port: int = typer.Option(None, help="Port (default from settings)"),
     reload: bool = typer.Option(False, help="Reload on code changes"),
 ) -> None:
-    """Serve the platform (API, staff pages and public pages)."""
+    """Serve the platform (API, staff pages and public pages); prints its address."""
     import uvicorn
 
+    from epidesk import logs
+    from epidesk.app import server_options
     from epidesk.db import check_connection, get_engine
 
     check_connection(get_engine())
-    from epidesk import logs
-
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["filters"] = {"personal_data": {"()": logs.PersonalDataFilter}}
     for handler in log_config["handlers"].values():
         handler["filters"] = ["personal_data"]
-    from epidesk.app import server_options
-
     options = server_options()
+    options = {**options, "host": host or options["host"], "port": port or options["port"]}
+    url = served_url(options["host"], options["port"])
+    err.print(f"Epidesk at {url}  (staff sign-in: {url}/signin)", highlight=False)
     uvicorn.run(
         "epidesk.app:create_app",
         factory=True,
         log_config=log_config,
         reload=reload,
-        **{**options, "host": host or options["host"], "port": port or options["port"]},
+        **options,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from epidesk.auth.rules import ROLES, SCOPE_KINDS
-from epidesk.kit.console import console, print_page, table
+from epidesk.kit.console import console, print_page, served_url, table
 from epidesk.kit.paging import MAX_LIST
 
 app = typer.Typer(help="Staff accounts: create, list, disable, grant roles.",
@@ -155,7 +155,7 @@ def demo_admin(
     _connected()
     settings = get_settings()
     if not url:
-        url = f"http://{settings.host}:{settings.port}"
+        url = served_url(settings.host, settings.port)
     password = service.generate_password()
     with session_scope() as session:
         existing = service.list_users(session)

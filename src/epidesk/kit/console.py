@@ -106,6 +106,12 @@ def print_page(console: Console, page: PageCount) -> None:
     console.print(page.note(), highlight=False)
 
 
+def served_url(host: str, port: int) -> str:
+    """The address of a server listening on host and port (EPIDESK_HOST, EPIDESK_PORT)."""
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}"
+
+
 def cli_actor() -> str:
     """Who runs a command, as recorded on what it writes: `cli:<login name>`."""
     try:
