@@ -144,3 +144,16 @@ def test_the_readme_command_table_names_commands_and_options_that_exist() -> Non
                 assert option in known, (row, option)
             checked += 1
     assert checked > 30
+
+
+def test_an_import_that_cannot_run_still_answers_json(tmp_path: Path) -> None:
+    path = tmp_path / "lab.csv"
+    path.write_text("sample_code\n")
+    unreachable = f"postgresql://nobody@127.0.0.1:{free_port()}/epi"
+    for command in (("ingest", "results"), ("ingest", "visits")):
+        result = epidesk(*command, str(path), "--json", database_url=unreachable)
+        assert result.returncode == 1
+        answer = json.loads(result.stdout)
+        assert answer["status"] == "error"
+        assert "cannot reach the database" in f"{answer['title']}: {answer['detail']}"
+        assert "cannot reach the database" in result.stderr

@@ -114,7 +114,7 @@ def list_users(session: Session, *, limit: int | None = None, offset: int = 0
 
 def count_users(session: Session, *, offset: int = 0, shown: int = 0) -> PageCount:
     """Where a page of `list_users` lies among all accounts."""
-    return page_count(offset=offset, shown=shown,
+    return page_count(offset=offset, shown=shown, cap=COUNT_CAP,
                       counted=repo.count_users(session, cap=COUNT_CAP))
 
 

@@ -17,6 +17,7 @@ from epidesk.kit.console import (
     ImportOutcome,
     cli_actor,
     console,
+    failures_as_json,
     print_page,
     progress_bars,
     report_import,
@@ -44,11 +45,12 @@ def ingest_file(path: Path, *, as_json: bool = False) -> None:
     from epidesk.cases import service
     from epidesk.db import check_connection, get_engine, session_scope
 
-    check_connection(get_engine())
-    with progress_bars(err, LABELS, quiet=as_json) as progress, session_scope() as session:
-        result = service.ingest_results_file(session, path=path, received_by=cli_actor(),
-                                             progress=progress)
-        outcome = batch_outcome(result)
+    with failures_as_json(as_json, err):
+        check_connection(get_engine())
+        with progress_bars(err, LABELS, quiet=as_json) as progress, session_scope() as session:
+            result = service.ingest_results_file(session, path=path, received_by=cli_actor(),
+                                                 progress=progress)
+            outcome = batch_outcome(result)
     report_import(outcome, as_json=as_json, out=out, err=err)
 
 

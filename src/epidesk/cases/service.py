@@ -326,7 +326,7 @@ def count_cases(session: Session, *, area: AreaFilter | None = None,
     counted = 0 if communities == [] else repository.count_episodes(
         session, community_ids=communities, status=status, reported_on=reported_on,
         cap=COUNT_CAP)
-    return page_count(offset=offset, shown=shown, counted=counted)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
 
 
 def resident_cases(session: Session, *, resident_id: int) -> Sequence[CaseEpisode]:

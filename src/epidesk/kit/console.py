@@ -189,6 +189,23 @@ class ImportOutcome:
                 "problems_listed": len(self.problems)}
 
 
+@contextmanager
+def failures_as_json(as_json: bool, err: Console) -> Iterator[None]:
+    """With `as_json`, a command that fails (the database unreachable, ...) still prints
+    one JSON object on stdout, {"status": "error", "title", "detail"}, and exits 1."""
+    try:
+        yield
+    except Exception as exc:
+        from epidesk.errors import DomainError
+
+        if not as_json or not isinstance(exc, DomainError):
+            raise
+        typer.echo(json.dumps({"status": "error", "title": exc.title, "detail": exc.detail},
+                              ensure_ascii=False))
+        err.print(f"error: {exc.title}: {exc.detail}", highlight=False)
+        raise typer.Exit(1) from None
+
+
 def report_import(outcome: ImportOutcome, *, as_json: bool, out: Console,
                   err: Console) -> None:
     """Say what became of an imported file; exit 1 when it was rejected.

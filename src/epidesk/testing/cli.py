@@ -25,7 +25,8 @@ def batches_cmd(limit: int = typer.Option(20, min=1, max=MAX_LIST, help="Batches
     from epidesk.testing import service
 
     # Tubes and retests need a wide console (`testing batch ID` has them all).
-    counts = ("Samples", "Tubes", "Positive tubes", "Retests", "New cases", "Problems")
+    counts: tuple[str, ...] = ("Samples", "Tubes", "Positive tubes", "Retests", "New cases",
+                               "Problems")
     if not wide(out):
         counts = ("Samples", "Positive tubes", "New cases", "Problems")
     with session_scope() as session:

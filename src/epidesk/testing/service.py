@@ -40,7 +40,7 @@ def count_batches(session: Session, *, status: str | None = None, offset: int = 
                   shown: int = 0) -> PageCount:
     """Where a page of `list_batches` (with the same status) lies among all batches."""
     counted = repository.count_batches(session, status=status, cap=COUNT_CAP)
-    return page_count(offset=offset, shown=shown, counted=counted)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
 
 
 def get_batch(session: Session, *, batch_id: int) -> LabBatch:
@@ -159,7 +159,7 @@ def count_retests(session: Session, *, status: str | None = "open", offset: int 
     communities = communities_of(session, area)
     counted = 0 if communities == [] else repository.count_retests(
         session, status=status, community_ids=communities, cap=COUNT_CAP)
-    return page_count(offset=offset, shown=shown, counted=counted)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
 
 
 # ------------------------------------------------------------------ for followers

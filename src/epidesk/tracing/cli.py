@@ -18,6 +18,7 @@ from epidesk.kit.console import (
     ImportOutcome,
     cli_actor,
     console,
+    failures_as_json,
     print_page,
     progress_bars,
     report_import,
@@ -102,11 +103,12 @@ def import_cmd(
     from epidesk.db import check_connection, get_engine, session_scope
     from epidesk.tracing.visits import service as visits
 
-    check_connection(get_engine())
-    with progress_bars(err, LABELS, quiet=as_json) as progress, session_scope() as session:
-        result = visits.import_visits_file(session, path=path, received_by=cli_actor(),
-                                            progress=progress)
-        outcome = visit_log_outcome(result)
+    with failures_as_json(as_json, err):
+        check_connection(get_engine())
+        with progress_bars(err, LABELS, quiet=as_json) as progress, session_scope() as session:
+            result = visits.import_visits_file(session, path=path, received_by=cli_actor(),
+                                                progress=progress)
+            outcome = visit_log_outcome(result)
     report_import(outcome, as_json=as_json, out=out, err=err)
 
 

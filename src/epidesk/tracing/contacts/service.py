@@ -226,7 +226,7 @@ def count_missed_tests(session: Session, *, area: AreaFilter | None = None,
     communities = testing.communities_of(session, area)
     counted = 0 if communities == [] else repository.count_missed_tests(
         session, before=today or clock.city_today(), community_ids=communities, cap=COUNT_CAP)
-    return page_count(offset=offset, shown=shown, counted=counted)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
 
 
 def recent_traced_cases(session: Session, *, area: AreaFilter | None = None, limit: int = 20
