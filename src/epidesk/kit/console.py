@@ -87,12 +87,13 @@ def table(console: Console, *columns: str, title: str | None = None,
     the columns aligned right (numbers). A cell too long for its column wraps between
     words, or else between characters (never inside a wide character such as 汉字)."""
     terminal = console.is_terminal
-    found = Table(title=title, title_justify="left", box=box.HEAVY_HEAD if terminal else PLAIN,
-                  show_edge=terminal, pad_edge=terminal,
-                  padding=(0, 1) if terminal else (0, 1, 0, 0),
+    found = Table(title=title, title_justify="left", caption_justify="left",
+                  box=box.HEAVY_HEAD if terminal else PLAIN, show_edge=terminal,
+                  pad_edge=terminal, padding=(0, 1) if terminal else (0, 1, 0, 0),
                   min_width=min(cell_len(title or ""), console.width))  # a title on one line
     for name in columns:
-        found.add_column(name, justify="right" if name in right else "left", overflow="fold")
+        found.add_column(name, justify="right" if name in right else "left", overflow="fold",
+                         min_width=max((cell_len(w) for w in name.split()), default=0))
     return found
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from epidesk.kit.console import console, progress_bars, table
+from epidesk.kit.console import console, progress_bars, table, wide
 
 if TYPE_CHECKING:
     from epidesk.synth.city.service import CitySummary
@@ -147,20 +147,23 @@ def replay_days(out_dir: Path) -> None:
 
 def scenario_table(summary: service.OutbreakSummary) -> Table:
     """The scenario's truth per day and what was written."""
-    names = ("date", "new", "found", "onsets", "infectious", "isolated", "quarantined",
-             "tubes", "positive")
+    # Onsets per day need a wide console (the caption counts them all).
+    names = ("date", "new", "found", *(("onsets",) if wide(out) else ()), "infectious",
+             "isolated", "quarantined", "tubes", "positive")
     days = table(out, *names, right=names,
                  title=f"Outbreak on {summary.city} ({summary.people:,} residents, seed "
                        f"{summary.seed}): {summary.mean_daily_infections:.1f} new "
                        f"infections a day (target {summary.target_daily:g})")
     for d in summary.daily:
-        days.add_row(d["date"], str(d["infections"]), str(d["detected"]),
-                      str(d["symptom_onsets"]), str(d["infectious"]), str(d["isolated"]),
-                      str(d["quarantined"]), f"{d['tubes_released']:,}",
-                      str(d["positive_tubes_released"]))
+        values = {"date": d["date"], "new": d["infections"], "found": d["detected"],
+                  "onsets": d["symptom_onsets"], "infectious": d["infectious"],
+                  "isolated": d["isolated"], "quarantined": d["quarantined"],
+                  "tubes": d["tubes_released"], "positive": d["positive_tubes_released"]}
+        days.add_row(*(v if isinstance(v := values[n], str) else f"{v:,}" for n in names))
     days.add_section()
-    days.add_row("total", f"{summary.infections:,}", f"{summary.detected:,}", "", "", "",
-                  "", f"{summary.tubes:,}", "")
+    totals = {"date": "total", "new": f"{summary.infections:,}",
+              "found": f"{summary.detected:,}", "tubes": f"{summary.tubes:,}"}
+    days.add_row(*(totals.get(n, "") for n in names))
     days.caption = (f"{summary.out}: {summary.batches} lab batches, {summary.samples:,} "
                      f"samples, {summary.visits:,} venue visits, {summary.onsets} onsets; "
                      f"pools of {summary.pool_size} ({summary.preset}); transmission scale "
@@ -172,19 +175,24 @@ def scenario_table(summary: service.OutbreakSummary) -> Table:
 def replay_table(results: list[service.DayReplay], counts: dict[str, int],
                  seconds: float) -> Table:
     """What the replay did per day, then the platform's totals."""
-    names = ("date", "visits", "batches", "samples", "cases", "reclass.", "traced", "close",
-             "sub-close", "s")
+    # Reclassifications per day need a wide console (the caption counts them all).
+    names = ("date", "visits", "batches", "samples", "cases",
+             *(("reclass.",) if wide(out) else ()), "traced", "close", "sub-close", "s")
     days = table(out, *names, right=names,
                  title=f"Replay: {len(results)} days in {seconds:.1f} s")
     for r in results:
         batches = f"{r.batches}" if not r.batches_already else f"{r.batches_already} seen"
-        days.add_row(r.date.isoformat(), f"{r.visits:,}", batches, f"{r.samples:,}",
-                      str(r.cases_created), str(r.reclassified), str(r.traced_cases),
-                      f"{r.close_contacts:,}", f"{r.sub_close_contacts:,}", f"{r.seconds:.1f}")
+        values = {"date": r.date.isoformat(), "visits": f"{r.visits:,}", "batches": batches,
+                  "samples": f"{r.samples:,}", "cases": str(r.cases_created),
+                  "reclass.": str(r.reclassified), "traced": str(r.traced_cases),
+                  "close": f"{r.close_contacts:,}", "sub-close": f"{r.sub_close_contacts:,}",
+                  "s": f"{r.seconds:.1f}"}
+        days.add_row(*(values[n] for n in names))
     days.add_section()
-    days.add_row("platform", "", "", "", f"{counts.get('cases', 0):,}", "", "",
-                  f"{counts.get('contacts_close', 0):,}",
-                  f"{counts.get('contacts_sub_close', 0):,}", "")
+    totals = {"date": "platform", "cases": f"{counts.get('cases', 0):,}",
+              "close": f"{counts.get('contacts_close', 0):,}",
+              "sub-close": f"{counts.get('contacts_sub_close', 0):,}"}
+    days.add_row(*(totals.get(n, "") for n in names))
     days.caption = (f"cases: {counts.get('cases', 0):,} ({counts.get('cases_asymptomatic', 0):,}"
                      f" asymptomatic, {counts.get('cases_confirmed', 0):,} confirmed of which "
                      f"{counts.get('cases_reclassified', 0):,} reclassified, "
