@@ -36,3 +36,11 @@ def test_a_count_beyond_the_cap_is_a_lower_bound():
 
 def test_rows_written_after_the_count_keep_the_page_inside_the_total():
     assert page_count(offset=10, shown=5, counted=12).total == 15
+
+
+def test_a_list_that_pages_no_deeper_asks_to_refine_the_query():
+    page = page_count(offset=1000, shown=25, counted=10_001, cap=10_000, max_offset=1000)
+    assert page.note() == "showing 1,001-1,025 of more than 10,000; refine the query to find " \
+        "the others"
+    shallow = page_count(offset=0, shown=25, counted=40, max_offset=1000)
+    assert shallow.note() == "showing 1-25 of 40; use --limit/--offset (next: --offset 25)"

@@ -21,6 +21,7 @@ class PageCount:
     shown: int
     total: int
     capped: bool = False  # the total is a lower bound: at least `total` rows exist
+    max_offset: int | None = None  # the deepest a list may be paged (people search: 1,000)
 
     @property
     def more(self) -> bool:
@@ -36,15 +37,19 @@ class PageCount:
             return f"nothing from row {self.offset + 1:,} on: {of} in all; use a smaller --offset"
         first, last = self.offset + 1, self.offset + self.shown
         note = f"showing {first:,}-{last:,} of {of}"
-        if self.more:
+        if self.more and self.max_offset is not None and last > self.max_offset:
+            note += "; refine the query to find the others"
+        elif self.more:
             note += f"; use --limit/--offset (next: --offset {last})"
         return note
 
 
-def page_count(*, offset: int, shown: int, counted: int, cap: int = COUNT_CAP) -> PageCount:
+def page_count(*, offset: int, shown: int, counted: int, cap: int = COUNT_CAP,
+               max_offset: int | None = None) -> PageCount:
     """A page's count from a total counted up to `cap` rows (more than `cap` if it hit it)."""
     if counted > cap:
-        return PageCount(offset=offset, shown=shown, total=cap, capped=True)
+        return PageCount(offset=offset, shown=shown, total=cap, capped=True,
+                         max_offset=max_offset)
     # Rows written between the page and its count still leave the page inside the total.
     total = max(counted, offset + shown) if shown else counted
-    return PageCount(offset=offset, shown=shown, total=total)
+    return PageCount(offset=offset, shown=shown, total=total, max_offset=max_offset)

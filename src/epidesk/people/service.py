@@ -112,7 +112,8 @@ def count_people(session: Session, *, query: str, offset: int = 0, shown: int = 
     communities = _communities_of(session, area) if parsed is not None else []
     counted = 0 if parsed is None or communities == [] else repository.count_search(
         session, parsed, cap=COUNT_CAP, community_ids=communities)
-    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP,
+                      max_offset=MAX_OFFSET)
 
 
 def _communities_of(session: Session, area: AreaFilter | None) -> list[int] | None:
