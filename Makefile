@@ -13,15 +13,20 @@ PYTEST_ARGS ?= -n 2
 .PHONY: help venv assets system-deps demo serve test lint typecheck pytest lock bench clean
 
 help:
-	@echo "make demo    build a $(PEOPLE)-resident synthetic city in ./epidesk.db and serve it"
+	@echo "make demo    build a $(PEOPLE)-resident synthetic city in ./epidesk.db and serve it at http://$${EPIDESK_HOST:-127.0.0.1}:$${EPIDESK_PORT:-8000}"
 	@echo "make test    lint, type-check and run the whole suite (SQLite, PostgreSQL, browser)"
 	@echo "make lock    refresh requirements.lock from pyproject.toml"
 	@echo "make assets  install the browser libraries pinned in package-lock.json into node_modules/"
 
+# Each step says what it does first; pip shows what it collects and installs.
 $(STAMP): pyproject.toml requirements.lock
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@test -x $(BIN)/python || { echo "==> creating the virtual environment $(VENV) ($(PYTHON) -m venv)"; \
+		$(PYTHON) -m venv $(VENV); }
+	@echo "==> upgrading pip in $(VENV)"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> installing Epidesk and its dependencies (versions from requirements.lock; the first time takes a few minutes)"
+	$(BIN)/python -m pip install --progress-bar on -c requirements.lock -e '.[dev]'
+	@echo "==> $(VENV) is ready"
 	@touch $@
 
 venv: $(STAMP) assets
@@ -30,6 +35,7 @@ venv: $(STAMP) assets
 # platform under /assets/; exact versions in package-lock.json, no install scripts run.
 $(ASSETS_STAMP): package.json package-lock.json
 	@command -v $(NPM) >/dev/null || { echo "make assets needs npm (Node.js 18 or later)"; exit 1; }
+	@echo "==> installing the browser libraries into node_modules/ (npm ci)"
 	$(NPM) ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
@@ -38,12 +44,18 @@ assets: $(ASSETS_STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
+# The demo administrator's line and `epidesk serve` both print the address served
+# (EPIDESK_HOST and EPIDESK_PORT, default http://127.0.0.1:8000).
 demo: venv
+	@echo "==> migrating the database"
 	$(BIN)/epidesk db upgrade
+	@echo "==> building a $(PEOPLE)-resident city (seed $(SEED)) unless one exists"
 	$(BIN)/epidesk synth city --people $(PEOPLE) --seed $(SEED) --skip-existing
+	@echo "==> simulating and replaying a 14-day outbreak unless cases exist"
 	$(BIN)/epidesk synth outbreak --days 14 --seed $(SEED) --out var/outbreak --replay --skip-existing
 	@echo
-	EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=false $(BIN)/epidesk users demo-admin
+	@EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=false $(BIN)/epidesk users demo-admin
+	@echo
 	EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=false $(BIN)/epidesk serve
 
 serve: venv

@@ -1,20 +1,43 @@
-"""The `epidesk` command: a Typer root that mounts each domain's sub-app."""
+"""The `epidesk` command: a Typer root that mounts each domain's sub-app.
+
+`--help` must answer at once, so this module and every domain's `cli.py` import only
+typer, rich and the kit's light modules at module level; services, models, SQLAlchemy,
+FastAPI and pydantic are imported inside the commands (`tests/test_cli.py` checks it).
+"""
 
 from __future__ import annotations
 
 import copy
 import sys
+from typing import Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-from epidesk.errors import DomainError
 from epidesk.kit import domains
+from epidesk.kit.console import IMPORT_EXIT_CODES, served_url
 
 err = Console(stderr=True, soft_wrap=True)
 
+
+class Group(TyperGroup):
+    """A command group whose flags (--help, --install-completion, ...) read False rather
+    than None when not given: Typer checks a None flag through pydantic, which would cost
+    every sub-command's --help the import of pydantic."""
+
+    def get_params(self, ctx: Any) -> Any:
+        """The group's parameters, flags off by default."""
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.default is None:
+                param.default = False
+        return params
+
+
 app = typer.Typer(
     name="epidesk",
+    cls=Group,
     help="Epidesk outbreak-response platform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -25,10 +48,10 @@ app = typer.Typer(
 ingest = typer.Typer(help="Ingest data files: lab batches and venue visit logs.",
                      no_args_is_help=True)
 for _domain, _module in domains.parts("cli"):
-    app.add_typer(_module.app, name=_domain.cli_name)
+    app.add_typer(_module.app, name=_domain.cli_name, cls=Group)
     for _name, _command in getattr(_module, "INGEST_COMMANDS", {}).items():
-        ingest.command(_name)(_command)
-app.add_typer(ingest, name="ingest")
+        ingest.command(_name, epilog=IMPORT_EXIT_CODES)(_command)
+app.add_typer(ingest, name="ingest", cls=Group)
 
 
 @app.command()
@@ -37,47 +60,49 @@ def serve(
     port: int = typer.Option(None, help="Port (default from settings)"),
     reload: bool = typer.Option(False, help="Reload on code changes"),
 ) -> None:
-    """Serve the platform (API, staff pages and public pages)."""
+    """Serve the platform (API, staff pages and public pages); prints its address."""
     import uvicorn
 
+    from epidesk import logs
+    from epidesk.app import server_options
     from epidesk.db import check_connection, get_engine
 
     check_connection(get_engine())
-    from epidesk import logs
-
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["filters"] = {"personal_data": {"()": logs.PersonalDataFilter}}
     for handler in log_config["handlers"].values():
         handler["filters"] = ["personal_data"]
-    from epidesk.app import server_options
-
     options = server_options()
+    options = {**options, "host": host or options["host"], "port": port or options["port"]}
+    url = served_url(options["host"], options["port"])
+    err.print(f"Epidesk at {url}  (staff sign-in: {url}/signin)", highlight=False)
     uvicorn.run(
         "epidesk.app:create_app",
         factory=True,
         log_config=log_config,
         reload=reload,
-        **{**options, "host": host or options["host"], "port": port or options["port"]},
+        **options,
     )
 
 
 def _mount_shared() -> None:
     from epidesk import dbcli, retentioncli
 
-    app.add_typer(dbcli.app, name="db")
-    app.add_typer(retentioncli.app, name="retention")
+    app.add_typer(dbcli.app, name="db", cls=Group)
+    app.add_typer(retentioncli.app, name="retention", cls=Group)
 
 
 _mount_shared()
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning expected errors into one clear line and exit 1."""
+    """Entry point: run the CLI, turning expected errors into one clear line and exit 1.
+
+    A command's own exit code (`typer.Exit(1)` for a rejected file, 130 when interrupted)
+    is the process's exit code.
+    """
     try:
-        app(standalone_mode=False)
-    except DomainError as exc:
-        err.print(f"[bold red]error:[/] {exc.title}: {exc.detail}", highlight=False)
-        sys.exit(1)
+        code = app(standalone_mode=False)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", None)
         if code is None:
@@ -86,12 +111,18 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(1)
-    except Exception as exc:  # usage errors carry their own message
+    except Exception as exc:  # domain errors and usage errors carry their own message
+        from epidesk.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            err.print(f"[bold red]error:[/] {exc.title}: {exc.detail}", highlight=False)
+            sys.exit(1)
         usage_errors = _usage_error_types()
         if isinstance(exc, usage_errors):
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _usage_error_types() -> tuple[type[Exception], ...]:

@@ -9,7 +9,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy import (
+    DateTime,
+    MetaData,
+    Select,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
@@ -244,3 +254,9 @@ def request_session() -> Iterator[Session]:
     """
     with session_scope() as session:
         yield session
+
+
+def count_at_most(session: Session, stmt: Select[Any], cap: int) -> int:
+    """How many rows `stmt` returns, counted up to `cap + 1` (more means "more than cap")."""
+    limited = stmt.order_by(None).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(limited)) or 0)

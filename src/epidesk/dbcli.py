@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from epidesk.db import check_connection, get_engine
-from epidesk.migrate import current_revision, head_revision, upgrade
+from epidesk.kit.console import console
 
 app = typer.Typer(help="Database schema: migrate and inspect; backups.", no_args_is_help=True)
-out = Console()
+out = console()
 
 
 @app.command("upgrade")
 def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision")) -> None:
     """Migrate the configured database to the given revision (default: head)."""
+    from epidesk.db import check_connection, get_engine
+    from epidesk.migrate import current_revision, upgrade
+
     engine = get_engine()
     check_connection(engine)
     upgrade(engine, revision)
@@ -26,6 +27,9 @@ def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision")) 
 @app.command("current")
 def current_cmd() -> None:
     """Show the database's revision and the code's head revision."""
+    from epidesk.db import check_connection, get_engine
+    from epidesk.migrate import current_revision, head_revision
+
     engine = get_engine()
     check_connection(engine)
     out.print(f"database: {current_revision(engine) or '(empty)'}  code head: {head_revision()}")
@@ -37,6 +41,7 @@ def backup_cmd(
 ) -> None:
     """Copy the configured database into FILE while the platform keeps running."""
     from epidesk.config import get_settings
+    from epidesk.db import check_connection, get_engine
     from epidesk.kit.backup import backup
 
     engine = get_engine()
@@ -54,6 +59,7 @@ def restore_cmd(
 ) -> None:
     """Put a backup FILE into the configured database, which must be empty unless --force."""
     from epidesk.config import get_settings
+    from epidesk.db import check_connection, get_engine
     from epidesk.kit.backup import restore
 
     engine = get_engine()

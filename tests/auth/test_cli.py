@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from epidesk.db import make_engine
 from epidesk.migrate import upgrade
@@ -40,6 +41,23 @@ def test_create_grant_list_disable(url: str) -> None:
     assert "auditor" in listed.stdout
     assert run(url, "disable", "ann").returncode == 0
     assert "disabled" in run(url, "list").stdout
+
+
+def test_list_fits_80_columns_and_says_how_many_accounts_exist(url: str) -> None:
+    for name in ("ann", "bob"):
+        assert run(url, "create", name, "--display-name", "王秀英 of the district office",
+                   "--generate", "--role", "epidemiologist").returncode == 0
+        run(url, "grant", name, "auditor")
+    narrow = run(url, "list", COLUMNS="80")
+    lines = narrow.stdout.splitlines()
+    assert lines[-1] == "2 in all"
+    assert max(cell_len(line) for line in lines) <= 80
+    assert "王秀英" in narrow.stdout
+    first = run(url, "list", "--limit", "1", COLUMNS="80").stdout.splitlines()
+    assert first[-1] == "showing 1-1 of 2; use --limit/--offset (next: --offset 1)"
+    assert any("ann" in line for line in first) and not any("bob" in line for line in first)
+    rest = run(url, "list", "--offset", "1", COLUMNS="80").stdout.splitlines()
+    assert rest[-1] == "showing 2-2 of 2" and any("bob" in line for line in rest)
 
 
 def test_bad_requests_give_one_clear_line(url: str) -> None:
@@ -108,3 +126,15 @@ def test_demo_admin_says_whether_administrators_need_codes(url: str) -> None:
     assert "EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS=false" in off.stdout
     on = run(url, "demo-admin", EPIDESK_REQUIRE_TOTP_FOR_ADMINISTRATORS="true")
     assert "must set up TOTP codes at /account/totp" in on.stdout
+
+
+def test_serve_prints_the_address_it_serves(url: str) -> None:
+    env = {**os.environ, "EPIDESK_DATABASE_URL": url, "EPIDESK_PORT": "8123"}
+    code = ("import sys, uvicorn; uvicorn.run = lambda *a, **k: print('uvicorn', k['port']); "
+            "from epidesk.cli import main; sys.argv = ['epidesk', 'serve']; main()")
+    served = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert served.returncode == 0, served.stderr
+    assert "Epidesk at http://127.0.0.1:8123  (staff sign-in: http://127.0.0.1:8123/signin)" \
+        in served.stderr
+    assert "uvicorn 8123" in served.stdout

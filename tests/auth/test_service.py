@@ -224,3 +224,15 @@ def test_audit_csv_cells_never_start_a_formula(db: Session, purpose: str) -> Non
     cells = rows[1]
     assert cells[8] == "'" + purpose
     assert not any(c[:1] in "=+-@" for c in cells if c)
+
+
+def test_accounts_are_listed_by_page_with_their_count(db: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+    for name in ("cleo", "ann", "bob"):
+        make_user(name, ["auditor"])
+    page = service.list_users(db, limit=2, offset=1)
+    assert [u.username for u in page] == ["bob", "cleo"]
+    assert [g.role for g in page[0].grants] == ["auditor"]
+    counted = service.count_users(db, offset=1, shown=2)
+    assert (counted.total, counted.more) == (3, False)
+    assert service.count_users(db, shown=1).note() == (
+        "showing 1-1 of 3; use --limit/--offset (next: --offset 1)")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from epidesk.cases import service
 from epidesk.cases.models import CaseEpisode
 from epidesk.errors import ConflictError, ValidationFailedError
+from epidesk.kit.access import AreaFilter
 from tests.factories import TinyCity, tiny_city
 from tests.testing.batches import (
     LATER_COLLECTED,
@@ -214,3 +215,14 @@ def test_the_bulletin_csv(db: Session, city: TinyCity):
                           "2026-11-21,,whole city,imported,0,0,0,0"]
     assert service.bulletin(db, day=DAY, as_of=datetime(2026, 11, 1, tzinfo=UTC)).total.total \
         .new_asymptomatic == 0
+
+
+def test_count_cases_says_how_many_exist_beyond_the_page(db: Session, city: TinyCity):
+    ingest(db, [single("S1", person(city, "li_na"), outcome="positive", ct=(22, 23)),
+                single("S2", person(city, "zhao_lei"), outcome="positive", ct=(22, 23))])
+    listed = service.list_cases(db, limit=1)
+    counted = service.count_cases(db, shown=len(listed))
+    assert (counted.total, counted.more) == (2, True)
+    assert service.count_cases(db, status="withdrawn").total == 0
+    assert service.count_cases(db, reported_on=listed[0][0].reported_on).total == 2
+    assert service.count_cases(db, area=AreaFilter()).total == 0

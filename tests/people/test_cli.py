@@ -61,10 +61,12 @@ def test_search_prints_a_table(cli_env: dict[str, int]):
 def test_search_pages(cli_env: dict[str, int]):
     result = runner.invoke(app, ["people", "search", "wang", "--limit", "2"])
     assert result.exit_code == 0, result.output
-    assert "more results: --offset 2" in result.output
+    assert "showing 1-2 of 4; use --limit/--offset (next: --offset 2)" in result.output
     rest = runner.invoke(app, ["people", "search", "wang", "--limit", "2", "--offset", "2"])
-    assert "more results" not in rest.output
+    assert "showing 3-4 of 4" in rest.output and "next" not in rest.output
     assert "Wang Xiuying" in rest.output
+    beyond = runner.invoke(app, ["people", "search", "wang", "--offset", "10"])
+    assert beyond.exit_code == 0 and "nothing from row 11 on: 4 in all" in beyond.output
 
 
 def test_search_without_match(cli_env: dict[str, int]):

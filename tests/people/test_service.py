@@ -286,3 +286,25 @@ def test_an_unknown_resident_cannot_move(db: Session):
     with pytest.raises(NotFoundError, match="resident 987654 not found"):
         service.move_resident(db, resident_id=987_654, household_id=t.households["pine"].id,
                               moved_on=date(2026, 11, 10), today=TODAY)
+
+
+def test_count_people_says_how_many_match_beyond_the_page(db: Session):
+    t = tiny_city(db)
+    page = service.count_people(db, query="wang", offset=0, shown=3)
+    assert (page.total, page.capped, page.more) == (4, False, True)
+    assert page.note() == "showing 1-3 of 4; use --limit/--offset (next: --offset 3)"
+    assert service.count_people(db, query="李").total == 2
+    assert service.count_people(db, query=t.residents["zhao_lei"].id_number).total == 1
+    assert service.count_people(db, query="13900000008").total == 1
+    assert service.count_people(db, query="  ").total == 0
+    pine = AreaFilter(community_ids=frozenset({t.communities[1].id}))
+    assert service.count_people(db, query="wang", area=pine).total == 1
+    assert service.count_people(db, query="wang", area=AreaFilter()).total == 0
+
+
+def test_count_people_stops_counting_at_the_cap(db: Session, monkeypatch: pytest.MonkeyPatch):
+    tiny_city(db)
+    monkeypatch.setattr(service, "COUNT_CAP", 2)
+    page = service.count_people(db, query="wang", offset=0, shown=2)
+    assert (page.total, page.capped) == (2, True)
+    assert page.note() == "showing 1-2 of more than 2; use --limit/--offset (next: --offset 2)"

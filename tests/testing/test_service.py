@@ -161,6 +161,17 @@ def test_a_positive_pool_orders_a_single_tube_retest_for_every_member(db: Sessio
     history = service.testing_history(db, resident_id=people[0])
     assert history.state == "pool positive, retest"
     assert service.testing_history(db, resident_id=people[7]).state == "never tested"
+    listed = service.list_retests(db, status="open", limit=2)
+    counted = service.count_retests(db, status="open", shown=len(listed))
+    assert (counted.total, counted.more) == (5, True)
+    assert service.count_retests(db, status="negative").total == 0
+    for community in city.communities:
+        area = AreaFilter(community_ids=frozenset({community.id}))
+        assert service.count_retests(db, area=area).total == len(
+            service.list_retests(db, area=area, limit=500))
+    assert service.count_retests(db, area=AreaFilter()).total == 0
+    assert service.count_batches(db, shown=1).total == 1
+    assert service.count_batches(db, status="rejected").total == 0
 
 
 def test_later_single_tubes_resolve_the_retests(db: Session, city: TinyCity):

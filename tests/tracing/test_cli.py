@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -118,3 +123,74 @@ def test_record_an_exposure_synthesize_visits_and_load_the_graph(city_db: dict[s
     assert "recorded exposures" in graph.output
     described = runner.invoke(app, ["trace", "format"])
     assert "resident_id" in described.output and "ISO 8601" in described.output
+
+
+def visit_file(tmp_path: Path, name: str, resident: int, venue: int) -> str:
+    path = tmp_path / name
+    path.write_bytes(visit_csv([(resident, venue, "2026-11-20T09:00:00+08:00",
+                                 "2026-11-20T09:30:00+08:00")]))
+    return str(path)
+
+
+def test_ingest_visits_exit_codes_for_scripts(city_db: dict[str, int], tmp_path: Path):
+    def entry_point(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "from epidesk.cli import main; main()",
+                               *args], capture_output=True, text=True, env={**os.environ},
+                              timeout=300)
+
+    before = counts()["venue_visit"]
+    bad = visit_file(tmp_path, "bad.csv", 777_777, city_db["venue"])
+    rejected = entry_point("ingest", "visits", bad)
+    assert rejected.returncode == 1, rejected.stderr
+    assert rejected.stdout == ""
+    assert "no registered resident has the id 777777" in rejected.stderr
+    assert "nothing of this file was written" in rejected.stderr
+    good = visit_file(tmp_path, "good.csv", city_db["li_na"], city_db["venue"])
+    accepted = entry_point("ingest", "visits", good)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "accepted, 1 visits" in accepted.stdout
+    again = entry_point("ingest", "visits", good)
+    assert again.returncode == 0 and "already imported" in again.stdout
+    assert counts()["venue_visit"] == before + 1
+
+
+def test_ingest_visits_as_json(city_db: dict[str, int], tmp_path: Path):
+    bad = visit_file(tmp_path, "bad.csv", 777_777, city_db["venue"])
+    rejected = runner.invoke(app, ["ingest", "visits", bad, "--json"])
+    assert rejected.exit_code == 1 and rejected.stderr == ""
+    report = json.loads(rejected.stdout)
+    assert report["status"] == "rejected" and report["kind"] == "visit_log"
+    assert report["problem_count"] == 1 and report["problems_listed"] == 1
+    [problem] = report["problems"]
+    assert problem["line"] == 2 and problem["column"] == "resident_id"
+    good = visit_file(tmp_path, "good.csv", city_db["li_na"], city_db["venue"])
+    accepted = runner.invoke(app, ["ingest", "visits", good, "--json"])
+    assert accepted.exit_code == 0 and accepted.stderr == ""
+    done = json.loads(accepted.stdout)
+    assert done["status"] == "accepted"
+    assert done["counts"] == {"rows": 1, "residents": 1, "venues": 1}
+    again = runner.invoke(app, ["trace", "import-visits", good, "--json"])
+    assert again.exit_code == 0
+    assert json.loads(again.stdout) | {"heading": None} == {
+        "status": "already_imported", "kind": "visit_log", "id": done["id"], "file": "good.csv",
+        "counts": {}, "problem_count": 0, "problem_counts": {}, "problems": [],
+        "problems_listed": 0, "heading": None}
+
+
+def test_trace_lists_fit_80_columns_and_say_how_many(city_db: dict[str, int],
+                                                      monkeypatch: pytest.MonkeyPatch):
+    assert runner.invoke(app, ["trace", "run"]).exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in (["trace", "contacts", str(city_db["case"])], ["trace", "missed"],
+                 ["trace", "missed", "--limit", "1"], ["trace", "graph"],
+                 ["trace", "run", "--all"], ["trace", "why", str(city_db["li_qiang"])]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        wide = [line for line in result.output.splitlines() if cell_len(line) > 80]
+        assert not wide, (args, wide)
+    everything = runner.invoke(app, ["trace", "missed", "--limit", "500"]).output.splitlines()
+    total = len(everything) - 1
+    assert total > 1 and everything[-1] == f"{total} in all"
+    first = runner.invoke(app, ["trace", "missed", "--limit", "1"]).output.splitlines()
+    assert first == [everything[0], f"showing 1-1 of {total}; use --limit/--offset (next: "
+                                    "--offset 1)"]

@@ -412,6 +412,12 @@ def test_the_follow_up_plan_follows_the_preset_and_flags_missed_tests(db: Sessio
     missed = contacts_service.missed_tests(db, today=date(2026, 11, 24))
     assert (s.id("li_na"), 2) in {(person.id, test.day) for test, person, _ in missed}
     assert (s.id("li_na"), 1) not in {(person.id, test.day) for test, person, _ in missed}
+    counted = contacts_service.count_missed_tests(db, today=date(2026, 11, 24), shown=1)
+    assert counted.total == len(missed) > 1 and counted.more
+    earlier = contacts_service.missed_tests(db, today=date(2026, 11, 23))
+    assert len(earlier) < len(missed)
+    assert contacts_service.count_missed_tests(db, today=date(2026, 11, 23)).total == len(
+        earlier)
     sub_plan = [t.day for t in contacts_repository.follow_up(db, s.id("li_qiang"))]
     assert sub_plan == [1, 4, 7]
 

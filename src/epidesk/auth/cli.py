@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from epidesk.auth import service
 from epidesk.auth.rules import ROLES, SCOPE_KINDS
-from epidesk.db import check_connection, get_engine, session_scope
+from epidesk.kit.console import console, print_page, served_url, table
+from epidesk.kit.paging import MAX_LIST
 
 app = typer.Typer(help="Staff accounts: create, list, disable, grant roles.",
                   no_args_is_help=True)
-out = Console()
+out = console()
 
 
 def _connected() -> None:
+    from epidesk.db import check_connection, get_engine
+
     check_connection(get_engine())
 
 
@@ -29,6 +29,9 @@ def create(
                                   "(the user changes it at /account/password)"),
 ) -> None:
     """Create a staff account."""
+    from epidesk.auth import service
+    from epidesk.db import session_scope
+
     _connected()
     if generate:
         password = service.generate_password()
@@ -46,19 +49,28 @@ def create(
 
 
 @app.command("list")
-def list_users() -> None:
-    """List accounts with their roles and areas."""
+def list_users(limit: int = typer.Option(100, min=1, max=MAX_LIST, help="Accounts to show"),
+               offset: int = typer.Option(0, min=0, help="Accounts to skip")) -> None:
+    """List accounts with their roles and areas, by username; says how many exist beyond
+    those shown."""
+    from epidesk.auth import service
+    from epidesk.db import session_scope
+
     _connected()
-    table = Table("username", "name", "state", "roles and areas")
+    found = table(out, "username", "name", "state", "roles and areas")
     with session_scope() as session:
-        for u in service.list_users(session):
+        users = service.list_users(session, limit=limit, offset=offset)
+        page = service.count_users(session, offset=offset, shown=len(users))
+        for u in users:
             grants = ", ".join(
                 g.role if g.scope_kind == "city" else f"{g.role} ({g.scope_kind} {g.scope_id})"
                 for g in u.grants
             )
-            table.add_row(u.username, u.display_name, "disabled" if u.disabled else "active",
+            found.add_row(u.username, u.display_name, "disabled" if u.disabled else "active",
                           grants or "-")
-    out.print(table)
+    if users:
+        out.print(found)
+    print_page(out, page)
 
 
 @app.command("grant")
@@ -69,6 +81,9 @@ def grant(
     area_id: int = typer.Option(None, help="Id of the district, subdistrict or community"),
 ) -> None:
     """Grant a role, city-wide or limited to one area."""
+    from epidesk.auth import service
+    from epidesk.db import session_scope
+
     _connected()
     with session_scope() as session:
         service.grant_role(session, username=username, role=role, scope_kind=scope,
@@ -80,6 +95,9 @@ def grant(
 @app.command("revoke")
 def revoke(username: str, role: str) -> None:
     """Take a role away (in every area)."""
+    from epidesk.auth import service
+    from epidesk.db import session_scope
+
     _connected()
     with session_scope() as session:
         n = service.revoke_role(session, username=username, role=role)
@@ -89,6 +107,9 @@ def revoke(username: str, role: str) -> None:
 @app.command("disable")
 def disable(username: str) -> None:
     """Disable an account and end its sessions and tokens."""
+    from epidesk.auth import service
+    from epidesk.db import session_scope
+
     _connected()
     with session_scope() as session:
         service.set_disabled(session, username=username, disabled=True)
@@ -98,6 +119,9 @@ def disable(username: str) -> None:
 @app.command("enable")
 def enable(username: str) -> None:
     """Enable a disabled account."""
+    from epidesk.auth import service
+    from epidesk.db import session_scope
+
     _connected()
     with session_scope() as session:
         service.set_disabled(session, username=username, disabled=False)
@@ -107,6 +131,9 @@ def enable(username: str) -> None:
 @app.command("reset-totp")
 def reset_totp(username: str) -> None:
     """Clear a user's one-time codes (a lost authenticator); ends their sessions and tokens."""
+    from epidesk.auth import service
+    from epidesk.db import session_scope
+
     _connected()
     with session_scope() as session:
         user = service.reset_totp(session, username=username)
@@ -121,12 +148,14 @@ def demo_admin(
                                        "(default: EPIDESK_HOST and EPIDESK_PORT)"),
 ) -> None:
     """Create the demo administrator (or give it a new password) and print the password."""
+    from epidesk.auth import service
     from epidesk.config import get_settings
+    from epidesk.db import session_scope
 
     _connected()
     settings = get_settings()
     if not url:
-        url = f"http://{settings.host}:{settings.port}"
+        url = served_url(settings.host, settings.port)
     password = service.generate_password()
     with session_scope() as session:
         existing = service.list_users(session)

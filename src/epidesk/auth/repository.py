@@ -17,6 +17,7 @@ from epidesk.auth.models import (
     WebSession,
 )
 from epidesk.auth.rules import Failures
+from epidesk.db import count_at_most
 from epidesk.geography.models import Community, District, Subdistrict
 from epidesk.kit.clock import aware
 from epidesk.kit.retention import REMOVED, RetentionPolicy
@@ -34,10 +35,16 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return session.scalars(stmt).one_or_none()
 
 
-def all_users(session: Session) -> Sequence[User]:
-    """Every user, by username, grants loaded."""
+def all_users(session: Session, *, limit: int | None = None, offset: int = 0
+              ) -> Sequence[User]:
+    """Every user (or a page of them), by username, grants loaded."""
     return session.scalars(select(User).options(selectinload(User.grants))
-                           .order_by(User.username)).all()
+                           .order_by(User.username).limit(limit).offset(offset)).all()
+
+
+def count_users(session: Session, *, cap: int) -> int:
+    """How many users exist, counted up to `cap + 1`."""
+    return count_at_most(session, select(User.id), cap)
 
 
 def area_exists(session: Session, scope_kind: str, scope_id: int) -> bool:

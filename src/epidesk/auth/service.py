@@ -39,6 +39,7 @@ from epidesk.errors import (
 )
 from epidesk.kit.access import Caller
 from epidesk.kit.clock import aware
+from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "epd"
@@ -105,9 +106,16 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def list_users(session: Session) -> Sequence[User]:
-    """Every account."""
-    return repo.all_users(session)
+def list_users(session: Session, *, limit: int | None = None, offset: int = 0
+               ) -> Sequence[User]:
+    """Every account (or a page of them), by username."""
+    return repo.all_users(session, limit=limit, offset=offset)
+
+
+def count_users(session: Session, *, offset: int = 0, shown: int = 0) -> PageCount:
+    """Where a page of `list_users` lies among all accounts."""
+    return page_count(offset=offset, shown=shown, cap=COUNT_CAP,
+                      counted=repo.count_users(session, cap=COUNT_CAP))
 
 
 def grant_role(session: Session, *, username: str, role: str, scope_kind: str = "city",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from epidesk.cases.models import CaseEpisode, CaseEvent
 from epidesk.cases.rules import ACTIVE, EpisodeFacts
+from epidesk.db import count_at_most
 from epidesk.geography.models import District
 from epidesk.kit import clock
 from epidesk.kit.bulk.reading import chunks
@@ -55,6 +56,23 @@ def episodes(session: Session, *, community_ids: Sequence[int] | None, status: s
              classification: str | None, district_id: int | None, reported_on: date | None,
              resident_id: int | None, limit: int, offset: int) -> Sequence[CaseEpisode]:
     """Episodes of residents living in the communities, newest report first."""
+    stmt = _episodes(community_ids=community_ids, status=status, classification=classification,
+                     district_id=district_id, reported_on=reported_on, resident_id=resident_id)
+    return session.scalars(stmt.order_by(CaseEpisode.reported_on.desc(), CaseEpisode.id.desc())
+                           .limit(limit).offset(offset)).all()
+
+
+def count_episodes(session: Session, *, community_ids: Sequence[int] | None,
+                   status: str | None, reported_on: date | None, cap: int) -> int:
+    """How many episodes `episodes` would list in all, counted up to `cap + 1`."""
+    stmt = _episodes(community_ids=community_ids, status=status, classification=None,
+                     district_id=None, reported_on=reported_on, resident_id=None)
+    return count_at_most(session, stmt.with_only_columns(CaseEpisode.id), cap)
+
+
+def _episodes(*, community_ids: Sequence[int] | None, status: str | None,
+              classification: str | None, district_id: int | None, reported_on: date | None,
+              resident_id: int | None) -> Select[CaseEpisode]:
     stmt = select(CaseEpisode)
     if community_ids is not None:
         stmt = stmt.where(CaseEpisode.resident_id.in_(people.ids_living_in(community_ids)))
@@ -68,8 +86,7 @@ def episodes(session: Session, *, community_ids: Sequence[int] | None, status: s
         stmt = stmt.where(CaseEpisode.reported_on == reported_on)
     if resident_id is not None:
         stmt = stmt.where(CaseEpisode.resident_id == resident_id)
-    return session.scalars(stmt.order_by(CaseEpisode.reported_on.desc(), CaseEpisode.id.desc())
-                           .limit(limit).offset(offset)).all()
+    return stmt
 
 
 def episodes_of_day(session: Session, day: date) -> list[EpisodeFacts]:

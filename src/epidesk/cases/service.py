@@ -22,6 +22,8 @@ from epidesk.kit import clock, events
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.imports import Progress, stepper
 from epidesk.kit.merges import Merge, repoint
+from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
+from epidesk.kit.paging import MAX_LIST as MAX_LIST
 from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Preset
@@ -30,9 +32,6 @@ from epidesk.testing import service as testing
 from epidesk.testing.ingest import service as ingest
 from epidesk.testing.ingest.service import IngestResult
 from epidesk.testing.models import PositiveResult
-
-MAX_LIST = 500
-
 
 # ------------------------------------------------------------------ from results to cases
 
@@ -318,6 +317,17 @@ def list_cases(session: Session, *, area: AreaFilter | None = None, status: str 
                                 limit=limit, offset=offset)
     residents = people.residents_by_id(session, [e.resident_id for e in found])
     return [(e, residents[e.resident_id]) for e in found]
+
+
+def count_cases(session: Session, *, area: AreaFilter | None = None,
+                status: str | None = None, reported_on: date | None = None, offset: int = 0,
+                shown: int = 0) -> PageCount:
+    """Where a page of `list_cases` (with the same filters) lies among all such cases."""
+    communities = testing.communities_of(session, area)
+    counted = 0 if communities == [] else repository.count_episodes(
+        session, community_ids=communities, status=status, reported_on=reported_on,
+        cap=COUNT_CAP)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
 
 
 def resident_cases(session: Session, *, resident_id: int) -> Sequence[CaseEpisode]:

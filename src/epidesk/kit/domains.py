@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData
-
-from epidesk.db import Base
+if TYPE_CHECKING:  # the command line lists sub-commands without loading SQLAlchemy
+    from sqlalchemy import MetaData
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,8 @@ def template_folders() -> list[str]:
 
 def load_models() -> MetaData:
     """Import every domain's models (and the kit's) so Base.metadata holds the schema."""
+    from epidesk.db import Base
+
     importlib.import_module("epidesk.kit.models")
     parts("models")
     return Base.metadata

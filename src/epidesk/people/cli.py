@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from epidesk.db import session_scope
-from epidesk.people import service
-from epidesk.people.rules import Flag, IdType, RegistrationKind
-from epidesk.people.schemas import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PersonSummary
+from epidesk.kit.console import console, print_page, table
+from epidesk.people.rules import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Flag,
+    IdType,
+    RegistrationKind,
+)
+
+if TYPE_CHECKING:
+    from epidesk.people.schemas import PersonSummary
 
 app = typer.Typer(help="Residents and households: search, show, register people the "
                        "register does not know, record moves, find and merge duplicates.",
                   no_args_is_help=True)
-out = Console()
+out = console()
 
 
 def _flags(flags: Sequence[Flag]) -> str:
@@ -25,18 +33,12 @@ def _flags(flags: Sequence[Flag]) -> str:
 
 
 def _people_table(title: str, people: Sequence[PersonSummary]) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column("Id", justify="right")
-    table.add_column("Name")
-    table.add_column("Latin")
-    table.add_column("Sex")
-    table.add_column("Age", justify="right")
-    table.add_column("Community")
-    table.add_column("Flags")
+    found = table(out, "Id", "Name", "Latin", "Sex", "Age", "Community", "Flags", title=title,
+                  right=("Id", "Age"))
     for p in people:
-        table.add_row(str(p.id), p.name, p.name_latin, p.sex, str(p.age),
+        found.add_row(str(p.id), p.name, p.name_latin, p.sex, str(p.age),
                       p.community.name, _flags(p.flags))
-    return table
+    return found
 
 
 @app.command("search")
@@ -46,23 +48,28 @@ def search_cmd(
     limit: int = typer.Option(DEFAULT_LIMIT, min=1, max=MAX_LIMIT, help="Results per page"),
     offset: int = typer.Option(0, min=0, max=MAX_OFFSET, help="Results to skip"),
 ) -> None:
-    """Search residents by name prefix, id number, resident id or phone."""
+    """Search residents by name prefix, id number, resident id or phone; says how many
+    match beyond those shown."""
+    from epidesk.db import session_scope
+    from epidesk.people import service
+
     with session_scope() as session:
         result = service.search_people(session, query=query, limit=limit, offset=offset)
-    if not result.items:
+        page = service.count_people(session, query=query, offset=offset,
+                                    shown=len(result.items))
+    if not result.items and offset == 0:
         out.print(f"no resident matches {query!r}")
         return
-    first = result.offset + 1
-    last = result.offset + len(result.items)
-    out.print(_people_table(f"Residents {first}-{last} for {query!r}", result.items))
-    if result.has_more:
-        out.print(f"more results: --offset {last}")
+    if result.items:
+        out.print(_people_table(f"Residents for {query!r}", result.items))
+    print_page(out, page)
 
 
 @app.command("show")
 def show_cmd(resident_id: int = typer.Argument(..., help="Resident id")) -> None:
     """Show a resident's record: personal data, flags, address, household, memberships,
     and what every other domain holds about them (tests, cases, contacts, ...)."""
+    from epidesk.db import session_scope
     from epidesk.kit.access import LocalOperator
     from epidesk.kit.console import cli_actor
     from epidesk.people.deps import person_record
@@ -116,6 +123,9 @@ def move_cmd(
                                       help="The first day in the new household (YYYY-MM-DD)"),
 ) -> None:
     """Record that a resident moved to another household on a date."""
+    from epidesk.db import session_scope
+    from epidesk.people import service
+
     with session_scope() as session:
         stay = service.move_resident(session, resident_id=resident_id,
                                      household_id=household_id, moved_on=moved_on.date())
@@ -126,6 +136,9 @@ def move_cmd(
 @app.command("household")
 def household_cmd(household_id: int = typer.Argument(..., help="Household id")) -> None:
     """Show a household: address, needs, home-quarantine suitability and members."""
+    from epidesk.db import session_scope
+    from epidesk.people import service
+
     with session_scope() as session:
         household = service.household_detail(session, household_id=household_id)
     out.print(f"[bold]Household {household.id}[/]  {household.address.label}")
@@ -161,6 +174,7 @@ def register_cmd(
     smartphone: bool = typer.Option(False, help="Has a smartphone"),
 ) -> None:
     """Register a person who is not in the resident register, into a household."""
+    from epidesk.db import session_scope
     from epidesk.kit import clock
     from epidesk.kit.console import cli_actor
     from epidesk.people.registry import service as registry
@@ -185,6 +199,7 @@ def duplicates_cmd(
     offset: int = typer.Option(0, min=0, help="Pairs to skip"),
 ) -> None:
     """List pairs of records that look like one person, with the reasons."""
+    from epidesk.db import session_scope
     from epidesk.people.merging import service as merging
 
     with session_scope() as session:
@@ -212,6 +227,7 @@ def merge_cmd(
 ) -> None:
     """Merge one record into another: tests, cases, contacts, visits and memberships move
     to the record that stays; the other points to it from now on."""
+    from epidesk.db import session_scope
     from epidesk.kit.console import cli_actor
     from epidesk.people.merging import service as merging
 

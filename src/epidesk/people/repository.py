@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from epidesk.db import is_postgres
+from epidesk.db import count_at_most, is_postgres
 from epidesk.geography.models import Address, Building, Community, Subdistrict, Unit
 from epidesk.kit.access import AreaPath
 from epidesk.kit.bulk.reading import LITE_SECONDS, IntArray, chunks, lite_columns, pg_columns
@@ -74,17 +74,26 @@ def _search_statement(session: Session, query: PersonQuery) -> Select[Resident]:
     stmt = (select(Resident).options(joinedload(Resident.community))
             .where(Resident.merged_into_id.is_(None)))
     if query.mode is SearchMode.ID_NUMBER:
-        return stmt.where(Resident.id_number == query.value).order_by(Resident.id)
+        return stmt.where(_search_match(session, query)).order_by(Resident.id)
+    if query.mode is SearchMode.NUMBER:
+        return stmt.where(_search_match(session, query)).order_by(Resident.name_search,
+                                                                   Resident.id)
+    column = Resident.name if query.mode is SearchMode.NAME_LOCAL else Resident.name_search
+    return stmt.where(_search_match(session, query)).order_by(*_name_order(session, column))
+
+
+def _search_match(session: Session, query: PersonQuery) -> ColumnElement[bool]:
+    """The condition a resident found by the query meets."""
+    if query.mode is SearchMode.ID_NUMBER:
+        return Resident.id_number == query.value
     if query.mode is SearchMode.NUMBER:
         resident_id = resident_id_of(query)
         match: ColumnElement[bool] = Resident.phone == query.value
         if resident_id is not None:
             match = or_(match, Resident.id == resident_id)
-        return stmt.where(match).order_by(Resident.name_search, Resident.id)
+        return match
     column = Resident.name if query.mode is SearchMode.NAME_LOCAL else Resident.name_search
-    return stmt.where(_starts_with(session, column, query.value)).order_by(
-        *_name_order(session, column)
-    )
+    return _starts_with(session, column, query.value)
 
 
 def search_residents(
@@ -99,6 +108,15 @@ def search_residents(
     if community_ids is not None:
         stmt = stmt.where(Resident.community_id.in_(sorted(set(community_ids))))
     return session.scalars(stmt).all()
+
+
+def count_search(session: Session, query: PersonQuery, *, cap: int,
+                 community_ids: Sequence[int] | None = None) -> int:
+    """How many residents `search_residents` finds in all, counted up to `cap + 1`."""
+    stmt = select(Resident.id).where(_search_match(session, query))
+    if community_ids is not None:
+        stmt = stmt.where(Resident.community_id.in_(sorted(set(community_ids))))
+    return count_at_most(session, stmt, cap)
 
 
 def household_sizes(session: Session, household_ids: Sequence[int]) -> dict[int, int]:

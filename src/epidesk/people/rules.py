@@ -192,6 +192,13 @@ class PersonQuery:
     value: str
 
 
+# A page of search results.
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 25
+# Paging deeper than this is no way to find a person: staff refine the query instead,
+# and the database never walks far down an index of ten million names.
+MAX_OFFSET = 1000
+
 ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
 DIGITS_RE = re.compile(r"^\+?\d+$")
 # Resident ids are database integers; a longer run of digits can only be a phone.

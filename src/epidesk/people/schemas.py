@@ -14,13 +14,10 @@ from epidesk.geography.schemas import (
     PlaceRef,
     Schema,
 )
+from epidesk.people.rules import DEFAULT_LIMIT as DEFAULT_LIMIT
+from epidesk.people.rules import MAX_LIMIT as MAX_LIMIT
+from epidesk.people.rules import MAX_OFFSET as MAX_OFFSET
 from epidesk.people.rules import Flag, SearchMode
-
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 25
-# Paging deeper than this is no way to find a person: staff refine the query instead,
-# and the database never walks far down an index of ten million names.
-MAX_OFFSET = 1000
 
 
 class PersonSummary(Schema):

@@ -12,6 +12,7 @@ from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.geography import service as places
 from epidesk.geography.schemas import PlaceRef
 from epidesk.kit.access import AreaFilter, AreaPath
+from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
 from epidesk.people import repository
 from epidesk.people.models import HouseholdMembership, Resident
 from epidesk.people.rules import (
@@ -121,6 +122,17 @@ def summaries(session: Session, ids: Sequence[int], *, today: date | None = None
     found = repository.residents_by_id(session, ids)
     sizes = repository.household_sizes(session, sorted({r.household_id for r in found.values()}))
     return {i: _summary(r, sizes.get(r.household_id, 1), today) for i, r in found.items()}
+
+
+def count_people(session: Session, *, query: str, offset: int = 0, shown: int = 0,
+                 area: AreaFilter | None = None) -> PageCount:
+    """Where a page of `search_people` (same query and area) lies among all it finds."""
+    parsed = read_query(query)
+    communities = communities_of(session, area) if parsed is not None else []
+    counted = 0 if parsed is None or communities == [] else repository.count_search(
+        session, parsed, cap=COUNT_CAP, community_ids=communities)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP,
+                      max_offset=MAX_OFFSET)
 
 
 def communities_of(session: Session, area: AreaFilter | None) -> list[int] | None:

@@ -6,20 +6,11 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
-from epidesk.config import get_settings
-from epidesk.policy import service
-from epidesk.policy.rules import (
-    SECTION_TITLES,
-    format_value,
-    jsonable,
-    preset_diff,
-    record_views,
-)
+from epidesk.kit.console import console as cli_console
+from epidesk.kit.console import table
 
 app = typer.Typer(
     help="Protocol presets: the rule files every restriction comes from.",
@@ -31,27 +22,29 @@ UNCONFIRMED = "[bold black on yellow] UNCONFIRMED [/]"
 
 @app.command("list")
 def list_presets() -> None:
-    """List the presets: shipped ones and those in EPIDESK_PRESET_DIRS."""
-    console = Console()
+    """List the presets: shipped ones and those in EPIDESK_PRESET_DIRS (all of them)."""
+    from epidesk.config import get_settings
+    from epidesk.policy import service
+    from epidesk.policy.rules import format_value
+
+    console = cli_console()
     active = get_settings().preset
-    table = Table(title="Protocol presets", title_justify="left")
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Title")
-    table.add_column("Date", no_wrap=True)
-    table.add_column("Unconfirmed", justify="right")
-    table.add_column("File")
-    for entry in service.list_presets():
+    found = table(console, "Name", "Title", "Date", "Unconfirmed", "File",
+                  title="Protocol presets", right=("Unconfirmed",))
+    presets = service.list_presets()
+    for entry in presets:
         name = escape(entry.name) + (" (active)" if entry.name == active else "")
         file = "shipped" if entry.shipped else escape(entry.file)
         if entry.error is not None:
-            table.add_row(name, f"[red]invalid: {escape(entry.error)}[/]", "", "", file)
+            found.add_row(name, f"[red]invalid: {escape(entry.error)}[/]", "", "", file)
             continue
         count = entry.unconfirmed or 0
-        table.add_row(
+        found.add_row(
             name, escape(entry.title or ""), format_value(entry.date),
             f"[yellow]{count}[/]" if count else "0", file,
         )
-    console.print(table)
+    console.print(found)
+    console.print(f"{len(presets)} presets in all", highlight=False)
 
 
 @app.command()
@@ -60,7 +53,10 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print the preset as JSON"),
 ) -> None:
     """Show every value of a preset by section; unconfirmed values are marked."""
-    console = Console()
+    from epidesk.policy import service
+    from epidesk.policy.rules import SECTION_TITLES, record_views
+
+    console = cli_console()
     loaded = service.load_preset(preset)
     if as_json:
         typer.echo(json.dumps(loaded.model_dump(mode="json"), indent=2, ensure_ascii=False))
@@ -109,7 +105,10 @@ def diff(
     as_json: bool = typer.Option(False, "--json", help="Print the differences as JSON"),
 ) -> None:
     """Show the values that differ between two presets, location by location."""
-    console = Console()
+    from epidesk.policy import service
+    from epidesk.policy.rules import format_value, jsonable, preset_diff
+
+    console = cli_console()
     left, right = service.load_preset(a), service.load_preset(b)
     differences = preset_diff(left, right, include_provenance=provenance)
     if as_json:
@@ -119,13 +118,11 @@ def diff(
     if not differences:
         console.print(f"{escape(left.name)} and {escape(right.name)} set the same values.")
         return
-    table = Table(title=f"{len(differences)} values differ", title_justify="left")
-    table.add_column("Path", no_wrap=True)
-    table.add_column(escape(left.name))
-    table.add_column(escape(right.name))
+    found = table(console, "Path", escape(left.name), escape(right.name),
+                  title=f"{len(differences)} values differ")
     for d in differences:
-        table.add_row(escape(d.path), escape(format_value(d.a)), escape(format_value(d.b)))
-    console.print(table)
+        found.add_row(escape(d.path), escape(format_value(d.a)), escape(format_value(d.b)))
+    console.print(found)
 
 
 @app.command()
@@ -133,7 +130,9 @@ def validate(
     file: Path = typer.Argument(..., help="The preset file to check"),
 ) -> None:
     """Check a preset file of your own; errors name the file, the line or the field."""
-    console = Console()
+    from epidesk.policy import service
+
+    console = cli_console()
     preset = service.load_preset(file)
     count = len(preset.unconfirmed())
     console.print(

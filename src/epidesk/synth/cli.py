@@ -5,24 +5,20 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from epidesk.db import check_connection, get_engine, session_scope
-from epidesk.errors import ValidationFailedError
-from epidesk.kit.console import progress_bars
-from epidesk.synth import rules
-from epidesk.synth.city import repository as city_repository
-from epidesk.synth.city import rules as city_rules
-from epidesk.synth.city.service import CitySummary, build_city
-from epidesk.synth.outbreak import rules as outbreak_rules
-from epidesk.synth.outbreak import service
+from epidesk.kit.console import console, progress_bars, table, wide
+
+if TYPE_CHECKING:
+    from epidesk.synth.city.service import CitySummary
+    from epidesk.synth.outbreak import service
 
 app = typer.Typer(help="Synthetic cities for demonstrations, tests and benchmarks.",
                   no_args_is_help=True)
-out = Console()
+out = console()
 
 
 @app.command("city")
@@ -34,6 +30,12 @@ def city(
     ),
 ) -> None:
     """Build a deterministic synthetic city into the configured (empty) database."""
+    from epidesk.db import check_connection, get_engine, session_scope
+    from epidesk.synth import rules
+    from epidesk.synth.city import repository as city_repository
+    from epidesk.synth.city import rules as city_rules
+    from epidesk.synth.city.service import build_city
+
     city_rules.validate_people(people)
     rules.validate_seed(seed)
     engine = get_engine()
@@ -52,21 +54,20 @@ def city(
 
 def summary_table(summary: CitySummary) -> Table:
     """The rows written per table and the time each phase took."""
-    table = Table(title=f"{summary.city}: {summary.people:,} residents, seed {summary.seed} "
-                        f"({summary.backend})")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
+    written = table(out, "table", "rows", right=("rows",),
+                    title=f"{summary.city}: {summary.people:,} residents, seed {summary.seed} "
+                          f"({summary.backend})")
     for name, count in summary.rows.items():
-        table.add_row(name, f"{count:,}")
-    table.add_section()
-    table.add_row("generate", f"{summary.generate_seconds:.1f} s")
+        written.add_row(name, f"{count:,}")
+    written.add_section()
+    written.add_row("generate", f"{summary.generate_seconds:.1f} s")
     if summary.encode_seconds:
-        table.add_row("encode", f"{summary.encode_seconds:.1f} s")
-    table.add_row("write", f"{summary.copy_seconds:.1f} s")
-    table.add_row("keys and indexes", f"{summary.index_seconds:.1f} s")
-    table.add_row("total (phases overlap)" if summary.encode_seconds else "total",
+        written.add_row("encode", f"{summary.encode_seconds:.1f} s")
+    written.add_row("write", f"{summary.copy_seconds:.1f} s")
+    written.add_row("keys and indexes", f"{summary.index_seconds:.1f} s")
+    written.add_row("total (phases overlap)" if summary.encode_seconds else "total",
                   f"{summary.seconds:.1f} s")
-    return table
+    return written
 
 
 @app.command("outbreak")
@@ -78,9 +79,10 @@ def outbreak(
         False, "--replay", help="Also feed every day through the platform, day by day"),
     first_day: str = typer.Option(
         "", "--first-day", help="First day (YYYY-MM-DD); default: the last day is yesterday"),
-    target_daily: float = typer.Option(
-        outbreak_rules.JINING_LIKE.target_daily, "--target-daily",
-        help="Mean new infections a day the scenario is calibrated to"),
+    target_daily: float | None = typer.Option(
+        None, "--target-daily", show_default=False,
+        help="Mean new infections a day the scenario is calibrated to (default: the "
+             "Jining-like scenario's)"),
     pool_size: int = typer.Option(
         0, "--pool-size", help="Swabs per pooled tube in mass rounds (default: 10, or the "
                                "preset's largest validated size)"),
@@ -88,6 +90,13 @@ def outbreak(
         False, "--skip-existing", help="Do nothing (and succeed) if the database holds cases"),
 ) -> None:
     """Simulate an outbreak on the city: lab batches, visit logs, symptom onsets per day."""
+    from epidesk.db import check_connection, get_engine, session_scope
+    from epidesk.synth import rules
+    from epidesk.synth.outbreak import rules as outbreak_rules
+    from epidesk.synth.outbreak import service
+
+    if target_daily is None:
+        target_daily = outbreak_rules.JINING_LIKE.target_daily
     outbreak_rules.validate_outbreak_days(days)
     rules.validate_seed(seed)
     outbreak_rules.validate_target_daily(target_daily)
@@ -108,6 +117,8 @@ def outbreak(
 
 
 def _parse_day(text: str) -> date:
+    from epidesk.errors import ValidationFailedError
+
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
@@ -117,6 +128,9 @@ def _parse_day(text: str) -> date:
 
 def replay_days(out_dir: Path) -> None:
     """Feed every day of a written scenario through the platform, one commit per day."""
+    from epidesk.db import session_scope
+    from epidesk.synth.outbreak import service
+
     started = time.perf_counter()
     days = service.read_manifest(out_dir)
     results: list[service.DayReplay] = []
@@ -133,48 +147,55 @@ def replay_days(out_dir: Path) -> None:
 
 def scenario_table(summary: service.OutbreakSummary) -> Table:
     """The scenario's truth per day and what was written."""
-    table = Table(title=f"Outbreak on {summary.city} ({summary.people:,} residents, seed "
-                        f"{summary.seed}): {summary.mean_daily_infections:.1f} new "
-                        f"infections a day (target {summary.target_daily:g})",
-                  title_justify="left")
-    for name in ("date", "new", "found", "onsets", "infectious", "isolated", "quarantined",
-                 "tubes", "positive"):
-        table.add_column(name, justify="right")
+    # Onsets per day need a wide console (the caption counts them all).
+    names = ("date", "new", "found", *(("onsets",) if wide(out) else ()), "infectious",
+             "isolated", "quarantined", "tubes", "positive")
+    days = table(out, *names, right=names,
+                 title=f"Outbreak on {summary.city} ({summary.people:,} residents, seed "
+                       f"{summary.seed}): {summary.mean_daily_infections:.1f} new "
+                       f"infections a day (target {summary.target_daily:g})")
     for d in summary.daily:
-        table.add_row(d["date"], str(d["infections"]), str(d["detected"]),
-                      str(d["symptom_onsets"]), str(d["infectious"]), str(d["isolated"]),
-                      str(d["quarantined"]), f"{d['tubes_released']:,}",
-                      str(d["positive_tubes_released"]))
-    table.add_section()
-    table.add_row("total", f"{summary.infections:,}", f"{summary.detected:,}", "", "", "",
-                  "", f"{summary.tubes:,}", "")
-    table.caption = (f"{summary.out}: {summary.batches} lab batches, {summary.samples:,} "
+        values = {"date": d["date"], "new": d["infections"], "found": d["detected"],
+                  "onsets": d["symptom_onsets"], "infectious": d["infectious"],
+                  "isolated": d["isolated"], "quarantined": d["quarantined"],
+                  "tubes": d["tubes_released"], "positive": d["positive_tubes_released"]}
+        days.add_row(*(v if isinstance(v := values[n], str) else f"{v:,}" for n in names))
+    days.add_section()
+    totals = {"date": "total", "new": f"{summary.infections:,}",
+              "found": f"{summary.detected:,}", "tubes": f"{summary.tubes:,}"}
+    days.add_row(*(totals.get(n, "") for n in names))
+    days.caption = (f"{summary.out}: {summary.batches} lab batches, {summary.samples:,} "
                      f"samples, {summary.visits:,} venue visits, {summary.onsets} onsets; "
                      f"pools of {summary.pool_size} ({summary.preset}); transmission scale "
                      f"{summary.scale:.2f} after {summary.calibration_runs} runs; "
                      f"{summary.seconds:.1f} s")
-    return table
+    return days
 
 
 def replay_table(results: list[service.DayReplay], counts: dict[str, int],
                  seconds: float) -> Table:
     """What the replay did per day, then the platform's totals."""
-    table = Table(title=f"Replay: {len(results)} days in {seconds:.1f} s", title_justify="left")
-    for name in ("date", "visits", "batches", "samples", "cases", "reclass.", "traced",
-                 "close", "sub-close", "s"):
-        table.add_column(name, justify="right")
+    # Reclassifications per day need a wide console (the caption counts them all).
+    names = ("date", "visits", "batches", "samples", "cases",
+             *(("reclass.",) if wide(out) else ()), "traced", "close", "sub-close", "s")
+    days = table(out, *names, right=names,
+                 title=f"Replay: {len(results)} days in {seconds:.1f} s")
     for r in results:
         batches = f"{r.batches}" if not r.batches_already else f"{r.batches_already} seen"
-        table.add_row(r.date.isoformat(), f"{r.visits:,}", batches, f"{r.samples:,}",
-                      str(r.cases_created), str(r.reclassified), str(r.traced_cases),
-                      f"{r.close_contacts:,}", f"{r.sub_close_contacts:,}", f"{r.seconds:.1f}")
-    table.add_section()
-    table.add_row("platform", "", "", "", f"{counts.get('cases', 0):,}", "", "",
-                  f"{counts.get('contacts_close', 0):,}",
-                  f"{counts.get('contacts_sub_close', 0):,}", "")
-    table.caption = (f"cases: {counts.get('cases', 0):,} ({counts.get('cases_asymptomatic', 0):,}"
+        values = {"date": r.date.isoformat(), "visits": f"{r.visits:,}", "batches": batches,
+                  "samples": f"{r.samples:,}", "cases": str(r.cases_created),
+                  "reclass.": str(r.reclassified), "traced": str(r.traced_cases),
+                  "close": f"{r.close_contacts:,}", "sub-close": f"{r.sub_close_contacts:,}",
+                  "s": f"{r.seconds:.1f}"}
+        days.add_row(*(values[n] for n in names))
+    days.add_section()
+    totals = {"date": "platform", "cases": f"{counts.get('cases', 0):,}",
+              "close": f"{counts.get('contacts_close', 0):,}",
+              "sub-close": f"{counts.get('contacts_sub_close', 0):,}"}
+    days.add_row(*(totals.get(n, "") for n in names))
+    days.caption = (f"cases: {counts.get('cases', 0):,} ({counts.get('cases_asymptomatic', 0):,}"
                      f" asymptomatic, {counts.get('cases_confirmed', 0):,} confirmed of which "
                      f"{counts.get('cases_reclassified', 0):,} reclassified, "
                      f"{counts.get('cases_imported', 0):,} imported); open retests: "
                      f"{counts.get('retests_open', 0):,}")
-    return table
+    return days

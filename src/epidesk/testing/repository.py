@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from epidesk.db import count_at_most
 from epidesk.kit import clock
 from epidesk.people import repository as people
 from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
@@ -27,6 +28,14 @@ def batches(session: Session, *, limit: int, offset: int,
         stmt = stmt.where(LabBatch.status == status)
     return session.scalars(stmt.order_by(LabBatch.received_at.desc(), LabBatch.id.desc())
                            .limit(limit).offset(offset)).all()
+
+
+def count_batches(session: Session, *, status: str | None, cap: int) -> int:
+    """How many batches `batches` would list in all, counted up to `cap + 1`."""
+    stmt = select(LabBatch.id)
+    if status:
+        stmt = stmt.where(LabBatch.status == status)
+    return count_at_most(session, stmt, cap)
 
 
 def tube(session: Session, tube_id: int) -> Tube | None:
@@ -72,13 +81,25 @@ def resident_retests(session: Session, resident_id: int) -> Sequence[RetestOrder
 def retests(session: Session, *, status: str | None, limit: int, offset: int,
             community_ids: Sequence[int] | None) -> Sequence[RetestOrder]:
     """Retest orders of residents living in the communities, oldest open first."""
-    stmt = select(RetestOrder)
+    stmt = _retests(select(RetestOrder), status=status, community_ids=community_ids)
+    return session.scalars(stmt.order_by(RetestOrder.ordered_at, RetestOrder.id)
+                           .limit(limit).offset(offset)).all()
+
+
+def count_retests(session: Session, *, status: str | None,
+                  community_ids: Sequence[int] | None, cap: int) -> int:
+    """How many orders `retests` would list in all, counted up to `cap + 1`."""
+    stmt = _retests(select(RetestOrder.id), status=status, community_ids=community_ids)
+    return count_at_most(session, stmt, cap)
+
+
+def _retests(stmt: Select[Any], *, status: str | None,
+             community_ids: Sequence[int] | None) -> Select[Any]:
     if status:
         stmt = stmt.where(RetestOrder.status == status)
     if community_ids is not None:
         stmt = stmt.where(RetestOrder.resident_id.in_(people.ids_living_in(community_ids)))
-    return session.scalars(stmt.order_by(RetestOrder.ordered_at, RetestOrder.id)
-                           .limit(limit).offset(offset)).all()
+    return stmt
 
 
 def batch_tubes(session: Session, batch_id: int, *, outcome: str | None, limit: int,

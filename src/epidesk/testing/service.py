@@ -18,14 +18,13 @@ from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, AreaPath
 from epidesk.kit.imports import listed_problems, problem_counts
 from epidesk.kit.merges import Merge, repoint
+from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
+from epidesk.kit.paging import MAX_LIST as MAX_LIST
 from epidesk.people import repository as people
 from epidesk.people.models import Resident
 from epidesk.testing import repository, rules
 from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
 from epidesk.testing.rules import TestingHistory, TubeDetail
-
-MAX_LIST = 500
-
 
 # ------------------------------------------------------------------ reading
 
@@ -36,6 +35,13 @@ def list_batches(session: Session, *, limit: int = 50, offset: int = 0,
     if not 1 <= limit <= MAX_LIST:
         raise ValidationFailedError(f"limit must be between 1 and {MAX_LIST}")
     return repository.batches(session, limit=limit, offset=offset, status=status)
+
+
+def count_batches(session: Session, *, status: str | None = None, offset: int = 0,
+                  shown: int = 0) -> PageCount:
+    """Where a page of `list_batches` (with the same status) lies among all batches."""
+    counted = repository.count_batches(session, status=status, cap=COUNT_CAP)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
 
 
 def get_batch(session: Session, *, batch_id: int) -> LabBatch:
@@ -146,6 +152,15 @@ def list_retests(session: Session, *, status: str | None = "open", limit: int = 
                                 community_ids=communities)
     residents = people.residents_by_id(session, [o.resident_id for o in orders])
     return [(o, residents[o.resident_id]) for o in orders]
+
+
+def count_retests(session: Session, *, status: str | None = "open", offset: int = 0,
+                  shown: int = 0, area: AreaFilter | None = None) -> PageCount:
+    """Where a page of `list_retests` (same status and area) lies among all such orders."""
+    communities = communities_of(session, area)
+    counted = 0 if communities == [] else repository.count_retests(
+        session, status=status, community_ids=communities, cap=COUNT_CAP)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
 
 
 # ------------------------------------------------------------------ for followers

@@ -8,28 +8,31 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from epidesk.db import check_connection, get_engine, session_scope
-from epidesk.errors import ValidationFailedError
-from epidesk.kit.console import cli_actor, print_imported, progress_bars
-from epidesk.policy.service import load_preset
-from epidesk.tracing import rules, service
-from epidesk.tracing.contacts import service as contacts
-from epidesk.tracing.exposures import service as exposures
-from epidesk.tracing.graph import service as graph_service
-from epidesk.tracing.retrace import rules as retrace_rules
-from epidesk.tracing.retrace import service as retrace
-from epidesk.tracing.runs import service as runs
-from epidesk.tracing.visits import rules as visit_rules
-from epidesk.tracing.visits import service as visits
+from epidesk.kit.console import (
+    ALREADY_IMPORTED,
+    IMPORT_EXIT_CODES,
+    ImportOutcome,
+    cli_actor,
+    console,
+    failures_as_json,
+    print_page,
+    progress_bars,
+    report_import,
+    table,
+)
+from epidesk.kit.paging import MAX_LIST
+
+if TYPE_CHECKING:
+    from epidesk.tracing.visits.service import VisitImport
 
 app = typer.Typer(help="Contact tracing: visits, exposures, close and sub-close contacts.",
                   no_args_is_help=True)
-out = Console()
+out = console()
+err = console(stderr=True)
 
 LABELS = {"read": "reading the file", "validate": "validating", "venue_visit": "writing visits",
           "cases": "reading cases", "graph": "loading the graph", "classify": "classifying",
@@ -48,6 +51,12 @@ def run_cmd(
     By default, the cases reported, reclassified or withdrawn since the last run, and the
     traced cases that evidence arriving later (a visit log, a recorded exposure) concerns.
     """
+    from epidesk.db import check_connection, get_engine, session_scope
+    from epidesk.errors import ValidationFailedError
+    from epidesk.policy.service import load_preset
+    from epidesk.tracing import service
+    from epidesk.tracing.runs import service as runs
+
     if case and all_cases:
         raise ValidationFailedError("give --case or --all, not both")
     check_connection(get_engine())
@@ -64,10 +73,8 @@ def run_cmd(
                           "run; nothing to do")
                 return
             run = followed
-        table = Table(title=f"Tracing run {run.id} ({run.preset}, {run.seconds:.2f} s)",
-                      title_justify="left")
-        table.add_column("")
-        table.add_column("count", justify="right")
+        counted = table(out, "", "count", right=("count",),
+                        title=f"Tracing run {run.id} ({run.preset}, {run.seconds:.2f} s)")
         for label, value in (("cases classified", run.cases),
                              ("cases withdrawn", run.cases_withdrawn),
                              ("evidence added", run.evidence_added),
@@ -78,37 +85,62 @@ def run_cmd(
                              ("contacts withdrawn", run.contacts_withdrawn),
                              ("close contacts now", run.close_contacts),
                              ("sub-close contacts now", run.sub_close_contacts)):
-            table.add_row(label, f"{value:,}")
-    out.print(table)
+            counted.add_row(label, f"{value:,}")
+    out.print(counted)
 
 
 FileArgument = typer.Argument(..., exists=True, dir_okay=False, readable=True,
                               help="Visit log CSV (see `epidesk trace format`)")
 
 
-@app.command("import-visits")
-def import_cmd(path: Path = FileArgument) -> None:
-    """Import a visit log: validate it whole, then store its visits; exit 1 if rejected."""
-    check_connection(get_engine())
-    with progress_bars(out, LABELS) as progress, session_scope() as session:
-        result = visits.import_visits_file(session, path=path, received_by=cli_actor(),
-                                            progress=progress)
-        log = result.log
-        problems = visits.log_problems(log)
-        counts = visits.log_problem_counts(log)
-        asked = retrace.cases_asked_by(session, reason=retrace_rules.VISIT_LOG,
-                                       source_id=log.id)
+@app.command("import-visits", epilog=IMPORT_EXIT_CODES)
+def import_cmd(
+    path: Path = FileArgument,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout "
+                                 "(status, counts, problems by line and column), no "
+                                 "progress bars"),
+) -> None:
+    """Import a visit log: validate it whole, then store its visits; a file with any bad
+    line is rejected whole, with a report by line and column."""
+    from epidesk.db import check_connection, get_engine, session_scope
+    from epidesk.tracing.retrace import rules as retrace_rules
+    from epidesk.tracing.retrace import service as retrace
+    from epidesk.tracing.visits import service as visits
+
+    with failures_as_json(as_json, err):
+        check_connection(get_engine())
+        with progress_bars(err, LABELS, quiet=as_json) as progress, session_scope() as session:
+            result = visits.import_visits_file(session, path=path, received_by=cli_actor(),
+                                                progress=progress)
+            asked = retrace.cases_asked_by(session, reason=retrace_rules.VISIT_LOG,
+                                           source_id=result.log.id)
+            outcome = visit_log_outcome(result, asked)
+    report_import(outcome, as_json=as_json, out=out, err=err)
+
+
+def visit_log_outcome(result: VisitImport, asked: list[int]) -> ImportOutcome:
+    """What the command says about an imported visit log, and the traced cases it sends
+    back to tracing."""
+    from epidesk.tracing.visits import service as visits
+
+    log = result.log
     if result.already_imported:
-        out.print(f"this file was already imported as visit log {log.id}; nothing changed")
-        return
+        return ImportOutcome(kind="visit_log", record_id=log.id, filename=log.filename,
+                             status=ALREADY_IMPORTED,
+                             heading=f"this file was already imported as visit log {log.id}; "
+                                     "nothing changed")
     if result.accepted:
-        out.print(f"visit log {log.id}: accepted, {log.rows:,} visits of {log.residents:,} "
-                  f"residents to {log.venues:,} venues; " + _retrace_message(asked))
-        return
-    print_imported(out, heading=f"visit log {log.id}: rejected", accepted=False, summary="",
-                   problems=problems, counts=counts, total=log.problem_count)
-    out.print("[bold red]rejected:[/] nothing of this file was written")
-    raise typer.Exit(1)
+        return ImportOutcome(
+            kind="visit_log", record_id=log.id, filename=log.filename, status=log.status,
+            heading=f"visit log {log.id}: accepted, {log.rows:,} visits of "
+                    f"{log.residents:,} residents to {log.venues:,} venues; "
+                    + _retrace_message(asked),
+            written={"rows": log.rows, "residents": log.residents, "venues": log.venues})
+    return ImportOutcome(kind="visit_log", record_id=log.id, filename=log.filename,
+                         status=log.status, heading=f"visit log {log.id}: rejected",
+                         problems=visits.log_problems(log),
+                         problem_counts=visits.log_problem_counts(log),
+                         problem_count=log.problem_count)
 
 
 def _retrace_message(case_ids: list[int]) -> str:
@@ -125,6 +157,8 @@ def _retrace_message(case_ids: list[int]) -> str:
 @app.command("format")
 def format_cmd() -> None:
     """Describe the visit log CSV format."""
+    from epidesk.tracing.visits import rules as visit_rules
+
     out.print(visit_rules.VISIT_LOG_FORMAT)
 
 
@@ -135,6 +169,9 @@ def synth_cmd(
     start: str = typer.Option("", help="First day (YYYY-MM-DD; default: days before today)"),
 ) -> None:
     """Generate venue visits for every resident of the (synthetic) city."""
+    from epidesk.db import check_connection, get_engine, session_scope
+    from epidesk.tracing.visits import service as visits
+
     check_connection(get_engine())
     first = date.fromisoformat(start) if start else None
     with progress_bars(out, LABELS) as progress, session_scope() as session:
@@ -149,39 +186,43 @@ def graph_cmd(
     opportunities: bool = typer.Option(False, help="Count exposure opportunities too"),
 ) -> None:
     """Load the contact graph and show its size and load time."""
+    from epidesk.db import check_connection, get_engine, session_scope
+    from epidesk.tracing.graph import service as graph_service
+
     check_connection(get_engine())
     started = time.perf_counter()
     with session_scope() as session:
         graph = graph_service.load_graph(session)
     seconds = time.perf_counter() - started
-    table = Table(title=f"Contact graph (loaded in {seconds:.1f} s)", title_justify="left")
-    table.add_column("")
-    table.add_column("count", justify="right")
+    sizes = table(out, "", "count", right=("count",),
+                  title=f"Contact graph (loaded in {seconds:.1f} s)")
     for name, value in graph_service.graph_summary(graph).items():
-        table.add_row(name.replace("_", " "), f"{value:,}")
+        sizes.add_row(name.replace("_", " "), f"{value:,}")
     if opportunities:
-        table.add_section()
+        sizes.add_section()
         for name, value in graph.opportunities().items():
-            table.add_row(name.replace("_", " "), f"{value:,}")
-    out.print(table)
+            sizes.add_row(name.replace("_", " "), f"{value:,}")
+    out.print(sizes)
 
 
 @app.command("contacts")
 def contacts_cmd(case_id: int = typer.Argument(..., help="Case id")) -> None:
-    """A case's close and sub-close contacts."""
+    """A case's close and sub-close contacts (all of them, with their counts)."""
+    from epidesk.db import session_scope
+    from epidesk.tracing.contacts import service as contacts
+
     with session_scope() as session:
         found = contacts.case_contacts(session, case_id=case_id)
         out.print(f"[bold]Case {found.case.id}[/] ({found.case.status}): resident "
                   f"{found.resident.id} {found.resident.name_latin}")
         for title, rows in (("Close contacts", found.close),
                             ("Sub-close contacts", found.sub_close)):
-            table = Table(title=f"{title}: {len(rows)}", title_justify="left")
-            for name in ("Resident", "Name", "Shared", "Evidence"):
-                table.add_column(name)
+            listed = table(out, "Resident", "Name", "Shared", "Evidence",
+                           title=f"{title}: {len(rows)}", right=("Resident", "Evidence"))
             for r in rows:
-                table.add_row(str(r.resident.id), r.resident.name_latin, ", ".join(r.settings),
-                              str(r.pieces))
-            out.print(table)
+                listed.add_row(str(r.resident.id), r.resident.name_latin, ", ".join(r.settings),
+                               str(r.pieces))
+            out.print(listed)
 
 
 @app.command("why")
@@ -191,6 +232,10 @@ def why_cmd(
                                       help="The explanation for the resident (no names)"),
 ) -> None:
     """Why a resident is a contact: each piece of evidence, or the resident's letter."""
+    from epidesk.db import session_scope
+    from epidesk.tracing import rules
+    from epidesk.tracing.contacts import service as contacts
+
     with session_scope() as session:
         if for_resident:
             letter = contacts.resident_letter(session, resident_id=resident_id)
@@ -215,15 +260,22 @@ def why_cmd(
 
 
 @app.command("missed")
-def missed_cmd(limit: int = typer.Option(50, min=1, max=rules.MAX_LIST)) -> None:
-    """Planned tests of active contacts whose day passed without a sample."""
+def missed_cmd(limit: int = typer.Option(50, min=1, max=MAX_LIST, help="Tests to show"),
+               offset: int = typer.Option(0, min=0, help="Tests to skip")) -> None:
+    """Planned tests of active contacts whose day passed without a sample, oldest first;
+    says how many exist beyond those shown."""
+    from epidesk.db import session_scope
+    from epidesk.tracing.contacts import service as contacts
+
     with session_scope() as session:
-        rows = contacts.missed_tests(session, limit=limit)
+        rows = contacts.missed_tests(session, limit=limit, offset=offset)
+        page = contacts.count_missed_tests(session, offset=offset, shown=len(rows))
         for test, person, record in rows:
             out.print(f"{test.due_on}  day {test.day}  resident {person.id} "
-                      f"{person.name_latin} ({record.tier})")
+                      f"{person.name_latin} ({record.tier})", highlight=False)
     if not rows:
         out.print("no missed test")
+    print_page(out, page)
 
 
 @app.command("record-exposure")
@@ -237,6 +289,11 @@ def exposure_cmd(
     note: str = typer.Option("", help="Note"),
 ) -> None:
     """Record an exposure between two residents."""
+    from epidesk.db import session_scope
+    from epidesk.tracing.exposures import service as exposures
+    from epidesk.tracing.retrace import rules as retrace_rules
+    from epidesk.tracing.retrace import service as retrace
+
     moment = _moment_option("--at", at)
     with session_scope() as session:
         exposure = exposures.record_exposure(session, resident_a=resident_a,
@@ -251,6 +308,8 @@ def exposure_cmd(
 
 def _moment_option(name: str, text: str) -> datetime:
     """A time option as an aware moment, or one clear error naming the option."""
+    from epidesk.errors import ValidationFailedError
+
     example = "e.g. 2026-11-20T09:30:00+08:00"
     try:
         moment = datetime.fromisoformat(text.strip())

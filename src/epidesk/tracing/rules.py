@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from epidesk.kit import clock
+from epidesk.kit.paging import MAX_LIST as MAX_LIST
 from epidesk.policy.rules import close_contact_window, quarantine_plan
 from epidesk.policy.schemas import Preset
 
@@ -49,8 +50,6 @@ DAY = 86_400
 # Unbounded ends of intervals, in seconds since the epoch.
 FOREVER = clock.FOREVER
 NEVER = -(2**62)
-# Listings return at most this many rows at once.
-MAX_LIST = 500
 
 
 def seconds_of(moment: dt.datetime) -> int:

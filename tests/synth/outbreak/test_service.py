@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pytest
 import sqlalchemy as sa
+from rich.cells import cell_len
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -415,9 +416,13 @@ def test_command_writes_replays_and_skips_when_cases_exist(
     out = tmp_path / "scenario"
     args = ["synth", "outbreak", "--days", "3", "--seed", "5", "--out", str(out),
             "--first-day", "2026-11-01", "--target-daily", "4", "--replay"]
+    monkeypatch.setenv("COLUMNS", "80")  # written to a log: 80 columns, plain ASCII
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "new infections a day" in result.output and "Replay: 3 days" in result.output
+    lines = result.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80, result.output
+    assert not any(ch in result.output for ch in "━─┃│┏┡╇"), result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "day-01", "day-02", "day-03", service.INFECTIONS, service.MANIFEST]
     cases = case_count(database)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from epidesk.cases import repository as cases
+from epidesk.db import count_at_most
 from epidesk.people import repository as people
 from epidesk.testing import repository as testing
 from epidesk.tracing.models import Contact, ContactEvent, ContactEvidence, FollowUpTest, TracedCase
@@ -66,6 +67,13 @@ def missed_tests(session: Session, *, before: date, community_ids: Sequence[int]
     rows = session.execute(stmt.order_by(FollowUpTest.due_on, FollowUpTest.id)
                            .limit(limit).offset(offset)).all()
     return [(t, c) for t, c in rows]
+
+
+def count_missed_tests(session: Session, *, before: date,
+                       community_ids: Sequence[int] | None, cap: int) -> int:
+    """How many tests `missed_tests` would list in all, counted up to `cap + 1`."""
+    stmt = _missed(select(FollowUpTest.id), before=before, community_ids=community_ids)
+    return count_at_most(session, stmt, cap)
 
 
 def recent_traced_cases(session: Session, *, community_ids: Sequence[int] | None, limit: int

@@ -14,6 +14,7 @@ from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, outside
+from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
 from epidesk.people import repository as people_repository
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import PLACE_LABELS, Preset
@@ -216,6 +217,16 @@ def missed_tests(session: Session, *, area: AreaFilter | None = None, today: dat
                                     limit=limit, offset=offset)
     residents = people_repository.residents_by_id(session, [t.resident_id for t, _ in found])
     return [(t, residents[t.resident_id], c) for t, c in found]
+
+
+def count_missed_tests(session: Session, *, area: AreaFilter | None = None,
+                       today: date | None = None, offset: int = 0, shown: int = 0
+                       ) -> PageCount:
+    """Where a page of `missed_tests` (same area and day) lies among all missed tests."""
+    communities = testing.communities_of(session, area)
+    counted = 0 if communities == [] else repository.count_missed_tests(
+        session, before=today or clock.city_today(), community_ids=communities, cap=COUNT_CAP)
+    return page_count(offset=offset, shown=shown, counted=counted, cap=COUNT_CAP)
 
 
 def recent_traced_cases(session: Session, *, area: AreaFilter | None = None, limit: int = 20
