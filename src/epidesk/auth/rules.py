@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from epidesk.kit import i18n
+from epidesk.kit.i18n import _l
 from epidesk.kit.access import (
     AUDIT_READ,
     CASES_WRITE,
@@ -37,6 +39,21 @@ ROLES: dict[str, tuple[str, ...]] = {
     "vaccinator": (*READ_PEOPLE, MEDICAL_READ, VACCINATION_WRITE),
     "auditor": (PLACES_READ, AUDIT_READ),
 }
+ROLE_LABELS = i18n.register_labels("role", {
+    "administrator": _l("administrator"),
+    "epidemiologist": _l("epidemiologist"),
+    "zoning_officer": _l("zoning officer"),
+    "facility_manager": _l("facility manager"),
+    "transport_coordinator": _l("transport coordinator"),
+    "community_worker": _l("community worker"),
+    "hotline_operator": _l("hotline operator"),
+    "vaccinator": _l("vaccinator"),
+    "auditor": _l("auditor"),
+})
+SCOPE_LABELS = i18n.register_labels("scope", {
+    "city": _l("whole city"), "district": _l("district"), "subdistrict": _l("subdistrict"),
+    "community": _l("community"),
+})
 
 SCOPE_KINDS = ("city", "district", "subdistrict", "community")
 

@@ -36,7 +36,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from epidesk.kit import clock
+from epidesk.kit import clock, i18n
+from epidesk.kit.i18n import _l
 from epidesk.policy.rules import close_contact_window, quarantine_plan
 from epidesk.policy.schemas import Preset
 
@@ -130,13 +131,13 @@ EXPOSURE = "exposure"
 # The engine's integer code of a setting is its position here.
 SETTINGS = (HOUSEHOLD, WORK_GROUP, SCHOOL_CLASS, VENUE, EXPOSURE)
 SETTING_CODES = {name: i for i, name in enumerate(SETTINGS)}
-SETTING_LABELS = {
-    HOUSEHOLD: "household",
-    WORK_GROUP: "work group",
-    SCHOOL_CLASS: "school class",
-    VENUE: "venue visit",
-    EXPOSURE: "recorded exposure",
-}
+SETTING_LABELS = i18n.register_labels("setting", {
+    HOUSEHOLD: _l("household"),
+    WORK_GROUP: _l("work group"),
+    SCHOOL_CLASS: _l("school class"),
+    VENUE: _l("venue visit"),
+    EXPOSURE: _l("recorded exposure"),
+})
 
 CLOSE = "close"
 SUB_CLOSE = "sub_close"
@@ -144,13 +145,19 @@ SUB_CLOSE = "sub_close"
 TIERS = (CLOSE, SUB_CLOSE)
 TIER_CODES = {CLOSE: 1, SUB_CLOSE: 2}
 TIER_OF_CODE = {1: CLOSE, 2: SUB_CLOSE}
-TIER_LABELS = {CLOSE: "close contact", SUB_CLOSE: "sub-close contact"}
+TIER_LABELS = i18n.register_labels("tier", {CLOSE: _l("close contact"),
+                                             SUB_CLOSE: _l("sub-close contact")})
 CATEGORY_OF_TIER = {CLOSE: "close_contact", SUB_CLOSE: "sub_close_contact"}
 
 # How a piece of evidence came about.
 DIRECT = "direct"
 VIA_CLOSE_CONTACT = "via_close_contact"
 PROMOTED = "promoted"
+DERIVATION_LABELS = i18n.register_labels("derivation", {
+    DIRECT: _l("direct contact with the case"),
+    VIA_CLOSE_CONTACT: _l("through a close contact"),
+    PROMOTED: _l("promoted: the close contact became a case"),
+})
 
 ACTIVE = "active"
 WITHDRAWN = "withdrawn"
@@ -266,6 +273,10 @@ MISSED = "missed"
 DUE = "due"
 PLANNED = "planned"
 ENDED = "ended"
+TEST_STATUS_LABELS = i18n.register_labels("test_status", {
+    DONE: _l("done"), MISSED: _l("missed"), DUE: _l("due today"), PLANNED: _l("planned"),
+    ENDED: _l("ended (became a case)"),
+})
 
 
 def test_status(due_on: dt.date, sampled_on: Sequence[dt.date], *, today: dt.date,
