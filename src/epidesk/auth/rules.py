@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from epidesk.kit import i18n
-from epidesk.kit.i18n import _l
 from epidesk.kit.access import (
     AUDIT_READ,
     CASES_WRITE,
@@ -25,6 +24,7 @@ from epidesk.kit.access import (
     AreaFilter,
     AreaPath,
 )
+from epidesk.kit.i18n import _l
 
 READ_PEOPLE = (PEOPLE_READ, PLACES_READ)
 

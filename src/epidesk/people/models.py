@@ -59,6 +59,8 @@ class Resident(Base):
     pregnant: Mapped[bool] = mapped_column(Boolean)
     disability: Mapped[bool] = mapped_column(Boolean)
     chronic_medication: Mapped[bool] = mapped_column(Boolean)
+    # The language of the letters the resident receives: "zh" (Simplified Chinese) or "en".
+    language: Mapped[str] = mapped_column(String(8), default="zh", server_default="zh")
 
     household: Mapped[Household] = relationship(back_populates="residents")
     community: Mapped[Community] = relationship()

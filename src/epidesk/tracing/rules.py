@@ -142,6 +142,17 @@ SETTING_LABELS = i18n.register_labels("setting", {
 CLOSE = "close"
 SUB_CLOSE = "sub_close"
 # Engine codes of the tiers: 1 close, 2 sub-close.
+# The close-contact settings of the presets (an exposure's setting), in words.
+EXPOSURE_SETTING_LABELS = i18n.register_labels("exposure_setting", {
+    "household": _l("Lives in the same household"),
+    "carer": _l("Cared for the case, or was cared for by the case"),
+    "shared_workplace": _l("Same office, workshop or classroom"),
+    "shared_enclosed_space": _l("Shared a toilet, lift or meal in an enclosed space"),
+    "shared_vehicle": _l("Same vehicle, within 1 m"),
+    "contaminated_environment": _l("Exposed to a contaminated environment"),
+    "investigator_judgement": _l("Judged a close contact by the investigator"),
+})
+
 TIERS = (CLOSE, SUB_CLOSE)
 TIER_CODES = {CLOSE: 1, SUB_CLOSE: 2}
 TIER_OF_CODE = {1: CLOSE, 2: SUB_CLOSE}
