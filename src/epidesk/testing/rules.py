@@ -51,7 +51,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from epidesk.kit import i18n
 from epidesk.kit.access import AreaPath
+from epidesk.kit.i18n import _l
 from epidesk.kit.reports import FileFormat
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Positivity
@@ -64,6 +66,9 @@ POSITIVE = "positive"
 NEGATIVE = "negative"
 INVALID = "invalid"
 OUTCOMES = (POSITIVE, NEGATIVE, INVALID)
+i18n.register_labels("outcome", {POSITIVE: _l("positive"), NEGATIVE: _l("negative"),
+                                 INVALID: _l("invalid"), "pending": _l("pending")})
+i18n.register_labels("tube_kind", {SINGLE: _l("single tube"), POOLED: _l("pooled tube")})
 
 GENES = ("orf1ab", "n", "e")
 CT_COLUMNS = tuple(f"ct_{gene}" for gene in GENES)

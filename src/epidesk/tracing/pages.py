@@ -11,8 +11,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from epidesk.config import get_settings
 from epidesk.errors import DomainError, ValidationFailedError
-from epidesk.kit import clock
+from epidesk.kit import clock, i18n
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
@@ -45,8 +46,8 @@ def when(value: datetime | None) -> str:
 
 
 def _render(request: Request, name: str, context: dict[str, Any],
-            status_code: int = 200) -> Response:
-    return render(request, name, {**context, "when": when}, status_code)
+            status_code: int = 200, *, language: str | None = None) -> Response:
+    return render(request, name, {**context, "when": when}, status_code, language=language)
 
 
 def _case_ids(text: str) -> list[int] | None:
@@ -206,16 +207,26 @@ def contact_page(request: Request, resident_id: Id, session: DbSession,
 
 @router.get("/tracing/contacts/{resident_id}/letter")
 def letter_page(request: Request, resident_id: Id, session: DbSession,
-                reader: MedicalReader, audit: AuditDep) -> Response:
-    """The explanation to give the resident: no case and no other person is named."""
+                reader: MedicalReader, audit: AuditDep,
+                lang: Annotated[str, Query(max_length=16)] = "") -> Response:
+    """The letter to give the resident, printable, in the resident's language (or the one
+    asked for with ?lang=): why, the quarantine and its end, the tests, the hotline; no
+    case and no other person is named."""
+    if lang and i18n.known(lang) is None:
+        raise ValidationFailedError(
+            f"lang: {lang!r} is not a language here (choose {' or '.join(i18n.LANGUAGES)})")
     ensure_in_scope(reader, MEDICAL_READ,
                     service.resident_area(session, resident_id=resident_id), "resident")
-    letter = contacts.resident_letter(session, resident_id=resident_id)
     person = service.get_resident(session, resident_id=resident_id)
+    language = i18n.known(lang) or i18n.known(person.language) or i18n.DEFAULT
+    with i18n.using(language):
+        letter = contacts.resident_letter(session, resident_id=resident_id)
     audit("read", "contact_letter", resident_id, person_id=resident_id)
     return _render(request, "tracing/letter.html", {
-        "letter": letter, "person": person, "tiers": rules.TIER_LABELS, "section": "tracing",
-    })
+        "letter": letter, "person": person, "tiers": rules.TIER_LABELS,
+        "hotline": get_settings().hotline_number, "letter_language": language,
+        "today": clock.city_today(),
+    }, language=language)
 
 
 @router.get("/tracing/follow-up")

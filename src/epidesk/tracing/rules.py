@@ -172,6 +172,13 @@ DERIVATION_LABELS = i18n.register_labels("derivation", {
 
 ACTIVE = "active"
 WITHDRAWN = "withdrawn"
+i18n.register_labels("contact_status", {ACTIVE: _l("active"), WITHDRAWN: _l("withdrawn"),
+                                        "released": _l("released")})
+i18n.register_labels("contact_event", {
+    "identified": _l("identified"), "reinstated": _l("reinstated"),
+    "promoted": _l("promoted to close contact"), "demoted": _l("now a sub-close contact"),
+    "withdrawn": _l("withdrawn"),
+})
 
 # Preset setting names that enable each membership setting for close contacts, and
 # sub-close shared activities that enable each setting for sub-close contacts.
