@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from epidesk.cases import service
 from epidesk.cases.deps import CaseWriter, MedicalReader
+from epidesk.config import get_settings
 from epidesk.errors import DomainError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
@@ -161,4 +162,5 @@ def landing(request: Request, session: DbSession) -> Response:
 
     Only city-wide totals are shown: no district, no person.
     """
-    return render(request, "cases/landing.html", {"trend": service.recent_days(session, days=7)})
+    return render(request, "cases/landing.html", {"trend": service.recent_days(session, days=7),
+                                                  "hotline": get_settings().hotline_number})

@@ -68,6 +68,12 @@ VENUE_KIND_LABELS = i18n.register_labels("venue_kind", {
     "park": _l("park"), "square": _l("square"), "bus_station": _l("bus station"),
     "hospital": _l("hospital"),
 })
+i18n.register_labels("school_kind", {
+    "kindergarten": _l("kindergarten"), "primary": _l("primary school"),
+    "middle": _l("middle school"), "high": _l("high school"),
+})
+i18n.register_labels("school_role", {"pupil": _l("pupil"), "teacher": _l("teacher")})
+i18n.register_labels("sex", {"F": _l("female"), "M": _l("male")})
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def _case_view(request: Request, session: Session, reader: Caller, case_id: int,
         "found": found, "can_record": reader.may(TRACING_RUN, found.area),
         "settings": preset.contacts.close_settings.settings, "error": error,
         "recorded": recorded, "csrf_token": csrf_token(request), "section": "tracing",
-        "labels": rules.SETTING_LABELS, "tz": clock.city_zone(),
+        "labels": rules.SETTING_LABELS, "tz": clock.city_zone(), "tiers": rules.TIER_LABELS,
     }, status_code)
 
 
