@@ -32,6 +32,7 @@ from epidesk.errors import (
     TooManyRequestsError,
     ValidationFailedError,
 )
+from epidesk.kit.i18n import _
 from epidesk.kit.templating import render
 from epidesk.kit.web import DbSession as SessionDep
 from epidesk.kit.web import check_csrf, csrf_token
@@ -196,7 +197,7 @@ def change_password(
     check_csrf(request, csrf_token)
     error: str | None = None
     if new != repeat:
-        error = "the two new passwords differ"
+        error = _("the two new passwords differ")
     else:
         try:
             service.change_password(session, user_id=principal.user_id, current=current,

@@ -24,7 +24,7 @@ from epidesk.kit.access import (
     AreaFilter,
     AreaPath,
 )
-from epidesk.kit.i18n import _l
+from epidesk.kit.i18n import _, _l
 
 READ_PEOPLE = (PEOPLE_READ, PLACES_READ)
 
@@ -195,8 +195,8 @@ def sign_in_blocked(failures: Failures, limits: SignInLimits, now: datetime) -> 
         ready = failures.last_on_account + account_wait(failures.account, limits)
         if now < ready:
             seconds = max(1, int((ready - now).total_seconds() + 0.999))
-            return (f"this account had several failed sign-ins; wait {seconds} s "
-                    "before trying again")
+            return _("this account had several failed sign-ins; wait %(seconds)d s before "
+                     "trying again", seconds=seconds)
     return None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from epidesk.errors import ConflictError
 from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
+from epidesk.kit.i18n import _
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import ensure_in_scope, require
@@ -101,7 +102,7 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
             "follow_up": tests, "missed": detail.missed,
             "follow_up_ends_on": tests[-1]["due_on"] if tests else None}
     where = f"{detail.tier.replace('_', '-')} contact" if detail.tier else "no longer a contact"
-    return Panel(key="tracing", title="Contact tracing", template="tracing/_person_panel.html",
+    return Panel(key="tracing", title=_("Contact tracing"), template="tracing/_person_panel.html",
                  data=data, view=data,
                  summary=f"{where} of {len(case_ids)} case(s); {detail.missed} tests missed")
 
@@ -112,5 +113,5 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
         return []
     counts = contacts.follow_up_counts(session, area=caller.area_for(MEDICAL_READ),
                                        today=today)
-    return [Tile(key="tracing.follow_up", title="Contacts under follow-up",
+    return [Tile(key="tracing.follow_up", title=_("Contacts under follow-up"),
                  template="tracing/_follow_up_tile.html", link="/tracing", data=counts)]

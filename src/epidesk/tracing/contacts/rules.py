@@ -57,13 +57,13 @@ class EvidenceFacts:
 
 def _period(start: int, end: int, zone: dt.tzinfo) -> str:
     a, b = local_time(start, zone), local_time(end, zone)
+    minute = "%Y-%m-%d %H:%M"
     if end <= start:
-        return _("at %(time)s", time=f"{a:%Y-%m-%d %H:%M}")
+        return _("at %(time)s", time=a.strftime(minute))
     if a.date() == b.date():
-        return _("on %(day)s from %(start)s to %(end)s", day=f"{a:%Y-%m-%d}",
-                 start=f"{a:%H:%M}", end=f"{b:%H:%M}")
-    return _("from %(start)s to %(end)s", start=f"{a:%Y-%m-%d %H:%M}",
-             end=f"{b:%Y-%m-%d %H:%M}")
+        return _("on %(day)s from %(start)s to %(end)s", day=a.strftime("%Y-%m-%d"),
+                 start=a.strftime("%H:%M"), end=b.strftime("%H:%M"))
+    return _("from %(start)s to %(end)s", start=a.strftime(minute), end=b.strftime(minute))
 
 
 def _minutes(start: int, end: int) -> str:
