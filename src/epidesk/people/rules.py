@@ -72,6 +72,13 @@ i18n.register_labels("school_kind", {
     "kindergarten": _l("kindergarten"), "primary": _l("primary school"),
     "middle": _l("middle school"), "high": _l("high school"),
 })
+i18n.register_labels("workplace_kind", {
+    "shop": _l("shop"), "restaurant": _l("restaurant"), "office": _l("office"),
+    "services": _l("services"), "workshop": _l("workshop"), "factory": _l("factory"),
+    "hospital": _l("hospital"), "logistics": _l("logistics"),
+    "government": _l("government office"), "construction": _l("construction"),
+    "school": _l("school"),
+})
 i18n.register_labels("school_role", {"pupil": _l("pupil"), "teacher": _l("teacher")})
 i18n.register_labels("sex", {"F": _l("female"), "M": _l("male")})
 
