@@ -15,6 +15,7 @@ from epidesk.config import get_settings
 from epidesk.errors import DomainError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
+from epidesk.kit.i18n import _
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 
@@ -29,7 +30,8 @@ def _day(text: str, default: date) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise ValidationFailedError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+        raise ValidationFailedError(
+            _("%(text)r is not a date (YYYY-MM-DD)", text=text)) from exc
 
 
 def _moment(text: str) -> datetime | None:
@@ -38,7 +40,8 @@ def _moment(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise ValidationFailedError(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)") from exc
+        raise ValidationFailedError(
+            _("%(text)r is not a time (YYYY-MM-DDTHH:MM)", text=text)) from exc
     return clock.aware(moment)
 
 

@@ -15,6 +15,7 @@ from epidesk.config import get_settings
 from epidesk.errors import DomainError, ValidationFailedError
 from epidesk.kit import clock, i18n
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
+from epidesk.kit.i18n import _
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.policy.schemas import PLACE_LABELS
@@ -55,7 +56,8 @@ def _case_ids(text: str) -> list[int] | None:
         return None
     parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
     if not all(p.isdigit() and 0 < int(p) < 2**31 for p in parts):
-        raise ValidationFailedError(f"{text!r} is not a list of case ids (e.g. 12, 15)")
+        raise ValidationFailedError(
+            _("%(text)r is not a list of case ids (e.g. 12, 15)", text=text))
     return sorted({int(p) for p in parts})
 
 
@@ -84,7 +86,7 @@ def go_page(_: MedicalReader,
     for value, target in ((case_id, "cases"), (resident_id, "contacts")):
         if value.strip():
             if not value.strip().isdigit() or not 0 < int(value) < 2**31:
-                raise ValidationFailedError(f"{value!r} is not an id")
+                raise ValidationFailedError(_("%(value)r is not an id", value=value))
             return RedirectResponse(f"/tracing/{target}/{int(value)}", status_code=303)
     return RedirectResponse("/tracing", status_code=303)
 
@@ -174,11 +176,12 @@ def exposure_page(
     episode = service.get_case(session, case_id=case_id)
     try:
         if not resident_b_id.strip().isdigit():
-            raise ValidationFailedError("give the other resident's id")
+            raise ValidationFailedError(_("give the other resident's id"))
         try:
             moment = datetime.fromisoformat(at.strip())
         except ValueError as exc:
-            raise ValidationFailedError(f"{at!r} is not a time (YYYY-MM-DDTHH:MM)") from exc
+            raise ValidationFailedError(
+                _("%(text)r is not a time (YYYY-MM-DDTHH:MM)", text=at)) from exc
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=clock.city_zone())
         exposure = exposures.record_exposure(
