@@ -71,8 +71,8 @@ i18n.register_labels("outcome", {POSITIVE: _l("positive"), NEGATIVE: _l("negativ
 i18n.register_labels("tube_kind", {SINGLE: _l("single tube"), POOLED: _l("pooled tube")})
 i18n.register_labels("retest_status", {"open": _l("open"), NEGATIVE: _l("negative"),
                                        POSITIVE: _l("positive")})
-i18n.register_labels("retest_reason", {"pool_positive": _l("pool positive, retest"),
-                                       "invalid_result": _l("invalid result, retest")})
+i18n.register_labels("retest_reason", {"pool_positive": _l("pool positive"),
+                                       INVALID: _l("invalid result")})
 i18n.register_labels("batch_status", {"accepted": _l("accepted"), "rejected": _l("rejected")})
 i18n.register_labels("testing_state", {
     "pool positive, retest": _l("pool positive, retest"), "retest due": _l("retest due"),
