@@ -222,7 +222,7 @@ def revoke_token_page(request: Request, token_id: int, principal: PrincipalDep,
 @router.get("/audit")
 def audit_page(
     request: Request,
-    _: AuditReader,
+    _auditor: AuditReader,
     session: SessionDep,
     person_id: Annotated[str, Query(max_length=20)] = "",
     username: Annotated[str, Query(max_length=64)] = "",

@@ -75,7 +75,7 @@ def cases_page(
 
 @router.get("/cases/bulletin")
 def bulletin_page(
-    request: Request, session: DbSession, _: MedicalReader,
+    request: Request, session: DbSession, _reader: MedicalReader,
     day: Annotated[str, Query(max_length=10)] = "",
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
@@ -89,7 +89,7 @@ def bulletin_page(
 
 @router.get("/cases/bulletin.csv")
 def bulletin_csv_page(
-    session: DbSession, _: MedicalReader, day: Annotated[str, Query(max_length=10)],
+    session: DbSession, _reader: MedicalReader, day: Annotated[str, Query(max_length=10)],
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The daily bulletin as a CSV download."""

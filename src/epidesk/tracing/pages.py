@@ -79,7 +79,7 @@ def overview_page(request: Request, session: DbSession, reader: MedicalReader,
 
 
 @router.get("/tracing/go")
-def go_page(_: MedicalReader,
+def go_page(_reader: MedicalReader,
             case_id: Annotated[str, Query(max_length=12)] = "",
             resident_id: Annotated[str, Query(max_length=12)] = "") -> Response:
     """Open a case's contacts or a resident's classification from the find form."""
@@ -120,7 +120,7 @@ def upload_page(request: Request, session: DbSession, tracer: Tracer, audit: Aud
 
 
 @router.get("/tracing/visit-logs/{log_id}")
-def visit_log_page(request: Request, log_id: Id, session: DbSession, _: Tracer,
+def visit_log_page(request: Request, log_id: Id, session: DbSession, _tracer: Tracer,
                    uploaded: Annotated[str, Query(max_length=16)] = "") -> Response:
     """A visit log: what it holds, or its validation report."""
     log = visits.get_visit_log(session, log_id=log_id)
