@@ -130,3 +130,18 @@ def test_days_are_written_as_each_language_writes_them():
         assert i18n.format_day(date(2026, 12, 1)) == "2026年12月1日"
     with i18n.using("en"):
         assert i18n.format_day(date(2026, 12, 1)) == "December 1, 2026"
+
+
+def test_the_hotline_number_is_a_setting(client: TestClient, s: Scene,
+                                         monkeypatch: pytest.MonkeyPatch):
+    from epidesk.config import get_settings
+
+    monkeypatch.setenv("EPIDESK_HOTLINE_NUMBER", "0531-12320")
+    get_settings.cache_clear()
+    try:
+        html = letter_of(client, s, query="?lang=en")
+        landing = client.get("/", headers={**HTML, "Accept-Language": "zh"}).text
+    finally:
+        get_settings.cache_clear()
+    assert "Hotline: 0531-12320" in html and "12345" not in html
+    assert "市民热线（0531-12320）" in landing
