@@ -123,6 +123,11 @@ def test_the_api_letter_has_stages_and_end_date(client: TestClient, s: Scene):
     chinese = client.get(f"/api/tracing/contacts/{s.id('li_na')}/letter",
                          headers={"Accept-Language": "zh-CN"}).json()
     assert chinese["stages"][0]["place"] == "集中隔离"
+    # The pages' language cookie does not change what the API answers.
+    client.get("/language", params={"to": "zh", "next": "/"})
+    again = client.get(f"/api/tracing/contacts/{s.id('li_na')}/letter").json()
+    assert again["stages"][0]["place"] == "centralized quarantine"
+    assert '<html lang="zh-Hans">' in client.get("/tracing", headers=HTML).text
 
 
 def test_days_are_written_as_each_language_writes_them():

@@ -71,12 +71,6 @@ def test_error_pages_speak_the_readers_language(anon_client: TestClient):
     assert r.status_code == 404 and "<h1>未找到</h1>" in r.text
 
 
-def test_the_api_answers_in_english_unless_asked(anon_client: TestClient):
-    anon_client.get("/language", params={"to": "zh", "next": "/"})
-    assert anon_client.get("/api/policy/presets").status_code == 200
-    assert i18n.negotiate(None, None) == "zh"
-
-
 def test_the_staff_menu_shows_only_to_a_signed_in_user(anon_client: TestClient,
                                                         client: TestClient):
     for path in ("/signin", "/policy"):
