@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from epidesk.errors import PresetError
-from epidesk.kit.i18n import _, ngettext
+from epidesk.kit.i18n import _, _l, ngettext
 from epidesk.policy.schemas import (
     PLACE_LABELS,
     PROVENANCE_FIELDS,
@@ -25,14 +25,14 @@ from epidesk.policy.schemas import (
     iter_records,
 )
 
-SECTION_TITLES: dict[str, str] = {
-    "cases": "Cases",
-    "contacts": "Contacts",
-    "quarantine": "Quarantine",
-    "zoning": "Risk zones",
-    "testing": "Mass testing",
-    "facilities": "Quarantine facilities",
-    "vaccination": "Vaccination",
+SECTION_TITLES: Mapping[str, Any] = {
+    "cases": _l("Cases"),
+    "contacts": _l("Contacts"),
+    "quarantine": _l("Quarantine"),
+    "zoning": _l("Risk zones"),
+    "testing": _l("Mass testing"),
+    "facilities": _l("Quarantine facilities"),
+    "vaccination": _l("Vaccination"),
 }
 
 
