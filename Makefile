@@ -10,13 +10,14 @@ NPM ?= npm
 ASSETS_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv assets system-deps demo serve test lint typecheck pytest lock bench clean
+.PHONY: help venv assets system-deps demo serve test lint typecheck pytest lock bench clean messages
 
 help:
 	@echo "make demo    build a $(PEOPLE)-resident synthetic city in ./epidesk.db and serve it at http://$${EPIDESK_HOST:-127.0.0.1}:$${EPIDESK_PORT:-8000}"
 	@echo "make test    lint, type-check and run the whole suite (SQLite, PostgreSQL, browser)"
 	@echo "make lock    refresh requirements.lock from pyproject.toml"
 	@echo "make assets  install the browser libraries pinned in package-lock.json into node_modules/"
+	@echo "make messages  re-extract the strings to translate and update the .po catalogues"
 
 # Each step says what it does first; pip shows what it collects and installs.
 $(STAMP): pyproject.toml requirements.lock
@@ -79,6 +80,16 @@ lock:
 	.lockenv/bin/python -m pip install --quiet '.[dev]'
 	.lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^epidesk' > requirements.lock
 	rm -rf .lockenv
+
+# The gettext catalogues (text .po files, compiled in memory at start-up): extract every
+# marked string of the Python sources and templates, then merge it into each language.
+LOCALES := src/epidesk/locale
+messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project=Epidesk --copyright-holder="Epidesk contributors" -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
+		--no-fuzzy-matching --ignore-obsolete
+	rm $(LOCALES)/messages.pot
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -170,6 +170,8 @@ def anon_client(db: Session) -> Iterator[TestClient]:
     # https, so that Secure cookies are sent back as a browser would.
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=True,
                     follow_redirects=False) as c:
+        # Staff pages are asserted in English; tests of the language choice set their own.
+        c.headers["Accept-Language"] = "en"
         yield c
 
 

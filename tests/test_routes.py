@@ -30,7 +30,7 @@ PUBLIC = {
     ("GET", "/api/policy/presets"), ("GET", "/api/policy/presets/{name}"),
     ("GET", "/api/policy/diff"),
     # The browser libraries the platform serves itself (API documentation, charts, maps).
-    ("GET", "/assets/{package}/{file}"),
+    ("GET", "/assets/{package}/{file}"), ("GET", "/language"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {

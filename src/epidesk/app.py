@@ -30,7 +30,8 @@ from epidesk.errors import (
     DomainError,
     SecondFactorRequiredError,
 )
-from epidesk.kit import assets, domains, web
+from epidesk.kit import assets, domains, i18n, web
+from epidesk.kit.i18n import _, _l
 from epidesk.kit.security import SecurityHeaders, allowed_methods
 from epidesk.kit.templating import render
 from epidesk.kit.web import record_refusal
@@ -38,6 +39,16 @@ from epidesk.kit.web import record_refusal
 log = logging.getLogger(__name__)
 
 OPENAPI_URL = "/openapi.json"
+
+# The titles of errors, which error pages show translated (the catalogues hold them).
+ERROR_TITLES = [
+    _l("Backup or restore failed"), _l("Bad request"), _l("Browser libraries not installed"),
+    _l("Configuration error"), _l("Conflict"), _l("Database busy"),
+    _l("Database unavailable"), _l("Invalid filter"), _l("Invalid input"),
+    _l("Invalid protocol preset"), _l("Not allowed"), _l("Not found"), _l("Not signed in"),
+    _l("One-time code required"), _l("Too many requests"), _l("Unknown protocol preset"),
+    _l("Method not allowed"), _l("Error"), _l("Internal error"),
+]
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 
 
@@ -134,7 +145,7 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if _wants_html(request):
             return _error_page(request, 500, "Internal error",
-                               "the server failed; the error is logged")
+                               _("the server failed; the error is logged"))
         return _problem(
             500, "Internal error", "the server failed; the error is logged", request.url.path
         )
@@ -237,16 +248,18 @@ def create_app() -> FastAPI:
     assets.check_installed()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_middleware(i18n.LanguageMiddleware)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),
               name="static")
     app.include_router(assets.router)
+    app.include_router(i18n.router)
     install_api_docs(app)
     from epidesk.auth.deps import AuthGatekeeper
 
     web.install_gatekeeper(AuthGatekeeper())
-    for _, module in domains.parts("api"):
+    for _name, module in domains.parts("api"):
         app.include_router(module.router, prefix="/api")
-    for _, module in domains.parts("pages"):
+    for _name, module in domains.parts("pages"):
         app.include_router(module.router)
     return app

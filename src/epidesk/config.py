@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         default_factory=repository_node_modules,
         description="Folder of the installed browser libraries (npm's node_modules)",
     )
+    hotline_number: str = Field(
+        default="12345", min_length=1, max_length=32,
+        description="The hotline residents call with questions or to contest a decision "
+                    "(printed on every letter)",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="The city's time zone (IANA name): local days, windows and page times",

@@ -198,7 +198,8 @@ def test_an_administrator_without_codes_reaches_only_the_enrolment_page(
     assert "<svg" in page.text and "<script" not in page.text
     assert anon_client.get("/account/password", headers=HTML).status_code == 200
     # Someone without the administrator role is not held back.
-    other = TestClient(anon_client.app, base_url="https://testserver", follow_redirects=False)
+    other = TestClient(anon_client.app, base_url="https://testserver", follow_redirects=False,
+                       headers={"Accept-Language": "en"})
     make_user("ann", ["community_worker"])
     assert sign_in(other, "ann").headers["location"] == "/people"
 
@@ -224,14 +225,16 @@ def test_enrolment_then_sign_in_with_a_code(anon_client: TestClient, make_user) 
     assert anon_client.get("/people", headers=HTML).status_code == 200
     assert anon_client.get("/api/auth/me").status_code == 200
 
-    fresh = TestClient(anon_client.app, base_url="https://testserver", follow_redirects=False)
+    fresh = TestClient(anon_client.app, base_url="https://testserver", follow_redirects=False,
+                       headers={"Accept-Language": "en"})
     without = sign_in(fresh, "root")
     assert without.status_code == 401 and "one-time code is wrong" in without.text
     code = app.at(datetime.now(UTC) + STEP)
     signed = sign_in(fresh, "root", code=code)
     assert signed.status_code == 303 and signed.headers["location"] == "/people"
     assert fresh.get("/people", headers=HTML).status_code == 200
-    again = TestClient(anon_client.app, base_url="https://testserver", follow_redirects=False)
+    again = TestClient(anon_client.app, base_url="https://testserver", follow_redirects=False,
+                       headers={"Accept-Language": "en"})
     assert sign_in(again, "root", code=code).status_code == 401  # reused
 
 

@@ -95,8 +95,51 @@ def test_an_investigator_traces_a_new_case_and_explains_a_contact(
     why = page.locator("#evidence li[data-setting=venue]").first.inner_text()
     assert f"Was at {venue.name} at the same time" in why
     assert "45 min together" in why and f"case {case_id}" in why
-    page.get_by_role("link", name="Explanation for the resident").click()
+    page.get_by_role("link", name="Letter for the resident").click()
     page.wait_for_url(f"**/tracing/contacts/{other.id}/letter")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url(f"**/tracing/contacts/{other.id}/letter?lang=en")
     letter = page.locator("main").inner_text()
     assert f"You were at {venue.name} at the same time" in letter
     assert case.name_latin not in letter and f"case {case_id}" not in letter
+
+
+def household_of_two_or_more(url: str, skip: int) -> list[Resident]:
+    """The members of a household other than the one `people` picks."""
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            household = session.scalar(
+                select(Resident.household_id).where(Resident.household_id != skip)
+                .group_by(Resident.household_id).having(func.count() >= 2)
+                .order_by(Resident.household_id).limit(1))
+            return list(session.scalars(select(Resident).where(
+                Resident.household_id == household).order_by(Resident.id)))
+    finally:
+        engine.dispose()
+
+
+def test_the_letter_prints_in_chinese(page: Any, live_server: str, live_database: str):
+    skip = people(live_database)["case"].household_id
+    case, member, *_ = household_of_two_or_more(live_database, skip)
+    sampled = clock.city_today() - timedelta(days=1)
+    case_id = register_case(live_database, case, sampled)
+    page.goto(f"{live_server}/tracing")
+    page.fill("#case-ids", str(case_id))
+    page.get_by_role("button", name="Run tracing").click()
+    page.wait_for_url(re.compile(r"/tracing\?ran=\d+"))
+    page.goto(f"{live_server}/tracing/contacts/{member.id}/letter?lang=zh")
+    page.emulate_media(media="print")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert not page.locator("#letter-tools").is_visible()
+    assert page.locator("header.site, nav.main").count() == 0
+    text = page.locator("body").inner_text()
+    assert "您是一名核酸检测阳性人员的密切接触者。" in text
+    assert "集中隔离" in text and "热线电话：12345" in text
+    # 7 days centralized and 3 days of home monitoring from the last exposure (day 0).
+    end = re.search(r"您的隔离期至 (\d{4})年(\d{1,2})月(\d{1,2})日 结束", text)
+    assert end, text
+    assert date(*map(int, end.groups())) - sampled in (timedelta(days=10), timedelta(days=11))
+    assert case.name not in text and case.name_latin not in text
+    page.emulate_media(media="screen")
+    assert page.locator("#letter-tools").is_visible()

@@ -58,8 +58,10 @@ def test_run_then_ask_why(city_db: dict[str, int]):
     why = runner.invoke(app, ["trace", "why", str(city_db["li_qiang"])])
     assert why.exit_code == 0 and "sub-close contact" in why.output
     assert "Li Na" in why.output and "contacts.sub_close" in why.output
+    assert "1. sub-close contact, household" in why.output
     letter = runner.invoke(app, ["trace", "why", str(city_db["chen_jing"]), "--for-resident"])
     assert "You were at Willow Market" in letter.output and "Xiulan" not in letter.output
+    assert "venue visit:" in letter.output and "centralized quarantine" in letter.output
     again = runner.invoke(app, ["trace", "run", "--case", str(city_db["case"]),
                                 "--preset", "cn-9th-2022"])
     assert again.exit_code == 0 and "evidence added" in again.output

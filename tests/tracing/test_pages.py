@@ -63,7 +63,7 @@ def test_an_investigator_runs_tracing_and_reads_why(browser: TestClient, s: Scen
     assert "Was at Willow Market at the same time with asymptomatic case" in html
     assert "contacts.venue_co_visit" in html and 'id="follow-up"' in html
     assert f'/tracing/contacts/{s.id("chen_jing")}/letter' in html
-    letter = browser.get(f"/tracing/contacts/{s.id('chen_jing')}/letter").text
+    letter = browser.get(f"/tracing/contacts/{s.id('chen_jing')}/letter?lang=en").text
     assert "You were at Willow Market at the same time" in letter
     assert "Xiulan" not in letter and f"case {s.case.id}" not in letter
     assert "Missed follow-up tests" in browser.get("/tracing/follow-up").text

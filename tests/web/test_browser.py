@@ -53,3 +53,32 @@ def test_redoc_renders_the_operations_offline(anon_page: Any, live_server: str):
     # Redoc's own logo is refused by the page's Content-Security-Policy, never fetched.
     assert elsewhere == [], elsewhere
     assert all("Content Security Policy" in e for e in errors), errors
+
+
+def test_switching_language_on_the_public_page(anon_page: Any, live_server: str):
+    anon_page.goto(f"{live_server}/")
+    assert anon_page.locator("html").get_attribute("lang") == "en"
+    anon_page.locator("#language-switch").get_by_role("link", name="中文").click()
+    anon_page.wait_for_url(f"{live_server}/")
+    assert anon_page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert anon_page.locator("h1").inner_text() == "本市疫情应对"
+    # The choice is remembered on the next page, and switched back the same way.
+    anon_page.goto(f"{live_server}/policy")
+    assert anon_page.locator("h1").inner_text() == "防控方案预案"
+    anon_page.locator("#language-switch").get_by_role("link", name="English").click()
+    anon_page.wait_for_url(f"{live_server}/policy")
+    assert anon_page.locator("h1").inner_text() == "Protocol presets"
+
+
+def test_switching_language_on_a_staff_page(page: Any, live_server: str):
+    page.goto(f"{live_server}/tracing?ran=1")
+    menu = page.locator("nav.main")
+    assert menu.get_by_role("link", name="Tracing").is_visible()
+    page.locator("#language-switch").get_by_role("link", name="中文").click()
+    page.wait_for_url(f"{live_server}/tracing?ran=1")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert menu.get_by_role("link", name="流调").is_visible()
+    assert page.locator("h1").inner_text() == "流行病学调查"
+    page.locator("#language-switch").get_by_role("link", name="English").click()
+    page.wait_for_url(f"{live_server}/tracing?ran=1")
+    assert menu.get_by_role("link", name="Tracing").is_visible()

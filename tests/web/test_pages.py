@@ -14,7 +14,7 @@ def test_landing_page_is_public_light_and_accessible(anon_client: TestClient):
     assert '<html lang="en">' in html
     assert '<a class="skip" href="#main">Skip to content</a>' in html
     assert '<main id="main"' in html
-    assert '<nav aria-label="Main">' in html
+    assert '<nav class="main" aria-label="Main">' in html
     assert 'name="viewport"' in html
     assert "<h1" in html and html.count("<h1") == 1
     assert 'href="/docs"' in html

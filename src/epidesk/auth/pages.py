@@ -30,6 +30,7 @@ from epidesk.errors import (
     TooManyRequestsError,
     ValidationFailedError,
 )
+from epidesk.kit.i18n import _
 from epidesk.kit.inputs import OptionalId, OptionalMoment, parse
 from epidesk.kit.templating import render
 from epidesk.kit.web import DbSession as SessionDep
@@ -195,7 +196,7 @@ def change_password(
     check_csrf(request, csrf_token)
     error: str | None = None
     if new != repeat:
-        error = "the two new passwords differ"
+        error = _("the two new passwords differ")
     else:
         try:
             service.change_password(session, user_id=principal.user_id, current=current,
@@ -220,7 +221,7 @@ def revoke_token_page(request: Request, token_id: Id, principal: PrincipalDep,
 @router.get("/audit")
 def audit_page(
     request: Request,
-    _: AuditReader,
+    _auditor: AuditReader,
     session: SessionDep,
     person_id: Annotated[str, Query(max_length=20)] = "",
     username: Annotated[str, Query(max_length=64)] = "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from epidesk.kit import i18n
 from epidesk.kit.access import (
     AUDIT_READ,
     CASES_WRITE,
@@ -24,6 +25,7 @@ from epidesk.kit.access import (
     AreaFilter,
     AreaPath,
 )
+from epidesk.kit.i18n import _, _l
 
 READ_PEOPLE = (PEOPLE_READ, PLACES_READ)
 
@@ -38,6 +40,21 @@ ROLES: dict[str, tuple[str, ...]] = {
     "vaccinator": (*READ_PEOPLE, MEDICAL_READ, VACCINATION_WRITE),
     "auditor": (PLACES_READ, AUDIT_READ),
 }
+ROLE_LABELS = i18n.register_labels("role", {
+    "administrator": _l("administrator"),
+    "epidemiologist": _l("epidemiologist"),
+    "zoning_officer": _l("zoning officer"),
+    "facility_manager": _l("facility manager"),
+    "transport_coordinator": _l("transport coordinator"),
+    "community_worker": _l("community worker"),
+    "hotline_operator": _l("hotline operator"),
+    "vaccinator": _l("vaccinator"),
+    "auditor": _l("auditor"),
+})
+SCOPE_LABELS = i18n.register_labels("scope", {
+    "city": _l("whole city"), "district": _l("district"), "subdistrict": _l("subdistrict"),
+    "community": _l("community"),
+})
 
 SCOPE_KINDS = ("city", "district", "subdistrict", "community")
 
@@ -179,8 +196,8 @@ def sign_in_blocked(failures: Failures, limits: SignInLimits, now: datetime) -> 
         ready = failures.last_on_account + account_wait(failures.account, limits)
         if now < ready:
             seconds = max(1, int((ready - now).total_seconds() + 0.999))
-            return (f"this account had several failed sign-ins; wait {seconds} s "
-                    "before trying again")
+            return _("this account had several failed sign-ins; wait %(seconds)d s before "
+                     "trying again", seconds=seconds)
     return None
 
 

@@ -39,6 +39,7 @@ from epidesk.errors import (
 )
 from epidesk.kit.access import Caller
 from epidesk.kit.clock import aware
+from epidesk.kit.i18n import _
 from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
 
 _hasher = PasswordHasher()
@@ -178,9 +179,9 @@ def change_password(session: Session, *, user_id: int, current: str, new: str,
     """A user's own change: the current password is checked first."""
     user = repo.user_by_id(session, user_id)
     if user is None or not _verify(user.password_hash, current):
-        raise AuthenticationError("the current password is wrong")
+        raise AuthenticationError(_("the current password is wrong"))
     if new == current:
-        raise ValidationFailedError("the new password must differ from the current one")
+        raise ValidationFailedError(_("the new password must differ from the current one"))
     return set_password(session, username=user.username, password=new, keep=keep)
 
 
@@ -212,11 +213,11 @@ def disable_totp(session: Session, *, user_id: int, password: str, code: str,
     """A user's own turning off of one-time codes: their password and a current code."""
     user = repo.user_by_id(session, user_id)
     if user is None or not _verify(user.password_hash, password):
-        raise AuthenticationError("the current password is wrong")
+        raise AuthenticationError(_("the current password is wrong"))
     if not totp.enrolled(user):
-        raise ValidationFailedError("one-time codes are off already")
+        raise ValidationFailedError(_("one-time codes are off already"))
     if not totp.accept_code(session, user, code, at or now_utc()):
-        raise ValidationFailedError(totp.WRONG_CODE)
+        raise ValidationFailedError(str(totp.WRONG_CODE))
     totp.clear(user)
     session.flush()
     return user
@@ -276,8 +277,8 @@ def sign_in(session: Session, *, username: str, password: str, address: str,
     session.add(SignInAttempt(username=username, address=address, at=moment, succeeded=ok))
     session.flush()
     if not ok or user is None:
-        raise AuthenticationError("the username, password or one-time code is wrong, or the "
-                                  "account is disabled")
+        raise AuthenticationError(_("the username, password or one-time code is wrong, or "
+                                    "the account is disabled"))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     secret = secrets.token_urlsafe(32)

@@ -14,6 +14,7 @@ from epidesk.cases.rules import ACTIVE
 from epidesk.cases.schemas import case_out
 from epidesk.geography import service as places
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ, AreaPath, Caller, outside, shows
+from epidesk.kit.i18n import _
 from epidesk.kit.links import Link, links_from
 from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
@@ -39,7 +40,7 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
     active = [v for v in views if v.status == ACTIVE]
     summary = (f"{len(views)} case episodes" if not active else
                f"an active {active[0].classification} case (case {active[0].id})")
-    return Panel(key="cases", title="Cases", template="cases/_person_panel.html",
+    return Panel(key="cases", title=_("Cases"), template="cases/_person_panel.html",
                  data={"cases": [{**v.model_dump(mode="json"),
                                   "links": [link.as_json() for link in links.get(v.id, [])]}
                                  for v in views]},
@@ -55,13 +56,13 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
     curve = service.epidemic_curve(session, last=today, area=area)
     points = places.community_points(session, community_ids=sorted(curve.by_community))
     return [
-        Tile(key="cases.curve", title="New cases per day", template="cases/_curve_tile.html",
+        Tile(key="cases.curve", title=_("New cases per day"), template="cases/_curve_tile.html",
              link="/cases/bulletin", data={
                  "days": [d.isoformat() for d in curve.days], "reported": curve.reported,
                  "sampled": curve.sampled, "confirmed": curve.confirmed,
                  "asymptomatic": curve.asymptomatic,
                  "area": "the whole city" if area.everywhere else "your area"}),
-        Tile(key="cases.map", title=f"New cases on {today.isoformat()}",
+        Tile(key="cases.map", title=_("New cases on %(day)s", day=today.isoformat()),
              template="cases/_map_tile.html", link="/cases", data={
                  "day": today.isoformat(),
                  "communities": [{"id": i, "name": name, "lat": lat, "lon": lon,
@@ -84,7 +85,7 @@ def record_links(session: Session, *, caller: Caller, kind: str, ids: Sequence[i
     out: dict[int, list[Link]] = {}
     for tube_id, episode, path in service.cases_of_tubes(session, tube_ids=ids):
         if shows(caller, MEDICAL_READ, path):
-            link = Link(kind="case", id=episode.id, label=f"case {episode.id}",
+            link = Link(kind="case", id=episode.id, label=_("case %(id)d", id=episode.id),
                         href=f"/cases/{episode.id}",
                         note=f"{episode.classification}, {episode.status}",
                         people=(episode.resident_id,))

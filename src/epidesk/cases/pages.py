@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from epidesk.cases import service
 from epidesk.cases.deps import CaseWriter, MedicalReader
+from epidesk.config import get_settings
 from epidesk.errors import DomainError
 from epidesk.kit import clock
 from epidesk.kit.access import CASES_WRITE, MEDICAL_READ
@@ -66,7 +67,7 @@ def cases_page(
 
 @router.get("/cases/bulletin")
 def bulletin_page(
-    request: Request, session: DbSession, _: MedicalReader,
+    request: Request, session: DbSession, _reader: MedicalReader,
     day: Annotated[str, Query(max_length=10)] = "",
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
@@ -82,7 +83,7 @@ def bulletin_page(
 
 @router.get("/cases/bulletin.csv")
 def bulletin_csv_page(
-    session: DbSession, _: MedicalReader, day: Annotated[str, Query(max_length=10)],
+    session: DbSession, _reader: MedicalReader, day: Annotated[str, Query(max_length=10)],
     as_of: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The daily bulletin as a CSV download."""
@@ -162,4 +163,5 @@ def landing(request: Request, session: DbSession) -> Response:
 
     Only city-wide totals are shown: no district, no person.
     """
-    return render(request, "cases/landing.html", {"trend": service.recent_days(session, days=7)})
+    return render(request, "cases/landing.html", {"trend": service.recent_days(session, days=7),
+                                                  "hotline": get_settings().hotline_number})

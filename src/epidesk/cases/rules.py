@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
+from epidesk.kit import i18n
 from epidesk.kit.clock import aware, local_day
+from epidesk.kit.i18n import _l
 
 ASYMPTOMATIC = "asymptomatic"
 CONFIRMED = "confirmed"
@@ -21,6 +23,14 @@ REPORTED = "reported"
 REPOSITIVE = "repositive"
 RECLASSIFIED = "reclassified"
 WITHDRAWAL = "withdrawn"
+
+i18n.register_labels("case_classification", {ASYMPTOMATIC: _l("asymptomatic infection"),
+                                             CONFIRMED: _l("confirmed case")})
+i18n.register_labels("case_status", {ACTIVE: _l("active"), WITHDRAWN: _l("withdrawn")})
+i18n.register_labels("case_event", {REPORTED: _l("reported"),
+                                    REPOSITIVE: _l("positive again"),
+                                    RECLASSIFIED: _l("reclassified as confirmed"),
+                                    WITHDRAWAL: _l("withdrawn")})
 
 
 def classification_at_report(onset_date: date | None) -> str:

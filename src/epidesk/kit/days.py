@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from epidesk.kit import clock
 from epidesk.kit.domains import offered
+from epidesk.kit.i18n import _
 
 CHOSEN = "chosen"  # the reader asked for the day
 TODAY = "today"  # today, which has data
@@ -44,12 +45,13 @@ class ShownDay:
     def label(self) -> str:
         """What the page says about the day it shows."""
         if self.kind == TODAY:
-            return "today"
+            return _("today")
         if self.kind == LATEST:
-            return f"the latest day with data (today, {self.today.isoformat()}, has none yet)"
+            return _("the latest day with data (today, %(today)s, has none yet)",
+                     today=self.today.isoformat())
         if self.kind == NO_DATA:
-            return "today (no day has data yet)"
-        return "the day asked for"
+            return _("today (no day has data yet)")
+        return _("the day asked for")
 
 
 def latest_day_with_data(session: Session, *, up_to: date) -> date | None:

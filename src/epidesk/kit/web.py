@@ -28,6 +28,7 @@ from epidesk.errors import (
 from epidesk.kit.access import AreaPath, Caller
 from epidesk.kit.access import outside as outside  # for every domain's deps
 from epidesk.kit.access import shows as shows
+from epidesk.kit.i18n import _
 from epidesk.kit.inputs import UNSTORABLE, RecordId, is_record_id
 
 # A browser page calling the API with its session cookie proves it is the platform's
@@ -128,7 +129,7 @@ def optional_caller(request: Request, session: DbSession) -> Caller | None:
 def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
     """The caller, who must be signed in."""
     if caller is None:
-        raise AuthenticationError("sign in, or send a bearer token, to use this")
+        raise AuthenticationError(_("sign in, or send a bearer token, to use this"))
     return caller
 
 
@@ -141,7 +142,8 @@ def require(permission: str) -> Callable[..., Caller]:
 
     def check(caller: CallerDep) -> Caller:
         if not caller.can(permission):
-            raise PermissionDeniedError(f"this needs the permission {permission!r}")
+            raise PermissionDeniedError(
+                _("this needs the permission %(permission)r", permission=permission))
         return caller
 
     check.__name__ = f"require_{permission.replace('.', '_')}"

@@ -72,6 +72,8 @@ class Resident(Base):
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Set when this record was merged into another: it then only points there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    # The language of the letters the resident receives: "zh" (Simplified Chinese) or "en".
+    language: Mapped[str] = mapped_column(String(8), default="zh", server_default="zh")
 
     household: Mapped[Household] = relationship(back_populates="residents")
     community: Mapped[Community] = relationship()

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
+
+from babel.support import LazyProxy
+
+from epidesk.kit import i18n
+from epidesk.kit.i18n import _, _l
 
 # China's Law on the Protection of the Rights and Interests of the Elderly counts
 # everyone aged 60 or over as elderly, and the national COVID-19 guidance gave that
@@ -35,18 +41,46 @@ class Flag(StrEnum):
     @property
     def label(self) -> str:
         """The flag as staff read it."""
-        return FLAG_LABELS[self]
+        return str(FLAG_LABELS[self])
 
 
-FLAG_LABELS: dict[Flag, str] = {
-    Flag.LIVES_ALONE: "lives alone",
-    Flag.ELDERLY: f"elderly ({ELDERLY_AGE}+)",
-    Flag.INFANT: f"infant (under {INFANT_AGE_BELOW})",
-    Flag.PREGNANT: "pregnant",
-    Flag.DISABILITY: "disability",
-    Flag.CHRONIC_MEDICATION: "chronic medication",
-    Flag.NO_SMARTPHONE: "no smartphone",
+FLAG_LABELS: Mapping[Flag, Any] = {
+    Flag.LIVES_ALONE: _l("lives alone"),
+    Flag.ELDERLY: LazyProxy(lambda: _("elderly (%(age)d+)", age=ELDERLY_AGE),
+                            enable_cache=False),
+    Flag.INFANT: LazyProxy(lambda: _("infant (under %(age)d)", age=INFANT_AGE_BELOW),
+                           enable_cache=False),
+    Flag.PREGNANT: _l("pregnant"),
+    Flag.DISABILITY: _l("disability"),
+    Flag.CHRONIC_MEDICATION: _l("chronic medication"),
+    Flag.NO_SMARTPHONE: _l("no smartphone"),
 }
+i18n.register_labels("flag", {str(flag.value): text for flag, text in FLAG_LABELS.items()})
+
+# The kinds of venues people visit, in words.
+VENUE_KIND_LABELS = i18n.register_labels("venue_kind", {
+    "restaurant": _l("restaurant"), "convenience_store": _l("convenience store"),
+    "supermarket": _l("supermarket"), "market": _l("market"), "pharmacy": _l("pharmacy"),
+    "clinic": _l("clinic"), "barbershop": _l("barbershop"), "gym": _l("gym"),
+    "mahjong_parlour": _l("mahjong parlour"), "internet_cafe": _l("internet café"),
+    "karaoke": _l("karaoke"), "bathhouse": _l("bathhouse"), "cinema": _l("cinema"),
+    "bank": _l("bank"), "hotel": _l("hotel"), "church_or_temple": _l("temple"),
+    "park": _l("park"), "square": _l("square"), "bus_station": _l("bus station"),
+    "hospital": _l("hospital"),
+})
+i18n.register_labels("school_kind", {
+    "kindergarten": _l("kindergarten"), "primary": _l("primary school"),
+    "middle": _l("middle school"), "high": _l("high school"),
+})
+i18n.register_labels("workplace_kind", {
+    "shop": _l("shop"), "restaurant": _l("restaurant"), "office": _l("office"),
+    "services": _l("services"), "workshop": _l("workshop"), "factory": _l("factory"),
+    "hospital": _l("hospital"), "logistics": _l("logistics"),
+    "government": _l("government office"), "construction": _l("construction"),
+    "school": _l("school"),
+})
+i18n.register_labels("school_role", {"pupil": _l("pupil"), "teacher": _l("teacher")})
+i18n.register_labels("sex", {"F": _l("female"), "M": _l("male")})
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ class PersonDetail(Schema):
     pregnant: bool
     disability: bool
     chronic_medication: bool
+    language: str = Field(description="The language of the resident's letters: zh or en")
     flags: list[Flag]
     household_id: int
     home_suitable: bool = Field(description="The home allows home quarantine")

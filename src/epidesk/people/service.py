@@ -245,6 +245,7 @@ def person_detail(
         pregnant=resident.pregnant,
         disability=resident.disability,
         chronic_medication=resident.chronic_medication,
+        language=resident.language,
         flags=list(vulnerability_flags(facts(resident, size), today=today)),
         household_id=household.id,
         home_suitable=household.home_suitable,

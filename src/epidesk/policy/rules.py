@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from epidesk.errors import PresetError
+from epidesk.kit.i18n import _, _l, ngettext
 from epidesk.policy.schemas import (
     PLACE_LABELS,
     PROVENANCE_FIELDS,
@@ -24,14 +25,14 @@ from epidesk.policy.schemas import (
     iter_records,
 )
 
-SECTION_TITLES: dict[str, str] = {
-    "cases": "Cases",
-    "contacts": "Contacts",
-    "quarantine": "Quarantine",
-    "zoning": "Risk zones",
-    "testing": "Mass testing",
-    "facilities": "Quarantine facilities",
-    "vaccination": "Vaccination",
+SECTION_TITLES: Mapping[str, Any] = {
+    "cases": _l("Cases"),
+    "contacts": _l("Contacts"),
+    "quarantine": _l("Quarantine"),
+    "zoning": _l("Risk zones"),
+    "testing": _l("Mass testing"),
+    "facilities": _l("Quarantine facilities"),
+    "vaccination": _l("Vaccination"),
 }
 
 
@@ -306,32 +307,34 @@ def jsonable(value: Any) -> Any:
 
 
 def _days(days: list[int] | tuple[int, ...]) -> str:
-    word = "test on day" if len(days) == 1 else "tests on days"
-    return f"{word} {', '.join(str(d) for d in days)}"
+    return ngettext("test on day %(days)s", "tests on days %(days)s", len(days),
+                    days=_(", ").join(str(d) for d in days))
 
 
 def describe_stage(stage: Stage) -> str:
     """A stage in words: '7 days centralized quarantine (tests on days 1, 2, 3, 5, 7)'."""
-    text = f"{stage.days} days {PLACE_LABELS[stage.place]}"
+    text = _("%(days)d days %(place)s", days=stage.days, place=PLACE_LABELS[stage.place])
     if stage.if_home_unsuitable:
-        text += f" ({PLACE_LABELS[stage.if_home_unsuitable]} if the home is unsuitable)"
+        text += _(" (%(place)s if the home is unsuitable)",
+                  place=PLACE_LABELS[stage.if_home_unsuitable])
     if stage.test_days:
-        text += f" ({_days(stage.test_days)})"
+        text += _(" (%(tests)s)", tests=_days(stage.test_days))
     return text
 
 
 def describe_category(category: QuarantineCategory) -> str:
     """A quarantine category in words."""
     if not category.applies:
-        return "Does not apply."
+        return _("Does not apply.")
     parts = [describe_stage(stage) for stage in category.stages]
-    text = ", then ".join(parts)
+    text = _(", then ").join(parts)
     if category.tests is not None:
-        tests = f"{category.tests.tests} tests within {category.tests.within_days} days"
-        text = f"{text}; {tests}" if text else tests
+        tests = _("%(tests)d tests within %(days)d days", tests=category.tests.tests,
+                  days=category.tests.within_days)
+        text = _("%(stages)s; %(tests)s", stages=text, tests=tests) if text else tests
     if category.release_after_negative_test:
-        text += "; released after a negative last test"
-    return text[0].upper() + text[1:] + "."
+        text += _("; released after a negative last test")
+    return text[0].upper() + text[1:] + _(".")
 
 
 def describe_step_down(rule: StepDown) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from epidesk.kit import clock, events
 from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST, AreaPath, Caller
 from epidesk.kit.console import print_imported
+from epidesk.kit.i18n import _
 from epidesk.kit.imports import ACCEPTED
 from epidesk.kit.inputs import DIGITS, Ge, Le
 from epidesk.kit.inputs import Offset as RecordOffset
@@ -102,7 +103,7 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
     history = history_out(service.testing_history(session, resident_id=resident_id))
     audit("read", "testing_history", resident_id, person_id=resident_id)
     open_retests = sum(1 for o in history.retests if o.status == "open")
-    return Panel(key="testing", title="Testing", template="testing/_person_panel.html",
+    return Panel(key="testing", title=_("Testing"), template="testing/_person_panel.html",
                  data=history.model_dump(mode="json"), view=history,
                  summary=f"{len(history.samples)} samples, {history.state}; "
                          f"{open_retests} open retest orders")
@@ -116,13 +117,13 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
     days = service.lab_days(session, last=today)
     week_ago = clock.day_start(today - timedelta(days=6))
     return [
-        Tile(key="testing.days", title="Tests and positivity per day",
+        Tile(key="testing.days", title=_("Tests and positivity per day"),
              template="testing/_days_tile.html", link="/testing", data={
                  "days": [d.day.isoformat() for d in days],
                  "samples": [d.samples for d in days], "tubes": [d.tubes for d in days],
                  "positive_tubes": [d.positive_tubes for d in days],
                  "positivity": [round(d.positivity, 5) for d in days]}),
-        Tile(key="testing.rejected", title="Lab files rejected in the last 7 days",
+        Tile(key="testing.rejected", title=_("Lab files rejected in the last 7 days"),
              template="testing/_rejected_tile.html", link="/testing",
              data={"rejected": service.rejected_batches(session, since=week_ago)}),
     ]

@@ -51,7 +51,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from epidesk.kit import i18n
 from epidesk.kit.access import AreaPath
+from epidesk.kit.i18n import _l
 from epidesk.kit.reports import FileFormat
 from epidesk.people.models import Resident
 from epidesk.policy.schemas import Positivity
@@ -64,6 +66,20 @@ POSITIVE = "positive"
 NEGATIVE = "negative"
 INVALID = "invalid"
 OUTCOMES = (POSITIVE, NEGATIVE, INVALID)
+i18n.register_labels("outcome", {POSITIVE: _l("positive"), NEGATIVE: _l("negative"),
+                                 INVALID: _l("invalid"), "pending": _l("pending")})
+i18n.register_labels("tube_kind", {SINGLE: _l("single tube"), POOLED: _l("pooled tube")})
+i18n.register_labels("retest_status", {"open": _l("open"), NEGATIVE: _l("negative"),
+                                       POSITIVE: _l("positive")})
+i18n.register_labels("retest_reason", {"pool_positive": _l("pool positive"),
+                                       INVALID: _l("invalid result")})
+i18n.register_labels("batch_status", {"accepted": _l("accepted"), "rejected": _l("rejected")})
+i18n.register_labels("testing_state", {
+    "pool positive, retest": _l("pool positive, retest"), "retest due": _l("retest due"),
+    "never tested": _l("never tested"), "last result positive": _l("last result positive"),
+    "last result negative": _l("last result negative"),
+    "last result invalid": _l("last result invalid"),
+})
 
 GENES = ("orf1ab", "n", "e")
 CT_COLUMNS = tuple(f"ct_{gene}" for gene in GENES)

@@ -242,10 +242,13 @@ def why_cmd(
             if letter.tier is None:
                 out.print("not a contact at present")
                 return
-            out.print(f"You are a {rules.TIER_LABELS[letter.tier]} of a person who tested "
-                      "positive.")
-            for reason in letter.reasons:
-                out.print(f"- {reason}")
+            out.print(f"You are a {rules.TIER_LABELS[letter.tier]}.")
+            for setting, reasons in letter.groups:
+                out.print(f"{rules.SETTING_LABELS.get(setting, setting)}:")
+                for reason in reasons:
+                    out.print(f"- {reason}")
+            for stage in letter.stages:
+                out.print(f"  {stage.start} to {stage.end}: {stage.place}")
             for day, on, place in letter.tests:
                 out.print(f"  test day {day}: {on} ({place})")
             return
@@ -253,8 +256,16 @@ def why_cmd(
         person = detail.resident
         tier = rules.TIER_LABELS.get(detail.tier or "", "not a contact")
         out.print(f"[bold]{person.name_latin}[/] (resident {person.id}): {tier}")
-        for view in detail.evidence:
-            out.print(f"- [{view.row.tier}] {view.for_staff} ({view.rule})")
+        grouped = detail.grouped
+        for number, group in enumerate(grouped.groups, start=1):
+            setting = rules.SETTING_LABELS.get(group.setting, group.setting)
+            out.print(f"{number}. {rules.TIER_LABELS[group.tier]}, {setting}, "
+                      f"{group.case_label}: {len(group.pieces)} piece(s)")
+            for view in group.pieces:
+                out.print(f"   - {view.for_staff} ({view.rule})")
+        if grouped.collapsed:
+            out.print(f"({grouped.collapsed} sub-close derivation(s) not listed: "
+                      "already a close contact)")
         for test in detail.follow_up:
             out.print(f"  test day {test.test.day} {test.test.due_on}: {test.status}")
 

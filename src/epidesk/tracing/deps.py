@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from epidesk.errors import ConflictError
 from epidesk.kit import clock
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, AreaPath, Caller
+from epidesk.kit.i18n import _
 from epidesk.kit.links import Link
 from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
@@ -105,7 +106,7 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
             "follow_up": tests, "missed": detail.missed,
             "follow_up_ends_on": tests[-1]["due_on"] if tests else None}
     where = f"{detail.tier.replace('_', '-')} contact" if detail.tier else "no longer a contact"
-    return Panel(key="tracing", title="Contact tracing", template="tracing/_person_panel.html",
+    return Panel(key="tracing", title=_("Contact tracing"), template="tracing/_person_panel.html",
                  data=data, view=data,
                  summary=f"{where} of {len(case_ids)} case(s); {detail.missed} tests missed")
 
@@ -116,7 +117,7 @@ def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Til
         return []
     counts = contacts.follow_up_counts(session, area=caller.area_for(MEDICAL_READ),
                                        today=today)
-    return [Tile(key="tracing.follow_up", title="Contacts under follow-up",
+    return [Tile(key="tracing.follow_up", title=_("Contacts under follow-up"),
                  template="tracing/_follow_up_tile.html", link="/tracing", data=counts)]
 
 
@@ -130,13 +131,14 @@ def record_links(session: Session, *, caller: Caller, kind: str, ids: Sequence[i
     for case_id in ids:
         record = traced.get(case_id)
         if record is None:
-            label, note = "contacts not traced yet", ""
+            label, note = _("contacts not traced yet"), ""
         elif record.status != "active":
-            label, note = "contacts withdrawn with the case", ""
+            label, note = _("contacts withdrawn with the case"), ""
         else:
-            label = (f"{record.close_contacts} close and {record.sub_close_contacts} "
-                     "sub-close contacts")
-            note = f"traced {clock.format_local(record.traced_at)} ({clock.zone_label()})"
+            label = _("%(close)d close and %(sub_close)d sub-close contacts",
+                      close=record.close_contacts, sub_close=record.sub_close_contacts)
+            note = _("traced %(when)s (%(zone)s)", when=clock.format_local(record.traced_at),
+                     zone=clock.zone_label())
         out[case_id] = [Link(kind="contacts", label=label, href=f"/tracing/cases/{case_id}",
                              id=case_id, note=note)]
     return out

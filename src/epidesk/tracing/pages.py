@@ -11,9 +11,11 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from epidesk.config import get_settings
 from epidesk.errors import DomainError, ValidationFailedError
-from epidesk.kit import clock
+from epidesk.kit import clock, i18n
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
+from epidesk.kit.i18n import _
 from epidesk.kit.inputs import Offset, OptionalId, OptionalMoment, RecordId, is_record_id, parse
 from epidesk.kit.templating import render
 from epidesk.kit.uploads import read_upload
@@ -47,8 +49,8 @@ def when(value: datetime | None) -> str:
 
 
 def _render(request: Request, name: str, context: dict[str, Any],
-            status_code: int = 200) -> Response:
-    return render(request, name, {**context, "when": when}, status_code)
+            status_code: int = 200, *, language: str | None = None) -> Response:
+    return render(request, name, {**context, "when": when}, status_code, language=language)
 
 
 def _case_ids(text: str) -> list[int] | None:
@@ -56,8 +58,8 @@ def _case_ids(text: str) -> list[int] | None:
         return None
     parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
     if not all(is_record_id(p) for p in parts):
-        raise ValidationFailedError(f"case_ids: {text!r} is not a list of case ids "
-                                    "(e.g. 12, 15)", field="case_ids")
+        raise ValidationFailedError(
+            _("%(text)r is not a list of case ids (e.g. 12, 15)", text=text), field="case_ids")
     return sorted({int(p) for p in parts})
 
 
@@ -79,7 +81,7 @@ def overview_page(request: Request, session: DbSession, reader: MedicalReader,
 
 
 @router.get("/tracing/go")
-def go_page(_: MedicalReader,
+def go_page(_reader: MedicalReader,
             case_id: Annotated[OptionalId, Query()] = None,
             resident_id: Annotated[OptionalId, Query()] = None) -> Response:
     """Open a case's contacts or a resident's classification from the find form."""
@@ -119,7 +121,7 @@ def upload_page(request: Request, session: DbSession, tracer: Tracer, audit: Aud
 
 
 @router.get("/tracing/visit-logs/{log_id}")
-def visit_log_page(request: Request, log_id: Id, session: DbSession, _: Tracer,
+def visit_log_page(request: Request, log_id: Id, session: DbSession, _tracer: Tracer,
                    uploaded: Annotated[str, Query(max_length=16)] = "") -> Response:
     """A visit log: what it holds, or its validation report."""
     log = visits.get_visit_log(session, log_id=log_id)
@@ -139,7 +141,7 @@ def _case_view(request: Request, session: Session, reader: Caller, case_id: int,
         "found": found, "can_record": reader.may(TRACING_RUN, found.area),
         "settings": preset.contacts.close_settings.settings, "error": error,
         "recorded": recorded, "csrf_token": csrf_token(request), "section": "tracing",
-        "labels": rules.SETTING_LABELS, "tz": clock.city_zone(),
+        "labels": rules.SETTING_LABELS, "tz": clock.city_zone(), "tiers": rules.TIER_LABELS,
     }, status_code)
 
 
@@ -176,10 +178,10 @@ def exposure_page(
     try:
         other: int | None = parse(OptionalId, resident_b_id, "resident_b_id")
         if other is None:
-            raise ValidationFailedError("give the other resident's id", field="resident_b_id")
+            raise ValidationFailedError(_("give the other resident's id"), field="resident_b_id")
         moment: datetime | None = parse(OptionalMoment, at, "at")
         if moment is None:
-            raise ValidationFailedError("give the time of the exposure", field="at")
+            raise ValidationFailedError(_("give the time of the exposure"), field="at")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=clock.city_zone())
         exposure = exposures.record_exposure(
@@ -208,16 +210,26 @@ def contact_page(request: Request, resident_id: Id, session: DbSession,
 
 @router.get("/tracing/contacts/{resident_id}/letter")
 def letter_page(request: Request, resident_id: Id, session: DbSession,
-                reader: MedicalReader, audit: AuditDep) -> Response:
-    """The explanation to give the resident: no case and no other person is named."""
+                reader: MedicalReader, audit: AuditDep,
+                lang: Annotated[str, Query(max_length=16)] = "") -> Response:
+    """The letter to give the resident, printable, in the resident's language (or the one
+    asked for with ?lang=): why, the quarantine and its end, the tests, the hotline; no
+    case and no other person is named."""
+    if lang and i18n.known(lang) is None:
+        raise ValidationFailedError(
+            f"lang: {lang!r} is not a language here (choose {' or '.join(i18n.LANGUAGES)})")
     ensure_in_scope(reader, MEDICAL_READ,
                     service.resident_area(session, resident_id=resident_id), "resident")
-    letter = contacts.resident_letter(session, resident_id=resident_id)
     person = service.get_resident(session, resident_id=resident_id)
+    language = i18n.known(lang) or i18n.known(person.language) or i18n.DEFAULT
+    with i18n.using(language):
+        letter = contacts.resident_letter(session, resident_id=resident_id)
     audit("read", "contact_letter", resident_id, person_id=resident_id)
     return _render(request, "tracing/letter.html", {
-        "letter": letter, "person": person, "tiers": rules.TIER_LABELS, "section": "tracing",
-    })
+        "letter": letter, "person": person, "tiers": rules.TIER_LABELS,
+        "hotline": get_settings().hotline_number, "letter_language": language,
+        "today": clock.city_today(),
+    }, language=language)
 
 
 @router.get("/tracing/follow-up")

@@ -36,7 +36,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from epidesk.kit import clock
+from epidesk.kit import clock, i18n
+from epidesk.kit.i18n import _l
 from epidesk.kit.paging import MAX_LIST as MAX_LIST
 from epidesk.policy.rules import close_contact_window, quarantine_plan
 from epidesk.policy.schemas import Preset
@@ -129,30 +130,54 @@ EXPOSURE = "exposure"
 # The engine's integer code of a setting is its position here.
 SETTINGS = (HOUSEHOLD, WORK_GROUP, SCHOOL_CLASS, VENUE, EXPOSURE)
 SETTING_CODES = {name: i for i, name in enumerate(SETTINGS)}
-SETTING_LABELS = {
-    HOUSEHOLD: "household",
-    WORK_GROUP: "work group",
-    SCHOOL_CLASS: "school class",
-    VENUE: "venue visit",
-    EXPOSURE: "recorded exposure",
-}
+SETTING_LABELS = i18n.register_labels("setting", {
+    HOUSEHOLD: _l("household"),
+    WORK_GROUP: _l("work group"),
+    SCHOOL_CLASS: _l("school class"),
+    VENUE: _l("venue visit"),
+    EXPOSURE: _l("recorded exposure"),
+})
 
 CLOSE = "close"
 SUB_CLOSE = "sub_close"
 # Engine codes of the tiers: 1 close, 2 sub-close.
+# The close-contact settings of the presets (an exposure's setting), in words.
+EXPOSURE_SETTING_LABELS = i18n.register_labels("exposure_setting", {
+    "household": _l("Lives in the same household"),
+    "carer": _l("Cared for the case, or was cared for by the case"),
+    "shared_workplace": _l("Same office, workshop or classroom"),
+    "shared_enclosed_space": _l("Shared a toilet, lift or meal in an enclosed space"),
+    "shared_vehicle": _l("Same vehicle, within 1 m"),
+    "contaminated_environment": _l("Exposed to a contaminated environment"),
+    "investigator_judgement": _l("Judged a close contact by the investigator"),
+})
+
 TIERS = (CLOSE, SUB_CLOSE)
 TIER_CODES = {CLOSE: 1, SUB_CLOSE: 2}
 TIER_OF_CODE = {1: CLOSE, 2: SUB_CLOSE}
-TIER_LABELS = {CLOSE: "close contact", SUB_CLOSE: "sub-close contact"}
+TIER_LABELS = i18n.register_labels("tier", {CLOSE: _l("close contact"),
+                                             SUB_CLOSE: _l("sub-close contact")})
 CATEGORY_OF_TIER = {CLOSE: "close_contact", SUB_CLOSE: "sub_close_contact"}
 
 # How a piece of evidence came about.
 DIRECT = "direct"
 VIA_CLOSE_CONTACT = "via_close_contact"
 PROMOTED = "promoted"
+DERIVATION_LABELS = i18n.register_labels("derivation", {
+    DIRECT: _l("direct contact with the case"),
+    VIA_CLOSE_CONTACT: _l("through a close contact"),
+    PROMOTED: _l("promoted: the close contact became a case"),
+})
 
 ACTIVE = "active"
 WITHDRAWN = "withdrawn"
+i18n.register_labels("contact_status", {ACTIVE: _l("active"), WITHDRAWN: _l("withdrawn"),
+                                        "released": _l("released")})
+i18n.register_labels("contact_event", {
+    "identified": _l("identified"), "reinstated": _l("reinstated"),
+    "promoted": _l("promoted to close contact"), "demoted": _l("now a sub-close contact"),
+    "withdrawn": _l("withdrawn"),
+})
 
 # Preset setting names that enable each membership setting for close contacts, and
 # sub-close shared activities that enable each setting for sub-close contacts.
@@ -265,6 +290,10 @@ MISSED = "missed"
 DUE = "due"
 PLANNED = "planned"
 ENDED = "ended"
+TEST_STATUS_LABELS = i18n.register_labels("test_status", {
+    DONE: _l("done"), MISSED: _l("missed"), DUE: _l("due today"), PLANNED: _l("planned"),
+    ENDED: _l("ended (became a case)"),
+})
 
 
 def test_status(due_on: dt.date, sampled_on: Sequence[dt.date], *, today: dt.date,

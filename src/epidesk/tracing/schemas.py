@@ -218,6 +218,17 @@ class ContactEventOut(Schema):
     note: str | None
 
 
+class EvidenceGroupOut(Schema):
+    """The evidence of one case in one setting (strongest groups first)."""
+
+    case_id: int | None = Field(description="Null when the case lives outside the caller's area")
+    case: str
+    setting: str
+    tier: str
+    derivation: str
+    evidence_ids: list[int] = Field(description="The pieces of `evidence`, strongest first")
+
+
 class ContactOut(Schema):
     """A resident as a contact: tier, every piece of evidence, follow-up and history."""
 
@@ -235,6 +246,11 @@ class ContactOut(Schema):
     became_case_on: date | None
     missed_tests: int
     evidence: list[EvidenceOut]
+    groups: list[EvidenceGroupOut] = Field(
+        description="The active evidence by case and setting, strongest first; sub-close "
+                    "derivations are left out when the person is a close contact")
+    collapsed_sub_close: int = Field(
+        description="Sub-close pieces left out of `groups` (already a close contact)")
     withdrawn_evidence: list[EvidenceOut]
     follow_up: list[PlannedTestOut]
     events: list[ContactEventOut]
@@ -248,12 +264,30 @@ class LetterTest(Schema):
     place: str
 
 
+class LetterStageOut(Schema):
+    """A stage of the resident's quarantine."""
+
+    place: str
+    start: date
+    end: date
+
+
+class LetterGroup(Schema):
+    """The reasons of one setting, as the resident reads them."""
+
+    setting: str
+    reasons: list[str]
+
+
 class LetterOut(Schema):
     """What the resident is told: why, without naming the case or anyone else."""
 
     tier: str | None
     reasons: list[str]
+    groups: list[LetterGroup]
     rules: list[str]
+    stages: list[LetterStageOut]
+    end_on: date | None = Field(description="The last day of quarantine or monitoring")
     tests: list[LetterTest]
     preset: str
 
@@ -326,6 +360,7 @@ def contact_out(detail: ContactDetail) -> ContactOut:
     """The API shape of a contact."""
     record = detail.contact
     person = detail.resident
+    grouped = detail.grouped
     return ContactOut(
         resident_id=person.id, name=person.name, name_latin=person.name_latin,
         tier=detail.tier, status=record.status if record else None,
@@ -337,6 +372,11 @@ def contact_out(detail: ContactDetail) -> ContactOut:
         preset=detail.preset, became_case_on=detail.became_case_on,
         missed_tests=detail.missed,
         evidence=[evidence_out(v) for v in detail.evidence],
+        groups=[EvidenceGroupOut(case_id=g.case_id, case=g.case_label, setting=g.setting,
+                                 tier=g.tier, derivation=g.derivation,
+                                 evidence_ids=[v.row.id for v in g.pieces])
+                for g in grouped.groups],
+        collapsed_sub_close=grouped.collapsed,
         withdrawn_evidence=[evidence_out(v) for v in detail.withdrawn_evidence],
         follow_up=[PlannedTestOut(
             day=t.test.day, due_on=t.test.due_on, place=t.test.place,
@@ -349,7 +389,11 @@ def contact_out(detail: ContactDetail) -> ContactOut:
 
 def letter_out(letter: ResidentLetter) -> LetterOut:
     """The API shape of the resident's explanation."""
-    return LetterOut(tier=letter.tier, reasons=letter.reasons, rules=letter.rules_cited,
+    return LetterOut(tier=letter.tier, reasons=letter.reasons,
+                     groups=[LetterGroup(setting=k, reasons=r) for k, r in letter.groups],
+                     rules=letter.rules_cited,
+                     stages=[LetterStageOut(place=st.place, start=st.start, end=st.end)
+                             for st in letter.stages], end_on=letter.end_on,
                      tests=[LetterTest(day=d, on=on, place=p) for d, on, p in letter.tests],
                      preset=letter.preset)
 

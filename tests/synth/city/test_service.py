@@ -139,6 +139,13 @@ def test_vulnerable_residents_can_be_found(built: tuple[Session, Any]) -> None:
     assert scalar(db, "SELECT count(*) FROM resident WHERE pregnant AND sex = 'M'") == 0
 
 
+def test_a_few_residents_read_their_letters_in_english(built: tuple[Session, Any]) -> None:
+    db, _ = built
+    english = scalar(db, "SELECT count(*) FROM resident WHERE language = 'en'")
+    assert 0 < english < 0.05 * scalar(db, "SELECT count(*) FROM resident")
+    assert scalar(db, "SELECT count(*) FROM resident WHERE language NOT IN ('zh', 'en')") == 0
+
+
 def test_a_second_city_is_refused_and_nothing_changes(built: tuple[Session, Any]) -> None:
     db, summary = built
     before = counts(db)

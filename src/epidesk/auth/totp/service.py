@@ -20,10 +20,11 @@ from epidesk.auth.totp.rules import (
     qr_svg,
 )
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
+from epidesk.kit.i18n import _, _l
 from epidesk.kit.sealing import open_sealed, seal
 
-WRONG_CODE = ("the code does not match: type the 6 digits your authenticator app shows "
-              "now (a code is accepted once, and only while it is shown)")
+WRONG_CODE = _l("the code does not match: type the 6 digits your authenticator app shows "
+                "now (a code is accepted once, and only while it is shown)")
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ def start_enrolment(session: Session, *, user_id: int) -> Enrolment:
     """The pending secret to show (a new one when none is pending); refused once confirmed."""
     user = _user(session, user_id)
     if enrolled(user):
-        raise ConflictError("one-time codes are on already; turn them off first to set up "
-                            "another authenticator")
+        raise ConflictError(_("one-time codes are on already; turn them off first to set "
+                              "up another authenticator"))
     if user.totp_secret is None:
         user.totp_secret = seal(new_secret())
         user.totp_last_step = None
@@ -80,12 +81,12 @@ def confirm_enrolment(session: Session, *, user_id: int, code: str, at: datetime
     """Turn one-time codes on with a first code from the authenticator app."""
     user = _user(session, user_id)
     if enrolled(user):
-        raise ConflictError("one-time codes are on already")
+        raise ConflictError(_("one-time codes are on already"))
     if user.totp_secret is None:
-        raise ValidationFailedError("no one-time code set-up is in progress; open "
-                                    "/account/totp again")
+        raise ValidationFailedError(_("no one-time code set-up is in progress; open "
+                                      "/account/totp again"))
     if not accept_code(session, user, code, at):
-        raise ValidationFailedError(WRONG_CODE)
+        raise ValidationFailedError(str(WRONG_CODE))
     user.totp_confirmed_at = at
     session.flush()
     return user

@@ -6,18 +6,21 @@ from the first day of that stage.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
+from epidesk.kit import i18n
+from epidesk.kit.i18n import _l
 from epidesk.policy.record.schemas import NAME_PATTERN, Record, Strict, rule_error
 
 Place = Literal["centralized", "home", "home_health_monitoring"]
-PLACE_LABELS: dict[str, str] = {
-    "centralized": "centralized quarantine",
-    "home": "home quarantine",
-    "home_health_monitoring": "home health monitoring",
-}
+PLACE_LABELS: Mapping[str, Any] = i18n.register_labels("place", {
+    "centralized": _l("centralized quarantine"),
+    "home": _l("home quarantine"),
+    "home_health_monitoring": _l("home health monitoring"),
+})
 
 STANDARD_CATEGORIES: tuple[str, ...] = (
     "close_contact",

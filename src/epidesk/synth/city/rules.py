@@ -223,6 +223,10 @@ def school_grade(ages: NDArray[Any], stages: NDArray[Any]) -> IntArray:
     return grades
 
 
+# Assumption: the share of residents who ask for their letters in English (foreign
+# residents and returnees).
+ENGLISH_LETTER_SHARE = 0.02
+
 # ------------------------------------------------------------------ venues
 
 

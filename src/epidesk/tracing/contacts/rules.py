@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from epidesk.cases.models import CaseEpisode
 from epidesk.kit.access import AreaPath
+from epidesk.kit.i18n import _
 from epidesk.people.models import Resident
 from epidesk.testing.models import Sample, Tube
+from epidesk.tracing import rules
 from epidesk.tracing.models import (
     Contact,
     ContactEvent,
@@ -20,10 +22,14 @@ from epidesk.tracing.models import (
 )
 from epidesk.tracing.rules import (
     ACTIVE,
+    CLOSE,
+    DIRECT,
+    EXPOSURE,
     HOUSEHOLD,
     MISSED,
     PROMOTED,
     SCHOOL_CLASS,
+    SUB_CLOSE,
     VENUE,
     VIA_CLOSE_CONTACT,
     WORK_GROUP,
@@ -51,28 +57,33 @@ class EvidenceFacts:
 
 def _period(start: int, end: int, zone: dt.tzinfo) -> str:
     a, b = local_time(start, zone), local_time(end, zone)
+    minute = "%Y-%m-%d %H:%M"
     if end <= start:
-        return f"at {a:%Y-%m-%d %H:%M}"
+        return _("at %(time)s", time=a.strftime(minute))
     if a.date() == b.date():
-        return f"on {a:%Y-%m-%d} from {a:%H:%M} to {b:%H:%M}"
-    return f"from {a:%Y-%m-%d %H:%M} to {b:%Y-%m-%d %H:%M}"
+        return _("on %(day)s from %(start)s to %(end)s", day=a.strftime("%Y-%m-%d"),
+                 start=a.strftime("%H:%M"), end=b.strftime("%H:%M"))
+    return _("from %(start)s to %(end)s", start=a.strftime(minute), end=b.strftime(minute))
 
 
 def _minutes(start: int, end: int) -> str:
     minutes = (end - start) // 60
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60:
+        return _("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)
+    return _("%(minutes)d min", minutes=minutes)
 
 
 def _shared(setting: str, place: str, exposure_label: str | None) -> str:
     if setting == HOUSEHOLD:
-        return f"lived in the same household ({place})"
+        return _("lived in the same household (%(place)s)", place=place)
     if setting == WORK_GROUP:
-        return f"worked in the same work group ({place})"
+        return _("worked in the same work group (%(place)s)", place=place)
     if setting == SCHOOL_CLASS:
-        return f"was in the same school class ({place})"
+        return _("was in the same school class (%(place)s)", place=place)
     if setting == VENUE:
-        return f"was at {place} at the same time"
-    return f"had a recorded exposure ({exposure_label or 'investigator judgement'}; {place})"
+        return _("was at %(place)s at the same time", place=place)
+    return _("had a recorded exposure (%(setting)s; %(place)s)",
+             setting=exposure_label or _("investigator judgement"), place=place)
 
 
 def _upper_first(text: str) -> str:
@@ -85,45 +96,54 @@ def explain_for_staff(facts: EvidenceFacts, *, min_overlap_minutes: int, zone: d
     shared = _shared(facts.setting, facts.place, facts.exposure_setting_label)
     period = _period(facts.start, facts.end, zone)
     if facts.derivation == VIA_CLOSE_CONTACT:
-        return (f"{_upper_first(shared)} with {facts.via_label}, a close contact of "
-                f"{facts.case_label}, {period} (after that contact's first exposure and "
-                "before its isolation).")
+        return _("%(shared)s with %(via)s, a close contact of %(case)s, %(period)s (after that "
+                 "contact's first exposure and before its isolation).",
+                 shared=_upper_first(shared), via=facts.via_label, case=facts.case_label,
+                 period=period)
     if facts.derivation == PROMOTED:
-        return (f"{_upper_first(shared)} with {facts.via_label}, who was a close contact and "
-                f"has become {facts.case_label}, {period}: promoted from sub-close contact.")
-    text = f"{_upper_first(shared)} with {facts.case_label} {period}"
+        return _("%(shared)s with %(via)s, who was a close contact and has become %(case)s, "
+                 "%(period)s: promoted from sub-close contact.", shared=_upper_first(shared),
+                 via=facts.via_label, case=facts.case_label, period=period)
     if facts.setting == VENUE:
-        text += (f": {_minutes(facts.start, facts.end)} together (at least "
-                 f"{min_overlap_minutes} min count)")
-    return text + ", inside the case's close-contact window."
+        return _("%(shared)s with %(case)s %(period)s: %(length)s together (at least "
+                 "%(minimum)d min count), inside the case's close-contact window.",
+                 shared=_upper_first(shared), case=facts.case_label, period=period,
+                 length=_minutes(facts.start, facts.end), minimum=min_overlap_minutes)
+    return _("%(shared)s with %(case)s %(period)s, inside the case's close-contact window.",
+             shared=_upper_first(shared), case=facts.case_label, period=period)
 
 
 def explain_for_resident(facts: EvidenceFacts, *, min_overlap_minutes: int,
                          zone: dt.tzinfo) -> str:
     """The same reason for the resident: no case and no other person is named."""
     period = _period(facts.start, facts.end, zone)
-    if facts.derivation in (VIA_CLOSE_CONTACT, PROMOTED):
-        who = "a close contact of a confirmed infection"
-        if facts.derivation == PROMOTED:
-            who = "a person who was a close contact and has since tested positive"
-        return f"You {_you_shared(facts)} with {who}, {period}."
-    text = f"You {_you_shared(facts)} with a person who has tested positive, {period}"
+    shared = _you_shared(facts)
+    if facts.derivation == VIA_CLOSE_CONTACT:
+        return _("You %(shared)s with a close contact of a confirmed infection, %(period)s.",
+                 shared=shared, period=period)
+    if facts.derivation == PROMOTED:
+        return _("You %(shared)s with a person who was a close contact and has since tested "
+                 "positive, %(period)s.", shared=shared, period=period)
     if facts.setting == VENUE:
-        text += f" ({_minutes(facts.start, facts.end)}; {min_overlap_minutes} min or more count)"
-    return text + ", while that person could pass the infection on."
+        return _("You %(shared)s with a person who has tested positive, %(period)s "
+                 "(%(length)s; %(minimum)d min or more count), while that person could pass "
+                 "the infection on.", shared=shared, period=period,
+                 length=_minutes(facts.start, facts.end), minimum=min_overlap_minutes)
+    return _("You %(shared)s with a person who has tested positive, %(period)s, while that "
+             "person could pass the infection on.", shared=shared, period=period)
 
 
 def _you_shared(facts: EvidenceFacts) -> str:
     if facts.setting == HOUSEHOLD:
-        return "live in the same household"
+        return _("live in the same household")
     if facts.setting == WORK_GROUP:
-        return f"work in the same work group ({facts.place})"
+        return _("work in the same work group (%(place)s)", place=facts.place)
     if facts.setting == SCHOOL_CLASS:
-        return f"are in the same school class ({facts.place})"
+        return _("are in the same school class (%(place)s)", place=facts.place)
     if facts.setting == VENUE:
-        return f"were at {facts.place} at the same time"
-    label = facts.exposure_setting_label or "judged by the investigator"
-    return f"had contact that an investigator recorded ({label.lower()})"
+        return _("were at %(place)s at the same time", place=facts.place)
+    label = facts.exposure_setting_label or _("judged by the investigator")
+    return _("had contact that an investigator recorded (%(setting)s)", setting=label.lower())
 
 
 # ------------------------------------------------------------------ views
@@ -183,6 +203,85 @@ class ContactDetail:
         """How many planned tests were missed."""
         return sum(1 for t in self.follow_up if t.status == MISSED)
 
+    @property
+    def grouped(self) -> GroupedEvidence:
+        """The active evidence by case and setting, strongest first."""
+        return group_evidence(self.evidence, tier=self.tier)
+
+
+# ------------------------------------------------------------------ why, grouped
+
+# Strongest first: a shared household before a recorded exposure, a class, a work group
+# and a venue; a direct contact with the case before one through a close contact.
+SETTING_STRENGTH = {HOUSEHOLD: 0, EXPOSURE: 1, SCHOOL_CLASS: 2, WORK_GROUP: 3, VENUE: 4}
+DERIVATION_STRENGTH = {DIRECT: 0, PROMOTED: 1, VIA_CLOSE_CONTACT: 2}
+TIER_STRENGTH = {CLOSE: 0, SUB_CLOSE: 1}
+
+
+def _piece_order(view: EvidenceView) -> tuple[int, int, int]:
+    length = rules.seconds_of(view.row.overlap_end) - rules.seconds_of(view.row.overlap_start)
+    return (DERIVATION_STRENGTH.get(view.derivation, 9), -length,
+            rules.seconds_of(view.row.overlap_start))
+
+
+@dataclass(frozen=True)
+class EvidenceGroup:
+    """The evidence of one case in one setting, strongest piece first."""
+
+    case_id: int | None  # None when the case lives outside the reader's area
+    case_label: str
+    setting: str
+    tier: str
+    pieces: list[EvidenceView]
+
+    @property
+    def derivation(self) -> str:
+        """How the strongest piece came about."""
+        return self.pieces[0].derivation
+
+    @property
+    def strength(self) -> tuple[int, int, int, int]:
+        """Sort key: tier, derivation, setting, then more pieces first."""
+        return (TIER_STRENGTH.get(self.tier, 9), DERIVATION_STRENGTH.get(self.derivation, 9),
+                SETTING_STRENGTH.get(self.setting, 9), -len(self.pieces))
+
+
+@dataclass(frozen=True)
+class GroupedEvidence:
+    """Why a person is a contact, by case and setting; sub-close derivations are left
+    out (and counted) when the person is a close contact anyway."""
+
+    groups: list[EvidenceGroup]
+    collapsed: int
+
+
+def group_evidence(views: Sequence[EvidenceView], *, tier: str | None) -> GroupedEvidence:
+    """Evidence grouped by case and setting, strongest group first."""
+    collapsed = [v for v in views if tier == CLOSE and v.row.tier == SUB_CLOSE]
+    by_key: dict[tuple[int, str, str], list[EvidenceView]] = {}
+    for view in views:
+        if not (tier == CLOSE and view.row.tier == SUB_CLOSE):
+            by_key.setdefault((view.row.case_id, view.row.setting, view.row.tier), []).append(view)
+    groups = [EvidenceGroup(case_id=pieces[0].case_id, case_label=pieces[0].case_label,
+                            setting=setting, tier=piece_tier,
+                            pieces=sorted(pieces, key=_piece_order))
+              for (_case, setting, piece_tier), pieces in by_key.items()]
+    groups.sort(key=lambda g: (g.strength, g.case_label, g.pieces[0].row.id))
+    return GroupedEvidence(groups=groups, collapsed=len(collapsed))
+
+
+# ------------------------------------------------------------------ the letter
+
+
+@dataclass(frozen=True)
+class LetterStage:
+    """A stage of the resident's quarantine: where, from when until when, which tests."""
+
+    place: str
+    start: dt.date
+    end: dt.date
+    tests: list[tuple[int, dt.date]]
+
 
 @dataclass(frozen=True)
 class ResidentLetter:
@@ -193,6 +292,16 @@ class ResidentLetter:
     rules_cited: list[str]
     tests: list[tuple[int, dt.date, str]]
     preset: str
+    # Reasons by setting, strongest first (no case and no other person is named).
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)
+    derivation: str | None = None
+    stages: list[LetterStage] = field(default_factory=list)
+    last_exposure_on: dt.date | None = None
+
+    @property
+    def end_on(self) -> dt.date | None:
+        """The last day of quarantine or monitoring."""
+        return self.stages[-1].end if self.stages else None
 
 
 @dataclass(frozen=True)

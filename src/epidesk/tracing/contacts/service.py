@@ -14,9 +14,11 @@ from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, outside
+from epidesk.kit.i18n import _
 from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
 from epidesk.people import repository as people_repository
 from epidesk.people.models import Resident
+from epidesk.policy.rules import quarantine_plan
 from epidesk.policy.schemas import PLACE_LABELS, Preset
 from epidesk.policy.service import active_preset
 from epidesk.testing import repository as testing_repository
@@ -29,10 +31,12 @@ from epidesk.tracing.contacts.rules import (
     ContactDetail,
     EvidenceFacts,
     EvidenceView,
+    LetterStage,
     PlannedTestView,
     ResidentLetter,
     explain_for_resident,
     explain_for_staff,
+    group_evidence,
 )
 from epidesk.tracing.exposures import repository as exposures_repository
 from epidesk.tracing.models import Contact, ContactEvidence, FollowUpTest, TracedCase
@@ -59,12 +63,25 @@ def _labels(session: Session, rows: Sequence[ContactEvidence]) -> dict[tuple[str
 def _case_label(episode: CaseEpisode | None, resident: Resident | None, *,
                 named: bool = True) -> str:
     if episode is None:
-        return "a case"
+        return _("a case")
     if not named:
         return outside("case")
-    kind = "confirmed case" if episode.classification == "confirmed" else "asymptomatic case"
-    who = f" ({resident.name_latin}, resident {resident.id})" if resident else ""
-    return f"{kind} {episode.id}{who}"
+    if resident is None:
+        return (_("confirmed case %(id)d", id=episode.id)
+                if episode.classification == "confirmed"
+                else _("asymptomatic case %(id)d", id=episode.id))
+    if episode.classification == "confirmed":
+        return _("confirmed case %(id)d (%(name)s, resident %(resident)d)", id=episode.id,
+                 name=resident.name_latin, resident=resident.id)
+    return _("asymptomatic case %(id)d (%(name)s, resident %(resident)d)", id=episode.id,
+             name=resident.name_latin, resident=resident.id)
+
+
+def _setting_label(key: str, settings: Mapping[str, str]) -> str | None:
+    """An exposure's setting in words: the platform's translation, else the preset's text."""
+    if key in rules.EXPOSURE_SETTING_LABELS:
+        return str(rules.EXPOSURE_SETTING_LABELS[key])
+    return settings.get(key)
 
 
 def evidence_views(session: Session, rows: Sequence[ContactEvidence], *,
@@ -92,9 +109,10 @@ def evidence_views(session: Session, rows: Sequence[ContactEvidence], *,
         derivation = rules.derivation_of(row.tier, row.via_resident_id)
         exposure = exposures.get(row.place_id) if row.setting == rules.EXPOSURE else None
         if exposure is not None:
-            place = exposure.place or "place not recorded"
+            place = exposure.place or _("place not recorded")
         else:
-            place = labels.get((row.setting, row.place_id), f"{row.setting} {row.place_id}")
+            place = labels.get((row.setting, row.place_id),
+                               f"{rules.SETTING_LABELS.get(row.setting, '')} {row.place_id}")
         episode = cases.get(row.case_id)
         patient = people.get(episode.resident_id) if episode else None
         case_named = named(patient)
@@ -104,11 +122,13 @@ def evidence_views(session: Session, rows: Sequence[ContactEvidence], *,
             tier=row.tier, derivation=derivation, setting=row.setting, place=place,
             case_label=_case_label(episode, patient, named=case_named),
             via_label=(None if row.via_resident_id is None
-                       else f"{via.name_latin} (resident {via.id})" if via is not None
+                       else _("%(name)s (resident %(id)d)", name=via.name_latin, id=via.id)
+                       if via is not None
                        and via_named else outside("resident")),
             start=rules.seconds_of(row.overlap_start), end=rules.seconds_of(row.overlap_end),
             exposure_setting=exposure.setting if exposure else None,
-            exposure_setting_label=settings.get(exposure.setting) if exposure else None)
+            exposure_setting_label=_setting_label(exposure.setting, settings)
+            if exposure else None)
         out.append(EvidenceView(
             row=row, derivation=derivation,
             rule=rules.rule_path(row.setting, row.tier, derivation, facts.exposure_setting),
@@ -159,15 +179,36 @@ def contact_detail(session: Session, *, resident_id: int, preset: Preset | None 
 
 def resident_letter(session: Session, *, resident_id: int, preset: Preset | None = None
                     ) -> ResidentLetter:
-    """The explanation given to the resident: no case and no other person is named."""
+    """The explanation given to the resident, in the current language: why (by setting,
+    strongest first, no case and no other person named), the quarantine's stages and end,
+    and the tests."""
+    preset = preset or active_preset()
     detail = contact_detail(session, resident_id=resident_id, preset=preset)
     relevant = [v for v in detail.evidence if v.row.tier == detail.tier]
-    reasons = sorted({v.for_resident for v in relevant})
+    grouped = group_evidence(relevant, tier=detail.tier)
+    by_setting: dict[str, list[str]] = {}
+    for group in grouped.groups:
+        reasons = by_setting.setdefault(group.setting, [])
+        reasons.extend(v.for_resident for v in group.pieces if v.for_resident not in reasons)
     cited = sorted({v.rule for v in relevant})
-    tests = [(t.test.day, t.test.due_on, PLACE_LABELS.get(t.test.place, t.test.place))
+    tests = [(t.test.day, t.test.due_on, str(PLACE_LABELS.get(t.test.place, t.test.place)))
              for t in detail.follow_up]
-    return ResidentLetter(tier=detail.tier, reasons=reasons, rules_cited=cited, tests=tests,
-                          preset=detail.preset)
+    stages: list[LetterStage] = []
+    exposure = detail.contact.last_exposure_on if detail.contact is not None else None
+    if detail.tier is not None and exposure is not None:
+        for stage in quarantine_plan(rules.CATEGORY_OF_TIER[detail.tier], exposure, preset):
+            # The plan's own place: a stage at home moved to a facility when unsuitable.
+            planned = [t.test for t in detail.follow_up
+                       if stage.start <= t.test.due_on <= stage.end]
+            place = planned[0].place if planned else stage.place
+            stages.append(LetterStage(
+                place=str(PLACE_LABELS.get(place, place)), start=stage.start, end=stage.end,
+                tests=[(t.day, t.due_on) for t in planned]))
+    return ResidentLetter(
+        tier=detail.tier, reasons=sorted({v.for_resident for v in relevant}), rules_cited=cited,
+        tests=tests, preset=detail.preset, groups=list(by_setting.items()),
+        derivation=grouped.groups[0].derivation if grouped.groups else None, stages=stages,
+        last_exposure_on=exposure)
 
 
 def case_contacts(session: Session, *, case_id: int, area: AreaFilter | None = None

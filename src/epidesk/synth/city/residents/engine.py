@@ -312,4 +312,8 @@ def build_residents(rng: np.random.Generator, areas: Areas, hh_comm: IntArray, h
         "start_date": move_in_dates(rng, ages, birth),
         "end_date": Nullable(np.full(n, REFERENCE_DAY), np.ones(n, dtype=bool)),
     }
+    # The language of their letters: a few residents read English (drawn after everything
+    # else, so that the rest of the city is as it was before).
+    tables["resident"]["language"] = Categorical(
+        ("zh", "en"), (rng.random(n) < rules.ENGLISH_LETTER_SHARE).astype(np.int8))
     return People(household, community, ages, male, birth)
