@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
+from epidesk.db import is_postgres
 from epidesk.errors import NotFoundError
 from epidesk.kit import clock
 from epidesk.kit.bulk import Categorical, Nullable
@@ -60,8 +61,24 @@ class ReadBatch:
 
     batch: ParsedBatch
     resident_ids: NDArray[np.int64]
+    # New tube ids, taken while the file was parsed (None: taken when writing).
+    tube_ids: NDArray[np.int64] | None = None
     # The checks across lines and tubes, when they run beside the writing.
     checks: Future[Report] | None = None
+
+
+def _lookups(session: Session, tubes_counted: Future[int | None]
+             ) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
+    """Every resident id, then new ids for the batch's tubes once they are counted.
+
+    Only PostgreSQL's sequences hand ids out ahead: SQLite's next ids are only known
+    once this transaction holds the write lock.
+    """
+    resident_ids = people.resident_ids(session)
+    tubes = tubes_counted.result()
+    if tubes is None or not is_postgres(session):
+        return resident_ids, None
+    return resident_ids, repository.reserve_ids(session, load_models().tables["tube"], tubes)
 
 
 class LabBatchImporter:
@@ -81,22 +98,26 @@ class LabBatchImporter:
 
     def read(self, session: Session, content: bytes, filename: str,
              step: Callable[..., None]) -> ReadBatch:
-        """Parse the file while the database looks up every resident id."""
+        """Parse the file while the database looks up every resident id and, once the
+        tubes are counted, takes their new ids."""
+        tubes_counted: Future[int | None] = Future()
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The session is used by that thread alone until its result is taken.
-            residents_job = pool.submit(people.resident_ids, session)
+            lookups = pool.submit(_lookups, session, tubes_counted)
             try:
                 step("read", 0)
                 self.file_format = checks.file_format_of(filename, content[:4])
                 table = checks.read_table(content, self.file_format)
                 step("read")
-                batch = engine.parse(table, self.file_format)
+                batch = engine.parse(table, self.file_format, counted=tubes_counted.set_result)
                 del table
                 step("parse")
             finally:
-                resident_ids = residents_job.result()
+                if not tubes_counted.done():
+                    tubes_counted.set_result(None)
+                resident_ids, tube_ids = lookups.result()
         step("residents")
-        return ReadBatch(batch=batch, resident_ids=resident_ids)
+        return ReadBatch(batch=batch, resident_ids=resident_ids, tube_ids=tube_ids)
 
     def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
         """The report of a file that is not CSV or Parquet at all, where it was found."""
@@ -245,7 +266,9 @@ def _write(session: Session, parsed: ReadBatch, record: LabBatch, preset: Preset
     batch = parsed.batch
     tables = load_models().tables
     outcome_t = tubes.read_outcomes(batch, preset.cases.positivity)
-    tube_ids = repository.reserve_ids(session, tables["tube"], batch.tubes)
+    tube_ids = parsed.tube_ids
+    if tube_ids is None or len(tube_ids) != batch.tubes:
+        tube_ids = repository.reserve_ids(session, tables["tube"], batch.tubes)
     # The samples' rows are encoded from now on, while the database answers the rest.
     samples = repository.StreamedRows(session, tables["sample"], lambda: {
         "code": tubes.char_matrix(batch.sample_code),
