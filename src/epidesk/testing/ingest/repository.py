@@ -110,7 +110,7 @@ class StreamedRows:
             kinds = [bulk.column_kind(self.table.columns[n].type) for n in names]
             cols = [columns[n] for n in names]
             chunk_rows = max(1, STREAM_CHUNK_BYTES // _row_bytes(cols))
-            self._queue.put((memoryview(b""), 0))
+            self._queue.put((memoryview(b""), 0))  # first word: the columns are named
             for start in range(0, self.rows, chunk_rows):
                 stop = min(self.rows, start + chunk_rows)
                 part = [_slice(c, start, stop) for c in cols]
