@@ -132,6 +132,25 @@ def test_sample_and_tube_ids_of_an_earlier_batch_are_refused(db: Session, city: 
     assert tables.table_counts(db) == {**before, "lab_batch": before["lab_batch"] + 1}
 
 
+def test_problems_found_beside_the_writing_reject_the_batch_and_roll_it_back(
+        db: Session, city: TinyCity):
+    people = ids(city)
+    assert ingest(db, [single("S1", people[0])], name="one.csv").accepted
+    before = tables.table_counts(db)
+    # Every value reads, so the checks across lines run while the samples are written;
+    # the sample id already taken makes the writing fail too, yet the report is the checks'.
+    result = ingest(db, [single("S2", people[1]), single("S1", people[2], tube="T-new"),
+                         single("S3", 987654)], name="two.csv")
+    assert not result.accepted
+    assert [(p.line, p.column, p.kind) for p in result.report.problems] == [
+        (4, "resident_id", "unknown_resident")]
+    assert tables.table_counts(db) == {**before, "lab_batch": before["lab_batch"] + 1}
+    again = ingest(db, [single("S2", people[1]), single("S3", 987654)], name="three.csv")
+    assert [(p.line, p.kind) for p in again.report.problems] == [(3, "unknown_resident")]
+    assert tables.table_counts(db) == {**before, "lab_batch": before["lab_batch"] + 2}
+    assert db.scalars(select(Sample.code).order_by(Sample.code)).all() == ["S1"]
+
+
 def test_a_failure_mid_write_leaves_everything_as_before(db: Session, city: TinyCity,
                                                          monkeypatch: pytest.MonkeyPatch):
     people = ids(city)

@@ -2,11 +2,15 @@
 facility lists, inventory receipts and dose records):
 
 1. digest the file and recognise a re-import: an accepted file sent again changes nothing;
-2. read and validate the whole file before writing anything;
+2. read and validate the whole file before keeping anything;
 3. reject it whole with a report naming line, column and problem, recording only the
    rejection (the same record is reused if the file is sent again);
 4. otherwise write it once, in one savepoint: a unique-key conflict found by the
    database while writing rolls the writes back and becomes report lines.
+
+An importer may finish checking the file while it writes (the checks that need no
+database running beside the writes); when they find a problem its `write` raises
+`Rejected`, the savepoint is rolled back and the file is rejected as in step 3.
 
 A domain describes its format with an `Importer` (read, validate, write, conflicts and
 the fields of its record); `run_import` does the rest, in the caller's transaction.
@@ -175,6 +179,15 @@ def nested_column(outline: ParquetOutline, file_kind: str) -> Unreadable | None:
                       column=name)
 
 
+class Rejected(Exception):
+    """Raised by an importer's write when checks run beside the writing found problems:
+    the writes are rolled back and the file is rejected with the report."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"{report.total} problems")
+        self.report = report
+
+
 class Importer(Protocol[P, R]):
     """One file format: how to read, check and write it, and its record's own fields."""
 
@@ -201,7 +214,8 @@ class Importer(Protocol[P, R]):
 
     def write(self, session: Session, parsed: P, record: R, now: datetime,
               step: Callable[..., None]) -> None:
-        """Fill the record's own fields and write the file's rows."""
+        """Fill the record's own fields and write the file's rows (raise Rejected when
+        checks that ran beside the writing found problems)."""
         ...
 
     def conflicts(self, session: Session, parsed: P) -> Report | None:
@@ -279,6 +293,10 @@ def run_import(session: Session, importer: Importer[P, R], *, content: bytes, fi
             record.seconds = round(time.perf_counter() - started, 3)
             session.add(record)
             session.flush()
+    except Rejected as exc:
+        if existing is not None:
+            session.refresh(existing)
+        return reject(exc.report, parsed, existing)
     except IntegrityError:
         conflicts = importer.conflicts(session, parsed)
         if conflicts is None:

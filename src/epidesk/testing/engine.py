@@ -140,8 +140,13 @@ def _is_text(array: pa.Array) -> bool:
     return bool(pa.types.is_string(array.type) or pa.types.is_large_string(array.type))
 
 
-def parse(table: pa.Table, file_format: str) -> ParsedBatch:
-    """Columns of a batch table as numpy arrays, with every value-level problem found."""
+def parse(table: pa.Table, file_format: str,
+          counted: Callable[[int], None] | None = None) -> ParsedBatch:
+    """Columns of a batch table as numpy arrays, with every value-level problem found.
+
+    `counted(tubes)` is called as soon as the tubes are numbered, while the rest of the
+    columns are still being read.
+    """
     rows = table.num_rows
     names = tuple(table.column_names)
     file_problems: list[Problem] = []
@@ -191,6 +196,8 @@ def parse(table: pa.Table, file_format: str) -> ParsedBatch:
 
     tube_of_row, tube_codes = group_codes(tube_code)
     first_row = first_rows(tube_of_row, len(tube_codes))
+    if counted is not None:
+        counted(len(first_row))
 
     kind = _categorical_codes(findings, "tube_type", column("tube_type"), KIND_CODES,
                               "unknown_tube_type", missing)

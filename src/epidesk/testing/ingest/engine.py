@@ -40,6 +40,11 @@ from epidesk.testing.engine import (
     text_at,
 )
 
+# CSV blocks: at most 16 MiB each, at least 1 MiB, about four of them in a smaller file.
+MAX_CSV_BLOCK = 16 * 2**20
+MIN_CSV_BLOCK = 2**20
+CSV_BLOCKS = 4
+
 
 class UnreadableBatch(Unreadable):
     """The bytes are not a CSV or Parquet file this format can read."""
@@ -92,9 +97,11 @@ def read_table(data: bytes | memoryview, file_format: str) -> pa.Table:
 
 
 def _read_csv(data: bytes | memoryview, types: dict[str, pa.DataType]) -> pa.Table:
+    # Blocks are parsed in parallel: a small file is cut into a few of them too.
+    block = min(MAX_CSV_BLOCK, max(MIN_CSV_BLOCK, len(data) // CSV_BLOCKS))
     return pacsv.read_csv(
         pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(use_threads=True, block_size=16 * 2**20),
+        read_options=pacsv.ReadOptions(use_threads=True, block_size=block),
         parse_options=pacsv.ParseOptions(newlines_in_values=False),
         convert_options=pacsv.ConvertOptions(
             column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,9 +20,10 @@ from epidesk.testing.models import LabBatch, PositiveResult
 
 # Integers fetched in groups of 2**20 per packed value.
 PACK_BITS = 20
-# Streamed COPY: bytes of one encoded chunk, and how many chunks may wait to be written.
-STREAM_CHUNK_BYTES = 16 * 2**20
-STREAM_CHUNKS_AHEAD = 3
+# Streamed COPY: bytes of one encoded chunk (small enough that the database starts on
+# the first rows early), and how many chunks may wait to be written.
+STREAM_CHUNK_BYTES = 2 * 2**20
+STREAM_CHUNKS_AHEAD = 16
 LOOKUP_CHUNK = 10_000
 
 
@@ -73,29 +74,43 @@ class StreamedRows:
     """Rows encoded for a binary COPY by a thread, chunk by chunk, ahead of their writing.
 
     The database ingests one chunk while the next is being encoded, and encoding may
-    start before earlier writes of the same transaction (the tubes) are done.
+    start before earlier writes of the same transaction are done. `columns` may be a
+    function that builds them: it then runs in the encoding thread too (`rows` says how
+    many rows it will give).
     """
 
     def __init__(self, session: Session, table: sa.Table,
-                 columns: Mapping[str, bulk.Column]) -> None:
+                 columns: Mapping[str, bulk.Column] | Callable[[], Mapping[str, bulk.Column]],
+                 rows: int | None = None) -> None:
         self.table = table
-        self.names = list(columns)
-        self.rows = len(next(iter(columns.values())))
         self.postgres = is_postgres(session)
-        self.columns = columns
+        self._columns = columns
+        self.rows = rows if rows is not None else len(next(iter(self.columns.values())))
         self._queue: queue.Queue[tuple[memoryview, int] | BaseException | None] = (
             queue.Queue(maxsize=STREAM_CHUNKS_AHEAD))
         self._thread: threading.Thread | None = None
+        self._target = ""
         if self.postgres and self.rows:
-            kinds = [bulk.column_kind(table.columns[n].type) for n in self.names]
-            cols = [columns[n] for n in self.names]
-            chunk_rows = max(1, STREAM_CHUNK_BYTES // _row_bytes(cols))
-            self._thread = threading.Thread(target=self._encode, args=(cols, kinds, chunk_rows),
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._encode, daemon=True,
+                                            name=f"encode-{table.name}")
             self._thread.start()
 
-    def _encode(self, cols: list[bulk.Column], kinds: list[str], chunk_rows: int) -> None:
+    @property
+    def columns(self) -> Mapping[str, bulk.Column]:
+        """The columns (built now, once, when given as a function)."""
+        if callable(self._columns):
+            self._columns = self._columns()
+        return self._columns
+
+    def _encode(self) -> None:
         try:
+            columns = self.columns
+            names = list(columns)
+            self._target = ", ".join(f'"{n}"' for n in names)
+            kinds = [bulk.column_kind(self.table.columns[n].type) for n in names]
+            cols = [columns[n] for n in names]
+            chunk_rows = max(1, STREAM_CHUNK_BYTES // _row_bytes(cols))
+            self._queue.put((memoryview(b""), 0))  # first word: the columns are named
             for start in range(0, self.rows, chunk_rows):
                 stop = min(self.rows, start + chunk_rows)
                 part = [_slice(c, start, stop) for c in cols]
@@ -114,8 +129,11 @@ class StreamedRows:
             return write_rows(session, self.table, self.columns, progress)
         import psycopg
 
-        target = ", ".join(f'"{n}"' for n in self.names)
-        sql = f'COPY "{self.table.name}" ({target}) FROM STDIN (FORMAT BINARY)'
+        ready = self._queue.get()  # the encoder's first word: the columns are known
+        if isinstance(ready, BaseException):
+            self.close()
+            raise ready
+        sql = f'COPY "{self.table.name}" ({self._target}) FROM STDIN (FORMAT BINARY)'
         try:
             with _driver(session).cursor() as cursor, cursor.copy(sql) as copy:
                 copy.write(bulk.PGCOPY_HEADER)

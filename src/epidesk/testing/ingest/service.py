@@ -1,14 +1,17 @@
 """Ingesting a lab batch through the kit's imported-file lifecycle.
 
-The batch is validated whole, then its tubes, samples, retest orders and resolutions are
+The batch is validated whole and its tubes, samples, retest orders and resolutions are
 written in one savepoint, with one positive-result event per positive single tube for
-the case registry to follow (see kit.events).
+the case registry to follow (see kit.events). When every value of the file reads, the
+checks across lines and tubes run beside the samples' COPY (the database's share of the
+work), and a problem they find rolls the writes back (`kit.imports.Rejected`).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +21,12 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
+from epidesk.db import is_postgres
 from epidesk.errors import NotFoundError
 from epidesk.kit import clock
 from epidesk.kit.bulk import Categorical, Nullable
 from epidesk.kit.domains import load_models
-from epidesk.kit.imports import Imported, Progress, run_import, unreadable_problem
+from epidesk.kit.imports import Imported, Progress, Rejected, run_import, unreadable_problem
 from epidesk.kit.merges import follow_merges
 from epidesk.kit.reports import Finding, Report, report_of
 from epidesk.people import repository as people
@@ -58,6 +62,24 @@ class ReadBatch:
 
     batch: ParsedBatch
     resident_ids: NDArray[np.int64]
+    # New tube ids, taken while the file was parsed (None: taken when writing).
+    tube_ids: NDArray[np.int64] | None = None
+    # The checks across lines and tubes, when they run beside the writing.
+    checks: Future[Report] | None = None
+
+
+def _lookups(session: Session, tubes_counted: Future[int | None]
+             ) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
+    """Every resident id, then new ids for the batch's tubes once they are counted.
+
+    Only PostgreSQL's sequences hand ids out ahead: SQLite's next ids are only known
+    once this transaction holds the write lock.
+    """
+    resident_ids = people.resident_ids(session)
+    tubes = tubes_counted.result()
+    if tubes is None or not is_postgres(session):
+        return resident_ids, None
+    return resident_ids, repository.reserve_ids(session, load_models().tables["tube"], tubes)
 
 
 class LabBatchImporter:
@@ -77,22 +99,26 @@ class LabBatchImporter:
 
     def read(self, session: Session, content: bytes, filename: str,
              step: Callable[..., None]) -> ReadBatch:
-        """Parse the file while the database looks up every resident id."""
+        """Parse the file while the database looks up every resident id and, once the
+        tubes are counted, takes their new ids."""
+        tubes_counted: Future[int | None] = Future()
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The session is used by that thread alone until its result is taken.
-            residents_job = pool.submit(people.resident_ids, session)
+            lookups = pool.submit(_lookups, session, tubes_counted)
             try:
                 step("read", 0)
                 self.file_format = checks.file_format_of(filename, content[:4])
                 table = checks.read_table(content, self.file_format)
                 step("read")
-                batch = engine.parse(table, self.file_format)
+                batch = engine.parse(table, self.file_format, counted=tubes_counted.set_result)
                 del table
                 step("parse")
             finally:
-                resident_ids = residents_job.result()
+                if not tubes_counted.done():
+                    tubes_counted.set_result(None)
+                resident_ids, tube_ids = lookups.result()
         step("residents")
-        return ReadBatch(batch=batch, resident_ids=resident_ids)
+        return ReadBatch(batch=batch, resident_ids=resident_ids, tube_ids=tube_ids)
 
     def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
         """The report of a file that is not CSV or Parquet at all, where it was found."""
@@ -103,9 +129,19 @@ class LabBatchImporter:
         """Every problem of the batch; sample ids are checked by the database while writing.
 
         A line naming a record merged into another is the survivor's: labs may still use
-        the old id."""
+        the old id. A batch whose every value reads is checked across its lines and tubes in
+        a thread while it is written (see `write`); otherwise here, before anything is
+        written.
+        """
         batch = parsed.batch
         batch.resident_id = follow_merges(batch.resident_id, *people.merge_pointers(session))
+        if batch.findings or batch.file_problems:
+            return self._checked(parsed, now)
+        parsed.checks = _in_thread(self._checked, parsed, now)
+        return Report()
+
+    def _checked(self, parsed: ReadBatch, now: datetime) -> Report:
+        batch = parsed.batch
         checks.validate(batch, residents=checks.resident_bitmap(parsed.resident_ids),
                         pool_sizes=self.preset.testing.pooling.pool_sizes, now=now,
                         zone=clock.city_zone())
@@ -117,7 +153,7 @@ class LabBatchImporter:
     def write(self, session: Session, parsed: ReadBatch, record: LabBatch, now: datetime,
               step: Callable[..., None]) -> None:
         """Write the tubes, samples, retest orders, resolutions and positive results."""
-        _write(session, parsed.batch, record, self.preset, step)
+        _write(session, parsed, record, self.preset, step)
 
     def conflicts(self, session: Session, parsed: ReadBatch) -> Report | None:
         """Sample or tube ids repeated in the file or known from earlier batches."""
@@ -200,15 +236,65 @@ def _conflicts(session: Session, batch: ParsedBatch) -> list[Finding]:
     return found
 
 
-def _write(session: Session, batch: ParsedBatch, record: LabBatch, preset: Preset,
+def _in_thread(work: Callable[..., Report], *args: Any) -> Future[Report]:
+    """work(*args) run in a thread of its own; its report (or exception) in the future."""
+    future: Future[Report] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(work(*args))
+        except BaseException as exc:  # handed to whoever waits for the report
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="batch-checks", daemon=True).start()
+    return future
+
+
+def _await_checks(checks_job: Future[Report] | None) -> None:
+    """Wait for the checks run beside the writing; raise Rejected if they found problems."""
+    if checks_job is None:
+        return
+    found = checks_job.result()
+    if not found.ok:
+        raise Rejected(found)
+
+
+def _write(session: Session, parsed: ReadBatch, record: LabBatch, preset: Preset,
            step: Callable[..., None]) -> None:
-    """Write the tubes, samples, retest orders, resolutions and positive results."""
+    """Write the samples, tubes, retest orders, resolutions and positive results.
+
+    The samples go first, as one COPY fed by an encoding thread; while the database
+    takes them, the batch's checks, the retest plan and the tubes' rows are prepared.
+    """
+    batch = parsed.batch
+    tables = load_models().tables
+    outcome_t = tubes.read_outcomes(batch, preset.cases.positivity)
+    tube_ids = parsed.tube_ids
+    if tube_ids is None or len(tube_ids) != batch.tubes:
+        tube_ids = repository.reserve_ids(session, tables["tube"], batch.tubes)
+    # The samples' rows are encoded from now on, while the database answers the rest.
+    samples = repository.StreamedRows(session, tables["sample"], lambda: {
+        "code": tubes.char_matrix(batch.sample_code),
+        "tube_id": tube_ids[batch.tube_of_row],
+        "resident_id": batch.resident_id,
+        "collected_at": batch.collected_at,
+    }, rows=batch.rows)
+    try:
+        _write_rows(session, parsed, record, preset, step, tube_ids, samples, outcome_t)
+    finally:
+        samples.close()
+
+
+def _write_rows(session: Session, parsed: ReadBatch, record: LabBatch, preset: Preset,
+                 step: Callable[..., None], tube_ids: NDArray[np.int64],
+                 samples: repository.StreamedRows, outcome_t: NDArray[np.int8]) -> None:
+    """The writing of _write once the samples are being encoded."""
+    batch = parsed.batch
     tables = load_models().tables
     first = batch.first_row
     kind_t = batch.kind[first]
-    outcome_t = tubes.read_outcomes(batch, preset.cases.positivity)
     reported_t = batch.outcome[first]
-
     open_orders = retests.OpenOrders.of_rows(retest_orders.open_retests(session))
     record.file_format = batch.file_format
     record.labs = _labs(batch)
@@ -224,15 +310,13 @@ def _write(session: Session, batch: ParsedBatch, record: LabBatch, preset: Prese
     record.preset = preset.name
     session.add(record)
     session.flush()
+    batch_id = record.id
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # Retests are planned on the client while the database takes tubes and samples.
-        plan_job = pool.submit(retests.plan_retests, batch, outcome_t, open_orders)
-        tube_ids = repository.reserve_ids(session, tables["tube"], batch.tubes)
-        tube_columns: dict[str, Any] = {
+    def tube_columns() -> dict[str, Any]:
+        columns: dict[str, Any] = {
             "id": tube_ids,
             "code": tubes.char_matrix(batch.tube_codes),
-            "batch_id": np.full(batch.tubes, record.id, dtype=np.int64),
+            "batch_id": np.full(batch.tubes, batch_id, dtype=np.int64),
             "kind": Categorical(rules.TUBE_KINDS, kind_t),
             "pool_size": batch.pool_size[first],
             "lab": Categorical(batch.lab_vocabulary, batch.lab[first]),
@@ -244,19 +328,27 @@ def _write(session: Session, batch: ParsedBatch, record: LabBatch, preset: Prese
         }
         for gene in batch.genes:
             values = batch.ct[gene][first]
-            tube_columns[f"ct_{gene}"] = Nullable(values, np.isnan(values))
-        # The samples are encoded while the database takes the tubes.
-        samples = repository.StreamedRows(session, tables["sample"], {
-            "code": tubes.char_matrix(batch.sample_code),
-            "tube_id": tube_ids[batch.tube_of_row],
-            "resident_id": batch.resident_id,
-            "collected_at": batch.collected_at,
-        })
+            columns[f"ct_{gene}"] = Nullable(values, np.isnan(values))
+        return columns
+
+    tube_rows: repository.StreamedRows | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retest-plan") as pool:
+        plan_job = pool.submit(retests.plan_retests, batch, outcome_t, open_orders)
         try:
-            repository.write_rows(session, tables["tube"], tube_columns, progress=step)
-            samples.write(session, progress=step)
+            tube_rows = repository.StreamedRows(session, tables["tube"], tube_columns,
+                                                rows=batch.tubes)
+            try:
+                samples.write(session, progress=step)
+            except Exception:
+                # A batch the checks reject is rejected for its problems, whatever the
+                # writing ran into with its values.
+                _await_checks(parsed.checks)
+                raise
+            _await_checks(parsed.checks)
+            tube_rows.write(session, progress=step)
         finally:
-            samples.close()
+            if tube_rows is not None:
+                tube_rows.close()
         plan = plan_job.result()
 
     row_tube = batch.tube_of_row
