@@ -327,3 +327,31 @@ def test_a_visit_log_line_naming_a_merged_record_is_the_survivors(db: Session):
     assert result.accepted
     assert _count(db, VenueVisit, VenueVisit.resident_id, zhao.id) == 1
     assert _count(db, VenueVisit, VenueVisit.resident_id, dup.id) == 0
+
+
+def test_registration_duplicates_and_merge_pages_read_in_chinese(client: TestClient,
+                                                                 db: Session):
+    t = tiny_city(db)
+    zhao = t.residents["zhao_lei"]
+    dup = twin(db, t)
+    zh = {"accept": "text/html", "Accept-Language": "zh"}
+    new = client.get("/people/new", headers=zh)
+    assert new.status_code == 200 and '<html lang="zh-Hans">' in new.text
+    assert "<h1>登记未在居民登记册中的人员</h1>" in new.text
+    assert "外来务工人员" in new.text and "港澳台通行证" in new.text
+    assert "Register a person who is not in the resident register" not in new.text
+    listed = client.get("/people/duplicates", headers=zh)
+    assert listed.status_code == 200 and "<h1>疑似重复记录</h1>" in listed.text
+    assert "姓名、出生日期和住址相同" in listed.text and "比对并合并" in listed.text
+    assert "Likely duplicate records" not in listed.text
+    assert "same name, birth date and address" not in listed.text
+    form = client.get(f"/people/{zhao.id}/merge", params={"other": dup.id}, headers=zh)
+    assert form.status_code == 200 and "<h1>合并同一人的两条记录</h1>" in form.text
+    assert "居民登记册" in form.text and "其他未在册人员" in form.text
+    assert f"合并到记录 {zhao.id}" in form.text
+    assert "Merge two records of one person" not in form.text
+    client.get("/signin")
+    token = client.cookies.get("epidesk_presession")
+    unconfirmed = client.post(f"/people/{zhao.id}/merge", headers=zh, data={
+        "other_id": str(dup.id), "reason": REASON, "csrf_token": token})
+    assert unconfirmed.status_code == 422 and "请勾选以确认合并" in unconfirmed.text

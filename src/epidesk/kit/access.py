@@ -7,7 +7,9 @@ and `geography` says where a record lives. Domains import only this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from epidesk.kit.i18n import _, _l, label
 
 # Permissions are "<domain>.<verb>". Medical details (test results, clinical data) are
 # a separate permission so that, for instance, auditors see who read a record without
@@ -133,7 +135,16 @@ def shows(caller: Caller, permission: str, path: AreaPath | None) -> bool:
     return path is not None and caller.may(permission, path)
 
 
+# How a record the caller may not see is named, by kind, in the reader's language.
+OUTSIDE: dict[str, Any] = {
+    "case": _l("a case outside your area"),
+    "resident": _l("a resident outside your area"),
+}
+
+
 def outside(what: str) -> str:
     """How a record the caller may not see is named: "a case outside your area" (no id,
     no name)."""
-    return f"a {what} outside your area"
+    if what in OUTSIDE:
+        return str(OUTSIDE[what])
+    return _("a %(what)s outside your area", what=label(what))

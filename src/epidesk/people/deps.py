@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from epidesk.kit import clock
 from epidesk.kit.access import PEOPLE_READ, PEOPLE_WRITE, Caller
+from epidesk.kit.i18n import _
 from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel, person_panels
 from epidesk.kit.web import ensure_in_scope, require
@@ -90,7 +91,8 @@ def move_person(session: Session, caller: Caller, *, resident_id: int, household
                     "resident", resident_id)
     path = registry.household_area(session, household_id)
     if path is None or not caller.may(PEOPLE_WRITE, path):
-        raise service.invalid([("household_id", f"no household {household_id} in your area")])
+        raise service.invalid([("household_id", _("no household %(id)d in your area",
+                                                  id=household_id))])
     stay = service.move_resident(session, resident_id=resident_id, household_id=household_id,
                                  moved_on=moved_on, today=clock.local_day(clock.now()))
     audit("move", "resident", resident_id, person_id=resident_id)

@@ -13,6 +13,7 @@ from epidesk.errors import DomainError
 from epidesk.geography.pages import MapFeature, svg_map
 from epidesk.kit import clock
 from epidesk.kit.access import PEOPLE_READ, PEOPLE_WRITE, Caller
+from epidesk.kit.i18n import _
 from epidesk.kit.inputs import DIGITS, Ge, Le
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
@@ -69,7 +70,7 @@ def _form_view(request: Request, values: dict[str, Any], error: str | None = Non
 
 
 @router.get("/people/new")
-def new_person_page(request: Request, _: Writer,
+def new_person_page(request: Request, _writer: Writer,
                     household_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
                     ) -> Response:
     """The form to register a person who is not in the resident register."""
@@ -81,7 +82,8 @@ def _date(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise service.invalid([(name, f"{value!r} is not a date (YYYY-MM-DD)")]) from exc
+        raise service.invalid([(name, _("%(value)s is not a date (YYYY-MM-DD)",
+                                        value=repr(value)))]) from exc
 
 
 def _optional_id(value: str, name: str) -> int | None:
@@ -89,7 +91,7 @@ def _optional_id(value: str, name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or not 1 <= int(text) < 2**31:
-        raise service.invalid([(name, f"{value!r} is not an id")])
+        raise service.invalid([(name, _("%(value)s is not an id", value=repr(value)))])
     return int(text)
 
 
@@ -121,9 +123,9 @@ def register_page(
               "home_suitable": bool(home_suitable), "member_from": member_from}
     try:
         if kind not in set(RegistrationKind):
-            raise service.invalid([("kind", "choose what kind of person this is")])
+            raise service.invalid([("kind", _("choose what kind of person this is"))])
         if id_type not in set(IdType):
-            raise service.invalid([("id_type", "choose the identity document")])
+            raise service.invalid([("id_type", _("choose the identity document"))])
         registration = Registration(
             kind=RegistrationKind(kind), name=name, name_latin=name_latin, sex=sex,
             birth_date=_date(birth_date, "birth_date"), id_type=IdType(id_type),
@@ -195,7 +197,7 @@ def move_page(
     try:
         target = _optional_id(household_id, "household_id")
         if target is None:
-            raise service.invalid([("household_id", "give the household they moved to")])
+            raise service.invalid([("household_id", _("give the household they moved to"))])
         move_person(session, writer, resident_id=resident_id, household_id=target,
                     moved_on=_date(moved_on, "moved_on"), audit=audit)
     except DomainError as exc:
@@ -255,9 +257,9 @@ def merge_page(
     try:
         other = _optional_id(other_id, "other_id")
         if other is None:
-            raise service.invalid([("other_id", "give the id of the record that goes")])
+            raise service.invalid([("other_id", _("give the id of the record that goes"))])
         if not confirm:
-            raise service.invalid([("confirm", "tick the box to confirm the merge")])
+            raise service.invalid([("confirm", _("tick the box to confirm the merge"))])
         merge_records(session, writer, survivor_id=resident_id, other_id=other, reason=reason,
                       audit=audit)
     except DomainError as exc:

@@ -155,15 +155,17 @@ class RegistrationKind(StrEnum):
     @property
     def label(self) -> str:
         """The kind as staff read it."""
-        return KIND_LABELS[self]
+        return str(KIND_LABELS[self])
 
 
-KIND_LABELS: dict[RegistrationKind, str] = {
-    RegistrationKind.TRAVELLER: "traveller",
-    RegistrationKind.MIGRANT_WORKER: "migrant worker",
-    RegistrationKind.NEWBORN: "newborn",
-    RegistrationKind.OTHER: "other person not in the register",
+KIND_LABELS: Mapping[RegistrationKind, Any] = {
+    RegistrationKind.TRAVELLER: _l("traveller"),
+    RegistrationKind.MIGRANT_WORKER: _l("migrant worker"),
+    RegistrationKind.NEWBORN: _l("newborn"),
+    RegistrationKind.OTHER: _l("other person not in the register"),
 }
+i18n.register_labels("registration_kind",
+                     {str(kind.value): text for kind, text in KIND_LABELS.items()})
 
 
 class IdType(StrEnum):
@@ -177,20 +179,22 @@ class IdType(StrEnum):
     @property
     def label(self) -> str:
         """The document as staff read it."""
-        return ID_TYPE_LABELS[self]
+        return str(ID_TYPE_LABELS[self])
 
 
-ID_TYPE_LABELS: dict[IdType, str] = {
-    IdType.ID_CARD: "resident identity card",
-    IdType.PASSPORT: "passport",
-    IdType.TRAVEL_PERMIT: "travel permit (Hong Kong, Macao, Taiwan)",
-    IdType.OTHER: "other document",
+ID_TYPE_LABELS: Mapping[IdType, Any] = {
+    IdType.ID_CARD: _l("resident identity card"),
+    IdType.PASSPORT: _l("passport"),
+    IdType.TRAVEL_PERMIT: _l("travel permit (Hong Kong, Macao, Taiwan)"),
+    IdType.OTHER: _l("other document"),
 }
+i18n.register_labels("id_type", {str(kind.value): text for kind, text in ID_TYPE_LABELS.items()})
+
 
 def kind_label(kind: str | None) -> str:
     """A registration kind as staff read it ("resident register" for the register's own)."""
     if kind is None:
-        return "resident register"
+        return _("resident register")
     try:
         return RegistrationKind(kind).label
     except ValueError:
@@ -203,7 +207,6 @@ def id_type_label(id_type: str) -> str:
         return IdType(id_type).label
     except ValueError:
         return id_type
-
 
 
 # ----------------------------------------------------------------------------- search

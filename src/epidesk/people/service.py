@@ -12,6 +12,7 @@ from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.geography import service as places
 from epidesk.geography.schemas import PlaceRef
 from epidesk.kit.access import AreaFilter, AreaPath
+from epidesk.kit.i18n import _
 from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
 from epidesk.people import repository
 from epidesk.people.models import HouseholdMembership, Resident
@@ -274,8 +275,8 @@ def move_resident(
                             id=resident_id)
     if resident.merged_into_id is not None:
         raise ValidationFailedError(
-            f"resident {resident_id} was merged into {resident.merged_into_id}: "
-            "record the move on that record")
+            _("resident %(id)d was merged into %(survivor)d: record the move on that record",
+              id=resident_id, survivor=resident.merged_into_id))
     target = repository.household(session, household_id)
     if target is not None and area is not None and not area.allows(area_of_path(
             places.address(session, address_id=target.address_id).path)):
@@ -285,18 +286,20 @@ def move_resident(
                             id=household_id)
     if household_id == resident.household_id:
         raise invalid([("household_id",
-                        f"resident {resident_id} already lives in household {household_id}")])
+                        _("resident %(id)d already lives in household %(household)d",
+                          id=resident_id, household=household_id))])
     if moved_on > today:
-        raise invalid([("moved_on", f"the move date {moved_on.isoformat()} is after today "
-                                    f"({today.isoformat()}): record a move once it has "
-                                    "happened")])
+        raise invalid([("moved_on", _("the move date %(day)s is after today (%(today)s): "
+                                      "record a move once it has happened",
+                                      day=moved_on.isoformat(), today=today.isoformat()))])
     current = repository.open_household_membership(session, resident_id)
     if current is not None:
         if moved_on <= current.start_date:
-            raise invalid([("moved_on", f"the move date {moved_on.isoformat()} must be after "
-                                        f"{current.start_date.isoformat()}, when resident "
-                                        f"{resident_id} moved into household "
-                                        f"{current.household_id}")])
+            raise invalid([("moved_on", _("the move date %(day)s must be after %(start)s, "
+                                          "when resident %(id)d moved into household "
+                                          "%(household)d", day=moved_on.isoformat(),
+                                          start=current.start_date.isoformat(),
+                                          id=resident_id, household=current.household_id))])
         current.end_date = moved_on - timedelta(days=1)
     stay = HouseholdMembership(household_id=household_id, resident_id=resident_id,
                                start_date=moved_on, end_date=None)

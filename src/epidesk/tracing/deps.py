@@ -52,9 +52,8 @@ def start_run(session: Session, principal: Caller, case_ids: list[int] | None,
     if changes:
         run = service.follow_case_changes(session, actor=principal.username)
         if run is None:
-            raise ConflictError("no case has been reported, reclassified, withdrawn or given "
-                                "new evidence since "
-                                "the last tracing run")
+            raise ConflictError(_("no case has been reported, reclassified, withdrawn or "
+                                  "given new evidence since the last tracing run"))
         return run
     return runs.run_tracing(session, actor=principal.username, case_ids=case_ids)
 

@@ -3,10 +3,14 @@ pairs from groups, and how two household stays of one person are settled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import combinations
+from typing import Any
+
+from epidesk.kit import i18n
+from epidesk.kit.i18n import _, _l
 
 # A merge cannot be undone by a click: the reason is written out, not a word.
 MIN_REASON_LENGTH = 10
@@ -26,14 +30,16 @@ class DuplicateReason(StrEnum):
     @property
     def label(self) -> str:
         """The reason as staff read it."""
-        return REASON_LABELS[self]
+        return str(REASON_LABELS[self])
 
 
-REASON_LABELS: dict[DuplicateReason, str] = {
-    DuplicateReason.SAME_ID_NUMBER: "same identity document number",
-    DuplicateReason.SAME_NAME_BIRTH_ADDRESS: "same name, birth date and address",
-    DuplicateReason.SAME_NAME_BIRTH_PHONE: "same name, birth date and phone",
+REASON_LABELS: Mapping[DuplicateReason, Any] = {
+    DuplicateReason.SAME_ID_NUMBER: _l("same identity document number"),
+    DuplicateReason.SAME_NAME_BIRTH_ADDRESS: _l("same name, birth date and address"),
+    DuplicateReason.SAME_NAME_BIRTH_PHONE: _l("same name, birth date and phone"),
 }
+i18n.register_labels("duplicate_reason",
+                     {str(reason.value): text for reason, text in REASON_LABELS.items()})
 
 
 def pairs_of(groups: Iterable[tuple[DuplicateReason, Sequence[int]]]
@@ -54,10 +60,10 @@ def reason_problem(reason: str) -> str | None:
     """What is wrong with a merge's written reason, or None."""
     text = reason.strip()
     if len(text) < MIN_REASON_LENGTH:
-        return (f"write why these records are one person (at least {MIN_REASON_LENGTH} "
-                "characters)")
+        return _("write why these records are one person (at least %(min)d characters)",
+                 min=MIN_REASON_LENGTH)
     if len(text) > MAX_REASON_LENGTH:
-        return f"the reason is longer than {MAX_REASON_LENGTH} characters"
+        return _("the reason is longer than %(max)d characters", max=MAX_REASON_LENGTH)
     return None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter
+from epidesk.kit.i18n import _
 from epidesk.kit.merges import Merge, repoint, run_merge
 from epidesk.people import repository as people
 from epidesk.people.merging import repository
@@ -24,7 +25,7 @@ def find_duplicates(session: Session, *, area: AreaFilter | None = None, limit: 
     """Pairs of live records inside the area that look like one person, with the
     reasons, lowest ids first; one page of them."""
     if not 1 <= limit <= 100 or offset < 0:
-        raise ValidationFailedError("limit is 1 to 100 and offset 0 or more")
+        raise ValidationFailedError(_("limit is 1 to 100 and offset 0 or more"))
     communities = communities_of(session, area)
     if communities == []:
         return DuplicatePage(total=0, limit=limit, offset=offset, items=[])
@@ -43,12 +44,13 @@ def find_duplicates(session: Session, *, area: AreaFilter | None = None, limit: 
 def _live(session: Session, resident_id: int, area: AreaFilter | None) -> Resident:
     found = people.resident_with_area(session, resident_id)
     if found is None or (area is not None and not area.allows(found[1])):
-        raise NotFoundError(f"resident {resident_id} not found", kind="resident",
+        raise NotFoundError(_("resident %(id)d not found", id=resident_id), kind="resident",
                             id=resident_id)
     resident = found[0]
     if resident.merged_into_id is not None:
         raise ValidationFailedError(
-            f"resident {resident_id} was already merged into {resident.merged_into_id}")
+            _("resident %(id)d was already merged into %(survivor)d", id=resident_id,
+              survivor=resident.merged_into_id))
     return resident
 
 
@@ -65,15 +67,15 @@ def check_merge(session: Session, *, survivor_id: int, merged_id: int,
     """Both records, live and inside the area; refused for one record with itself."""
     survivor = _live(session, survivor_id, area)
     if merged_id == survivor_id:
-        raise ValidationFailedError("a record cannot be merged with itself",
+        raise ValidationFailedError(_("a record cannot be merged with itself"),
                                     errors=[{"loc": ["body", "other_id"], "type": "value_error",
-                                             "msg": "give another record's id"}])
+                                             "msg": _("give another record's id")}])
     try:
         merged = _live(session, merged_id, area)
     except NotFoundError as exc:
-        raise ValidationFailedError(f"other_id: no resident {merged_id} in your area", errors=[
-            {"loc": ["body", "other_id"], "type": "value_error",
-             "msg": f"no resident {merged_id} in your area"}]) from exc
+        problem = _("no resident %(id)d in your area", id=merged_id)
+        raise ValidationFailedError(f"other_id: {problem}", errors=[
+            {"loc": ["body", "other_id"], "type": "value_error", "msg": problem}]) from exc
     return MergeTarget(survivor=survivor, merged=merged)
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from epidesk.kit.i18n import _
 from epidesk.people.rules import ID_NUMBER_RE, WHITESPACE_RE, IdType, RegistrationKind
 
 # A newborn is registered within its first year; older children are "other".
@@ -54,32 +55,33 @@ def registration_problems(r: Registration, *, today: date) -> list[tuple[str, st
     """What is wrong with a registration, as (field, message); empty when it is right."""
     found: list[tuple[str, str]] = []
     if not r.name.strip():
-        found.append(("name", "give the name in Chinese characters (or as on the document)"))
+        found.append(("name", _("give the name in Chinese characters (or as on the document)")))
     if not LATIN_NAME_RE.match(r.name_latin.strip()):
-        found.append(("name_latin", "give the name in latin letters, e.g. 'Wang Xiuying'"))
+        found.append(("name_latin", _("give the name in latin letters, e.g. 'Wang Xiuying'")))
     if r.sex not in ("F", "M"):
-        found.append(("sex", "sex is F or M"))
+        found.append(("sex", _("sex is F or M")))
     if r.birth_date > today:
-        found.append(("birth_date", f"the birth date {r.birth_date.isoformat()} is after today"))
+        found.append(("birth_date", _("the birth date %(day)s is after today",
+                                      day=r.birth_date.isoformat())))
     elif r.kind is RegistrationKind.NEWBORN and (today - r.birth_date).days > NEWBORN_MAX_DAYS:
-        found.append(("birth_date", "a newborn is registered within its first year; "
-                                    "register an older child as 'other'"))
+        found.append(("birth_date", _("a newborn is registered within its first year; "
+                                      "register an older child as 'other'")))
     if r.id_number is None:
         if r.kind not in NUMBER_OPTIONAL:
-            found.append(("id_number", f"a {r.kind.label} is registered with a document "
-                                       "number"))
+            found.append(("id_number", _("a %(kind)s is registered with a document number",
+                                         kind=r.kind.label)))
     elif r.id_type is IdType.ID_CARD and not ID_NUMBER_RE.match(r.id_number):
-        found.append(("id_number", "a resident identity card number has 18 characters: "
-                                   "17 digits and a digit or X"))
+        found.append(("id_number", _("a resident identity card number has 18 characters: "
+                                     "17 digits and a digit or X")))
     elif r.id_type is not IdType.ID_CARD and not DOCUMENT_RE.match(r.id_number):
-        found.append(("id_number", "a document number has 5 to 32 letters and digits"))
+        found.append(("id_number", _("a document number has 5 to 32 letters and digits")))
     if r.phone is not None and not PHONE_RE.match(r.phone):
-        found.append(("phone", "a phone number has 5 to 15 digits, optionally after +"))
+        found.append(("phone", _("a phone number has 5 to 15 digits, optionally after +")))
     if not r.source.strip():
-        found.append(("source", "say where the person was registered (e.g. 'station "
-                                "checkpoint', 'maternity ward')"))
+        found.append(("source", _("say where the person was registered (e.g. 'station "
+                                  "checkpoint', 'maternity ward')")))
     if r.member_from > today:
-        found.append(("member_from", "the household membership cannot start after today"))
+        found.append(("member_from", _("the household membership cannot start after today")))
     elif r.member_from < r.birth_date:
-        found.append(("member_from", "the household membership cannot start before birth"))
+        found.append(("member_from", _("the household membership cannot start before birth")))
     return found

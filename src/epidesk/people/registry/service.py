@@ -10,6 +10,7 @@ from epidesk.errors import NotFoundError
 from epidesk.geography import service as places
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, AreaPath
+from epidesk.kit.i18n import _
 from epidesk.people import repository as people
 from epidesk.people.models import Household, HouseholdMembership, Resident
 from epidesk.people.registry import repository
@@ -41,23 +42,25 @@ def target_household(
     """The household a person joins: an existing one, or a new one at an address without
     one. Outside the area reads as unknown."""
     if (household_id is None) == (address_id is None):
-        raise invalid([("household_id", "give an existing household, or an address for a "
-                                        "new household (not both)")])
+        raise invalid([("household_id", _("give an existing household, or an address for a "
+                                          "new household (not both)"))])
     if household_id is not None:
         path = household_area(session, household_id)
         if path is None or (area is not None and not area.allows(path)):
-            raise invalid([("household_id", f"no household {household_id} in your area")])
+            raise invalid([("household_id", _("no household %(id)d in your area",
+                                              id=household_id))])
         found = people.household(session, household_id)
         assert found is not None
         return found
     assert address_id is not None
     path = address_area(session, address_id)
     if path is None or (area is not None and not area.allows(path)):
-        raise invalid([("address_id", f"no address {address_id} in your area")])
+        raise invalid([("address_id", _("no address %(id)d in your area", id=address_id))])
     existing = repository.household_at(session, address_id)
     if existing is not None:
-        raise invalid([("address_id", f"household {existing.id} already lives at address "
-                                      f"{address_id}: register the person into it")])
+        raise invalid([("address_id", _("household %(household)d already lives at address "
+                                        "%(address)d: register the person into it",
+                                        household=existing.id, address=address_id))])
     household = Household(address_id=address_id, community_id=path.community_id,
                           home_suitable=home_suitable)
     session.add(household)
@@ -78,8 +81,9 @@ def register_person(
     if r.id_number is not None and not problems:
         holder = repository.holder_of(session, r.id_type.value, r.id_number)
         if holder is not None:
-            problems.append(("id_number", f"this {IdType(r.id_type).label} number is already "
-                                          "registered: search for it, or merge the records"))
+            problems.append(("id_number", _("this %(document)s number is already registered: "
+                                            "search for it, or merge the records",
+                                            document=IdType(r.id_type).label)))
     if problems:
         raise invalid(problems)
     household = target_household(session, household_id=household_id, address_id=address_id,
