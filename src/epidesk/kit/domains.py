@@ -46,6 +46,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("testing"),
     Domain("cases", follows=("testing",)),
     Domain("tracing", command="trace"),
+    Domain("zoning", command="zones", follows=("testing",)),
     Domain("synth"),
     Domain("command"),
 )

@@ -463,3 +463,52 @@ def membership_stamps(session: Session) -> tuple[tuple[int, ...], tuple[int, ...
         _stamp(session, ClassMembership,
                ClassMembership.school_class_id + ClassMembership.resident_id),
     )
+
+
+# ------------------------------------------------------------------ where people live
+
+
+def household_resident_counts(session: Session) -> tuple[IntArray, IntArray]:
+    """The address of every household with residents, and how many live there."""
+    rows = session.execute(select(Household.address_id, func.count(Resident.id))
+                           .join(Resident, Resident.household_id == Household.id)
+                           .group_by(Household.address_id)).all()
+    return (np.asarray([r[0] for r in rows], dtype=np.int64),
+            np.asarray([r[1] for r in rows], dtype=np.int64))
+
+
+def household_stays(session: Session, resident_ids: Sequence[int]
+                    ) -> list[tuple[int, int, Any, Any]]:
+    """(resident, address, first day, last day or None) of every household membership of
+    these residents."""
+    out: list[tuple[int, int, Any, Any]] = []
+    for chunk in chunks(resident_ids):
+        out += [tuple(r) for r in session.execute(  # type: ignore[misc]
+            select(HouseholdMembership.resident_id, Household.address_id,
+                   HouseholdMembership.start_date, HouseholdMembership.end_date)
+            .join(Household, Household.id == HouseholdMembership.household_id)
+            .where(HouseholdMembership.resident_id.in_(chunk))).all()]
+    return out
+
+
+def residents_at_addresses(session: Session, address_ids: Sequence[int]
+                           ) -> list[tuple[int, int]]:
+    """(resident, address) of everyone living at these addresses now, by resident."""
+    out: list[tuple[int, int]] = []
+    for chunk in chunks(address_ids):
+        out += [(int(r), int(a)) for r, a in session.execute(
+            select(Resident.id, Household.address_id)
+            .join(Household, Household.id == Resident.household_id)
+            .where(Household.address_id.in_(chunk))).all()]
+    return sorted(out)
+
+
+def address_of_residents(session: Session, resident_ids: Sequence[int]) -> dict[int, int]:
+    """The address each of these residents lives at now."""
+    out: dict[int, int] = {}
+    for chunk in chunks(resident_ids):
+        out.update({int(r): int(a) for r, a in session.execute(
+            select(Resident.id, Household.address_id)
+            .join(Household, Household.id == Resident.household_id)
+            .where(Resident.id.in_(chunk))).all()})
+    return out

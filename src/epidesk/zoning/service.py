@@ -1,0 +1,515 @@
+"""Use cases of zoning: draw the zones of every case, step them down day by day, change
+them by hand with a reason, and tally the testing rounds of each zone at ingest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from epidesk.cases import repository as cases
+from epidesk.db import is_postgres
+from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.kit import clock, events
+from epidesk.people import repository as people
+from epidesk.policy.schemas import Preset
+from epidesk.policy.service import active_preset
+from epidesk.testing import repository as testing
+from epidesk.tracing.visits import repository as visits
+from epidesk.zoning import repository
+from epidesk.zoning.engine import (
+    KIND_NAMES,
+    LEVEL_NAMES,
+    PLACE,
+    CaseArrays,
+    ComputedZones,
+    Drawing,
+    TreeArrays,
+    ZoningTree,
+    build_tree,
+    compute_zones,
+    drawing_of,
+)
+from epidesk.zoning.models import Zone
+from epidesk.zoning.rules import (
+    ACTIVE,
+    LIFTED,
+    MANUAL,
+    RANK,
+    RULE,
+    TREE_KINDS,
+    CaseFacts,
+    ZoningRuleError,
+    check_manual_change,
+    ends_zone,
+    infectious_days,
+    parse_key,
+    planned_end,
+    round_negative,
+    rule_name,
+    step_due,
+)
+
+FAR = dt.date.max.toordinal()
+
+
+# ------------------------------------------------------------------ the tree, once
+
+
+@dataclass
+class _CachedTree:
+    stamp: tuple[Any, ...]
+    tree: ZoningTree
+
+
+_trees: dict[str, _CachedTree] = {}
+_trees_lock = threading.Lock()
+
+
+def tree_arrays(session: Session) -> TreeArrays:
+    """The geometry and the households' resident counts, read from the database."""
+    g = repository.geometry_columns(session)
+    household_address, household_residents = repository.household_counts(session)
+    venue, venue_community, _ = people.venues_with_kind(session)
+    return TreeArrays(**g, household_address=household_address,
+                      household_residents=household_residents, venue=venue,
+                      venue_community=venue_community)
+
+
+def load_tree(session: Session, *, cache: bool | None = None) -> ZoningTree:
+    """The tree with its roll-ups; on PostgreSQL kept per process until people move."""
+    use_cache = is_postgres(session) if cache is None else cache
+    if not use_cache:
+        return build_tree(tree_arrays(session))
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    stamp = people.membership_stamps(session)[0]
+    with _trees_lock:
+        found = _trees.get(key)
+        if found is not None and found.stamp == stamp:
+            return found.tree
+        tree = build_tree(tree_arrays(session))
+        _trees[key] = _CachedTree(stamp=stamp, tree=tree)
+        return tree
+
+
+def forget_trees() -> None:
+    """Drop every tree held in memory."""
+    with _trees_lock:
+        _trees.clear()
+
+
+# ------------------------------------------------------------------ cases, as arrays
+
+
+def case_arrays(session: Session, preset: Preset, *, as_of: dt.date | None = None
+                ) -> CaseArrays:
+    """Active cases (sampled by `as_of`), their homes and the venues they visited."""
+    rows = cases.active_episode_rows(session)
+    facts = [CaseFacts(case_id=r[0], sampling_date=r[4], onset_date=r[5], isolation_date=r[6])
+             for r in rows if as_of is None or r[4] <= as_of]
+    resident = [r[1] for r in rows if as_of is None or r[4] <= as_of]
+    spans = [infectious_days(f, preset) for f in facts]
+    position: dict[int, list[int]] = {}
+    for i, rid in enumerate(resident):
+        position.setdefault(rid, []).append(i)
+    stays = people.household_stays(session, sorted(position))
+    sc, sa, sf, sl = [], [], [], []
+    for rid, address, start, end in stays:
+        for i in position[rid]:
+            sc.append(i)
+            sa.append(address)
+            sf.append(start.toordinal())
+            sl.append(end.toordinal() if end is not None else FAR)
+    vc, vv, vd = [], [], []
+    zone = clock.city_zone()
+    for rid, venue, started in visits.visits_of(session, sorted(position)):
+        day = clock.local_day(clock.aware(started), zone).toordinal()
+        for i in position[rid]:
+            vc.append(i)
+            vv.append(venue)
+            vd.append(day)
+
+    def i64(values: Sequence[int]) -> Any:
+        return np.asarray(values, dtype=np.int64)
+
+    return CaseArrays(
+        case=i64([f.case_id for f in facts]),
+        sampling=i64([f.sampling_date.toordinal() for f in facts]),
+        first=i64([s[0].toordinal() for s in spans]), last=i64([s[1].toordinal() for s in spans]),
+        stay_case=i64(sc), stay_address=i64(sa), stay_first=i64(sf), stay_last=i64(sl),
+        visit_case=i64(vc), visit_venue=i64(vv), visit_day=i64(vd))
+
+
+def drawing(preset: Preset, *, low: bool = False) -> Drawing:
+    """The engine's drawing of a preset; the service keeps the low-risk rest itself."""
+    d = preset.zoning.drawn()
+    found = drawing_of(d.granularity, d.places_level, tuple(preset.zoning.levels), d.low_area)
+    return Drawing(granularity=found.granularity, places_level=found.places_level,
+                   low=found.low and low)
+
+
+def compute(session: Session, *, preset: Preset | None = None, tree: ZoningTree | None = None,
+            as_of: dt.date | None = None) -> ComputedZones:
+    """Every zone the active cases draw under a preset (nothing written)."""
+    chosen = preset or active_preset()
+    return compute_zones(tree or load_tree(session), case_arrays(session, chosen, as_of=as_of),
+                         drawing(chosen))
+
+
+# ------------------------------------------------------------------ writing the zones
+
+
+@dataclass
+class Applied:
+    """What a recomputation or a step-down changed."""
+
+    opened: int = 0
+    restarted: int = 0
+    stepped_down: int = 0
+    lifted: int = 0
+    withdrawn: int = 0
+    zones: int = 0
+    details: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The counts, by kind of change."""
+        return {"zones_opened": self.opened, "zones_restarted": self.restarted,
+                "zones_stepped_down": self.stepped_down, "zones_lifted": self.lifted,
+                "zones_withdrawn": self.withdrawn}
+
+
+def _label(kind: str, ref: int, tree: ZoningTree) -> str:
+    if kind == "floor":
+        return f"floor {ref % 1000} of unit {ref // 1000}"
+    if kind == "household":
+        return f"flat at address {ref}"
+    return f"{kind} {ref}"
+
+
+def _change(zone: Zone, *, day: dt.date, kind: str, from_level: str | None, to_level: str,
+            rule: str, actor: str, reason: str | None = None, override: bool = False,
+            category: str | None = None) -> dict[str, Any]:
+    return {"zone_id": zone.id, "on_day": day, "at": clock.now(), "kind": kind,
+            "from_level": from_level, "to_level": to_level, "area_key": zone.area_key,
+            "residents": zone.residents, "households": zone.households, "rule": rule,
+            "actor": actor[:64], "reason": reason, "override": override,
+            "reason_category": category}
+
+
+def _new_zone(preset: Preset, tree: ZoningTree, *, kind: str, ref: int, level: str,
+              rule: str, opened: dt.date, last: dt.date | None, residents: int,
+              households: int) -> Zone:
+    building, community, district = (int(v[0]) for v in tree.places_of(
+        kind, np.asarray([ref], dtype=np.int64)))
+    key = f"{kind}:{ref}"
+    return Zone(preset=preset.name, area_key=key, area_kind=kind, drawn_key=key,
+                district_id=district, community_id=community if community >= 0 else None,
+                subdistrict_id=tree.community_subdistrict.get(community),
+                building_id=building if building >= 0 else None,
+                label=_label(kind, ref, tree), level=level, formerly=None, status=ACTIVE,
+                rule=rule, origin=RULE, residents=residents, households=households,
+                opened_on=opened, level_since=last or opened, last_infection_on=last,
+                planned_end=None, lifted_on=None, updated_at=clock.now())
+
+
+def _plan(zone: Zone, preset: Preset) -> None:
+    start = max(zone.level_since, zone.last_infection_on or zone.level_since)
+    zone.planned_end = (None if zone.level == "low"
+                        else planned_end(zone.level, zone.formerly, start, preset))
+
+
+def recompute(session: Session, *, actor: str, preset: Preset | None = None,
+              tree: ZoningTree | None = None, day: dt.date | None = None) -> Applied:
+    """Draw every case's zones and write what changed: new zones open, a new infection
+    restarts a zone's clock (raising its level where the rule calls for more), zones whose
+    cases were all withdrawn close. Idempotent."""
+    chosen = preset or active_preset()
+    today = day or clock.city_today()
+    tree = tree or load_tree(session)
+    found = compute(session, preset=chosen, tree=tree, as_of=today)
+    keys = found.keys()
+    stored = {z.drawn_key: z for z in repository.zones(session, preset=chosen.name)
+              if z.area_kind != "district"}
+    result = Applied(zones=len(keys))
+    changes: list[dict[str, Any]] = []
+    touched: list[tuple[Zone, int]] = []
+    for i, key in enumerate(keys):
+        kind = KIND_NAMES[int(found.kind[i])]
+        level = LEVEL_NAMES[int(found.level[i])]
+        last = dt.date.fromordinal(int(found.last_day[i]))
+        first = dt.date.fromordinal(int(found.first_day[i]))
+        zone = stored.pop(key, None)
+        if zone is None:
+            zone = _new_zone(chosen, tree, kind=kind, ref=int(found.ref[i]), level=level,
+                             rule=f"zoning.levels.{level}", opened=first, last=last,
+                             residents=int(found.residents[i]),
+                             households=int(found.households[i]))
+            session.add(zone)
+            session.flush()
+            changes.append(_change(zone, day=first, kind="opened", from_level=None,
+                                   to_level=level, rule=zone.rule, actor=actor))
+            result.opened += 1
+        elif zone.last_infection_on is None or last > zone.last_infection_on:
+            raised = level if RANK[level] > RANK[zone.level] else zone.level
+            changes.append(_change(zone, day=last, kind="restarted", from_level=zone.level,
+                                   to_level=raised, rule=f"zoning.levels.{level}",
+                                   actor=actor))
+            zone.level, zone.formerly = raised, None
+            zone.level_since, zone.last_infection_on = last, last
+            zone.updated_at = clock.now()
+            result.restarted += 1
+        if zone.origin == RULE:
+            zone.residents, zone.households = (int(found.residents[i]),
+                                               int(found.households[i]))
+        _plan(zone, chosen)
+        touched.append((zone, i))
+    for zone in stored.values():
+        if zone.origin == RULE:
+            changes.append(_change(zone, day=today, kind="withdrawn", from_level=zone.level,
+                                   to_level=LIFTED, rule=zone.rule, actor=actor,
+                                   reason="every case that drew the zone was withdrawn"))
+            zone.status, zone.lifted_on, zone.planned_end = LIFTED, today, None
+            result.withdrawn += 1
+    _write_triggers(session, found, touched)
+    repository.add_changes(session, changes)
+    _low_rest(session, chosen, tree, today, actor, result)
+    session.flush()
+    return result
+
+
+def _write_triggers(session: Session, found: ComputedZones,
+                    touched: Sequence[tuple[Zone, int]]) -> None:
+    repository.drop_triggers(session, [z.id for z, _ in touched])
+    zone_of = {i: z.id for z, i in touched}
+    repository.add_triggers(session, [
+        {"zone_id": zone_of[int(z)], "case_id": int(c),
+         "link": "place" if int(k) == PLACE else "residence",
+         "sampling_date": dt.date.fromordinal(int(d))}
+        for z, c, k, d in zip(found.trigger_zone, found.trigger_case, found.trigger_link,
+                              found.trigger_day, strict=True) if int(z) in zone_of])
+    session.expire_all()
+
+
+def _low_rest(session: Session, preset: Preset, tree: ZoningTree, day: dt.date, actor: str,
+              result: Applied) -> None:
+    """Keep one low-risk zone per district holding a higher zone (the rest of it)."""
+    d = preset.zoning.drawn()
+    active = repository.zones(session, preset=preset.name)
+    low = {z.area_key: z for z in active if z.area_kind == "district"}
+    higher = [z for z in active if z.area_kind != "district" and z.level != "low"]
+    wanted: dict[int, list[Zone]] = {}
+    if "low" in preset.zoning.levels and d.low_area == "district":
+        for z in higher:
+            wanted.setdefault(z.district_id, []).append(z)
+    changes: list[dict[str, Any]] = []
+    for district, inside in wanted.items():
+        total, homes = tree.population("district", np.asarray([district], dtype=np.int64))
+        residents = max(0, int(total[0]) - sum(z.residents for z in inside))
+        households = max(0, int(homes[0]) - sum(z.households for z in inside))
+        key = f"district:{district}"
+        zone = low.pop(key, None)
+        if zone is None:
+            zone = _new_zone(preset, tree, kind="district", ref=district, level="low",
+                             rule="zoning.levels.low", opened=min(z.opened_on for z in inside),
+                             last=None, residents=residents, households=households)
+            zone.label = f"the rest of district {district}"
+            session.add(zone)
+            session.flush()
+            changes.append(_change(zone, day=zone.opened_on, kind="opened", from_level=None,
+                                   to_level="low", rule=zone.rule, actor=actor))
+        else:
+            zone.residents, zone.households = residents, households
+    for zone in low.values():
+        changes.append(_change(zone, day=day, kind="lifted", from_level="low", to_level=LIFTED,
+                               rule="zoning.levels.low", actor=actor,
+                               reason="no higher-risk zone is left in the district"))
+        zone.status, zone.lifted_on = LIFTED, day
+        result.lifted += 1
+    repository.add_changes(session, changes)
+
+
+# ------------------------------------------------------------------ stepping down
+
+
+def step_down(session: Session, *, actor: str, day: dt.date | None = None,
+              preset: Preset | None = None, tree: ZoningTree | None = None) -> Applied:
+    """Step every zone down whose clock has run by `day` (with a negative full round where
+    the rule asks for one), on the first day it could; idempotent for a day."""
+    chosen = preset or active_preset()
+    today = day or clock.city_today()
+    share = chosen.zoning.drawn().round_share
+    result = Applied()
+    changes: list[dict[str, Any]] = []
+    for zone in repository.zones(session, preset=chosen.name):
+        if zone.area_kind == "district":
+            continue
+        while zone.status == ACTIVE:
+            clock_start = max(zone.level_since, zone.last_infection_on or zone.level_since)
+            stepped = _first_step(session, zone, clock_start, today, share, chosen)
+            if stepped is None:
+                break
+            on, rule = stepped
+            to = rule.to_level
+            lifted = ends_zone(to)
+            changes.append(_change(zone, day=on, kind="lifted" if lifted else "stepped_down",
+                                   from_level=zone.level, to_level=to,
+                                   rule=rule_name(rule, chosen), actor=actor))
+            if lifted:
+                zone.status, zone.lifted_on, zone.planned_end = LIFTED, on, None
+                result.lifted += 1
+            else:
+                zone.formerly, zone.level, zone.level_since = zone.level, to, on
+                _plan(zone, chosen)
+                result.stepped_down += 1
+            zone.updated_at = clock.now()
+    repository.add_changes(session, changes)
+    session.flush()
+    _low_rest(session, chosen, tree or load_tree(session), today, actor, result)
+    session.flush()
+    return result
+
+
+def _first_step(session: Session, zone: Zone, clock_start: dt.date, today: dt.date,
+                share: float, preset: Preset) -> tuple[dt.date, Any] | None:
+    """The first day in (clock start, today] the zone may step down, and the rule."""
+    day = clock_start
+    while day < today:
+        day += dt.timedelta(days=1)
+        sampled, positive = repository.tallies(session, [zone.id], day).get(zone.id, (0, 0))
+        negative = round_negative(sampled, positive, zone.residents, share)
+        rule = step_due(zone.level, zone.formerly, clock_start, day, negative, preset)
+        if rule is not None:
+            return day, rule
+        first = step_due(zone.level, zone.formerly, clock_start, day, True, preset)
+        if first is None and (day - clock_start).days > 60:
+            return None
+    return None
+
+
+def daily(session: Session, *, actor: str, day: dt.date | None = None,
+          preset: Preset | None = None) -> Applied:
+    """The daily job: draw the zones of new cases, then step zones down; safe to run twice."""
+    chosen = preset or active_preset()
+    tree = load_tree(session)
+    drawn = recompute(session, actor=actor, preset=chosen, tree=tree, day=day)
+    stepped = step_down(session, actor=actor, day=day, preset=chosen, tree=tree)
+    drawn.stepped_down += stepped.stepped_down
+    drawn.lifted += stepped.lifted
+    return drawn
+
+
+# ------------------------------------------------------------------ testing rounds
+
+
+def follow_testing(session: Session, *, actor: str = "system", now: dt.datetime | None = None,
+                   preset: Preset | None = None, **_: Any) -> dict[str, int]:
+    """After an ingest: tally who of each zone was sampled per city day (and who was in a
+    positive tube), then draw the new cases' zones and step zones down for the day."""
+    cursor = events.cursor_name("zoning", "testing")
+    batch_ids = testing.accepted_batch_ids_after(session, events.position(session, cursor))
+    chosen = preset or active_preset()
+    sampled = 0
+    for batch_id in batch_ids:
+        sampled += tally_batch(session, batch_id=batch_id, preset=chosen)
+    if batch_ids:
+        events.advance(session, cursor, batch_ids[-1])
+    day = clock.city_today(now)
+    counts = daily(session, actor=actor, day=day, preset=chosen).counts()
+    counts["zone_residents_sampled"] = sampled
+    return counts
+
+
+def tally_batch(session: Session, *, batch_id: int, preset: Preset) -> int:
+    """Add one batch's swabs to the tallies of the active zones their residents live in."""
+    swabs = testing.batch_swabs(session, batch_id)
+    if not swabs:
+        return 0
+    homes = people.address_of_residents(session, sorted({r for r, _, _ in swabs}))
+    tree = load_tree(session)
+    address_ids = sorted(set(homes.values()))
+    keys_of: dict[int, list[str]] = {a: [] for a in address_ids}
+    arr = np.asarray(address_ids, dtype=np.int64)
+    for kind in TREE_KINDS:
+        for a, ref in zip(address_ids, tree.node_of(kind, arr).tolist(), strict=True):
+            keys_of[a].append(f"{kind}:{ref}")
+    zones_by_key: dict[str, list[int]] = {}
+    all_keys = sorted({k for ks in keys_of.values() for k in ks})
+    for z in repository.zones_by_keys(session, preset=preset.name, keys=all_keys):
+        zones_by_key.setdefault(z.area_key, []).append(z.id)
+    zone = clock.city_zone()
+    rows = []
+    for resident, at, outcome in swabs:
+        address = homes.get(resident)
+        if address is None:
+            continue
+        day = clock.local_day(clock.aware(at), zone)
+        for key in keys_of[address]:
+            for zone_id in zones_by_key.get(key, ()):
+                rows.append({"zone_id": zone_id, "day": day, "resident_id": resident,
+                             "positive": outcome == "positive"})
+    added = repository.add_samples(session, rows)
+    for (zone_id, day), (n, positive) in added.items():
+        repository.add_to_tally(session, zone_id, day, n, positive)
+    return sum(n for n, _ in added.values())
+
+
+# ------------------------------------------------------------------ manual changes
+
+
+def get_zone(session: Session, *, zone_id: int) -> Zone:
+    """A zone, or NotFoundError."""
+    zone = repository.zone(session, zone_id)
+    if zone is None:
+        raise NotFoundError(f"no zone {zone_id}")
+    return zone
+
+
+def change_area(session: Session, *, zone_id: int, to_key: str, reason: str, actor: str,
+                override: bool = False, override_reason: str = "",
+                category: str | None = None, preset: Preset | None = None,
+                tree: ZoningTree | None = None) -> Zone:
+    """Widen or narrow an active zone to another area of the tree, with a written reason.
+    Beyond the preset's units only with an administrator's override (reason and category)."""
+    chosen = preset or active_preset()
+    zone = get_zone(session, zone_id=zone_id)
+    if zone.status != ACTIVE:
+        raise ValidationFailedError(f"zone {zone_id} is lifted; only active zones change")
+    try:
+        to_kind, to_ref = parse_key(to_key)
+        kind = check_manual_change(from_kind=zone.area_kind, to_kind=to_kind, reason=reason,
+                                   preset=chosen, override=override,
+                                   override_reason=override_reason, category=category)
+    except ZoningRuleError as exc:
+        raise ValidationFailedError(str(exc)) from exc
+    tree = tree or load_tree(session)
+    from_kind, from_ref = parse_key(zone.area_key)
+    inner_kind, inner_ref = ((from_kind, from_ref) if kind == "widened" else (to_kind, to_ref))
+    outer_kind, outer_ref = ((to_kind, to_ref) if kind == "widened" else (from_kind, from_ref))
+    inner = tree.addresses_in(inner_kind, inner_ref)
+    if len(inner) == 0 or int(tree.node_of(outer_kind, inner[:1])[0]) != outer_ref:
+        raise ValidationFailedError(
+            f"{to_key} does not {'contain' if kind == 'widened' else 'lie inside'} "
+            f"the zone's area {zone.area_key}")
+    before = zone.level
+    residents, households = tree.population(to_kind, np.asarray([to_ref], dtype=np.int64))
+    building, community, _ = tree.places_of(to_kind, np.asarray([to_ref], dtype=np.int64))
+    zone.area_key, zone.area_kind = to_key, to_kind
+    zone.label = _label(to_kind, to_ref, tree)
+    zone.building_id = int(building[0]) if building[0] >= 0 else None
+    zone.community_id = int(community[0]) if community[0] >= 0 else zone.community_id
+    zone.residents, zone.households = int(residents[0]), int(households[0])
+    zone.origin = MANUAL
+    zone.updated_at = clock.now()
+    note = reason if not override else f"{reason}\nOverride: {override_reason}"
+    needs_override = not chosen.zoning.high_risk_unit.allows(to_kind)
+    repository.add_changes(session, [_change(
+        zone, day=clock.city_today(), kind=kind, from_level=before, to_level=zone.level,
+        rule=f"manual ({from_kind} to {to_kind})", actor=actor, reason=note,
+        override=needs_override, category=category if needs_override else None)])
+    session.flush()
+    return zone
