@@ -512,3 +512,12 @@ def address_of_residents(session: Session, resident_ids: Sequence[int]) -> dict[
             .join(Household, Household.id == Resident.household_id)
             .where(Resident.id.in_(chunk))).all()})
     return out
+
+
+def venue_points(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, float]]:
+    """(lat, lon) of these venues."""
+    out: dict[int, tuple[float, float]] = {}
+    for chunk in chunks(ids):
+        out.update({int(i): (float(la), float(lo)) for i, la, lo in session.execute(
+            select(Venue.id, Venue.lat, Venue.lon).where(Venue.id.in_(chunk))).all()})
+    return out

@@ -284,6 +284,7 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
 
 def _write_triggers(session: Session, found: ComputedZones,
                     touched: Sequence[tuple[Zone, int]]) -> None:
+    session.flush()
     repository.drop_triggers(session, [z.id for z, _ in touched])
     zone_of = {i: z.id for z, i in touched}
     repository.add_triggers(session, [
@@ -292,11 +293,12 @@ def _write_triggers(session: Session, found: ComputedZones,
          "sampling_date": dt.date.fromordinal(int(d))}
         for z, c, k, d in zip(found.trigger_zone, found.trigger_case, found.trigger_link,
                               found.trigger_day, strict=True) if int(z) in zone_of])
-    session.expire_all()
+    for zone, _ in touched:
+        session.expire(zone, ["triggers"])
 
 
 def _low_rest(session: Session, preset: Preset, tree: ZoningTree, day: dt.date, actor: str,
-              result: Applied) -> None:
+              result: Applied, ended: dict[int, dt.date] | None = None) -> None:
     """Keep one low-risk zone per district holding a higher zone (the rest of it)."""
     d = preset.zoning.drawn()
     active = repository.zones(session, preset=preset.name)
@@ -325,10 +327,11 @@ def _low_rest(session: Session, preset: Preset, tree: ZoningTree, day: dt.date, 
         else:
             zone.residents, zone.households = residents, households
     for zone in low.values():
-        changes.append(_change(zone, day=day, kind="lifted", from_level="low", to_level=LIFTED,
+        on = (ended or {}).get(zone.district_id, day)
+        changes.append(_change(zone, day=on, kind="lifted", from_level="low", to_level=LIFTED,
                                rule="zoning.levels.low", actor=actor,
                                reason="no higher-risk zone is left in the district"))
-        zone.status, zone.lifted_on = LIFTED, day
+        zone.status, zone.lifted_on = LIFTED, on
         result.lifted += 1
     repository.add_changes(session, changes)
 
@@ -345,6 +348,7 @@ def step_down(session: Session, *, actor: str, day: dt.date | None = None,
     share = chosen.zoning.drawn().round_share
     result = Applied()
     changes: list[dict[str, Any]] = []
+    ended: dict[int, dt.date] = {}
     for zone in repository.zones(session, preset=chosen.name):
         if zone.area_kind == "district":
             continue
@@ -356,11 +360,13 @@ def step_down(session: Session, *, actor: str, day: dt.date | None = None,
             on, rule = stepped
             to = rule.to_level
             lifted = ends_zone(to)
+            # An area stepped to low joins the district's low-risk rest: its zone ends.
             changes.append(_change(zone, day=on, kind="lifted" if lifted else "stepped_down",
-                                   from_level=zone.level, to_level=to,
+                                   from_level=zone.level, to_level=LIFTED if lifted else to,
                                    rule=rule_name(rule, chosen), actor=actor))
             if lifted:
                 zone.status, zone.lifted_on, zone.planned_end = LIFTED, on, None
+                ended[zone.district_id] = max(on, ended.get(zone.district_id, on))
                 result.lifted += 1
             else:
                 zone.formerly, zone.level, zone.level_since = zone.level, to, on
@@ -369,7 +375,7 @@ def step_down(session: Session, *, actor: str, day: dt.date | None = None,
             zone.updated_at = clock.now()
     repository.add_changes(session, changes)
     session.flush()
-    _low_rest(session, chosen, tree or load_tree(session), today, actor, result)
+    _low_rest(session, chosen, tree or load_tree(session), today, actor, result, ended)
     session.flush()
     return result
 
