@@ -467,6 +467,16 @@ def tally_batch(session: Session, *, batch_id: int, preset: Preset) -> int:
 # ------------------------------------------------------------------ manual changes
 
 
+def active_zones(session: Session, *, preset: Preset | None = None) -> Sequence[Zone]:
+    """The zones in force under a preset (default: the active one)."""
+    return repository.zones(session, preset=(preset or active_preset()).name)
+
+
+def zone_history(session: Session, *, zone_id: int) -> Sequence[Any]:
+    """A zone's changes, oldest first."""
+    return repository.changes_of(session, zone_id)
+
+
 def get_zone(session: Session, *, zone_id: int) -> Zone:
     """A zone, or NotFoundError."""
     zone = repository.zone(session, zone_id)

@@ -205,3 +205,23 @@ def zone_summary(zone: Zone) -> dict[str, Any]:
             "district_id": zone.district_id, "opened_on": zone.opened_on.isoformat(),
             "planned_end": zone.planned_end.isoformat() if zone.planned_end else None,
             "lifted_on": zone.lifted_on.isoformat() if zone.lifted_on else None}
+
+
+def address_answer(session: Session, *, community: str, building: int, unit: int, flat: str,
+                   lang: str) -> dict[str, Any]:
+    """The public answer for an address."""
+    address = find_address(session, community=community, building=building, unit=unit,
+                                  flat=flat)
+    found = zones_at(session, address_id=address)
+    zones = [{"level": z.level, "level_name": text(f"level.{z.level}", lang),
+              "area": "building" if z.area_kind in ("household", "floor") else z.area_kind,
+              "place": text("in_building", lang) if z.area_kind in ("household", "floor")
+              else z.label,
+              "measures": text(f"measures.{z.level}", lang),
+              "planned_end": z.planned_end.isoformat() if z.planned_end else None,
+              "why": text("why.place" if all(t.link == "place" for t in z.triggers)
+                          and z.triggers else "why.residence", lang, n=len(z.triggers),
+                          rule=z.rule)}
+             for z in found.zones]
+    return {"in_zone": bool(zones), "zones": zones,
+            "message": text("no_zone", lang) if not zones else None}
