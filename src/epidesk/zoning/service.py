@@ -386,14 +386,16 @@ def _first_step(session: Session, zone: Zone, clock_start: dt.date, today: dt.da
     day = clock_start
     while day < today:
         day += dt.timedelta(days=1)
+        due = step_due(zone.level, zone.formerly, clock_start, day, True, preset)
+        if due is None:
+            continue
+        if due.negative_full_round_on_day is None:
+            return day, due
         sampled, positive = repository.tallies(session, [zone.id], day).get(zone.id, (0, 0))
         negative = round_negative(sampled, positive, zone.residents, share)
         rule = step_due(zone.level, zone.formerly, clock_start, day, negative, preset)
         if rule is not None:
             return day, rule
-        first = step_due(zone.level, zone.formerly, clock_start, day, True, preset)
-        if first is None and (day - clock_start).days > 60:
-            return None
     return None
 
 
