@@ -31,7 +31,7 @@ def ten_measures(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_staff_see_zones_and_the_public_sees_no_flat(db: Session, client: TestClient,
                                                     ten_measures: None) -> None:
-    city, case = scene(db)
+    _city, case = scene(db)
     service.recompute(db, actor="test", preset=TEN, day=day(0))
     zones = client.get("/api/zones").json()
     assert [z["area_kind"] for z in zones] == ["household"]
