@@ -38,7 +38,9 @@ def city(households: list[tuple[int, int, int, int]]) -> TreeArrays:
         subdistrict=i64([100, 200]), subdistrict_district=i64([7, 8]),
         household_address=i64([a for a, _, _, n in addresses if n]),
         household_residents=i64([n for _, _, _, n in addresses if n]),
-        venue=i64([500]), venue_community=i64([2]))
+        venue=i64([500]), venue_community=i64([2]),
+        household=i64([a for a, _, _, n in addresses if n]),
+        household_at=i64([a for a, _, _, n in addresses if n]))
 
 
 FLATS = [(1, 10, 1, 3), (2, 10, 1, 2), (3, 10, 2, 4), (4, 11, 1, 1), (5, 20, 1, 5),

@@ -150,3 +150,55 @@ def test_history_replays_any_past_day(db: Session) -> None:
     assert cost.resident_days == 24
     # Lifted on day 5: days 0 to 4.
     assert footprint.footprint(db, day=day(9), preset=TWENTY).resident_days == 40
+
+
+def test_the_contact_graph_in_memory_gives_the_same_zones(db: Session) -> None:
+    from epidesk.tracing.graph import service as graphs
+
+    city, _ = scene(db)
+    add_case(db, city, "wang_fang", sampling=day(2), isolation=day(3))
+    graph = graphs.load_graph(db)
+    tree = service.load_tree(db)
+    for preset in (NINTH, TWENTY, TEN):
+        read = service.compute(db, preset=preset, tree=tree)
+        held = service.compute(db, preset=preset, tree=tree, graph=graph)
+        assert len(read) >= 2
+        assert held.same_as(read), preset.name
+
+
+def test_the_person_record_and_the_overview_show_the_zone(db: Session, client) -> None:  # type: ignore[no-untyped-def]
+    city, _ = scene(db)
+    service.daily(db, actor="test", day=day(0))
+    neighbour = city.residents["wang_xiuying"].id
+    record = client.get(f"/api/people/{neighbour}").json()
+    panel = next(p for p in record["panels"] if p["key"] == "zoning")
+    assert panel["data"]["zones"][0]["level"] == "high"
+    pine = city.residents["wang_fang"].id  # the rest of the district: low
+    low = next(p for p in client.get(f"/api/people/{pine}").json()["panels"]
+               if p["key"] == "zoning")
+    assert [z["level"] for z in low["data"]["zones"]] == ["low"]
+    river = client.get("/api/overview", params={"day": day(0).isoformat()}).json()
+    tile = next(t for t in river["tiles"] if t["key"] == "zoning.footprint")
+    assert tile["data"]["residents"]["high"] == 10
+
+
+def test_an_ingest_tallies_each_zones_round(db: Session) -> None:
+    from epidesk.cases import service as cases
+    from epidesk.zoning.lookup import service as lookup
+    from tests.testing.batches import csv_bytes, pool
+
+    city, _ = scene(db)
+    service.daily(db, actor="test", preset=TEN, day=day(0))
+    zone = service.active_zones(db, preset=TEN)[0]
+    wang = [city.residents[k].id for k in ("wang_xiuying", "wang_wei")]
+    others = [city.residents[k].id for k in ("zhang_wei", "zhang_min", "zhao_lei")]
+    rows = pool("P-Z1", [*wang, *others], outcome="negative",
+                collected=f"{day(3).isoformat()}T09:00:00+08:00",
+                result=f"{day(3).isoformat()}T18:00:00+08:00")
+    result = cases.ingest_results(db, content=csv_bytes(rows), filename="z.csv",
+                                  received_by="test")
+    assert result.accepted, result.report
+    found = lookup.testing_round(db, zone_id=zone.id, day=day(3), preset=TEN)
+    assert sorted(found.sampled) == sorted(wang)
+    assert found.missed == [city.residents["wang_xiulan"].id]
+    assert not found.negative  # two of three is short of 90 %

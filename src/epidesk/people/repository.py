@@ -521,3 +521,11 @@ def venue_points(session: Session, ids: Sequence[int]) -> dict[int, tuple[float,
         out.update({int(i): (float(la), float(lo)) for i, la, lo in session.execute(
             select(Venue.id, Venue.lat, Venue.lon).where(Venue.id.in_(chunk))).all()})
     return out
+
+
+def household_addresses(session: Session) -> tuple[IntArray, IntArray]:
+    """Every household's id and address, by id."""
+    rows = session.execute(select(Household.id, Household.address_id)
+                           .order_by(Household.id)).all()
+    return (np.asarray([r[0] for r in rows], dtype=np.int64),
+            np.asarray([r[1] for r in rows], dtype=np.int64))

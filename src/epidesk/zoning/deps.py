@@ -9,7 +9,6 @@ from fastapi import Depends
 from sqlalchemy.orm import Session
 
 from epidesk.errors import NotFoundError, PermissionDeniedError
-from epidesk.geography.models import Community
 from epidesk.kit import clock
 from epidesk.kit.access import (
     MEDICAL_READ,
@@ -44,13 +43,10 @@ def chosen_preset(name: str | None) -> Preset:
 
 def zone_area(session: Session, zone: Zone) -> AreaPath | None:
     """Where a zone lies, for scope checks (a district-wide rest has no community)."""
-    if zone.community_id is None:
+    if zone.community_id is None or zone.subdistrict_id is None:
         return None
-    found = session.get(Community, zone.community_id)
-    if found is None:
-        return None
-    return AreaPath(district_id=zone.district_id, subdistrict_id=found.subdistrict_id,
-                    community_id=found.id)
+    return AreaPath(district_id=zone.district_id, subdistrict_id=zone.subdistrict_id,
+                    community_id=zone.community_id)
 
 
 def district_visible(caller: Caller, permission: str, zone: Zone, area: AreaPath | None
@@ -127,8 +123,10 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
 
 
 def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
-    """The command centre: residents under each level today and resident-days so far."""
-    if not caller.can(PLACES_READ):
+    """The command centre: residents under each level today and resident-days so far, for
+    the whole city (the same figures as the public page), to epidemiologists and zoning
+    officers."""
+    if not (caller.can(MEDICAL_READ) or caller.can(ZONING_WRITE)):
         return []
     cost = footprint.footprint(session, day=today)
     return [Tile(key="zoning.footprint", title="Risk zones", template="zoning/_tile.html",

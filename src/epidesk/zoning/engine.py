@@ -42,6 +42,8 @@ class TreeArrays:
     household_residents: IntArray
     venue: IntArray
     venue_community: IntArray
+    household: IntArray  # every household (by id) and its address
+    household_at: IntArray
 
 
 def _lookup(keys: IntArray, values: IntArray, wanted: IntArray, default: int = -1) -> IntArray:
@@ -79,6 +81,12 @@ class ZoningTree:
     venue_district: IntArray = field(default_factory=lambda: _i64([]))
     community_district: dict[int, int] = field(default_factory=dict)
     community_subdistrict: dict[int, int] = field(default_factory=dict)
+    household: IntArray = field(default_factory=lambda: _i64([]))
+    household_at: IntArray = field(default_factory=lambda: _i64([]))
+
+    def address_of_households(self, households: IntArray) -> IntArray:
+        """The address of each household (-1 for an unknown one)."""
+        return _lookup(self.household, self.household_at, households)
 
     def population(self, kind: str, refs: IntArray) -> tuple[IntArray, IntArray]:
         """Residents and households of nodes of one kind (0 for a venue or an unknown node)."""
@@ -161,6 +169,8 @@ def build_tree(a: TreeArrays) -> ZoningTree:
     cdis = _lookup(a.subdistrict[sorder], a.subdistrict_district[sorder],
                    a.community_subdistrict[corder])
     tree.venue_district = _lookup(ccom, cdis, tree.venue_community)
+    horder = np.argsort(a.household, kind="stable")
+    tree.household, tree.household_at = a.household[horder], a.household_at[horder]
     return tree
 
 

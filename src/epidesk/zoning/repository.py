@@ -125,13 +125,16 @@ def zone(session: Session, zone_id: int) -> Zone | None:
     return session.get(Zone, zone_id)
 
 
-def zones_by_keys(session: Session, *, preset: str, keys: Sequence[str]) -> Sequence[Zone]:
-    """The active zones of a preset over these areas."""
+def zones_by_keys(session: Session, *, preset: str | None, keys: Sequence[str]
+                  ) -> Sequence[Zone]:
+    """The active zones of a preset (or of every preset) over these areas."""
     out: list[Zone] = []
     for start in range(0, len(keys), 10_000):
         chunk = list(keys[start:start + 10_000])
-        out += session.scalars(select(Zone).where(Zone.preset == preset, Zone.status == ACTIVE,
-                                                  Zone.area_key.in_(chunk))).all()
+        query = select(Zone).where(Zone.status == ACTIVE, Zone.area_key.in_(chunk))
+        if preset is not None:
+            query = query.where(Zone.preset == preset)
+        out += session.scalars(query).all()
     return out
 
 
@@ -208,6 +211,18 @@ def tallies(session: Session, zone_ids: Sequence[int], day: date) -> dict[int, t
         out.update({int(z): (int(s), int(p)) for z, s, p in session.execute(
             select(ZoneTally.zone_id, ZoneTally.sampled, ZoneTally.positive)
             .where(ZoneTally.zone_id.in_(chunk), ZoneTally.day == day)).all()})
+    return out
+
+
+def tallies_between(session: Session, zone_ids: Sequence[int], first: date, last: date
+                    ) -> dict[tuple[int, date], tuple[int, int]]:
+    """(sampled, positive) of these zones' rounds on the days of [first, last]."""
+    out: dict[tuple[int, date], tuple[int, int]] = {}
+    for chunk in chunks(list(zone_ids)):
+        out.update({(int(z), d): (int(s), int(p)) for z, d, s, p in session.execute(
+            select(ZoneTally.zone_id, ZoneTally.day, ZoneTally.sampled, ZoneTally.positive)
+            .where(ZoneTally.zone_id.in_(chunk), ZoneTally.day >= first,
+                   ZoneTally.day <= last)).all()})
     return out
 
 

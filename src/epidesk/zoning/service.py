@@ -20,6 +20,8 @@ from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.testing import repository as testing
+from epidesk.tracing.graph import service as graphs
+from epidesk.tracing.graph.engine import ContactGraph, rows_of
 from epidesk.tracing.visits import repository as visits
 from epidesk.zoning import repository
 from epidesk.zoning.engine import (
@@ -76,9 +78,11 @@ def tree_arrays(session: Session) -> TreeArrays:
     g = repository.geometry_columns(session)
     household_address, household_residents = repository.household_counts(session)
     venue, venue_community, _ = people.venues_with_kind(session)
+    household, household_at = people.household_addresses(session)
     return TreeArrays(**g, household_address=household_address,
                       household_residents=household_residents, venue=venue,
-                      venue_community=venue_community)
+                      venue_community=venue_community, household=household,
+                      household_at=household_at)
 
 
 def load_tree(session: Session, *, cache: bool | None = None) -> ZoningTree:
@@ -145,6 +149,56 @@ def case_arrays(session: Session, preset: Preset, *, as_of: dt.date | None = Non
         visit_case=i64(vc), visit_venue=i64(vv), visit_day=i64(vd))
 
 
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _ordinals(seconds: Any) -> Any:
+    """City day ordinals of epoch seconds."""
+    days = clock.local_days(np.asarray(seconds, dtype=np.int64), clock.city_zone())
+    return days.astype(np.int64) + EPOCH_ORDINAL
+
+
+def case_arrays_in_memory(session: Session, preset: Preset, tree: ZoningTree,
+                          graph: ContactGraph, *, as_of: dt.date | None = None) -> CaseArrays:
+    """Active cases, their homes and visits looked up in the contact graph held in memory
+    (household memberships and venue visits) instead of read from the database."""
+    rows = [r for r in cases.active_episode_rows(session) if as_of is None or r[4] <= as_of]
+    facts = [CaseFacts(case_id=r[0], sampling_date=r[4], onset_date=r[5], isolation_date=r[6])
+             for r in rows]
+    spans = [infectious_days(f, preset) for f in facts]
+    resident = np.asarray([r[1] for r in rows], dtype=np.int64)
+    homes = graph.households
+    owner, pos = rows_of(homes.of_resident, resident)
+    stay_address = tree.address_of_households(homes.group[pos].astype(np.int64))
+    if homes.start is None or homes.end is None:
+        stay_first = np.full(len(pos), 0, dtype=np.int64)
+        stay_last = np.full(len(pos), FAR, dtype=np.int64)
+    else:
+        stay_first = _ordinals(homes.start[pos])
+        ends = homes.end[pos]
+        open_ended = ends >= clock.FOREVER
+        # The end is the next local midnight after the last day lived there.
+        last = _ordinals(np.where(open_ended, homes.start[pos], ends - 1))
+        stay_last = np.where(open_ended, FAR, last)
+    vc, vv, vd = [], [], []
+    for segment in graph.segments():
+        who, at = rows_of(segment.of_resident, resident)
+        vc.append(who)
+        vv.append(segment.venue(at))
+        vd.append(_ordinals(segment.start(at)))
+    empty = np.zeros(0, dtype=np.int64)
+    return CaseArrays(
+        case=np.asarray([f.case_id for f in facts], dtype=np.int64),
+        sampling=np.asarray([f.sampling_date.toordinal() for f in facts], dtype=np.int64),
+        first=np.asarray([s[0].toordinal() for s in spans], dtype=np.int64),
+        last=np.asarray([s[1].toordinal() for s in spans], dtype=np.int64),
+        stay_case=owner.astype(np.int64), stay_address=stay_address,
+        stay_first=stay_first, stay_last=stay_last,
+        visit_case=np.concatenate(vc) if vc else empty,
+        visit_venue=np.concatenate(vv).astype(np.int64) if vv else empty,
+        visit_day=np.concatenate(vd) if vd else empty)
+
+
 def drawing(preset: Preset, *, low: bool = False) -> Drawing:
     """The engine's drawing of a preset; the service keeps the low-risk rest itself."""
     d = preset.zoning.drawn()
@@ -154,11 +208,14 @@ def drawing(preset: Preset, *, low: bool = False) -> Drawing:
 
 
 def compute(session: Session, *, preset: Preset | None = None, tree: ZoningTree | None = None,
-            as_of: dt.date | None = None) -> ComputedZones:
-    """Every zone the active cases draw under a preset (nothing written)."""
+            as_of: dt.date | None = None, graph: ContactGraph | None = None) -> ComputedZones:
+    """Every zone the active cases draw under a preset (nothing written): homes and visits
+    from the contact graph in memory when one is given, else read for the cases."""
     chosen = preset or active_preset()
-    return compute_zones(tree or load_tree(session), case_arrays(session, chosen, as_of=as_of),
-                         drawing(chosen))
+    tree = tree or load_tree(session)
+    found = (case_arrays(session, chosen, as_of=as_of) if graph is None
+             else case_arrays_in_memory(session, chosen, tree, graph, as_of=as_of))
+    return compute_zones(tree, found, drawing(chosen))
 
 
 # ------------------------------------------------------------------ writing the zones
@@ -224,20 +281,22 @@ def _plan(zone: Zone, preset: Preset) -> None:
 
 
 def recompute(session: Session, *, actor: str, preset: Preset | None = None,
-              tree: ZoningTree | None = None, day: dt.date | None = None) -> Applied:
+              tree: ZoningTree | None = None, day: dt.date | None = None,
+              graph: ContactGraph | None = None) -> Applied:
     """Draw every case's zones and write what changed: new zones open, a new infection
     restarts a zone's clock (raising its level where the rule calls for more), zones whose
     cases were all withdrawn close. Idempotent."""
     chosen = preset or active_preset()
     today = day or clock.city_today()
     tree = tree or load_tree(session)
-    found = compute(session, preset=chosen, tree=tree, as_of=today)
+    found = compute(session, preset=chosen, tree=tree, as_of=today, graph=graph)
     keys = found.keys()
     stored = {z.drawn_key: z for z in repository.zones(session, preset=chosen.name)
               if z.area_kind != "district"}
     result = Applied(zones=len(keys))
     changes: list[dict[str, Any]] = []
     touched: list[tuple[Zone, int]] = []
+    opened: list[Zone] = []
     for i, key in enumerate(keys):
         kind = KIND_NAMES[int(found.kind[i])]
         level = LEVEL_NAMES[int(found.level[i])]
@@ -249,10 +308,7 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
                              rule=f"zoning.levels.{level}", opened=first, last=last,
                              residents=int(found.residents[i]),
                              households=int(found.households[i]))
-            session.add(zone)
-            session.flush()
-            changes.append(_change(zone, day=first, kind="opened", from_level=None,
-                                   to_level=level, rule=zone.rule, actor=actor))
+            opened.append(zone)
             result.opened += 1
         elif zone.last_infection_on is None or last > zone.last_infection_on:
             raised = level if RANK[level] > RANK[zone.level] else zone.level
@@ -268,6 +324,10 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
                                                int(found.households[i]))
         _plan(zone, chosen)
         touched.append((zone, i))
+    session.add_all(opened)
+    session.flush()
+    changes += [_change(z, day=z.opened_on, kind="opened", from_level=None, to_level=z.level,
+                        rule=z.rule, actor=actor) for z in opened]
     for zone in stored.values():
         if zone.origin == RULE:
             changes.append(_change(zone, day=today, kind="withdrawn", from_level=zone.level,
@@ -275,7 +335,7 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
                                    reason="every case that drew the zone was withdrawn"))
             zone.status, zone.lifted_on, zone.planned_end = LIFTED, today, None
             result.withdrawn += 1
-    _write_triggers(session, found, touched)
+    _write_triggers(session, found, touched, fresh={z.id for z in opened})
     repository.add_changes(session, changes)
     _low_rest(session, chosen, tree, today, actor, result)
     session.flush()
@@ -283,9 +343,9 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
 
 
 def _write_triggers(session: Session, found: ComputedZones,
-                    touched: Sequence[tuple[Zone, int]]) -> None:
+                    touched: Sequence[tuple[Zone, int]], fresh: set[int]) -> None:
     session.flush()
-    repository.drop_triggers(session, [z.id for z, _ in touched])
+    repository.drop_triggers(session, [z.id for z, _ in touched if z.id not in fresh])
     zone_of = {i: z.id for z, i in touched}
     repository.add_triggers(session, [
         {"zone_id": zone_of[int(z)], "case_id": int(c),
@@ -349,12 +409,14 @@ def step_down(session: Session, *, actor: str, day: dt.date | None = None,
     result = Applied()
     changes: list[dict[str, Any]] = []
     ended: dict[int, dt.date] = {}
-    for zone in repository.zones(session, preset=chosen.name):
-        if zone.area_kind == "district":
-            continue
+    zones = [z for z in repository.zones(session, preset=chosen.name)
+             if z.area_kind != "district"]
+    since = min((z.level_since for z in zones), default=today)
+    rounds = repository.tallies_between(session, [z.id for z in zones], since, today)
+    for zone in zones:
         while zone.status == ACTIVE:
             clock_start = max(zone.level_since, zone.last_infection_on or zone.level_since)
-            stepped = _first_step(session, zone, clock_start, today, share, chosen)
+            stepped = _first_step(rounds, zone, clock_start, today, share, chosen)
             if stepped is None:
                 break
             on, rule = stepped
@@ -380,8 +442,9 @@ def step_down(session: Session, *, actor: str, day: dt.date | None = None,
     return result
 
 
-def _first_step(session: Session, zone: Zone, clock_start: dt.date, today: dt.date,
-                share: float, preset: Preset) -> tuple[dt.date, Any] | None:
+def _first_step(rounds: dict[tuple[int, dt.date], tuple[int, int]], zone: Zone,
+                clock_start: dt.date, today: dt.date, share: float, preset: Preset
+                ) -> tuple[dt.date, Any] | None:
     """The first day in (clock start, today] the zone may step down, and the rule."""
     day = clock_start
     while day < today:
@@ -391,7 +454,7 @@ def _first_step(session: Session, zone: Zone, clock_start: dt.date, today: dt.da
             continue
         if due.negative_full_round_on_day is None:
             return day, due
-        sampled, positive = repository.tallies(session, [zone.id], day).get(zone.id, (0, 0))
+        sampled, positive = rounds.get((zone.id, day), (0, 0))
         negative = round_negative(sampled, positive, zone.residents, share)
         rule = step_due(zone.level, zone.formerly, clock_start, day, negative, preset)
         if rule is not None:
@@ -404,7 +467,8 @@ def daily(session: Session, *, actor: str, day: dt.date | None = None,
     """The daily job: draw the zones of new cases, then step zones down; safe to run twice."""
     chosen = preset or active_preset()
     tree = load_tree(session)
-    drawn = recompute(session, actor=actor, preset=chosen, tree=tree, day=day)
+    drawn = recompute(session, actor=actor, preset=chosen, tree=tree, day=day,
+                      graph=graphs.current_graph(session))
     stepped = step_down(session, actor=actor, day=day, preset=chosen, tree=tree)
     drawn.stepped_down += stepped.stepped_down
     drawn.lifted += stepped.lifted
@@ -423,7 +487,7 @@ def follow_testing(session: Session, *, actor: str = "system", now: dt.datetime 
     chosen = preset or active_preset()
     sampled = 0
     for batch_id in batch_ids:
-        sampled += tally_batch(session, batch_id=batch_id, preset=chosen)
+        sampled += tally_batch(session, batch_id=batch_id)
     if batch_ids:
         events.advance(session, cursor, batch_ids[-1])
     day = clock.city_today(now)
@@ -432,8 +496,9 @@ def follow_testing(session: Session, *, actor: str = "system", now: dt.datetime 
     return counts
 
 
-def tally_batch(session: Session, *, batch_id: int, preset: Preset) -> int:
-    """Add one batch's swabs to the tallies of the active zones their residents live in."""
+def tally_batch(session: Session, *, batch_id: int) -> int:
+    """Add one batch's swabs to the tallies of the active zones (of every preset) their
+    residents live in."""
     swabs = testing.batch_swabs(session, batch_id)
     if not swabs:
         return 0
@@ -447,7 +512,7 @@ def tally_batch(session: Session, *, batch_id: int, preset: Preset) -> int:
             keys_of[a].append(f"{kind}:{ref}")
     zones_by_key: dict[str, list[int]] = {}
     all_keys = sorted({k for ks in keys_of.values() for k in ks})
-    for z in repository.zones_by_keys(session, preset=preset.name, keys=all_keys):
+    for z in repository.zones_by_keys(session, preset=None, keys=all_keys):
         zones_by_key.setdefault(z.area_key, []).append(z.id)
     zone = clock.city_zone()
     rows = []
