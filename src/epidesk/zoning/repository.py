@@ -107,9 +107,11 @@ def household_counts(session: Session) -> tuple[IntArray, IntArray]:
 
 def zones(session: Session, *, preset: str, status: str | None = ACTIVE,
           district_ids: Sequence[int] | None = None, limit: int | None = None,
-          offset: int = 0) -> Sequence[Zone]:
-    """Zones of a preset, highest level first, then by area."""
-    query = select(Zone).where(Zone.preset == preset).options(selectinload(Zone.triggers))
+          offset: int = 0, triggers: bool = True) -> Sequence[Zone]:
+    """Zones of a preset by district, level and area (with their triggers, if asked)."""
+    query = select(Zone).where(Zone.preset == preset)
+    if triggers:
+        query = query.options(selectinload(Zone.triggers))
     if status is not None:
         query = query.where(Zone.status == status)
     if district_ids is not None:
@@ -136,6 +138,14 @@ def zones_by_keys(session: Session, *, preset: str | None, keys: Sequence[str]
             query = query.where(Zone.preset == preset)
         out += session.scalars(query).all()
     return out
+
+
+def add_zones(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert zones in one statement; their ids by area key."""
+    if not rows:
+        return {}
+    found = session.execute(insert(Zone).returning(Zone.id, Zone.area_key), list(rows)).all()
+    return {str(key): int(i) for i, key in found}
 
 
 def add_triggers(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -274,6 +274,46 @@ def _new_zone(preset: Preset, tree: ZoningTree, *, kind: str, ref: int, level: s
                 planned_end=None, lifted_on=None, updated_at=clock.now())
 
 
+def _new_rows(preset: Preset, tree: ZoningTree, found: ComputedZones, picks: list[int]
+              ) -> list[dict[str, Any]]:
+    """The rows of new zones drawn by the rules, places looked up kind by kind."""
+    rows: list[dict[str, Any]] = []
+    at = np.asarray(picks, dtype=np.int64)
+    now = clock.now()
+    for code in np.unique(found.kind[at]).tolist() if len(at) else []:
+        chosen = at[found.kind[at] == code]
+        kind = KIND_NAMES[int(code)]
+        refs = found.ref[chosen]
+        building, community, district = tree.places_of(kind, refs)
+        for j, i in enumerate(chosen.tolist()):
+            level = LEVEL_NAMES[int(found.level[i])]
+            ref = int(refs[j])
+            last = dt.date.fromordinal(int(found.last_day[i]))
+            com = int(community[j])
+            key = f"{kind}:{ref}"
+            rows.append({
+                "preset": preset.name, "area_key": key, "area_kind": kind, "drawn_key": key,
+                "district_id": int(district[j]), "community_id": com if com >= 0 else None,
+                "subdistrict_id": tree.community_subdistrict.get(com),
+                "building_id": int(building[j]) if building[j] >= 0 else None,
+                "label": _label(kind, ref, tree), "level": level, "formerly": None,
+                "status": ACTIVE, "rule": f"zoning.levels.{level}", "origin": RULE,
+                "residents": int(found.residents[i]), "households": int(found.households[i]),
+                "opened_on": dt.date.fromordinal(int(found.first_day[i])),
+                "level_since": last, "last_infection_on": last,
+                "planned_end": planned_end(level, None, last, preset), "lifted_on": None,
+                "updated_at": now})
+    return rows
+
+
+def _opened(row: dict[str, Any], zone_id: int, actor: str) -> dict[str, Any]:
+    return {"zone_id": zone_id, "on_day": row["opened_on"], "at": row["updated_at"],
+            "kind": "opened", "from_level": None, "to_level": row["level"],
+            "area_key": row["area_key"], "residents": row["residents"],
+            "households": row["households"], "rule": row["rule"], "actor": actor[:64],
+            "reason": None, "override": False, "reason_category": None}
+
+
 def _plan(zone: Zone, preset: Preset) -> None:
     start = max(zone.level_since, zone.last_infection_on or zone.level_since)
     zone.planned_end = (None if zone.level == "low"
@@ -291,26 +331,21 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
     tree = tree or load_tree(session)
     found = compute(session, preset=chosen, tree=tree, as_of=today, graph=graph)
     keys = found.keys()
-    stored = {z.drawn_key: z for z in repository.zones(session, preset=chosen.name)
+    stored = {z.drawn_key: z for z in repository.zones(session, preset=chosen.name,
+                                                       triggers=False)
               if z.area_kind != "district"}
     result = Applied(zones=len(keys))
     changes: list[dict[str, Any]] = []
-    touched: list[tuple[Zone, int]] = []
-    opened: list[Zone] = []
+    zone_ids: dict[int, int] = {}
+    fresh: list[int] = []
     for i, key in enumerate(keys):
-        kind = KIND_NAMES[int(found.kind[i])]
         level = LEVEL_NAMES[int(found.level[i])]
         last = dt.date.fromordinal(int(found.last_day[i]))
-        first = dt.date.fromordinal(int(found.first_day[i]))
         zone = stored.pop(key, None)
         if zone is None:
-            zone = _new_zone(chosen, tree, kind=kind, ref=int(found.ref[i]), level=level,
-                             rule=f"zoning.levels.{level}", opened=first, last=last,
-                             residents=int(found.residents[i]),
-                             households=int(found.households[i]))
-            opened.append(zone)
-            result.opened += 1
-        elif zone.last_infection_on is None or last > zone.last_infection_on:
+            fresh.append(i)
+            continue
+        if zone.last_infection_on is None or last > zone.last_infection_on:
             raised = level if RANK[level] > RANK[zone.level] else zone.level
             changes.append(_change(zone, day=last, kind="restarted", from_level=zone.level,
                                    to_level=raised, rule=f"zoning.levels.{level}",
@@ -323,11 +358,13 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
             zone.residents, zone.households = (int(found.residents[i]),
                                                int(found.households[i]))
         _plan(zone, chosen)
-        touched.append((zone, i))
-    session.add_all(opened)
-    session.flush()
-    changes += [_change(z, day=z.opened_on, kind="opened", from_level=None, to_level=z.level,
-                        rule=z.rule, actor=actor) for z in opened]
+        zone_ids[i] = zone.id
+    rows = _new_rows(chosen, tree, found, fresh)
+    ids = repository.add_zones(session, rows)
+    for i, row in zip(fresh, rows, strict=True):
+        zone_ids[i] = ids[row["area_key"]]
+        changes.append(_opened(row, zone_ids[i], actor))
+    result.opened = len(rows)
     for zone in stored.values():
         if zone.origin == RULE:
             changes.append(_change(zone, day=today, kind="withdrawn", from_level=zone.level,
@@ -335,33 +372,34 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
                                    reason="every case that drew the zone was withdrawn"))
             zone.status, zone.lifted_on, zone.planned_end = LIFTED, today, None
             result.withdrawn += 1
-    _write_triggers(session, found, touched, fresh={z.id for z in opened})
+    _write_triggers(session, found, zone_ids, fresh={zone_ids[i] for i in fresh})
     repository.add_changes(session, changes)
     _low_rest(session, chosen, tree, today, actor, result)
     session.flush()
     return result
 
 
-def _write_triggers(session: Session, found: ComputedZones,
-                    touched: Sequence[tuple[Zone, int]], fresh: set[int]) -> None:
+def _write_triggers(session: Session, found: ComputedZones, zone_of: dict[int, int],
+                    fresh: set[int]) -> None:
     session.flush()
-    repository.drop_triggers(session, [z.id for z, _ in touched if z.id not in fresh])
-    zone_of = {i: z.id for z, i in touched}
+    repository.drop_triggers(session, [z for z in zone_of.values() if z not in fresh])
     repository.add_triggers(session, [
         {"zone_id": zone_of[int(z)], "case_id": int(c),
          "link": "place" if int(k) == PLACE else "residence",
          "sampling_date": dt.date.fromordinal(int(d))}
         for z, c, k, d in zip(found.trigger_zone, found.trigger_case, found.trigger_link,
                               found.trigger_day, strict=True) if int(z) in zone_of])
-    for zone, _ in touched:
-        session.expire(zone, ["triggers"])
+    written = set(zone_of.values())
+    for zone in session.identity_map.values():
+        if isinstance(zone, Zone) and zone.id in written:
+            session.expire(zone, ["triggers"])
 
 
 def _low_rest(session: Session, preset: Preset, tree: ZoningTree, day: dt.date, actor: str,
               result: Applied, ended: dict[int, dt.date] | None = None) -> None:
     """Keep one low-risk zone per district holding a higher zone (the rest of it)."""
     d = preset.zoning.drawn()
-    active = repository.zones(session, preset=preset.name)
+    active = repository.zones(session, preset=preset.name, triggers=False)
     low = {z.area_key: z for z in active if z.area_kind == "district"}
     higher = [z for z in active if z.area_kind != "district" and z.level != "low"]
     wanted: dict[int, list[Zone]] = {}
@@ -409,7 +447,7 @@ def step_down(session: Session, *, actor: str, day: dt.date | None = None,
     result = Applied()
     changes: list[dict[str, Any]] = []
     ended: dict[int, dt.date] = {}
-    zones = [z for z in repository.zones(session, preset=chosen.name)
+    zones = [z for z in repository.zones(session, preset=chosen.name, triggers=False)
              if z.area_kind != "district"]
     since = min((z.level_since for z in zones), default=today)
     rounds = repository.tallies_between(session, [z.id for z in zones], since, today)
