@@ -529,3 +529,16 @@ def household_addresses(session: Session) -> tuple[IntArray, IntArray]:
                            .order_by(Household.id)).all()
     return (np.asarray([r[0] for r in rows], dtype=np.int64),
             np.asarray([r[1] for r in rows], dtype=np.int64))
+
+
+def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:
+    """Every household's id and address, and the household of every resident, as arrays
+    (read in bulk: no Python object per row)."""
+    if is_postgres(session):
+        ids, address = pg_columns(session, "household", [("id", "int4"), ("address_id", "int4")])
+        (living,) = pg_columns(session, "resident", [("household_id", "int4")])
+    else:
+        ids, address = lite_columns(session, "SELECT id, address_id FROM household",
+                                    ("int", "int"))
+        (living,) = lite_columns(session, "SELECT household_id FROM resident", ("int",))
+    return ids, address, living

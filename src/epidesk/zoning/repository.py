@@ -10,8 +10,9 @@ import numpy as np
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from epidesk.db import is_postgres
 from epidesk.geography.models import Address, Building, Community, Subdistrict, Unit
-from epidesk.kit.bulk.reading import chunks
+from epidesk.kit.bulk.reading import chunks, lite_columns, pg_columns
 from epidesk.people import repository as people
 from epidesk.zoning.models import Zone, ZoneChange, ZoneSample, ZoneTally, ZoneTrigger
 from epidesk.zoning.rules import ACTIVE, FLOORS
@@ -25,8 +26,13 @@ def _ints(rows: Sequence[Any], n: int) -> list[IntArray]:
 
 def geometry_columns(session: Session) -> dict[str, IntArray]:
     """The tree's geometry as columns: addresses, units, communities, subdistricts."""
-    address, unit, floor, community = _ints(session.execute(
-        select(Address.id, Address.unit_id, Address.floor, Address.community_id)).all(), 4)
+    if is_postgres(session):
+        address, unit, floor, community = pg_columns(session, "address", [
+            ("id", "int4"), ("unit_id", "int4"), ("floor", "int4"), ("community_id", "int4")])
+    else:
+        address, unit, floor, community = lite_columns(
+            session, "SELECT id, unit_id, floor, community_id FROM address",
+            ("int", "int", "int", "int"))
     uid, building = _ints(session.execute(select(Unit.id, Unit.building_id)).all(), 2)
     cid, sid = _ints(session.execute(select(Community.id, Community.subdistrict_id)).all(), 2)
     sub, district = _ints(session.execute(select(Subdistrict.id, Subdistrict.district_id))
@@ -97,9 +103,9 @@ def community_shapes(session: Session, ids: Sequence[int]) -> dict[int, Communit
     return out
 
 
-def household_counts(session: Session) -> tuple[IntArray, IntArray]:
-    """Addresses with residents and how many (the people domain's count)."""
-    return people.household_resident_counts(session)
+def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:
+    """Households (id, address) and the household of every resident (the people domain's)."""
+    return people.household_columns(session)
 
 
 # ------------------------------------------------------------------ zones

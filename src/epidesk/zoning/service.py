@@ -31,6 +31,7 @@ from epidesk.zoning.engine import (
     CaseArrays,
     ComputedZones,
     Drawing,
+    IntArray,
     TreeArrays,
     ZoningTree,
     build_tree,
@@ -76,12 +77,20 @@ _trees_lock = threading.Lock()
 def tree_arrays(session: Session) -> TreeArrays:
     """The geometry and the households' resident counts, read from the database."""
     g = repository.geometry_columns(session)
-    household_address, household_residents = repository.household_counts(session)
+    ids, addresses, living = repository.household_columns(session)
+    order = np.argsort(ids, kind="stable")
+    household: IntArray = np.asarray(ids, dtype=np.int64)[order]
+    household_at: IntArray = np.asarray(addresses, dtype=np.int64)[order]
+    residing: IntArray = np.asarray(living, dtype=np.int64)
+    at: IntArray = np.searchsorted(household, residing)
+    if len(household):
+        known = household[np.minimum(at, len(household) - 1)] == residing
+    else:
+        known = np.zeros(len(residing), dtype=bool)
+    residents = np.bincount(at[known], minlength=len(household)).astype(np.int64)
     venue, venue_community, _ = people.venues_with_kind(session)
-    household, household_at = people.household_addresses(session)
-    return TreeArrays(**g, household_address=household_address,
-                      household_residents=household_residents, venue=venue,
-                      venue_community=venue_community, household=household,
+    return TreeArrays(**g, household_address=household_at, household_residents=residents,
+                      venue=venue, venue_community=venue_community, household=household,
                       household_at=household_at)
 
 
