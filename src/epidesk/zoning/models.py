@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Identity, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epidesk.db import Base, UtcDateTime
@@ -21,7 +21,8 @@ class Zone(Base):
         Index("ix_zone_building_id", "building_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Identity columns: zones and their changes are written in bulk (binary COPY).
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     preset: Mapped[str] = mapped_column(String(64))
     # "household:<address>", "floor:<unit*1000+floor>", "unit:<id>", "building:<id>",
     # "compound:<community>", "venue:<id>" or "district:<id>" (the low-risk rest).
@@ -74,7 +75,7 @@ class ZoneChange(Base):
     __tablename__ = "zone_change"
     __table_args__ = (Index("ix_zone_change_zone_id_on_day", "zone_id", "on_day"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"))
     on_day: Mapped[date] = mapped_column(Date, index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime())

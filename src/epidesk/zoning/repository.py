@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.db import is_postgres
 from epidesk.geography.models import Address, Building, Community, Subdistrict, Unit
+from epidesk.kit import bulk
 from epidesk.kit.bulk.reading import chunks, lite_columns, pg_columns
 from epidesk.people import repository as people
 from epidesk.zoning.models import Zone, ZoneChange, ZoneSample, ZoneTally, ZoneTrigger
@@ -146,18 +147,56 @@ def zones_by_keys(session: Session, *, preset: str | None, keys: Sequence[str]
     return out
 
 
+def _columns(table: Any, rows: Sequence[dict[str, Any]]) -> dict[str, bulk.Column]:
+    """Rows of dicts as the bulk writer's columns (NULLs masked, texts categorical)."""
+    out: dict[str, bulk.Column] = {}
+    for name in rows[0]:
+        values = [r[name] for r in rows]
+        kind = bulk.column_kind(table.c[name].type)
+        null = np.asarray([v is None for v in values], dtype=bool)
+        if kind == "text":
+            out[name] = bulk.Categorical.of(values)
+            continue
+        if kind == "date":
+            array = np.asarray([v or date(1970, 1, 1) for v in values], dtype="datetime64[D]")
+        elif kind == "timestamp":
+            array = np.asarray([np.datetime64(v.astimezone(UTC).replace(tzinfo=None), "us")
+                                for v in values], dtype="datetime64[us]")
+        elif kind == "bool":
+            array = np.asarray([bool(v) for v in values], dtype=bool)
+        else:
+            array = np.asarray([0 if v is None else v for v in values], dtype=np.int64)
+        out[name] = bulk.Nullable(array, null) if null.any() else array
+    return out
+
+
+def _copy(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    session.flush()
+    table = model.__table__
+    bulk.copy_rows(session, table, _columns(table, rows))
+
+
 def add_zones(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert zones in one statement; their ids by area key."""
+    """Write zones in bulk; the ids of the active zones of their preset by area key."""
     if not rows:
         return {}
-    found = session.execute(insert(Zone).returning(Zone.id, Zone.area_key), list(rows)).all()
-    return {str(key): int(i) for i, key in found}
+    _copy(session, Zone, rows)
+    preset = rows[0]["preset"]
+    keys = [r["area_key"] for r in rows]
+    out: dict[str, int] = {}
+    for start in range(0, len(keys), 10_000):
+        chunk = keys[start:start + 10_000]
+        out.update({str(k): int(i) for i, k in session.execute(
+            select(Zone.id, Zone.area_key).where(
+                Zone.preset == preset, Zone.status == ACTIVE, Zone.area_key.in_(chunk))
+            .order_by(Zone.id)).all()})
+    return out
 
 
 def add_triggers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add trigger rows (zone, case, link, sampling day)."""
     if rows:
-        session.execute(insert(ZoneTrigger), list(rows))
+        _copy(session, ZoneTrigger, rows)
 
 
 def drop_triggers(session: Session, zone_ids: Sequence[int]) -> None:
@@ -179,7 +218,7 @@ def trigger_rows(session: Session, zone_ids: Sequence[int]) -> list[tuple[int, i
 def add_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Append rows to the zones' history."""
     if rows:
-        session.execute(insert(ZoneChange), list(rows))
+        _copy(session, ZoneChange, rows)
 
 
 def changes_of(session: Session, zone_id: int) -> Sequence[ZoneChange]:

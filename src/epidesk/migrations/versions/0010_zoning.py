@@ -25,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('zone',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), sa.Identity(always=False), nullable=False),
     sa.Column('preset', sa.String(length=64), nullable=False),
     sa.Column('area_key', sa.String(length=40), nullable=False),
     sa.Column('area_kind', sa.String(length=16), nullable=False),
@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('zone_id', 'case_id', name=op.f('pk_zone_trigger'))
     )
     op.create_table('zone_change',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), sa.Identity(always=False), nullable=False),
     sa.Column('zone_id', sa.Integer(), nullable=False),
     sa.Column('on_day', sa.Date(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
