@@ -39,6 +39,7 @@ from epidesk.tracing.visits import repository as visits_repository
 from epidesk.tracing.visits import service as visits_service
 from epidesk.zoning import service
 from epidesk.zoning.engine import KIND_CODES, LEVEL_CODES, ComputedZones, build_tree, compute_zones
+from epidesk.zoning.tree import service as trees
 
 PEOPLE = {"small": 100_000, "full": 10_000_000}
 CASES = 1_000
@@ -117,7 +118,7 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
     load_models()
     engine = make_engine(url)
     preset = load_preset("cn-20-measures-2022")
-    drawing = service.drawing(preset)
+    drawing = trees.drawing(preset)
     before = preset.contacts.close_window.days_before
     try:
         with Session(engine) as session:
@@ -129,7 +130,7 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
             _add_cases(session, seed=7)
             people = int(session.execute(text("SELECT count(*) FROM resident")).scalar() or 0)
             started = time.perf_counter()
-            arrays = service.tree_arrays(session)
+            arrays = trees.tree_arrays(session)
             tree_read_s = time.perf_counter() - started
             tree = build_tree(arrays)
             tree_load_s = time.perf_counter() - started
@@ -141,7 +142,7 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
             zones = None
             for _ in range(3):
                 started = time.perf_counter()
-                cases = service.case_arrays_in_memory(session, preset, tree, graph)
+                cases = trees.case_arrays_in_memory(session, preset, tree, graph)
                 mid = time.perf_counter()
                 zones = compute_zones(tree, cases, drawing)
                 done = time.perf_counter()

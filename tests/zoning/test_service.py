@@ -11,6 +11,7 @@ from epidesk.policy.service import get_preset
 from epidesk.zoning import repository, service
 from epidesk.zoning.footprint import service as footprint
 from epidesk.zoning.models import Zone, ZoneChange
+from epidesk.zoning.tree import service as trees
 from tests.tracing.helpers import add_case, withdraw
 from tests.zoning.scene import day, scene
 
@@ -158,7 +159,7 @@ def test_the_contact_graph_in_memory_gives_the_same_zones(db: Session) -> None:
     city, _ = scene(db)
     add_case(db, city, "wang_fang", sampling=day(2), isolation=day(3))
     graph = graphs.load_graph(db)
-    tree = service.load_tree(db)
+    tree = trees.load_tree(db)
     for preset in (NINTH, TWENTY, TEN):
         read = service.compute(db, preset=preset, tree=tree)
         held = service.compute(db, preset=preset, tree=tree, graph=graph)

@@ -468,15 +468,6 @@ def membership_stamps(session: Session) -> tuple[tuple[int, ...], tuple[int, ...
 # ------------------------------------------------------------------ where people live
 
 
-def household_resident_counts(session: Session) -> tuple[IntArray, IntArray]:
-    """The address of every household with residents, and how many live there."""
-    rows = session.execute(select(Household.address_id, func.count(Resident.id))
-                           .join(Resident, Resident.household_id == Household.id)
-                           .group_by(Household.address_id)).all()
-    return (np.asarray([r[0] for r in rows], dtype=np.int64),
-            np.asarray([r[1] for r in rows], dtype=np.int64))
-
-
 def household_stays(session: Session, resident_ids: Sequence[int]
                     ) -> list[tuple[int, int, Any, Any]]:
     """(resident, address, first day, last day or None) of every household membership of
@@ -521,14 +512,6 @@ def venue_points(session: Session, ids: Sequence[int]) -> dict[int, tuple[float,
         out.update({int(i): (float(la), float(lo)) for i, la, lo in session.execute(
             select(Venue.id, Venue.lat, Venue.lon).where(Venue.id.in_(chunk))).all()})
     return out
-
-
-def household_addresses(session: Session) -> tuple[IntArray, IntArray]:
-    """Every household's id and address, by id."""
-    rows = session.execute(select(Household.id, Household.address_id)
-                           .order_by(Household.id)).all()
-    return (np.asarray([r[0] for r in rows], dtype=np.int64),
-            np.asarray([r[1] for r in rows], dtype=np.int64))
 
 
 def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:

@@ -60,8 +60,10 @@ def public_zones_page(request: Request, session: DbSession, lang: Lang = None) -
     """The public map and list of zones in force, by district, without identities."""
     chosen = language(request.headers.get("accept-language"), lang)
     zones = lookup.public_zones(session, lang=chosen)
+    districts = lookup.district_names(session, sorted({z.district_id for z in zones}), chosen)
     return render(request, "zoning/public.html", {
         "lang": chosen, "t": _words(chosen), "by_district": _by_district(zones),
+        "districts": districts,
         "zones": zones, "map_data": _map_data(zones), "other": "zh" if chosen == "en" else "en"})
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.db import is_postgres
-from epidesk.geography.models import Address, Building, Community, Subdistrict, Unit
+from epidesk.geography.models import Address, Building, Community, District, Subdistrict, Unit
 from epidesk.kit import bulk
 from epidesk.kit.bulk.reading import chunks, lite_columns, pg_columns
 from epidesk.people import repository as people
@@ -93,6 +93,11 @@ def building_shapes(session: Session, ids: Sequence[int]) -> dict[int, Building]
         out.update({b.id: b for b in session.scalars(select(Building).where(
             Building.id.in_(chunk)))})
     return out
+
+
+def districts(session: Session, ids: Sequence[int]) -> Sequence[District]:
+    """Districts by id."""
+    return session.scalars(select(District).where(District.id.in_(list(ids)))).all()
 
 
 def community_shapes(session: Session, ids: Sequence[int]) -> dict[int, Community]:
@@ -257,16 +262,6 @@ def overrides(session: Session, *, preset: str) -> Sequence[ZoneChange]:
 
 
 # ------------------------------------------------------------------ testing rounds
-
-
-def tallies(session: Session, zone_ids: Sequence[int], day: date) -> dict[int, tuple[int, int]]:
-    """(sampled, positive) of these zones' rounds on a day."""
-    out: dict[int, tuple[int, int]] = {}
-    for chunk in chunks(list(zone_ids)):
-        out.update({int(z): (int(s), int(p)) for z, s, p in session.execute(
-            select(ZoneTally.zone_id, ZoneTally.sampled, ZoneTally.positive)
-            .where(ZoneTally.zone_id.in_(chunk), ZoneTally.day == day)).all()})
-    return out
 
 
 def tallies_between(session: Session, zone_ids: Sequence[int], first: date, last: date

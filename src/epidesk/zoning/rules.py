@@ -297,6 +297,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "zones.none": {"en": "No risk zone is in force.", "zh": "目前没有风险区。"},
     "until": {"en": "until", "zh": "至"},
     "district": {"en": "District", "zh": "区"},
+    "place.building": {"en": "{community} building {n}", "zh": "{community}{n}号楼"},
+    "place.unit": {"en": "(one unit)", "zh": "（一个单元）"},
+    "form.community": {"en": "Community", "zh": "小区"},
+    "form.building": {"en": "Building", "zh": "楼栋"},
+    "form.unit": {"en": "Unit", "zh": "单元"},
+    "form.flat": {"en": "Flat (e.g. 201)", "zh": "门牌号（如 201）"},
+    "form.submit": {"en": "Look up", "zh": "查询"},
+    "language": {"en": "English", "zh": "中文"},
+    "category.unlinked_cases": {"en": "cases in the area not linked to a known chain",
+                                "zh": "该区域出现无法关联到已知传播链的病例"},
+    "category.shared_facilities": {"en": "residents share facilities across the wider area",
+                                   "zh": "居民共用更大范围内的设施"},
+    "category.data_correction": {"en": "the recorded addresses were wrong",
+                                 "zh": "登记的地址有误"},
+    "category.other": {"en": "another reason recorded by the administrator",
+                       "zh": "管理员记录的其他原因"},
 }
 
 

@@ -26,7 +26,7 @@ from epidesk.zoning.rules import (
     round_negative,
     text,
 )
-from epidesk.zoning.service import load_tree
+from epidesk.zoning.tree.service import load_tree
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class PublicZone:
 
 
 def _why(zone: Zone, lang: str, override: str | None) -> str:
-    if override is not None:
-        return text("why.manual", lang, category=override)
+    if override in OVERRIDE_CATEGORIES:
+        return text("why.manual", lang, category=text(f"category.{override}", lang))
     links = [t.link for t in zone.triggers]
     if not links:
         return text("why.residence", lang, n=0, rule=zone.rule)
@@ -78,11 +78,12 @@ def public_zones(session: Session, *, lang: str = "en", preset: Preset | None = 
             b = buildings[z.building_id]
             com = communities.get(z.community_id or 0)
             shape = json.loads(b.polygon)
-            place = f"{com.name if com else ''} building {b.number}".strip()
+            where = "" if com is None else (com.name if lang == "en" else com.name_local)
+            place = text("place.building", lang, community=where, n=b.number).strip()
             if area == "building" and z.area_kind != "building":
                 place = f"{place}: {text('in_building', lang)}"
             elif z.area_kind == "unit":
-                place = f"{place} (one unit)"
+                place = f"{place} {text('place.unit', lang)}"
         elif z.area_kind == "compound" and z.community_id in communities:
             com = communities[z.community_id]
             shape = json.loads(com.polygon)
@@ -90,13 +91,20 @@ def public_zones(session: Session, *, lang: str = "en", preset: Preset | None = 
         elif z.area_kind == "venue":
             point = venues.get(parse_key(z.area_key)[1])
         category = categories.get(z.id)
-        label = OVERRIDE_CATEGORIES.get(category or "", None) if category else None
+        label = (text(f"category.{category}", lang) if category in OVERRIDE_CATEGORIES
+                 else None)
         out.append(PublicZone(
             id=z.id, level=z.level, area=area, place=place, district_id=z.district_id,
             planned_end=z.planned_end, cases=len(z.triggers),
             why=_why(z, lang, category), override=label, shape=shape, point=point))
     out.sort(key=lambda p: (p.district_id, -RANK[p.level], p.place))
     return out
+
+
+def district_names(session: Session, ids: list[int], lang: str) -> dict[int, str]:
+    """The districts' names in the language."""
+    return {d.id: (d.name_local if lang == "zh" else d.name)
+            for d in repository.districts(session, ids)}
 
 
 def _venue_points(session: Session, zones: list[Zone]) -> dict[int, tuple[float, float]]:

@@ -18,7 +18,7 @@ from epidesk.synth.outbreak.spread import engine as spread_engine
 from epidesk.synth.outbreak.spread.rules import disease_courses
 from epidesk.synth.outbreak.testing.service import testing_rules
 from epidesk.synth.outbreak.zones.engine import PresetOutcome, ZonedSimulation, outcome
-from epidesk.zoning import service as zoning
+from epidesk.zoning.tree import service as zoning
 
 Progress = Any
 
