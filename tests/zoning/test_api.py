@@ -87,5 +87,9 @@ def test_a_zoning_officer_may_not_override(db: Session, client: TestClient, bear
     assert elsewhere.status_code == 422 and "does not contain" in elsewhere.text
     done = client.post("/api/zones/step-down", json={"day": day(1).isoformat()})
     assert done.status_code == 200 and done.json()["zones_opened"] == 0
+    before = client.get(f"/api/zones?day={day(-1).isoformat()}").json()
+    assert before == []
+    replayed = client.get(f"/api/zones?day={day(0).isoformat()}").json()
+    assert {z["level"] for z in replayed} == {"high", "low"}
     cost = client.get(f"/api/zones/footprint?day={day(0).isoformat()}").json()
     assert cost["residents"]["high"] == 10

@@ -37,10 +37,18 @@ PresetName = Annotated[str | None, Query(max_length=64, description="A preset (d
 
 
 @router.get("/zones", summary="Zones in force")
-def list_zones(session: DbSession, caller: Staff, preset: PresetName = None
-               ) -> list[dict[str, Any]]:
-    """The zones in force in the caller's area, by district, highest level first."""
+def list_zones(session: DbSession, caller: Staff, preset: PresetName = None,
+               day: Annotated[dt.date | None, Query(
+                   description="Replay the zones as they stood at the end of a past day")
+               ] = None) -> list[dict[str, Any]]:
+    """The zones in force in the caller's area (today, or replayed for a past day)."""
     chosen = chosen_preset(preset)
+    if day is not None:
+        return [{**lookup.zone_summary(f.zone), "level": f.level, "area": f.area_key,
+                 "residents": f.residents, "households": f.households, "status": "active",
+                 "on_day": day.isoformat()}
+                for f in footprint.zones_on(session, day=day, preset=chosen)
+                if district_visible(caller, PLACES_READ, f.zone, zone_area(session, f.zone))]
     return [lookup.zone_summary(z) for z in service.active_zones(session, preset=chosen)
             if district_visible(caller, PLACES_READ, z, zone_area(session, z))]
 
