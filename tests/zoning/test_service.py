@@ -203,3 +203,16 @@ def test_an_ingest_tallies_each_zones_round(db: Session) -> None:
     assert sorted(found.sampled) == sorted(wang)
     assert found.missed == [city.residents["wang_xiulan"].id]
     assert not found.negative  # two of three is short of 90 %
+
+
+def test_public_zones_show_buildings_and_venues_without_flats(db: Session) -> None:
+    from epidesk.zoning.lookup import service as lookup
+
+    scene(db)
+    service.recompute(db, actor="test", preset=TWENTY, day=day(0))
+    public = lookup.public_zones(db, lang="en", preset=TWENTY)
+    places = sorted(p.place for p in public if p.level == "high")
+    assert places == ["Willow Court building 1 (one unit)", "Willow Market"]
+    assert all(p.area != "household" for p in public)
+    zh = lookup.public_zones(db, lang="zh", preset=TWENTY)
+    assert "柳园小区1号楼（一个单元）" in [p.place.replace(" ", "") for p in zh]

@@ -68,6 +68,8 @@ def public_zones(session: Session, *, lang: str = "en", preset: Preset | None = 
     communities = repository.community_shapes(session, sorted(
         {z.community_id for z in found if z.community_id is not None}))
     venues = _venue_points(session, found)
+    venue_names = people.venue_labels(session, [parse_key(z.area_key)[1] for z in found
+                                                if z.area_kind == "venue"])
     out = []
     for z in found:
         area = public_area(z.area_kind)
@@ -90,6 +92,7 @@ def public_zones(session: Session, *, lang: str = "en", preset: Preset | None = 
             place = com.name if lang == "en" else com.name_local
         elif z.area_kind == "venue":
             point = venues.get(parse_key(z.area_key)[1])
+            place = venue_names.get(parse_key(z.area_key)[1], place)
         category = categories.get(z.id)
         label = (text(f"category.{category}", lang) if category in OVERRIDE_CATEGORIES
                  else None)
