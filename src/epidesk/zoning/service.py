@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from epidesk.cases import repository as cases
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock, events
 from epidesk.people import repository as people
@@ -350,9 +351,14 @@ def daily(session: Session, *, actor: str, day: dt.date | None = None,
           preset: Preset | None = None) -> Applied:
     """The daily job: draw the zones of new cases, then step zones down; safe to run twice."""
     chosen = preset or active_preset()
+    if (not repository.zones(session, preset=chosen.name, triggers=False, limit=1)
+            and not cases.active_episode_rows(session)):
+        return Applied()  # no case and no zone: nothing to draw or step down
     tree = load_tree(session)
+    # Homes and visits come from the contact graph when this process holds one already;
+    # else they are read for the active cases alone.
     drawn = recompute(session, actor=actor, preset=chosen, tree=tree, day=day,
-                      graph=graphs.current_graph(session))
+                      graph=graphs.held_graph(session))
     stepped = step_down(session, actor=actor, day=day, preset=chosen, tree=tree)
     drawn.stepped_down += stepped.stepped_down
     drawn.lifted += stepped.lifted
