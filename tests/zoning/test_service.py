@@ -216,3 +216,18 @@ def test_public_zones_show_buildings_and_venues_without_flats(db: Session) -> No
     assert all(p.area != "household" for p in public)
     zh = lookup.public_zones(db, lang="zh", preset=TWENTY)
     assert "柳园小区1号楼（一个单元）" in [p.place.replace(" ", "") for p in zh]
+
+
+def test_the_daily_job_uses_a_graph_only_when_one_is_held(db: Session) -> None:
+    from epidesk.tracing.graph import service as graphs
+
+    graphs.forget_graphs()
+    assert graphs.held_graph(db) is None
+    assert service.daily(db, actor="job", day=day(0)).counts()["zones_opened"] == 0
+    scene(db)
+    try:
+        graphs.current_graph(db, cache=True)
+        assert graphs.held_graph(db) is not None
+        assert service.daily(db, actor="job", day=day(0), preset=TEN).opened == 1
+    finally:
+        graphs.forget_graphs()
