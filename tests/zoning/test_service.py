@@ -60,7 +60,7 @@ def test_recompute_is_idempotent(db: Session) -> None:
 
 
 def test_the_20_measures_lift_on_day_5_once(db: Session) -> None:
-    scene(db)
+    city, _ = scene(db)
     service.recompute(db, actor="test", preset=TWENTY, day=day(0))
     assert service.step_down(db, actor="job", day=day(4), preset=TWENTY).lifted == 0
     done = service.step_down(db, actor="job", day=day(5), preset=TWENTY)
@@ -68,6 +68,12 @@ def test_the_20_measures_lift_on_day_5_once(db: Session) -> None:
     assert active(db, TWENTY.name) == {}
     again = service.step_down(db, actor="job", day=day(5), preset=TWENTY)
     assert again.lifted == again.stepped_down == 0
+    # The cases stay active in the registry: their lifted zones do not open again ...
+    later = service.daily(db, actor="job", day=day(6), preset=TWENTY)
+    assert later.opened == 0 and active(db, TWENTY.name) == {}
+    # ... until a new infection is linked to the area.
+    add_case(db, city, "li_na", sampling=day(7), isolation=day(7))
+    assert service.daily(db, actor="job", day=day(7), preset=TWENTY).opened == 1
 
 
 def test_the_9th_needs_a_negative_round_on_day_7(db: Session) -> None:

@@ -134,6 +134,16 @@ def zones(session: Session, *, preset: str, status: str | None = ACTIVE,
     return session.scalars(query).all()
 
 
+def last_infections_of_lifted(session: Session, *, preset: str) -> dict[str, date]:
+    """For each area a lifted zone of the preset was drawn for, its last infection's day."""
+    rows = session.execute(
+        select(Zone.drawn_key, func.max(Zone.last_infection_on))
+        .where(Zone.preset == preset, Zone.status != ACTIVE,
+               Zone.last_infection_on.is_not(None))
+        .group_by(Zone.drawn_key)).all()
+    return {str(k): d for k, d in rows if d is not None}
+
+
 def zone(session: Session, zone_id: int) -> Zone | None:
     """A zone by id."""
     return session.get(Zone, zone_id)

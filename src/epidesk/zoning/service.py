@@ -181,6 +181,7 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
     stored = {z.drawn_key: z for z in repository.zones(session, preset=chosen.name,
                                                        triggers=False)
               if z.area_kind != "district"}
+    lifted = repository.last_infections_of_lifted(session, preset=chosen.name)
     result = Applied(zones=len(keys))
     changes: list[dict[str, Any]] = []
     zone_ids: dict[int, int] = {}
@@ -190,7 +191,9 @@ def recompute(session: Session, *, actor: str, preset: Preset | None = None,
         last = dt.date.fromordinal(int(found.last_day[i]))
         zone = stored.pop(key, None)
         if zone is None:
-            fresh.append(i)
+            # A lifted zone opens again only for an infection after its last one.
+            if key not in lifted or last > lifted[key]:
+                fresh.append(i)
             continue
         if zone.last_infection_on is None or last > zone.last_infection_on:
             raised = level if RANK[level] > RANK[zone.level] else zone.level
