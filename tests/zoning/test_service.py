@@ -138,6 +138,12 @@ def test_manual_widening_needs_a_reason_and_an_override_beyond_the_preset(db: Se
     assert zone.residents == 10
     flagged = repository.overrides(db, preset=TEN.name)
     assert [(c.reason_category, c.kind) for c in flagged] == [("shared_facilities", "widened")]
+    # The public page shows the override's category, never the written reasons.
+    from epidesk.zoning.lookup import service as lookup
+
+    public = lookup.public_zones(db, lang="en", preset=TEN)
+    assert public[0].override == "residents share facilities across the wider area"
+    assert "lifts shared" not in str(public) and "shared stairwell" not in str(public)
     # Recomputing keeps the drawn zone and its manual area.
     service.recompute(db, actor="test", preset=TEN, day=day(1))
     assert zone.area_key == compound and zone.status == "active"
