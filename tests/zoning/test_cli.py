@@ -60,3 +60,23 @@ def test_lookup_speaks_both_languages(city_db: int) -> None:
                                 "--lang", "zh"])
     assert found.exit_code == 0, found.output
     assert "高风险区" in found.output or "风险区" in found.output
+
+
+def test_change_needs_a_reason_and_beyond_the_preset_an_override(city_db: int) -> None:
+    runner.invoke(app, ["zones", "step-down", "--day", "2026-11-20", "--preset", TEN])
+    with dbmod.session_scope() as session:
+        from epidesk.policy.service import get_preset
+        from epidesk.zoning import service
+
+        zone = service.active_zones(session, preset=get_preset(TEN))[0].id
+    blank = runner.invoke(app, ["zones", "change", str(zone), "--to", f"building:{city_db}",
+                                "--reason", " "])
+    assert blank.exit_code != 0 and "written reason" in str(blank.exception)
+    done = runner.invoke(app, ["zones", "change", str(zone), "--to", f"building:{city_db}",
+                               "--reason", "shared stairwell"])
+    assert done.exit_code == 0, done.output
+    assert "10 residents" in done.output
+    # The zone was drawn under the 10 measures: a whole compound needs an override.
+    compound = runner.invoke(app, ["zones", "change", str(zone), "--to", "compound:1",
+                                   "--reason", "spread"])
+    assert compound.exit_code != 0 and "override" in str(compound.exception)

@@ -16,7 +16,7 @@ from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock, events
 from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
-from epidesk.policy.service import active_preset
+from epidesk.policy.service import active_preset, get_preset
 from epidesk.testing import repository as testing
 from epidesk.tracing.graph import service as graphs
 from epidesk.tracing.graph.engine import ContactGraph
@@ -451,8 +451,8 @@ def change_area(session: Session, *, zone_id: int, to_key: str, reason: str, act
                 tree: ZoningTree | None = None) -> Zone:
     """Widen or narrow an active zone to another area of the tree, with a written reason.
     Beyond the preset's units only with an administrator's override (reason and category)."""
-    chosen = preset or active_preset()
     zone = get_zone(session, zone_id=zone_id)
+    chosen = preset or get_preset(zone.preset)  # the rules the zone was drawn under
     if zone.status != ACTIVE:
         raise ValidationFailedError(f"zone {zone_id} is lifted; only active zones change")
     try:
