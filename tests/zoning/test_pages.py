@@ -26,7 +26,8 @@ def test_public_and_staff_pages(db: Session, client: TestClient, anon_client: Te
         "community": "Nowhere", "building": "1", "unit": "1", "flat": "101"})
     assert unknown.status_code == 404 and "No such address" in unknown.text
     staff = client.get("/zones/staff")
-    assert (staff.status_code == 200 and "Willow" not in staff.text) or "compound" in staff.text
+    assert staff.status_code == 200 and "Restricted resident-days so far" in staff.text
+    assert f"compound {city.communities[0].id}" in staff.text
     zone = service.active_zones(db, preset=get_preset("cn-9th-2022"))[0]
     detail = client.get(f"/zones/staff/{zone.id}")
     assert detail.status_code == 200 and "History" in detail.text
