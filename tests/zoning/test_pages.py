@@ -12,7 +12,7 @@ from tests.zoning.scene import day, scene
 
 def test_public_and_staff_pages(db: Session, client: TestClient, anon_client: TestClient
                                 ) -> None:
-    _city, case = scene(db)
+    city, case = scene(db)
     service.recompute(db, actor="test", preset=get_preset("cn-9th-2022"), day=day(0))
     page = anon_client.get("/zones?lang=zh")
     assert page.status_code == 200 and "高风险区" in page.text and "柳园小区" in page.text
