@@ -31,6 +31,9 @@ PUBLIC = {
     ("GET", "/api/policy/diff"),
     # The browser libraries the platform serves itself (API documentation, charts, maps).
     ("GET", "/assets/{package}/{file}"), ("GET", "/language"),
+    # Risk zones as the public sees them (no identities) and the address lookup.
+    ("GET", "/zones"), ("GET", "/zones/lookup"), ("GET", "/api/public/zones"),
+    ("GET", "/api/public/zones/lookup"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {
@@ -67,6 +70,13 @@ STAFF = {
     # The daily bulletin: counts by district.
     ("GET", "/cases/bulletin"), ("GET", "/cases/bulletin.csv"),
     ("GET", "/api/cases/bulletin"), ("GET", "/api/cases/bulletin.csv"),
+    # Risk zones: areas, levels and counts of the reader's area (case ids only for readers
+    # of medical details), the footprint, the daily job and the forms that change a zone.
+    ("GET", "/zones/staff"), ("GET", "/zones/staff/{zone_id}"),
+    ("POST", "/zones/staff/{zone_id}/area"), ("GET", "/api/zones"),
+    ("GET", "/api/zones/footprint"), ("GET", "/api/zones/households"),
+    ("POST", "/api/zones/step-down"), ("GET", "/api/zones/{zone_id}"),
+    ("POST", "/api/zones/{zone_id}/area"),
 }
 
 
@@ -353,6 +363,29 @@ PERSONAL.update({
     ("GET", "/api/tracing/follow-up/missed"): Probe(
         lambda t, i: (_traced(t), "/api/tracing/follow-up/missed")[1],
         lambda t, i: f'"resident_id":{_contact(t, i)},'),
+})
+
+def _zone(t: TinyCity, inside: bool) -> int:
+    """The compound zone the ingest of `_tested` drew around each community's case."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from epidesk.zoning.models import Zone
+
+    _tested(t)
+    session = object_session(t.city)
+    assert session is not None
+    community = t.communities[0 if inside else 1].id
+    found = session.scalar(select(Zone.id).where(Zone.area_key == f"compound:{community}"))
+    assert found is not None
+    return int(found)
+
+
+PERSONAL.update({
+    # A zone's testing round names its residents: only inside the reader's area.
+    ("GET", "/api/zones/{zone_id}/round"): Probe(lambda t, i: f"/api/zones/{_zone(t, i)}/round"),
+    ("GET", "/zones/staff/{zone_id}/round"): Probe(
+        lambda t, i: f"/zones/staff/{_zone(t, i)}/round"),
 })
 
 INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}

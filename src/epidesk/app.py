@@ -30,7 +30,7 @@ from epidesk.errors import (
     DomainError,
     SecondFactorRequiredError,
 )
-from epidesk.kit import assets, domains, i18n, web
+from epidesk.kit import assets, domains, languages, web
 from epidesk.kit.i18n import _, _l
 from epidesk.kit.security import SecurityHeaders, allowed_methods
 from epidesk.kit.templating import render
@@ -248,12 +248,12 @@ def create_app() -> FastAPI:
     assets.check_installed()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
-    app.add_middleware(i18n.LanguageMiddleware)
+    app.add_middleware(languages.LanguageMiddleware)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),
               name="static")
     app.include_router(assets.router)
-    app.include_router(i18n.router)
+    app.include_router(languages.router)
     install_api_docs(app)
     from epidesk.auth.deps import AuthGatekeeper
 

@@ -47,11 +47,19 @@ app = typer.Typer(
 # a domain's cli module offers its importers in INGEST_COMMANDS.
 ingest = typer.Typer(help="Ingest data files: lab batches and venue visit logs.",
                      no_args_is_help=True)
+_groups: dict[str, typer.Typer] = {}
 for _domain, _module in domains.parts("cli"):
     app.add_typer(_module.app, name=_domain.cli_name, cls=Group)
+    _groups[_domain.cli_name] = _module.app
     for _name, _command in getattr(_module, "INGEST_COMMANDS", {}).items():
         ingest.command(_name, epilog=IMPORT_EXIT_CODES)(_command)
 app.add_typer(ingest, name="ingest", cls=Group)
+# A domain may add commands to a lower domain's group (GROUP_COMMANDS), when the command
+# needs the higher domain: `epidesk zones compare` runs the synthetic outbreak.
+for _domain, _module in domains.parts("cli"):
+    for _group, _commands in getattr(_module, "GROUP_COMMANDS", {}).items():
+        for _name, _command in _commands.items():
+            _groups[_group].command(_name)(_command)
 
 
 @app.command()

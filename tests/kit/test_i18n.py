@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from epidesk.kit import i18n
+from epidesk.kit import i18n, languages
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
@@ -95,7 +95,7 @@ def test_the_language_is_the_choice_else_the_browser_else_chinese(choice, header
     ("javascript:alert(1)", "/"), ("people", "/"),
 ])
 def test_only_local_paths_are_followed(target, expected):
-    assert i18n.local_path(target) == expected
+    assert languages.local_path(target) == expected
 
 
 def test_days_and_numbers_follow_the_language():

@@ -16,7 +16,7 @@ def test_preset_pages(client: TestClient) -> None:
     assert page.status_code == 200
     html = page.text
     assert "<h1>The 10 measures: further optimised COVID-19 prevention and control</h1>" in html
-    assert "6 values are unconfirmed" in html
+    assert "7 values are unconfirmed" in html
     assert '<span class="flag">Unconfirmed</span> check against the original text' in html
     assert '<h2 id="section-zoning">Risk zones</h2>' in html
     assert "<caption>Quarantine: " in html and '<th scope="col">Source</th>' in html

@@ -437,8 +437,10 @@ def test_every_unconfirmed_value_is_flagged(ninth: Preset, twenty: Preset, ten: 
         "contacts.close_settings",
         "contacts.venue_co_visit",
         "zoning.step_down.former_high_medium_to_low",
+        "zoning.drawing",
         "testing.mass_testing",
     ]
+    assert "zoning.drawing" in ten.unconfirmed()
     assert "zoning.step_down.high_lifted" in ten.unconfirmed()
     assert "contacts.close_settings" in twenty.unconfirmed()
     assert "zoning.step_down.high_to_low" not in twenty.unconfirmed()

@@ -22,6 +22,7 @@ TESTING_INGEST = "testing.ingest"
 CASES_WRITE = "cases.write"
 TRACING_RUN = "tracing.run"
 ZONING_WRITE = "zoning.write"
+ZONING_OVERRIDE = "zoning.override"
 QUARANTINE_WRITE = "quarantine.write"
 TRANSPORT_WRITE = "transport.write"
 SUPPLIES_WRITE = "supplies.write"
@@ -40,6 +41,7 @@ PERMISSIONS: dict[str, str] = {
     CASES_WRITE: "create, reclassify and withdraw cases",
     TRACING_RUN: "classify contacts and record exposures",
     ZONING_WRITE: "declare, step down and lift risk zones",
+    ZONING_OVERRIDE: "draw a zone wider than the preset allows, with a reason",
     QUARANTINE_WRITE: "manage facilities, orders, placements and release",
     TRANSPORT_WRITE: "plan and track transfers",
     SUPPLIES_WRITE: "manage requests, depots and deliveries",

@@ -45,6 +45,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("testing"),
     Domain("cases", follows=("testing",)),
     Domain("tracing", command="trace"),
+    Domain("zoning", command="zones", follows=("testing",)),
     Domain("synth"),
     Domain("command"),
 )

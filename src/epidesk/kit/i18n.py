@@ -21,8 +21,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from importlib.resources import files
 from io import BytesIO
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -30,12 +29,6 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import LazyProxy, Translations
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from epidesk.config import get_settings
-from epidesk.errors import ValidationFailedError
 
 CHINESE = "zh"
 ENGLISH = "en"
@@ -65,6 +58,11 @@ def translations(language: str) -> Translations:
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
     return Translations(compiled, domain="messages")
+
+
+def set_current(language: str) -> None:
+    """Set the language of what runs next in this context (a request, a job)."""
+    _current.set(language)
 
 
 def current() -> str:
@@ -137,24 +135,6 @@ def negotiate(choice: str | None, accept_language: str | None) -> str:
     return known(choice) or accepted(accept_language) or DEFAULT
 
 
-class LanguageMiddleware:
-    """Sets the language of each request before any route or error page runs. The JSON
-    API answers in English unless the client's Accept-Language asks for Chinese."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope)
-            accept = request.headers.get("accept-language")
-            if str(scope.get("path", "")).startswith("/api/"):
-                _current.set(accepted(accept) or ENGLISH)
-            else:
-                _current.set(negotiate(request.cookies.get(COOKIE), accept))
-        await self.app(scope, receive, send)
-
-
 def locale() -> Locale:
     """Babel's locale of the current language."""
     return Locale.parse(CATALOGUES[current()])
@@ -170,33 +150,6 @@ def format_number(number: Any) -> Any:
     if isinstance(number, int) and not isinstance(number, bool):
         return format_decimal(number, locale=locale())
     return number
-
-
-def local_path(target: str | None, fallback: str = "/") -> str:
-    """A path on this site, or the fallback (never another site: no open redirects)."""
-    if not target or "\\" in target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
-
-
-router = APIRouter(include_in_schema=False)
-
-
-@router.get("/language")
-def switch_language(to: Annotated[str, Query(max_length=16)],
-                    next: Annotated[str, Query(max_length=2000)] = "/") -> RedirectResponse:
-    """Remember the reader's language in a cookie and go back to the page (on this site)."""
-    language = known(to)
-    if language is None:
-        raise ValidationFailedError(
-            f"to: {to!r} is not a language here (choose {' or '.join(LANGUAGES)})")
-    response = RedirectResponse(local_path(next), status_code=303)
-    response.set_cookie(COOKIE, language, max_age=365 * 86400, httponly=True,
-                        samesite="lax", secure=get_settings().cookie_secure)
-    return response
 
 
 # ------------------------------------------------------------------ labels of keys

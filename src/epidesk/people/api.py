@@ -85,8 +85,8 @@ def register_person(body: RegistrationIn, session: DbSession, writer: Writer,
             summary="Likely duplicate records", tags=["people"])
 def get_duplicates(
     session: DbSession, reader: Reader, audit: AuditDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Ge(1), Le(MAX_LIMIT), DIGITS, Query()] = DEFAULT_LIMIT,
+    offset: Annotated[int, Ge(0), Le(100_000), DIGITS, Query()] = 0,
 ) -> DuplicatePage:
     """Pairs of records inside the caller's area that look like one person (same
     document number; same name, birth date and address; same name, birth date and

@@ -14,7 +14,7 @@ from epidesk.geography.pages import MapFeature, svg_map
 from epidesk.kit import clock
 from epidesk.kit.access import PEOPLE_READ, PEOPLE_WRITE, Caller
 from epidesk.kit.i18n import _
-from epidesk.kit.inputs import DIGITS, Ge, Le
+from epidesk.kit.inputs import DIGITS, Ge, Le, Offset, OptionalId
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
 from epidesk.people import service
@@ -71,7 +71,7 @@ def _form_view(request: Request, values: dict[str, Any], error: str | None = Non
 
 @router.get("/people/new")
 def new_person_page(request: Request, _writer: Writer,
-                    household_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+                    household_id: Annotated[OptionalId, Query()] = None
                     ) -> Response:
     """The form to register a person who is not in the resident register."""
     return _form_view(request, {"household_id": household_id or "", "kind": "traveller",
@@ -144,7 +144,7 @@ def register_page(
 @router.get("/people/duplicates")
 def duplicates_page(
     request: Request, session: DbSession, reader: Reader, audit: AuditDep,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Response:
     """Likely duplicate records inside the reader's area, with the reasons, to merge."""
     found = find_duplicates(session, reader, limit=DEFAULT_LIMIT, offset=offset, audit=audit)
@@ -158,7 +158,7 @@ def duplicates_page(
 @router.get("/people/{resident_id}")
 def person_page(
     request: Request, resident_id: Id, session: DbSession, reader: Reader, audit: AuditDep,
-    merged_from: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    merged_from: Annotated[OptionalId, Query()] = None,
 ) -> Response:
     """A resident's record: personal data, address, household and memberships, then
     every other domain's panel (tests, cases, contacts, ...) the reader may see. A
@@ -211,7 +211,7 @@ def move_page(
 @router.get("/people/{resident_id}/merge")
 def merge_form_page(
     request: Request, resident_id: Id, session: DbSession, writer: Writer, audit: AuditDep,
-    other: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    other: Annotated[OptionalId, Query()] = None,
 ) -> Response:
     """The merge form: both records side by side, a reason, and a confirmation."""
     return _merge_view(request, session, writer, audit, resident_id, other)

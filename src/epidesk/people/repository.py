@@ -499,3 +499,65 @@ def membership_stamps(session: Session) -> tuple[tuple[int, ...], tuple[int, ...
         _stamp(session, ClassMembership,
                ClassMembership.school_class_id + ClassMembership.resident_id),
     )
+
+
+# ------------------------------------------------------------------ where people live
+
+
+def household_stays(session: Session, resident_ids: Sequence[int]
+                    ) -> list[tuple[int, int, Any, Any]]:
+    """(resident, address, first day, last day or None) of every household membership of
+    these residents."""
+    out: list[tuple[int, int, Any, Any]] = []
+    for chunk in chunks(resident_ids):
+        out += [tuple(r) for r in session.execute(  # type: ignore[misc]
+            select(HouseholdMembership.resident_id, Household.address_id,
+                   HouseholdMembership.start_date, HouseholdMembership.end_date)
+            .join(Household, Household.id == HouseholdMembership.household_id)
+            .where(HouseholdMembership.resident_id.in_(chunk))).all()]
+    return out
+
+
+def residents_at_addresses(session: Session, address_ids: Sequence[int]
+                           ) -> list[tuple[int, int]]:
+    """(resident, address) of everyone living at these addresses now, by resident."""
+    out: list[tuple[int, int]] = []
+    for chunk in chunks(address_ids):
+        out += [(int(r), int(a)) for r, a in session.execute(
+            select(Resident.id, Household.address_id)
+            .join(Household, Household.id == Resident.household_id)
+            .where(Household.address_id.in_(chunk))).all()]
+    return sorted(out)
+
+
+def address_of_residents(session: Session, resident_ids: Sequence[int]) -> dict[int, int]:
+    """The address each of these residents lives at now."""
+    out: dict[int, int] = {}
+    for chunk in chunks(resident_ids):
+        out.update({int(r): int(a) for r, a in session.execute(
+            select(Resident.id, Household.address_id)
+            .join(Household, Household.id == Resident.household_id)
+            .where(Resident.id.in_(chunk))).all()})
+    return out
+
+
+def venue_points(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, float]]:
+    """(lat, lon) of these venues."""
+    out: dict[int, tuple[float, float]] = {}
+    for chunk in chunks(ids):
+        out.update({int(i): (float(la), float(lo)) for i, la, lo in session.execute(
+            select(Venue.id, Venue.lat, Venue.lon).where(Venue.id.in_(chunk))).all()})
+    return out
+
+
+def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:
+    """Every household's id and address, and the household of every resident, as arrays
+    (read in bulk: no Python object per row)."""
+    if is_postgres(session):
+        ids, address = pg_columns(session, "household", [("id", "int4"), ("address_id", "int4")])
+        (living,) = pg_columns(session, "resident", [("household_id", "int4")])
+    else:
+        ids, address = lite_columns(session, "SELECT id, address_id FROM household",
+                                    ("int", "int"))
+        (living,) = lite_columns(session, "SELECT household_id FROM resident", ("int",))
+    return ids, address, living

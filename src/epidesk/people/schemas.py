@@ -14,6 +14,7 @@ from epidesk.geography.schemas import (
     PlaceRef,
     Schema,
 )
+from epidesk.kit.inputs import Day, OptionalId, RecordId
 from epidesk.people.rules import DEFAULT_LIMIT as DEFAULT_LIMIT
 from epidesk.people.rules import MAX_LIMIT as MAX_LIMIT
 from epidesk.people.rules import MAX_OFFSET as MAX_OFFSET
@@ -205,7 +206,7 @@ class DuplicatePage(Schema):
 class MergeIn(Schema):
     """Merge another record into this one."""
 
-    other_id: int = Field(ge=1, le=2**31 - 1, description="The record that goes")
+    other_id: RecordId = Field(description="The record that goes")
     reason: str = Field(min_length=1, max_length=2000,
                         description="Why the two records are one person")
 
@@ -225,8 +226,8 @@ class MergeOut(Schema):
 class MoveIn(Schema):
     """A move of a person to another household."""
 
-    household_id: int = Field(ge=1, le=2**31 - 1)
-    moved_on: date = Field(description="The first day in the new household")
+    household_id: RecordId
+    moved_on: Day = Field(description="The first day in the new household")
 
 
 class StayOut(Schema):
@@ -245,7 +246,7 @@ class RegistrationIn(Schema):
     name: str = Field(min_length=1, max_length=32, description="汉字, or as on the document")
     name_latin: str = Field(min_length=1, max_length=64)
     sex: Literal["F", "M"]
-    birth_date: date
+    birth_date: Day
     id_type: Literal["id_card", "passport", "travel_permit", "other"] = "id_card"
     id_number: str | None = Field(default=None, max_length=40,
                                   description="Optional for newborns, travellers and others")
@@ -253,10 +254,9 @@ class RegistrationIn(Schema):
     has_smartphone: bool = False
     source: str = Field(min_length=1, max_length=64,
                         description="Where the person was registered")
-    household_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
-                                     description="An existing household")
-    address_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
+    household_id: OptionalId = Field(default=None, description="An existing household")
+    address_id: OptionalId = Field(default=None,
                                    description="Or an address for a new household")
     home_suitable: bool = Field(default=False,
                                 description="A new household's home allows home quarantine")
-    member_from: date = Field(description="The first day in the household")
+    member_from: Day = Field(description="The first day in the household")

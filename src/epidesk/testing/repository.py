@@ -189,3 +189,16 @@ def rejected_batch_count(session: Session, *, since: datetime) -> int:
 def latest_result_before(session: Session, before: datetime) -> datetime | None:
     """The latest moment a tube's result was given before a moment, if any."""
     return session.scalar(select(func.max(Tube.result_at)).where(Tube.result_at < before))
+
+
+def accepted_batch_ids_after(session: Session, position: int) -> list[int]:
+    """The accepted lab batches with a larger id than `position`, oldest first."""
+    return list(session.scalars(select(LabBatch.id).where(
+        LabBatch.id > position, LabBatch.status == "accepted").order_by(LabBatch.id)))
+
+
+def batch_swabs(session: Session, batch_id: int) -> list[tuple[int, datetime, str]]:
+    """(resident, collected at, the tube's outcome) of every swab of a batch."""
+    return [(int(r), at, o) for r, at, o in session.execute(
+        select(Sample.resident_id, Sample.collected_at, Tube.outcome)
+        .join(Tube, Tube.id == Sample.tube_id).where(Tube.batch_id == batch_id)).all()]

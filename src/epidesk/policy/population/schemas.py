@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
-from epidesk.policy.record.schemas import Record, Strict, rule_error
+from epidesk.policy.record.schemas import PLATFORM_DEFAULT, Record, Strict, rule_error
 
 ZoneLevel = Literal["high", "medium", "low"]
 StepTarget = Literal["high", "medium", "low", "lifted"]
@@ -104,12 +104,30 @@ class StepDown(Record):
         return self
 
 
+class ZoneDrawing(Record):
+    """How zones are drawn: the unit of a case's residence zone, the level of the places a
+    case stayed, the area of the low-risk level, and the share a full testing round needs."""
+
+    granularity: AreaUnit
+    places_level: ZoneLevel | None = None
+    low_area: AreaUnit | None = None
+    round_share: float = Field(default=0.9, gt=0, le=1)
+
+
 class Zoning(Strict):
     """Risk-zone levels, the unit of a high-risk zone and the step-down rules."""
 
     levels: dict[ZoneLevel, ZoneLevelRule] = Field(min_length=1)
     high_risk_unit: HighRiskUnit
     step_down: dict[str, StepDown]
+    drawing: ZoneDrawing | None = None
+
+    def drawn(self) -> ZoneDrawing:
+        """The drawing rules; without a [zoning.drawing] table, the smallest allowed unit."""
+        if self.drawing is not None:
+            return self.drawing
+        smallest = min(self.high_risk_unit.units, key=_unit_rank)
+        return ZoneDrawing(granularity=smallest, source=PLATFORM_DEFAULT, confirmed=False)
 
     @model_validator(mode="after")
     def _levels_exist(self) -> Zoning:
@@ -128,6 +146,16 @@ class Zoning(Strict):
                 raise rule_error(
                     f"levels.{level}", "no step_down rule ends this level; every zone needs an end"
                 )
+        if self.drawing is not None:
+            if not self.high_risk_unit.allows(self.drawing.granularity):
+                raise rule_error("drawing.granularity",
+                                 f"{self.drawing.granularity!r} is not a unit high_risk_unit "
+                                 "allows")
+            for field in ("places_level",):
+                level = getattr(self.drawing, field)
+                if level is not None and level not in self.levels:
+                    raise rule_error(f"drawing.{field}",
+                                     f"{level!r} is not a level of this preset")
         return self
 
 

@@ -95,3 +95,14 @@ def graph_summary(graph: ContactGraph) -> dict[str, int]:
             "work_group_memberships": len(graph.work_groups),
             "school_class_memberships": len(graph.school_classes),
             "recorded_exposures": len(graph.exposures), "venue_visits": graph.visit_count}
+
+
+def held_graph(session: Session) -> ContactGraph | None:
+    """The graph this process already holds for the session's database, brought up to date,
+    or None when it holds none (nothing is loaded: a caller that can do without it pays no
+    load)."""
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    with _graphs_lock:
+        if key not in _graphs:
+            return None
+    return current_graph(session, cache=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,3 +58,13 @@ def existing_visits(session: Session, resident: IntArray, venue: IntArray, start
 def visit_count(session: Session) -> int:
     """How many visits are stored."""
     return int(session.scalar(select(func.count()).select_from(VenueVisit)) or 0)
+
+
+def visits_of(session: Session, resident_ids: Sequence[int]) -> list[tuple[int, int, Any]]:
+    """(resident, venue, start) of every visit of these residents."""
+    out: list[tuple[int, int, Any]] = []
+    for chunk in chunks(resident_ids):
+        out += [(int(r), int(v), s) for r, v, s in session.execute(
+            select(VenueVisit.resident_id, VenueVisit.venue_id, VenueVisit.started_at)
+            .where(VenueVisit.resident_id.in_(chunk))).all()]
+    return out

@@ -1,0 +1,1 @@
+"""The outbreak run closed-loop under each preset: its isolation, quarantine and zones."""

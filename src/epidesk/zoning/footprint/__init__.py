@@ -1,0 +1,1 @@
+"""What zones cost residents on any day, replayed from the zones' history."""

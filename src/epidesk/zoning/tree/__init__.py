@@ -1,0 +1,1 @@
+"""The geometry tree with its resident counts, and the cases as arrays."""
