@@ -3,7 +3,6 @@ footprint; the public zones and the address lookup (no identities)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -77,7 +76,7 @@ def restricted_households(session: DbSession, _: ZoningOfficer,
 def run_step_down(session: DbSession, caller: ZoningOfficer, body: StepDownIn
                   ) -> dict[str, int]:
     """Draw the new cases' zones and step zones down for a day; idempotent."""
-    day = dt.date.fromisoformat(body.day) if body.day else today()
+    day = body.day or today()
     return service.daily(session, actor=caller.username, day=day).counts()
 
 
