@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from epidesk.auth.models import AuditEntry
 from epidesk.policy.service import get_preset
 from epidesk.zoning import service
 from epidesk.zoning.models import ZoneChange
@@ -82,6 +83,11 @@ def test_a_zoning_officer_may_not_override(db: Session, client: TestClient, bear
         "to": f"building:{city.buildings[0].id}", "reason": "one building"})
     # The 9th edition's compound is adjustable: narrowing to the case's building is allowed.
     assert narrowed.status_code == 200 and narrowed.json()["area_kind"] == "building"
+    # The written reason is in the audit log with the change, beside who made it.
+    entry = db.scalars(select(AuditEntry).where(
+        AuditEntry.action == "update", AuditEntry.record_type == "zone",
+        AuditEntry.record_id == str(zone["id"]))).one()
+    assert entry.username == "officer" and entry.purpose == "reason: one building"
     elsewhere = client.post(f"/api/zones/{zone['id']}/area", headers=officer, json={
         "to": f"compound:{city.communities[1].id}", "reason": "wider"})
     assert elsewhere.status_code == 422 and "does not contain" in elsewhere.text

@@ -93,17 +93,20 @@ class AuthGatekeeper:
 
     def record(self, request: Request, session: Session, caller: Caller | None, *,
                action: str, record_type: str, record_id: str | int,
-               person_id: int | None, people: Iterable[int] = ()) -> None:
-        """Append an audit entry naming the route, the address, the purpose given and
-        every resident returned."""
+               person_id: int | None, people: Iterable[int] = (),
+               reason: str | None = None) -> None:
+        """Append an audit entry naming the route, the address, the purpose given (and
+        the written reason of a change that needs one) and every resident returned."""
         route = route_template(request)
+        given = request.query_params.get("purpose") or request.headers.get("x-epidesk-purpose")
+        if reason:
+            given = f"{given}; reason: {reason}" if given else f"reason: {reason}"
         service.record_access(
             session, principal=caller,
             action=action, record_type=record_type, record_id=record_id,
             person_id=person_id, people=people, route=f"{request.method} {route}",
             address=client_address(request),
-            purpose=request.query_params.get("purpose")
-            or request.headers.get("x-epidesk-purpose"),
+            purpose=given,
         )
 
     def expected_csrf(self, request: Request) -> str | None:

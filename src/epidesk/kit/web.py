@@ -88,9 +88,11 @@ class Gatekeeper(Protocol):
 
     def record(self, request: Request, session: Session, caller: Caller | None, *,
                action: str, record_type: str, record_id: str | int,
-               person_id: int | None, people: Iterable[int] = ()) -> None:
+               person_id: int | None, people: Iterable[int] = (),
+               reason: str | None = None) -> None:
         """Append an audit entry for a read or a change of personal data, naming every
-        resident it returned (`people`)."""
+        resident it returned (`people`) and, for a change that needs one, its written
+        `reason`."""
         ...
 
     def expected_csrf(self, request: Request) -> str | None:
@@ -171,12 +173,14 @@ class Auditor:
         self.caller = caller
 
     def __call__(self, action: str, record_type: str, record_id: str | int,
-                 person_id: int | None = None, people: Iterable[int] = ()) -> None:
-        """One entry: the record, its resident (`person_id`) and, for a list or a record
-        that shows others, every resident it returned (`people`)."""
+                 person_id: int | None = None, people: Iterable[int] = (),
+                 reason: str | None = None) -> None:
+        """One entry: the record, its resident (`person_id`), for a list or a record that
+        shows others every resident it returned (`people`), and for a change that must be
+        justified the written `reason`."""
         gatekeeper().record(self.request, self.session, self.caller, action=action,
                             record_type=record_type, record_id=record_id,
-                            person_id=person_id, people=people)
+                            person_id=person_id, people=people, reason=reason)
 
 
 def auditor(request: Request, session: DbSession, caller: OptionalCaller) -> Auditor:

@@ -28,6 +28,7 @@ from epidesk.zoning.deps import (
 from epidesk.zoning.footprint import service as footprint
 from epidesk.zoning.lookup import service as lookup
 from epidesk.zoning.rules import language, text
+from epidesk.zoning.rules import written_reason as _written
 from epidesk.zoning.schemas import AreaChangeIn, StepDownIn
 
 router = APIRouter(responses=PROBLEM_RESPONSES, tags=["zoning"])
@@ -94,7 +95,7 @@ def change_area(session: DbSession, caller: ZoningOfficer, zone_id: Id, body: Ar
     units only with an administrator's override."""
     zone = change_zone(session, caller, zone_id, to=body.to, reason=body.reason,
                        override_reason=body.override_reason, category=body.category)
-    audit("update", "zone", zone.id)
+    audit("update", "zone", zone.id, reason=_written(body.reason, body.override_reason))
     return zone_detail(session, caller, zone)
 
 

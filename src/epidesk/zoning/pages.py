@@ -32,6 +32,7 @@ from epidesk.zoning.deps import (
 from epidesk.zoning.footprint import service as footprint
 from epidesk.zoning.lookup import service as lookup
 from epidesk.zoning.rules import OVERRIDE_CATEGORIES, TEXTS, language, text
+from epidesk.zoning.rules import written_reason as _written
 
 router = APIRouter(include_in_schema=False)
 Lang = Annotated[str | None, Query(pattern="^(en|zh)$")]
@@ -130,7 +131,7 @@ def change_area_form(request: Request, session: DbSession, caller: ZoningOfficer
     check_csrf(request, csrf_token_)
     zone = change_zone(session, caller, zone_id, to=to, reason=reason,
                        override_reason=override_reason, category=category or None)
-    audit("update", "zone", zone.id)
+    audit("update", "zone", zone.id, reason=_written(reason, override_reason))
     return RedirectResponse(f"/zones/staff/{zone.id}?message=changed", status_code=303)
 
 

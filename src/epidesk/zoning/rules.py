@@ -343,3 +343,10 @@ def public_area(kind: str) -> str:
 def counts_by(values: Mapping[str, int], levels: Iterable[str]) -> dict[str, int]:
     """A count for every level, zero where there is none."""
     return {level: int(values.get(level, 0)) for level in levels}
+
+
+def written_reason(reason: str, override_reason: str = "") -> str:
+    """A manual change's reason as the audit log keeps it, with an override's own reason."""
+    reason = reason.strip()
+    override = override_reason.strip()
+    return f"{reason} (override: {override})" if override else reason
