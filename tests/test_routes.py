@@ -534,7 +534,9 @@ def _outsiders(t: TinyCity) -> list[str]:
     people = session.scalars(select(Resident).where(Resident.community_id != home)).all()
     ids = {p.id for p in people}
     cases = session.scalars(select(CaseEpisode.id).where(CaseEpisode.resident_id.in_(ids)))
-    found = ["7002"]  # the outside resident's tube
+    # The outside resident's tube, as a JSON value, a cell or link text, or a title (not as
+    # digits inside a time's fraction of a second).
+    found = ['"7002"', ">7002<", "Tube 7002", "tube 7002"]
     for p in people:
         found += [p.name, p.name_latin, f"resident {p.id}", f"/people/{p.id}\"",
                   f"/tracing/contacts/{p.id}\"", f'"resident_id":{p.id},',

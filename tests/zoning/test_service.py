@@ -243,3 +243,28 @@ def test_the_daily_job_uses_a_graph_only_when_one_is_held(db: Session) -> None:
         assert service.daily(db, actor="job", day=day(0), preset=TEN).opened == 1
     finally:
         graphs.forget_graphs()
+
+
+def test_a_merge_moves_sampled_days_and_keeps_a_shared_day_once(db: Session) -> None:
+    from epidesk.kit.merges import Merge
+    from epidesk.people.models import Resident
+    from epidesk.zoning.models import ZoneSample
+
+    scene(db)
+    service.recompute(db, actor="test", preset=NINTH, day=day(0))
+    zone = next(iter(active(db, NINTH.name).values()))
+    survivor, merged = db.scalars(select(Resident.id).order_by(Resident.id).limit(2)).all()
+    db.add_all([
+        ZoneSample(zone_id=zone.id, day=day(1), resident_id=survivor, positive=False),
+        ZoneSample(zone_id=zone.id, day=day(1), resident_id=merged, positive=True),
+        ZoneSample(zone_id=zone.id, day=day(2), resident_id=merged, positive=False),
+    ])
+    db.flush()
+    notes = service.merge_person_rows(db, Merge(survivor_id=survivor, merged_id=merged,
+                                                day=day(3), actor="test"))
+    assert notes == ["1 zone testing-round sample(s) moved",
+                     "1 day(s) sampled under both records kept once"]
+    rows = db.execute(select(ZoneSample.day, ZoneSample.resident_id, ZoneSample.positive)
+                      .where(ZoneSample.zone_id == zone.id).order_by(ZoneSample.day)).all()
+    # The shared day stays once and positive (the merged record's tube was); the other moves.
+    assert [tuple(r) for r in rows] == [(day(1), survivor, True), (day(2), survivor, False)]

@@ -19,6 +19,7 @@ from epidesk.kit.access import (
     AreaPath,
     Caller,
 )
+from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import ensure_in_scope, require, shows
@@ -150,3 +151,9 @@ def ensure_round_in_scope(session: Session, caller: Caller, zone: Zone) -> None:
 def resident_names(session: Session, ids: list[int]) -> dict[int, str]:
     """Names of residents to follow up (a round's list)."""
     return {i: r.name for i, r in people.residents_by_id(session, ids).items()}
+
+
+# Two records of one person merged: the merged one's sampled days in testing rounds become
+# the survivor's.
+person_merge = MergePart(covers=("zone_sample.resident_id",), apply=service.merge_person_rows)
+

@@ -7,7 +7,7 @@ from datetime import UTC, date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.db import is_postgres
@@ -322,3 +322,29 @@ def add_to_tally(session: Session, zone_id: int, day: date, sampled: int, positi
         row.sampled += sampled
         row.positive += positive
     session.flush()
+
+
+def merge_samples(session: Session, *, survivor_id: int, merged_id: int) -> tuple[int, int]:
+    """Move a merged record's sampled days to the survivor; a day on which both were
+    sampled in one zone is kept once, positive if either was. Returns (rows moved, days
+    kept once)."""
+    columns = (ZoneSample.zone_id, ZoneSample.day, ZoneSample.positive)
+    theirs = {(z, d): bool(p) for z, d, p in session.execute(
+        select(*columns).where(ZoneSample.resident_id == merged_id))}
+    if not theirs:
+        return 0, 0
+    ours = {(z, d): bool(p) for z, d, p in session.execute(
+        select(*columns).where(ZoneSample.resident_id == survivor_id))}
+    both = sorted(theirs.keys() & ours.keys())
+    for zone_id, day in both:
+        if theirs[(zone_id, day)] and not ours[(zone_id, day)]:
+            session.execute(update(ZoneSample).where(
+                ZoneSample.zone_id == zone_id, ZoneSample.day == day,
+                ZoneSample.resident_id == survivor_id).values(positive=True))
+        session.execute(delete(ZoneSample).where(
+            ZoneSample.zone_id == zone_id, ZoneSample.day == day,
+            ZoneSample.resident_id == merged_id))
+    moved = session.execute(update(ZoneSample).where(ZoneSample.resident_id == merged_id)
+                            .values(resident_id=survivor_id))
+    return int(getattr(moved, "rowcount", 0) or 0), len(both)
+

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from epidesk.cases import repository as cases
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock, events
+from epidesk.kit.merges import Merge
 from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset, get_preset
@@ -489,3 +490,15 @@ def change_area(session: Session, *, zone_id: int, to_key: str, reason: str, act
         override=needs_override, category=category if needs_override else None)])
     session.flush()
     return zone
+
+
+def merge_person_rows(session: Session, merge: Merge) -> list[str]:
+    """Zoning's merge part: the merged record's sampled days in zones' testing rounds
+    become the survivor's (a day both were sampled in one zone is kept once)."""
+    moved, once = repository.merge_samples(session, survivor_id=merge.survivor_id,
+                                           merged_id=merge.merged_id)
+    notes = [f"{moved} zone testing-round sample(s) moved"]
+    if once:
+        notes.append(f"{once} day(s) sampled under both records kept once")
+    return notes
+
