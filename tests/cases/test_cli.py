@@ -123,6 +123,12 @@ def test_cases_commands(city_db: dict[str, int], tmp_path: Path):
     assert "2026-11-22,TD1,Rencheng,local,0,0,1,1" in csv.output
     table = runner.invoke(app, ["cases", "bulletin", "--day", "2026-11-21"])
     assert "Rencheng" in table.output and "Whole city" in table.output
+    # Without a day, the bulletin opens on the latest day with data, and says so.
+    latest = runner.invoke(app, ["cases", "bulletin"])
+    assert latest.exit_code == 0 and "Daily bulletin 2026-11-2" in latest.output
+    assert "the latest day with data" in latest.output
+    bad = runner.invoke(app, ["cases", "bulletin", "--as-of", "yesterday"])
+    assert bad.exit_code == 2 and "--as-of" in bad.output
     gone = runner.invoke(app, ["cases", "withdraw", "1", "--reason", "false positive"])
     assert gone.exit_code == 0 and "withdrawn: false positive" in gone.output
     refused = runner.invoke(app, ["cases", "withdraw", "1", "--reason", "again, really"])

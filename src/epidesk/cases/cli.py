@@ -176,7 +176,8 @@ def withdraw_cmd(case_id: int = typer.Argument(..., help="Case id"),
 
 @app.command("bulletin")
 def bulletin_cmd(
-    day: str = typer.Option("", help="Day (YYYY-MM-DD; default today)"),
+    day: str = typer.Option("", help="Day (YYYY-MM-DD; default: today when it has data, else "
+                                     "the latest day with reported cases or results)"),
     as_of: str = typer.Option("", help="Count as the data stood at this time (ISO 8601)"),
     csv: bool = typer.Option(False, "--csv", help="Print CSV"),
 ) -> None:
@@ -185,15 +186,23 @@ def bulletin_cmd(
 
     from epidesk.cases import service
     from epidesk.db import session_scope
-    from epidesk.kit import clock
+    from epidesk.kit.days import CHOSEN, day_to_show
 
-    chosen = _day("--day", day) if day else clock.city_today()
-    moment = datetime.fromisoformat(as_of) if as_of else None
+    asked = _day("--day", day) if day else None
+    try:
+        moment = datetime.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter(f"{as_of!r} is not a time (ISO 8601)",
+                                 param_hint="--as-of") from None
     with session_scope() as session:
-        result = service.bulletin(session, day=chosen, as_of=moment)
+        shown = day_to_show(session, asked=asked)
+        result = service.bulletin(session, day=shown.day, as_of=moment)
+    chosen = shown.day
     if csv:
         typer.echo(service.bulletin_csv(result), nl=False)
         return
+    if shown.kind != CHOSEN:
+        out.print(f"showing {chosen}: {shown.label}")
     numbers = ("Confirmed", "Asymptomatic", "Reclassified")
     found = table(out, "District", "Origin", *numbers, right=numbers,
                   title=f"Daily bulletin {chosen} (as of {result.as_of:%Y-%m-%d %H:%M} UTC)")
