@@ -66,16 +66,6 @@ def cases_with_active_evidence(session: Session) -> set[int]:
                                .where(ContactEvidence.status == ACTIVE)))
 
 
-def cases_with_close_contacts(session: Session, residents: Sequence[int]) -> set[int]:
-    """Cases whose active direct close evidence names any of the residents."""
-    out: set[int] = set()
-    for chunk in chunks(residents):
-        out.update(session.scalars(select(ContactEvidence.case_id).distinct().where(
-            ContactEvidence.status == ACTIVE, ContactEvidence.tier == CLOSE,
-            ContactEvidence.via_resident_id.is_(None), ContactEvidence.resident_id.in_(chunk))))
-    return out
-
-
 def close_contacts_of_cases(session: Session, case_ids: Sequence[int]) -> set[int]:
     """Residents that are active direct close contacts of any of the cases."""
     out: set[int] = set()

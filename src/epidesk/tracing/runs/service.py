@@ -28,6 +28,7 @@ from epidesk.tracing.graph import service as graph_service
 from epidesk.tracing.graph.engine import CLOSE, SUB_CLOSE, ContactGraph
 from epidesk.tracing.models import Contact, TracingRun
 from epidesk.tracing.repository import tracing_table, write_rows
+from epidesk.tracing.retrace import repository as retrace_repository
 from epidesk.tracing.runs import engine, repository
 from epidesk.tracing.runs.engine import CaseBatch, Evidence, Lookup, Parameters
 from epidesk.tracing.runs.rules import CaseFacts
@@ -95,7 +96,8 @@ def run_tracing(session: Session, *, actor: str, case_ids: Sequence[int] | None 
         batch_ids = {c.id for c in requested if c.status == "active"}
         withdrawn = {c.id for c in requested if c.status != "active"}
         touched_residents = [c.resident_id for c in requested]
-        batch_ids |= repository.cases_with_close_contacts(session, touched_residents) & set(by_id)
+        batch_ids |= retrace_repository.cases_with_close_contacts(
+            session, touched_residents) & set(by_id)
         for r in repository.close_contacts_of_cases(session, sorted(withdrawn)):
             batch_ids |= set(by_resident.get(r, ()))
     # Read before this run writes anything, so that a large graph may be read in parallel.
