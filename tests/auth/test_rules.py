@@ -31,7 +31,8 @@ SAME_SUBDISTRICT = AreaPath(district_id=1, subdistrict_id=10, community_id=101)
 def test_every_role_names_only_known_permissions() -> None:
     assert set(ROLES) == {
         "administrator", "epidemiologist", "zoning_officer", "facility_manager",
-        "transport_coordinator", "community_worker", "hotline_operator", "vaccinator", "auditor",
+        "transport_coordinator", "community_worker", "hotline_operator", "hotline_supervisor",
+        "volunteer", "vaccinator", "auditor",
     }
     for role, perms in ROLES.items():
         assert set(perms) <= set(PERMISSIONS), role

@@ -28,6 +28,13 @@ TRANSPORT_WRITE = "transport.write"
 SUPPLIES_WRITE = "supplies.write"
 HOTLINE_WRITE = "hotline.write"
 VACCINATION_WRITE = "vaccination.write"
+VACCINATION_READ = "vaccination.read"
+VACCINATION_BOOK = "vaccination.book"
+CERTIFICATES_MANAGE = "certificates.manage"
+HOTLINE_SUPERVISE = "hotline.supervise"
+DELIVERY_CONFIRM = "supplies.deliver"
+MESSAGES_SEND = "messages.send"
+PUBLICATION_RUN = "transparency.publish"
 AUDIT_READ = "audit.read"
 USERS_MANAGE = "users.manage"
 RETENTION_RUN = "retention.run"
@@ -46,7 +53,14 @@ PERMISSIONS: dict[str, str] = {
     TRANSPORT_WRITE: "plan and track transfers",
     SUPPLIES_WRITE: "manage requests, depots and deliveries",
     HOTLINE_WRITE: "take and resolve hotline tickets",
-    VACCINATION_WRITE: "book appointments and record doses",
+    VACCINATION_WRITE: "record doses, manage sites, stock and campaigns",
+    VACCINATION_READ: "see vaccination records (doses, deferrals, appointments)",
+    VACCINATION_BOOK: "book a dose on a resident's behalf (shows only what may be booked now)",
+    CERTIFICATES_MANAGE: "issue certificates and manage signer keys",
+    HOTLINE_SUPERVISE: "take escalated tickets and decide appeals",
+    DELIVERY_CONFIRM: "confirm or fail deliveries at the door",
+    MESSAGES_SEND: "work the call list and printed notices of outbound messages",
+    PUBLICATION_RUN: "run the public publication on demand",
     AUDIT_READ: "search and export the audit log",
     USERS_MANAGE: "create, disable and grant roles to users",
     RETENTION_RUN: "run the retention job",

@@ -1,0 +1,1 @@
+"""Certificates: signer keys, EU DCC-format certificates, QR codes, offline verification."""

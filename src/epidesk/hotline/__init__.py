@@ -1,0 +1,1 @@
+"""The citizen hotline: tickets on a clock, escalation, appeals and Open311."""

@@ -1,0 +1,1 @@
+"""Quarantine: facilities and rooms, inspections, orders, placement, transfers and release."""

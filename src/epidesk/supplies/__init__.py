@@ -1,0 +1,1 @@
+"""Household supplies: needs, requests, priority, delivery batches, depots and stock."""

@@ -1,0 +1,1 @@
+"""Public transparency: the publication step, small-count suppression, public pages, open data."""

@@ -1,0 +1,1 @@
+"""Vaccination: products, schedules, sites, campaigns, appointments, doses and coverage."""
