@@ -102,6 +102,15 @@ def test_exposures_are_recorded_and_checked(client: TestClient, s: Scene):
     assert wrong.status_code == 422 and "unknown setting" in wrong.json()["detail"]
     naive = client.post("/api/tracing/exposures", json={**body, "at": "2026-11-18T19:00:00"})
     assert naive.status_code == 422
+    building = s.city.buildings[0].id
+    placed = client.post("/api/tracing/exposures", json={**body, "building_id": building})
+    assert placed.status_code == 201 and placed.json()["building_id"] == building
+    assert placed.json()["venue_id"] is None
+    both = client.post("/api/tracing/exposures",
+                       json={**body, "building_id": building, "venue_id": s.city.venue.id})
+    assert both.status_code == 422 and "not both" in both.json()["detail"]
+    nowhere = client.post("/api/tracing/exposures", json={**body, "venue_id": 999_999})
+    assert nowhere.status_code == 404 and "no venue 999999" in nowhere.json()["detail"]
 
 
 def test_permissions_and_areas(anon_client: TestClient, bearer: Any, s: Scene):

@@ -268,3 +268,36 @@ def test_a_merge_moves_sampled_days_and_keeps_a_shared_day_once(db: Session) -> 
                       .where(ZoneSample.zone_id == zone.id).order_by(ZoneSample.day)).all()
     # The shared day stays once and positive (the merged record's tube was); the other moves.
     assert [tuple(r) for r in rows] == [(day(1), survivor, True), (day(2), survivor, False)]
+
+
+def test_a_building_named_in_an_exposure_draws_a_place_zone_and_free_text_none(
+        db: Session) -> None:
+    from datetime import UTC, datetime
+
+    from epidesk.tracing.exposures import service as exposures
+    from epidesk.tracing.graph import service as graphs
+
+    city, case = scene(db)
+    pine = city.communities[1]
+    pine_building = city.buildings[2]
+    other = city.residents["zhang_min"].id
+    inside = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)  # the day before sampling
+    exposures.record_exposure(db, resident_a=case.resident_id, resident_b=other, at=inside,
+                              setting="shared_vehicle", place="a bus stop", recorded_by="t",
+                              now=datetime(2026, 11, 22, tzinfo=UTC))
+    tree = trees.load_tree(db)
+    words_only = {k for k in service.compute(db, preset=TWENTY, tree=tree).keys()}
+    assert f"building:{pine_building.id}" not in words_only
+    exposures.record_exposure(db, resident_a=case.resident_id, resident_b=other, at=inside,
+                              setting="shared_vehicle", building_id=pine_building.id,
+                              recorded_by="t", now=datetime(2026, 11, 22, tzinfo=UTC))
+    service.recompute(db, actor="test", preset=TWENTY, day=day(0))
+    twenty = active(db, TWENTY.name)
+    assert twenty[f"building:{pine_building.id}"].level == "high"
+    assert [t.case_id for t in twenty[f"building:{pine_building.id}"].triggers] == [case.id]
+    service.recompute(db, actor="test", preset=NINTH, day=day(0))
+    assert f"compound:{pine.id}" in active(db, NINTH.name)
+    graph = graphs.load_graph(db)
+    for preset in (NINTH, TWENTY):
+        read = service.compute(db, preset=preset, tree=tree)
+        assert service.compute(db, preset=preset, tree=tree, graph=graph).same_as(read)

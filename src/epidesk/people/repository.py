@@ -241,6 +241,11 @@ def building_households(session: Session, building_id: int) -> Sequence[Househol
     ).all()
 
 
+def venue(session: Session, venue_id: int) -> Venue | None:
+    """A venue by id."""
+    return session.get(Venue, venue_id)
+
+
 def venues(session: Session, community_id: int) -> Sequence[Venue]:
     """The venues of a community by kind and name."""
     return session.scalars(

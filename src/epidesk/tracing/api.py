@@ -128,7 +128,8 @@ def create_exposure(body: ExposureIn, session: DbSession, tracer: Tracer,
                     service.resident_area(session, resident_id=body.resident_a_id), "resident")
     exposure = exposures.record_exposure(
         session, resident_a=body.resident_a_id, resident_b=body.resident_b_id, at=body.at,
-        setting=body.setting, protected=body.protected, place=body.place, note=body.note,
+        setting=body.setting, protected=body.protected, place=body.place,
+        venue_id=body.venue_id, building_id=body.building_id, note=body.note,
         recorded_by=tracer.username)
     audit("create", "exposure", exposure.id, person_id=body.resident_a_id)
     audit("create", "exposure", exposure.id, person_id=body.resident_b_id)

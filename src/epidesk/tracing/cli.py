@@ -296,7 +296,9 @@ def exposure_cmd(
     at: str = typer.Option(..., help="When, ISO 8601 with UTC offset"),
     setting: str = typer.Option("investigator_judgement", help="A close-contact setting"),
     protected: bool = typer.Option(False, help="Effective protection: no close contact"),
-    place: str = typer.Option("", help="Where"),
+    place: str = typer.Option("", help="Where, in words"),
+    venue: int | None = typer.Option(None, help="The venue's id (draws zones and trajectories)"),
+    building: int | None = typer.Option(None, help="Or the building's id"),
     note: str = typer.Option("", help="Note"),
 ) -> None:
     """Record an exposure between two residents."""
@@ -309,7 +311,8 @@ def exposure_cmd(
     with session_scope() as session:
         exposure = exposures.record_exposure(session, resident_a=resident_a,
                                            resident_b=resident_b, at=moment, setting=setting,
-                                           protected=protected, place=place, note=note or None,
+                                           protected=protected, place=place, venue_id=venue,
+                                           building_id=building, note=note or None,
                                            recorded_by=cli_actor())
         asked = retrace.cases_asked_by(session, reason=retrace_rules.EXPOSURE,
                                        source_id=exposure.id)

@@ -75,6 +75,10 @@ class Exposure(Base):
     # Protected (e.g. full protective equipment): kept on record, makes no close contact.
     protected: Mapped[bool] = mapped_column(Boolean)
     place: Mapped[str] = mapped_column(String(200))
+    # Where, as a record: a venue or a building (at most one). Zones and public
+    # trajectories are drawn from these; the free text above never draws anything.
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venue.id"), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

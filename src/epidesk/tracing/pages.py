@@ -168,6 +168,8 @@ def exposure_page(
     setting: Annotated[str, Form(max_length=32)] = "",
     protected: Annotated[str, Form(max_length=8)] = "",
     place: Annotated[str, Form(max_length=200)] = "",
+    venue_id: Annotated[str, Form(max_length=12)] = "",
+    building_id: Annotated[str, Form(max_length=12)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
@@ -187,6 +189,8 @@ def exposure_page(
         exposure = exposures.record_exposure(
             session, resident_a=episode.resident_id, resident_b=other,
             at=moment, setting=setting, protected=bool(protected), place=place,
+            venue_id=parse(OptionalId, venue_id, "venue_id"),
+            building_id=parse(OptionalId, building_id, "building_id"),
             note=note or None, recorded_by=tracer.username)
     except DomainError as exc:
         return _case_view(request, session, tracer, case_id, error=exc.detail,

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from epidesk.kit.imports import listed_problems, problem_counts
-from epidesk.kit.inputs import AwareMoment, RecordId, Text
+from epidesk.kit.inputs import AwareMoment, OptionalId, RecordId, Text
 from epidesk.tracing.contacts.rules import (
     CaseContactRow,
     CaseContacts,
@@ -82,6 +82,9 @@ class ExposureIn(BaseModel):
     protected: bool = Field(default=False,
                             description="Effective protection: recorded, no close contact")
     place: Text = Field(default="", max_length=200)
+    venue_id: OptionalId = Field(default=None, description="The venue where it happened, if "
+                                 "any: zones and public trajectories are drawn from it")
+    building_id: OptionalId = Field(default=None, description="Or the building (not both)")
     note: Text | None = Field(default=None, max_length=2000)
 
 
@@ -95,6 +98,8 @@ class ExposureOut(Schema):
     setting: str
     protected: bool
     place: str
+    venue_id: int | None
+    building_id: int | None
     note: str | None
     recorded_by: str
     recorded_at: datetime

@@ -187,10 +187,15 @@ class CaseArrays:
     stay_address: IntArray
     stay_first: IntArray
     stay_last: IntArray
-    # Venue visits: case position, venue, day.
+    # Venue visits: case position, venue, day (visit logs, and recorded exposures
+    # naming a venue).
     visit_case: IntArray
     visit_venue: IntArray
     visit_day: IntArray
+    # Buildings named in recorded exposures: case position, building, day.
+    place_case: IntArray = field(default_factory=lambda: _i64([]))
+    place_building: IntArray = field(default_factory=lambda: _i64([]))
+    place_day: IntArray = field(default_factory=lambda: _i64([]))
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,24 @@ def compute_zones(tree: ZoningTree, cases: CaseArrays, drawing: Drawing) -> Comp
             place = np.where(_lookup(tree.venue, tree.venue, venue) >= 0, venue, -1)
         ok = place >= 0
         pos = v[stayed][ok]
+        kinds.append(np.full(len(pos), KIND_CODES[place_kind], dtype=np.int64))
+        refs.append(place[ok])
+        levels.append(np.full(len(pos), LEVEL_CODES[drawing.places_level], dtype=np.int64))
+        positions.append(pos)
+        links.append(np.full(len(pos), PLACE, dtype=np.int64))
+    if drawing.places_level is not None and len(cases.place_case):
+        p = cases.place_case
+        stayed = (cases.place_day >= cases.first[p]) & (cases.place_day <= cases.last[p])
+        building = cases.place_building[stayed]
+        buildings = tree.rollups["building"]
+        if drawing.granularity == "compound":
+            place_kind = "compound"
+            place = _lookup(buildings.ref, buildings.community, building)
+        else:
+            place_kind = "building"
+            place = _lookup(buildings.ref, buildings.ref, building)
+        ok = place >= 0
+        pos = p[stayed][ok]
         kinds.append(np.full(len(pos), KIND_CODES[place_kind], dtype=np.int64))
         refs.append(place[ok])
         levels.append(np.full(len(pos), LEVEL_CODES[drawing.places_level], dtype=np.int64))

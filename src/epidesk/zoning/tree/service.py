@@ -18,6 +18,7 @@ from epidesk.db import is_postgres
 from epidesk.kit import clock
 from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
+from epidesk.tracing.exposures import repository as exposures
 from epidesk.tracing.graph.engine import ContactGraph, rows_of
 from epidesk.tracing.visits import repository as visits
 from epidesk.zoning import repository
@@ -121,6 +122,8 @@ def case_arrays(session: Session, preset: Preset, *, as_of: dt.date | None = Non
             vv.append(venue)
             vd.append(day)
 
+    pc, pb, pd = _exposure_places(session, position, vc, vv, vd)
+
     def i64(values: Sequence[int]) -> Any:
         return np.asarray(values, dtype=np.int64)
 
@@ -129,7 +132,30 @@ def case_arrays(session: Session, preset: Preset, *, as_of: dt.date | None = Non
         sampling=i64([f.sampling_date.toordinal() for f in facts]),
         first=i64([s[0].toordinal() for s in spans]), last=i64([s[1].toordinal() for s in spans]),
         stay_case=i64(sc), stay_address=i64(sa), stay_first=i64(sf), stay_last=i64(sl),
-        visit_case=i64(vc), visit_venue=i64(vv), visit_day=i64(vd))
+        visit_case=i64(vc), visit_venue=i64(vv), visit_day=i64(vd),
+        place_case=i64(pc), place_building=i64(pb), place_day=i64(pd))
+
+
+def _exposure_places(session: Session, position: dict[int, list[int]], vc: list[int],
+                     vv: list[int], vd: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """Recorded exposures naming a place, for the cases at `position`: a venue joins the
+    visits (vc, vv, vd, extended in place); the buildings are returned."""
+    zone = clock.city_zone()
+    pc: list[int] = []
+    pb: list[int] = []
+    pd: list[int] = []
+    for rid, venue, building, at in exposures.places_of(session, sorted(position)):
+        day = clock.local_day(clock.aware(at), zone).toordinal()
+        for i in position[rid]:
+            if venue is not None:
+                vc.append(i)
+                vv.append(venue)
+                vd.append(day)
+            elif building is not None:
+                pc.append(i)
+                pb.append(building)
+                pd.append(day)
+    return pc, pb, pd
 
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -169,6 +195,18 @@ def case_arrays_in_memory(session: Session, preset: Preset, tree: ZoningTree,
         vc.append(who)
         vv.append(segment.venue(at))
         vd.append(_ordinals(segment.start(at)))
+    # Exposures naming a place are few: read them, as the database path does.
+    position: dict[int, list[int]] = {}
+    for i, rid in enumerate(resident.tolist()):
+        position.setdefault(rid, []).append(i)
+    evc: list[int] = []
+    evv: list[int] = []
+    evd: list[int] = []
+    pc, pb, pd = _exposure_places(session, position, evc, evv, evd)
+    if evc:
+        vc.append(np.asarray(evc, dtype=np.int64))
+        vv.append(np.asarray(evv, dtype=np.int64))
+        vd.append(np.asarray(evd, dtype=np.int64))
     empty = np.zeros(0, dtype=np.int64)
     return CaseArrays(
         case=np.asarray([f.case_id for f in facts], dtype=np.int64),
@@ -179,7 +217,9 @@ def case_arrays_in_memory(session: Session, preset: Preset, tree: ZoningTree,
         stay_first=stay_first, stay_last=stay_last,
         visit_case=np.concatenate(vc) if vc else empty,
         visit_venue=np.concatenate(vv).astype(np.int64) if vv else empty,
-        visit_day=np.concatenate(vd) if vd else empty)
+        visit_day=np.concatenate(vd) if vd else empty,
+        place_case=np.asarray(pc, dtype=np.int64), place_building=np.asarray(pb, dtype=np.int64),
+        place_day=np.asarray(pd, dtype=np.int64))
 
 
 def drawing(preset: Preset, *, low: bool = False) -> Drawing:
