@@ -286,7 +286,7 @@ def test_a_building_named_in_an_exposure_draws_a_place_zone_and_free_text_none(
                               setting="shared_vehicle", place="a bus stop", recorded_by="t",
                               now=datetime(2026, 11, 22, tzinfo=UTC))
     tree = trees.load_tree(db)
-    words_only = {k for k in service.compute(db, preset=TWENTY, tree=tree).keys()}
+    words_only = set(service.compute(db, preset=TWENTY, tree=tree).keys())
     assert f"building:{pine_building.id}" not in words_only
     exposures.record_exposure(db, resident_a=case.resident_id, resident_b=other, at=inside,
                               setting="shared_vehicle", building_id=pine_building.id,

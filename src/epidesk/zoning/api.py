@@ -119,7 +119,7 @@ def get_round(session: DbSession, caller: Reader, zone_id: Id, audit: AuditDep,
 def public_zones(session: DbSession, lang: Annotated[str | None, Query(
         pattern="^(en|zh)$")] = None) -> list[dict[str, Any]]:
     """Zones in force without identities; a floor or flat shows as a zone in its building."""
-    chosen = language(None, lang)
+    chosen = language(lang)
     return [{"level": z.level, "level_name": text(f"level.{z.level}", chosen), "area": z.area,
              "place": z.place, "district_id": z.district_id,
              "planned_end": z.planned_end.isoformat() if z.planned_end else None,
@@ -139,7 +139,7 @@ def lookup_address(session: DbSession,
     """Whether an address lies in a risk zone, the measures in plain words, the planned end
     and why (no case identities; floors and flats as a zone in the building)."""
     return lookup.address_answer(session, community=community, building=building, unit=unit,
-                          flat=flat, lang=language(None, lang))
+                          flat=flat, lang=language(lang))
 
 
 router.include_router(public)

@@ -93,7 +93,7 @@ def lookup(community: str = typer.Option(..., help="Community name or code"),
 
     with session_scope() as session:
         answer = finder.address_answer(session, community=community, building=building,
-                                       unit=unit, flat=flat, lang=language(None, lang))
+                                       unit=unit, flat=flat, lang=language(lang))
     if not answer["in_zone"]:
         console.print(answer["message"])
     for z in answer["zones"]:

@@ -31,7 +31,7 @@ from epidesk.zoning.deps import (
 )
 from epidesk.zoning.footprint import service as footprint
 from epidesk.zoning.lookup import service as lookup
-from epidesk.zoning.rules import OVERRIDE_CATEGORIES, TEXTS, language, text
+from epidesk.zoning.rules import OVERRIDE_CATEGORIES, PLAIN_TEXTS, language, text
 from epidesk.zoning.rules import written_reason as _written
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +39,7 @@ Lang = Annotated[str | None, Query(pattern="^(en|zh)$")]
 
 
 def _words(lang: str) -> dict[str, str]:
-    return {key: text(key, lang) for key in TEXTS if "{" not in TEXTS[key]["en"]}
+    return {key: text(key, lang) for key in PLAIN_TEXTS}
 
 
 def _map_data(zones: list[lookup.PublicZone]) -> str:
@@ -59,13 +59,14 @@ def _by_district(zones: list[lookup.PublicZone]) -> dict[int, list[lookup.Public
 @router.get("/zones")
 def public_zones_page(request: Request, session: DbSession, lang: Lang = None) -> Response:
     """The public map and list of zones in force, by district, without identities."""
-    chosen = language(request.headers.get("accept-language"), lang)
+    chosen = language(lang)
     zones = lookup.public_zones(session, lang=chosen)
     districts = lookup.district_names(session, sorted({z.district_id for z in zones}), chosen)
     return render(request, "zoning/public.html", {
         "lang": chosen, "t": _words(chosen), "by_district": _by_district(zones),
         "districts": districts,
-        "zones": zones, "map_data": _map_data(zones), "other": "zh" if chosen == "en" else "en"})
+        "zones": zones, "map_data": _map_data(zones), "other": "zh" if chosen == "en" else "en"},
+        language=chosen)
 
 
 @router.get("/zones/lookup")
@@ -75,7 +76,7 @@ def lookup_page(request: Request, session: DbSession, lang: Lang = None,
                 unit: Annotated[str, Query(max_length=4)] = "",
                 flat: Annotated[str, Query(max_length=6)] = "") -> Response:
     """Look up an address: its zone, the measures in plain words, the planned end, why."""
-    chosen = language(request.headers.get("accept-language"), lang)
+    chosen = language(lang)
     answer: dict[str, Any] | None = None
     error: str | None = None
     status = 200
@@ -91,7 +92,7 @@ def lookup_page(request: Request, session: DbSession, lang: Lang = None,
     return render(request, "zoning/lookup.html", {
         "lang": chosen, "t": _words(chosen), "answer": answer, "error": error,
         "form": {"community": community, "building": building, "unit": unit, "flat": flat},
-        "other": "zh" if chosen == "en" else "en"}, status)
+        "other": "zh" if chosen == "en" else "en"}, status, language=chosen)
 
 
 @router.get("/zones/staff")

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from epidesk.kit import i18n
+from epidesk.kit.i18n import _l
 from epidesk.policy.schemas import ZONE_RANK, Preset, StepDown
 
 RANK = ZONE_RANK
@@ -262,76 +265,68 @@ class Footprint:
 
 LANGUAGES = ("en", "zh")
 
-TEXTS: dict[str, dict[str, str]] = {
-    "level.high": {"en": "High risk", "zh": "高风险区"},
-    "level.medium": {"en": "Medium risk", "zh": "中风险区"},
-    "level.low": {"en": "Low risk", "zh": "低风险区"},
-    "measures.high": {
-        "en": "Stay at home. Food, medicine and other services are brought to your door.",
-        "zh": "居家不出户，生活物资和药品等服务送上门。"},
-    "measures.medium": {
-        "en": "Stay within the area. Pick up goods at the staggered times you are given.",
-        "zh": "人不出区，错峰取物。"},
-    "measures.low": {
-        "en": "Protect yourself (masks, distance) and avoid gatherings.",
-        "zh": "做好个人防护，避免聚集。"},
-    "in_building": {"en": "a zone in this building", "zh": "本楼内有风险区"},
-    "no_zone": {"en": "This address is in no risk zone.", "zh": "该地址不在风险区内。"},
-    "planned_end": {"en": "Planned end", "zh": "计划解除日期"},
-    "why": {"en": "Why", "zh": "原因"},
-    "why.residence": {
-        "en": "{n} infection(s) linked to a home here, under the rule {rule}.",
-        "zh": "依据规则 {rule}，此处有 {n} 例感染者居住。"},
-    "why.place": {
-        "en": "{n} infection(s) linked to a stay at this place, under the rule {rule}.",
-        "zh": "依据规则 {rule}，有 {n} 例感染者曾在此停留。"},
-    "why.manual": {
-        "en": "Drawn by the zoning office (reason category: {category}).",
-        "zh": "由风险区划定部门调整（原因类别：{category}）。"},
-    "override": {"en": "Drawn wider than the protocol's unit by an administrator",
-                 "zh": "经管理员批准超出规定范围划定"},
-    "lookup.title": {"en": "Is my address in a risk zone?", "zh": "查询我的地址是否在风险区"},
-    "lookup.unknown": {"en": "No such address: check the community, building, unit and flat.",
-                       "zh": "未找到该地址：请核对小区、楼栋、单元和门牌号。"},
-    "zones.title": {"en": "Risk zones", "zh": "风险区"},
-    "zones.none": {"en": "No risk zone is in force.", "zh": "目前没有风险区。"},
-    "until": {"en": "until", "zh": "至"},
-    "district": {"en": "District", "zh": "区"},
-    "place.building": {"en": "{community} building {n}", "zh": "{community}{n}号楼"},
-    "place.unit": {"en": "(one unit)", "zh": "（一个单元）"},
-    "form.community": {"en": "Community", "zh": "小区"},
-    "form.building": {"en": "Building", "zh": "楼栋"},
-    "form.unit": {"en": "Unit", "zh": "单元"},
-    "form.flat": {"en": "Flat (e.g. 201)", "zh": "门牌号（如 201）"},
-    "form.submit": {"en": "Look up", "zh": "查询"},
-    "language": {"en": "English", "zh": "中文"},
-    "category.unlinked_cases": {"en": "cases in the area not linked to a known chain",
-                                "zh": "该区域出现无法关联到已知传播链的病例"},
-    "category.shared_facilities": {"en": "residents share facilities across the wider area",
-                                   "zh": "居民共用更大范围内的设施"},
-    "category.data_correction": {"en": "the recorded addresses were wrong",
-                                 "zh": "登记的地址有误"},
-    "category.other": {"en": "another reason recorded by the administrator",
-                       "zh": "管理员记录的其他原因"},
+# Resident-facing texts by key, translated through the catalogues (kit.i18n).
+TEXTS: dict[str, Any] = {
+    "level.high": _l("High risk"),
+    "level.medium": _l("Medium risk"),
+    "level.low": _l("Low risk"),
+    "measures.high": _l("Stay at home. Food, medicine and other services are brought to your "
+                        "door."),
+    "measures.medium": _l("Stay within the area. Pick up goods at the staggered times you are "
+                          "given."),
+    "measures.low": _l("Protect yourself (masks, distance) and avoid gatherings."),
+    "in_building": _l("a zone in this building"),
+    "no_zone": _l("This address is in no risk zone."),
+    "planned_end": _l("Planned end"),
+    "why": _l("Why"),
+    "why.residence": _l("Infections linked to a home here: %(n)d, under the rule %(rule)s."),
+    "why.place": _l("Infections linked to a stay at this place: %(n)d, under the rule "
+                    "%(rule)s."),
+    "why.manual": _l("Drawn by the zoning office (reason category: %(category)s)."),
+    "override": _l("Drawn wider than the protocol's unit by an administrator"),
+    "lookup.title": _l("Is my address in a risk zone?"),
+    "lookup.unknown": _l("No such address: check the community, building, unit and flat."),
+    "zones.title": _l("Risk zones"),
+    "zones.none": _l("No risk zone is in force."),
+    "until": _l("until"),
+    "district": _l("District"),
+    "place.building": _l("%(community)s building %(n)d"),
+    "place.unit": _l("(one unit)"),
+    "form.community": _l("Community"),
+    "form.building": _l("Building"),
+    "form.unit": _l("Unit"),
+    "form.flat": _l("Flat (e.g. 201)"),
+    "form.submit": _l("Look up"),
+    "category.unlinked_cases": _l("cases in the area not linked to a known chain"),
+    "category.shared_facilities": _l("residents share facilities across the wider area"),
+    "category.data_correction": _l("the recorded addresses were wrong"),
+    "category.other": _l("another reason recorded by the administrator"),
 }
+# The texts without values, for a page's words.
+PLAIN_TEXTS = tuple(k for k in TEXTS
+                    if k not in ("why.residence", "why.place", "why.manual", "place.building"))
+LEVEL_LABELS = i18n.register_labels("zone_level", {
+    "high": _l("high"), "medium": _l("medium"), "low": _l("low"), "lifted": _l("lifted")})
+STATUS_LABELS = i18n.register_labels("zone_status", {"active": _l("active"),
+                                                     "lifted": _l("lifted")})
+CHANGE_LABELS = i18n.register_labels("zone_change", {
+    "opened": _l("opened"), "restarted": _l("restarted"), "stepped_down": _l("stepped down"),
+    "lifted": _l("lifted"), "widened": _l("widened"), "narrowed": _l("narrowed"),
+    "withdrawn": _l("withdrawn")})
+LINK_LABELS = i18n.register_labels("zone_link", {"residence": _l("home"),
+                                                 "place": _l("place stayed")})
 
 
 def text(key: str, lang: str, **values: object) -> str:
-    """A resident-facing text in the language (English when the language is unknown)."""
-    entry = TEXTS[key]
-    found = entry.get(lang) or entry["en"]
-    return found.format(**values) if values else found
+    """A resident-facing text in the language (Chinese when the language is unknown)."""
+    with i18n.using(lang):
+        found = str(TEXTS[key])
+    return found % values if values else found
 
 
-def language(accept: str | None, chosen: str | None = None) -> str:
-    """The language of a public page: the one chosen, else the browser's first known."""
-    if chosen in LANGUAGES:
-        return str(chosen)
-    for part in (accept or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return "en"
+def language(chosen: str | None) -> str:
+    """The language of a public page: the one chosen in its address, else the request's."""
+    return i18n.known(chosen) or i18n.current()
 
 
 def public_area(kind: str) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.kit import i18n
 from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
@@ -132,7 +133,7 @@ def find_address(session: Session, *, community: str, building: int, unit: int,
     found = repository.find_address(session, community=community.strip(), building=building,
                                     unit=unit, floor=int(digits[:-2]), door=int(digits[-2:]))
     if found is None:
-        raise NotFoundError(text("lookup.unknown", "en"))
+        raise NotFoundError(text("lookup.unknown", i18n.current()))
     return found
 
 
