@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from epidesk.errors import ValidationFailedError
-from epidesk.kit import clock
+from epidesk.kit import clock, i18n
 from epidesk.messages import repository
 from epidesk.messages.models import OutboundMessage
 
 CHANNELS = ("sms", "voice", "print")
-LANGUAGES = ("zh", "en")
 
 
 def enqueue(session: Session, *, topic: str, reference: str, body: str, language: str,
@@ -23,8 +22,9 @@ def enqueue(session: Session, *, topic: str, reference: str, body: str, language
         raise ValidationFailedError("a message needs a resident or a household")
     if channel is not None and channel not in CHANNELS:
         raise ValidationFailedError(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
-    if language not in LANGUAGES:
-        raise ValidationFailedError(f"unknown language {language!r}; one of {', '.join(LANGUAGES)}")
+    if language not in i18n.LANGUAGES:
+        raise ValidationFailedError(
+            f"unknown language {language!r}; one of {', '.join(i18n.LANGUAGES)}")
     if not body.strip():
         raise ValidationFailedError("a message needs a text")
     found = repository.by_reference(session, topic, reference)
