@@ -34,6 +34,11 @@ PUBLIC = {
     # Risk zones as the public sees them (no identities) and the address lookup.
     ("GET", "/zones"), ("GET", "/zones/lookup"), ("GET", "/api/public/zones"),
     ("GET", "/api/public/zones/lookup"),
+    # The citizen hotline's public form and the page that follows a ticket by reference
+    # (nothing personal), with their API.
+    ("GET", "/hotline"), ("POST", "/hotline"), ("GET", "/hotline/follow"),
+    ("GET", "/api/public/hotline/categories"), ("POST", "/api/public/hotline/tickets"),
+    ("GET", "/api/public/hotline/tickets/{reference}"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {
@@ -77,6 +82,10 @@ STAFF = {
     ("GET", "/api/zones/footprint"), ("GET", "/api/zones/households"),
     ("POST", "/api/zones/step-down"), ("GET", "/api/zones/{zone_id}"),
     ("POST", "/api/zones/{zone_id}/area"),
+    # The hotline: the empty form for a resident's ticket, the escalation job and the
+    # targets per category.
+    ("GET", "/hotline/staff/new"), ("POST", "/api/hotline/escalation"),
+    ("PUT", "/api/hotline/targets/{category}"),
 }
 
 
@@ -386,6 +395,78 @@ PERSONAL.update({
     ("GET", "/api/zones/{zone_id}/round"): Probe(lambda t, i: f"/api/zones/{_zone(t, i)}/round"),
     ("GET", "/zones/staff/{zone_id}/round"): Probe(
         lambda t, i: f"/zones/staff/{_zone(t, i)}/round"),
+})
+
+def _tickets(t: TinyCity) -> dict[bool, int]:
+    """A hotline ticket of a resident of each of the first two communities (named as the
+    contact), and the hotline operator's role for the worker over its community."""
+    found: dict[bool, int] | None = getattr(t, "tickets", None)
+    if found is not None:
+        return found
+    from sqlalchemy.orm import object_session
+
+    from epidesk.auth import service as auth
+    from epidesk.hotline import service as hotline
+
+    session = object_session(t.city)
+    assert session is not None
+    auth.grant_role(session, username="worker", role="hotline_operator", scope_kind="community",
+                    scope_id=t.communities[0].id, granted_by="test")
+    found = {}
+    for inside in (True, False):
+        resident = next(r for r in t.residents.values()
+                        if r.id == _resident(t, inside))
+        found[inside] = hotline.file_ticket(session, hotline.NewTicket(
+            channel="phone", category="supplies", description="no rice left",
+            contact_name=resident.name, resident_id=resident.id), actor="test").id
+    t.tickets = found  # type: ignore[attr-defined]
+    return found
+
+
+def _ticket(t: TinyCity, inside: bool) -> int:
+    return _tickets(t)[inside]
+
+
+def _hotline_resident(t: TinyCity, inside: bool) -> int:
+    return (_tickets(t), _resident(t, inside))[1]
+
+
+PERSONAL.update({
+    ("GET", "/api/hotline/tickets"): Probe(
+        lambda t, i: (_tickets(t), "/api/hotline/tickets")[1],
+        lambda t, i: f'"id":{_ticket(t, i)},'),
+    ("GET", "/hotline/staff"): Probe(
+        lambda t, i: (_tickets(t), "/hotline/staff")[1],
+        lambda t, i: f"/hotline/staff/tickets/{_ticket(t, i)}\""),
+    ("GET", "/api/hotline/tickets/{ticket_id}"): Probe(
+        lambda t, i: f"/api/hotline/tickets/{_ticket(t, i)}"),
+    ("GET", "/hotline/staff/tickets/{ticket_id}"): Probe(
+        lambda t, i: f"/hotline/staff/tickets/{_ticket(t, i)}"),
+    ("POST", "/api/hotline/tickets"): Probe(
+        lambda t, i: (_tickets(t), "/api/hotline/tickets")[1], ok=201, refused=422,
+        json=lambda t, i: {"category": "other", "description": "a question",
+                           "resident_id": _hotline_resident(t, i)}),
+    ("POST", "/hotline/staff/tickets"): Probe(
+        lambda t, i: (_tickets(t), "/hotline/staff/tickets")[1], refused=422,
+        form=lambda t, i: {"category": "other", "description": "a question",
+                           "resident_id": str(_hotline_resident(t, i))}),
+    ("POST", "/api/hotline/tickets/{ticket_id}/responses"): Probe(
+        lambda t, i: f"/api/hotline/tickets/{_ticket(t, i)}/responses",
+        json={"note": "a delivery is on its way"}),
+    ("POST", "/api/hotline/tickets/{ticket_id}/resolve"): Probe(
+        lambda t, i: f"/api/hotline/tickets/{_ticket(t, i)}/resolve",
+        json={"note": "delivered"}),
+    ("POST", "/api/hotline/tickets/{ticket_id}/escalate"): Probe(
+        lambda t, i: f"/api/hotline/tickets/{_ticket(t, i)}/escalate",
+        json={"note": "no depot stock"}),
+    ("POST", "/hotline/staff/tickets/{ticket_id}/respond"): Probe(
+        lambda t, i: f"/hotline/staff/tickets/{_ticket(t, i)}/respond",
+        form={"note": "a delivery is on its way"}),
+    ("POST", "/hotline/staff/tickets/{ticket_id}/resolve"): Probe(
+        lambda t, i: f"/hotline/staff/tickets/{_ticket(t, i)}/resolve", form={"note": "done"}),
+    ("POST", "/hotline/staff/tickets/{ticket_id}/escalate"): Probe(
+        lambda t, i: f"/hotline/staff/tickets/{_ticket(t, i)}/escalate",
+        form={"note": "no depot stock"}),
 })
 
 INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from epidesk.auth.deps import client_address
-from epidesk.errors import NotFoundError
+from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.hotline import repository, rules, service
 from epidesk.hotline.models import Ticket
 from epidesk.hotline.stats import service as stats
@@ -21,6 +21,7 @@ from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
+from epidesk.people import repository as people
 
 Operator = Annotated[Caller, Depends(require(HOTLINE_WRITE))]
 Supervisor = Annotated[Caller, Depends(require(HOTLINE_SUPERVISE))]
@@ -50,6 +51,17 @@ def ticket_for(session: Session, caller: Caller, ticket_id: int,
     if found is None or not visible(session, caller, found, permission):
         raise NotFoundError(f"no ticket {ticket_id}")
     return found
+
+
+def check_resident(session: Session, caller: Caller, resident_id: int | None) -> None:
+    """A resident named in a new ticket must lie in the caller's area (else, as one that
+    does not exist, 422 naming the field)."""
+    if resident_id is None:
+        return
+    area = people.resident_area(session, resident_id)
+    if area is None or not caller.may(HOTLINE_WRITE, area):
+        raise ValidationFailedError(f"resident_id: no resident {resident_id}",
+                                    field="resident_id")
 
 
 def _moment(value: dt.datetime | None) -> str | None:
