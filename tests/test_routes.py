@@ -469,6 +469,61 @@ PERSONAL.update({
         form={"note": "no depot stock"}),
 })
 
+def _messages(t: TinyCity) -> dict[tuple[str, bool], int]:
+    """A call and a printed notice to a resident of each of the first two communities."""
+    found: dict[tuple[str, bool], int] | None = getattr(t, "messages", None)
+    if found is not None:
+        return found
+    from datetime import date
+
+    from sqlalchemy.orm import object_session
+
+    from epidesk.messages import service as messages
+
+    session = object_session(t.city)
+    assert session is not None
+    found = {}
+    for inside in (True, False):
+        resident = t.residents[next(k for k, r in t.residents.items()
+                                    if r.id == _resident(t, inside))]
+        for channel in ("voice", "print"):
+            found[(channel, inside)] = messages.enqueue(
+                session, topic="test.notice", reference=f"{channel}:{inside}", body="通知",
+                language="zh", actor="test", resident_id=resident.id, channel=channel,
+                recipient="13500000000" if channel == "voice" else "").id
+    messages.route_queued(session, today=date(2026, 12, 1))
+    t.messages = found  # type: ignore[attr-defined]
+    return found
+
+
+def _message(t: TinyCity, channel: str, inside: bool) -> int:
+    return _messages(t)[(channel, inside)]
+
+
+PERSONAL.update({
+    ("GET", "/api/messages/calls"): Probe(
+        lambda t, i: (_messages(t), "/api/messages/calls")[1],
+        lambda t, i: f'"id":{_message(t, "voice", i)},'),
+    ("GET", "/messages/calls"): Probe(
+        lambda t, i: (_messages(t), "/messages/calls")[1],
+        lambda t, i: f"/messages/{_message(t, 'voice', i)}/call\""),
+    ("GET", "/api/messages/notices"): Probe(
+        lambda t, i: (_messages(t), "/api/messages/notices")[1],
+        lambda t, i: f'"id":{_message(t, "print", i)},'),
+    ("GET", "/messages/notices"): Probe(
+        lambda t, i: (_messages(t), "/messages/notices")[1],
+        lambda t, i: f"/messages/{_message(t, 'print', i)}/delivered\""),
+    ("POST", "/api/messages/{message_id}/call"): Probe(
+        lambda t, i: f"/api/messages/{_message(t, 'voice', i)}/call",
+        json={"result": "called"}),
+    ("POST", "/messages/{message_id}/call"): Probe(
+        lambda t, i: f"/messages/{_message(t, 'voice', i)}/call", form={"result": "called"}),
+    ("POST", "/api/messages/{message_id}/delivered"): Probe(
+        lambda t, i: f"/api/messages/{_message(t, 'print', i)}/delivered", json={}),
+    ("POST", "/messages/{message_id}/delivered"): Probe(
+        lambda t, i: f"/messages/{_message(t, 'print', i)}/delivered", form={}),
+})
+
 INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
 
 

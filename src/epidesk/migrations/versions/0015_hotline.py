@@ -4,7 +4,7 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-06 14:11:47.071554
 
-Hotline tickets with their targets and history, the public forms' rate limit, the
+Outbound messages' routing, retries and delivery; hotline tickets with their targets and history, the public forms' rate limit, the
 daily public figures.
 """
 
@@ -23,6 +23,19 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('community_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(timezone=True),
+                                      nullable=True))
+        batch_op.add_column(sa.Column('handled_by', sa.String(length=64), server_default='',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('delivered_at', sa.DateTime(timezone=True),
+                                      nullable=True))
+        batch_op.create_index(batch_op.f('ix_outbound_message_community_id'), ['community_id'],
+                              unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_outbound_message_community_id_community'),
+                                    'community', ['community_id'], ['id'])
     op.create_table('hotline_daily_stat',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('category', sa.String(length=32), nullable=False),
@@ -128,3 +141,10 @@ def downgrade() -> None:
 
     op.drop_table('hotline_public_hit')
     op.drop_table('hotline_daily_stat')
+    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_outbound_message_community_id_community'),
+                                 type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_outbound_message_community_id'))
+        for column in ('delivered_at', 'sent_at', 'handled_by', 'next_attempt_at',
+                       'community_id'):
+            batch_op.drop_column(column)
