@@ -39,6 +39,12 @@ PUBLIC = {
     ("GET", "/hotline"), ("POST", "/hotline"), ("GET", "/hotline/follow"),
     ("GET", "/api/public/hotline/categories"), ("POST", "/api/public/hotline/tickets"),
     ("GET", "/api/public/hotline/tickets/{reference}"),
+    # Open311 GeoReport v2: anonymous callers get no personal field; staff holding an API
+    # token see them only inside their area (tests/hotline/test_open311.py).
+    ("GET", "/open311/v2/services.json"), ("GET", "/open311/v2/services.xml"),
+    ("GET", "/open311/v2/services/{service_code}.json"), ("GET", "/open311/v2/requests.json"),
+    ("POST", "/open311/v2/requests.json"),
+    ("GET", "/open311/v2/requests/{service_request_id}.json"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {

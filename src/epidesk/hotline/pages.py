@@ -26,6 +26,7 @@ from epidesk.hotline.deps import (
     staff_view,
     ticket_for,
 )
+from epidesk.hotline.open311.api import router as open311_router
 from epidesk.kit.i18n import _
 from epidesk.kit.inputs import OptionalId, parse
 from epidesk.kit.templating import render
@@ -234,3 +235,7 @@ def escalate_form(request: Request, session: DbSession, caller: Operator, audit:
                   csrf_token_: CsrfField = "") -> Response:
     """Pass the ticket up a level."""
     return _act(request, session, caller, audit, ticket_id, csrf_token_, "escalate", note)
+
+
+# Open311 GeoReport v2 lives at its own path, outside /api.
+router.include_router(open311_router)

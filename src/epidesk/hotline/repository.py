@@ -117,3 +117,37 @@ def merge_rows(session: Session, merge: Merge) -> list[str]:
     """Tickets of the merged record now name the survivor."""
     moved = repoint(session, Ticket, "resident_id", merge)
     return [f"{moved} hotline ticket(s) moved"]
+
+
+def requests_page(session: Session, *, ids: Sequence[int] = (), service_code: str | None = None,
+                  start: datetime | None = None, end: datetime | None = None,
+                  open_only: bool | None = None, limit: int = 1000) -> Sequence[Ticket]:
+    """Tickets for Open311's requests.json: the newest first, filtered."""
+    stmt = select(Ticket)
+    if ids:
+        stmt = stmt.where(Ticket.id.in_(list(ids)))
+    if service_code:
+        stmt = stmt.where(Ticket.category == service_code)
+    if start is not None:
+        stmt = stmt.where(Ticket.received_at >= start)
+    if end is not None:
+        stmt = stmt.where(Ticket.received_at <= end)
+    if open_only is True:
+        stmt = stmt.where(Ticket.status != "resolved")
+    elif open_only is False:
+        stmt = stmt.where(Ticket.status == "resolved")
+    return session.scalars(stmt.order_by(Ticket.received_at.desc(), Ticket.id.desc())
+                           .limit(limit)).all()
+
+
+def last_public_notes(session: Session, ticket_ids: Sequence[int]) -> dict[int, str]:
+    """The newest public answer of each ticket that has one."""
+    if not ticket_ids:
+        return {}
+    newest = (select(TicketUpdate.ticket_id, func.max(TicketUpdate.id).label("last"))
+              .where(TicketUpdate.ticket_id.in_(list(ticket_ids)),
+                     TicketUpdate.public.is_(True), TicketUpdate.note != "")
+              .group_by(TicketUpdate.ticket_id).subquery())
+    rows = session.execute(select(TicketUpdate.ticket_id, TicketUpdate.note)
+                           .join(newest, newest.c.last == TicketUpdate.id))
+    return {int(t): str(n) for t, n in rows}
