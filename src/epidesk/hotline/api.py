@@ -14,6 +14,7 @@ from epidesk.hotline.deps import (
     Operator,
     Supervisor,
     address,
+    appeal_evidence,
     categories,
     check_resident,
     public_view,
@@ -106,10 +107,13 @@ def file_ticket(session: DbSession, caller: Operator, audit: AuditDep, body: Tic
 @router.get("/hotline/tickets/{ticket_id}", summary="One ticket")
 def get_ticket(session: DbSession, caller: Operator, audit: AuditDep, ticket_id: Id
                ) -> dict[str, Any]:
-    """A ticket with its history (public answers and staff notes)."""
+    """A ticket with its history (public answers and staff notes); an appeal also with
+    the evidence behind the decision appealed, as far as the caller may see it."""
     ticket = ticket_for(session, caller, ticket_id)
     audit("read", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
-    return staff_view(session, ticket)
+    out = staff_view(session, ticket)
+    out["evidence"] = {p.key: p.data for p in appeal_evidence(session, caller, ticket, audit)}
+    return out
 
 
 @router.post("/hotline/tickets/{ticket_id}/responses", summary="Answer or note")

@@ -22,6 +22,8 @@ from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
 from epidesk.people import repository as people
+from epidesk.tracing.deps import person_panel as tracing_panel
+from epidesk.zoning.deps import person_panel as zoning_panel
 
 Operator = Annotated[Caller, Depends(require(HOTLINE_WRITE))]
 Supervisor = Annotated[Caller, Depends(require(HOTLINE_SUPERVISE))]
@@ -118,6 +120,26 @@ def queue(session: Session, caller: Caller, *, statuses: tuple[str, ...], catego
 def address(request: Request) -> str:
     """The caller's address, for the public forms' rate limit."""
     return client_address(request)
+
+
+def appeal_evidence(session: Session, caller: Caller, ticket: Ticket, audit: Audit
+                    ) -> list[Panel]:
+    """What an appeal is against, as far as the reader may see it: the resident's contact
+    classification with its evidence (tracing's record, to readers of medical details in
+    the area) and the zones over their home (zoning's record, with a link to each zone's
+    rule, cases and changes). Each domain checks the reader's permission and audits."""
+    if ticket.category not in rules.APPEALS or ticket.resident_id is None:
+        return []
+    area = people.resident_area(session, ticket.resident_id)
+    if area is None:
+        return []
+    found = []
+    for source in (tracing_panel, zoning_panel):
+        panel = source(session, caller=caller, resident_id=ticket.resident_id, area=area,
+                       audit=audit)
+        if panel is not None:
+            found.append(panel)
+    return found
 
 
 def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,

@@ -19,6 +19,7 @@ from epidesk.hotline import rules, service
 from epidesk.hotline.deps import (
     Operator,
     address,
+    appeal_evidence,
     categories,
     check_resident,
     public_view,
@@ -147,11 +148,11 @@ def queue_page(request: Request, session: DbSession, caller: Operator, audit: Au
 
 @router.get("/hotline/staff/new")
 def new_ticket_page(request: Request, session: DbSession, caller: Operator,
-                    resident_id: Annotated[str, Query(max_length=12)] = "") -> Response:
+                    resident_id: Annotated[OptionalId, Query()] = None) -> Response:
     """The form an operator or community worker fills in for a resident."""
     return render(request, "hotline/new.html", {
         "categories": categories(session), "channels": rules.CHANNELS[:4],
-        "resident_id": resident_id if resident_id.isdigit() else "",
+        "resident_id": resident_id or "",
         "csrf_token": csrf_token(request), "section": "hotline"})
 
 
@@ -189,6 +190,7 @@ def ticket_page(request: Request, session: DbSession, caller: Operator, audit: A
     audit("read", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
     return render(request, "hotline/ticket.html", {
         "ticket": staff_view(session, ticket), "outcomes": rules.OUTCOMES,
+        "evidence": appeal_evidence(session, caller, ticket, audit),
         "appeal": ticket.category in rules.APPEALS,
         "csrf_token": csrf_token(request), "section": "hotline"})
 
