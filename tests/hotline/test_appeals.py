@@ -33,7 +33,7 @@ def _traced(db: Session) -> tuple[object, int]:
 
 def test_an_appeal_shows_the_contact_evidence_and_ends_with_an_outcome(
         db: Session, client: TestClient, anon_client: TestClient, bearer) -> None:  # type: ignore[no-untyped-def]
-    city, contact = _traced(db)
+    _, contact = _traced(db)
     ticket = service.file_ticket(db, service.NewTicket(
         channel="phone", category="classification_appeal", resident_id=contact,
         description="I was not at home that week"), actor="op")
