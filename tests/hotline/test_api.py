@@ -97,3 +97,21 @@ def test_targets_are_set_by_supervisors_only(db: Session, client: TestClient,
     public = anon_client.get("/api/public/hotline/categories").json()
     assert {"code": "supplies", "first_response_minutes": 30,
             "resolution_minutes": 720} in public
+
+
+def test_the_command_centre_tile_counts_overdue_tickets(db: Session, client: TestClient
+                                                       ) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from epidesk.hotline import service
+
+    late = service.file_ticket(db, service.NewTicket(
+        channel="phone", category="medical_emergency", description="fell down"), actor="t",
+        at=datetime.now(UTC) - timedelta(minutes=8))
+    service.file_ticket(db, service.NewTicket(channel="sms", category="information",
+                                              description="when?"), actor="t")
+    service.escalate_due(db)
+    assert late.escalation == 1
+    tiles = client.get("/api/overview").text
+    assert '"hotline.overdue"' in tiles and '"with_supervisor":1' in tiles.replace(" ", "")
+    assert '"unresolved":2' in tiles.replace(" ", "")

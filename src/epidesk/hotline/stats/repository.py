@@ -75,11 +75,8 @@ def _pg_copy(session: Session, categories: Sequence[str], clause: str,
                          + [f"coalesce({c}, {later})" for c in _TIMES])
     connection = driver(session)
     query = f"COPY (SELECT {selected} FROM hotline_ticket {clause}) TO STDOUT (FORMAT BINARY)"
-    with connection.cursor() as cursor:
-        if params:
-            query = cursor.mogrify(query, params)
-        with cursor.copy(query) as copy:
-            data = b"".join(bytes(block) for block in copy)
+    with connection.cursor() as cursor, cursor.copy(query, params or None) as copy:
+        data = b"".join(bytes(block) for block in copy)
     body = data[_HEADER:len(data) - 2]  # the trailer is a field count of -1
     rows = np.frombuffer(body, dtype=_ROW)
     out = [rows["category"].astype(np.int64)]
