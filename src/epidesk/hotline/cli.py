@@ -96,14 +96,18 @@ def show(reference: str = typer.Argument(..., help="The ticket's reference")) ->
 
 
 @app.command("stats")
-def stats(refresh: bool = typer.Option(False, help="Recompute every day's figures first")
+def stats(refresh: bool = typer.Option(False, help="Recompute the figures of tickets "
+                                                  "changed since the last refresh first"),
+          rebuild: bool = typer.Option(False, help="Recompute every day's figures first")
           ) -> None:
     """The public figures per day and category, as kept ready."""
     from epidesk.db import session_scope
     from epidesk.hotline.stats import service as figures
 
     with session_scope() as session:
-        if refresh:
+        if rebuild:
+            console.print(f"{figures.rebuild(session)} day-category row(s) rebuilt")
+        elif refresh:
             console.print(f"{figures.refresh(session)} day-category row(s) recomputed")
         table = Table(title="Hotline figures", title_justify="left")
         for column in ("Day", "Category", "Received", "Answered in time", "Resolved in time",

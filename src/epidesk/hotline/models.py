@@ -23,6 +23,8 @@ class Ticket(Base):
         # The queue walks open tickets by due time; the escalation job by status too.
         Index("ix_hotline_ticket_status_due", "status", "resolution_due"),
         Index("ix_hotline_ticket_received_at", "received_at"),
+        # The figures' refresh job finds the tickets changed since its last run.
+        Index("ix_hotline_ticket_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,4 +1,5 @@
-"""The daily figures per category, computed on plain arrays (seconds since the epoch)."""
+"""The daily figures per category, computed on plain arrays (microseconds since the
+epoch)."""
 
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ def daily_figures(*, day: IntArray, category: IntArray, received: IntArray,
     def count(mask: NDArray[np.bool_]) -> IntArray:
         return np.bincount(group, weights=mask, minlength=groups).astype(np.int64)
 
-    response_minutes = (responded - received) / 60.0
-    resolution_minutes = (resolved - received) / 60.0
+    response_minutes = (responded - received) / 60e6
+    resolution_minutes = (resolved - received) / 60e6
     return DayFigures(
         day=keys // width + day.min(), category=keys % width,
         received=np.bincount(group, minlength=groups).astype(np.int64),

@@ -9,15 +9,16 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
 from epidesk.hotline.models import DailyStat, Ticket
 from epidesk.kit.bulk.reading import LITE_SECONDS, PG_EPOCH_SECONDS, driver, lite_columns
 
-# A time not yet given reads as this moment (2200-01-01 UTC) in the arrays.
-LATER = 7_258_118_400
+# Times are read as microseconds since the epoch; one not yet given reads as this
+# moment (2200-01-01 UTC).
+LATER = 7_258_118_400_000_000
 _TIMES = ("received_at", "first_response_at", "first_response_due", "resolved_at",
           "resolution_due")
 
@@ -34,8 +35,9 @@ def _category_case(categories: Sequence[str]) -> str:
 def ticket_times(session: Session, categories: Sequence[str], *,
                  since: datetime | None = None, until: datetime | None = None,
                  category: str | None = None) -> dict[str, Any]:
-    """Every ticket's category index and times in seconds (LATER where not yet given),
-    optionally of those received in [since, until) of one category."""
+    """Every ticket's category index and times in microseconds since the epoch (LATER
+    where not yet given; whole seconds on SQLite), optionally of those received in
+    [since, until) of one category."""
     where: list[str] = []
     params: dict[str, Any] = {}
     if since is not None and until is not None:
@@ -53,7 +55,7 @@ def ticket_times(session: Session, categories: Sequence[str], *,
             params["since"] = _lite_moment(params["since"])
             params["until"] = _lite_moment(params["until"])
         selected = ", ".join([_category_case(categories)] + [
-            f"coalesce({LITE_SECONDS.format(c)}, {LATER})" for c in _TIMES])
+            f"coalesce({LITE_SECONDS.format(c)} * 1000000, {LATER})" for c in _TIMES])
         found = lite_columns(session, f"SELECT {selected} FROM hotline_ticket {clause}",
                              ["int"] * 6, params)
     names = ("category", *_TIMES)
@@ -80,8 +82,15 @@ def _pg_copy(session: Session, categories: Sequence[str], clause: str,
     body = data[_HEADER:len(data) - 2]  # the trailer is a field count of -1
     rows = np.frombuffer(body, dtype=_ROW)
     out = [rows["category"].astype(np.int64)]
-    out += [rows[f"t{i}"].astype(np.int64) // 1_000_000 + PG_EPOCH_SECONDS for i in range(1, 6)]
+    out += [rows[f"t{i}"].astype(np.int64) + PG_EPOCH_SECONDS * 1_000_000 for i in range(1, 6)]
     return out
+
+
+def changed_since(session: Session, moment: datetime) -> list[tuple[str, datetime]]:
+    """(category, received_at) of the tickets changed after a moment (what the refresh job
+    must recompute)."""
+    return [(c, r) for c, r in session.execute(
+        select(Ticket.category, Ticket.received_at).where(Ticket.updated_at > moment))]
 
 
 def replace_rows(session: Session, rows: list[dict[str, Any]], *, day: date | None = None,
@@ -93,6 +102,18 @@ def replace_rows(session: Session, rows: list[dict[str, Any]], *, day: date | No
     if category is not None:
         stmt = stmt.where(DailyStat.category == category)
     session.execute(stmt)
+    if rows:
+        session.execute(insert(DailyStat), rows)
+
+
+def replace_groups(session: Session, rows: list[dict[str, Any]],
+                   groups: Sequence[tuple[date, str]]) -> None:
+    """Put the figures of some (day, category) groups in place (a group without tickets
+    any more loses its row)."""
+    for start in range(0, len(groups), 500):
+        part = groups[start:start + 500]
+        session.execute(delete(DailyStat).where(
+            tuple_(DailyStat.day, DailyStat.category).in_(part)))
     if rows:
         session.execute(insert(DailyStat), rows)
 

@@ -4,7 +4,7 @@ change, every row by the refresh job. Flush only."""
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from epidesk.hotline.models import DailyStat, Ticket
 from epidesk.hotline.rules import CATEGORIES
 from epidesk.hotline.stats import engine, repository
-from epidesk.kit import clock
+from epidesk.kit import clock, events
 from epidesk.kit.i18n import _l
 from epidesk.kit.publication import Column, PublicTable
 
@@ -26,7 +26,7 @@ def _figures(times: dict[str, Any]) -> engine.DayFigures:
         return np.where(values >= repository.LATER, engine.NEVER, values)
 
     received = times["received_at"]
-    days = clock.local_days(received).astype(np.int64)
+    days = clock.local_days(received // 1_000_000).astype(np.int64)
     return engine.daily_figures(
         day=days, category=times["category"], received=received,
         responded=seconds("first_response_at"), response_due=times["first_response_due"],
@@ -65,12 +65,46 @@ def touch(session: Session, ticket: Ticket) -> None:
     session.flush()
 
 
-def refresh(session: Session) -> int:
-    """Recompute every row from the tickets; returns how many rows there are."""
+# The refresh job's cursor: the moment (microseconds since the epoch) it last started.
+CURSOR = "hotline:stats_refresh"
+
+
+def _microseconds(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def rebuild(session: Session) -> int:
+    """Recompute every row from every ticket; returns how many rows there are."""
+    started = clock.now()
     rows = _rows(_figures(repository.ticket_times(session, _CATEGORIES)))
     repository.replace_rows(session, rows)
+    events.advance(session, CURSOR, _microseconds(started))
     session.flush()
     return len(rows)
+
+
+def refresh(session: Session) -> int:
+    """Recompute the (day, category) rows of the tickets changed since the last refresh
+    (every ticket the first time): what a change that bypassed `touch` left behind.
+    Returns how many rows were recomputed."""
+    position = events.position(session, CURSOR)
+    if position == 0:
+        return rebuild(session)
+    started = clock.now()
+    since = datetime.fromtimestamp(position / 1_000_000, UTC)
+    groups = sorted({(category, clock.local_day(clock.aware(received)))
+                     for category, received in repository.changed_since(session, since)},
+                    key=lambda g: (g[1], g[0]))
+    if groups:
+        first, last = groups[0][1], max(d for _, d in groups)
+        times = repository.ticket_times(session, _CATEGORIES, since=clock.day_start(first),
+                                        until=clock.day_start(last + timedelta(days=1)))
+        wanted = {(d, c) for c, d in groups}
+        rows = [r for r in _rows(_figures(times)) if (r["day"], r["category"]) in wanted]
+        repository.replace_groups(session, rows, sorted(wanted))
+    events.advance(session, CURSOR, _microseconds(started))
+    session.flush()
+    return len(groups)
 
 
 def stored(session: Session, *, first: date | None = None, last: date | None = None

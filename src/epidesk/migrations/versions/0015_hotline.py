@@ -106,6 +106,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_hotline_ticket_received_at', ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_hotline_ticket_resident_id'), ['resident_id'], unique=False)
         batch_op.create_index('ix_hotline_ticket_status_due', ['status', 'resolution_due'], unique=False)
+        batch_op.create_index('ix_hotline_ticket_updated_at', ['updated_at'], unique=False)
 
     op.create_table('hotline_ticket_update',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -129,6 +130,7 @@ def downgrade() -> None:
 
     op.drop_table('hotline_ticket_update')
     with op.batch_alter_table('hotline_ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_hotline_ticket_updated_at')
         batch_op.drop_index('ix_hotline_ticket_status_due')
         batch_op.drop_index(batch_op.f('ix_hotline_ticket_resident_id'))
         batch_op.drop_index('ix_hotline_ticket_received_at')
