@@ -115,3 +115,20 @@ def test_the_command_centre_tile_counts_overdue_tickets(db: Session, client: Tes
     tiles = client.get("/api/overview").text
     assert '"hotline.overdue"' in tiles and '"with_supervisor":1' in tiles.replace(" ", "")
     assert '"unresolved":2' in tiles.replace(" ", "")
+
+
+def test_the_persons_record_shows_tickets_and_messages_audited(db: Session, client: TestClient
+                                                              ) -> None:
+    from epidesk.hotline import service
+
+    city = tiny_city(db)
+    resident = city.residents["wang_xiulan"]
+    ticket = service.file_ticket(db, service.NewTicket(
+        channel="phone", category="supplies", description="rice", resident_id=resident.id),
+        actor="t")
+    service.respond(db, ticket=ticket, note="delivery tomorrow", actor="op")
+    record = client.get(f"/api/people/{resident.id}").text
+    assert ticket.reference in record and '"hotline.ticket_update"' in record
+    kinds = set(db.scalars(select(AuditEntry.record_type).where(
+        AuditEntry.record_id == str(resident.id))))
+    assert {"resident_tickets", "resident_messages"} <= kinds
