@@ -6,6 +6,7 @@ entered for a resident)."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -28,6 +29,7 @@ from epidesk.hotline.deps import (
     ticket_for,
 )
 from epidesk.hotline.open311.api import router as open311_router
+from epidesk.kit.clock import format_local
 from epidesk.kit.i18n import _
 from epidesk.kit.inputs import OptionalId, parse
 from epidesk.kit.templating import render
@@ -88,8 +90,22 @@ def file_form(request: Request, session: DbSession,
         field = exc.extra.get("field", "")
         return _public_form(request, session, form=form, status_code=exc.status,
                             error=_("Please check the field “%(field)s”.", field=_field(field)))
-    return render(request, "hotline/filed.html", {"ticket": public_view(session, ticket)},
+    return render(request, "hotline/filed.html", {"ticket": _local(public_view(session, ticket))},
                   201)
+
+
+_TIMES = ("received_at", "updated_at", "first_response_due", "resolution_due",
+          "first_response_at", "resolved_at", "at")
+
+
+def _local(view: dict[str, Any]) -> dict[str, Any]:
+    """A ticket's times as the city reads them (the pages name the zone)."""
+    out: dict[str, Any] = {
+        k: (format_local(datetime.fromisoformat(v)) if k in _TIMES and v else v)
+        for k, v in view.items()}
+    if "updates" in view:
+        out["updates"] = [_local(u) for u in view["updates"]]
+    return out
 
 
 def _language() -> str:
@@ -122,7 +138,7 @@ def follow_page(request: Request, session: DbSession,
             error, status = _("No ticket has this reference. Check it and try again, or call "
                               "the hotline."), 404
         else:
-            ticket = public_view(session, found)
+            ticket = _local(public_view(session, found))
     return render(request, "hotline/follow.html", {
         "reference": reference, "ticket": ticket, "error": error}, status)
 
@@ -142,7 +158,8 @@ def queue_page(request: Request, session: DbSession, caller: Operator, audit: Au
     audit("read", "hotline_queue", status,
           people=[t.resident_id for t in found if t.resident_id is not None])
     return render(request, "hotline/queue.html", {
-        "tickets": [staff_view(session, t, history=False) for t in found], "status": status,
+        "tickets": [_local(staff_view(session, t, history=False)) for t in found],
+        "status": status,
         "escalation": escalation, "section": "hotline"})
 
 
@@ -189,7 +206,7 @@ def ticket_page(request: Request, session: DbSession, caller: Operator, audit: A
     ticket = ticket_for(session, caller, ticket_id)
     audit("read", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
     return render(request, "hotline/ticket.html", {
-        "ticket": staff_view(session, ticket), "outcomes": rules.OUTCOMES,
+        "ticket": _local(staff_view(session, ticket)), "outcomes": rules.OUTCOMES,
         "evidence": appeal_evidence(session, caller, ticket, audit),
         "appeal": ticket.category in rules.APPEALS,
         "csrf_token": csrf_token(request), "section": "hotline"})
