@@ -3,8 +3,10 @@ carrying the DCC extended key usages, PEM in and out."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -68,3 +70,42 @@ def load_private_key(pem: str) -> ec.EllipticCurvePrivateKey:
 def certificate_pem(der: bytes) -> str:
     return x509.load_der_x509_certificate(der).public_bytes(
         serialization.Encoding.PEM).decode("ascii")
+
+
+# ---------------------------------------------------------------------------- QR codes
+
+def qr_code(text: str) -> Any:
+    """The QR code of a certificate: alphanumeric mode, error correction Q."""
+    import segno
+
+    return segno.make_qr(text, mode="alphanumeric", error="q", boost_error=False)
+
+
+def qr_svg(text: str, *, scale: int = 4) -> str:
+    out = io.BytesIO()
+    qr_code(text).save(out, kind="svg", scale=scale, border=4, xmldecl=False,
+                       svgns=True, title="EU DCC")
+    return out.getvalue().decode("utf-8")
+
+
+def qr_png(text: str, *, scale: int = 4) -> bytes:
+    out = io.BytesIO()
+    qr_code(text).save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+def read_qr_image(data: bytes) -> list[str]:
+    """The texts of every QR code in an image (PNG, JPEG, ...); ValueError when the bytes
+    are not an image."""
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            grey = image.convert("L")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"not an image: {exc}") from exc
+    qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(grey, formats=qr)
+    return [r.text for r in found]

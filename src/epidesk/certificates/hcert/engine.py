@@ -319,7 +319,7 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
     if revoked and revocation_hash(hcert[group][0]["ci"]) in revoked:
         return failed("revoked")
     iss = claims.get(CLAIM_ISS)
-    return Outcome(valid=True, step="ok", reason="valid", kind=kind, payload=hcert, kid=kid,
+    return Outcome(valid=True, step="ok", reason="valid", kind=kind, payload=dict(hcert), kid=kid,
                    country=iss if isinstance(iss, str) else signer.country,
                    issued_at=issued_at, expires_at=expires_at)
 
