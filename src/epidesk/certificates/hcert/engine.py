@@ -189,6 +189,7 @@ def schema_errors(hcert: dict[str, Any]) -> list[str]:
 
 _ECDSA = ec.ECDSA(hashes.SHA256())
 _MAPS = (dict, cbor2.frozendict)
+_ES256_KID_HEADER = b"\xa2\x01\x26\x04\x48"  # map(2), 1: -7, 4: bytes(8)
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
 _SHA256 = hashes.SHA256()
 
@@ -258,16 +259,20 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
     if not (isinstance(protected_raw, bytes) and isinstance(payload, bytes)
             and isinstance(signature, bytes) and isinstance(unprotected, _MAPS)):
         return failed("cose", "an item of the wrong type")
-    try:
-        protected = cbor2.loads(protected_raw) if protected_raw else {}
-    except Exception:
-        return failed("cose", "the protected header is not CBOR")
-    if not isinstance(protected, _MAPS):
-        return failed("cose", "the protected header is not a map")
-    alg = protected.get(HEADER_ALG, unprotected.get(HEADER_ALG))
+    if len(protected_raw) == 13 and protected_raw.startswith(_ES256_KID_HEADER):
+        # The usual header, {1: -7, 4: h'<8 bytes>'}, read without a CBOR decoder.
+        alg, kid = ES256, protected_raw[5:]
+    else:
+        try:
+            protected = cbor2.loads(protected_raw) if protected_raw else {}
+        except Exception:
+            return failed("cose", "the protected header is not CBOR")
+        if not isinstance(protected, _MAPS):
+            return failed("cose", "the protected header is not a map")
+        alg = protected.get(HEADER_ALG, unprotected.get(HEADER_ALG))
+        kid = protected.get(HEADER_KID, unprotected.get(HEADER_KID))
     if alg not in (ES256, PS256) or isinstance(alg, bool):
         return failed("algorithm", f"alg {alg!r}")
-    kid = protected.get(HEADER_KID, unprotected.get(HEADER_KID))
     if not isinstance(kid, bytes):
         return failed("kid", "no key id in either header")
     candidates = signers.get(kid)

@@ -102,14 +102,12 @@ class Signer:
     not_before: datetime
     not_after: datetime
     usages: frozenset[str]  # empty: every kind
+    valid_from: float = 0.0  # not_before and not_after as Unix times
+    valid_until: float = 0.0
 
-    @property
-    def valid_from(self) -> float:
-        return self.not_before.timestamp()
-
-    @property
-    def valid_until(self) -> float:
-        return self.not_after.timestamp()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "valid_from", self.not_before.timestamp())
+        object.__setattr__(self, "valid_until", self.not_after.timestamp())
 
     def may_sign(self, kind: str) -> bool:
         return not self.usages or kind in self.usages
