@@ -433,6 +433,8 @@ PERSONAL.update({
     # in the body: outside it, 422 naming the field, as for one that does not exist).
     ("GET", "/api/certificates/{certificate_id}"): Probe(
         lambda t, i: f"/api/certificates/{_certificate(t, i)}"),
+    ("GET", "/certificates/{certificate_id}/print"): Probe(
+        lambda t, i: f"/certificates/{_certificate(t, i)}/print"),
     ("GET", "/api/certificates/{certificate_id}/qr.png"): Probe(
         lambda t, i: f"/api/certificates/{_certificate(t, i)}/qr.png"),
     ("GET", "/api/certificates/{certificate_id}/qr.svg"): Probe(
