@@ -37,6 +37,7 @@ PUBLIC = {
     # Verifying a certificate records nothing and looks no one up; the trust list holds
     # signer certificates and hashes only.
     ("POST", "/api/public/certificates/verify"), ("GET", "/api/public/certificates/trust-list"),
+    ("GET", "/certificates/verify"), ("GET", "/certificates/sw.js"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {

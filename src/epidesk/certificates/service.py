@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from epidesk.cases import service as cases
@@ -124,12 +125,23 @@ def trust_list_document(session: Session, *, at: datetime | None = None) -> dict
 
 
 def gateway_entries(session: Session, *, at: datetime) -> list[dict[str, Any]]:
-    """The trusted signer certificates in the gateway's JSON form."""
-    return [{"kid": base64.b64encode(bytes.fromhex(k.kid)).decode("ascii"),
-             "country": k.country, "certificateType": "DSC",
-             "rawData": base64.b64encode(k.certificate_der).decode("ascii"),
-             "timestamp": clock.aware(k.created_at).strftime("%Y-%m-%dT%H:%M:%SZ")}
-            for k in repository.trusted_keys(session, at)]
+    """The trusted signer certificates in the gateway's JSON form, each with what a
+    browser verifier reads without parsing X.509: the public key (base64 SPKI), the
+    validity and the kinds it may sign (empty: every kind)."""
+    out = []
+    for k in repository.trusted_keys(session, at):
+        signer = hcert.signer_from_der(k.certificate_der, country=k.country)
+        out.append({
+            "kid": base64.b64encode(bytes.fromhex(k.kid)).decode("ascii"),
+            "country": k.country, "certificateType": "DSC",
+            "rawData": base64.b64encode(k.certificate_der).decode("ascii"),
+            "timestamp": clock.aware(k.created_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "publicKey": base64.b64encode(signer.public_key.public_bytes(
+                serialization.Encoding.DER,
+                serialization.PublicFormat.SubjectPublicKeyInfo)).decode("ascii"),
+            "notBefore": int(signer.valid_from), "notAfter": int(signer.valid_until),
+            "usages": sorted(signer.usages)})
+    return out
 
 
 def trust_list(session: Session, *, at: datetime | None = None) -> TrustList:
