@@ -231,14 +231,14 @@ def _pycose_sign(hcert: dict[str, Any], *, rsa: bool, kid_unprotected: bool
                  ) -> tuple[str, bytes]:
     """A certificate made by an independent COSE library, with its own key and
     certificate."""
-    from pycose.headers import KID, Algorithm
-    from pycose.keys import EC2Key, RSAKey
-    from pycose.messages import Sign1Message
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric import rsa as rsa_keys
     from cryptography.x509.oid import NameOID
+    from pycose.headers import KID, Algorithm
+    from pycose.keys import EC2Key, RSAKey
+    from pycose.messages import Sign1Message
 
     key: Any = (rsa_keys.generate_private_key(65537, 2048) if rsa
                 else ec.generate_private_key(ec.SECP256R1()))

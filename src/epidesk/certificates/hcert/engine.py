@@ -261,7 +261,8 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
         return failed("cose", "an item of the wrong type")
     if len(protected_raw) == 13 and protected_raw.startswith(_ES256_KID_HEADER):
         # The usual header, {1: -7, 4: h'<8 bytes>'}, read without a CBOR decoder.
-        alg, kid = ES256, protected_raw[5:]
+        alg: Any = ES256
+        kid: Any = protected_raw[5:]
     else:
         try:
             protected = cbor2.loads(protected_raw) if protected_raw else {}
