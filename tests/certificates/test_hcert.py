@@ -328,3 +328,34 @@ def test_identifiers_carry_a_luhn_mod_n_check_character():
     assert rules.luhn_mod_n(body) == check_char
     assert made != rules.new_identifier("CN", "vaccination")
     assert rules.transliterate("Ōu-yáng  Ming") == "OU<YANG<MING"
+
+
+_latin = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(family=_latin, given_name=_latin, born=st.dates(date(1900, 1, 1), date(2026, 1, 1)),
+       dose=st.integers(1, 9), ci=st.text(alphabet="0123456789ABCDEF", min_size=4,
+                                          max_size=40))
+def test_any_certificate_verifies_and_fails_only_when_resigned_or_revoked(
+        family: str, given_name: str, born: date, dose: int, ci: str):
+    holder = rules.Holder(name=f"{family} {given_name}", name_latin=f"{family} {given_name}",
+                          birth_date=born)
+    identifier = f"URN:UVCI:01:CN:{ci}"
+    hcert = rules.vaccination_payload(holder, identifier=identifier, dose_number=dose,
+                                      total_doses=9, product="CoronaVac", manufacturer="Sinovac",
+                                      vaccine_type="inactivated", day=date(2026, 11, 20),
+                                      country="CN", issuer="Test")
+    text = issue(hcert)
+    outcome = check(text)
+    assert outcome.valid and outcome.minimum()["name"]["fnt"] == family
+    assert outcome.minimum()["dob"] == born.isoformat()
+    # Signed by a key that is not the signer's, under the signer's key id.
+    impostor = signer(("vaccination", "test", "recovery"), 367)
+    forged = engine.encode(hcert, private_key=load_private_key(impostor.private_key_pem),
+                           kid=signer().kid, issuer_country="CN", issued_at=AT - 60,
+                           expires_at=AT + 60)
+    assert check(forged).step == "signature"
+    revoked = trust(signer(), revoked={revocation_hash(identifier)})
+    assert check(text, revoked).step == "revoked"
+    assert check(text, trust(signer(), revoked={revocation_hash(identifier + "0")})).valid

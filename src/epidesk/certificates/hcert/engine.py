@@ -305,8 +305,10 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
         return failed("expired", f"expired at {_iso(expires_at)}")
     container = claims.get(CLAIM_HCERT)
     hcert = container.get(HCERT_EU_DCC) if isinstance(container, _MAPS) else None
-    if not isinstance(hcert, _MAPS):
-        return failed("payload")
+    if type(hcert) is not dict:
+        if not isinstance(hcert, _MAPS):
+            return failed("payload")
+        hcert = dict(hcert)
     version = hcert.get("ver")
     validator = _validator_of(version)
     if validator is None:
@@ -325,7 +327,7 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
     if revoked and revocation_hash(hcert[group][0]["ci"]) in revoked:
         return failed("revoked")
     iss = claims.get(CLAIM_ISS)
-    return Outcome(valid=True, step="ok", reason="valid", kind=kind, payload=dict(hcert), kid=kid,
+    return Outcome(valid=True, step="ok", reason="valid", kind=kind, payload=hcert, kid=kid,
                    country=iss if isinstance(iss, str) else signer.country,
                    issued_at=issued_at, expires_at=expires_at)
 

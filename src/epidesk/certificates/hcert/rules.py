@@ -135,7 +135,7 @@ class TrustList:
         return sum(len(s) for s in self.signers.values())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     """What verification found: valid, or the step that failed and why."""
 
