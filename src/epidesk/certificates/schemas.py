@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from pydantic import BaseModel, Field
 
 from epidesk.certificates.hcert.rules import Outcome
 from epidesk.certificates.models import IssuedCertificate
-from epidesk.kit.inputs import RecordId
+from epidesk.kit.inputs import DIGITS, Day, OptionalMoment, RecordId
+
+Dose = Annotated[int, Ge(1), Le(99), DIGITS]
 
 
 class VerifyIn(BaseModel):
     text: str = Field(max_length=8192, description="The certificate: HC1: text")
-    at: datetime | None = Field(None, description="Validation time (default now)")
+    at: OptionalMoment = Field(None, description="Validation time (default now)")
 
 
 class VerifyOut(BaseModel):
@@ -38,12 +41,12 @@ class RecoveryIn(BaseModel):
 
 class VaccinationIn(BaseModel):
     resident_id: RecordId
-    dose_number: int = Field(ge=1, le=99)
-    total_doses: int = Field(ge=1, le=99)
+    dose_number: Dose
+    total_doses: Dose
     product: str = Field(min_length=1, max_length=80)
     manufacturer: str = Field(min_length=1, max_length=80)
     vaccine_type: str = Field("inactivated", pattern="^(inactivated|mrna|antigen|other)$")
-    day: date
+    day: Day
 
 
 class CertificateOut(BaseModel):

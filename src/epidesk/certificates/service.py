@@ -314,7 +314,7 @@ def revoke_certificate(session: Session, *, identifier: str, reason: str, actor:
 
 def verify_here(session: Session, *, text: str, at: datetime | None = None) -> Outcome:
     """Verify a certificate against this platform's own trust list."""
-    moment = at or clock.now()
+    moment = clock.aware(at) if at is not None else clock.now()
     trust = trust_list(session, at=moment)
     return hcert.verify(text, signers=trust.signers, revoked=trust.revoked,
                         at=int(moment.timestamp()))
