@@ -60,7 +60,6 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _ALPHA = np.frombuffer(ALPHABET.encode("ascii"), np.uint8)
 _TABLE = bytes(ALPHABET.index(chr(i)) if chr(i) in ALPHABET else 0xFF for i in range(256))
 _WEIGHTS = np.array([1, 45, 2025], np.uint32)
-_HIGH_DIGIT = bytes(1 if i >= 32 else 0 for i in range(256))
 
 
 def b45encode(data: bytes) -> str:
@@ -89,11 +88,9 @@ def b45decode(text: str | bytes) -> bytes:
     full, rest = divmod(len(digits), 3)
     if rest == 1:
         raise ValueError("a base45 text cannot end in a single character")
-    words = np.frombuffer(digits, np.uint8, full * 3).reshape(full, 3) @ _WEIGHTS
-    # A group's value exceeds 65535 only when its last digit is 32 or more (32 * 2025 =
-    # 64800): look at the whole groups only then.
-    high = digits[2 : full * 3 : 3].translate(_HIGH_DIGIT)
-    if b"\x01" in high and words.max() > 0xFFFF:
+    # The whole groups as a (full, 3) view of the digits, weighed 1, 45, 2025.
+    words = np.ndarray((full, 3), np.uint8, digits) @ _WEIGHTS
+    if full and words.max() > 0xFFFF:
         raise ValueError("a base45 group above 65535")
     out = words.astype(">u2").tobytes()
     if rest:
