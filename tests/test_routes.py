@@ -34,6 +34,11 @@ PUBLIC = {
     # Risk zones as the public sees them (no identities) and the address lookup.
     ("GET", "/zones"), ("GET", "/zones/lookup"), ("GET", "/api/public/zones"),
     ("GET", "/api/public/zones/lookup"),
+    # The published public figures and open-data files (aggregates, no identities).
+    ("GET", "/public"), ("GET", "/public/districts"), ("GET", "/public/changes"),
+    ("GET", "/public/snapshots"), ("GET", "/public/snapshots/{day}"), ("GET", "/public/data"),
+    ("GET", "/public/data/latest/{name}"), ("GET", "/public/data/{day}/v{version}/{name}"),
+    ("GET", "/api/public/data"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {
@@ -77,6 +82,9 @@ STAFF = {
     ("GET", "/api/zones/footprint"), ("GET", "/api/zones/households"),
     ("POST", "/api/zones/step-down"), ("GET", "/api/zones/{zone_id}"),
     ("POST", "/api/zones/{zone_id}/area"),
+    # The publication of the public figures: the list of publications and the run.
+    ("GET", "/transparency"), ("POST", "/transparency/publish"),
+    ("POST", "/api/transparency/publications"),
 }
 
 

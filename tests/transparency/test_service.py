@@ -15,7 +15,8 @@ from epidesk.transparency import repository, service
 from epidesk.transparency.deps import page_cache
 from epidesk.transparency.models import Publication, PublicationRevision, PublishedFile
 from tests.factories import TinyCity, tiny_city
-from tests.transparency.scene import DAY, add_cases, published_for
+from tests.transparency.published import published_for
+from tests.transparency.scene import DAY, add_cases
 
 NOON = datetime(2026, 11, 21, 12, tzinfo=UTC)
 

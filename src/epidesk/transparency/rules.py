@@ -115,12 +115,13 @@ def feasible(values: Sequence[int], status: Sequence[str | None], threshold: int
     hidden = [i for i, s in enumerate(status) if s is not None]
     rest = sum(values[i] for i in hidden)  # the total less every shown cell
     own = bounds(status, threshold, whole)
-    low_sum = sum(own[i][0] for i in hidden)
-    high_sum = sum(own[i][1] for i in hidden)
     out: list[tuple[float, float] | None] = [None] * len(values)
     for i in hidden:
         lo, hi = own[i]
-        others_low, others_high = low_sum - lo, high_sum - hi
+        # Summed afresh for each cell: an unbounded cell makes a running sum infinite,
+        # and infinity less infinity is no number.
+        others_low = sum(own[j][0] for j in hidden if j != i)
+        others_high = sum(own[j][1] for j in hidden if j != i)
         out[i] = (max(lo, rest - others_high), min(hi, rest - others_low))
     return out
 
