@@ -83,3 +83,14 @@ def test_no_table_is_clipped_on_a_phone(browser: Any, live_server: str, live_dat
         assert clipped == 0
     finally:
         context.close()
+
+
+def test_an_administrator_publishes_from_the_staff_page(page: Any, live_server: str,
+                                                        live_database: str) -> None:
+    day = _publish(live_database)
+    page.goto(f"{live_server}/language?to=en&next=/transparency")
+    page.fill("#publish-day", day)
+    page.click("button:has-text('Publish now')")
+    page.wait_for_selector("p.notice")
+    assert f"{day} unchanged since version" in page.inner_text("p.notice")
+    assert page.locator(f"table a[href='/public/snapshots/{day}']").count() >= 1
