@@ -144,9 +144,9 @@ def latest_publication(session: Session) -> Publication | None:
     return repository.latest(session)
 
 
-def latest_id(session: Session) -> int | None:
-    """The newest publication's id: the stamp the page cache checks."""
-    return repository.latest_id(session)
+def latest_stamp(session: Session) -> tuple[int, str] | None:
+    """(id, digest) of the newest publication: the stamp the page cache checks."""
+    return repository.latest_stamp(session)
 
 
 def stored_page(session: Session, *, publication_id: int, path: str, language: str
