@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         description="The hotline residents call with questions or to contest a decision "
                     "(printed on every letter)",
     )
+    public_small_count: int = Field(
+        default=5, ge=3, le=100,
+        description="Public figures below city level from 1 to this minus one are shown "
+                    "as \"<N\" (zero as 0)",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="The city's time zone (IANA name): local days, windows and page times",
