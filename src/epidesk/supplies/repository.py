@@ -24,6 +24,7 @@ from epidesk.supplies.models import (
     SupplyRequest,
 )
 from epidesk.supplies.rules import Member
+from epidesk.zoning.models import ZoneChange
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,16 @@ def households_at(session: Session, address_ids: Sequence[int]) -> dict[int, int
             select(Household.address_id, Household.id)
             .where(Household.address_id.in_(chunk))).all()})
     return out
+
+
+def inhabited(session: Session, household_ids: Sequence[int]) -> list[int]:
+    """The households of these that someone lives in."""
+    out: set[int] = set()
+    for chunk in chunks(household_ids):
+        out.update(int(h) for h in session.scalars(
+            select(Resident.household_id).where(Resident.household_id.in_(chunk),
+                                                Resident.merged_into_id.is_(None))))
+    return sorted(out)
 
 
 def doors(session: Session, household_ids: Sequence[int]) -> dict[int, Door]:
@@ -85,6 +96,21 @@ def members(session: Session, household_ids: Sequence[int]) -> dict[int, list[Me
                 .where(Resident.household_id.in_(chunk), Resident.merged_into_id.is_(None))):
             out.setdefault(int(h), []).append(Member(birth, bool(preg), bool(dis),
                                                      bool(chronic)))
+    return out
+
+
+def member_rows(session: Session, household_ids: Sequence[int]
+                ) -> dict[int, list[tuple[int, str, str, date, str | None, bool]]]:
+    """Each household's members for finding them by phone: (id, name, latin name, birth
+    date, phone, has a smartphone), eldest first."""
+    out: dict[int, list[tuple[int, str, str, date, str | None, bool]]] = {}
+    for chunk in chunks(household_ids):
+        for h, r, name, latin, birth, phone, smart in session.execute(
+                select(Resident.household_id, Resident.id, Resident.name, Resident.name_latin,
+                       Resident.birth_date, Resident.phone, Resident.has_smartphone)
+                .where(Resident.household_id.in_(chunk), Resident.merged_into_id.is_(None))
+                .order_by(Resident.birth_date, Resident.id)):
+            out.setdefault(int(h), []).append((int(r), name, latin, birth, phone, bool(smart)))
     return out
 
 
@@ -121,6 +147,11 @@ def households_by_phone(session: Session, phone: str) -> list[int]:
 
 
 # ---------------------------------------------------------------- the roster
+
+
+def latest_zone_change(session: Session) -> int:
+    """The newest zone change's id (0 before any): what the roster has followed."""
+    return int(session.scalar(select(func.max(ZoneChange.id))) or 0)
 
 
 def roster(session: Session, *, current_on: date | None = None) -> Sequence[SupplyHousehold]:

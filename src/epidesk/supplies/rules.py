@@ -70,6 +70,25 @@ URGENCY_LABELS = i18n.register_labels("supply_urgency", {
 })
 CHANNELS = ("web", "phone", "community")
 MOVEMENT_KINDS = ("receipt", "issue", "transfer", "adjustment")
+i18n.register_labels("supply_flag", {
+    "medical": _l("medical need"), "infant": _l("infant"),
+    "elderly_alone": _l("elderly, living alone"), "disability": _l("disability"),
+    "elderly": _l("elderly"), "diet": _l("special diet"),
+})
+i18n.register_labels("supply_batch_status", {
+    "ready": _l("ready"), "held": _l("held"), "done": _l("done"),
+})
+i18n.register_labels("supply_delivery_status", {
+    "planned": _l("planned"), "delivered": _l("delivered"), "failed": _l("not delivered"),
+})
+i18n.register_labels("supply_request_status", {
+    "open": _l("open"), "planned": _l("planned"), "delivered": _l("delivered"),
+    "cancelled": _l("cancelled"), "merged": _l("merged"),
+})
+i18n.register_labels("supply_movement", {
+    "receipt": _l("receipt"), "issue": _l("issue"), "transfer": _l("transfer"),
+    "adjustment": _l("adjustment"),
+})
 
 INFANT_YEARS = 2
 ELDERLY_YEARS = 70
@@ -187,10 +206,11 @@ def scores(*, medical: NDArray[Any], infant: NDArray[Any], elderly_alone: NDArra
            urgent: NDArray[Any], days: NDArray[Any]) -> NDArray[np.float64]:
     """The score of many households at once (boolean arrays and whole days)."""
     w = WEIGHTS
-    return (w["medical"] * medical.astype(np.float64) + w["infant"] * infant
+    total: NDArray[np.float64] = (w["medical"] * medical.astype(np.float64) + w["infant"] * infant
             + w["elderly_alone"] * elderly_alone + w["disability"] * disability
             + w["elderly"] * elderly + w["diet"] * diet + w["urgent"] * urgent
             + w["day"] * np.minimum(days, DAYS_CAP))
+    return total
 
 
 def stop_key(unit: int, floor: int, door: int) -> int:

@@ -21,7 +21,7 @@ from epidesk.errors import (
     TooManyRequestsError,
     ValidationFailedError,
 )
-from epidesk.kit import clock, i18n, sealing
+from epidesk.kit import clock, events, i18n, sealing
 from epidesk.kit.i18n import _
 from epidesk.messages import service as messages
 from epidesk.supplies import engine, repository
@@ -50,7 +50,10 @@ from epidesk.supplies.rules import (
     score,
     stop_key,
 )
+from epidesk.policy.service import active_preset
+from epidesk.zoning import repository as zoning_repository
 from epidesk.zoning.lookup import service as zoning
+from epidesk.zoning.rules import TREE_KINDS, parse_key
 
 # Public requests one network address may file per hour.
 PUBLIC_PER_HOUR = 5
@@ -67,20 +70,31 @@ def invalid(problems: list[tuple[str, str]]) -> ValidationFailedError:
 # ---------------------------------------------------------------- households served
 
 
-def restricted_households(session: Session, day: date) -> dict[int, str]:
-    """household -> why it is served on a day: "zone" (a stay-home zone in force over its
-    home). Home-quarantine orders join here as "home_order" once the quarantine domain
-    records them; a household under both reads "zone"."""
-    found: dict[int, str] = {}
-    addresses = [a for homes in zoning.restricted_households(session).values() for a in homes]
-    for household in repository.households_at(session, addresses).values():
-        found[household] = "zone"
+def restricted_households(session: Session, day: date) -> dict[int, tuple[str, date]]:
+    """household -> (why it is served, since when) on a day: "zone" for a stay-home
+    (high-risk) zone in force over its home, since the zone became high. Home-quarantine
+    orders join here as "home_order" once the quarantine domain records them; a household
+    under both reads "zone"."""
+    found: dict[int, tuple[str, date]] = {}
+    for zone in zoning_repository.zones(session, preset=active_preset().name,
+                                        triggers=False):
+        if zone.level != "high" or zone.area_kind not in TREE_KINDS:
+            continue
+        since = min(zone.level_since, day)
+        kind, ref = parse_key(zone.area_key)
+        addresses = zoning_repository.addresses_of(session, kind, ref)
+        homes = list(repository.households_at(session, addresses).values())
+        for household in repository.inhabited(session, homes):
+            earlier = found.get(household)
+            if earlier is None or since < earlier[1]:
+                found[household] = ("zone", since)
     return found
 
 
 def sync_roster(session: Session, *, day: date) -> dict[str, int]:
-    """Bring the roster of households served up to a day: new ones start, lifted ones end
-    (kept with their history), returning ones start again. Idempotent."""
+    """Bring the roster of households served up to a day: new ones start (from the day
+    their restriction began), lifted ones end (kept with their history), returning ones
+    start again. Idempotent."""
     wanted = restricted_households(session, day)
     rows = {r.household_id: r for r in repository.roster(session)}
     current = {h for h, r in rows.items()
@@ -91,19 +105,35 @@ def sync_roster(session: Session, *, day: date) -> dict[str, int]:
     for h in new:
         if h not in places:
             continue
+        source, since = wanted[h]
         row = rows.get(h)
         if row is None:
             session.add(SupplyHousehold(household_id=h, building_id=places[h].building_id,
-                                        source=wanted[h], restricted_since=day,
+                                        source=source, restricted_since=since,
                                         restricted_until=None, last_delivery_on=None))
         else:
-            row.restricted_since, row.restricted_until, row.source = day, None, wanted[h]
+            row.restricted_since = max(since, row.restricted_until or since)
+            row.restricted_until, row.source = None, source
         started += 1
     for h in sorted(current - set(wanted)):
         rows[h].restricted_until = day
         ended += 1
     session.flush()
     return {"started": started, "ended": ended, "served": len(current) + started - ended}
+
+
+CURSOR = events.cursor_name("supplies", "zoning")
+
+
+def follow_zones(session: Session, *, day: date) -> dict[str, int]:
+    """Bring the roster up to date when zones changed since the cursor (idempotent:
+    nothing new, nothing done)."""
+    latest = repository.latest_zone_change(session)
+    if latest <= events.position(session, CURSOR):
+        return {"started": 0, "ended": 0}
+    counts = sync_roster(session, day=day)
+    events.advance(session, CURSOR, latest)
+    return counts
 
 
 @dataclass(frozen=True)
@@ -148,6 +178,7 @@ def overdue(session: Session, *, day: date, days: int | None = None) -> list[Nee
     """Households served on a day that have gone more than N days (the setting
     `EPIDESK_SUPPLIES_OVERDUE_DAYS`) without a delivery, most urgent first."""
     limit = get_settings().supplies_overdue_days if days is None else days
+    follow_zones(session, day=day)
     rows = [r for r in repository.roster(session, current_on=day)
             if days_without(day, r.restricted_since, r.last_delivery_on) > limit]
     return sorted(needs_of(session, rows, day=day), key=lambda v: (-v.score, v.household_id))
@@ -364,6 +395,7 @@ def build_batches(session: Session, *, day: date, actor: str) -> BatchRun:
     already are not queued twice; each household planned gets a delivery-time notice."""
     started = clock.now()
     sync_roster(session, day=day)
+    events.advance(session, CURSOR, repository.latest_zone_change(session))
     views = due(session, day=day)
     by_id = {v.household_id: v for v in views}
     places = repository.doors(session, list(by_id))
