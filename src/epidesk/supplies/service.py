@@ -24,6 +24,7 @@ from epidesk.errors import (
 from epidesk.kit import clock, events, i18n, sealing
 from epidesk.kit.i18n import _
 from epidesk.messages import service as messages
+from epidesk.policy.service import active_preset
 from epidesk.supplies import engine, repository
 from epidesk.supplies.depots import repository as depot_repository
 from epidesk.supplies.depots import service as depots
@@ -50,7 +51,6 @@ from epidesk.supplies.rules import (
     score,
     stop_key,
 )
-from epidesk.policy.service import active_preset
 from epidesk.zoning import repository as zoning_repository
 from epidesk.zoning.lookup import service as zoning
 from epidesk.zoning.rules import TREE_KINDS, parse_key
