@@ -26,6 +26,7 @@ from epidesk.supplies.deps import (
     depot_detail,
     find_households,
     household_area,
+    household_named,
     need_summary,
     receipt_detail,
     request_for,
@@ -66,7 +67,7 @@ def file_request(session: DbSession, caller: Intake, audit: AuditDep, body: Requ
                  ) -> dict[str, Any]:
     """A request from a phone call or a community worker; the same household and items
     while one is open is merged into it (200 then, the open request returned)."""
-    household_area(session, caller, body.household_id)
+    household_named(session, caller, body.household_id)
     checked = service.check_request(items=body.items, urgency=body.urgency,
                                     contact_name=body.contact_name,
                                     contact_phone=body.contact_phone, address_text="",

@@ -71,6 +71,15 @@ def household_area(session: Session, caller: Caller, household_id: int, *,
     return door.area
 
 
+def household_named(session: Session, caller: Caller, household_id: int) -> AreaPath:
+    """A household named in a request's body: outside the caller's area it reads as one
+    that does not exist (422 naming the field)."""
+    try:
+        return household_area(session, caller, household_id)
+    except NotFoundError as exc:
+        raise service.invalid([("household_id", f"no household {household_id}")]) from exc
+
+
 def request_for(session: Session, caller: Caller, request_id: int) -> SupplyRequest:
     """A request inside the caller's area (an unmatched one: to supplies staff anywhere
     in their districts' reach), else not found."""
@@ -81,7 +90,9 @@ def request_for(session: Session, caller: Caller, request_id: int) -> SupplyRequ
         if not caller.area_for(SUPPLIES_WRITE).everywhere:
             raise NotFoundError(f"no request {request_id}")
         return found
-    household_area(session, caller, found.household_id)
+    door = repository.doors(session, [found.household_id]).get(found.household_id)
+    if door is None or not may_intake(caller, door.area):
+        raise NotFoundError(f"no request {request_id}")
     return found
 
 

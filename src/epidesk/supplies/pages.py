@@ -32,6 +32,7 @@ from epidesk.supplies.deps import (
     find_households,
     household_area,
     household_cards,
+    household_named,
     today,
     visible_batches,
     visible_needs,
@@ -175,7 +176,7 @@ def intake(
     """File a request on a household's behalf (merged into an open one for the same
     items)."""
     check_csrf(request, csrf_token)
-    household_area(session, caller, household_id)
+    household_named(session, caller, household_id)
     chosen = next(iter(household_cards(session, caller, [household_id])), None)
     people = repository.residents_of(session, [household_id])
     try:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
+from epidesk.geography.repository import district
 from epidesk.kit import clock
 from epidesk.kit.imports import Imported, Progress, Unreadable, run_import, unreadable_problem
 from epidesk.kit.reports import FileFormat, Problem, Report, line_of, report_of
@@ -35,6 +36,10 @@ def create_depot(session: Session, *, code: str, name: str, district_id: int) ->
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise ValidationFailedError("a depot needs a code and a name")
+    if district(session, district_id) is None:
+        raise ValidationFailedError(f"district_id: no district {district_id}", errors=[
+            {"loc": ["body", "district_id"], "msg": f"no district {district_id}",
+             "type": "value_error"}])
     if code in repository.depots_by_code(session):
         raise ConflictError(f"a depot with code {code!r} exists")
     depot = Depot(code=code, name=name, district_id=district_id)
