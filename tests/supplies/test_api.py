@@ -52,7 +52,7 @@ def test_bad_input_is_a_422_naming_the_field(client: TestClient, db: Session) ->
     missing = client.post("/api/supplies/requests", json={
         "household_id": 2_000_000, "items": ["food_pack"], "contact_name": "x",
         "contact_phone": "13900000000"})
-    assert missing.status_code == 404
+    assert missing.status_code == 422 and "household_id" in missing.text
     failed = client.post("/api/supplies/deliveries/1/fail", json={"reason": ""})
     assert failed.status_code == 422 and "reason" in failed.text
     assert not repository.requests_of(db, household)
@@ -98,8 +98,8 @@ def test_depots_receipts_and_their_report(client: TestClient, db: Session) -> No
     shown = client.get(f"/api/supplies/depots/{depot}").json()
     assert {i["item"]: i["on_hand"] for i in shown["items"]} == {"food_pack": 80, "masks": 500}
     short = client.post(f"/api/supplies/depots/{depot}/adjustments", json={
-        "item": "masks", "lot": "M-7", "change": -600, "reason": "count"})
+        "item": "masks", "lot": "M-7", "direction": "remove", "quantity": 600, "reason": "count"})
     assert short.status_code == 409
     noreason = client.post(f"/api/supplies/depots/{depot}/adjustments", json={
-        "item": "masks", "lot": "M-7", "change": -6, "reason": ""})
+        "item": "masks", "lot": "M-7", "direction": "remove", "quantity": 6, "reason": ""})
     assert noreason.status_code == 422 and "reason" in noreason.text

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from epidesk.errors import PROBLEM_JSON
 from epidesk.kit.access import SUPPLIES_WRITE
-from epidesk.kit.inputs import OptionalDay, Text
+from epidesk.kit.inputs import DIGITS, Ge, Le, OptionalDay, Text
 from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import CONFLICT_RESPONSE, PROBLEM_RESPONSES, AuditDep, DbSession, Id
 from epidesk.supplies import repository, service
@@ -46,6 +46,7 @@ from epidesk.supplies.schemas import (
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES, tags=["supplies"])
+Days = Annotated[int, Ge(1), Le(60), DIGITS]
 
 
 @router.get("/supplies/households", summary="Find a household")
@@ -104,7 +105,7 @@ def record_need(session: DbSession, caller: Writer, audit: AuditDep, household_i
 
 @router.get("/supplies/overdue", summary="Households past N days without a delivery")
 def overdue(session: DbSession, caller: Writer, audit: AuditDep,
-            days: Annotated[int | None, Query(ge=1, le=60)] = None) -> dict[str, Any]:
+            days: Annotated[Days | None, Query()] = None) -> dict[str, Any]:
     """Restricted households of the caller's area past N days (the setting) without a
     delivery, most urgent first: the list the command centre's tile counts."""
     found = visible_needs(session, caller, service.overdue(session, day=today(), days=days))
@@ -193,8 +194,9 @@ def get_depot(session: DbSession, _: Writer, depot_id: Id,
 def adjust(session: DbSession, caller: Writer, depot_id: Id, body: AdjustmentIn
            ) -> dict[str, Any]:
     """A counted correction with its reason (409 when it would go below zero)."""
+    change = body.quantity if body.direction == "add" else -body.quantity
     found = depots.adjust(session, depot_id=depot_id, item=body.item, lot=body.lot,
-                          change=body.change, reason=body.reason, actor=caller.username,
+                          change=change, reason=body.reason, actor=caller.username,
                           expires_on=body.expires_on)
     return {"id": found.id, "kind": found.kind, "quantity": found.quantity}
 

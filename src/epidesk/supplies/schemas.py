@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from epidesk.kit.inputs import OptionalDay, RecordId, Text
+from epidesk.kit.inputs import DIGITS, Ge, Le, OptionalDay, RecordId, Text
 
 Item = Literal["food_pack", "infant_formula", "nappies", "diet_pack", "medicine",
                "disinfectant", "masks", "gloves"]
 Urgency = Literal["normal", "urgent", "medical"]
+Quantity = Annotated[int, Ge(1), Le(10_000), DIGITS]
 NeedKind = Literal["diet", "medication", "disability", "infant", "other"]
 
 
@@ -59,7 +60,9 @@ class AdjustmentIn(BaseModel):
 
     item: Item
     lot: Text = Field(min_length=1, max_length=40)
-    change: int = Field(ge=-10_000, le=10_000)
+    direction: Literal["add", "remove"] = Field(description="Units found (add) or lost, "
+                                                            "damaged or expired (remove)")
+    quantity: Quantity
     reason: Text = Field(min_length=1, max_length=500)
     expires_on: OptionalDay = None
 
@@ -69,5 +72,5 @@ class TransferIn(BaseModel):
 
     to_depot_id: RecordId
     item: Item
-    quantity: int = Field(ge=1, le=10_000)
+    quantity: Quantity
     reason: Text = Field(default="", max_length=500)
