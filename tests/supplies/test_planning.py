@@ -32,3 +32,20 @@ def test_the_bulk_plan_matches_the_rules_one_household_at_a_time(db: Session) ->
     stops = [places[h].unit * 100_000 + places[h].floor * 100 + places[h].door
              for h in found.plan.household.tolist()]
     assert stops == sorted(stops)
+
+
+def test_the_members_kept_are_read_again_when_a_flag_changes(db: Session) -> None:
+    city = restricted(db)
+    service.sync_roster(db, day=DAY)
+    planning.forget()
+    chen = city.households["chen"].id
+
+    def score() -> float:
+        found = planning.plan_day(db, day=DAY)
+        return dict(zip(found.plan.household.tolist(), found.plan.score.tolist(),
+                        strict=True))[chen]
+
+    before = score()
+    city.residents["chen_jie"].disability = True
+    db.flush()
+    assert score() == before + 20

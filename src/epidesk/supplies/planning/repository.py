@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
@@ -89,3 +90,19 @@ def planned(session: Session) -> list[IntArray]:
     """Households with a delivery planned and not yet closed."""
     return _read(session, "supply_delivery", [("household_id", "")],
                  "WHERE status = 'planned'")
+
+
+def stamp(session: Session) -> tuple[int, ...]:
+    """What the households' members and doors depend on, summed: when it is unchanged,
+    the arrays read before still hold (residents moved, registered, merged or their
+    vulnerability flags changed all change it)."""
+    flags = ("CAST(pregnant AS INTEGER) + 2 * CAST(disability AS INTEGER) "
+             "+ 4 * CAST(chronic_medication AS INTEGER)")
+    row = session.execute(sa.text(
+        f"SELECT count(*), coalesce(max(id), 0), coalesce(sum(household_id), 0), "
+        f"coalesce(sum({flags}), 0), coalesce(sum(CASE WHEN merged_into_id IS NULL "
+        f"THEN 0 ELSE id END), 0) FROM resident")).one()
+    homes = session.execute(sa.text(
+        "SELECT count(*), coalesce(max(id), 0), coalesce(sum(address_id), 0) "
+        "FROM household")).one()
+    return tuple(int(v) for v in (*row, *homes))

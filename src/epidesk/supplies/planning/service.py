@@ -49,13 +49,49 @@ def _any(index: NDArray[np.int64], values: NDArray[np.bool_], size: int) -> NDAr
     return out
 
 
+@dataclass(frozen=True)
+class Homes:
+    """The members and doors of every household, as read at a stamp (kept per process:
+    they change far less often than the day's requests and deliveries)."""
+
+    stamp: tuple[int, ...]
+    member_household: NDArray[np.int64]
+    birth: NDArray[np.int64]
+    pregnant: NDArray[np.int64]
+    disability: NDArray[np.int64]
+    chronic: NDArray[np.int64]
+    stop_household: NDArray[np.int64]
+    stop: NDArray[np.int64]
+
+
+_homes: dict[str, Homes] = {}
+
+
+def homes(session: Session) -> Homes:
+    """The households' members and doors, read again only when the stamp moved."""
+    key = str(session.get_bind().engine.url)
+    current = repository.stamp(session)
+    found = _homes.get(key)
+    if found is None or found.stamp != current:
+        found = Homes(current, *repository.members(session), *repository.stops(session))
+        _homes[key] = found
+    return found
+
+
+def forget() -> None:
+    """Drop the arrays kept (the next plan reads them again)."""
+    _homes.clear()
+
+
 def plan_day(session: Session, *, day: date) -> DayPlan:
     """Every served household due on the day (an open request, never served, or its last
     supplies used up; none planned already), scored and batched per building."""
     started = time.perf_counter()
     household, building, since, last = repository.roster(session)
-    member_household, birth, pregnant, disability, chronic = repository.members(session)
-    stop_household, stop = repository.stops(session)
+    kept = homes(session)
+    member_household, birth, pregnant = kept.member_household, kept.birth, kept.pregnant
+    disability, chronic = kept.disability, kept.chronic
+    stop_household, stop = kept.stop_household, kept.stop
     asked_household, urgency = repository.open_requests(session)
     need_household, need_kind = repository.recorded_needs(session, day_number=day_number(day))
     (planned_household,) = repository.planned(session)
