@@ -41,6 +41,8 @@ def test_depots_receipts_and_batches_from_the_command_line(
     rejected = runner.invoke(app, ["supplies", "receive", str(bad), "--json"])
     assert rejected.exit_code == 1
     assert json.loads(rejected.stdout)["problem_counts"] == {"unknown_depot": 1}
+    helped = runner.invoke(app, ["supplies", "receive", "--help"])
+    assert "Exit codes: 0 the file was accepted" in " ".join(helped.output.split())
     shown = runner.invoke(app, ["supplies", "depots"])
     assert "masks" in shown.output and "50" in shown.output
     built = runner.invoke(app, ["supplies", "batches", "--build"])

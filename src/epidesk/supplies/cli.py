@@ -11,6 +11,7 @@ import typer
 
 from epidesk.kit.console import (
     ALREADY_IMPORTED,
+    IMPORT_EXIT_CODES,
     ImportOutcome,
     cli_actor,
     console,
@@ -130,7 +131,7 @@ def add_depot(code: str = typer.Argument(..., help="A short unique code, used in
         console().print(f"depot {found.id} ({found.code})")
 
 
-@app.command("receive")
+@app.command("receive", epilog=IMPORT_EXIT_CODES)
 def receive(path: Path = typer.Argument(..., exists=True, dir_okay=False,
                                         help="Receipt CSV: depot, item, lot, expires_on, "
                                              "quantity"),
