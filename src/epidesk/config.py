@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=365, description="Days after which resolved records are deleted or pseudonymised"
     )
+    supplies_overdue_days: int = Field(
+        default=3, ge=1, le=60,
+        description="Days without a delivery after which a restricted household counts as "
+                    "overdue on the command centre",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     trusted_proxies: list[str] = Field(
