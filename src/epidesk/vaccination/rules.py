@@ -20,6 +20,24 @@ SERIES_LABELS = register_labels("vaccination_series", {
     "second_booster": _l("second booster"),
 })
 
+STATUS_LABELS = register_labels("appointment_status", {
+    "booked": _l("booked"), "done": _l("given"), "cancelled": _l("cancelled"),
+})
+SEVERITY_LABELS = register_labels("adverse_severity", {
+    "mild": _l("mild"), "moderate": _l("moderate"), "severe": _l("severe"),
+    "serious": _l("serious"),
+})
+# The kinds of the reasons file (products/contraindications.toml), as pages name them.
+HOLD_LABELS = register_labels("vaccination_hold", {
+    "allergy": _l("allergy to a vaccine component"),
+    "severe_reaction": _l("past severe reaction to a vaccine"),
+    "neurological": _l("uncontrolled epilepsy or serious neurological disease"),
+    "pregnancy": _l("pregnancy"),
+    "fever": _l("fever (deferred)"),
+    "acute_illness": _l("acute illness (deferred)"),
+    "uncontrolled_chronic_disease": _l("uncontrolled chronic disease (deferred)"),
+})
+
 # Age bands of coverage figures (lower bound inclusive, upper bound exclusive).
 AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("3-17", 3, 18), ("18-59", 18, 60), ("60-69", 60, 70), ("70-79", 70, 80), ("80+", 80, None),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.i18n import _, using
+from epidesk.kit.merges import Merge
 from epidesk.messages import repository as messages_repository
 from epidesk.messages import service as messages
 from epidesk.people import repository as people
@@ -335,3 +336,40 @@ def send_reminders(session: Session, *, today: date, actor: str) -> int:
                                  language=person.language, actor=actor,
                                  resident_id=resident_id)
                 queued += 1
+
+
+# ------------------------------------------------------------------ merges
+
+
+def merge_person_rows(session: Session, merge: Merge) -> list[str]:
+    """Two records of one person made one: appointments, holds and doses move to the
+    survivor (the doses of both renumbered in the order they were given); the survivor's
+    reminder choice stands, else the merged record's moves."""
+    from epidesk.kit.merges import repoint
+
+    notes: list[str] = []
+    moved = repoint(session, Appointment, "resident_id", merge)
+    moved_holds = repoint(session, Hold, "resident_id", merge)
+    both = sorted([*repository.doses_of(session, merge.survivor_id),
+                   *repository.doses_of(session, merge.merged_id)],
+                  key=lambda d: (clock.aware(d.given_at), d.id))
+    merged_doses = sum(1 for d in both if d.resident_id == merge.merged_id)
+    for n, found in enumerate(both, 1):  # out of the way of the unique key first
+        found.dose_number = -n
+    session.flush()
+    for n, found in enumerate(both, 1):
+        found.resident_id, found.dose_number = merge.survivor_id, n
+    session.flush()
+    kept = repository.consent(session, merge.survivor_id)
+    other = repository.consent(session, merge.merged_id)
+    if other is not None:
+        if kept is None:
+            other.resident_id = merge.survivor_id
+        else:
+            session.delete(other)
+        session.flush()
+    if moved or moved_holds or merged_doses:
+        notes.append(f"vaccination: {merged_doses} doses, {moved} appointments and "
+                     f"{moved_holds} contraindications or deferrals moved; doses renumbered "
+                     "in the order given")
+    return notes
