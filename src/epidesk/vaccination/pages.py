@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from epidesk.auth.deps import PRESESSION_COOKIE
 from epidesk.config import get_settings
-from epidesk.errors import DomainError, ValidationFailedError
+from epidesk.errors import DomainError, NotFoundError, ValidationFailedError
 from epidesk.kit.access import VACCINATION_BOOK, VACCINATION_READ, VACCINATION_WRITE
 from epidesk.kit.i18n import _
 from epidesk.kit.inputs import Day, OptionalId, parse
@@ -203,7 +203,10 @@ def dose_form(
     person = parse(OptionalId, resident_id, "resident_id")
     if person is None:
         raise ValidationFailedError("name the resident", field="resident_id")
-    resident_in_scope(session, writer, VACCINATION_WRITE, person)
+    try:  # a resident named in the form: outside the area reads as one that does not exist
+        resident_in_scope(session, writer, VACCINATION_WRITE, person)
+    except NotFoundError:
+        raise ValidationFailedError(f"no resident {person}", field="resident_id") from None
     given = booking.record_dose(session, resident_id=person, site_id=site_id,
                                 product=product, lot=lot, vaccinator=vaccinator,
                                 actor=writer.username)
