@@ -259,7 +259,7 @@ def book(resident_id: Id, body: schemas.BookingIn, session: DbSession, booker: B
     resident_in_scope(session, booker, VACCINATION_BOOK, resident_id)
     made = booking.book(session, resident_id=resident_id, site_id=body.site_id, day=body.day,
                         channel=body.channel, actor=booker.username)
-    audit("create", "vaccination_appointment", made.id, person_id=resident_id)
+    audit("update", "vaccination_record", resident_id, person_id=resident_id)
     return appointment_out(made)
 
 
@@ -271,7 +271,7 @@ def set_reminders(resident_id: Id, body: schemas.RemindersIn, session: DbSession
     resident_in_scope(session, booker, VACCINATION_BOOK, resident_id)
     booking.set_reminders(session, resident_id=resident_id, opted_in=body.opted_in,
                           actor=booker.username)
-    audit("update", "vaccination_reminders", resident_id, person_id=resident_id)
+    audit("update", "vaccination_record", resident_id, person_id=resident_id)
     return {"opted_in": body.opted_in}
 
 
@@ -287,7 +287,7 @@ def record_dose(resident_id: Id, body: schemas.DoseIn, session: DbSession, write
                                 product=body.product, lot=body.lot,
                                 vaccinator=body.vaccinator, actor=writer.username,
                                 given_at=body.given_at)
-    audit("create", "vaccination_dose", given.dose.id, person_id=resident_id)
+    audit("update", "vaccination_record", resident_id, person_id=resident_id)
     nxt = given.next_appointment
     return schemas.DoseRecorded(dose=dose_out(given.dose),
                                 next_appointment=appointment_out(nxt) if nxt else None)
@@ -302,7 +302,7 @@ def record_hold(resident_id: Id, body: schemas.HoldIn, session: DbSession, write
     resident_in_scope(session, writer, VACCINATION_WRITE, resident_id)
     hold = booking.record_hold(session, resident_id=resident_id, kind=body.kind,
                                reason=body.reason, until=body.until, actor=writer.username)
-    audit("create", "vaccination_hold", hold.id, person_id=resident_id)
+    audit("update", "vaccination_record", resident_id, person_id=resident_id)
     return schemas.HoldOut(id=hold.id, kind=hold.kind, reason=hold.reason, until=hold.until)
 
 
@@ -321,7 +321,7 @@ def record_adverse_event(dose_id: Id, body: schemas.AdverseEventIn, session: DbS
     event = booking.record_adverse_event(session, dose_id=dose_id, onset_at=body.onset_at,
                                          severity=body.severity, description=body.description,
                                          actor=writer.username)
-    audit("create", "vaccination_adverse_event", event.id, person_id=resident)
+    audit("update", "vaccination_record", resident, person_id=resident)
     return schemas.AdverseEventOut(id=event.id, dose_id=dose_id, onset_at=body.onset_at,
                                    severity=event.severity, description=event.description)
 
@@ -337,5 +337,5 @@ def cancel(appointment_id: Id, session: DbSession, booker: Booker,
     ensure_in_scope(booker, VACCINATION_BOOK, path, "appointment", appointment_id)
     assert found is not None
     done = booking.cancel(session, appointment_id=appointment_id)
-    audit("update", "vaccination_appointment", done.id, person_id=done.resident_id)
+    audit("update", "vaccination_record", done.resident_id, person_id=done.resident_id)
     return appointment_out(done)

@@ -113,7 +113,7 @@ def booking_options(session: Session, caller: Caller, resident_id: int,
     """A booker's view of one resident inside their area: only what may be booked now."""
     resident_in_scope(session, caller, VACCINATION_BOOK, resident_id)
     found = booking.options(session, resident_id=resident_id, today=today())
-    audit("read", "vaccination_options", resident_id, person_id=resident_id)
+    audit("read", "vaccination_record", resident_id, person_id=resident_id)
     return options_out(found)
 
 

@@ -98,12 +98,12 @@ def public_booking(
             if reminders == "yes":
                 booking.set_reminders(session, resident_id=resident_id, opted_in=True,
                                       actor="public")
-            audit("create", "vaccination_appointment", made.id, person_id=resident_id)
+            audit("update", "vaccination_record", resident_id, person_id=resident_id)
             booked = made
         except DomainError as exc:
             error = exc.detail
     found = booking.options(session, resident_id=resident_id, today=today())
-    audit("read", "vaccination_options", resident_id, person_id=resident_id)
+    audit("read", "vaccination_record", resident_id, person_id=resident_id)
     return _public_form(request, {"form": form, "options": found, "booked": booked,
                                   "error": error, "sites": _sites_by_id(session)},
                         422 if error else 200)
@@ -210,7 +210,7 @@ def dose_form(
     given = booking.record_dose(session, resident_id=person, site_id=site_id,
                                 product=product, lot=lot, vaccinator=vaccinator,
                                 actor=writer.username)
-    audit("create", "vaccination_dose", given.dose.id, person_id=person)
+    audit("update", "vaccination_record", person, person_id=person)
     nxt = given.next_appointment
     done = f"dose-{given.dose.dose_number}" + (f"-next-{nxt.day.isoformat()}" if nxt else "")
     return RedirectResponse(f"/vaccination/sites/{site_id}?done={done}", status_code=303)
@@ -243,7 +243,7 @@ def on_behalf(
                         site_id=parse(OptionalId, site_text, "place") or 0, day=day,
                         channel=channel if channel in ("hotline", "community") else "community",
                         actor=booker.username)
-    audit("create", "vaccination_appointment", made.id, person_id=resident_id)
+    audit("update", "vaccination_record", resident_id, person_id=resident_id)
     return RedirectResponse(f"/vaccination/residents/{resident_id}/book", status_code=303)
 
 

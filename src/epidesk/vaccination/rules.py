@@ -150,7 +150,7 @@ def next_dose(history: Sequence[DoseGiven], *, birth: date, high_risk: bool,
         if found is not None and hold.until >= found:
             found, reason = hold.until + timedelta(days=1), "hold"
     if rule.series == "primary" and given:
-        names = (schedule.key,)
+        names: tuple[str, ...] = (schedule.key,)
     else:
         names = tuple(k for k, p in products.items() if p.platform == schedule.platform)
     return OpenDose(number=number, series=rule.series, earliest=found, latest=latest,
