@@ -131,3 +131,25 @@ def test_pools_never_exceed_the_day_capacity(db: Session) -> None:
         service.open_slots(db, site_id=s.site.id, day=day, dose_number=2, capacity=201)
     assert caught.value.extra["field"] == "capacity"
     service.open_slots(db, site_id=s.site.id, day=day, dose_number=2, capacity=200)
+
+
+def test_a_merge_moves_the_doses_and_numbers_them_in_the_order_given(db: Session) -> None:
+    from epidesk.kit import clock
+    from epidesk.people.merging.service import merge_people
+
+    s = scene(db)
+    survivor, merged = s.city.residents["chen_jing"].id, s.city.residents["chen_jie"].id
+    early = clock.now() - timedelta(days=60)
+    service.record_dose(db, resident_id=merged, site_id=s.site.id, product="coronavac",
+                        lot=LOT, vaccinator="Dr Liu", actor="test", given_at=early)
+    service.record_dose(db, resident_id=survivor, site_id=s.site.id, product="coronavac",
+                        lot=LOT, vaccinator="Dr Liu", actor="test")
+    service.set_reminders(db, resident_id=merged, opted_in=True, actor="test")
+    done = merge_people(db, survivor_id=survivor, merged_id=merged, reason="one person",
+                        actor="test")
+    assert any(line.startswith("vaccination: 1 doses") for line in done.outcome)
+    doses = repository.doses_of(db, survivor)
+    assert [(d.dose_number, d.day) for d in doses] == [
+        (1, clock.local_day(early)), (2, s.today)]
+    assert repository.doses_of(db, merged) == []
+    assert repository.consent(db, survivor).opted_in  # type: ignore[union-attr]
