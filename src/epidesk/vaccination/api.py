@@ -134,7 +134,8 @@ def move_stock(site_id: Id, body: schemas.StockIn, session: DbSession,
                       expiry=body.expiry, doses=body.doses, actor=writer.username)
     elif body.kind == "adjustment":
         sites.adjust(session, site_id=site_id, product=body.product, lot=body.lot,
-                     doses=body.doses, reason=body.reason, actor=writer.username)
+                     doses=-body.doses if body.decrease else body.doses, reason=body.reason,
+                     actor=writer.username)
     else:
         if body.to_site_id is None:
             raise ValidationFailedError("a transfer names the site it goes to",

@@ -51,7 +51,9 @@ class StockIn(_In):
     kind: Literal["receipt", "adjustment", "transfer"]
     product: Short
     lot: Annotated[Text, Field(min_length=1, max_length=32)]
-    doses: Annotated[int, Ge(-100_000), Le(100_000), DIGITS]
+    doses: Annotated[int, Ge(1), Le(100_000), DIGITS]
+    # An adjustment that takes doses away (a count, a broken vial, a cold-chain failure).
+    decrease: bool = False
     expiry: OptionalDay = None
     reason: Annotated[Text, Field(max_length=200)] = ""
     to_site_id: RecordId | None = None
