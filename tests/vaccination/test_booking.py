@@ -153,3 +153,24 @@ def test_a_merge_moves_the_doses_and_numbers_them_in_the_order_given(db: Session
         (1, clock.local_day(early)), (2, s.today)]
     assert repository.doses_of(db, merged) == []
     assert repository.consent(db, survivor).opted_in  # type: ignore[union-attr]
+
+
+def test_a_dose_gets_its_certificate_when_a_signer_key_exists(db: Session) -> None:
+    from epidesk.certificates import service as certificates
+
+    s = scene(db)
+    without = service.record_dose(db, resident_id=s.city.residents["li_na"].id,
+                                  site_id=s.site.id, product="coronavac", lot=LOT,
+                                  vaccinator="Dr Liu", actor="vaccinator")
+    assert without.certificate_id is None and "signer key" in (without.certificate_problem or "")
+    assert without.dose.id  # the dose stands
+    certificates.generate_key(db, actor="test")
+    person = s.city.residents["zhang_min"].id
+    given = service.record_dose(db, resident_id=person, site_id=s.site.id,
+                                product="coronavac", lot=LOT, vaccinator="Dr Liu",
+                                actor="vaccinator")
+    assert given.certificate_id is not None and given.certificate_problem is None
+    issued = certificates.certificate(db, certificate_id=given.certificate_id)
+    assert issued.resident_id == person and issued.kind == "vaccination"
+    verified = certificates.verify_here(db, text=issued.text)
+    assert verified.valid, verified.reason

@@ -47,11 +47,14 @@ def _twins(db: Session) -> Scene:
                         has_smartphone=True, pregnant=False, disability=False,
                         chronic_medication=False))
     db.flush()
+    from epidesk.certificates import service as certificates
+
+    certificates.generate_key(db, actor="test")  # so the dose gets its certificate too
     vaccinated = TWINS[0]
     given = booking.record_dose(db, resident_id=vaccinated, site_id=s.site.id,
                                 product="coronavac", lot=LOT, vaccinator="Dr Secretvaccinator",
                                 actor="vaccinator")
-    assert given.next_appointment is not None
+    assert given.next_appointment is not None and given.certificate_id is not None
     booking.record_adverse_event(db, dose_id=given.dose.id, severity="mild",
                                  onset_at=given.dose.given_at + timedelta(hours=2),
                                  description="secretreaction", actor="vaccinator")

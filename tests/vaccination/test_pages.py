@@ -71,7 +71,10 @@ def test_the_public_page_speaks_chinese(db: Session, anon_client: TestClient) ->
 
 
 def test_a_dose_recorded_on_the_site_page(db: Session, client: TestClient) -> None:
+    from epidesk.certificates import service as certificates
+
     s = scene(db)
+    certificates.generate_key(db, actor="test")
     person = s.city.residents["chen_jie"].id
     client.get("/signin")
     page = client.get(f"/vaccination/sites/{s.site.id}", headers={"accept": "text/html"})
@@ -84,6 +87,11 @@ def test_a_dose_recorded_on_the_site_page(db: Session, client: TestClient) -> No
     after = client.get(done.headers["location"], headers={"accept": "text/html"})
     assert "Dose recorded." in after.text
     assert (s.today + timedelta(days=21)).isoformat() in after.text
+    link = re.search(r'href="(/certificates/\d+/print)" id="certificate"', after.text)
+    assert link is not None
+    printed = client.get(link.group(1), headers={"accept": "text/html"})
+    assert printed.status_code == 200 and "新冠疫苗接种证明" in printed.text
+    assert "<svg" in printed.text
     assert [d.lot for d in repository.doses_of(db, person)] == [LOT]
 
 

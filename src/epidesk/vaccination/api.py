@@ -291,7 +291,9 @@ def record_dose(resident_id: Id, body: schemas.DoseIn, session: DbSession, write
     audit("update", "vaccination_record", resident_id, person_id=resident_id)
     nxt = given.next_appointment
     return schemas.DoseRecorded(dose=dose_out(given.dose),
-                                next_appointment=appointment_out(nxt) if nxt else None)
+                                next_appointment=appointment_out(nxt) if nxt else None,
+                                certificate_id=given.certificate_id,
+                                certificate_problem=given.certificate_problem)
 
 
 @router.post("/vaccination/residents/{resident_id}/holds", response_model=schemas.HoldOut,

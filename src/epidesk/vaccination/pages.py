@@ -186,7 +186,8 @@ def site_page(request: Request, site_id: Id, session: DbSession, writer: Writer,
         "site": site, "day": when, "section": "vaccination", "appointments": rows,
         "names": shown, "pools": booking_repository.pools_of_day(session, site_id, when),
         "stock": sites.stock(session, [site_id]), "products": catalogue.products(),
-        "csrf_token": csrf_token(request), "message": request.query_params.get("done")})
+        "csrf_token": csrf_token(request), "message": request.query_params.get("done"),
+        "certificate": request.query_params.get("certificate", "")})
 
 
 @router.post("/vaccination/sites/{site_id}/doses")
@@ -213,7 +214,9 @@ def dose_form(
     audit("update", "vaccination_record", person, person_id=person)
     nxt = given.next_appointment
     done = f"dose-{given.dose.dose_number}" + (f"-next-{nxt.day.isoformat()}" if nxt else "")
-    return RedirectResponse(f"/vaccination/sites/{site_id}?done={done}", status_code=303)
+    issued = f"&certificate={given.certificate_id}" if given.certificate_id else ""
+    return RedirectResponse(f"/vaccination/sites/{site_id}?done={done}{issued}",
+                            status_code=303)
 
 
 @router.get("/vaccination/residents/{resident_id}/book")

@@ -210,6 +210,10 @@ class DoseOut(BaseModel):
 class DoseRecorded(BaseModel):
     dose: DoseOut
     next_appointment: AppointmentOut | None
+    # The vaccination certificate issued for the dose (its printable page is
+    # /certificates/{id}/print), or why none was issued.
+    certificate_id: int | None
+    certificate_problem: str | None
 
 
 class HoldOut(BaseModel):

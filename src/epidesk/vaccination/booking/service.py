@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
+from epidesk.certificates import service as certificates
+from epidesk.errors import ConflictError, DomainError, NotFoundError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.i18n import _, using
 from epidesk.kit.merges import Merge
@@ -195,6 +196,9 @@ class Given:
     dose: Dose
     next_appointment: Appointment | None
     next_dose: OpenDose | None
+    # The vaccination certificate issued for the dose, or why none was.
+    certificate_id: int | None = None
+    certificate_problem: str | None = None
 
 
 def record_dose(session: Session, *, resident_id: int, site_id: int, product: str, lot: str,
@@ -239,7 +243,26 @@ def record_dose(session: Session, *, resident_id: int, site_id: int, product: st
                                            site_ids=[site_id], limit=1):
             appointment = book(session, resident_id=resident_id, site_id=site_id,
                                day=place.day, channel="site", actor=actor, today=day)
-    return Given(dose=dose, next_appointment=appointment, next_dose=following)
+    certificate_id, problem = certify(session, dose=dose, actor=actor)
+    return Given(dose=dose, next_appointment=appointment, next_dose=following,
+                 certificate_id=certificate_id, certificate_problem=problem)
+
+
+def certify(session: Session, *, dose: Dose, actor: str) -> tuple[int | None, str | None]:
+    """Issue the vaccination certificate of a dose (EU DCC format, through the certificates
+    domain); the dose stands when none can be issued (no signer key yet), and the reason
+    is returned."""
+    product = catalogue.product(dose.product)
+    try:
+        with session.begin_nested():
+            issued = certificates.issue_vaccination(
+                session, resident_id=dose.resident_id, dose_number=dose.dose_number,
+                total_doses=max(product.primary_doses, dose.dose_number),
+                product=product.dcc_product, manufacturer=product.dcc_manufacturer,
+                vaccine_type=product.platform, day=dose.day, actor=actor)
+    except DomainError as exc:
+        return None, exc.detail
+    return issued.id, None
 
 
 def record_adverse_event(session: Session, *, dose_id: int, onset_at: datetime, severity: str,
