@@ -123,7 +123,7 @@ def test_no_role_without_vaccination_read_learns_anything_of_a_record(
 
 def test_a_booker_sees_only_the_dose_bookable_now(db: Session, anon_client: TestClient,
                                                    bearer) -> None:  # type: ignore[no-untyped-def]
-    s = _twins(db)
+    _twins(db)
     anon_client.headers.update(bearer("operator", ["hotline_operator"], "city", None))
     body = anon_client.get(f"/api/vaccination/residents/{TWINS[0]}/options").json()
     assert set(body) == {"dose_number", "series", "from_day", "booked_day", "booked_site_id",

@@ -242,10 +242,10 @@ def on_behalf(
     resident_in_scope(session, booker, VACCINATION_BOOK, resident_id)
     site_text, _sep, day_text = place.partition("/")
     day: date = parse(Day, day_text, "place")
-    made = booking.book(session, resident_id=resident_id,
-                        site_id=parse(OptionalId, site_text, "place") or 0, day=day,
-                        channel=channel if channel in ("hotline", "community") else "community",
-                        actor=booker.username)
+    booking.book(session, resident_id=resident_id,
+                 site_id=parse(OptionalId, site_text, "place") or 0, day=day,
+                 channel=channel if channel in ("hotline", "community") else "community",
+                 actor=booker.username)
     audit("update", "vaccination_record", resident_id, person_id=resident_id)
     return RedirectResponse(f"/vaccination/residents/{resident_id}/book", status_code=303)
 
