@@ -1,11 +1,28 @@
-"""Every query of the quarantine domain."""
+"""Every query of the quarantine domain's facilities, rooms, inspections and complaints
+(orders and their rooms: `orders/repository.py`)."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from collections.abc import Sequence
+from datetime import date, datetime
 
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from epidesk.db import count_at_most
+from epidesk.geography.models import City, District
 from epidesk.kit.merges import Merge, repoint
-from epidesk.quarantine.models import OrderEvent, QuarantineOrder, RoomAssignment
+from epidesk.quarantine.facilities.rules import FacilityRow
+from epidesk.quarantine.models import (
+    Facility,
+    FacilityComplaint,
+    FacilityList,
+    Inspection,
+    OrderEvent,
+    QuarantineOrder,
+    Room,
+    RoomAssignment,
+)
 
 
 def merge_rows(session: Session, merge: Merge) -> dict[str, int]:
@@ -16,3 +33,248 @@ def merge_rows(session: Session, merge: Merge) -> dict[str, int]:
         "room assignments": repoint(session, RoomAssignment, "resident_id", merge),
         "order events": repoint(session, OrderEvent, "resident_id", merge),
     }
+
+
+# ------------------------------------------------------------------ facility lists
+
+
+def city_codes(session: Session) -> dict[str, int]:
+    """Every known city's code and id."""
+    return {c: i for c, i in session.execute(select(City.code, City.id))}
+
+
+def district_codes(session: Session) -> dict[str, tuple[int, int]]:
+    """Every known district's code, id and city id."""
+    return {c: (i, k) for c, i, k in session.execute(
+        select(District.code, District.id, District.city_id))}
+
+
+def list_by_digest(session: Session, digest: str) -> FacilityList | None:
+    """The facility list imported before from the same file."""
+    return session.scalars(select(FacilityList).where(FacilityList.digest == digest)).first()
+
+
+def facility_list(session: Session, list_id: int) -> FacilityList | None:
+    """A facility list's record."""
+    return session.get(FacilityList, list_id)
+
+
+def facilities_by_code(session: Session, codes: Sequence[str]) -> dict[str, Facility]:
+    """The facilities with these codes, with their rooms."""
+    if not codes:
+        return {}
+    found = session.scalars(select(Facility).where(Facility.code.in_(sorted(set(codes))))
+                            .options(selectinload(Facility.rooms)))
+    return {f.code: f for f in found}
+
+
+# ------------------------------------------------------------------ facilities
+
+
+def facilities(session: Session, *, city_id: int | None = None,
+               district_id: int | None = None, use: str | None = None,
+               limit: int = 100, offset: int = 0) -> Sequence[Facility]:
+    """Facilities by code, optionally of one city, district or use."""
+    stmt = _facilities(city_id=city_id, district_id=district_id, use=use)
+    return session.scalars(stmt.order_by(Facility.code).limit(limit).offset(offset)).all()
+
+
+def count_facilities(session: Session, *, city_id: int | None = None,
+                     district_id: int | None = None, use: str | None = None,
+                     cap: int) -> int:
+    """How many facilities match, counted up to cap."""
+    return count_at_most(session, _facilities(city_id=city_id, district_id=district_id,
+                                              use=use), cap)
+
+
+def _facilities(*, city_id: int | None, district_id: int | None, use: str | None
+                ) -> Select[Facility]:
+    stmt = select(Facility)
+    if city_id is not None:
+        stmt = stmt.where(Facility.city_id == city_id)
+    if district_id is not None:
+        stmt = stmt.where(Facility.district_id == district_id)
+    if use is not None:
+        stmt = stmt.where(Facility.use == use)
+    return stmt
+
+
+def all_facilities(session: Session) -> Sequence[Facility]:
+    """Every facility (a city holds hundreds, not millions)."""
+    return session.scalars(select(Facility).order_by(Facility.code)).all()
+
+
+def facility(session: Session, facility_id: int) -> Facility | None:
+    """A facility with its rooms."""
+    return session.scalars(select(Facility).where(Facility.id == facility_id)
+                           .options(selectinload(Facility.rooms))).first()
+
+
+def city_names(session: Session) -> dict[int, str]:
+    """Every city's name by id."""
+    return {i: n for i, n in session.execute(select(City.id, City.name))}
+
+
+def district_names(session: Session) -> dict[int, str]:
+    """Every district's name by id."""
+    return {i: n for i, n in session.execute(select(District.id, District.name))}
+
+
+def home_districts(session: Session) -> Sequence[District]:
+    """The home city's districts, by code."""
+    return session.scalars(select(District).join(City, City.id == District.city_id)
+                           .where(City.kind == "home").order_by(District.code)).all()
+
+
+def room_totals(session: Session, facility_ids: Sequence[int] | None = None
+                ) -> dict[int, tuple[int, int]]:
+    """(rooms, beds) in service per facility."""
+    stmt = (select(Room.facility_id, func.count(Room.id), func.coalesce(func.sum(Room.beds), 0))
+            .where(Room.in_service.is_(True)).group_by(Room.facility_id))
+    if facility_ids is not None:
+        stmt = stmt.where(Room.facility_id.in_(list(facility_ids)))
+    return {f: (int(r), int(b)) for f, r, b in session.execute(stmt)}
+
+
+def occupancy(session: Session, start: datetime, end: datetime,
+              facility_ids: Sequence[int] | None = None) -> dict[int, tuple[int, int]]:
+    """(people, occupied rooms) per facility at some time in [start, end)."""
+    stmt = (select(Room.facility_id, func.count(RoomAssignment.id),
+                   func.count(func.distinct(RoomAssignment.room_id)))
+            .join(Room, Room.id == RoomAssignment.room_id)
+            .where(RoomAssignment.from_at < end,
+                   or_(RoomAssignment.to_at.is_(None), RoomAssignment.to_at > start))
+            .group_by(Room.facility_id))
+    if facility_ids is not None:
+        stmt = stmt.where(Room.facility_id.in_(list(facility_ids)))
+    return {f: (int(p), int(r)) for f, p, r in session.execute(stmt)}
+
+
+def reserve_rooms(session: Session, *, use: str, not_status: str) -> dict[int | None, int]:
+    """Rooms in service per district of facilities of one use (None: neighbouring cities)."""
+    stmt = (select(Facility.district_id, func.count(Room.id))
+            .join(Room, Room.facility_id == Facility.id)
+            .where(Facility.use == use, Facility.status != not_status,
+                   Room.in_service.is_(True))
+            .group_by(Facility.district_id))
+    return {d: int(n) for d, n in session.execute(stmt)}
+
+
+# ------------------------------------------------------------------ inspections
+
+
+def latest_inspections(session: Session, facility_ids: Sequence[int] | None = None,
+                       on_or_before: date | None = None) -> dict[int, Inspection]:
+    """Each facility's latest inspection (up to a day), with its items."""
+    # The latest by day, then by id: an inspection recorded later for an earlier day
+    # does not displace a newer one.
+    newest = select(Inspection.facility_id, func.max(Inspection.inspected_on).label("day"))
+    if on_or_before is not None:
+        newest = newest.where(Inspection.inspected_on <= on_or_before)
+    if facility_ids is not None:
+        newest = newest.where(Inspection.facility_id.in_(list(facility_ids)))
+    newest_day = newest.group_by(Inspection.facility_id).subquery()
+    by_day = (select(Inspection.facility_id, func.max(Inspection.id).label("id"))
+              .join(newest_day, and_(newest_day.c.facility_id == Inspection.facility_id,
+                                     newest_day.c.day == Inspection.inspected_on))
+              .group_by(Inspection.facility_id).subquery())
+    rows = session.scalars(select(Inspection).join(by_day, by_day.c.id == Inspection.id)
+                           .options(selectinload(Inspection.items)))
+    return {i.facility_id: i for i in rows}
+
+
+def inspections(session: Session, facility_id: int, *, limit: int = 50) -> Sequence[Inspection]:
+    """A facility's inspections, newest first, with their items."""
+    return session.scalars(select(Inspection).where(Inspection.facility_id == facility_id)
+                           .options(selectinload(Inspection.items))
+                           .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+                           .limit(limit)).all()
+
+
+def inspection(session: Session, inspection_id: int) -> Inspection | None:
+    """One inspection with its items."""
+    return session.scalars(select(Inspection).where(Inspection.id == inspection_id)
+                           .options(selectinload(Inspection.items))).first()
+
+
+# ------------------------------------------------------------------ complaints
+
+
+def complaint_counts(session: Session, facility_ids: Sequence[int] | None = None,
+                     *, open_only: bool = False) -> dict[int, int]:
+    """How many complaints each facility has (only unresolved ones with open_only)."""
+    stmt = (select(FacilityComplaint.facility_id, func.count(FacilityComplaint.id))
+            .group_by(FacilityComplaint.facility_id))
+    if facility_ids is not None:
+        stmt = stmt.where(FacilityComplaint.facility_id.in_(list(facility_ids)))
+    if open_only:
+        stmt = stmt.where(FacilityComplaint.resolved_at.is_(None))
+    return {f: int(n) for f, n in session.execute(stmt)}
+
+
+def complaint_by_reference(session: Session, source: str, reference: str
+                           ) -> FacilityComplaint | None:
+    """A complaint linked before from the same source and reference."""
+    return session.scalars(select(FacilityComplaint).where(
+        FacilityComplaint.source == source, FacilityComplaint.reference == reference)).first()
+
+
+def complaints(session: Session, facility_id: int, *, limit: int = 50
+               ) -> Sequence[FacilityComplaint]:
+    """A facility's complaints, newest first."""
+    return session.scalars(select(FacilityComplaint)
+                           .where(FacilityComplaint.facility_id == facility_id)
+                           .order_by(FacilityComplaint.received_at.desc()).limit(limit)).all()
+
+
+def save_facilities(session: Session, parsed: Sequence[FacilityRow], *, list_id: int,
+                    cities: dict[str, int], districts: dict[str, tuple[int, int]],
+                    now: datetime) -> tuple[int, int]:
+    """Write a checked list's facilities and rooms: new codes are added, known ones
+    updated; a known room the list leaves out is taken out of service (never deleted: it
+    keeps who stayed in it). Returns (facilities and rooms added, changed)."""
+    known = facilities_by_code(session, [f.code for f in parsed])
+    added = changed = 0
+    for row in parsed:
+        values = {
+            "name": row.name, "city_id": cities[row.city_code],
+            "district_id": districts[row.district_code][0] if row.district_code else None,
+            "address": row.address, "lat": row.lat, "lon": row.lon, "kind": row.kind,
+            "use": row.use, "status": row.status, "medical_staff": row.medical_staff,
+            "separate_areas": row.separate_areas, "manager_name": row.manager_name,
+            "manager_phone": row.manager_phone, "opened_on": row.opened_on,
+            "closed_on": row.closed_on, "list_id": list_id, "updated_at": now,
+        }
+        found = known.get(row.code)
+        if found is None:
+            found = Facility(code=row.code, **values)
+            session.add(found)
+            session.flush()
+            added += 1
+            rooms: dict[str, Room] = {}
+        else:
+            for key, value in values.items():
+                setattr(found, key, value)
+            changed += 1
+            rooms = {r.number: r for r in found.rooms}
+        listed = set()
+        for room in row.rooms:
+            listed.add(room.number)
+            fields = {"room_type": room.room_type, "beds": room.beds,
+                      "own_bathroom": room.own_bathroom, "accessible": room.accessible,
+                      "infant_suitable": room.infant_suitable,
+                      "carer_suitable": room.carer_suitable, "in_service": room.in_service}
+            existing = rooms.get(room.number)
+            if existing is None:
+                session.add(Room(facility_id=found.id, number=room.number, **fields))
+                added += 1
+            else:
+                for key, value in fields.items():
+                    setattr(existing, key, value)
+                changed += 1
+        for number, existing in rooms.items():
+            if number not in listed and existing.in_service:
+                existing.in_service = False
+                changed += 1
+        session.flush()
+    return added, changed
