@@ -89,7 +89,8 @@ def test_a_later_list_updates_a_facility_and_retires_rooms_it_leaves_out(db: Ses
     c, d = t.city.code, t.districts[0].code
     done = lists.import_list(db, content=csv_of([
         facility_line("H1", c, d, "101", status="suspended"),
-        facility_line("H1", c, d, "104", beds=2, status="suspended")]), filename="b.csv", received_by="t", now=NOW)
+        facility_line("H1", c, d, "104", beds=2, status="suspended")]),
+        filename="b.csv", received_by="t", now=NOW)
     assert done.accepted and done.record.added == 1
     detail = service.facility_detail(db, facility_id=ids["H1"], day=TODAY)
     assert detail.status == "suspended"

@@ -22,6 +22,7 @@ from epidesk.kit.imports import (
 )
 from epidesk.kit.reports import FILE_LINE, Report
 from epidesk.quarantine import repository
+from epidesk.quarantine.facilities import repository as list_repository
 from epidesk.quarantine.facilities import rules
 from epidesk.quarantine.facilities.rules import ParsedList
 from epidesk.quarantine.models import FacilityList
@@ -85,7 +86,7 @@ class FacilityListImporter:
         record.rooms = parsed.rows.rooms
         session.add(record)
         session.flush()
-        record.added, record.changed = repository.save_facilities(
+        record.added, record.changed = list_repository.save_facilities(
             session, list(parsed.rows.facilities.values()), list_id=record.id,
             cities=parsed.cities, districts=parsed.districts, now=now)
         step("facility")
