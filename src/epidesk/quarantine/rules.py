@@ -224,7 +224,7 @@ def overdue(end_on: dt.date, today: dt.date, state: str) -> int:
 
 
 @dataclass(frozen=True)
-class TestResult:
+class LabResult:
     """One test of a person: when sampled, positive or not, and whether its Ct values
     meet the release threshold (every gene undetected or at/above it)."""
 
@@ -244,11 +244,11 @@ class ReleaseDecision:
     used: tuple[dt.date, ...] = ()
 
 
-def _on(results: Sequence[TestResult], day: dt.date) -> list[TestResult]:
+def _on(results: Sequence[LabResult], day: dt.date) -> list[LabResult]:
     return [r for r in results if r.sampled_on == day]
 
 
-def release_after_tests(*, rule: str, tests: Sequence[OrderTest], results: Sequence[TestResult],
+def release_after_tests(*, rule: str, tests: Sequence[OrderTest], results: Sequence[LabResult],
                         end_on: dt.date, today: dt.date) -> ReleaseDecision:
     """The general rule (close contacts under the 9th and 20 measures, visitors of high- and
     medium-risk areas): released from the end date, every required test up to it taken
@@ -273,7 +273,7 @@ def release_after_tests(*, rule: str, tests: Sequence[OrderTest], results: Seque
 
 
 def release_sub_close(*, on_day: int, counted_from: dt.date, today: dt.date,
-                      own: Sequence[TestResult], linked: Sequence[TestResult] | None,
+                      own: Sequence[LabResult], linked: Sequence[LabResult] | None,
                       linked_tests: int, rule: str = "contacts.sub_close.release"
                       ) -> ReleaseDecision:
     """A sub-close contact (9th): released on day `on_day` when all its own tests are
@@ -299,7 +299,7 @@ def release_sub_close(*, on_day: int, counted_from: dt.date, today: dt.date,
     return ReleaseDecision(rule, not missing, tuple(missing), used)
 
 
-def release_case(*, results: Sequence[TestResult], consecutive: int, hours_apart: int | None,
+def release_case(*, results: Sequence[LabResult], consecutive: int, hours_apart: int | None,
                  isolation_days: Sequence[int], counted_from: dt.date,
                  rule: str = "cases.release") -> ReleaseDecision:
     """A case: released after `consecutive` consecutive tests meeting the release Ct, at
@@ -320,7 +320,7 @@ def release_case(*, results: Sequence[TestResult], consecutive: int, hours_apart
             else:
                 used.append(due)
         return ReleaseDecision(rule, not missing, tuple(missing), tuple(used))
-    run: list[TestResult] = []
+    run: list[LabResult] = []
     for result in ordered:
         if not result.meets_release_ct:
             run = []
@@ -337,7 +337,7 @@ def release_case(*, results: Sequence[TestResult], consecutive: int, hours_apart
         f"(found {len(run)})",))
 
 
-def release_negative_on_last_day(*, tests: Sequence[OrderTest], results: Sequence[TestResult],
+def release_negative_on_last_day(*, tests: Sequence[OrderTest], results: Sequence[LabResult],
                                  end_on: dt.date, today: dt.date, rule: str) -> ReleaseDecision:
     """A close contact under the 10 measures: released after a negative test on the last
     day of the order (day 5)."""
@@ -355,7 +355,7 @@ def release_negative_on_last_day(*, tests: Sequence[OrderTest], results: Sequenc
     return ReleaseDecision(rule, not missing, tuple(missing), (end_on,) if not missing else ())
 
 
-def low_risk_tests_met(results: Sequence[TestResult], *, tests: int, within_days: int,
+def low_risk_tests_met(results: Sequence[LabResult], *, tests: int, within_days: int,
                        since: dt.date, rule: str = "quarantine.categories.low_risk_area"
                        ) -> ReleaseDecision:
     """Someone from a low-risk area (9th): `tests` negative tests within `within_days` days
