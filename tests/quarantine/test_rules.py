@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from epidesk.policy.service import load_preset
 from epidesk.quarantine import rules
 from epidesk.quarantine.orders import rules as order_rules
-from epidesk.quarantine.rules import InspectionFacts, OrderTest, LabResult
+from epidesk.quarantine.rules import InspectionFacts, LabResult, OrderTest
 
 DAY0 = date(2026, 11, 21)
 

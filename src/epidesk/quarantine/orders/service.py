@@ -107,9 +107,9 @@ def _apply_plan(session: Session, o: QuarantineOrder, plan: OrderPlan, *, reason
     if (o.form, o.counted_from, o.end_on, o.test_days) == (plan.form, plan.counted_from, end,
                                                            tests):
         return False
-    session.add(OrderChange(order_id=o.id, version=o.version + 1, kind="recomputed",
-                            previous_end_on=o.end_on, end_on=end, previous_form=o.form,
-                            form=plan.form, reason=reason, at=now, actor=actor[:64]))
+    o.changes.append(OrderChange(version=o.version + 1, kind="recomputed",
+                                 previous_end_on=o.end_on, end_on=end, previous_form=o.form,
+                                 form=plan.form, reason=reason, at=now, actor=actor[:64]))
     o.form, o.counted_from, o.start_on, o.end_on = plan.form, plan.counted_from, \
         plan.start_on, end
     o.monitoring_until, o.test_days = plan.monitoring_until, tests
@@ -291,16 +291,15 @@ def change_end(session: Session, *, order_id: int, end_on: date, reason: str, ac
         kind = rules.changed_end_kind(o.end_on, end_on)
     except ValueError as exc:
         raise ValidationFailedError(str(exc), field="end_on") from None
-    session.add(OrderChange(order_id=o.id, version=o.version + 1, kind=kind,
-                            previous_end_on=o.end_on, end_on=end_on, reason=reason.strip(),
-                            at=moment, actor=actor[:64]))
+    o.changes.append(OrderChange(version=o.version + 1, kind=kind, previous_end_on=o.end_on,
+                                 end_on=end_on, reason=reason.strip(), at=moment,
+                                 actor=actor[:64]))
     o.end_on = end_on
     o.version += 1
     o.updated_at = moment
     session.flush()
     repository.add_event(session, o, kind, moment)
     notify(session, o, actor)
-    session.refresh(o)
     return o
 
 
@@ -320,11 +319,11 @@ def record_delivery(session: Session, *, order_id: int, method: str, actor: str,
     moment = delivered_at or clock.now()
     if moment > clock.now():
         raise ValidationFailedError("the delivery time is in the future", field="delivered_at")
-    row = OrderDelivery(order_id=o.id, version=o.version, method=method,
+    row = OrderDelivery(version=o.version, method=method,
                         received_by=(received_by or "").strip() or None,
                         relation=(relation or "").strip() or None, delivered_at=moment,
                         recorded_by=actor[:64])
-    session.add(row)
+    o.deliveries.append(row)
     session.flush()
     return row
 

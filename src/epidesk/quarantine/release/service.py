@@ -19,7 +19,7 @@ from epidesk.quarantine.models import QuarantineOrder
 from epidesk.quarantine.orders import repository
 from epidesk.quarantine.orders import rules as order_rules
 from epidesk.quarantine.orders import service as orders
-from epidesk.quarantine.rules import ReleaseDecision, LabResult
+from epidesk.quarantine.rules import LabResult, ReleaseDecision
 from epidesk.testing import repository as testing
 from epidesk.tracing import repository as tracing
 
