@@ -406,3 +406,13 @@ def explanation(o: QuarantineOrder) -> str:
         category=o.category, form=o.form, rule=o.rule, preset=o.preset,
         counted_from=o.counted_from, end_on=o.end_on, monitoring_until=o.monitoring_until,
         test_days=[t.day for t in order_rules.tests_of(o.test_days)])
+
+
+def occupancy_now(session: Session) -> tuple[int, int]:
+    """(people in rooms now, beds in service of open facilities)."""
+    return repository.occupancy_totals(session)
+
+
+def active_counts(session: Session) -> dict[str, int]:
+    """Orders in force per form."""
+    return repository.count_active(session)
