@@ -174,8 +174,10 @@ def settle_resident(session: Session, resident_id: int, *, preset: Preset, actor
                 _end(session, o, "superseded", "a stronger order applies", actor=actor, now=now)
                 result.superseded.append(o.id)
             continue
-        if desired is not None and (o.basis, o.basis_id, o.kind) == (
-                desired[0], desired[1], desired[2].kind):
+        # The same evidence and category: kept and brought in step. A sub-close contact
+        # promoted to close gets a new order (the category's rule differs).
+        if desired is not None and (o.basis, o.basis_id, o.kind, o.category) == (
+                desired[0], desired[1], desired[2].kind, desired[2].category):
             kept = o
             continue
         if desired is not None:
