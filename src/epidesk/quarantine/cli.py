@@ -12,6 +12,7 @@ import typer
 from epidesk.kit.console import (
     ALREADY_IMPORTED,
     IMPORT_EXIT_CODES,
+    Group,
     ImportOutcome,
     cli_actor,
     console,
@@ -26,8 +27,8 @@ app = typer.Typer(help="Quarantine: facilities, inspections, orders, release.",
 facilities_app = typer.Typer(help="Facilities and rooms, capacity, the room reserve.",
                              no_args_is_help=True)
 orders_app = typer.Typer(help="Quarantine and isolation orders.", no_args_is_help=True)
-app.add_typer(facilities_app, name="facilities")
-app.add_typer(orders_app, name="orders")
+app.add_typer(facilities_app, name="facilities", cls=Group)
+app.add_typer(orders_app, name="orders", cls=Group)
 out = console()
 err = console(stderr=True)
 
