@@ -76,6 +76,7 @@ class Settings(BaseSettings):
         default=3, ge=1, le=60,
         description="Days without a delivery after which a restricted household counts as "
                     "overdue on the command centre",
+    )
     inspection_valid_days: int = Field(
         default=14, gt=0, le=365,
         description="Days a passing facility inspection stays valid: a facility whose latest "
