@@ -1,7 +1,7 @@
 """quarantine
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 14:10:00.000000
 
 Facility lists, facilities, rooms, inspections and complaints; quarantine and isolation
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0015'
-down_revision: str | None = '0014'
+revision: str = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
