@@ -11,12 +11,15 @@ from sqlalchemy.orm import Session
 
 from epidesk.auth.deps import PRESESSION_COOKIE
 from epidesk.hotline.models import Ticket
+from epidesk.quarantine import service as quarantine
+from tests.factories import tiny_city
+from tests.quarantine.helpers import load_facilities
 
 
 def _file(client: TestClient, **fields: str) -> object:
     client.get("/hotline")
     form = {"category": "quarantine_conditions", "description": "no hot water in room 12",
-            "contact_name": "Chen Jie", "contact_phone": "13700000003", "facility_id": "7",
+            "contact_name": "Chen Jie", "contact_phone": "13700000003", "facility_id": "",
             "csrf_token": client.cookies.get(PRESESSION_COOKIE) or ""}
     form.update(fields)
     return client.post("/hotline", data=form)
@@ -24,12 +27,17 @@ def _file(client: TestClient, **fields: str) -> object:
 
 def test_a_resident_files_the_form_and_follows_the_ticket(db: Session, anon_client: TestClient
                                                          ) -> None:
+    hotel = load_facilities(db, tiny_city(db))["H1"]
     page = anon_client.get("/hotline", headers={"accept-language": "zh"})
     assert page.status_code == 200 and "市民热线" in page.text
-    answer = _file(anon_client)
+    nowhere = _file(anon_client, facility_id="999999")
+    assert nowhere.status_code == 422  # type: ignore[attr-defined]
+    answer = _file(anon_client, facility_id=str(hotel))
     assert answer.status_code == 201, answer.text  # type: ignore[attr-defined]
     ticket = db.scalars(select(Ticket)).one()
-    assert ticket.facility_id == 7 and ticket.channel == "web"
+    assert ticket.facility_id == hotel and ticket.channel == "web"
+    # The complaint counts in the facility's record, by the ticket's number.
+    assert quarantine.complaint_count(db, facility_id=hotel) == 1
     assert ticket.reference in answer.text  # type: ignore[attr-defined]
     followed = anon_client.get("/hotline/follow", params={"reference": ticket.reference},
                                headers={"accept-language": "en"})
@@ -60,9 +68,11 @@ def test_the_public_form_needs_its_csrf_token_and_valid_fields(db: Session,
 
 def test_staff_queue_and_ticket_pages(db: Session, client: TestClient,
                                       anon_client: TestClient) -> None:
-    _file(anon_client)
+    hotel = load_facilities(db, tiny_city(db))["H1"]
+    _file(anon_client, facility_id=str(hotel))
     ticket = db.scalars(select(Ticket)).one()
     queue = client.get("/hotline/staff")
     assert queue.status_code == 200 and ticket.reference in queue.text and "Chen Jie" in queue.text
     page = client.get(f"/hotline/staff/tickets/{ticket.id}")
-    assert page.status_code == 200 and "no hot water" in page.text and "facility 7" in page.text
+    assert page.status_code == 200 and "no hot water" in page.text
+    assert f'href="/quarantine/facilities/{hotel}"' in page.text

@@ -193,3 +193,33 @@ def test_a_failed_delivery_is_queued_again(db: Session) -> None:
     assert again.deliveries == 1
     depot = depot_repository.depots(db)[0]
     assert depot is not None
+
+
+def test_a_household_under_a_home_order_is_served_from_the_order_s_start(db: Session) -> None:
+    from epidesk.kit import clock
+    from epidesk.quarantine.models import QuarantineOrder
+
+    city = restricted(db)
+    outside = next(r for r in city.residents.values()
+                   if r.community_id == city.communities[1].id)
+
+    def order(start: int, end: int, form: str = "home") -> None:
+        db.add(QuarantineOrder(
+            resident_id=outside.id, household_id=outside.household_id, kind="quarantine",
+            category="close_contact", basis="contact", basis_id=1, form=form,
+            preset="cn-9th-2022", rule="quarantine.categories.close_contact", rule_values="{}",
+            counted_from=DAY + timedelta(days=start), start_on=DAY + timedelta(days=start),
+            end_on=DAY + timedelta(days=end), monitoring_until=None, test_days="[]",
+            state="active", version=1, created_at=clock.now(), updated_at=clock.now(),
+            created_by="test"))
+        db.flush()
+
+    order(-10, -3)  # over before the day: not served
+    order(0, 2, form="centralized")  # in a facility, not at home
+    assert outside.household_id not in service.restricted_households(db, DAY)
+    order(-1, 5)
+    assert service.restricted_households(db, DAY)[outside.household_id] == (
+        "home_order", DAY - timedelta(days=1))
+    service.sync_roster(db, day=DAY)
+    assert outside.household_id in {r.household_id
+                                    for r in repository.roster(db, current_on=DAY)}

@@ -18,6 +18,9 @@ from epidesk.kit import clock, i18n
 from epidesk.kit.i18n import _
 from epidesk.messages import service as messages
 from epidesk.people import repository as people
+from epidesk.quarantine import repository as quarantine_facilities
+from epidesk.quarantine import service as quarantine
+from epidesk.quarantine.schemas import ComplaintIn
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,12 @@ def _check(session: Session, new: NewTicket) -> NewTicket:
         community_id = found.community_id
     elif community_id is not None and repository.community_area(session, community_id) is None:
         raise _invalid("community_id", f"no community {community_id}")
+    if new.facility_id is not None:
+        if new.category != "quarantine_conditions":
+            raise _invalid("facility_id", "a facility is named only in a complaint about "
+                                          "quarantine conditions")
+        if quarantine_facilities.facility(session, new.facility_id) is None:
+            raise _invalid("facility_id", f"no facility {new.facility_id}")
     return NewTicket(**{**new.__dict__, "community_id": community_id,
                         "description": new.description.strip(),
                         "contact_name": new.contact_name.strip(),
@@ -150,6 +159,13 @@ def file_ticket(session: Session, new: NewTicket, *, actor: str,
         created_by=actor)
     session.add(ticket)
     session.flush()
+    if ticket.facility_id is not None:
+        # The complaint counts in the facility's record (by the ticket's number: its
+        # reference stays the resident's).
+        quarantine.link_complaint(
+            session, facility_id=ticket.facility_id, received_at=moment,
+            complaint=ComplaintIn(source="hotline", reference=f"ticket {ticket.id}",
+                                  summary=ticket.description[:4000]))
     _log(session, ticket, kind="received", note="", actor=actor, public=True, at=moment)
     stats.touch(session, ticket)
     return ticket

@@ -25,6 +25,7 @@ from epidesk.kit import clock, events, i18n, sealing
 from epidesk.kit.i18n import _
 from epidesk.messages import service as messages
 from epidesk.policy.service import active_preset
+from epidesk.quarantine.orders import repository as quarantine_orders
 from epidesk.supplies import engine, repository
 from epidesk.supplies.depots import repository as depot_repository
 from epidesk.supplies.depots import service as depots
@@ -72,9 +73,9 @@ def invalid(problems: list[tuple[str, str]]) -> ValidationFailedError:
 
 def restricted_households(session: Session, day: date) -> dict[int, tuple[str, date]]:
     """household -> (why it is served, since when) on a day: "zone" for a stay-home
-    (high-risk) zone in force over its home, since the zone became high. Home-quarantine
-    orders join here as "home_order" once the quarantine domain records them; a household
-    under both reads "zone"."""
+    (high-risk) zone in force over its home, since the zone became high; "home_order" for a
+    household with an active home-quarantine order in force, since the order's start; a
+    household under both reads "zone"."""
     found: dict[int, tuple[str, date]] = {}
     for zone in zoning_repository.zones(session, preset=active_preset().name,
                                         triggers=False):
@@ -88,6 +89,8 @@ def restricted_households(session: Session, day: date) -> dict[int, tuple[str, d
             earlier = found.get(household)
             if earlier is None or since < earlier[1]:
                 found[household] = ("zone", since)
+    for household, since in quarantine_orders.home_households(session, day).items():
+        found.setdefault(household, ("home_order", since))
     return found
 
 

@@ -48,6 +48,16 @@ def active_orders_of(session: Session, resident_ids: Sequence[int]
     return out
 
 
+def home_households(session: Session, day: date) -> dict[int, date]:
+    """Households with an active home order in force on a day, with its earliest start."""
+    rows = session.execute(
+        select(QuarantineOrder.household_id, func.min(QuarantineOrder.start_on))
+        .where(QuarantineOrder.form == "home", QuarantineOrder.state == ACTIVE,
+               QuarantineOrder.start_on <= day, QuarantineOrder.end_on >= day)
+        .group_by(QuarantineOrder.household_id)).all()
+    return {int(h): since for h, since in rows}
+
+
 def active_on_basis(session: Session, basis: str, basis_ids: Sequence[int]
                     ) -> Sequence[QuarantineOrder]:
     """The active orders resting on the given contacts, cases or zones."""
