@@ -26,7 +26,6 @@ from epidesk.quarantine.placement.rules import (
     NO_MEDICAL_STAFF,
     NO_ROOM_LARGE_ENOUGH,
     BoolArray,
-    FloatArray,
     IntArray,
     Placement,
     Problem,
@@ -75,8 +74,8 @@ def room_pools(problem: Problem) -> Pools:
     usable = problem.facility_eligible[problem.room_facility]
     idx = np.flatnonzero(usable)
     cols = [problem.room_facility[idx], problem.room_beds[idx],
-            problem.room_accessible[idx].astype(np.int64), problem.room_infant[idx].astype(np.int64),
-            problem.room_carer[idx].astype(np.int64)]
+            problem.room_accessible[idx].astype(np.int64),
+            problem.room_infant[idx].astype(np.int64), problem.room_carer[idx].astype(np.int64)]
     if len(idx):
         _, first, inverse, counts = np.unique(_key(cols), return_index=True,
                                               return_inverse=True, return_counts=True)
@@ -306,8 +305,8 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
     return Placement(
         household_room=household_room, person_room=person_room, unplaced=unplaced,
         cost=placed_cost(problem, weights, prof, household_room),
-        stats={"classes": n_cls, "pools": n_pool, "arcs": len(ac), "rounds": rounds, "round_gaps": gaps,
-               "solve_seconds": round(solved - started, 3),
+        stats={"classes": n_cls, "pools": n_pool, "arcs": len(ac), "rounds": rounds,
+               "round_gaps": gaps, "solve_seconds": round(solved - started, 3),
                "seconds": round(time.perf_counter() - started, 3)},
         pool_multiplier=lam.astype(np.float64) / SCALE, room_pool=pools.room_pool)
 
@@ -401,13 +400,13 @@ def _hand_out(problem: Problem, prof: Profiles, cls: Classes, pools: Pools, cost
     r_start = np.searchsorted(pools.room_pool[rooms], np.arange(len(pools.rooms) + 1))
     h_next = h_start[:-1].copy()
     r_next = r_start[:-1].copy()
-    for i in np.flatnonzero(flow > 0):
+    for i in np.flatnonzero(flow > 0).tolist():
         c, p, f = int(ac[i]), int(ap[i]), int(flow[i])
         household_room[hs[h_next[c]:h_next[c] + f]] = rooms[r_next[p]:r_next[p] + f]
         h_next[c] += f
         r_next[p] += f
     unplaced: dict[int, str] = {}
-    for c in np.flatnonzero(h_next < h_start[1:]):
+    for c in np.flatnonzero(h_next < h_start[1:]).tolist():
         reason = structural_reason(cls, pools, int(cls.profile[c])) or NO_FREE_ROOM
         for h in hs[h_next[c]:h_start[c + 1]]:
             unplaced[int(h)] = reason

@@ -4,6 +4,7 @@ reasons someone cannot be placed. Pure: no session, no I/O."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -120,7 +121,7 @@ class Placement:
     person_room: IntArray
     unplaced: dict[int, str]
     cost: float
-    stats: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
     pool_multiplier: FloatArray | None = None  # per room: its pool's capacity price
     room_pool: IntArray | None = None
 
@@ -161,7 +162,8 @@ def household_profiles(problem: Problem) -> Profiles:
 def arc_cost(weights: Weights, travel: FloatArray, leaves_city: BoolArray,
              spare_beds: IntArray) -> FloatArray:
     """The cost of one household in one room."""
-    return travel + weights.city_penalty * leaves_city + weights.spare_bed * spare_beds
+    cost: FloatArray = travel + weights.city_penalty * leaves_city + weights.spare_bed * spare_beds
+    return cost
 
 
 def placed_cost(problem: Problem, weights: Weights, prof: Profiles,

@@ -34,10 +34,10 @@ def lagrangian_bound(problem: Problem, weights: Weights, room_price: FloatArray)
     room_kind = room_kind.ravel()
     n_fac, n_kind = len(problem.facility_city), len(kind_rows)
     # The cheapest price of a usable room of each kind in each facility (inf: none).
-    cheapest = np.full(n_fac * n_kind, np.inf)
+    flat = np.full(n_fac * n_kind, np.inf)
     cell = problem.room_facility * n_kind + room_kind
-    np.minimum.at(cheapest, cell[usable], price[usable])
-    cheapest = cheapest.reshape(n_fac, n_kind)
+    np.minimum.at(flat, cell[usable], price[usable])
+    cheapest = flat.reshape(n_fac, n_kind)
 
     hs = np.flatnonzero(prof.active)
     rows = np.stack([problem.household_district[hs], problem.household_takes[hs],
