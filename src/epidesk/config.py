@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=365, description="Days after which resolved records are deleted or pseudonymised"
     )
+    inspection_valid_days: int = Field(
+        default=14, gt=0, le=365,
+        description="Days a passing facility inspection stays valid: a facility whose latest "
+                    "inspection is older takes no new placements until inspected again",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     trusted_proxies: list[str] = Field(

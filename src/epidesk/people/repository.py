@@ -561,3 +561,15 @@ def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:
                                     ("int", "int"))
         (living,) = lite_columns(session, "SELECT household_id FROM resident", ("int",))
     return ids, address, living
+
+
+def residents_per_district(session: Session) -> dict[int, int]:
+    """How many residents live in each district (merged records not counted)."""
+    rows = session.execute(
+        select(Subdistrict.district_id, func.count(Resident.id))
+        .join(Community, Community.subdistrict_id == Subdistrict.id)
+        .join(Resident, Resident.community_id == Community.id)
+        .where(Resident.merged_into_id.is_(None))
+        .group_by(Subdistrict.district_id)
+    ).all()
+    return {int(d): int(n) for d, n in rows}
