@@ -63,7 +63,7 @@ def city_problem(people: int, households: int, facilities: int, seed: int = 7) -
     sizes = rng.choice(SIZES, households, p=SIZE_SHARE)
     diff = people - int(sizes.sum())
     while diff:
-        pick = rng.integers(0, households, abs(diff))
+        pick = np.unique(rng.integers(0, households, min(abs(diff), households // 4)))
         step = 1 if diff > 0 else -1
         ok = (sizes[pick] + step >= 1) & (sizes[pick] + step <= 6)
         np.add.at(sizes, pick[ok], step)

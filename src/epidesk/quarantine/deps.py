@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from epidesk.kit.merges import MergePart
+from sqlalchemy.orm import Session
+
+from epidesk.kit.merges import Merge, MergePart
 from epidesk.quarantine import service
+from epidesk.quarantine.placement import service as placement
+
+
+def _merge(session: Session, merge: Merge) -> list[str]:
+    return [*service.merge_person_rows(session, merge),
+            *placement.merge_person_rows(session, merge)]
+
 
 person_merge = MergePart(
     covers=("quarantine_order.resident_id", "room_assignment.resident_id",
-            "quarantine_order_event.resident_id"),
-    apply=service.merge_person_rows)
+            "quarantine_order_event.resident_id", "placement_line.resident_id"),
+    apply=_merge)

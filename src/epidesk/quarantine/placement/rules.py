@@ -4,6 +4,7 @@ reasons someone cannot be placed. Pure: no session, no I/O."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -179,3 +180,38 @@ def placed_cost(problem: Problem, weights: Weights, prof: Profiles,
                     problem.room_beds[rooms] - prof.occupants[placed])
     left = prof.active & (household_room < 0)
     return float(cost.sum()) + weights.unplaced_person * float(prof.ordered[left].sum())
+
+
+# Who needs a carer and who can be one, by age on the day of the run (years).
+INFANT_BELOW = 3
+CHILD_BELOW = 14
+CARER_FROM = 18
+DEPENDENT_ELDERLY_FROM = 80
+# Road minutes from a district's centre to a facility: a detour factor on the straight
+# line, at an average speed, plus the time to load and leave.
+ROAD_MINUTES_PER_KM = 1.5
+FIXED_MINUTES = 10.0
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years of age on a day."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def travel_minutes(d_lat: FloatArray, d_lon: FloatArray, f_lat: FloatArray,
+                   f_lon: FloatArray) -> FloatArray:
+    """Road minutes from each district centre (rows) to each facility (columns)."""
+    lat1, lon1 = np.radians(d_lat)[:, None], np.radians(d_lon)[:, None]
+    lat2, lon2 = np.radians(f_lat)[None, :], np.radians(f_lon)[None, :]
+    a = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    minutes: FloatArray = km * ROAD_MINUTES_PER_KM + FIXED_MINUTES
+    return minutes
+
+
+def gap(cost: float, bound: float) -> float:
+    """How far the cost lies above the lower bound, as a fraction of the bound."""
+    if bound <= 0:
+        return 0.0 if cost <= 0 else 1.0
+    return round(max(0.0, cost / bound - 1.0), 6)
