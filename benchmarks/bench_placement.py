@@ -33,7 +33,14 @@ from epidesk.quarantine.placement.baseline.engine import greedy
 from epidesk.quarantine.placement.bound.engine import capacity_free_bound, lagrangian_bound
 from epidesk.quarantine.placement.checker.rules import check
 from epidesk.quarantine.placement.engine import place
-from epidesk.quarantine.placement.rules import ISOLATION, QUARANTINE, Problem, Weights
+from epidesk.quarantine.placement.rules import (
+    ISOLATION,
+    QUARANTINE,
+    Problem,
+    Weights,
+    household_profiles,
+    placed_cost,
+)
 
 NEEDS_DATABASE = False
 SCALES = {"small": (50_000, 20_000, 200), "full": (500_000, 200_000, 2_000)}
@@ -163,8 +170,11 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         "beds": int(problem.room_beds.sum()),
         "carers_possible": int((~problem.person_ordered).sum()),
         "seconds": placement.stats["seconds"],
+        "cpu_seconds": placement.stats["cpu_seconds"],
         "cost": round(placement.cost, 2),
-        "unplaced_part_of_cost": round(weights.unplaced_person * unplaced_people, 2),
+        "unplaced_part_of_cost": round(placement.cost - placed_cost(
+            problem, Weights(unplaced_person=0.0), household_profiles(problem),
+            placement.household_room), 2),
         "lower_bound": round(bound, 2),
         "gap": round(placement.cost / bound - 1, 6),
         "greedy_cost": round(baseline.cost, 2),
@@ -177,7 +187,8 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         "split_households": findings["split_households"],
         "check": findings,
         "greedy_check": greedy_findings,
-        "solver": {k: v for k, v in placement.stats.items() if k != "seconds"},
+        "solver": {k: v for k, v in placement.stats.items()
+                   if k not in ("seconds", "cpu_seconds")},
         "bound_seconds": round(bound_s, 3),
         "check_seconds": round(check_s, 3),
         "generate_seconds": round(generate_s, 3),

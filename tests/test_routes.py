@@ -388,6 +388,60 @@ PERSONAL.update({
         lambda t, i: f"/zones/staff/{_zone(t, i)}/round"),
 })
 
+# Placement runs cover the whole city: running, committing and discarding one needs
+# quarantine.write held city-wide (figures only in the answers); a run's people are
+# named only inside the reader's area.
+STAFF.update({
+    ("GET", "/quarantine/placement"), ("POST", "/quarantine/placement/runs"),
+    ("GET", "/api/quarantine/placement/runs"), ("POST", "/api/quarantine/placement/runs"),
+    ("GET", "/api/quarantine/placement/forecast"),
+    ("POST", "/quarantine/placement/runs/{run_id}/commit"),
+    ("POST", "/quarantine/placement/runs/{run_id}/discard"),
+    ("POST", "/api/quarantine/placement/runs/{run_id}/commit"),
+    ("POST", "/api/quarantine/placement/runs/{run_id}/discard"),
+})
+
+
+def _placement_run(t: TinyCity) -> int:
+    """A proposed placement run naming a resident inside the worker's area and one
+    outside it (neither placed)."""
+    found: int | None = getattr(t, "placement_run", None)
+    if found is not None:
+        return found
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy.orm import object_session
+
+    from epidesk.quarantine.models import PlacementLine, PlacementRun
+
+    session = object_session(t.city)
+    assert session is not None
+    run = PlacementRun(day=date(2026, 11, 22), state="proposed", people=2, households=2,
+                       placed_people=0, unplaced_people=2, carers=0, rooms_free=0,
+                       cost=0.0, lower_bound=0.0, gap=0.0, greedy_cost=0.0, seconds=0.0,
+                       check="{}", digest="-", created_at=datetime.now(UTC),
+                       created_by="test")
+    for inside in (True, False):
+        resident = _resident(t, inside)
+        run.lines.append(PlacementLine(resident_id=resident, household_id=_household(t, inside),
+                                       role="ordered", reason="no_free_room"))
+    session.add(run)
+    session.flush()
+    t.placement_run = run.id  # type: ignore[attr-defined]
+    return run.id
+
+
+def _named(t: TinyCity, inside: bool) -> str:
+    return next(r.name for r in t.residents.values() if r.id == _resident(t, inside))
+
+
+PERSONAL.update({
+    ("GET", "/quarantine/placement/runs/{run_id}"): Probe(
+        lambda t, i: f"/quarantine/placement/runs/{_placement_run(t)}", marker=_named),
+    ("GET", "/api/quarantine/placement/runs/{run_id}"): Probe(
+        lambda t, i: f"/api/quarantine/placement/runs/{_placement_run(t)}", marker=_named),
+})
+
 INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
 
 

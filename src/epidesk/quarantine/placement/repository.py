@@ -134,3 +134,34 @@ def lines_of_resident(session: Session, resident_id: int) -> Sequence[PlacementL
 def merge_rows(session: Session, merge: Merge) -> int:
     """Move the merged record's placement lines to the survivor."""
     return repoint(session, PlacementLine, "resident_id", merge)
+
+
+def centralized_orders(session: Session, *, ending_from: Any) -> list[tuple[int, int, Any, Any]]:
+    """(resident, household, start, end) of active centralized orders in force on or
+    after a day."""
+    return [(int(a), int(b), c, d) for a, b, c, d in session.execute(
+        select(QuarantineOrder.resident_id, QuarantineOrder.household_id,
+               QuarantineOrder.start_on, QuarantineOrder.end_on)
+        .where(QuarantineOrder.state == ACTIVE, QuarantineOrder.form == CENTRALIZED,
+               QuarantineOrder.end_on >= ending_from))]
+
+
+def centralized_started(session: Session, *, first: Any, last: Any
+                        ) -> list[tuple[int, int, Any, Any]]:
+    """(resident, household, start, end) of centralized orders that started between two
+    days, whatever their state now."""
+    return [(int(a), int(b), c, d) for a, b, c, d in session.execute(
+        select(QuarantineOrder.resident_id, QuarantineOrder.household_id,
+               QuarantineOrder.start_on, QuarantineOrder.end_on)
+        .where(QuarantineOrder.form == CENTRALIZED,
+               QuarantineOrder.start_on.between(first, last)))]
+
+
+def beds_in_service(session: Session, facility_ids: Sequence[int]) -> dict[int, int]:
+    """Beds in service per facility."""
+    if not facility_ids:
+        return {}
+    return {int(f): int(n) for f, n in session.execute(
+        select(Room.facility_id, func.coalesce(func.sum(Room.beds), 0))
+        .where(Room.facility_id.in_(sorted(set(facility_ids))), Room.in_service.is_(True))
+        .group_by(Room.facility_id))}

@@ -215,3 +215,47 @@ def gap(cost: float, bound: float) -> float:
     if bound <= 0:
         return 0.0 if cost <= 0 else 1.0
     return round(max(0.0, cost / bound - 1.0), 6)
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """Beds needed against beds available in one city on one day."""
+
+    city_id: int
+    day: date
+    needed: int
+    available: int
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.needed - self.available)
+
+
+def daily_growth(recent: int, before: int) -> float:
+    """The daily growth factor of new cases: this week's count against last week's, as a
+    seventh root, held between halving and doubling over the week."""
+    ratio = (recent + 1) / (before + 1)
+    return float(min(2.0, max(0.5, ratio)) ** (1 / 7))
+
+
+def forecast(*, days: list[date], cities: list[int], current: dict[tuple[int, date], int],
+             new_per_day: dict[int, float], growth: float, stay_days: int,
+             available: dict[tuple[int, date], int]) -> list[ForecastRow]:
+    """Beds needed per city and day: the people under centralized orders still in force,
+    plus new orders at the recent daily rate growing with the case trend, each staying
+    `stay_days`."""
+    rows = []
+    for city in cities:
+        for k, day in enumerate(days):
+            arriving = sum(new_per_day.get(city, 0.0) * growth ** (j + 1)
+                           for j in range(max(0, k - stay_days + 1), k + 1))
+            rows.append(ForecastRow(city_id=city, day=day,
+                                    needed=current.get((city, day), 0) + round(arriving),
+                                    available=available.get((city, day), 0)))
+    return rows
+
+
+register_labels("placement_state", {"proposed": _l("proposed"), "committed": _l("committed"),
+                                    "discarded": _l("discarded")})
+register_labels("placement_role", {"ordered": _l("under the order"),
+                                   "carer": _l("carer without an order")})

@@ -257,3 +257,50 @@ def discard_run(session: Session, *, run_id: int, actor: str, now: datetime | No
     run.state, run.decided_at, run.decided_by = DISCARDED, now or clock.now(), actor[:64]
     session.flush()
     return run
+
+
+def shortfall_forecast(session: Session, *, days: int = 7, today: date | None = None
+                       ) -> list[rules.ForecastRow]:
+    """Beds needed against beds available per city and day, from the centralized orders
+    in force, the recent rate of new ones and the trend of new cases."""
+    from datetime import timedelta
+
+    from epidesk.cases import repository as cases
+
+    first = today or clock.local_day(clock.now())
+    span = [first + timedelta(days=k) for k in range(days)]
+    district_city = {d[0]: d[1] for d in repository.districts(session)}
+    in_force = repository.centralized_orders(session, ending_from=first)
+    started = repository.centralized_started(session, first=first - timedelta(days=7),
+                                             last=first - timedelta(days=1))
+    households = {o[1] for o in in_force} | {o[1] for o in started}
+    city_of = {int(m[0]): district_city.get(int(m[6]), 0)
+               for m in people.household_members_with_district(session, sorted(households))}
+    current: dict[tuple[int, date], int] = {}
+    for resident, _, start, end in in_force:
+        for day in span:
+            if start <= day <= end:
+                key = (city_of.get(resident, 0), day)
+                current[key] = current.get(key, 0) + 1
+    new_per_day: dict[int, float] = {}
+    stays = []
+    for resident, _, start, end in started:
+        city = city_of.get(resident, 0)
+        new_per_day[city] = new_per_day.get(city, 0.0) + 1 / 7
+        stays.append((end - start).days + 1)
+    recent = len(cases.episodes_between(session, first=first - timedelta(days=7),
+                                        last=first - timedelta(days=1), community_ids=None))
+    before = len(cases.episodes_between(session, first=first - timedelta(days=14),
+                                        last=first - timedelta(days=8), community_ids=None))
+    available: dict[tuple[int, date], int] = {}
+    for day in span:
+        eligible = facilities_service.eligible_facilities(session, day)
+        beds = repository.beds_in_service(session, [f.id for f in eligible])
+        for f in eligible:
+            key = (f.city_id, day)
+            available[key] = available.get(key, 0) + beds.get(f.id, 0)
+    cities = sorted({c for c, _ in current} | set(new_per_day) | {c for c, _ in available})
+    return rules.forecast(days=span, cities=cities, current=current, new_per_day=new_per_day,
+                          growth=rules.daily_growth(recent, before),
+                          stay_days=round(sum(stays) / len(stays)) if stays else 7,
+                          available=available)
