@@ -359,3 +359,55 @@ class PlacementLine(Base):
     travel_minutes: Mapped[float | None] = mapped_column(Float)
 
     run: Mapped[PlacementRun] = relationship(back_populates="lines")
+
+
+class TransferManifest(Base):
+    """A vehicle taking people to a facility: seats, route, departure, expected arrival,
+    the driver's contact, and its lines (one per person)."""
+
+    __tablename__ = "transfer_manifest"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vehicle: Mapped[str] = mapped_column(String(32))
+    seats: Mapped[int] = mapped_column(Integer)
+    route: Mapped[str] = mapped_column(Text)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expected_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    driver_name: Mapped[str] = mapped_column(String(64))
+    driver_phone: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    lines: Mapped[list[TransferLine]] = relationship(
+        back_populates="manifest", order_by="TransferLine.line_no")
+
+
+class TransferLine(Base):
+    """One person on a manifest: checked out at pickup, checked in at the facility. Not
+    checked in by the expected arrival plus the grace period, the line raises an alert
+    that stays until resolved with a reason."""
+
+    __tablename__ = "transfer_line"
+    __table_args__ = (UniqueConstraint("manifest_id", "line_no"),
+                      UniqueConstraint("manifest_id", "resident_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("transfer_manifest.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    # The order the person travels under (None for a carer going along).
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("quarantine_order.id"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"))
+    checked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_out_by: Mapped[str | None] = mapped_column(String(64))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_in_by: Mapped[str | None] = mapped_column(String(64))
+    # An alert's resolution: "arrived_late", "hospital", "other_facility", "home_order",
+    # "not_travelling", with a note.
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(String(24))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    manifest: Mapped[TransferManifest] = relationship(back_populates="lines")

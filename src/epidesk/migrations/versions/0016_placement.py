@@ -1,10 +1,11 @@
-"""placement
+"""placement and transfers
 
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-06 14:40:00.000000
 
-Placement runs (proposed for review, committed or discarded) and their lines.
+Placement runs (proposed for review, committed or discarded) and their lines; transfer
+manifests and their lines (check-out, check-in, alerts resolved with a reason).
 """
 
 from __future__ import annotations
@@ -64,8 +65,51 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_placement_line_resident_id'), 'placement_line', ['resident_id'], unique=False)
     op.create_index(op.f('ix_placement_line_run_id'), 'placement_line', ['run_id'], unique=False)
+    op.create_table('transfer_manifest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('vehicle', sa.String(length=32), nullable=False),
+    sa.Column('seats', sa.Integer(), nullable=False),
+    sa.Column('route', sa.Text(), nullable=False),
+    sa.Column('facility_id', sa.Integer(), nullable=False),
+    sa.Column('departs_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expected_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('driver_name', sa.String(length=64), nullable=False),
+    sa.Column('driver_phone', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['facility_id'], ['facility.id'], name=op.f('fk_transfer_manifest_facility_id_facility')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_manifest'))
+    )
+    op.create_index(op.f('ix_transfer_manifest_expected_at'), 'transfer_manifest', ['expected_at'], unique=False)
+    op.create_index(op.f('ix_transfer_manifest_facility_id'), 'transfer_manifest', ['facility_id'], unique=False)
+    op.create_table('transfer_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('manifest_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('room_id', sa.Integer(), nullable=True),
+    sa.Column('checked_out_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_out_by', sa.String(length=64), nullable=True),
+    sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_in_by', sa.String(length=64), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by', sa.String(length=64), nullable=True),
+    sa.Column('resolution', sa.String(length=24), nullable=True),
+    sa.Column('resolution_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['manifest_id'], ['transfer_manifest.id'], name=op.f('fk_transfer_line_manifest_id_transfer_manifest')),
+    sa.ForeignKeyConstraint(['order_id'], ['quarantine_order.id'], name=op.f('fk_transfer_line_order_id_quarantine_order')),
+    sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_transfer_line_resident_id_resident')),
+    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_transfer_line_room_id_room')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_line')),
+    sa.UniqueConstraint('manifest_id', 'line_no', name=op.f('uq_transfer_line_manifest_id_line_no')),
+    sa.UniqueConstraint('manifest_id', 'resident_id', name=op.f('uq_transfer_line_manifest_id_resident_id'))
+    )
+    op.create_index(op.f('ix_transfer_line_resident_id'), 'transfer_line', ['resident_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('transfer_line')
+    op.drop_table('transfer_manifest')
     op.drop_table('placement_line')
     op.drop_table('placement_run')
