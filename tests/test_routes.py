@@ -442,6 +442,75 @@ PERSONAL.update({
         lambda t, i: f"/api/quarantine/placement/runs/{_placement_run(t)}", marker=_named),
 })
 
+# Transfers: making a manifest, checking people out and in and resolving alerts need
+# transport.write or quarantine.write held city-wide (the answers name nobody); a
+# manifest's people and the alerts are named only inside the reader's area.
+STAFF.update({
+    ("POST", "/api/quarantine/transfers"), ("GET", "/api/quarantine/transfers/counts"),
+    ("POST", "/api/quarantine/transfers/{manifest_id}/check-out"),
+    ("POST", "/api/quarantine/transfers/{manifest_id}/check-in"),
+    ("POST", "/api/quarantine/transfers/lines/{line_id}/resolve"),
+    ("POST", "/quarantine/transfers/{manifest_id}/check-in"),
+    ("POST", "/quarantine/transfers/{manifest_id}/check-out"),
+    ("POST", "/quarantine/transfers/lines/{line_id}/resolve"),
+})
+
+
+def _manifest(t: TinyCity) -> int:
+    """A manifest overdue by a day carrying a resident inside the worker's area and one
+    outside it, neither checked in: both raise alerts."""
+    found: int | None = getattr(t, "manifest", None)
+    if found is not None:
+        return found
+    from datetime import UTC, date, datetime, timedelta
+
+    from sqlalchemy.orm import object_session
+
+    from epidesk.quarantine.models import (
+        Facility,
+        FacilityList,
+        TransferLine,
+        TransferManifest,
+    )
+
+    session = object_session(t.city)
+    assert session is not None
+    now = datetime.now(UTC)
+    listed = FacilityList(rows=1, facilities=1, rooms=0, digest="probe", filename="p.csv",
+                          status="accepted", received_at=now, received_by="test", attempts=1,
+                          problem_count=0, seconds=0.0)
+    session.add(listed)
+    session.flush()
+    site = Facility(code="PROBE", name="Probe hotel", city_id=t.city.id, district_id=None,
+                    address="1 Road", lat=35.4, lon=116.6, kind="hotel", use="quarantine",
+                    status="open", medical_staff=0, separate_areas=True, manager_name="Li",
+                    manager_phone="1", opened_on=date(2026, 1, 1), closed_on=None,
+                    list_id=listed.id, updated_at=now)
+    session.add(site)
+    session.flush()
+    m = TransferManifest(vehicle="Bus P", seats=4, route="-", facility_id=site.id,
+                         departs_at=now - timedelta(days=1, hours=1),
+                         expected_at=now - timedelta(days=1), driver_name="Wu",
+                         driver_phone="1", created_at=now, created_by="test")
+    for n, inside in enumerate((True, False), start=1):
+        m.lines.append(TransferLine(line_no=n, resident_id=_resident(t, inside)))
+    session.add(m)
+    session.flush()
+    t.manifest = m.id  # type: ignore[attr-defined]
+    return m.id
+
+
+PERSONAL.update({
+    ("GET", "/api/quarantine/transfers/{manifest_id}"): Probe(
+        lambda t, i: f"/api/quarantine/transfers/{_manifest(t)}", marker=_named),
+    ("GET", "/quarantine/transfers/{manifest_id}/check-in"): Probe(
+        lambda t, i: f"/quarantine/transfers/{_manifest(t)}/check-in", marker=_named),
+    ("GET", "/api/quarantine/transfers/alerts"): Probe(
+        lambda t, i: (_manifest(t), "/api/quarantine/transfers/alerts")[1], marker=_named),
+    ("GET", "/quarantine/transfers"): Probe(
+        lambda t, i: (_manifest(t), "/quarantine/transfers")[1], marker=_named),
+})
+
 INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
 
 

@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from epidesk.kit.web import PROBLEM_RESPONSES
 from epidesk.quarantine.placement import api as placement
+from epidesk.quarantine.transfers import api as transfers
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 router.include_router(placement.router)
+router.include_router(transfers.router)
