@@ -39,6 +39,7 @@ from epidesk.quarantine.placement.rules import (
 SCALE = 10  # costs are whole tenths in the flow
 FIRST_ARCS = 20  # cheapest pools each class starts with, at least
 ADDED_ARCS = 100  # most improving arcs a class gains per pricing round
+SHORTLIST = 256  # pools ranked per class for the first arcs, unless it needs more
 MAX_ROUNDS = 30
 # Pricing stops once the flow is within this fraction of the Lagrangian bound that the
 # pricing round computes over every compatible pool.
@@ -244,14 +245,24 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
         n = len(cp)
         if not n:
             continue
-        order = np.argsort(cost, axis=1)
+        # The nearest SHORTLIST pools of each class, sorted; a class that needs more
+        # (its near rooms already taken) ranks all of its pools.
+        short = min(SHORTLIST, n)
+        near = (np.argpartition(cost, short - 1, axis=1)[:, :short] if short < n
+                else np.tile(np.arange(n), (len(classes), 1)))
+        order = np.take_along_axis(near, np.argsort(
+            np.take_along_axis(cost, near, axis=1), axis=1), axis=1)
         k = min(FIRST_ARCS, n)
         rows = [np.repeat(np.arange(len(classes)), k)]
         cols = [order[:, :k].ravel()]
         for row in range(len(classes)):
             ranked = order[row]
             room = free[cp[ranked]]
-            upto = int(np.searchsorted(np.cumsum(room), cls.count[classes[row]])) + 1
+            want = int(cls.count[classes[row]])
+            if short < n and int(room.sum()) < want:
+                ranked = np.argsort(cost[row])
+                room = free[cp[ranked]]
+            upto = int(np.searchsorted(np.cumsum(room), want)) + 1
             take = ranked[:upto][room[:upto] > 0]
             if not len(take):
                 continue
