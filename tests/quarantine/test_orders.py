@@ -231,3 +231,46 @@ def test_orders_held_past_their_end_are_listed_as_overdue(db: Session) -> None:
 def test_unknown_orders_are_not_found(db: Session) -> None:
     with pytest.raises(NotFoundError):
         orders.get_order(db, order_id=999_999)
+
+
+def test_a_sub_close_contact_promoted_to_close_gets_the_close_contacts_order(
+        db: Session) -> None:
+    from epidesk.tracing import service as tracing
+
+    s, _ = traced(db)
+    before = _active(db, s.id("li_qiang"))
+    assert before.category == "sub_close_contact"
+    add_case(db, s.city, "li_na", sampling=date(2026, 11, 22), isolation=date(2026, 11, 22))
+    tracing.follow_case_changes(db, actor="registry", preset=preset(),
+                                now=NOW + timedelta(hours=1))
+    result = orders.sync_orders(db, actor="officer", preset=preset(),
+                                now=NOW + timedelta(hours=1))
+    assert before.id in result.superseded
+    after = _active(db, s.id("li_qiang"))
+    assert (after.category, after.form) == ("close_contact", "centralized")
+
+
+def test_visitors_of_a_high_risk_zone_get_the_visitors_order(db: Session) -> None:
+    from epidesk.policy.service import load_preset
+    from epidesk.zoning import service as zoning
+    from epidesk.zoning.models import Zone
+    from tests.zoning.scene import day
+    from tests.zoning.scene import scene as zoned
+
+    city, _ = zoned(db)
+    zoning.recompute(db, actor="test", preset=load_preset("cn-9th-2022"), day=day(0))
+    levels = {z.level: z for z in db.scalars(select(Zone))}
+    visitor = city.residents["zhao_lei"].id
+    made = orders.visitor_order(db, resident_id=visitor, zone_id=levels["high"].id,
+                                left_on=day(1), actor="officer", now=NOW)
+    assert (made.category, made.form, made.basis) == (
+        "visited_high_risk_area", "centralized", "zone")
+    assert made.end_on == day(1) + timedelta(days=7)
+    with pytest.raises(ConflictError, match="already under order"):
+        orders.visitor_order(db, resident_id=visitor, zone_id=levels["high"].id,
+                             left_on=day(1), actor="officer", now=NOW)
+    with pytest.raises(ValidationFailedError, match="not quarantined"):
+        orders.visitor_order(db, resident_id=city.residents["chen_jie"].id,
+                             zone_id=levels["low"].id, left_on=day(1), actor="officer",
+                             now=NOW)
+    assert made.id in {o.id for o in orders.list_orders(db)}

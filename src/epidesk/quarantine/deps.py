@@ -1,19 +1,180 @@
-"""The quarantine domain's dependencies and what it offers other parts of the kit."""
+"""FastAPI dependencies of the quarantine domain, shared by its api and pages, and what it
+offers the kit: the person's panel, the command centre's tiles, the merge part."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Annotated, Any
 
+from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from epidesk.kit.access import PEOPLE_READ, QUARANTINE_WRITE, TRANSPORT_WRITE, AreaPath, Caller
+from epidesk.errors import NotFoundError, PermissionDeniedError
+from epidesk.kit import clock
+from epidesk.kit.access import (
+    MEDICAL_READ,
+    PEOPLE_READ,
+    PLACES_READ,
+    QUARANTINE_WRITE,
+    TRANSPORT_WRITE,
+    AreaPath,
+    Caller,
+)
+from epidesk.kit.i18n import _
 from epidesk.kit.merges import Merge, MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
+from epidesk.kit.web import CallerDep, require
+from epidesk.people import repository as people
 from epidesk.quarantine import service
+from epidesk.quarantine.models import QuarantineOrder
+from epidesk.quarantine.orders import rules as order_rules
+from epidesk.quarantine.orders import service as orders
 from epidesk.quarantine.placement import service as placement
 from epidesk.quarantine.transfers import service as transfers
 from epidesk.quarantine.transfers.deps import transfer_panel
+
+Staff = Annotated[Caller, Depends(require(PLACES_READ))]
+Manager = Annotated[Caller, Depends(require(QUARANTINE_WRITE))]
+
+
+def _order_reader(caller: CallerDep) -> Caller:
+    if not (caller.can(MEDICAL_READ) or caller.can(QUARANTINE_WRITE)):
+        raise PermissionDeniedError(
+            _("this needs the permission %(permission)r", permission=MEDICAL_READ))
+    return caller
+
+
+OrderReader = Annotated[Caller, Depends(_order_reader)]
+
+
+def may_read_orders(caller: Caller, area: AreaPath | None) -> bool:
+    """Whether the caller may see a resident's orders (medical readers and facility
+    managers, in the resident's area)."""
+    return area is not None and (caller.may(MEDICAL_READ, area)
+                                 or caller.may(QUARANTINE_WRITE, area))
+
+
+def order_for(session: Session, caller: Caller, order_id: int, *, write: bool = False
+              ) -> QuarantineOrder:
+    """An order of a resident in the caller's area (to change it: with the quarantine
+    permission there), else not found."""
+    found = orders.get_order(session, order_id=order_id)
+    area = people.resident_area(session, found.resident_id)
+    allowed = (area is not None and caller.may(QUARANTINE_WRITE, area)) if write else \
+        may_read_orders(caller, area)
+    if not allowed:
+        raise NotFoundError(f"no order {order_id}")
+    return found
+
+
+def visible_residents(session: Session, caller: Caller, ids: list[int]) -> set[int]:
+    """Which of the residents the caller may see orders of."""
+    return {rid for rid in set(ids)
+            if may_read_orders(caller, people.resident_area(session, rid))}
+
+
+def order_view(session: Session, o: QuarantineOrder) -> dict[str, Any]:
+    """An order as the API and pages show it: rule and explanation, dates, tests, end
+    history, deliveries, room."""
+    resident = people.resident(session, o.resident_id)
+    room = orders.where_now(session, resident_ids=[o.resident_id]).get(o.resident_id)
+    return {
+        "id": o.id, "resident_id": o.resident_id, "name": resident.name if resident else "",
+        "kind": o.kind, "category": o.category, "basis": o.basis, "basis_id": o.basis_id,
+        "form": o.form, "state": o.state, "version": o.version, "preset": o.preset,
+        "rule": o.rule, "rule_values": json.loads(o.rule_values or "{}"),
+        "explanation": orders.explanation(o), "counted_from": o.counted_from,
+        "start_on": o.start_on, "end_on": o.end_on, "monitoring_until": o.monitoring_until,
+        "tests": [t.as_dict() for t in order_rules.tests_of(o.test_days)],
+        "end_history": [{"kind": c.kind, "previous_end_on": c.previous_end_on,
+                         "end_on": c.end_on, "reason": c.reason, "at": c.at, "actor": c.actor}
+                        for c in o.changes],
+        "deliveries": [{"method": d.method, "version": d.version, "received_by": d.received_by,
+                        "relation": d.relation, "delivered_at": d.delivered_at}
+                       for d in o.deliveries],
+        "room": ({"facility": room[0], "facility_name": room[1], "room": room[2]}
+                 if room else None),
+        "released_on": o.released_on, "release_rule": o.release_rule,
+        "withdrawal_reason": o.withdrawal_reason,
+    }
+
+
+def today() -> dt.date:
+    """The city's today."""
+    return clock.local_day(clock.now())
+
+
+def _orders_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+                  audit: Audit) -> Panel | None:
+    """The resident's orders (form, rule, dates) and room."""
+    if not may_read_orders(caller, area):
+        return None
+    found = orders.orders_of_resident(session, resident_id=resident_id)
+    if not found:
+        return None
+    audit("read", "quarantine_orders", resident_id, person_id=resident_id)
+    views = [order_view(session, o) for o in found]
+    data = json.loads(json.dumps(views, default=str))
+    current = next((v for v in views if v["state"] == "active"), None)
+    summary = (f"order {current['id']}: {current['form']} until {current['end_on']}"
+               + (f", room {current['room']['room']} of {current['room']['facility']}"
+                  if current["room"] else "")) if current else f"{len(views)} past order(s)"
+    return Panel(key="quarantine", title=_("Quarantine and isolation"),
+                 template="quarantine/_person_panel.html", data={"orders": data},
+                 view=views, summary=summary)
+
+
+def _facility_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
+    """Occupancy, ineligible facilities and overdue releases (counts only)."""
+    if not (caller.can(QUARANTINE_WRITE) or caller.can(MEDICAL_READ)):
+        return []
+    people_in, beds = orders.occupancy_now(session)
+    eligibility = service.facility_eligibility(session, day=today)
+    ineligible = sum(1 for e in eligibility.values() if not e.eligible and e.reason != "not_open")
+    return [Tile(key="quarantine.facilities", title=_("Quarantine"),
+                 template="quarantine/_tile.html", link="/quarantine", data={
+                     "day": today.isoformat(), "people_in_rooms": people_in, "beds": beds,
+                     "facilities": len(eligibility), "ineligible": ineligible,
+                     "active_orders": orders.active_counts(session),
+                     "overdue_releases": orders.count_overdue(session, today=today)})]
+
+
+def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+                 audit: Audit) -> Panel | None:
+    """The person's record: the resident's orders and room, and their latest transfers."""
+    orders_panel = _orders_panel(session, caller=caller, resident_id=resident_id, area=area,
+                                 audit=audit)
+    place = (transfer_panel(session, resident_id=resident_id)
+             if caller.may(PEOPLE_READ, area) else None)
+    if place is None or (orders_panel is not None and not place["transfers"]):
+        return orders_panel
+    audit("read", "resident_transfers", resident_id, person_id=resident_id)
+    if orders_panel is None:
+        room = place["room"]
+        return Panel(key="quarantine", title=_("Room and transfers"),
+                     template="quarantine/transfers/_panel.html", data=place, view=place,
+                     summary=(f"in room {room['room']} of {room['facility']}"
+                              if isinstance(room, dict) else "on a transfer"))
+    transfers_only = {"room": None, "transfers": place["transfers"]}
+    return Panel(key="quarantine", title=orders_panel.title,
+                 template="quarantine/transfers/_with_orders.html",
+                 data={**orders_panel.data, "transfers": place["transfers"]},
+                 view={"orders": orders_panel, "place": transfers_only},
+                 summary=orders_panel.summary)
+
+
+def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
+    """The command centre: occupancy, ineligible facilities and overdue releases; people
+    dispatched, arrived and missing on transfers (missing must reach zero). Counts only,
+    no person named."""
+    tiles = _facility_tiles(session, caller=caller, today=today)
+    if caller.can(TRANSPORT_WRITE) or caller.can(QUARANTINE_WRITE):
+        tiles.append(Tile(key="quarantine.transfers", title=_("Transfers"),
+                          template="quarantine/transfers/_tile.html",
+                          link="/quarantine/transfers", data=transfers.counts(session)))
+    return tiles
 
 
 def _merge(session: Session, merge: Merge) -> list[str]:
@@ -22,35 +183,10 @@ def _merge(session: Session, merge: Merge) -> list[str]:
             *transfers.merge_person_rows(session, merge)]
 
 
+# Two records of one person merged: the merged one's orders, rooms, order events,
+# placement lines and transfer lines become the survivor's.
 person_merge = MergePart(
     covers=("quarantine_order.resident_id", "room_assignment.resident_id",
             "quarantine_order_event.resident_id", "placement_line.resident_id",
             "transfer_line.resident_id"),
     apply=_merge)
-
-
-def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
-                 audit: Audit) -> Panel | None:
-    """The person's record: the room they are in and their latest transfers."""
-    if not caller.may(PEOPLE_READ, area):
-        return None
-    found = transfer_panel(session, resident_id=resident_id)
-    if found is None:
-        return None
-    audit("read", "resident_quarantine_place", resident_id, person_id=resident_id)
-    room = found["room"]
-    summary = (f"in room {room['room']} of {room['facility']}" if isinstance(room, dict)
-               else "on a transfer")
-    return Panel(key="quarantine", title="Room and transfers",
-                 template="quarantine/transfers/_panel.html", data=found, view=found,
-                 summary=summary)
-
-
-def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
-    """The command centre: people dispatched, arrived and missing on transfers (missing
-    must reach zero), to transport coordinators and facility staff."""
-    if not (caller.can(TRANSPORT_WRITE) or caller.can(QUARANTINE_WRITE)):
-        return []
-    return [Tile(key="quarantine.transfers", title="Transfers",
-                 template="quarantine/transfers/_tile.html", link="/quarantine/transfers",
-                 data=transfers.counts(session))]

@@ -169,3 +169,20 @@ class CapacityQuery(BaseModel):
     """A day to count capacity on."""
 
     day: OptionalDay = None
+
+
+class EndChangeIn(BaseModel):
+    """Extend or shorten an order: the new last day and why."""
+
+    end_on: Day = Field(description="The order's new last day (YYYY-MM-DD)")
+    reason: Text = Field(min_length=1, max_length=2000, description="Why (kept in the history)")
+
+
+class DeliveryIn(BaseModel):
+    """How the order reached the resident."""
+
+    method: Literal["in_person", "phone", "letter", "on_behalf"]
+    received_by: Text | None = Field(default=None, max_length=64,
+                                     description="For on_behalf: who received it")
+    relation: Text | None = Field(default=None, max_length=32,
+                                  description="For on_behalf: how they relate (parent, carer)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from epidesk.quarantine.facilities.rules import FacilityRow
@@ -20,6 +21,7 @@ def save_facilities(session: Session, parsed: Sequence[FacilityRow], *, list_id:
     keeps who stayed in it). Returns (facilities and rooms added, changed)."""
     known = facilities_by_code(session, [f.code for f in parsed])
     added = changed = 0
+    new_rooms: list[dict[str, object]] = []
     for row in parsed:
         values = {
             "name": row.name, "city_id": cities[row.city_code],
@@ -51,7 +53,7 @@ def save_facilities(session: Session, parsed: Sequence[FacilityRow], *, list_id:
                       "carer_suitable": room.carer_suitable, "in_service": room.in_service}
             existing = rooms.get(room.number)
             if existing is None:
-                session.add(Room(facility_id=found.id, number=room.number, **fields))
+                new_rooms.append({"facility_id": found.id, "number": room.number, **fields})
                 added += 1
             else:
                 for key, value in fields.items():
@@ -62,4 +64,7 @@ def save_facilities(session: Session, parsed: Sequence[FacilityRow], *, list_id:
                 existing.in_service = False
                 changed += 1
         session.flush()
+    if new_rooms:
+        # Rooms by the tens of thousands: one executemany, not one object each.
+        session.execute(insert(Room), new_rooms)
     return added, changed

@@ -174,8 +174,10 @@ def settle_resident(session: Session, resident_id: int, *, preset: Preset, actor
                 _end(session, o, "superseded", "a stronger order applies", actor=actor, now=now)
                 result.superseded.append(o.id)
             continue
-        if desired is not None and (o.basis, o.basis_id, o.kind) == (
-                desired[0], desired[1], desired[2].kind):
+        # The same evidence and category: kept and brought in step. A sub-close contact
+        # promoted to close gets a new order (the category's rule differs).
+        if desired is not None and (o.basis, o.basis_id, o.kind, o.category) == (
+                desired[0], desired[1], desired[2].kind, desired[2].category):
             kept = o
             continue
         if desired is not None:
@@ -406,3 +408,13 @@ def explanation(o: QuarantineOrder) -> str:
         category=o.category, form=o.form, rule=o.rule, preset=o.preset,
         counted_from=o.counted_from, end_on=o.end_on, monitoring_until=o.monitoring_until,
         test_days=[t.day for t in order_rules.tests_of(o.test_days)])
+
+
+def occupancy_now(session: Session) -> tuple[int, int]:
+    """(people in rooms now, beds in service of open facilities)."""
+    return repository.occupancy_totals(session)
+
+
+def active_counts(session: Session) -> dict[str, int]:
+    """Orders in force per form."""
+    return repository.count_active(session)

@@ -32,7 +32,7 @@ router = APIRouter(responses=PROBLEM_RESPONSES)
 TAGS: list[str | Enum] = ["quarantine"]
 
 
-@router.post("/quarantine/transfers", response_model=ManifestOut, status_code=201, tags=TAGS,
+@router.post("/transfers", response_model=ManifestOut, status_code=201, tags=TAGS,
              summary="Make a vehicle manifest")
 def create_manifest(body: ManifestIn, session: DbSession, transport: Transport,
                     audit: AuditDep) -> ManifestOut:
@@ -44,7 +44,7 @@ def create_manifest(body: ManifestIn, session: DbSession, transport: Transport,
     return manifest_out(session, m, clock.now())
 
 
-@router.get("/quarantine/transfers/alerts", response_model=list[AlertOut], tags=TAGS,
+@router.get("/transfers/alerts", response_model=list[AlertOut], tags=TAGS,
             summary="People not checked in")
 def alerts(session: DbSession, reader: Reader, audit: AuditDep) -> list[AlertOut]:
     """Everyone not checked in by the expected arrival plus the grace period, until
@@ -54,14 +54,14 @@ def alerts(session: DbSession, reader: Reader, audit: AuditDep) -> list[AlertOut
     return found
 
 
-@router.get("/quarantine/transfers/counts", response_model=CountsOut, tags=TAGS,
+@router.get("/transfers/counts", response_model=CountsOut, tags=TAGS,
             summary="Dispatched, arrived, missing")
 def counts(session: DbSession, _: Transport) -> CountsOut:
     """People dispatched (checked out), arrived (checked in) and missing now."""
     return CountsOut(**service.counts(session))
 
 
-@router.get("/quarantine/transfers/{manifest_id}", response_model=ManifestDetail, tags=TAGS,
+@router.get("/transfers/{manifest_id}", response_model=ManifestDetail, tags=TAGS,
             summary="A manifest with its people")
 def show_manifest(manifest_id: Id, session: DbSession, reader: Reader,
                   audit: AuditDep) -> ManifestDetail:
@@ -72,7 +72,7 @@ def show_manifest(manifest_id: Id, session: DbSession, reader: Reader,
     return detail
 
 
-@router.post("/quarantine/transfers/{manifest_id}/check-out", response_model=LineChange,
+@router.post("/transfers/{manifest_id}/check-out", response_model=LineChange,
              tags=TAGS, summary="Check a person out at pickup")
 def check_out(manifest_id: Id, body: CheckOutIn, session: DbSession, transport: Transport,
               audit: AuditDep) -> LineChange:
@@ -86,7 +86,7 @@ def check_out(manifest_id: Id, body: CheckOutIn, session: DbSession, transport: 
                       state=service.state_of(line, clock.now()), changed=was is None)
 
 
-@router.post("/quarantine/transfers/{manifest_id}/check-in", response_model=LineChange,
+@router.post("/transfers/{manifest_id}/check-in", response_model=LineChange,
              tags=TAGS, summary="Check a person in at the facility")
 def check_in(manifest_id: Id, body: CheckInIn, session: DbSession, transport: Transport,
              audit: AuditDep) -> LineChange:
@@ -99,7 +99,7 @@ def check_in(manifest_id: Id, body: CheckInIn, session: DbSession, transport: Tr
                       state=service.state_of(line, clock.now()), changed=changed)
 
 
-@router.post("/quarantine/transfers/lines/{line_id}/resolve", response_model=LineChange,
+@router.post("/transfers/lines/{line_id}/resolve", response_model=LineChange,
              tags=TAGS, summary="Resolve an alert", responses=CONFLICT_RESPONSE)
 def resolve(line_id: Id, body: ResolveIn, session: DbSession, transport: Transport,
             audit: AuditDep) -> LineChange:
