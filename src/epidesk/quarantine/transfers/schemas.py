@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from epidesk.kit.inputs import Moment, RecordId, Text
+from epidesk.kit.inputs import DIGITS, Ge, Le, Moment, RecordId, Text
+
+Seats = Annotated[int, Ge(1), Le(100), DIGITS]
 
 
 class ManifestIn(BaseModel):
@@ -15,7 +18,7 @@ class ManifestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     vehicle: Text = Field(max_length=32)
-    seats: int = Field(ge=1, le=100)
+    seats: Seats
     route: Text = Field(max_length=500)
     facility_id: RecordId
     departs_at: Moment
@@ -30,7 +33,7 @@ class CheckOutIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    line_no: int = Field(ge=1, le=100)
+    line_no: Seats
 
 
 class CheckInIn(BaseModel):
