@@ -113,6 +113,9 @@ def test_an_overdue_person_raises_an_alert_on_the_tile_until_resolved(
     panel = client.get(f"/api/people/{orders[0].resident_id}").json()
     found = [p for p in panel["panels"] if p["key"] == "quarantine"]
     assert found and found[0]["data"]["transfers"][0]["state"] == "resolved"
+    page = client.get(f"/people/{orders[0].resident_id}", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "Vehicle Bus 7, line 1:" in page.text and "taken to hospital" in page.text
 
 
 def test_the_check_in_page_finds_a_person_by_line_number(
