@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         description="Days a passing facility inspection stays valid: a facility whose latest "
                     "inspection is older takes no new placements until inspected again",
     )
+    transfer_grace_minutes: int = Field(
+        default=30, ge=0, le=24 * 60,
+        description="Minutes after a vehicle's expected arrival before anyone on it not yet "
+                    "checked in at the facility raises an alert",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     trusted_proxies: list[str] = Field(

@@ -25,6 +25,7 @@ from epidesk.quarantine.deps import (
 )
 from epidesk.quarantine.facilities import service as lists
 from epidesk.quarantine.orders import service as orders
+from epidesk.quarantine.placement import api as placement
 from epidesk.quarantine.release import service as release
 from epidesk.quarantine.schemas import (
     CapacityDay,
@@ -38,6 +39,7 @@ from epidesk.quarantine.schemas import (
     InspectionOut,
     Reserve,
 )
+from epidesk.quarantine.transfers import api as transfers
 
 router = APIRouter(prefix="/quarantine", responses=PROBLEM_RESPONSES, tags=["quarantine"])
 Limit = Annotated[int, Query(description="Most rows (1-500)"), Ge(1), Le(500), DIGITS]
@@ -202,3 +204,6 @@ def release_order(order_id: Id, session: DbSession, caller: Manager,
     return _jsonable(order_view(session, done))
 
 
+# Placement runs and transfers, under the same /quarantine prefix.
+router.include_router(placement.router)
+router.include_router(transfers.router)

@@ -21,6 +21,7 @@ from epidesk.kit.console import (
     report_import,
     table,
 )
+from epidesk.quarantine.placement import cli as placement
 
 app = typer.Typer(help="Quarantine: facilities, inspections, orders, release.",
                   no_args_is_help=True)
@@ -29,6 +30,7 @@ facilities_app = typer.Typer(help="Facilities and rooms, capacity, the room rese
 orders_app = typer.Typer(help="Quarantine and isolation orders.", no_args_is_help=True)
 app.add_typer(facilities_app, name="facilities", cls=Group)
 app.add_typer(orders_app, name="orders", cls=Group)
+app.add_typer(placement.app, name="placement", cls=Group)
 out = console()
 err = console(stderr=True)
 

@@ -12,9 +12,17 @@ from sqlalchemy.orm import Session
 
 from epidesk.errors import NotFoundError, PermissionDeniedError
 from epidesk.kit import clock
-from epidesk.kit.access import MEDICAL_READ, PLACES_READ, QUARANTINE_WRITE, AreaPath, Caller
+from epidesk.kit.access import (
+    MEDICAL_READ,
+    PEOPLE_READ,
+    PLACES_READ,
+    QUARANTINE_WRITE,
+    TRANSPORT_WRITE,
+    AreaPath,
+    Caller,
+)
 from epidesk.kit.i18n import _
-from epidesk.kit.merges import MergePart
+from epidesk.kit.merges import Merge, MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import CallerDep, require
@@ -23,6 +31,9 @@ from epidesk.quarantine import service
 from epidesk.quarantine.models import QuarantineOrder
 from epidesk.quarantine.orders import rules as order_rules
 from epidesk.quarantine.orders import service as orders
+from epidesk.quarantine.placement import service as placement
+from epidesk.quarantine.transfers import service as transfers
+from epidesk.quarantine.transfers.deps import transfer_panel
 
 Staff = Annotated[Caller, Depends(require(PLACES_READ))]
 Manager = Annotated[Caller, Depends(require(QUARANTINE_WRITE))]
@@ -95,9 +106,9 @@ def today() -> dt.date:
     return clock.local_day(clock.now())
 
 
-def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
-                 audit: Audit) -> Panel | None:
-    """The person's record: the resident's orders (form, rule, dates) and room."""
+def _orders_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+                  audit: Audit) -> Panel | None:
+    """The resident's orders (form, rule, dates) and room."""
     if not may_read_orders(caller, area):
         return None
     found = orders.orders_of_resident(session, resident_id=resident_id)
@@ -115,9 +126,8 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
                  view=views, summary=summary)
 
 
-def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
-    """The command centre: occupancy, ineligible facilities and overdue releases (counts
-    only, no person named)."""
+def _facility_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
+    """Occupancy, ineligible facilities and overdue releases (counts only)."""
     if not (caller.can(QUARANTINE_WRITE) or caller.can(MEDICAL_READ)):
         return []
     people_in, beds = orders.occupancy_now(session)
@@ -131,9 +141,52 @@ def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[
                      "overdue_releases": orders.count_overdue(session, today=today)})]
 
 
-# Two records of one person merged: the merged one's orders, rooms and order events
-# become the survivor's.
+def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+                 audit: Audit) -> Panel | None:
+    """The person's record: the resident's orders and room, and their latest transfers."""
+    orders_panel = _orders_panel(session, caller=caller, resident_id=resident_id, area=area,
+                                 audit=audit)
+    place = (transfer_panel(session, resident_id=resident_id)
+             if caller.may(PEOPLE_READ, area) else None)
+    if place is None or (orders_panel is not None and not place["transfers"]):
+        return orders_panel
+    audit("read", "resident_transfers", resident_id, person_id=resident_id)
+    if orders_panel is None:
+        room = place["room"]
+        return Panel(key="quarantine", title=_("Room and transfers"),
+                     template="quarantine/transfers/_panel.html", data=place, view=place,
+                     summary=(f"in room {room['room']} of {room['facility']}"
+                              if isinstance(room, dict) else "on a transfer"))
+    transfers_only = {"room": None, "transfers": place["transfers"]}
+    return Panel(key="quarantine", title=orders_panel.title,
+                 template="quarantine/transfers/_with_orders.html",
+                 data={**orders_panel.data, "transfers": place["transfers"]},
+                 view={"orders": orders_panel, "place": transfers_only},
+                 summary=orders_panel.summary)
+
+
+def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
+    """The command centre: occupancy, ineligible facilities and overdue releases; people
+    dispatched, arrived and missing on transfers (missing must reach zero). Counts only,
+    no person named."""
+    tiles = _facility_tiles(session, caller=caller, today=today)
+    if caller.can(TRANSPORT_WRITE) or caller.can(QUARANTINE_WRITE):
+        tiles.append(Tile(key="quarantine.transfers", title=_("Transfers"),
+                          template="quarantine/transfers/_tile.html",
+                          link="/quarantine/transfers", data=transfers.counts(session)))
+    return tiles
+
+
+def _merge(session: Session, merge: Merge) -> list[str]:
+    return [*service.merge_person_rows(session, merge),
+            *placement.merge_person_rows(session, merge),
+            *transfers.merge_person_rows(session, merge)]
+
+
+# Two records of one person merged: the merged one's orders, rooms, order events,
+# placement lines and transfer lines become the survivor's.
 person_merge = MergePart(
     covers=("quarantine_order.resident_id", "room_assignment.resident_id",
-            "quarantine_order_event.resident_id"),
-    apply=service.merge_person_rows)
+            "quarantine_order_event.resident_id", "placement_line.resident_id",
+            "transfer_line.resident_id"),
+    apply=_merge)

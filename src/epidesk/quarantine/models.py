@@ -303,3 +303,111 @@ class OrderEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PlacementRun(Base):
+    """One run of the placement: everyone under a centralized order without a room, put
+    in the eligible free rooms; proposed for review, then committed or discarded."""
+
+    __tablename__ = "placement_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    # "proposed", "committed" or "discarded".
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    people: Mapped[int] = mapped_column(Integer)
+    households: Mapped[int] = mapped_column(Integer)
+    placed_people: Mapped[int] = mapped_column(Integer)
+    unplaced_people: Mapped[int] = mapped_column(Integer)
+    carers: Mapped[int] = mapped_column(Integer)
+    rooms_free: Mapped[int] = mapped_column(Integer)
+    # The objective (minutes of travel, penalties for leaving the home city and for empty
+    # beds, and the unplaced), the lower bound, the gap and the greedy baseline's cost.
+    cost: Mapped[float] = mapped_column(Float)
+    lower_bound: Mapped[float] = mapped_column(Float)
+    gap: Mapped[float] = mapped_column(Float)
+    greedy_cost: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(Float)
+    # The independent checker's findings, as JSON (all zero).
+    check: Mapped[str] = mapped_column(Text)
+    # A digest of the orders and rooms it read: a commit is refused when they changed.
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+
+    lines: Mapped[list[PlacementLine]] = relationship(
+        back_populates="run", order_by="PlacementLine.id")
+
+
+class PlacementLine(Base):
+    """One person of a placement run: the room proposed, or why there is none. A carer
+    without an order going along with a dependent household member has no order."""
+
+    __tablename__ = "placement_line"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("placement_run.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("quarantine_order.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    household_id: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(8))  # "ordered" or "carer"
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"))
+    # A key of placement.rules.REASONS when no room was found.
+    reason: Mapped[str | None] = mapped_column(String(32))
+    travel_minutes: Mapped[float | None] = mapped_column(Float)
+
+    run: Mapped[PlacementRun] = relationship(back_populates="lines")
+
+
+class TransferManifest(Base):
+    """A vehicle taking people to a facility: seats, route, departure, expected arrival,
+    the driver's contact, and its lines (one per person)."""
+
+    __tablename__ = "transfer_manifest"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vehicle: Mapped[str] = mapped_column(String(32))
+    seats: Mapped[int] = mapped_column(Integer)
+    route: Mapped[str] = mapped_column(Text)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expected_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    driver_name: Mapped[str] = mapped_column(String(64))
+    driver_phone: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    lines: Mapped[list[TransferLine]] = relationship(
+        back_populates="manifest", order_by="TransferLine.line_no")
+
+
+class TransferLine(Base):
+    """One person on a manifest: checked out at pickup, checked in at the facility. Not
+    checked in by the expected arrival plus the grace period, the line raises an alert
+    that stays until resolved with a reason."""
+
+    __tablename__ = "transfer_line"
+    __table_args__ = (UniqueConstraint("manifest_id", "line_no"),
+                      UniqueConstraint("manifest_id", "resident_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("transfer_manifest.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    # The order the person travels under (None for a carer going along).
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("quarantine_order.id"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"))
+    checked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_out_by: Mapped[str | None] = mapped_column(String(64))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_in_by: Mapped[str | None] = mapped_column(String(64))
+    # An alert's resolution: "arrived_late", "hospital", "other_facility", "home_order",
+    # "not_travelling", with a note.
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(String(24))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    manifest: Mapped[TransferManifest] = relationship(back_populates="lines")

@@ -24,8 +24,10 @@ from epidesk.quarantine.deps import (
     visible_residents,
 )
 from epidesk.quarantine.orders import service as orders
+from epidesk.quarantine.placement import pages as placement
 from epidesk.quarantine.release import service as release
 from epidesk.quarantine.schemas import InspectionIn, ItemIn
+from epidesk.quarantine.transfers import pages as transfers
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,3 +119,8 @@ def release_form(request: Request, session: DbSession, caller: Manager, order_id
     release.release(session, order_id=o.id, actor=caller.username)
     audit("update", "quarantine_order", o.id, person_id=o.resident_id)
     return RedirectResponse(f"/quarantine/orders/{o.id}", status_code=303)
+
+
+# Placement runs and transfers.
+router.include_router(placement.router)
+router.include_router(transfers.router)

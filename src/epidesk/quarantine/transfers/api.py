@@ -1,0 +1,112 @@
+"""JSON routes of transfers: manifests, check-out, check-in, alerts and their resolution."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from fastapi import APIRouter
+
+from epidesk.kit import clock
+from epidesk.kit.web import CONFLICT_RESPONSE, PROBLEM_RESPONSES, AuditDep, DbSession, Id
+from epidesk.quarantine.transfers import service
+from epidesk.quarantine.transfers.deps import (
+    Reader,
+    Transport,
+    alerts_out,
+    manifest_detail,
+    manifest_out,
+)
+from epidesk.quarantine.transfers.schemas import (
+    AlertOut,
+    CheckInIn,
+    CheckOutIn,
+    CountsOut,
+    LineChange,
+    ManifestDetail,
+    ManifestIn,
+    ManifestOut,
+    ResolveIn,
+)
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+TAGS: list[str | Enum] = ["quarantine"]
+
+
+@router.post("/transfers", response_model=ManifestOut, status_code=201, tags=TAGS,
+             summary="Make a vehicle manifest")
+def create_manifest(body: ManifestIn, session: DbSession, transport: Transport,
+                    audit: AuditDep) -> ManifestOut:
+    """A vehicle, its route, times and driver, and who travels (their orders, in seat
+    order); refused whole, naming the field, when anything is wrong."""
+    m = service.create_manifest(session, actor=transport.username, manifest=service.ManifestIn(
+        **body.model_dump()))
+    audit("create", "transfer_manifest", m.id, people=[line.resident_id for line in m.lines])
+    return manifest_out(session, m, clock.now())
+
+
+@router.get("/transfers/alerts", response_model=list[AlertOut], tags=TAGS,
+            summary="People not checked in")
+def alerts(session: DbSession, reader: Reader, audit: AuditDep) -> list[AlertOut]:
+    """Everyone not checked in by the expected arrival plus the grace period, until
+    resolved (people outside your area unnamed)."""
+    found, names = alerts_out(session, reader, clock.now())
+    audit("read", "transfer_alerts", "open", people=names)
+    return found
+
+
+@router.get("/transfers/counts", response_model=CountsOut, tags=TAGS,
+            summary="Dispatched, arrived, missing")
+def counts(session: DbSession, _: Transport) -> CountsOut:
+    """People dispatched (checked out), arrived (checked in) and missing now."""
+    return CountsOut(**service.counts(session))
+
+
+@router.get("/transfers/{manifest_id}", response_model=ManifestDetail, tags=TAGS,
+            summary="A manifest with its people")
+def show_manifest(manifest_id: Id, session: DbSession, reader: Reader,
+                  audit: AuditDep) -> ManifestDetail:
+    """A manifest and each person's state (people outside your area unnamed)."""
+    m = service.get_manifest(session, manifest_id=manifest_id)
+    detail, names = manifest_detail(session, m, reader, clock.now())
+    audit("read", "transfer_manifest", m.id, people=names)
+    return detail
+
+
+@router.post("/transfers/{manifest_id}/check-out", response_model=LineChange,
+             tags=TAGS, summary="Check a person out at pickup")
+def check_out(manifest_id: Id, body: CheckOutIn, session: DbSession, transport: Transport,
+              audit: AuditDep) -> LineChange:
+    """Mark a manifest line as boarded; a repeat changes nothing."""
+    before = service.get_manifest(session, manifest_id=manifest_id)
+    was = {line.line_no: line.checked_out_at for line in before.lines}.get(body.line_no)
+    line = service.check_out(session, manifest_id=manifest_id, line_no=body.line_no,
+                             actor=transport.username)
+    audit("update", "transfer_line", line.id, person_id=line.resident_id)
+    return LineChange(manifest_id=manifest_id, line_no=line.line_no,
+                      state=service.state_of(line, clock.now()), changed=was is None)
+
+
+@router.post("/transfers/{manifest_id}/check-in", response_model=LineChange,
+             tags=TAGS, summary="Check a person in at the facility")
+def check_in(manifest_id: Id, body: CheckInIn, session: DbSession, transport: Transport,
+             audit: AuditDep) -> LineChange:
+    """Mark a person on the manifest as arrived; a repeated or retried check-in changes
+    nothing (`changed` false); someone not on the manifest is refused (422)."""
+    line, changed = service.check_in(session, manifest_id=manifest_id,
+                                     resident_id=body.resident_id, actor=transport.username)
+    audit("update", "transfer_line", line.id, person_id=line.resident_id)
+    return LineChange(manifest_id=manifest_id, line_no=line.line_no,
+                      state=service.state_of(line, clock.now()), changed=changed)
+
+
+@router.post("/transfers/lines/{line_id}/resolve", response_model=LineChange,
+             tags=TAGS, summary="Resolve an alert", responses=CONFLICT_RESPONSE)
+def resolve(line_id: Id, body: ResolveIn, session: DbSession, transport: Transport,
+            audit: AuditDep) -> LineChange:
+    """Close a missing person's alert with what happened (arrived late, taken to
+    hospital, ...)."""
+    line = service.resolve(session, line_id=line_id, resolution=body.resolution,
+                           note=body.note, actor=transport.username)
+    audit("update", "transfer_line", line.id, person_id=line.resident_id)
+    return LineChange(manifest_id=line.manifest_id, line_no=line.line_no,
+                      state=service.state_of(line, clock.now()), changed=True)
