@@ -1,7 +1,7 @@
 """placement and transfers
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 14:40:00.000000
 
 Placement runs (proposed for review, committed or discarded) and their lines; transfer
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0016'
-down_revision: str | None = '0015'
+revision: str = '0022'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
