@@ -72,6 +72,20 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=365, description="Days after which resolved records are deleted or pseudonymised"
     )
+    trajectory_days: int = Field(
+        default=14, ge=1, le=60,
+        description="Days after its last exposure that a public trajectory entry is deleted "
+                    "from the pages and from every open-data file",
+    )
+    trajectory_min_cases: int = Field(
+        default=3, ge=1,
+        description="Fewest cases behind a day's public trajectories: with fewer, none is "
+                    "published (every entry would be one person's)",
+    )
+    publication_dir: Path = Field(
+        default=Path("./public"),
+        description="Folder of the published files (open data, trajectories)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     trusted_proxies: list[str] = Field(
