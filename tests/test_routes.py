@@ -34,6 +34,9 @@ PUBLIC = {
     # Risk zones as the public sees them (no identities) and the address lookup.
     ("GET", "/zones"), ("GET", "/zones/lookup"), ("GET", "/api/public/zones"),
     ("GET", "/api/public/zones/lookup"),
+    # Anonymised trajectories: places and time windows, never a case or a person.
+    ("GET", "/public/trajectories"), ("GET", "/public/trajectories/map"),
+    ("GET", "/api/public/trajectories"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {

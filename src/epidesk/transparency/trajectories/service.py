@@ -333,3 +333,8 @@ def purge(session: Session, *, today: dt.date, root: Path | None = None,
             if not dry_run:
                 _write(path, file_bytes(after, path.suffix))
     return Purged(rows, rewritten, removed)
+
+
+def days_kept() -> int:
+    """Days after the last exposure that an entry stays published."""
+    return get_settings().trajectory_days
