@@ -36,7 +36,12 @@ PUBLIC = {
     ("GET", "/api/public/zones/lookup"),
     # Anonymised trajectories: places and time windows, never a case or a person.
     ("GET", "/public/trajectories"), ("GET", "/public/trajectories/map"),
-    ("GET", "/api/public/trajectories"),
+    ("GET", "/api/public/trajectories"), ("GET", "/public/trajectories.{suffix}"),
+    # The published public figures and open-data files (aggregates, no identities).
+    ("GET", "/public"), ("GET", "/public/districts"), ("GET", "/public/changes"),
+    ("GET", "/public/snapshots"), ("GET", "/public/snapshots/{day}"), ("GET", "/public/data"),
+    ("GET", "/public/data/latest/{name}"), ("GET", "/public/data/{day}/v{version}/{name}"),
+    ("GET", "/api/public/data"),
 }
 # Need a signed-in caller; show only the caller's own account.
 OWN_ACCOUNT = {
@@ -80,6 +85,9 @@ STAFF = {
     ("GET", "/api/zones/footprint"), ("GET", "/api/zones/households"),
     ("POST", "/api/zones/step-down"), ("GET", "/api/zones/{zone_id}"),
     ("POST", "/api/zones/{zone_id}/area"),
+    # The publication of the public figures: the list of publications and the run.
+    ("GET", "/transparency"), ("POST", "/transparency/publish"),
+    ("POST", "/api/transparency/publications"),
 }
 
 

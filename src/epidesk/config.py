@@ -82,9 +82,10 @@ class Settings(BaseSettings):
         description="Fewest cases behind a day's public trajectories: with fewer, none is "
                     "published (every entry would be one person's)",
     )
-    publication_dir: Path = Field(
-        default=Path("./public"),
-        description="Folder of the published files (open data, trajectories)",
+    publication_dir: Path | None = Field(
+        default=None,
+        description="Folder to which each publication also writes its trajectory files "
+                    "(none: served from the database only); the purge rewrites them",
     )
     host: str = "127.0.0.1"
     port: int = 8000
@@ -100,6 +101,11 @@ class Settings(BaseSettings):
         default="12345", min_length=1, max_length=32,
         description="The hotline residents call with questions or to contest a decision "
                     "(printed on every letter)",
+    )
+    public_small_count: int = Field(
+        default=5, ge=3, le=100,
+        description="Public figures below city level from 1 to this minus one are shown "
+                    "as \"<N\" (zero as 0)",
     )
     timezone: str = Field(
         default="Asia/Shanghai",

@@ -119,3 +119,19 @@ def test_before_any_publication_the_page_says_so(anon_client: TestClient) -> Non
     page = anon_client.get("/public/trajectories")
     assert page.status_code == 200 and "No places have been published yet" in page.text
     assert anon_client.get("/api/public/trajectories").json()["published_on"] is None
+
+
+@pytest.mark.usefixtures("published")
+def test_the_open_data_files_hold_what_is_shown(anon_client: TestClient,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    csv_file = anon_client.get("/public/trajectories.csv")
+    assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")
+    lines = csv_file.text.splitlines()
+    assert lines[0] == ",".join(service.FILE_COLUMNS) and len(lines) == 4
+    as_json = anon_client.get("/public/trajectories.json").json()
+    assert len(as_json["rows"]) == 3
+    # On 2026-12-03 the entry of 2026-11-19 has expired: gone from the files too.
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 3, 4, 0, tzinfo=UTC))
+    assert len(anon_client.get("/public/trajectories.json").json()["rows"]) == 2
+    assert "2026-11-19" not in anon_client.get("/public/trajectories.csv").text
+    assert anon_client.get("/public/trajectories.xml").status_code in (404, 422)

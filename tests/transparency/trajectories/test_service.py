@@ -194,3 +194,21 @@ def test_a_dry_run_purge_changes_nothing(db: Session, tmp_path: Path) -> None:
     assert counted.entries == 3 and counted.files_removed == 2
     assert {p: p.read_bytes() for p in service.trajectory_files(tmp_path)} == before
     assert len(db.scalars(select(TrajectoryEntry)).all()) == 3
+
+
+def test_the_publication_step_publishes_the_days_trajectories(db: Session) -> None:
+    from epidesk.transparency import deps
+
+    scene = trajectories(db)
+    scene.visit("wang_fang", at(20, 18), at(20, 19))
+    scene.visit("zhao_lei", at(20, 18, 30), at(20, 19, 30))
+    home = scene.city.buildings[0]
+    scene.zone("unit", building=home.id, community=home.community_id)
+    deps.publish(db, actor="test", day=DAY)
+    latest, rows = service.shown(db, today=DAY)
+    assert latest == DAY and len(rows) == 3
+    # The day's open-data files of figures hold no trajectory.
+    from epidesk.transparency.models import PublishedFile
+
+    names = db.scalars(select(PublishedFile.name)).all()
+    assert names and not any("trajector" in n for n in names)

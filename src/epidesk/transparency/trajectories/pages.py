@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from epidesk.config import get_settings
@@ -65,3 +65,15 @@ def trajectories_map(request: Request, session: DbSession) -> Response:
     return render(request, "transparency/trajectories/map.html", {
         "published": published, "map_data": _map_data(entries),
         "places": sorted(places.values(), key=lambda s: s["name"])})
+
+
+@router.get("/public/trajectories.{suffix}")
+def trajectories_file(session: DbSession,
+                      suffix: Annotated[str, Path(pattern="^(csv|json)$")]) -> Response:
+    """The entries shown today as an open-data file (CSV or JSON; columns in
+    service.FILE_COLUMNS). Expired entries are gone from it the day they expire."""
+    _published, entries = service.shown(session, today=clock.city_today())
+    media = "text/csv; charset=utf-8" if suffix == "csv" else "application/json"
+    return Response(service.file_bytes(entries, f".{suffix}"), media_type=media, headers={
+        "Cache-Control": "public, max-age=60",
+        "Content-Disposition": f'attachment; filename="trajectories.{suffix}"'})

@@ -311,13 +311,13 @@ def trajectory_files(root: Path) -> list[Path]:
 def purge(session: Session, *, today: dt.date, root: Path | None = None,
           dry_run: bool = False) -> Purged:
     """Delete every entry expired by `today` from the table and from every trajectory
-    file under `root` (default: the publication folder): files are rewritten without
+    file under `root` (default: the publication folder, if set): files are rewritten without
     the expired rows, and a dated file left with none is removed."""
     folder = root if root is not None else get_settings().publication_dir
     rows = (repository.count_expired(session, today) if dry_run
             else repository.delete_expired(session, today))
     rewritten = removed = 0
-    for path in trajectory_files(folder):
+    for path in trajectory_files(folder) if folder is not None else []:
         before = _read_rows(path)
         after = [r for r in before
                  if not expired(dt.date.fromisoformat(str(r["expires_on"])), today)]
