@@ -249,6 +249,11 @@ def create_app() -> FastAPI:
     assets.check_installed()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    # A domain's own middleware (pages.MIDDLEWARE), inside the language: the public
+    # pages' fast path answers from memory in the reader's language.
+    for _name, module in domains.parts("pages"):
+        for middleware in getattr(module, "MIDDLEWARE", ()):
+            app.add_middleware(middleware)
     app.add_middleware(languages.LanguageMiddleware)
     app.add_middleware(SecurityHeaders)  # every answer carries the headers
     # Pages, scripts and open data compressed for clients that accept it (the landing
