@@ -12,8 +12,8 @@ certainty. Three deductions, each sound when its premise holds:
 
 Against a naive publication (case-linked lists, exact counts) the attack succeeds;
 against the real one (entries merged per place and window, with no label and no count,
-district counts below 5 shown as "<5", and no trajectories while fewer than three cases
-stand behind them) it fails.
+district counts below 5 shown as "<5" by the publication step itself, and no
+trajectories while fewer than three cases stand behind them) it fails.
 """
 
 from __future__ import annotations
@@ -21,20 +21,23 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epidesk.cases import repository as cases
-from epidesk.geography.models import Address, Building, Unit
+from epidesk.geography.models import Address, Building, District, Unit
 from epidesk.people.models import Household, HouseholdMembership, Resident, Venue
+from epidesk.transparency import service as publication
 from epidesk.transparency.trajectories import service
 from epidesk.zoning.lookup import service as lookup
 from epidesk.zoning.models import ZoneTrigger
 from tests.factories import square
 from tests.tracing.helpers import add_case
+from tests.transparency.published import published_for
 from tests.transparency.trajectories.scene import (
     DAY,
     ISOLATED,
@@ -45,6 +48,7 @@ from tests.transparency.trajectories.scene import (
 )
 
 SMALL = 5  # the publication's small-count threshold: 1-4 shown as "<5"
+NOON = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -89,11 +93,31 @@ def _zones(session: Session) -> list[dict[str, Any]]:
 
 def published_for_day(session: Session, day: date, *, minimum: int | None = None
                       ) -> Published:
-    """What the publication shows for a day."""
-    counts, total = _district_counts(session, suppress=True)
+    """What the publication shows for a day: the case tables as the publication step
+    suppressed them (read back from its open-data files), the zone list, and the day's
+    trajectories."""
+    publication.publish(session, day=day, actor="test", now=NOON)
+    files = published_for(session, day)
+    codes = {code: i for i, code in session.execute(select(District.id, District.code))}
+    counts: dict[int, int | str] = {
+        codes[row["district_code"]]: (row["new_cases"] if row["new_cases"] is not None
+                                      else row["new_cases_note"])
+        for row in _rows_covering(files.tables, "cases_by_district", SAMPLED)}
+    city = _rows_covering(files.tables, "cases_city", SAMPLED)[0]["new_cases"]
     computed = service.compute(session, day=day, minimum=minimum)
     entries = [e.row() for e in computed.entries]
-    return Published(entries, counts, total, _zones(session))
+    return Published(entries, counts, int(city), _zones(session))
+
+
+def _rows_covering(tables: dict[str, dict[str, Any]], name: str, day: date
+                   ) -> list[dict[str, Any]]:
+    """The rows of a published table (daily, or weekly where the publication chose that)
+    whose day or week holds `day`."""
+    if f"{name}_daily" in tables:
+        return [r for r in tables[f"{name}_daily"]["rows"] if r["day"] == day.isoformat()]
+    return [r for r in tables[f"{name}_weekly"]["rows"]
+            if date.fromisoformat(r["week_start"]) <= day
+            < date.fromisoformat(r["week_start"]) + timedelta(days=7)]
 
 
 def naive_for_day(session: Session, day: date) -> Published:
