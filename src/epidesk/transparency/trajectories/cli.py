@@ -26,7 +26,7 @@ def _day(text: str | None) -> dt.date | None:
 @app.command("publish")
 def publish_cmd(
     day: str = typer.Option(None, help="The publication day (default: the city's today)"),
-    folder: Path = typer.Option(None, help="Folder of published files (default from settings)"),
+    folder: str = typer.Option(None, help="Folder of published files (default from settings)"),
 ) -> None:
     """Compute and store a day's trajectories and write their files (safe to run twice)."""
     from epidesk.config import get_settings
@@ -37,7 +37,7 @@ def publish_cmd(
     chosen = _day(day) or clock.city_today()
     with session_scope() as session:
         done = service.publish(session, day=chosen,
-                               folder=folder or get_settings().publication_dir)
+                               folder=Path(folder) if folder else get_settings().publication_dir)
     if done.withheld:
         out.print(f"{chosen}: {done.found} entries withheld: fewer cases behind them than "
                   "the minimum (EPIDESK_TRAJECTORY_MIN_CASES)")
@@ -48,7 +48,7 @@ def publish_cmd(
 @app.command("purge")
 def purge_cmd(
     day: str = typer.Option(None, help="Purge as of this city day (default: today)"),
-    folder: Path = typer.Option(None, help="Folder of published files (default from settings)"),
+    folder: str = typer.Option(None, help="Folder of published files (default from settings)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would go"),
 ) -> None:
     """Delete expired entries from the database and from every trajectory file (dated
@@ -59,7 +59,8 @@ def purge_cmd(
 
     chosen = _day(day) or clock.city_today()
     with session_scope() as session:
-        done = service.purge(session, today=chosen, root=folder, dry_run=dry_run)
+        done = service.purge(session, today=chosen, root=Path(folder) if folder else None,
+                             dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     out.print(f"{chosen}: {verb} {done.entries} entries; files rewritten: "
               f"{done.files_rewritten}, removed: {done.files_removed}")
