@@ -143,3 +143,21 @@ def test_bad_input_is_a_422_naming_the_field(anon_client: TestClient, published:
 def test_what_was_never_published_is_a_404(anon_client: TestClient, published: TinyCity,
                                            path: str) -> None:
     assert anon_client.get(path).status_code == 404
+
+
+def test_the_landing_charts_one_series_per_count_by_day(anon_client: TestClient,
+                                                         published: TinyCity) -> None:
+    import json
+    import re
+
+    landing = anon_client.get("/public").text
+    block = re.search(r'<script type="application/json" id="public-trends">(.*?)</script>',
+                      landing, re.S)
+    assert block is not None
+    trends = {t["name"]: t for t in json.loads(block.group(1))}
+    assert set(trends) == {"cases_city_daily", "tests_city_daily"}  # zones: a table only
+    cases = trends["cases_city_daily"]
+    assert cases["days"] == [DAY.isoformat()]
+    assert [s["data"] for s in cases["series"]] == [[8], [8], [0]]
+    assert 'id="chart-zones_city_daily"' not in landing
+    assert 'id="chart-cases_city_daily"' in landing

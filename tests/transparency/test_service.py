@@ -175,3 +175,28 @@ def test_every_page_exists_in_both_languages(db: Session, city: TinyCity):
         assert 'lang="zh-Hans"' in everything.pages[(path, "zh")]
         assert 'lang="en"' in everything.pages[(path, "en")]
     assert "新增病例" in everything.pages[("/public", "zh")]
+
+
+def test_a_day_that_has_not_begun_is_refused(db: Session, city: TinyCity):
+    from epidesk.errors import ValidationFailedError
+
+    with pytest.raises(ValidationFailedError, match="has not begun"):
+        _publish(db, day=DAY + timedelta(days=1))
+    assert db.query(Publication).count() == 0
+
+
+def test_a_weekly_figure_that_moved_is_explained_by_its_days_notes(db: Session,
+                                                                   city: TinyCity):
+    [case, *_] = add_cases(db, city, district=0, reported=DAY - timedelta(days=1), n=3)
+    add_cases(db, city, district=0, reported=DAY, n=2)
+    add_cases(db, city, district=1, reported=DAY, n=20)
+    _publish(db)
+    cases.withdraw(db, case_id=case.id, reason="result corrected", actor="test",
+                   now=NOON + timedelta(hours=20))
+    later = _publish(db, day=DAY + timedelta(days=1), at=NOON + timedelta(days=1))
+    revisions = db.scalars(select(PublicationRevision).where(
+        PublicationRevision.publication_id == later.publication.id,
+        PublicationRevision.table_name == "cases_by_district_weekly")).all()
+    assert sorted((r.day, r.before, r.after) for r in revisions) == [
+        ("2026-11-16", "20", "x"), ("2026-11-16", "5", "<5")]
+    assert all("1 case withdrawn" in r.reason_en for r in revisions)

@@ -63,8 +63,7 @@ class PageCache:
         now = time.monotonic()
         if self.stamp is not None and now - self.checked < STAMP_SECONDS:
             return self.stamp
-        found = service.latest_publication(session)
-        stamp = (found.id, found.digest) if found is not None else None
+        stamp = service.latest_stamp(session)
         with self.lock:
             if stamp != self.stamp:
                 self.pages.clear()

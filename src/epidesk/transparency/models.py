@@ -48,7 +48,7 @@ class Publication(Base):
     threshold: Mapped[int] = mapped_column(Integer)
     # The suppressed tables as JSON (names, kinds, cells as shown): the snapshot of the
     # day and what the next publication compares its figures with.
-    tables: Mapped[str] = mapped_column(Text)
+    tables: Mapped[str] = mapped_column(Text, deferred=True)
 
 
 class PublishedFile(Base):

@@ -28,10 +28,11 @@ def latest(session: Session, *, day: date | None = None, before: date | None = N
                            .limit(1)).first()
 
 
-def latest_id(session: Session) -> int | None:
-    """The id of the newest publication (the stamp the page cache checks)."""
-    found = latest(session)
-    return found.id if found is not None else None
+def latest_stamp(session: Session) -> tuple[int, str] | None:
+    """(id, digest) of the newest publication: the stamp the page cache checks."""
+    row = session.execute(select(Publication.id, Publication.digest).order_by(
+        Publication.day.desc(), Publication.version.desc()).limit(1)).first()
+    return (int(row[0]), str(row[1])) if row is not None else None
 
 
 def publication(session: Session, *, day: date, version: int) -> Publication | None:

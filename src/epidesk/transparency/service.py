@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from epidesk.config import get_settings
-from epidesk.errors import DomainError, NotFoundError
+from epidesk.errors import DomainError, NotFoundError, ValidationFailedError
 from epidesk.kit import clock, i18n
 from epidesk.kit.publication import RevisionNote, public_revisions, public_tables
 from epidesk.transparency import engine, repository, rules
@@ -51,7 +51,11 @@ def publish(session: Session, *, day: date | None = None, actor: str,
             now: datetime | None = None) -> PublishResult:
     """Publish a city day's public figures (today when no day is given)."""
     moment = clock.aware(now or clock.now())
-    day = day or clock.city_today(moment)
+    today = clock.city_today(moment)
+    day = day or today
+    if day > today:
+        raise ValidationFailedError(f"day {day.isoformat()} has not begun: a publication is "
+                                    f"for today ({today.isoformat()}) or a past day")
     threshold = get_settings().public_small_count
     tables = rules.publish_tables(public_tables(session, day=day), threshold=threshold)
     digest = rules.digest(tables)
@@ -94,8 +98,7 @@ def publish(session: Session, *, day: date | None = None, actor: str,
 
 def _revision(publication_id: int, change: rules.Change, notes: Sequence[RevisionNote]
               ) -> PublicationRevision:
-    reasons = [n.reason for n in notes
-               if n.table == change.table and n.day.isoformat() == change.day]
+    reasons = [n.reason for n in notes if _explains(n, change)]
     words = {}
     for language in i18n.LANGUAGES:
         with i18n.using(language):
@@ -106,6 +109,16 @@ def _revision(publication_id: int, change: rules.Change, notes: Sequence[Revisio
         publication_id=publication_id, table_name=change.table, day=change.day,
         area=change.area[:120], column_name=change.column, before=change.before[:24],
         after=change.after[:24], reason_en=words[i18n.ENGLISH], reason_zh=words[i18n.CHINESE])
+
+
+def _explains(note: RevisionNote, change: rules.Change) -> bool:
+    """Whether a domain's note is about a changed figure (a weekly table's figure is
+    explained by the notes on its daily table's days of that week)."""
+    if note.table == change.table:
+        return note.day.isoformat() == change.day
+    weekly = change.table.removesuffix("_weekly")
+    return (change.table.endswith("_weekly") and note.table == weekly + "_daily"
+            and rules.week_start(note.day).isoformat() == change.day)
 
 
 def _store_pages(session: Session, publication: Publication,
@@ -131,9 +144,9 @@ def latest_publication(session: Session) -> Publication | None:
     return repository.latest(session)
 
 
-def latest_id(session: Session) -> int | None:
-    """The newest publication's id: the stamp the page cache checks."""
-    return repository.latest_id(session)
+def latest_stamp(session: Session) -> tuple[int, str] | None:
+    """(id, digest) of the newest publication: the stamp the page cache checks."""
+    return repository.latest_stamp(session)
 
 
 def stored_page(session: Session, *, publication_id: int, path: str, language: str

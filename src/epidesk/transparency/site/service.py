@@ -52,6 +52,12 @@ def _day_index(table: rules.Published) -> int | None:
     return next((i for i, c in enumerate(table.columns) if c.kind == "day"), None)
 
 
+def charted(table: rules.Published) -> bool:
+    """Whether a city table is drawn as a trend: one row per day (no keys beside it)."""
+    return (_day_index(table) is not None
+            and not any(c.kind in ("area", "key") for c in table.columns))
+
+
 def trend(table: rules.Published) -> dict[str, Any]:
     """A city table's last days as chart data: days and one series per count column."""
     at = _day_index(table)
@@ -109,14 +115,17 @@ def _recent(table: rules.Published) -> list[tuple[Any, ...]]:
 def _pages(context: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     publication = context["publication"]
     tables: Sequence[rules.Published] = context["tables"]
-    city = [t for t in tables if t.level == "city"]
+    # The city's weekly totals (beside a weekly district table) are in the open data;
+    # the landing page shows the daily series they add up.
+    city = [t for t in tables if t.level == "city" and not t.weekly]
     local = [t for t in tables if t.level != "city"]
     day_rows = {t.name: engine.day_rows(t, publication.day) for t in tables}
     return [
         (LANDING, "transparency/landing.html", {
             "city": city, "recent": {t.name: _recent(t) for t in city},
-            "trends": json.dumps([trend(t) for t in city if _day_index(t) is not None],
+            "trends": json.dumps([trend(t) for t in city if charted(t)],
                                  ensure_ascii=False).replace("</", "<\\/"),
+            "charted": {t.name for t in city if charted(t)},
             "chart_js": assets.url("chart.js", "dist/chart.umd.min.js")}),
         (DISTRICTS, "transparency/districts.html", {
             "pivots": [p for t in local for p in pivots(t)], "local": local}),
