@@ -86,6 +86,20 @@ class Settings(BaseSettings):
         default=30, ge=0, le=24 * 60,
         description="Minutes after a vehicle's expected arrival before anyone on it not yet "
                     "checked in at the facility raises an alert",
+    trajectory_days: int = Field(
+        default=14, ge=1, le=60,
+        description="Days after its last exposure that a public trajectory entry is deleted "
+                    "from the pages and from every open-data file",
+    )
+    trajectory_min_cases: int = Field(
+        default=3, ge=1,
+        description="Fewest cases behind a day's public trajectories: with fewer, none is "
+                    "published (every entry would be one person's)",
+    )
+    publication_dir: Path | None = Field(
+        default=None,
+        description="Folder to which each publication also writes its trajectory files "
+                    "(none: served from the database only); the purge rewrites them",
     )
     host: str = "127.0.0.1"
     port: int = 8000

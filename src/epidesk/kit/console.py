@@ -58,6 +58,20 @@ IMPORT_EXIT_CODES = ("Exit codes: 0 the file was accepted (or had been accepted 
 ALREADY_IMPORTED = "already_imported"
 
 
+class Group(TyperGroup):
+    """A command group whose flags (--help, --install-completion, ...) read False rather
+    than None when not given: Typer checks a None flag through pydantic, which would cost
+    every sub-command's --help the import of pydantic."""
+
+    def get_params(self, ctx: Any) -> Any:
+        """The group's parameters, flags off by default."""
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.default is None:
+                param.default = False
+        return params
+
+
 class CliConsole(Console):
     """A console as wide as the terminal; 80 columns (or COLUMNS) when it writes to a log
     or a pipe, whatever the width of a terminal it was started from."""

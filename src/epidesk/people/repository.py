@@ -546,6 +546,14 @@ def address_of_residents(session: Session, resident_ids: Sequence[int]) -> dict[
     return out
 
 
+def venues_by_id(session: Session, ids: Sequence[int]) -> dict[int, Venue]:
+    """The venues with these ids."""
+    out: dict[int, Venue] = {}
+    for chunk in chunks(ids):
+        out.update({v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_(chunk)))})
+    return out
+
+
 def venue_points(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, float]]:
     """(lat, lon) of these venues."""
     out: dict[int, tuple[float, float]] = {}

@@ -14,6 +14,7 @@ from epidesk.kit.web import (
 )
 from epidesk.transparency.deps import Publisher, page_cache, publish, result_json
 from epidesk.transparency.schemas import PublishIn
+from epidesk.transparency.trajectories.api import router as trajectories
 
 router = APIRouter(responses=PROBLEM_RESPONSES, tags=["transparency"])
 public = APIRouter(responses=PUBLIC_PROBLEM_RESPONSES, tags=["public"])
@@ -35,3 +36,4 @@ def run_publication(body: PublishIn, session: DbSession, caller: Publisher) -> d
 
 
 router.include_router(public)
+router.include_router(trajectories)

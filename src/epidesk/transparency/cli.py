@@ -8,10 +8,12 @@ import json
 import typer
 from rich.console import Console
 
-from epidesk.kit.console import cli_actor, table
+from epidesk.kit.console import Group, cli_actor, table
+from epidesk.transparency.trajectories.cli import app as trajectories
 
 app = typer.Typer(help="Public figures: the daily publication and the open-data files.",
                   no_args_is_help=True)
+app.add_typer(trajectories, name="trajectories", cls=Group)
 console = Console()
 
 

@@ -16,9 +16,12 @@ from typing import Annotated, Any
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
+from epidesk.config import get_settings
 from epidesk.kit.access import PUBLICATION_RUN, Caller
 from epidesk.kit.web import require
 from epidesk.transparency import service
+from epidesk.transparency.trajectories import deps as trajectory_deps
+from epidesk.transparency.trajectories import service as trajectories
 
 Publisher = Annotated[Caller, Depends(require(PUBLICATION_RUN))]
 # How long a process trusts its idea of the newest publication, in seconds.
@@ -106,12 +109,18 @@ class PageCache:
 
 
 page_cache = PageCache()
+# The retention job's own deletions: expired trajectories, in the table and in files.
+RETENTION_JOBS = trajectory_deps.RETENTION_JOBS
 
 
 def publish(session: Session, *, actor: str, day: date | None = None
             ) -> service.PublishResult:
-    """Run the publication step and let this process serve the new pages at once."""
+    """Run the publication step and let this process serve the new pages at once. The
+    day's trajectories are computed again each time (tracing may have identified
+    everyone exposed at a place since), beside the figures, never inside their files."""
     result = service.publish(session, day=day, actor=actor)
+    trajectories.publish(session, day=result.publication.day,
+                         folder=get_settings().publication_dir)
     page_cache.clear()
     return result
 

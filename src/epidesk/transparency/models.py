@@ -21,6 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epidesk.db import Base, UtcDateTime
+from epidesk.transparency.trajectories.models import TrajectoryEntry
+
+__all__ = [
+    "Publication",
+    "PublicationRevision",
+    "PublishedFile",
+    "PublishedPage",
+    "TrajectoryEntry",
+]
 
 
 class Publication(Base):

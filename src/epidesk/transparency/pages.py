@@ -3,11 +3,15 @@ as stored at publication, and the staff page that publishes on demand."""
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from epidesk.errors import NotFoundError
 from epidesk.kit import i18n
@@ -18,6 +22,7 @@ from epidesk.transparency import service
 from epidesk.transparency.deps import (
     FILE_CACHE_CONTROL,
     PAGE_CACHE_CONTROL,
+    STAMP_SECONDS,
     CachedPage,
     Publisher,
     page_cache,
@@ -29,11 +34,95 @@ from epidesk.transparency.site.service import (
     DATA,
     DISTRICTS,
     LANDING,
+    LATEST_PAGES,
     SNAPSHOTS,
     snapshot_path,
 )
+from epidesk.transparency.trajectories.pages import router as trajectories
 
 router = APIRouter(include_in_schema=False)
+router.include_router(trajectories)
+# Answers below this size are sent as they are (as the application's gzip does).
+GZIP_FROM = 1024
+
+
+class CachedPublicPages:
+    """The publication spike's fast path: a GET of a latest public page or of a dated
+    open-data file that this process already holds is answered here, from memory, with
+    its gzip form made once, before routing, dependencies or a database session. Anything
+    else, and a cache this process must refresh (at most once a second), goes on to the
+    routes above, which fill the cache. The language and security headers come from the
+    middleware outside this one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzipped: dict[tuple[object, str], bytes] = {}
+
+    def _found(self, path: str) -> tuple[tuple[object, str], bytes, list[tuple[bytes, bytes]]
+                                         ] | None:
+        if path in LATEST_PAGES:
+            stamp = page_cache.stamp
+            if stamp is None or time.monotonic() - page_cache.checked >= STAMP_SECONDS:
+                return None
+            language = i18n.current()
+            page = page_cache.pages.get((stamp[0], path, language))
+            if page is None:
+                return None
+            return ((stamp[0], path, language), page.etag), page.body, [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"cache-control", PAGE_CACHE_CONTROL.encode()),
+                (b"vary", b"Accept-Language, Cookie, Accept-Encoding"),
+                (b"content-language", i18n.HTML_LANG[language].encode())]
+        parts = path.split("/")
+        if len(parts) != 6 or "/".join(parts[:3]) != DATA or not parts[4].startswith("v"):
+            return None
+        try:
+            key = (dt.date.fromisoformat(parts[3]), int(parts[4][1:]), parts[5])
+        except ValueError:
+            return None
+        stored = page_cache.files.get(key)
+        if stored is None:
+            return None
+        digest, content, fmt = stored
+        return (key, digest), content, [
+            (b"content-type", MEDIA_TYPES[fmt].encode()),
+            (b"cache-control", FILE_CACHE_CONTROL.encode()), (b"vary", b"Accept-Encoding"),
+            (b"content-disposition", f'inline; filename="{parts[5]}"'.encode())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
+                or scope.get("query_string") or not scope["path"].startswith(LANDING)):
+            await self.app(scope, receive, send)
+            return
+        found = self._found(scope["path"])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        key, body, headers = found
+        etag = f'"{key[1]}"'.encode()
+        asked = dict(scope["headers"])
+        headers.append((b"etag", etag))
+        if asked.get(b"if-none-match") == etag:
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if len(body) >= GZIP_FROM and b"gzip" in asked.get(b"accept-encoding", b""):
+            packed = self.gzipped.get(key)
+            if packed is None:
+                packed = gzip.compress(body, compresslevel=6, mtime=0)
+                if len(self.gzipped) > 4096:
+                    self.gzipped.clear()
+                self.gzipped[key] = packed
+            body = packed
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body",
+                    "body": b"" if scope["method"] == "HEAD" else body})
+
+
+# Installed by the application inside the language middleware (see app.py).
+MIDDLEWARE = (CachedPublicPages,)
 FileName = Annotated[str, Path(pattern=r"^[a-z0-9_][a-z0-9_.-]{0,119}$")]
 Version = Annotated[int, Ge(1), Le(10_000), DIGITS, Path()]
 
