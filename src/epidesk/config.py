@@ -86,6 +86,7 @@ class Settings(BaseSettings):
         default=30, ge=0, le=24 * 60,
         description="Minutes after a vehicle's expected arrival before anyone on it not yet "
                     "checked in at the facility raises an alert",
+    )
     trajectory_days: int = Field(
         default=14, ge=1, le=60,
         description="Days after its last exposure that a public trajectory entry is deleted "

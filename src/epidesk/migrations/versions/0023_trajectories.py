@@ -1,7 +1,7 @@
 """public trajectories
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 14:40:00.000000
 
 The places and time windows published as anonymised trajectories, per publication day.
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0016'
-down_revision: str | None = '0015'
+revision: str = '0023'
+down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
