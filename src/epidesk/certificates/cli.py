@@ -14,29 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
-from epidesk.kit.console import cli_actor, console, table
+from epidesk.kit.console import Group, cli_actor, console, table
 
 app = typer.Typer(help="Certificates: signer keys, issue, revoke, verify (EU DCC format).",
                   no_args_is_help=True)
 keys_app = typer.Typer(help="Signer keys and the trust list.", no_args_is_help=True)
 
 
-class _Group(TyperGroup):
-    """A nested group whose flags read False rather than None when not given, as the
-    root's groups do: Typer checks a None flag through pydantic, which `--help` must
-    not load."""
-
-    def get_params(self, ctx: Any) -> Any:
-        params = super().get_params(ctx)
-        for param in params:
-            if getattr(param, "is_flag", False) and param.default is None:
-                param.default = False
-        return params
-
-
-app.add_typer(keys_app, name="keys", cls=_Group)
+app.add_typer(keys_app, name="keys", cls=Group)
 out = console()
 err = console(stderr=True)
 

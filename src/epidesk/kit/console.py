@@ -61,7 +61,8 @@ ALREADY_IMPORTED = "already_imported"
 class Group(TyperGroup):
     """A command group whose flags (--help, --install-completion, ...) read False rather
     than None when not given: Typer checks a None flag through pydantic, which would cost
-    every sub-command's --help the import of pydantic."""
+    every sub-command's --help the import of pydantic. The root and every nested group
+    (`epidesk quarantine facilities ...`) use it."""
 
     def get_params(self, ctx: Any) -> Any:
         """The group's parameters, flags off by default."""
@@ -90,20 +91,6 @@ class CliConsole(Console):
     def size(self, new_size: tuple[int, int]) -> None:
         self._width, self._height = new_size
 
-
-class Group(TyperGroup):
-    """A command group whose flags (--help, --install-completion, ...) read False rather
-    than None when not given: Typer checks a None flag through pydantic, which would cost
-    every sub-command's --help the import of pydantic. The root and every nested group
-    (`epidesk quarantine facilities ...`) use it."""
-
-    def get_params(self, ctx: Any) -> Any:
-        """The group's parameters, flags off by default."""
-        params = super().get_params(ctx)
-        for param in params:
-            if getattr(param, "is_flag", False) and param.default is None:
-                param.default = False
-        return params
 
 def console(*, stderr: bool = False) -> CliConsole:
     """The console of a command's output (stdout) or of its diagnostics (stderr)."""
