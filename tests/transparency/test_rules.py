@@ -4,6 +4,7 @@ table of a day who tries to recover each withheld cell by linear programming."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -129,6 +130,15 @@ def test_mostly_withheld_daily_figures_become_weekly() -> None:
     assert {row[0] for row in weekly.rows} == {START, START + timedelta(days=7)}
     first_week = {row[1]: row[2] for row in weekly.rows if row[0] == START}
     assert first_week == {"D0": 6, "D1": 7, "D2": 6}
+
+
+def test_figures_as_of_the_day_are_never_added_up_by_week() -> None:
+    days = [[0, 2, 0], [3, 0, 1], [0, 0, 2], [1, 1, 0], [0, 4, 0], [2, 0, 0], [0, 0, 3],
+            [5, 9, 7]]
+    stock = [replace(t, flow=False) if t.level != "city" else t for t in _tables(days)]
+    published = rules.publish_tables(stock, threshold=K)
+    names = [t.name for t in published]
+    assert "cases_by_district_daily" in names and "cases_by_district_weekly" not in names
 
 
 def test_changes_list_every_past_figure_that_moved() -> None:

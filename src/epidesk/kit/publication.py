@@ -60,6 +60,10 @@ class PublicTable:
     # named here so that suppression is secondary across both (a cell is never the
     # difference of a total and the other cells).
     totals_of: str | None = None
+    # Whether the counts are events of each day (cases reported, requests received), which
+    # may be added up by week; False for figures as of the end of the day (residents
+    # vaccinated, beds occupied), which are never added up: such a table stays daily.
+    flow: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 

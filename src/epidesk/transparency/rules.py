@@ -257,7 +257,8 @@ def publish_tables(tables: Sequence[PublicTable], *, threshold: int) -> list[Pub
         limit = table.small_count or threshold
         published = suppress(table, threshold=limit, city=city)
         has_day = any(c.kind == "day" for c in table.columns)
-        if (table.level != "city" and has_day and withheld_share(published) > WEEKLY_ABOVE):
+        if (table.level != "city" and has_day and table.flow
+                and withheld_share(published) > WEEKLY_ABOVE):
             week = weekly(table)
             week_city = weekly(city) if city is not None else None
             published = replace(suppress(week, threshold=limit, city=week_city), weekly=True)

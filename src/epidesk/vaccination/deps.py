@@ -204,8 +204,8 @@ def public_tables(session: Session, *, day: date) -> list[PublicTable]:
         title=_l("Vaccination coverage by district and age band"),
         description=_l("Residents, and residents who had each dose, by district of "
                        "residence and age band, as of the end of the day."),
-        columns=COVERAGE_COLUMNS, level="district",
-        rows=[(day.isoformat(), r.district, r.band, r.residents, *r.doses) for r in rows])]
+        columns=COVERAGE_COLUMNS, level="district", flow=False,
+        rows=[(day, r.district, r.band, r.residents, *r.doses) for r in rows])]
 
 
 person_merge = MergePart(
