@@ -21,9 +21,10 @@ from epidesk.kit.access import (
     AreaPath,
     Caller,
 )
-from epidesk.kit.i18n import _
+from epidesk.kit.i18n import _, _l
 from epidesk.kit.merges import Merge, MergePart
 from epidesk.kit.panels import Audit, Panel
+from epidesk.kit.publication import Column, PublicTable
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import CallerDep, require
 from epidesk.people import repository as people
@@ -175,6 +176,58 @@ def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[
                           template="quarantine/transfers/_tile.html",
                           link="/quarantine/transfers", data=transfers.counts(session)))
     return tiles
+
+
+FACILITY_COLUMNS = (
+    Column("day", "day", _l("Day"), _l("The city day the figures are for.")),
+    Column("facility_code", "area", _l("Facility code"),
+           _l("The operator's code of the quarantine or isolation facility (a public "
+              "building), stable across days.")),
+    Column("facility_name", "key", _l("Facility"), _l("The facility's name.")),
+    Column("city_code", "key", _l("City"), _l("The code of the city the facility lies in.")),
+    Column("district_code", "key", _l("District"),
+           _l("The code of the home city's district the facility lies in; empty for a "
+              "facility in a neighbouring city.")),
+    Column("facility_kind", "key", _l("Kind"),
+           _l("hotel, dormitory, apartment, designated_hospital, makeshift_hospital or "
+              "other.")),
+    Column("rooms", "count", _l("Rooms"), _l("Rooms in service when the figures were published.")),
+    Column("beds", "count", _l("Beds"), _l("Beds of the rooms in service.")),
+    Column("occupied_beds", "count", _l("Occupied beds"),
+           _l("People in the facility's rooms at some time of the day (people under an "
+              "order and carers staying with them).")),
+    Column("eligible", "key", _l("Takes new placements"),
+           _l("yes when the facility may take new placements on the day: open, and its "
+              "latest inspection passed and is recent enough; otherwise no.")),
+    Column("inspected_on", "key", _l("Latest inspection"),
+           _l("The day of the facility's latest inspection up to the day (ISO date); "
+              "empty when never inspected.")),
+    Column("inspection_result", "key", _l("Inspection result"),
+           _l("passed or failed (an inspection passes only when every checklist item "
+              "did); empty when never inspected.")),
+    Column("failed_items", "key", _l("Failed checklist items"),
+           _l("The keys of the checklist items the latest inspection failed, separated "
+              "by spaces (doors_windows, bedding, mould, ...); empty when none.")),
+)
+
+
+def public_tables(session: Session, *, day: dt.date) -> list[PublicTable]:
+    """The facilities in use on the day: capacity, occupancy (a count, small ones
+    suppressed), eligibility and latest inspection; no person. None while the city has
+    no facility."""
+    found = service.public_facilities(session, day=day)
+    if not found and service.count_facilities(session, cap=1) == 0:
+        return []
+    rows = [(day, f.code, f.name, f.city, f.district, f.kind, f.rooms, f.beds,
+             f.occupied_beds, "yes" if f.eligible else "no",
+             f.inspected_on.isoformat() if f.inspected_on else "",
+             "" if f.passed is None else ("passed" if f.passed else "failed"),
+             " ".join(f.failed_items)) for f in found]
+    return [PublicTable(
+        name="quarantine_facilities_daily", title=_l("Quarantine and isolation facilities"),
+        description=_l("Facilities in use on the day, with their rooms, beds and occupied "
+                       "beds, whether they take new placements, and their latest "
+                       "inspection."), columns=FACILITY_COLUMNS, rows=rows, level="building")]
 
 
 def _merge(session: Session, merge: Merge) -> list[str]:

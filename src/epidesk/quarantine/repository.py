@@ -114,6 +114,16 @@ def city_names(session: Session) -> dict[int, str]:
     return {i: n for i, n in session.execute(select(City.id, City.name))}
 
 
+def city_code_by_id(session: Session) -> dict[int, str]:
+    """Every city's code by id."""
+    return {i: c for i, c in session.execute(select(City.id, City.code))}
+
+
+def district_code_by_id(session: Session) -> dict[int, str]:
+    """Every district's code by id."""
+    return {i: c for i, c in session.execute(select(District.id, District.code))}
+
+
 def district_names(session: Session) -> dict[int, str]:
     """Every district's name by id."""
     return {i: n for i, n in session.execute(select(District.id, District.name))}

@@ -5,6 +5,7 @@ flush, never commit. (Orders and release: `orders/service.py`.)"""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -101,6 +102,56 @@ def _summaries(session: Session, found: Sequence[Facility], day: date) -> list[F
             beds=beds, occupied_beds=people_in, free_beds=max(0, beds - people_in),
             complaints=complaints.get(f.id, 0),
             eligibility=_eligibility_out(_eligibility(f, latest.get(f.id), day))))
+    return out
+
+
+@dataclass(frozen=True)
+class PublicFacility:
+    """A facility in use on a day as the public sees it: a public building, its capacity
+    and occupancy (counts), eligibility and latest inspection; no person."""
+
+    code: str
+    name: str
+    city: str  # the city's code
+    district: str  # the district's code; "" in a neighbouring city
+    kind: str
+    rooms: int
+    beds: int
+    occupied_beds: int
+    eligible: bool
+    inspected_on: date | None
+    passed: bool | None
+    failed_items: tuple[str, ...]
+
+
+def public_facilities(session: Session, *, day: date) -> list[PublicFacility]:
+    """The facilities in use on a day (taking people or suspended within their dates, or
+    with anyone in a room that day), by code: rooms and beds in service, people in rooms
+    at some time of the day, eligibility and the latest inspection up to the day."""
+    found = repository.all_facilities(session)
+    ids = [f.id for f in found]
+    totals = repository.room_totals(session, ids)
+    occupied = repository.occupancy(session, *_window(day), ids)
+    latest = repository.latest_inspections(session, ids, on_or_before=day)
+    cities = repository.city_code_by_id(session)
+    districts = repository.district_code_by_id(session)
+    out = []
+    for f in found:
+        people_in = occupied.get(f.id, (0, 0))[0]
+        within = f.opened_on <= day and (f.closed_on is None or day < f.closed_on)
+        if not (people_in or (within and f.status in ("open", "suspended"))):
+            continue
+        rooms, beds = totals.get(f.id, (0, 0))
+        last = latest.get(f.id)
+        facts = _facts(last)
+        out.append(PublicFacility(
+            code=f.code, name=f.name, city=cities.get(f.city_id, ""),
+            district=districts.get(f.district_id, "") if f.district_id else "",
+            kind=f.kind, rooms=rooms, beds=beds, occupied_beds=people_in,
+            eligible=_eligibility(f, last, day).eligible,
+            inspected_on=facts.inspected_on if facts else None,
+            passed=facts.passed if facts else None,
+            failed_items=facts.failed_items if facts else ()))
     return out
 
 

@@ -1,0 +1,5 @@
+"""The route matrix: quarantine_public."""
+
+from __future__ import annotations
+
+
