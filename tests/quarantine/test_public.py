@@ -16,7 +16,6 @@ from epidesk.quarantine.models import RoomAssignment
 from epidesk.quarantine.repository import facilities_by_code
 from epidesk.transparency import service as transparency
 from epidesk.transparency.deps import page_cache
-from epidesk.vaccination import deps as vaccination_deps
 from tests.factories import TinyCity, tiny_city
 from tests.quarantine.helpers import NOW, TODAY, csv_of, facility_line, inspect
 from tests.transparency.published import published_for
@@ -105,10 +104,7 @@ def test_the_table_names_no_resident(db: Session, city: TinyCity):
 
 
 def test_the_publication_shows_the_facilities_with_small_occupancy_suppressed(
-        db: Session, city: TinyCity, monkeypatch: pytest.MonkeyPatch):
-    # The tiny city's vaccination coverage goes weekly, and its days (text) cannot be
-    # summed by week: left out, the publication is about the facilities here.
-    monkeypatch.setattr(vaccination_deps, "public_tables", lambda session, *, day: [])
+        db: Session, city: TinyCity):
     _scene(db, city)
     done = transparency.publish(db, day=TODAY, actor="test", now=NOW + timedelta(hours=6))
     assert done.created

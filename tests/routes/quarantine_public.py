@@ -1,5 +1,0 @@
-"""The route matrix: quarantine_public."""
-
-from __future__ import annotations
-
-
