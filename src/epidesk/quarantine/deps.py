@@ -227,7 +227,8 @@ def public_tables(session: Session, *, day: dt.date) -> list[PublicTable]:
         name="quarantine_facilities_daily", title=_l("Quarantine and isolation facilities"),
         description=_l("Facilities in use on the day, with their rooms, beds and occupied "
                        "beds, whether they take new placements, and their latest "
-                       "inspection."), columns=FACILITY_COLUMNS, rows=rows, level="building", flow=False)]
+                       "inspection."), columns=FACILITY_COLUMNS, rows=rows, level="building",
+        flow=False)]
 
 
 def _merge(session: Session, merge: Merge) -> list[str]:
