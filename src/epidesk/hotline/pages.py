@@ -30,13 +30,33 @@ from epidesk.hotline.deps import (
 )
 from epidesk.hotline.open311.api import router as open311_router
 from epidesk.kit.clock import format_local
-from epidesk.kit.i18n import _
+from epidesk.kit.i18n import _, _l, register_labels
 from epidesk.kit.inputs import OptionalId, parse
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False)
 CsrfField = Annotated[str, Form(alias="csrf_token", max_length=128)]
+
+# The keys the staff pages show, in words.
+register_labels("hotline_breach", {
+    "none": _l("none"), "first_response": _l("first answer"),
+    "resolution": _l("resolution"),
+})
+register_labels("hotline_level", {
+    "0": _l("operators"), "1": _l("supervisor"), "2": _l("command centre"),
+})
+register_labels("hotline_with", {
+    "0": _l("operators"), "1": _l("a supervisor"), "2": _l("the command centre"),
+})
+register_labels("hotline_outcome", {
+    "confirmed": _l("decision confirmed"), "changed": _l("decision changed"),
+    "withdrawn": _l("appeal withdrawn"),
+})
+register_labels("hotline_update", {
+    "received": _l("received"), "response": _l("answer"), "note": _l("staff note"),
+    "resolved": _l("resolved"), "reopened": _l("reopened"), "escalated": _l("passed up"),
+})
 
 
 def _public_form(request: Request, session: DbSession, *, form: dict[str, str],

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from epidesk.kit.i18n import _l, register_labels
 from epidesk.kit.inputs import OptionalId
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token
@@ -23,6 +24,19 @@ from epidesk.messages.deps import (
 
 router = APIRouter(include_in_schema=False)
 CsrfField = Annotated[str, Form(alias="csrf_token", max_length=128)]
+
+# The keys the staff pages show, in words.
+register_labels("message_channel", {
+    "sms": _l("SMS"), "voice": _l("call by an operator"), "print": _l("printed notice"),
+})
+register_labels("message_state", {
+    "queued": _l("queued"), "sent": _l("sent"), "delivered": _l("delivered"),
+    "failed": _l("failed"), "cancelled": _l("cancelled"),
+})
+register_labels("message_topic", {
+    "hotline.ticket_update": _l("hotline ticket update"),
+    "supplies.delivery": _l("supplies delivery"),
+})
 
 
 @router.get("/messages/calls")
