@@ -42,6 +42,17 @@ def issue(url: str) -> tuple[str, str, str]:
     return text, family, born
 
 
+def _until(page: Any, check: str, seconds: float = 10) -> None:
+    """Poll a function in the page (evaluated through the debugging protocol, which the
+    page's CSP allows, unlike wait_for_function's evaluation of a string)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(check):
+        assert time.monotonic() < deadline, check
+        page.wait_for_timeout(100)
+
+
 def test_a_qr_picture_verifies_in_the_browser_online_then_offline(
         anon_page: Any, live_server: str, live_database: str, tmp_path: Path):
     text, family, born = issue(live_database)
@@ -49,7 +60,7 @@ def test_a_qr_picture_verifies_in_the_browser_online_then_offline(
     picture.write_bytes(qr_png(text))
     page = anon_page
     page.goto(f"{live_server}/certificates/verify")
-    page.wait_for_function("document.getElementById('dcc-verify').dataset.offline === 'ready'")
+    page.locator("#dcc-verify[data-offline='ready']").wait_for(state="attached")
     page.get_by_label("Picture of the QR code").set_input_files(str(picture))
     result = page.locator("#dcc-result")
     result.wait_for(state="visible")
@@ -59,13 +70,12 @@ def test_a_qr_picture_verifies_in_the_browser_online_then_offline(
     # A tampered text is refused, naming the step.
     page.fill("#dcc-text", text[:-12] + "000000000000")
     page.get_by_role("button", name="Verify", exact=True).click()
-    page.wait_for_function(
-        "document.getElementById('dcc-status').textContent === 'Not valid'")
+    page.locator("#dcc-status", has_text="Not valid").wait_for(state="visible")
     assert page.locator("#dcc-reason").inner_text().split(":")[0] in {
         "base45", "zlib", "cose", "signature"}
     # Offline, after that one visit: the page, its scripts and the trust list are kept.
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    _until(page, "() => navigator.serviceWorker.controller !== null")
     page.context.set_offline(True)
     try:
         page.reload()

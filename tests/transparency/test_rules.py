@@ -83,7 +83,7 @@ TOTALS = {"cases_by_district_daily": "cases_city_daily",
 counts = st.one_of(st.integers(0, 6), st.integers(0, 30))
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
+@settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(2, 6).flatmap(
     lambda areas: st.lists(st.lists(counts, min_size=areas, max_size=areas),

@@ -37,7 +37,7 @@ def test_swagger_ui_renders_the_operations_offline(anon_page: Any, live_server: 
     operations = anon_page.locator(".opblock")
     operations.first.wait_for(state="visible")
     assert operations.count() > 10
-    assert anon_page.locator(".opblock-summary-path", has_text="/api/people").first.is_visible()
+    assert anon_page.locator(".opblock-summary-path", has_text="/api/people").count() > 0
     assert elsewhere == [] and failed == [] and errors == []
 
 

@@ -26,7 +26,7 @@ from epidesk.quarantine.placement.rules import (
 from tests.quarantine.placement.problems import problem, problems
 
 WEIGHTS = Weights()
-PROPERTY = settings(max_examples=150, deadline=None,
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
