@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -20,11 +19,10 @@ from epidesk.quarantine.placement.deps import (
 from epidesk.quarantine.placement.schemas import ForecastOut, RunDetail, RunIn, RunOut
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-TAGS: list[str | Enum] = ["quarantine"]
 
 
 @router.post("/placement/runs", response_model=RunOut, status_code=201,
-             tags=TAGS, summary="Run the placement")
+             summary="Run the placement")
 def create_run(body: RunIn, session: DbSession, planner: Planner, audit: AuditDep) -> RunOut:
     """Place everyone under a centralized order without a room in the free rooms of the
     facilities eligible on the day; stored as a proposal for review (nothing assigned)."""
@@ -33,7 +31,7 @@ def create_run(body: RunIn, session: DbSession, planner: Planner, audit: AuditDe
     return run_out(run)
 
 
-@router.get("/placement/runs", response_model=list[RunOut], tags=TAGS,
+@router.get("/placement/runs", response_model=list[RunOut],
             summary="Placement runs")
 def list_runs(session: DbSession, _: Planner,
               limit: Annotated[int, Ge(1), Le(200), DIGITS, Query()] = 20) -> list[RunOut]:
@@ -41,7 +39,7 @@ def list_runs(session: DbSession, _: Planner,
     return [run_out(r) for r in service.list_runs(session, limit=limit)]
 
 
-@router.get("/placement/runs/{run_id}", response_model=RunDetail, tags=TAGS,
+@router.get("/placement/runs/{run_id}", response_model=RunDetail,
             summary="A placement run with its lines")
 def show_run(run_id: Id, session: DbSession, reader: Reader, audit: AuditDep) -> RunDetail:
     """A run: each person's proposed room, or why there is none (people outside your
@@ -52,7 +50,7 @@ def show_run(run_id: Id, session: DbSession, reader: Reader, audit: AuditDep) ->
     return detail
 
 
-@router.post("/placement/runs/{run_id}/commit", response_model=RunOut, tags=TAGS,
+@router.post("/placement/runs/{run_id}/commit", response_model=RunOut,
              summary="Commit a placement run", responses=CONFLICT_RESPONSE)
 def commit_run(run_id: Id, session: DbSession, planner: Planner, audit: AuditDep) -> RunOut:
     """Write every room of a proposed run at once; 409 when the orders or rooms changed
@@ -63,7 +61,7 @@ def commit_run(run_id: Id, session: DbSession, planner: Planner, audit: AuditDep
     return run_out(run)
 
 
-@router.post("/placement/runs/{run_id}/discard", response_model=RunOut, tags=TAGS,
+@router.post("/placement/runs/{run_id}/discard", response_model=RunOut,
              summary="Discard a placement run", responses=CONFLICT_RESPONSE)
 def discard_run(run_id: Id, session: DbSession, planner: Planner, audit: AuditDep) -> RunOut:
     """Set a proposed run aside; nothing is assigned."""
@@ -72,7 +70,7 @@ def discard_run(run_id: Id, session: DbSession, planner: Planner, audit: AuditDe
     return run_out(run)
 
 
-@router.get("/placement/forecast", response_model=list[ForecastOut], tags=TAGS,
+@router.get("/placement/forecast", response_model=list[ForecastOut],
             summary="Shortfall forecast")
 def forecast(session: DbSession, _: Planner,
              days: Annotated[int, Ge(1), Le(30), DIGITS, Query()] = 7) -> list[ForecastOut]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 from fastapi import APIRouter
 
 from epidesk.kit import clock
@@ -29,10 +27,9 @@ from epidesk.quarantine.transfers.schemas import (
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-TAGS: list[str | Enum] = ["quarantine"]
 
 
-@router.post("/transfers", response_model=ManifestOut, status_code=201, tags=TAGS,
+@router.post("/transfers", response_model=ManifestOut, status_code=201,
              summary="Make a vehicle manifest")
 def create_manifest(body: ManifestIn, session: DbSession, transport: Transport,
                     audit: AuditDep) -> ManifestOut:
@@ -44,7 +41,7 @@ def create_manifest(body: ManifestIn, session: DbSession, transport: Transport,
     return manifest_out(session, m, clock.now())
 
 
-@router.get("/transfers/alerts", response_model=list[AlertOut], tags=TAGS,
+@router.get("/transfers/alerts", response_model=list[AlertOut],
             summary="People not checked in")
 def alerts(session: DbSession, reader: Reader, audit: AuditDep) -> list[AlertOut]:
     """Everyone not checked in by the expected arrival plus the grace period, until
@@ -54,14 +51,14 @@ def alerts(session: DbSession, reader: Reader, audit: AuditDep) -> list[AlertOut
     return found
 
 
-@router.get("/transfers/counts", response_model=CountsOut, tags=TAGS,
+@router.get("/transfers/counts", response_model=CountsOut,
             summary="Dispatched, arrived, missing")
 def counts(session: DbSession, _: Transport) -> CountsOut:
     """People dispatched (checked out), arrived (checked in) and missing now."""
     return CountsOut(**service.counts(session))
 
 
-@router.get("/transfers/{manifest_id}", response_model=ManifestDetail, tags=TAGS,
+@router.get("/transfers/{manifest_id}", response_model=ManifestDetail,
             summary="A manifest with its people")
 def show_manifest(manifest_id: Id, session: DbSession, reader: Reader,
                   audit: AuditDep) -> ManifestDetail:
@@ -73,7 +70,7 @@ def show_manifest(manifest_id: Id, session: DbSession, reader: Reader,
 
 
 @router.post("/transfers/{manifest_id}/check-out", response_model=LineChange,
-             tags=TAGS, summary="Check a person out at pickup")
+             summary="Check a person out at pickup")
 def check_out(manifest_id: Id, body: CheckOutIn, session: DbSession, transport: Transport,
               audit: AuditDep) -> LineChange:
     """Mark a manifest line as boarded; a repeat changes nothing."""
@@ -87,7 +84,7 @@ def check_out(manifest_id: Id, body: CheckOutIn, session: DbSession, transport: 
 
 
 @router.post("/transfers/{manifest_id}/check-in", response_model=LineChange,
-             tags=TAGS, summary="Check a person in at the facility")
+             summary="Check a person in at the facility")
 def check_in(manifest_id: Id, body: CheckInIn, session: DbSession, transport: Transport,
              audit: AuditDep) -> LineChange:
     """Mark a person on the manifest as arrived; a repeated or retried check-in changes
@@ -100,7 +97,7 @@ def check_in(manifest_id: Id, body: CheckInIn, session: DbSession, transport: Tr
 
 
 @router.post("/transfers/lines/{line_id}/resolve", response_model=LineChange,
-             tags=TAGS, summary="Resolve an alert", responses=CONFLICT_RESPONSE)
+             summary="Resolve an alert", responses=CONFLICT_RESPONSE)
 def resolve(line_id: Id, body: ResolveIn, session: DbSession, transport: Transport,
             audit: AuditDep) -> LineChange:
     """Close a missing person's alert with what happened (arrived late, taken to
