@@ -20,7 +20,7 @@ from epidesk.supplies.models import StockLot, StockMovement, StockReceipt
 from tests.factories import tiny_city
 from tests.killing import kill_while_writing
 
-LINES = 3_000
+LINES = 30_000
 
 
 def _counts(session: Session) -> tuple[int, int, int, int]:
