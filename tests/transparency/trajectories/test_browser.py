@@ -50,7 +50,7 @@ def _publish_in_live_city(url: str) -> dict[str, Any]:
             # Another module may have published the live city's trajectories already:
             # what matters is whether this venue's entries are among them.
             _, entries = service.shown(session, today=today)
-            if not any(e.place == ("venue", venue.id) for e in entries):
+            if not any((e.place_kind, e.place_id) == ("venue", venue.id) for e in entries):
                 now = datetime.now(UTC)
                 for n, (person, district) in enumerate(people[:3]):
                     session.add(CaseEpisode(
