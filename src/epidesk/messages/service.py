@@ -7,13 +7,12 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from epidesk.errors import NotFoundError, ValidationFailedError
-from epidesk.kit import clock
+from epidesk.kit import clock, i18n
 from epidesk.messages import repository, rules
 from epidesk.messages.models import OutboundMessage
 from epidesk.people import repository as people
 
 CHANNELS = ("sms", "voice", "print")
-LANGUAGES = ("zh", "en")
 
 
 def enqueue(session: Session, *, topic: str, reference: str, body: str, language: str,
@@ -26,8 +25,9 @@ def enqueue(session: Session, *, topic: str, reference: str, body: str, language
         raise ValidationFailedError("a message needs a resident or a household")
     if channel is not None and channel not in CHANNELS:
         raise ValidationFailedError(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
-    if language not in LANGUAGES:
-        raise ValidationFailedError(f"unknown language {language!r}; one of {', '.join(LANGUAGES)}")
+    if language not in i18n.LANGUAGES:
+        raise ValidationFailedError(
+            f"unknown language {language!r}; one of {', '.join(i18n.LANGUAGES)}")
     if not body.strip():
         raise ValidationFailedError("a message needs a text")
     found = repository.by_reference(session, topic, reference)

@@ -263,8 +263,6 @@ class Footprint:
 
 # ------------------------------------------------------------------ residents' words
 
-LANGUAGES = ("en", "zh")
-
 # Resident-facing texts by key, translated through the catalogues (kit.i18n).
 TEXTS: dict[str, Any] = {
     "level.high": _l("High risk"),
