@@ -168,13 +168,16 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
 
 def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
     """The command centre: occupancy, ineligible facilities and overdue releases; people
-    dispatched, arrived and missing on transfers (missing must reach zero). Counts only,
+    dispatched, arrived and missing on transfers (missing must reach zero), and the trips
+    home at release (on the way, home, missing). Counts only,
     no person named."""
     tiles = _facility_tiles(session, caller=caller, today=today)
     if caller.can(TRANSPORT_WRITE) or caller.can(QUARANTINE_WRITE):
         tiles.append(Tile(key="quarantine.transfers", title=_("Transfers"),
                           template="quarantine/transfers/_tile.html",
-                          link="/quarantine/transfers", data=transfers.counts(session)))
+                          link="/quarantine/transfers",
+                          data={**transfers.counts(session),
+                                "returns": transfers.return_counts(session)}))
     return tiles
 
 

@@ -8,9 +8,11 @@ from epidesk.kit import clock
 from epidesk.kit.web import CONFLICT_RESPONSE, PROBLEM_RESPONSES, AuditDep, DbSession, Id
 from epidesk.quarantine.transfers import service
 from epidesk.quarantine.transfers.deps import (
+    HomeDesk,
     Reader,
     Transport,
     alerts_out,
+    ensure_home_desk,
     manifest_detail,
     manifest_out,
 )
@@ -91,6 +93,22 @@ def check_in(manifest_id: Id, body: CheckInIn, session: DbSession, transport: Tr
     nothing (`changed` false); someone not on the manifest is refused (422)."""
     line, changed = service.check_in(session, manifest_id=manifest_id,
                                      resident_id=body.resident_id, actor=transport.username)
+    audit("update", "transfer_line", line.id, person_id=line.resident_id)
+    return LineChange(manifest_id=manifest_id, line_no=line.line_no,
+                      state=service.state_of(line, clock.now()), changed=changed)
+
+
+@router.post("/transfers/{manifest_id}/home-arrivals", response_model=LineChange,
+             summary="Check a person in at home")
+def home_arrival(manifest_id: Id, body: CheckInIn, session: DbSession, desk: HomeDesk,
+                 audit: AuditDep) -> LineChange:
+    """Mark a person on a return home as arrived at their building (the community worker
+    of their home); home monitoring starts. A repeat changes nothing (`changed` false);
+    someone not on the manifest, or not in your area, or a manifest to a facility is
+    refused (422)."""
+    ensure_home_desk(session, desk, manifest_id, body.resident_id)
+    line, changed = service.check_in_home(session, manifest_id=manifest_id,
+                                          resident_id=body.resident_id, actor=desk.username)
     audit("update", "transfer_line", line.id, person_id=line.resident_id)
     return LineChange(manifest_id=manifest_id, line_no=line.line_no,
                       state=service.state_of(line, clock.now()), changed=changed)

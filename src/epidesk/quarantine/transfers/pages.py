@@ -11,14 +11,17 @@ from starlette.responses import Response
 
 from epidesk.errors import DomainError
 from epidesk.kit import clock
+from epidesk.kit.access import Caller
 from epidesk.kit.inputs import RecordId, parse
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token
 from epidesk.quarantine.transfers import repository, rules, service
 from epidesk.quarantine.transfers.deps import (
+    HomeDesk,
     Reader,
     Transport,
     alerts_out,
+    ensure_home_desk,
     manifest_detail,
     manifest_out,
 )
@@ -69,27 +72,51 @@ def check_in_page(request: Request, manifest_id: Id, session: DbSession, reader:
                           {"done": done})
 
 
+def _arrival(request: Request, session: DbSession, caller: Caller, audit: AuditDep,
+             manifest_id: int, resident_id: str, q: str, *, home: bool) -> Response:
+    """Check a person in (a repeat changes nothing), or say why not on the page."""
+    try:
+        who = parse(RecordId, resident_id, field="resident_id")
+        if home:
+            ensure_home_desk(session, caller, manifest_id, who)
+            line, changed = service.check_in_home(session, manifest_id=manifest_id,
+                                                  resident_id=who, actor=caller.username)
+        else:
+            line, changed = service.check_in(session, manifest_id=manifest_id,
+                                             resident_id=who, actor=caller.username)
+    except DomainError as refused:
+        if refused.status == 404:
+            raise
+        return _check_in_page(request, session, caller, audit, manifest_id, q,
+                              {"refused": refused.detail}, refused.status)
+    audit("update", "transfer_line", line.id, person_id=line.resident_id)
+    flag = "in" if changed else "already"
+    return RedirectResponse(f"/quarantine/transfers/{manifest_id}/check-in?done={flag}",
+                            status_code=303)
+
+
 @router.post("/quarantine/transfers/{manifest_id}/check-in")
 def check_in_post(request: Request, manifest_id: Id, session: DbSession,
                   transport: Transport, audit: AuditDep,
                   resident_id: Annotated[str, Form(max_length=16)] = "",
                   q: Annotated[str, Form(max_length=64)] = "",
                   csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
-    """Check a person in (a repeat changes nothing), or say why not."""
+    """Check a person in at the facility (a repeat changes nothing), or say why not."""
     check_csrf(request, csrf_token)
-    try:
-        who = parse(RecordId, resident_id, field="resident_id")
-        line, changed = service.check_in(session, manifest_id=manifest_id, resident_id=who,
-                                         actor=transport.username)
-    except DomainError as refused:
-        if refused.status == 404:
-            raise
-        return _check_in_page(request, session, transport, audit, manifest_id, q,
-                              {"refused": refused.detail}, refused.status)
-    audit("update", "transfer_line", line.id, person_id=line.resident_id)
-    flag = "in" if changed else "already"
-    return RedirectResponse(f"/quarantine/transfers/{manifest_id}/check-in?done={flag}",
-                            status_code=303)
+    return _arrival(request, session, transport, audit, manifest_id, resident_id, q,
+                    home=False)
+
+
+@router.post("/quarantine/transfers/{manifest_id}/home-arrivals")
+def home_arrival_post(request: Request, manifest_id: Id, session: DbSession,
+                      desk: HomeDesk, audit: AuditDep,
+                      resident_id: Annotated[str, Form(max_length=16)] = "",
+                      q: Annotated[str, Form(max_length=64)] = "",
+                      csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
+    """Check a person on a return home in at their building (the community worker);
+    someone not on it or not in your area is refused on the page, nothing changed."""
+    check_csrf(request, csrf_token)
+    return _arrival(request, session, desk, audit, manifest_id, resident_id, q, home=True)
 
 
 @router.post("/quarantine/transfers/{manifest_id}/check-out")

@@ -58,6 +58,8 @@ class ManifestOut(BaseModel):
     """A manifest's vehicle, times and counts."""
 
     id: int
+    purpose: str = Field(description="to_facility, or return_home (from the facility to "
+                         "the home building, at release)")
     vehicle: str
     seats: int
     route: str

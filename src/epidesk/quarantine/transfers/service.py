@@ -17,7 +17,12 @@ from epidesk.kit import clock
 from epidesk.kit.merges import Merge
 from epidesk.people import repository as people
 from epidesk.quarantine import repository as facilities
-from epidesk.quarantine.models import TransferLine, TransferManifest
+from epidesk.quarantine.models import (
+    QuarantineOrder,
+    RoomAssignment,
+    TransferLine,
+    TransferManifest,
+)
 from epidesk.quarantine.orders import repository as orders
 from epidesk.quarantine.transfers import repository, rules
 
@@ -137,7 +142,105 @@ def check_in(session: Session, *, manifest_id: int, resident_id: int, actor: str
     if line.checked_out_at is None:  # boarded without being ticked off at pickup
         line.checked_out_at, line.checked_out_by = moment, actor[:64]
     session.flush()
+    if line.manifest.purpose == rules.RETURN_HOME:
+        _start_monitoring(session, line, moment)
     return line, True
+
+
+def check_in_home(session: Session, *, manifest_id: int, resident_id: int, actor: str,
+                  now: datetime | None = None) -> tuple[TransferLine, bool]:
+    """A person on a return home arrived at their building (the community worker checks
+    them in); home monitoring starts. Refused for a manifest that goes to a facility."""
+    manifest = get_manifest(session, manifest_id=manifest_id)
+    if manifest.purpose != rules.RETURN_HOME:
+        raise ValidationFailedError(f"manifest {manifest_id} goes to a facility, not home: "
+                                    "people arriving there are checked in by its staff",
+                                    field="manifest_id")
+    return check_in(session, manifest_id=manifest_id, resident_id=resident_id, actor=actor,
+                    now=now)
+
+
+def _start_monitoring(session: Session, line: TransferLine, moment: datetime) -> None:
+    """Home monitoring under the released order starts when the person is home."""
+    if line.order_id is None:
+        return
+    o = orders.order(session, line.order_id)
+    if o is not None and o.monitoring_until is not None and \
+            o.monitoring_until >= clock.local_day(moment):
+        orders.add_event(session, o, "monitoring", moment)
+        session.flush()
+
+
+def _home_of(session: Session, resident_id: int) -> tuple[int, float, float] | None:
+    """(building id, latitude, longitude) of where the resident lives."""
+    address = people.address_of_residents(session, [resident_id]).get(resident_id)
+    building = repository.building_of_address(session, address) if address else None
+    return (building.id, building.centroid_lat, building.centroid_lon) if building else None
+
+
+def plan_return(session: Session, *, order: QuarantineOrder, rooms: Sequence[RoomAssignment],
+                actor: str, now: datetime) -> list[TransferLine]:
+    """The trip home of a person released from a room: on the return manifest from the
+    facility to their home building not yet left (household members released the same
+    day travel together), else a new one; carers of their household who went along and
+    are left with nobody under an order in the room leave the room and travel with them.
+    Returns the lines added (none when the person was in no room or has no home)."""
+    home = _home_of(session, order.resident_id)
+    if home is None or not rooms:
+        return []
+    resident = people.resident(session, order.resident_id)
+    household = resident.household_id if resident is not None else order.household_id
+    room = rooms[0]
+    found = orders.room_with_facility(session, room.room_id)
+    if found is None:
+        return []
+    facility = found[1]
+    travellers: list[tuple[int, int | None, int]] = [(order.resident_id, order.id,
+                                                      room.room_id)]
+    for held in rooms:
+        if any(o.order_id != order.id for o in repository.open_ordered_in_room(
+                session, held.room_id)):
+            continue
+        carers = repository.open_carers(session, held.room_id)
+        family = people.residents_by_id(session, [c.resident_id for c in carers])
+        for carer in carers:
+            member = family.get(carer.resident_id)
+            if member is None or member.household_id != household:
+                continue
+            carer.to_at, carer.ended_reason = now, "released"
+            travellers.append((carer.resident_id, None, held.room_id))
+    manifest = repository.open_return(session, facility_id=facility.id, building_id=home[0],
+                                      after=now)
+    if manifest is None or len(manifest.lines) + len(travellers) > manifest.seats:
+        departs, expected = rules.return_times(
+            now, rules.road_minutes(facility.lat, facility.lon, home[1], home[2]))
+        manifest = repository.add(session, TransferManifest(
+            purpose=rules.RETURN_HOME, building_id=home[0],
+            vehicle=f"return {facility.code}"[:32],
+            seats=max(rules.RETURN_SEATS, len(travellers)),
+            route=f"{facility.code} {facility.name} - building {home[0]}"[:500],
+            facility_id=facility.id, departs_at=departs, expected_at=expected,
+            driver_name="", driver_phone="", created_at=now, created_by=actor[:64]))
+    on_board = {line.resident_id for line in manifest.lines}
+    added = []
+    number = max((line.line_no for line in manifest.lines), default=0)
+    for resident_id, order_id, room_id in travellers:
+        if resident_id in on_board:
+            continue
+        number += 1
+        line = TransferLine(line_no=number, resident_id=resident_id, order_id=order_id,
+                            room_id=room_id)
+        manifest.lines.append(line)
+        added.append(line)
+    session.flush()
+    return added
+
+
+def return_counts(session: Session, *, now: datetime | None = None) -> dict[str, int]:
+    """People on their way home (or about to leave), arrived home, and missing."""
+    moment = now or clock.now()
+    pending, home, missing = repository.return_counts(session, due_before=moment - _grace())
+    return {"returning": pending, "home": home, "missing": missing}
 
 
 def search(session: Session, *, manifest_id: int, term: str) -> list[TransferLine]:
