@@ -23,6 +23,7 @@ from epidesk.kit.access import (
 )
 from epidesk.kit.i18n import _, _l
 from epidesk.kit.merges import Merge, MergePart
+from epidesk.kit.orders import Delivery, EndChange, GoverningOrder, OrderStage, OrderTest
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.publication import Column, PublicTable
 from epidesk.kit.tiles import Tile
@@ -100,6 +101,33 @@ def order_view(session: Session, o: QuarantineOrder) -> dict[str, Any]:
         "released_on": o.released_on, "release_rule": o.release_rule,
         "withdrawal_reason": o.withdrawal_reason,
     }
+
+
+def governing(o: QuarantineOrder) -> GoverningOrder:
+    """An order as the kit's plain values (explanation in the current language)."""
+    values = json.loads(o.rule_values or "{}")
+    return GoverningOrder(
+        order_id=o.id, version=o.version, state=o.state, kind=o.kind, category=o.category,
+        form=o.form, preset=o.preset, rule=o.rule, counted_from=o.counted_from,
+        start_on=o.start_on, end_on=o.end_on, monitoring_until=o.monitoring_until,
+        explanation=orders.explanation(o),
+        stages=[OrderStage(place, start, end) for place, start, end in order_rules.stages_of(
+            form=o.form, start_on=o.start_on, end_on=o.end_on,
+            monitoring_until=o.monitoring_until, values=values)],
+        tests=[OrderTest(t.day, t.due_on, t.place) for t in order_rules.tests_of(o.test_days)],
+        end_changes=[EndChange(c.previous_end_on, c.end_on, c.kind, c.reason, c.at)
+                     for c in o.changes],
+        deliveries=[Delivery(d.version, d.method, d.delivered_at, d.received_by, d.relation)
+                    for d in o.deliveries])
+
+
+def governing_order(session: Session, *, resident_id: int) -> GoverningOrder | None:
+    """The order governing a resident (kit.orders): the one in force, else the latest
+    ended by a release; a withdrawn or superseded order governs nobody."""
+    found = orders.orders_of_resident(session, resident_id=resident_id)
+    chosen = next((o for o in found if o.state == "active"), None) or next(
+        (o for o in found if o.state == "released"), None)
+    return governing(chosen) if chosen is not None else None
 
 
 def today() -> dt.date:
