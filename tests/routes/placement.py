@@ -77,6 +77,10 @@ STAFF.update({
     ("POST", "/quarantine/transfers/{manifest_id}/check-in"),
     ("POST", "/quarantine/transfers/{manifest_id}/check-out"),
     ("POST", "/quarantine/transfers/lines/{line_id}/resolve"),
+    ("POST", "/api/quarantine/transfers/{manifest_id}/people"),
+    ("POST", "/api/quarantine/transfers/{manifest_id}/depart"),
+    ("POST", "/quarantine/transfers"), ("POST", "/quarantine/transfers/{manifest_id}/people"),
+    ("POST", "/quarantine/transfers/{manifest_id}/depart"),
 })
 
 

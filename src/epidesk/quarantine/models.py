@@ -385,6 +385,9 @@ class TransferManifest(Base):
     driver_phone: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
+    # When the vehicle left (None before): nobody is added after.
+    departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    departed_by: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[TransferLine]] = relationship(
         back_populates="manifest", order_by="TransferLine.line_no")

@@ -5,7 +5,7 @@ Revises: 0023
 Create Date: 2026-12-06 17:20:00.000000
 
 Transfer manifests have a purpose: to a facility, or home from one at release (with the
-home building).
+home building); and the moment the vehicle left.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('purpose', sa.String(length=12),
                                       server_default='to_facility', nullable=False))
         batch_op.add_column(sa.Column('building_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('departed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('departed_by', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_transfer_manifest_building_id'), ['building_id'],
                               unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_transfer_manifest_building_id_building'),
@@ -38,5 +40,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_transfer_manifest_building_id_building'),
                                  type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_transfer_manifest_building_id'))
+        batch_op.drop_column('departed_by')
+        batch_op.drop_column('departed_at')
         batch_op.drop_column('building_id')
         batch_op.drop_column('purpose')

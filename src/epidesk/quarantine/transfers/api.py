@@ -25,6 +25,7 @@ from epidesk.quarantine.transfers.schemas import (
     ManifestDetail,
     ManifestIn,
     ManifestOut,
+    PeopleIn,
     ResolveIn,
 )
 
@@ -69,6 +70,32 @@ def show_manifest(manifest_id: Id, session: DbSession, reader: Reader,
     detail, names = manifest_detail(session, m, reader, clock.now())
     audit("read", "transfer_manifest", m.id, people=names)
     return detail
+
+
+@router.post("/transfers/{manifest_id}/people", response_model=ManifestOut,
+             summary="Add people to a manifest", responses=CONFLICT_RESPONSE)
+def add_people(manifest_id: Id, body: PeopleIn, session: DbSession, transport: Transport,
+               audit: AuditDep) -> ManifestOut:
+    """Add people (their centralized orders in force) to a manifest that has not left;
+    refused whole (422 naming the field) when one is unknown, already on it, or the seats
+    would not hold them; 409 once the vehicle has left."""
+    added = service.add_people(session, manifest_id=manifest_id, order_ids=body.order_ids,
+                               actor=transport.username)
+    m = service.get_manifest(session, manifest_id=manifest_id)
+    audit("update", "transfer_manifest", m.id, people=[line.resident_id for line in added])
+    return manifest_out(session, m, clock.now())
+
+
+@router.post("/transfers/{manifest_id}/depart", response_model=ManifestOut,
+             summary="Record the departure", responses=CONFLICT_RESPONSE)
+def depart(manifest_id: Id, session: DbSession, transport: Transport,
+           audit: AuditDep) -> ManifestOut:
+    """The vehicle left (recorded once; a repeat changes nothing); 409 while nobody on it
+    has been checked out."""
+    m, changed = service.depart(session, manifest_id=manifest_id, actor=transport.username)
+    if changed:
+        audit("update", "transfer_manifest", m.id)
+    return manifest_out(session, m, clock.now())
 
 
 @router.post("/transfers/{manifest_id}/check-out", response_model=LineChange,

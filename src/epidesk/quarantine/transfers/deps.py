@@ -91,7 +91,7 @@ def manifest_out(session: Session, m: TransferManifest, now: datetime) -> Manife
         id=m.id, purpose=m.purpose, vehicle=m.vehicle, seats=m.seats, route=m.route,
         facility=f"{found.code} {found.name}" if found else str(m.facility_id),
         departs_at=m.departs_at, expected_at=m.expected_at, driver_name=m.driver_name,
-        driver_phone=m.driver_phone, people=len(m.lines),
+        driver_phone=m.driver_phone, departed_at=m.departed_at, people=len(m.lines),
         checked_out=sum(1 for line in m.lines if line.checked_out_at is not None),
         checked_in=sum(1 for s in states if s == rules.ARRIVED),
         missing=sum(1 for s in states if s == rules.MISSING))

@@ -28,6 +28,14 @@ class ManifestIn(BaseModel):
     order_ids: list[RecordId] = Field(min_length=1, max_length=100)
 
 
+class PeopleIn(BaseModel):
+    """People to add to a manifest that has not left: their centralized orders in force."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_ids: list[RecordId] = Field(min_length=1, max_length=100)
+
+
 class CheckOutIn(BaseModel):
     """A manifest line boarding at pickup."""
 
@@ -68,6 +76,7 @@ class ManifestOut(BaseModel):
     expected_at: datetime
     driver_name: str
     driver_phone: str
+    departed_at: datetime | None
     people: int
     checked_out: int
     checked_in: int

@@ -77,13 +77,7 @@ def create_manifest(session: Session, *, manifest: ManifestIn, actor: str,
                                     field="expected_at")
     if facilities.facility(session, manifest.facility_id) is None:
         raise ValidationFailedError(f"no facility {manifest.facility_id}", field="facility_id")
-    found = []
-    for order_id in manifest.order_ids:
-        o = orders.order(session, order_id)
-        if o is None or o.state != "active" or o.form != "centralized":
-            raise ValidationFailedError(
-                f"order {order_id} is not a centralized order in force", field="order_ids")
-        found.append(o)
+    found = _centralized(session, manifest.order_ids)
     rooms = orders.current_rooms(session, [o.resident_id for o in found])
     row = TransferManifest(
         vehicle=manifest.vehicle, seats=manifest.seats, route=manifest.route,
@@ -96,6 +90,92 @@ def create_manifest(session: Session, *, manifest: ManifestIn, actor: str,
         row.lines.append(TransferLine(line_no=number, resident_id=o.resident_id,
                                       order_id=o.id, room_id=room[1].id if room else None))
     return repository.add(session, row)
+
+
+def _centralized(session: Session, order_ids: Sequence[int]) -> list[QuarantineOrder]:
+    found = []
+    for order_id in order_ids:
+        o = orders.order(session, order_id)
+        if o is None or o.state != "active" or o.form != "centralized":
+            raise ValidationFailedError(
+                f"order {order_id} is not a centralized order in force", field="order_ids")
+        found.append(o)
+    return found
+
+
+def orders_of_residents(session: Session, *, resident_ids: Sequence[int],
+                        field: str = "resident_ids") -> list[int]:
+    """The centralized order in force of each resident, in the order given (for forms that
+    name people, not orders); an unknown resident or one without such an order is refused,
+    naming them."""
+    if len(set(resident_ids)) != len(resident_ids):
+        raise ValidationFailedError("a person is listed twice", field=field)
+    known = people.residents_by_id(session, list(resident_ids))
+    active = orders.active_orders_of(session, list(resident_ids))
+    out = []
+    for resident_id in resident_ids:
+        if resident_id not in known:
+            raise ValidationFailedError(f"no resident {resident_id}", field=field)
+        held = [o for o in active.get(resident_id, []) if o.form == "centralized"]
+        if not held:
+            raise ValidationFailedError(
+                f"resident {resident_id} is under no centralized order in force", field=field)
+        out.append(held[0].id)
+    return out
+
+
+def add_people(session: Session, *, manifest_id: int, order_ids: Sequence[int], actor: str
+               ) -> list[TransferLine]:
+    """Add people (their centralized orders in force) to a manifest to a facility that has
+    not left; refused whole, naming the field, when one is unknown, already on it, or the
+    seats would not hold them all."""
+    manifest = get_manifest(session, manifest_id=manifest_id)
+    if manifest.purpose != rules.TO_FACILITY:
+        raise ConflictError(f"manifest {manifest_id} is a return home: people join it when "
+                            "they are released")
+    if manifest.departed_at is not None:
+        raise ConflictError(f"manifest {manifest_id} has left; put them on another vehicle")
+    if not order_ids:
+        raise ValidationFailedError("name at least one person", field="order_ids")
+    if len(set(order_ids)) != len(order_ids):
+        raise ValidationFailedError("an order is listed twice", field="order_ids")
+    found = _centralized(session, order_ids)
+    on_board = {line.resident_id for line in manifest.lines}
+    for o in found:
+        if o.resident_id in on_board:
+            raise ValidationFailedError(f"resident {o.resident_id} is already on manifest "
+                                        f"{manifest_id}", field="order_ids")
+    if len(manifest.lines) + len(found) > manifest.seats:
+        raise ValidationFailedError(
+            f"{len(manifest.lines) + len(found)} people do not fit in {manifest.seats} seats",
+            field="order_ids")
+    rooms = orders.current_rooms(session, [o.resident_id for o in found])
+    number = max((line.line_no for line in manifest.lines), default=0)
+    added = []
+    for o in found:
+        number += 1
+        room = rooms.get(o.resident_id)
+        line = TransferLine(line_no=number, resident_id=o.resident_id, order_id=o.id,
+                            room_id=room[1].id if room else None)
+        manifest.lines.append(line)
+        added.append(line)
+    session.flush()
+    return added
+
+
+def depart(session: Session, *, manifest_id: int, actor: str, now: datetime | None = None
+           ) -> tuple[TransferManifest, bool]:
+    """The vehicle left: recorded once (a repeat changes nothing; returns whether this
+    call recorded it). Refused while nobody on it has been checked out."""
+    manifest = get_manifest(session, manifest_id=manifest_id)
+    if manifest.departed_at is not None:
+        return manifest, False
+    if not any(line.checked_out_at is not None for line in manifest.lines):
+        raise ConflictError(f"nobody on manifest {manifest_id} has been checked out: check "
+                            "people out as they board, then record the departure")
+    manifest.departed_at, manifest.departed_by = now or clock.now(), actor[:64]
+    session.flush()
+    return manifest, True
 
 
 def get_manifest(session: Session, *, manifest_id: int) -> TransferManifest:
