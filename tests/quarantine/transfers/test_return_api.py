@@ -57,6 +57,7 @@ def test_the_release_plans_a_trip_home_shown_on_the_tile_and_the_record(
     check_in = client.get(f"/quarantine/transfers/{m.id}/check-in",
                           headers={"accept": "text/html"})
     assert f'action="/quarantine/transfers/{m.id}/home-arrivals"' in check_in.text
+    assert "no driver assigned yet" in check_in.text
 
 
 def test_the_community_worker_checks_in_at_home_only_in_their_area(
