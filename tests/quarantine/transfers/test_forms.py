@@ -126,7 +126,7 @@ def test_the_staff_page_makes_a_manifest_and_names_a_bad_field(
     client = coordinator
     orders, _ = _setup(db)
     page = client.get("/quarantine/transfers", headers=HTML)
-    assert 'id="manifest-form"' in page.text
+    assert page.text.count('id="manifest-form"') == 1
     token = csrf_of(page.text)
     form = {"vehicle": "Bus 9", "seats": "2", "facility": "H1",
             "departs_at": "2026-11-22T14:00", "expected_at": "2026-11-22T15:00",
@@ -151,7 +151,7 @@ def test_the_staff_page_makes_a_manifest_and_names_a_bad_field(
     # 14:00 city time is 06:00 UTC.
     assert clock.aware(m.departs_at).astimezone(UTC).hour == 6
     check_in = client.get(made.headers["location"], headers=HTML)
-    assert 'id="add-people"' in check_in.text
+    assert check_in.text.count('id="add-people"') == 1
     more = client.post(f"/quarantine/transfers/{m.id}/people", headers=HTML, data={
         "people": f"{orders[1].resident_id} {orders[2].resident_id}", "csrf_token": token})
     assert more.status_code == 422 and "do not fit" in more.text
