@@ -96,3 +96,65 @@ def test_sync_show_and_a_refused_release(city_db: dict[str, object]) -> None:
     changed = runner.invoke(app, ["quarantine", "orders", "change-end", str(order_id),
                                   "--end", "2026-12-30", "--reason", "flatmate positive"])
     assert changed.exit_code == 0 and "2026-12-30" in changed.output
+
+
+def test_transfers_create_add_depart_check_in_missing_and_resolve(
+        city_db: dict[str, object]) -> None:
+    folder = city_db["dir"]
+    assert isinstance(folder, Path)
+    assert runner.invoke(app, ["trace", "run"]).exit_code == 0
+    assert runner.invoke(app, ["quarantine", "orders", "sync"]).exit_code == 0
+    assert runner.invoke(app, ["quarantine", "facilities", "import",
+                               str(folder / "sites.csv")]).exit_code == 0
+    with dbmod.session_scope() as session:
+        from sqlalchemy import select
+
+        from epidesk.quarantine.models import QuarantineOrder
+
+        centralized = [o.resident_id for o in session.scalars(select(QuarantineOrder).where(
+            QuarantineOrder.state == "active", QuarantineOrder.form == "centralized",
+            QuarantineOrder.kind == "quarantine").order_by(QuarantineOrder.id))]
+    first, second, third = centralized[:3]
+    base = ["quarantine", "transfers", "create", "--vehicle", "Bus 5", "--seats", "2",
+            "--facility", "H1", "--departs", "2026-11-22T10:00",
+            "--expected", "2026-11-22T11:00", "--driver", "Wu", "--phone", "139"]
+    unknown = runner.invoke(app, [*base, "--person", str(first), "--person", "2147483000"])
+    assert unknown.exit_code == 1 and "no resident 2147483000" in str(unknown.exception)
+    made = runner.invoke(app, [*base, "--person", str(first)])
+    assert made.exit_code == 0, made.output
+    manifest = made.output.split()[1]
+    assert "1 of 2 seats" in made.output
+    over = runner.invoke(app, ["quarantine", "transfers", "add", manifest,
+                               "--person", str(second), "--person", str(third)])
+    assert over.exit_code == 1 and "do not fit in 2 seats" in str(over.exception)
+    added = runner.invoke(app, ["quarantine", "transfers", "add", manifest,
+                                "--person", str(second)])
+    assert added.exit_code == 0 and "2 of 2 seats" in added.output
+    early = runner.invoke(app, ["quarantine", "transfers", "depart", manifest])
+    assert early.exit_code == 1 and "nobody on manifest" in str(early.exception)
+    assert runner.invoke(app, ["quarantine", "transfers", "check-out", manifest,
+                               "--line", "1"]).exit_code == 0
+    left = runner.invoke(app, ["quarantine", "transfers", "depart", manifest])
+    assert left.exit_code == 0 and "departure recorded" in left.output
+    stranger = runner.invoke(app, ["quarantine", "transfers", "check-in", manifest,
+                                   "--person", str(third)])
+    assert stranger.exit_code == 1 and "is not on manifest" in str(stranger.exception)
+    arrived = runner.invoke(app, ["quarantine", "transfers", "check-in", manifest,
+                                  "--person", str(first)])
+    assert arrived.exit_code == 0 and "checked in" in arrived.output
+    missing = runner.invoke(app, ["quarantine", "transfers", "missing", "--json"])
+    alerts = json.loads(missing.stdout)
+    assert [a["resident_id"] for a in alerts] == [second]
+    silent = runner.invoke(app, ["quarantine", "transfers", "resolve",
+                                 str(alerts[0]["line_id"]), "--reason", "hospital",
+                                 "--note", " "])
+    assert silent.exit_code == 1 and "say what happened" in str(silent.exception)
+    done = runner.invoke(app, ["quarantine", "transfers", "resolve", str(alerts[0]["line_id"]),
+                               "--reason", "hospital", "--note", "Fever at the bus door"])
+    assert done.exit_code == 0 and "resolved (hospital)" in done.output
+    assert json.loads(runner.invoke(app, ["quarantine", "transfers", "missing",
+                                          "--json"]).stdout) == []
+    shown = runner.invoke(app, ["quarantine", "transfers", "show", manifest])
+    assert "arrived" in shown.output and "resolved" in shown.output
+    listed = runner.invoke(app, ["quarantine", "transfers", "list"])
+    assert "Bus 5" in listed.output and "to_facility" in listed.output

@@ -7,6 +7,7 @@ from tests.routes import (
     PERSONAL,
     STAFF,
     Probe,
+    _building,
     _household,
     _resident,
 )
@@ -76,6 +77,10 @@ STAFF.update({
     ("POST", "/quarantine/transfers/{manifest_id}/check-in"),
     ("POST", "/quarantine/transfers/{manifest_id}/check-out"),
     ("POST", "/quarantine/transfers/lines/{line_id}/resolve"),
+    ("POST", "/api/quarantine/transfers/{manifest_id}/people"),
+    ("POST", "/api/quarantine/transfers/{manifest_id}/depart"),
+    ("POST", "/quarantine/transfers"), ("POST", "/quarantine/transfers/{manifest_id}/people"),
+    ("POST", "/quarantine/transfers/{manifest_id}/depart"),
 })
 
 
@@ -132,4 +137,46 @@ PERSONAL.update({
         lambda t, i: (_manifest(t), "/api/quarantine/transfers/alerts")[1], marker=_named),
     ("GET", "/quarantine/transfers"): Probe(
         lambda t, i: (_manifest(t), "/quarantine/transfers")[1], marker=_named),
+})
+
+
+def _return_manifest(t: TinyCity) -> int:
+    """A return home from `_manifest`'s facility carrying a resident inside the worker's
+    area and one outside it, neither home yet."""
+    found: int | None = getattr(t, "return_manifest", None)
+    if found is not None:
+        return found
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import object_session
+
+    from epidesk.quarantine.models import TransferLine, TransferManifest
+
+    session = object_session(t.city)
+    assert session is not None
+    to_facility = session.get(TransferManifest, _manifest(t))
+    assert to_facility is not None
+    now = datetime.now(UTC)
+    m = TransferManifest(purpose="return_home", building_id=_building(t, True),
+                         vehicle="Car R", seats=4, route="-",
+                         facility_id=to_facility.facility_id, departs_at=now,
+                         expected_at=now + timedelta(hours=1), driver_name="",
+                         driver_phone="", created_at=now, created_by="test")
+    for n, inside in enumerate((True, False), start=1):
+        m.lines.append(TransferLine(line_no=n, resident_id=_resident(t, inside)))
+    session.add(m)
+    session.flush()
+    t.return_manifest = m.id  # type: ignore[attr-defined]
+    return m.id
+
+
+# Arrivals home at release: the community worker checks in the people of their own area;
+# anyone else reads as not on the manifest (422 naming resident_id), nothing changed.
+PERSONAL.update({
+    ("POST", "/api/quarantine/transfers/{manifest_id}/home-arrivals"): Probe(
+        lambda t, i: f"/api/quarantine/transfers/{_return_manifest(t)}/home-arrivals",
+        json=lambda t, i: {"resident_id": _resident(t, i)}, refused=422),
+    ("POST", "/quarantine/transfers/{manifest_id}/home-arrivals"): Probe(
+        lambda t, i: f"/quarantine/transfers/{_return_manifest(t)}/home-arrivals",
+        form=lambda t, i: {"resident_id": str(_resident(t, i))}, refused=422),
 })

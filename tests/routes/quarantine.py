@@ -89,6 +89,8 @@ PERSONAL.update({
         lambda t, i: f"/api/quarantine/orders/{_order(t, i)}"),
     ("GET", "/quarantine/orders/{order_id}"): Probe(
         lambda t, i: f"/quarantine/orders/{_order(t, i)}"),
+    ("GET", "/quarantine/orders/{order_id}/notice"): Probe(
+        lambda t, i: f"/quarantine/orders/{_order(t, i)}/notice"),
     ("POST", "/api/quarantine/orders/{order_id}/end"): Probe(
         lambda t, i: f"/api/quarantine/orders/{_order(t, i)}/end",
         json=lambda t, i: {"end_on": _later_end(t, i), "reason": "late result"}),

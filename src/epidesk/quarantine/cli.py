@@ -1,6 +1,6 @@
 """`epidesk quarantine` commands: facilities (import, format, list, show, capacity,
-reserve, inspect) and orders (sync, list, show, overdue, extend/shorten, deliver,
-visitor, release)."""
+reserve, inspect), orders (sync, list, show, overdue, extend/shorten, deliver, visitor,
+release), placement runs and transfers (their own sub-commands)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from epidesk.kit.console import (
     table,
 )
 from epidesk.quarantine.placement import cli as placement
+from epidesk.quarantine.transfers import cli as transfers
 
 app = typer.Typer(help="Quarantine: facilities, inspections, orders, release.",
                   no_args_is_help=True)
@@ -31,6 +32,7 @@ orders_app = typer.Typer(help="Quarantine and isolation orders.", no_args_is_hel
 app.add_typer(facilities_app, name="facilities", cls=Group)
 app.add_typer(orders_app, name="orders", cls=Group)
 app.add_typer(placement.app, name="placement", cls=Group)
+app.add_typer(transfers.app, name="transfers", cls=Group)
 out = console()
 err = console(stderr=True)
 

@@ -23,6 +23,7 @@ from epidesk.kit.access import (
 )
 from epidesk.kit.i18n import _, _l
 from epidesk.kit.merges import Merge, MergePart
+from epidesk.kit.orders import Delivery, EndChange, GoverningOrder, OrderStage, OrderTest
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.publication import Column, PublicTable
 from epidesk.kit.tiles import Tile
@@ -102,6 +103,33 @@ def order_view(session: Session, o: QuarantineOrder) -> dict[str, Any]:
     }
 
 
+def governing(o: QuarantineOrder) -> GoverningOrder:
+    """An order as the kit's plain values (explanation in the current language)."""
+    values = json.loads(o.rule_values or "{}")
+    return GoverningOrder(
+        order_id=o.id, version=o.version, state=o.state, kind=o.kind, category=o.category,
+        form=o.form, preset=o.preset, rule=o.rule, counted_from=o.counted_from,
+        start_on=o.start_on, end_on=o.end_on, monitoring_until=o.monitoring_until,
+        explanation=orders.explanation(o),
+        stages=[OrderStage(place, start, end) for place, start, end in order_rules.stages_of(
+            form=o.form, start_on=o.start_on, end_on=o.end_on,
+            monitoring_until=o.monitoring_until, values=values)],
+        tests=[OrderTest(t.day, t.due_on, t.place) for t in order_rules.tests_of(o.test_days)],
+        end_changes=[EndChange(c.previous_end_on, c.end_on, c.kind, c.reason, c.at)
+                     for c in o.changes],
+        deliveries=[Delivery(d.version, d.method, d.delivered_at, d.received_by, d.relation)
+                    for d in o.deliveries])
+
+
+def governing_order(session: Session, *, resident_id: int) -> GoverningOrder | None:
+    """The order governing a resident (kit.orders): the one in force, else the latest
+    ended by a release; a withdrawn or superseded order governs nobody."""
+    found = orders.orders_of_resident(session, resident_id=resident_id)
+    chosen = next((o for o in found if o.state == "active"), None) or next(
+        (o for o in found if o.state == "released"), None)
+    return governing(chosen) if chosen is not None else None
+
+
 def today() -> dt.date:
     """The city's today."""
     return clock.local_day(clock.now())
@@ -168,13 +196,16 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
 
 def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
     """The command centre: occupancy, ineligible facilities and overdue releases; people
-    dispatched, arrived and missing on transfers (missing must reach zero). Counts only,
+    dispatched, arrived and missing on transfers (missing must reach zero), and the trips
+    home at release (on the way, home, missing). Counts only,
     no person named."""
     tiles = _facility_tiles(session, caller=caller, today=today)
     if caller.can(TRANSPORT_WRITE) or caller.can(QUARANTINE_WRITE):
         tiles.append(Tile(key="quarantine.transfers", title=_("Transfers"),
                           template="quarantine/transfers/_tile.html",
-                          link="/quarantine/transfers", data=transfers.counts(session)))
+                          link="/quarantine/transfers",
+                          data={**transfers.counts(session),
+                                "returns": transfers.return_counts(session)}))
     return tiles
 
 

@@ -362,15 +362,22 @@ class PlacementLine(Base):
 
 
 class TransferManifest(Base):
-    """A vehicle taking people to a facility: seats, route, departure, expected arrival,
-    the driver's contact, and its lines (one per person)."""
+    """A vehicle taking people to a facility, or home from one when they are released:
+    seats, route, departure, expected arrival, the driver's contact, and its lines (one
+    per person)."""
 
     __tablename__ = "transfer_manifest"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "to_facility" (pickup, then check-in at the facility) or "return_home" (check-out
+    # at the facility, check-in at the home building by the community worker).
+    purpose: Mapped[str] = mapped_column(String(12), server_default="to_facility")
+    # The home building of a return home (None on the way to a facility).
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
     vehicle: Mapped[str] = mapped_column(String(32))
     seats: Mapped[int] = mapped_column(Integer)
     route: Mapped[str] = mapped_column(Text)
+    # Where it goes (to a facility) or where it leaves from (a return home).
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
     departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expected_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
@@ -378,6 +385,9 @@ class TransferManifest(Base):
     driver_phone: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
+    # When the vehicle left (None before): nobody is added after.
+    departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    departed_by: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[TransferLine]] = relationship(
         back_populates="manifest", order_by="TransferLine.line_no")

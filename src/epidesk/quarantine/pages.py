@@ -10,14 +10,19 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from epidesk.config import get_settings
+from epidesk.errors import ValidationFailedError
+from epidesk.kit import clock, i18n
 from epidesk.kit.inputs import Day, OptionalDay, parse
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token
+from epidesk.people import repository as people
 from epidesk.quarantine import rules, service
 from epidesk.quarantine.deps import (
     Manager,
     OrderReader,
     Staff,
+    governing,
     order_for,
     order_view,
     today,
@@ -92,6 +97,28 @@ def order_page(request: Request, session: DbSession, caller: OrderReader, order_
     return render(request, "quarantine/order.html", {
         "o": order_view(session, o), "check": check, "csrf_token": csrf_token(request),
         "can_write": caller.can("quarantine.write"), "section": "quarantine"})
+
+
+@router.get("/quarantine/orders/{order_id}/notice")
+def notice_page(request: Request, session: DbSession, caller: OrderReader, order_id: Id,
+                audit: AuditDep, lang: Annotated[str, Query(max_length=16)] = "") -> Response:
+    """The order's notice to give the resident, printable, in the resident's language (or
+    the one asked for with ?lang=): why (the rule explained), where and until when, the
+    tests, the earlier end dates with their reasons, how it was delivered, the hotline."""
+    if lang and i18n.known(lang) is None:
+        raise ValidationFailedError(
+            f"lang: {lang!r} is not a language here (choose {' or '.join(i18n.LANGUAGES)})")
+    o = order_for(session, caller, order_id)
+    person = people.resident(session, o.resident_id)
+    assert person is not None
+    language = i18n.known(lang) or i18n.known(person.language) or i18n.DEFAULT
+    with i18n.using(language):
+        order = governing(o)
+    audit("read", "quarantine_order_notice", o.id, person_id=o.resident_id)
+    return render(request, "quarantine/notice.html", {
+        "order": order, "person": person, "notice_language": language,
+        "hotline": get_settings().hotline_number, "today": clock.city_today(),
+    }, language=language)
 
 
 @router.post("/quarantine/orders/{order_id}/end")

@@ -284,6 +284,14 @@ class LetterGroup(Schema):
     reasons: list[str]
 
 
+class LetterEndChange(Schema):
+    """An earlier end date of the order and why it moved."""
+
+    previous_end_on: date
+    end_on: date
+    reason: str
+
+
 class LetterOut(Schema):
     """What the resident is told: why, without naming the case or anyone else."""
 
@@ -295,6 +303,12 @@ class LetterOut(Schema):
     end_on: date | None = Field(description="The last day of quarantine or monitoring")
     tests: list[LetterTest]
     preset: str
+    order_id: int | None = Field(None, description="The quarantine order the stages, end and "
+                                 "tests come from; none when tracing's follow-up plan is read")
+    order_version: int | None = None
+    explanation: str | None = Field(None, description="Why the order says what it says")
+    end_changes: list[LetterEndChange] = Field(default_factory=list,
+                                               description="Earlier end dates and why they moved")
 
 
 class MissedTestOut(Schema):
@@ -400,7 +414,13 @@ def letter_out(letter: ResidentLetter) -> LetterOut:
                      stages=[LetterStageOut(place=st.place, start=st.start, end=st.end)
                              for st in letter.stages], end_on=letter.end_on,
                      tests=[LetterTest(day=d, on=on, place=p) for d, on, p in letter.tests],
-                     preset=letter.preset)
+                     preset=letter.preset,
+                     order_id=letter.order.order_id if letter.order else None,
+                     order_version=letter.order.version if letter.order else None,
+                     explanation=letter.order.explanation if letter.order else None,
+                     end_changes=[LetterEndChange(previous_end_on=c.previous_end_on,
+                                                  end_on=c.end_on, reason=c.reason)
+                                  for c in (letter.order.end_changes if letter.order else [])])
 
 
 def missed_out(rows: list[tuple[Any, Any, Any]]) -> list[MissedTestOut]:

@@ -122,6 +122,40 @@ def same_plan(plan: OrderPlan, *, form: str, counted_from: dt.date, end_on: dt.d
             and plan.end_on == end_on and tests_json(plan.tests) == tests)
 
 
+MONITORING = "home_health_monitoring"
+
+
+def stages_of(*, form: str, start_on: dt.date, end_on: dt.date,
+              monitoring_until: dt.date | None, values: Mapping[str, Any]
+              ) -> list[tuple[str, dt.date, dt.date]]:
+    """The order's stages as it stands, (place, first day, last day): the plan's stages
+    of restriction from the start, the last one running to the order's end (extended or
+    shortened), those past the end left out; then home health monitoring until its day."""
+    planned = [(str(st["place"]), int(st["days"])) for st in values.get("stages", [])
+               if st.get("place") != MONITORING] or [(form, (end_on - start_on).days + 1)]
+    out: list[tuple[str, dt.date, dt.date]] = []
+    day = start_on
+    for number, (place, days) in enumerate(planned):
+        if day > end_on:
+            break
+        last = end_on if number == len(planned) - 1 else min(
+            end_on, day + dt.timedelta(days=days - 1))
+        out.append((place, day, last))
+        day = last + dt.timedelta(days=1)
+    if out and out[-1][2] < end_on:
+        out[-1] = (out[-1][0], out[-1][1], end_on)
+    if monitoring_until is not None and monitoring_until > end_on:
+        out.append((MONITORING, end_on + dt.timedelta(days=1), monitoring_until))
+    return out
+
+
+def moved_monitoring(monitoring_until: dt.date | None, previous_end: dt.date,
+                     end_on: dt.date) -> dt.date | None:
+    """Home health monitoring follows the restriction: when the end moves, its last day
+    moves with it (keeping its length)."""
+    return None if monitoring_until is None else monitoring_until + (end_on - previous_end)
+
+
 # ------------------------------------------------------------------ release rule
 
 

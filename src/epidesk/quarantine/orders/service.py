@@ -278,8 +278,9 @@ def visitor_order(session: Session, *, resident_id: int, zone_id: int, left_on: 
 def change_end(session: Session, *, order_id: int, end_on: date, reason: str, actor: str,
                now: datetime | None = None) -> QuarantineOrder:
     """Extend or shorten an order, only with a written reason; the earlier end stays in
-    the order's history. Refused (nothing changed) without a reason, for the same end,
-    an end before the start, or an order no longer in force."""
+    the order's history, and home health monitoring after it moves with it. Refused
+    (nothing changed) without a reason, for the same end, an end before the start, or an
+    order no longer in force."""
     moment = now or clock.now()
     o = get_order(session, order_id=order_id)
     if o.state != "active":
@@ -296,6 +297,7 @@ def change_end(session: Session, *, order_id: int, end_on: date, reason: str, ac
     o.changes.append(OrderChange(version=o.version + 1, kind=kind, previous_end_on=o.end_on,
                                  end_on=end_on, reason=reason.strip(), at=moment,
                                  actor=actor[:64]))
+    o.monitoring_until = order_rules.moved_monitoring(o.monitoring_until, o.end_on, end_on)
     o.end_on = end_on
     o.version += 1
     o.updated_at = moment

@@ -20,6 +20,7 @@ from epidesk.quarantine.orders import repository
 from epidesk.quarantine.orders import rules as order_rules
 from epidesk.quarantine.orders import service as orders
 from epidesk.quarantine.rules import LabResult, ReleaseDecision
+from epidesk.quarantine.transfers import service as transfers
 from epidesk.testing import repository as testing
 from epidesk.tracing import repository as tracing
 
@@ -82,9 +83,11 @@ def check(session: Session, *, order_id: int, today: date | None = None) -> Rele
 
 def release(session: Session, *, order_id: int, actor: str, now: datetime | None = None
             ) -> QuarantineOrder:
-    """Release the resident: the order ends, their room is freed, home monitoring follows
-    when the order has it. Refused, changing nothing, when the order is not in force or
-    the rule's required results are missing (the error names each)."""
+    """Release the resident: the order ends, their room is freed, a trip home is planned
+    from a facility (with the carers who went along; `transfers.plan_return`), and home
+    monitoring follows when the order has it and they are home. Refused, changing
+    nothing, when the order is not in force or the rule's required results are missing
+    (the error names each)."""
     moment = now or clock.now()
     today = clock.local_day(moment)
     o = orders.get_order(session, order_id=order_id)
@@ -103,12 +106,14 @@ def release(session: Session, *, order_id: int, actor: str, now: datetime | None
     o.release_rule = decision.rule
     o.release_evidence = json.dumps({"results_on": [d.isoformat() for d in decision.used]})
     o.updated_at = moment
-    for assignment in repository.open_assignments_of_order(session, o.id):
+    rooms = list(repository.open_assignments_of_order(session, o.id))
+    for assignment in rooms:
         assignment.to_at = moment
         assignment.ended_reason = "released"
     session.flush()
     repository.add_event(session, o, "released", moment)
     orders.notify(session, o, actor)
+    transfers.plan_return(session, order=o, rooms=rooms, actor=actor, now=moment)
     return o
 
 

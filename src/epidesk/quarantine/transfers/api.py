@@ -8,9 +8,11 @@ from epidesk.kit import clock
 from epidesk.kit.web import CONFLICT_RESPONSE, PROBLEM_RESPONSES, AuditDep, DbSession, Id
 from epidesk.quarantine.transfers import service
 from epidesk.quarantine.transfers.deps import (
+    HomeDesk,
     Reader,
     Transport,
     alerts_out,
+    ensure_home_desk,
     manifest_detail,
     manifest_out,
 )
@@ -23,6 +25,7 @@ from epidesk.quarantine.transfers.schemas import (
     ManifestDetail,
     ManifestIn,
     ManifestOut,
+    PeopleIn,
     ResolveIn,
 )
 
@@ -69,6 +72,32 @@ def show_manifest(manifest_id: Id, session: DbSession, reader: Reader,
     return detail
 
 
+@router.post("/transfers/{manifest_id}/people", response_model=ManifestOut,
+             summary="Add people to a manifest", responses=CONFLICT_RESPONSE)
+def add_people(manifest_id: Id, body: PeopleIn, session: DbSession, transport: Transport,
+               audit: AuditDep) -> ManifestOut:
+    """Add people (their centralized orders in force) to a manifest that has not left;
+    refused whole (422 naming the field) when one is unknown, already on it, or the seats
+    would not hold them; 409 once the vehicle has left."""
+    added = service.add_people(session, manifest_id=manifest_id, order_ids=body.order_ids,
+                               actor=transport.username)
+    m = service.get_manifest(session, manifest_id=manifest_id)
+    audit("update", "transfer_manifest", m.id, people=[line.resident_id for line in added])
+    return manifest_out(session, m, clock.now())
+
+
+@router.post("/transfers/{manifest_id}/depart", response_model=ManifestOut,
+             summary="Record the departure", responses=CONFLICT_RESPONSE)
+def depart(manifest_id: Id, session: DbSession, transport: Transport,
+           audit: AuditDep) -> ManifestOut:
+    """The vehicle left (recorded once; a repeat changes nothing); 409 while nobody on it
+    has been checked out."""
+    m, changed = service.depart(session, manifest_id=manifest_id, actor=transport.username)
+    if changed:
+        audit("update", "transfer_manifest", m.id)
+    return manifest_out(session, m, clock.now())
+
+
 @router.post("/transfers/{manifest_id}/check-out", response_model=LineChange,
              summary="Check a person out at pickup")
 def check_out(manifest_id: Id, body: CheckOutIn, session: DbSession, transport: Transport,
@@ -91,6 +120,22 @@ def check_in(manifest_id: Id, body: CheckInIn, session: DbSession, transport: Tr
     nothing (`changed` false); someone not on the manifest is refused (422)."""
     line, changed = service.check_in(session, manifest_id=manifest_id,
                                      resident_id=body.resident_id, actor=transport.username)
+    audit("update", "transfer_line", line.id, person_id=line.resident_id)
+    return LineChange(manifest_id=manifest_id, line_no=line.line_no,
+                      state=service.state_of(line, clock.now()), changed=changed)
+
+
+@router.post("/transfers/{manifest_id}/home-arrivals", response_model=LineChange,
+             summary="Check a person in at home")
+def home_arrival(manifest_id: Id, body: CheckInIn, session: DbSession, desk: HomeDesk,
+                 audit: AuditDep) -> LineChange:
+    """Mark a person on a return home as arrived at their building (the community worker
+    of their home); home monitoring starts. A repeat changes nothing (`changed` false);
+    someone not on the manifest, or not in your area, or a manifest to a facility is
+    refused (422)."""
+    ensure_home_desk(session, desk, manifest_id, body.resident_id)
+    line, changed = service.check_in_home(session, manifest_id=manifest_id,
+                                          resident_id=body.resident_id, actor=desk.username)
     audit("update", "transfer_line", line.id, person_id=line.resident_id)
     return LineChange(manifest_id=manifest_id, line_no=line.line_no,
                       state=service.state_of(line, clock.now()), changed=changed)

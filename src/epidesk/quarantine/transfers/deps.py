@@ -10,9 +10,16 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from epidesk.errors import PermissionDeniedError
+from epidesk.errors import PermissionDeniedError, ValidationFailedError
 from epidesk.kit import clock
-from epidesk.kit.access import PEOPLE_READ, QUARANTINE_WRITE, TRANSPORT_WRITE, Caller, outside
+from epidesk.kit.access import (
+    PEOPLE_READ,
+    PEOPLE_WRITE,
+    QUARANTINE_WRITE,
+    TRANSPORT_WRITE,
+    Caller,
+    outside,
+)
 from epidesk.kit.i18n import _
 from epidesk.kit.web import CallerDep, require
 from epidesk.people import repository as people
@@ -40,6 +47,32 @@ Transport = Annotated[Caller, Depends(_transport)]
 Reader = Annotated[Caller, Depends(require(PEOPLE_READ))]
 
 
+def _home_desk(caller: CallerDep) -> Caller:
+    if not any(caller.can(p) for p in (PEOPLE_WRITE, TRANSPORT_WRITE, QUARANTINE_WRITE)):
+        raise PermissionDeniedError(_("this needs the permission %(permission)r",
+                                      permission=PEOPLE_WRITE))
+    return caller
+
+
+# Arrivals home: the community worker of the person's home (people.write there), or a
+# transport coordinator or facility manager holding their grant city-wide.
+HomeDesk = Annotated[Caller, Depends(_home_desk)]
+
+
+def ensure_home_desk(session: Session, caller: Caller, manifest_id: int,
+                     resident_id: int) -> None:
+    """Refuse a home arrival of someone the caller may not check in exactly as one not on
+    the manifest (422 naming resident_id)."""
+    if any(caller.can(p) and caller.area_for(p).everywhere
+           for p in (TRANSPORT_WRITE, QUARANTINE_WRITE)):
+        return
+    path = people.resident_area(session, resident_id)
+    if path is None or not caller.may(PEOPLE_WRITE, path):
+        raise ValidationFailedError(
+            f"resident {resident_id} is not on manifest {manifest_id}: check the name and "
+            "the vehicle, or add them to a manifest first", field="resident_id")
+
+
 def named(session: Session, caller: Caller | None, resident_ids: Sequence[int]) -> dict[int, str]:
     """The names of the residents the caller may see (everyone for the command line)."""
     ids = sorted(set(resident_ids))
@@ -55,10 +88,10 @@ def manifest_out(session: Session, m: TransferManifest, now: datetime) -> Manife
     found = facilities.facility(session, m.facility_id)
     states = [service.state_of(line, now) for line in m.lines]
     return ManifestOut(
-        id=m.id, vehicle=m.vehicle, seats=m.seats, route=m.route,
+        id=m.id, purpose=m.purpose, vehicle=m.vehicle, seats=m.seats, route=m.route,
         facility=f"{found.code} {found.name}" if found else str(m.facility_id),
         departs_at=m.departs_at, expected_at=m.expected_at, driver_name=m.driver_name,
-        driver_phone=m.driver_phone, people=len(m.lines),
+        driver_phone=m.driver_phone, departed_at=m.departed_at, people=len(m.lines),
         checked_out=sum(1 for line in m.lines if line.checked_out_at is not None),
         checked_in=sum(1 for s in states if s == rules.ARRIVED),
         missing=sum(1 for s in states if s == rules.MISSING))
@@ -117,6 +150,8 @@ def transfer_panel(session: Session, *, resident_id: int) -> dict[str, object] |
         "room": None if room is None else {"facility": room[2].code, "name": room[2].name,
                                           "room": room[1].number},
         "transfers": [{"manifest_id": line.manifest_id, "vehicle": line.manifest.vehicle,
+                       "purpose": line.manifest.purpose,
+                       "departs_at": line.manifest.departs_at.isoformat(),
                        "line_no": line.line_no, "state": service.state_of(line, now),
                        "expected_at": line.manifest.expected_at.isoformat(),
                        "checked_in_at": line.checked_in_at.isoformat()

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from epidesk.geography.models import Address, Building, Unit
 from epidesk.kit.merges import Merge, repoint
-from epidesk.quarantine.models import TransferLine, TransferManifest
+from epidesk.quarantine.models import RoomAssignment, TransferLine, TransferManifest
 
 
 def add(session: Session, manifest: TransferManifest) -> TransferManifest:
@@ -75,3 +76,62 @@ def lines_of_resident(session: Session, resident_id: int, *, limit: int = 5
 def merge_rows(session: Session, merge: Merge) -> int:
     """Move the merged record's transfer lines to the survivor."""
     return repoint(session, TransferLine, "resident_id", merge)
+
+
+def building_of_address(session: Session, address_id: int) -> Building | None:
+    """The building a flat lies in."""
+    return session.scalars(select(Building).join(Unit, Unit.building_id == Building.id)
+                           .join(Address, Address.unit_id == Unit.id)
+                           .where(Address.id == address_id)).first()
+
+
+def open_return(session: Session, *, facility_id: int, building_id: int, after: datetime
+                ) -> TransferManifest | None:
+    """A return home from the facility to the building not yet left (departing after the
+    moment, nobody checked out yet), with its lines; the latest planned first."""
+    boarded = select(TransferLine.id).where(TransferLine.manifest_id == TransferManifest.id,
+                                            TransferLine.checked_out_at.is_not(None))
+    return session.scalars(
+        select(TransferManifest).where(
+            TransferManifest.purpose == "return_home",
+            TransferManifest.facility_id == facility_id,
+            TransferManifest.building_id == building_id,
+            TransferManifest.departs_at > after, ~boarded.exists())
+        .options(selectinload(TransferManifest.lines))
+        .order_by(TransferManifest.departs_at.desc(), TransferManifest.id.desc())).first()
+
+
+def open_carers(session: Session, room_id: int) -> Sequence[RoomAssignment]:
+    """Carers without an order still in a room."""
+    return session.scalars(select(RoomAssignment).where(
+        RoomAssignment.room_id == room_id, RoomAssignment.to_at.is_(None),
+        RoomAssignment.order_id.is_(None))).all()
+
+
+def open_ordered_in_room(session: Session, room_id: int) -> Sequence[RoomAssignment]:
+    """People under an order still in a room."""
+    return session.scalars(select(RoomAssignment).where(
+        RoomAssignment.room_id == room_id, RoomAssignment.to_at.is_(None),
+        RoomAssignment.order_id.is_not(None))).all()
+
+
+def return_counts(session: Session, *, due_before: datetime) -> tuple[int, int, int]:
+    """Returns home: (on the way or planned, arrived home, missing)."""
+    pending = session.scalar(
+        select(func.count(TransferLine.id)).join(
+            TransferManifest, TransferManifest.id == TransferLine.manifest_id)
+        .where(TransferManifest.purpose == "return_home",
+               TransferLine.checked_in_at.is_(None), TransferLine.resolved_at.is_(None),
+               TransferManifest.expected_at > due_before)) or 0
+    home = session.scalar(
+        select(func.count(TransferLine.id)).join(
+            TransferManifest, TransferManifest.id == TransferLine.manifest_id)
+        .where(TransferManifest.purpose == "return_home",
+               TransferLine.checked_in_at.is_not(None))) or 0
+    missing = session.scalar(
+        select(func.count(TransferLine.id)).join(
+            TransferManifest, TransferManifest.id == TransferLine.manifest_id)
+        .where(TransferManifest.purpose == "return_home",
+               TransferLine.checked_in_at.is_(None), TransferLine.resolved_at.is_(None),
+               TransferManifest.expected_at <= due_before)) or 0
+    return int(pending), int(home), int(missing)

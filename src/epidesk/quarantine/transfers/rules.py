@@ -1,12 +1,24 @@
-"""Transfers as pure rules: a line's state, when it raises an alert, how a search term
-reads. No session, no I/O."""
+"""Transfers as pure rules: a manifest's purpose, a line's state, when it raises an alert,
+how a search term reads, when a return home leaves and arrives. No session, no I/O."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from epidesk.kit.i18n import _l, register_labels
+
+TO_FACILITY, RETURN_HOME = "to_facility", "return_home"
+PURPOSES = register_labels("transfer_purpose", {
+    TO_FACILITY: _l("to a facility"), RETURN_HOME: _l("return home"),
+})
+# A return home: a car with this many seats leaves this long after the release, and the
+# road minutes are the placement's (a detour factor on the straight line, plus loading).
+RETURN_SEATS = 7
+RETURN_LEAD_MINUTES = 60
+ROAD_MINUTES_PER_KM = 1.5
+FIXED_MINUTES = 10.0
 
 WAITING, ON_BOARD, ARRIVED, MISSING, RESOLVED = (
     "waiting", "on_board", "arrived", "missing", "resolved")
@@ -57,3 +69,18 @@ def search_kind(term: str) -> str:
     if len(text) >= 15 and text.replace("X", "").replace("x", "").isdigit():
         return "id_number"
     return "name"
+
+
+def road_minutes(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Road minutes between two points (great-circle distance, detour factor, loading)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    km = 2 * 6371.0 * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
+    return km * ROAD_MINUTES_PER_KM + FIXED_MINUTES
+
+
+def return_times(released_at: datetime, minutes: float) -> tuple[datetime, datetime]:
+    """When a return home leaves the facility and is expected at the home building."""
+    departs = released_at + timedelta(minutes=RETURN_LEAD_MINUTES)
+    return departs, departs + timedelta(minutes=math.ceil(minutes))

@@ -28,6 +28,14 @@ class ManifestIn(BaseModel):
     order_ids: list[RecordId] = Field(min_length=1, max_length=100)
 
 
+class PeopleIn(BaseModel):
+    """People to add to a manifest that has not left: their centralized orders in force."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_ids: list[RecordId] = Field(min_length=1, max_length=100)
+
+
 class CheckOutIn(BaseModel):
     """A manifest line boarding at pickup."""
 
@@ -58,6 +66,8 @@ class ManifestOut(BaseModel):
     """A manifest's vehicle, times and counts."""
 
     id: int
+    purpose: str = Field(description="to_facility, or return_home (from the facility to "
+                         "the home building, at release)")
     vehicle: str
     seats: int
     route: str
@@ -66,6 +76,7 @@ class ManifestOut(BaseModel):
     expected_at: datetime
     driver_name: str
     driver_phone: str
+    departed_at: datetime | None
     people: int
     checked_out: int
     checked_in: int

@@ -17,7 +17,12 @@ from epidesk.kit import clock
 from epidesk.kit.merges import Merge
 from epidesk.people import repository as people
 from epidesk.quarantine import repository as facilities
-from epidesk.quarantine.models import TransferLine, TransferManifest
+from epidesk.quarantine.models import (
+    QuarantineOrder,
+    RoomAssignment,
+    TransferLine,
+    TransferManifest,
+)
 from epidesk.quarantine.orders import repository as orders
 from epidesk.quarantine.transfers import repository, rules
 
@@ -72,13 +77,7 @@ def create_manifest(session: Session, *, manifest: ManifestIn, actor: str,
                                     field="expected_at")
     if facilities.facility(session, manifest.facility_id) is None:
         raise ValidationFailedError(f"no facility {manifest.facility_id}", field="facility_id")
-    found = []
-    for order_id in manifest.order_ids:
-        o = orders.order(session, order_id)
-        if o is None or o.state != "active" or o.form != "centralized":
-            raise ValidationFailedError(
-                f"order {order_id} is not a centralized order in force", field="order_ids")
-        found.append(o)
+    found = _centralized(session, manifest.order_ids)
     rooms = orders.current_rooms(session, [o.resident_id for o in found])
     row = TransferManifest(
         vehicle=manifest.vehicle, seats=manifest.seats, route=manifest.route,
@@ -91,6 +90,92 @@ def create_manifest(session: Session, *, manifest: ManifestIn, actor: str,
         row.lines.append(TransferLine(line_no=number, resident_id=o.resident_id,
                                       order_id=o.id, room_id=room[1].id if room else None))
     return repository.add(session, row)
+
+
+def _centralized(session: Session, order_ids: Sequence[int]) -> list[QuarantineOrder]:
+    found = []
+    for order_id in order_ids:
+        o = orders.order(session, order_id)
+        if o is None or o.state != "active" or o.form != "centralized":
+            raise ValidationFailedError(
+                f"order {order_id} is not a centralized order in force", field="order_ids")
+        found.append(o)
+    return found
+
+
+def orders_of_residents(session: Session, *, resident_ids: Sequence[int],
+                        field: str = "resident_ids") -> list[int]:
+    """The centralized order in force of each resident, in the order given (for forms that
+    name people, not orders); an unknown resident or one without such an order is refused,
+    naming them."""
+    if len(set(resident_ids)) != len(resident_ids):
+        raise ValidationFailedError("a person is listed twice", field=field)
+    known = people.residents_by_id(session, list(resident_ids))
+    active = orders.active_orders_of(session, list(resident_ids))
+    out = []
+    for resident_id in resident_ids:
+        if resident_id not in known:
+            raise ValidationFailedError(f"no resident {resident_id}", field=field)
+        held = [o for o in active.get(resident_id, []) if o.form == "centralized"]
+        if not held:
+            raise ValidationFailedError(
+                f"resident {resident_id} is under no centralized order in force", field=field)
+        out.append(held[0].id)
+    return out
+
+
+def add_people(session: Session, *, manifest_id: int, order_ids: Sequence[int], actor: str
+               ) -> list[TransferLine]:
+    """Add people (their centralized orders in force) to a manifest to a facility that has
+    not left; refused whole, naming the field, when one is unknown, already on it, or the
+    seats would not hold them all."""
+    manifest = get_manifest(session, manifest_id=manifest_id)
+    if manifest.purpose != rules.TO_FACILITY:
+        raise ConflictError(f"manifest {manifest_id} is a return home: people join it when "
+                            "they are released")
+    if manifest.departed_at is not None:
+        raise ConflictError(f"manifest {manifest_id} has left; put them on another vehicle")
+    if not order_ids:
+        raise ValidationFailedError("name at least one person", field="order_ids")
+    if len(set(order_ids)) != len(order_ids):
+        raise ValidationFailedError("an order is listed twice", field="order_ids")
+    found = _centralized(session, order_ids)
+    on_board = {line.resident_id for line in manifest.lines}
+    for o in found:
+        if o.resident_id in on_board:
+            raise ValidationFailedError(f"resident {o.resident_id} is already on manifest "
+                                        f"{manifest_id}", field="order_ids")
+    if len(manifest.lines) + len(found) > manifest.seats:
+        raise ValidationFailedError(
+            f"{len(manifest.lines) + len(found)} people do not fit in {manifest.seats} seats",
+            field="order_ids")
+    rooms = orders.current_rooms(session, [o.resident_id for o in found])
+    number = max((line.line_no for line in manifest.lines), default=0)
+    added = []
+    for o in found:
+        number += 1
+        room = rooms.get(o.resident_id)
+        line = TransferLine(line_no=number, resident_id=o.resident_id, order_id=o.id,
+                            room_id=room[1].id if room else None)
+        manifest.lines.append(line)
+        added.append(line)
+    session.flush()
+    return added
+
+
+def depart(session: Session, *, manifest_id: int, actor: str, now: datetime | None = None
+           ) -> tuple[TransferManifest, bool]:
+    """The vehicle left: recorded once (a repeat changes nothing; returns whether this
+    call recorded it). Refused while nobody on it has been checked out."""
+    manifest = get_manifest(session, manifest_id=manifest_id)
+    if manifest.departed_at is not None:
+        return manifest, False
+    if not any(line.checked_out_at is not None for line in manifest.lines):
+        raise ConflictError(f"nobody on manifest {manifest_id} has been checked out: check "
+                            "people out as they board, then record the departure")
+    manifest.departed_at, manifest.departed_by = now or clock.now(), actor[:64]
+    session.flush()
+    return manifest, True
 
 
 def get_manifest(session: Session, *, manifest_id: int) -> TransferManifest:
@@ -137,7 +222,105 @@ def check_in(session: Session, *, manifest_id: int, resident_id: int, actor: str
     if line.checked_out_at is None:  # boarded without being ticked off at pickup
         line.checked_out_at, line.checked_out_by = moment, actor[:64]
     session.flush()
+    if line.manifest.purpose == rules.RETURN_HOME:
+        _start_monitoring(session, line, moment)
     return line, True
+
+
+def check_in_home(session: Session, *, manifest_id: int, resident_id: int, actor: str,
+                  now: datetime | None = None) -> tuple[TransferLine, bool]:
+    """A person on a return home arrived at their building (the community worker checks
+    them in); home monitoring starts. Refused for a manifest that goes to a facility."""
+    manifest = get_manifest(session, manifest_id=manifest_id)
+    if manifest.purpose != rules.RETURN_HOME:
+        raise ValidationFailedError(f"manifest {manifest_id} goes to a facility, not home: "
+                                    "people arriving there are checked in by its staff",
+                                    field="manifest_id")
+    return check_in(session, manifest_id=manifest_id, resident_id=resident_id, actor=actor,
+                    now=now)
+
+
+def _start_monitoring(session: Session, line: TransferLine, moment: datetime) -> None:
+    """Home monitoring under the released order starts when the person is home."""
+    if line.order_id is None:
+        return
+    o = orders.order(session, line.order_id)
+    if o is not None and o.monitoring_until is not None and \
+            o.monitoring_until >= clock.local_day(moment):
+        orders.add_event(session, o, "monitoring", moment)
+        session.flush()
+
+
+def _home_of(session: Session, resident_id: int) -> tuple[int, float, float] | None:
+    """(building id, latitude, longitude) of where the resident lives."""
+    address = people.address_of_residents(session, [resident_id]).get(resident_id)
+    building = repository.building_of_address(session, address) if address else None
+    return (building.id, building.centroid_lat, building.centroid_lon) if building else None
+
+
+def plan_return(session: Session, *, order: QuarantineOrder, rooms: Sequence[RoomAssignment],
+                actor: str, now: datetime) -> list[TransferLine]:
+    """The trip home of a person released from a room: on the return manifest from the
+    facility to their home building not yet left (household members released the same
+    day travel together), else a new one; carers of their household who went along and
+    are left with nobody under an order in the room leave the room and travel with them.
+    Returns the lines added (none when the person was in no room or has no home)."""
+    home = _home_of(session, order.resident_id)
+    if home is None or not rooms:
+        return []
+    resident = people.resident(session, order.resident_id)
+    household = resident.household_id if resident is not None else order.household_id
+    room = rooms[0]
+    found = orders.room_with_facility(session, room.room_id)
+    if found is None:
+        return []
+    facility = found[1]
+    travellers: list[tuple[int, int | None, int]] = [(order.resident_id, order.id,
+                                                      room.room_id)]
+    for held in rooms:
+        if any(o.order_id != order.id for o in repository.open_ordered_in_room(
+                session, held.room_id)):
+            continue
+        carers = repository.open_carers(session, held.room_id)
+        family = people.residents_by_id(session, [c.resident_id for c in carers])
+        for carer in carers:
+            member = family.get(carer.resident_id)
+            if member is None or member.household_id != household:
+                continue
+            carer.to_at, carer.ended_reason = now, "released"
+            travellers.append((carer.resident_id, None, held.room_id))
+    manifest = repository.open_return(session, facility_id=facility.id, building_id=home[0],
+                                      after=now)
+    if manifest is None or len(manifest.lines) + len(travellers) > manifest.seats:
+        departs, expected = rules.return_times(
+            now, rules.road_minutes(facility.lat, facility.lon, home[1], home[2]))
+        manifest = repository.add(session, TransferManifest(
+            purpose=rules.RETURN_HOME, building_id=home[0],
+            vehicle=f"return {facility.code}"[:32],
+            seats=max(rules.RETURN_SEATS, len(travellers)),
+            route=f"{facility.code} {facility.name} - building {home[0]}"[:500],
+            facility_id=facility.id, departs_at=departs, expected_at=expected,
+            driver_name="", driver_phone="", created_at=now, created_by=actor[:64]))
+    on_board = {line.resident_id for line in manifest.lines}
+    added = []
+    number = max((line.line_no for line in manifest.lines), default=0)
+    for resident_id, order_id, room_id in travellers:
+        if resident_id in on_board:
+            continue
+        number += 1
+        line = TransferLine(line_no=number, resident_id=resident_id, order_id=order_id,
+                            room_id=room_id)
+        manifest.lines.append(line)
+        added.append(line)
+    session.flush()
+    return added
+
+
+def return_counts(session: Session, *, now: datetime | None = None) -> dict[str, int]:
+    """People on their way home (or about to leave), arrived home, and missing."""
+    moment = now or clock.now()
+    pending, home, missing = repository.return_counts(session, due_before=moment - _grace())
+    return {"returning": pending, "home": home, "missing": missing}
 
 
 def search(session: Session, *, manifest_id: int, term: str) -> list[TransferLine]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from epidesk.cases.models import CaseEpisode
 from epidesk.kit.access import AreaPath
 from epidesk.kit.i18n import _
+from epidesk.kit.orders import GoverningOrder
 from epidesk.people.models import Resident
 from epidesk.testing.models import Sample, Tube
 from epidesk.tracing import rules
@@ -297,6 +298,8 @@ class ResidentLetter:
     derivation: str | None = None
     stages: list[LetterStage] = field(default_factory=list)
     last_exposure_on: dt.date | None = None
+    # The order the stages, dates and tests come from (None: tracing's own plan).
+    order: GoverningOrder | None = None
 
     @property
     def end_on(self) -> dt.date | None:
