@@ -184,11 +184,12 @@ def explain(*, category: str, form: str, rule: str, preset: str, counted_from: d
     """One paragraph saying why the order is what it is (in the current language)."""
     what = i18n.label(category, "order_category")
     place = i18n.label(form, "order_form")
-    days = ", ".join(str(d) for d in test_days) or _("none")
     text = _("As a %(category)s under %(preset)s (rule %(rule)s): %(place)s from the day "
-             "after %(start)s until %(end)s; tests on days %(days)s.",
+             "after %(start)s until %(end)s.",
              category=what, preset=preset, rule=rule, place=place,
-             start=i18n.format_day(counted_from), end=i18n.format_day(end_on), days=days)
+             start=i18n.format_day(counted_from), end=i18n.format_day(end_on))
+    text += " " + (_("Tests on days %(days)s.", days=", ".join(str(d) for d in test_days))
+                   if test_days else _("No tests are required."))
     if monitoring_until is not None:
         text += " " + _("Home health monitoring follows until %(day)s.",
                         day=i18n.format_day(monitoring_until))
