@@ -192,8 +192,7 @@ class PoolCosts:
 
     def block(self, p: int) -> tuple[IntArray, IntArray, IntArray]:
         """Classes of profile p, their compatible pools and the costs (tenths). Each block
-        is computed once and kept for the pricing rounds (int32: a few hundred MB at most
-        for half a million people)."""
+        is computed once, as int32, and kept for the pricing rounds."""
         got = self._blocks.get(p)
         if got is None:
             got = self._blocks[p] = self._block(p)
