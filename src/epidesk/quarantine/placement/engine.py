@@ -188,9 +188,17 @@ class PoolCosts:
         self.by_profile = [order[bounds[i]:bounds[i + 1]] for i in range(len(cls.p_takes))]
         self.compatible = [np.flatnonzero(_compatible(cls, pools, p))
                            for p in range(len(cls.p_takes))]
+        self._blocks: dict[int, tuple[IntArray, IntArray, IntArray]] = {}
 
     def block(self, p: int) -> tuple[IntArray, IntArray, IntArray]:
-        """Classes of profile p, their compatible pools and the costs (hundredths)."""
+        """Classes of profile p, their compatible pools and the costs (tenths). Each block
+        is computed once, as int32, and kept for the pricing rounds."""
+        got = self._blocks.get(p)
+        if got is None:
+            got = self._blocks[p] = self._block(p)
+        return got
+
+    def _block(self, p: int) -> tuple[IntArray, IntArray, IntArray]:
         classes, cp = self.by_profile[p], self.compatible[p]
         pools, problem = self.pools, self.problem
         districts = self.cls.district[classes]
@@ -198,7 +206,7 @@ class PoolCosts:
         leaves = problem.district_city[districts][:, None] != pools.city[cp][None, :]
         spare = (pools.beds[cp] - self.cls.p_occupants[p])[None, :]
         cost = arc_cost(self.weights, travel, leaves, spare)
-        return classes, cp, np.rint(cost * SCALE).astype(np.int64)
+        return classes, cp, np.rint(cost * SCALE).astype(np.int32)
 
 
 def _potentials(n: int, tail: IntArray, head: IntArray, w: IntArray) -> IntArray:
@@ -275,7 +283,7 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
         r, c = np.concatenate(rows), np.concatenate(cols)
         arc_c.append(classes[r])
         arc_p.append(cp[c])
-        arc_w.append(cost[r, c])
+        arc_w.append(cost[r, c].astype(np.int64))
     ac = np.concatenate(arc_c) if arc_c else np.zeros(0, dtype=np.int64)
     ap = np.concatenate(arc_p) if arc_p else np.zeros(0, dtype=np.int64)
     aw = np.concatenate(arc_w) if arc_w else np.zeros(0, dtype=np.int64)
@@ -286,10 +294,13 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
 
     rounds = 0
     gaps: list[float] = []
+    solve_cpu: list[float] = []
     lam = np.zeros(n_pool, dtype=np.int64)
     while True:
         rounds += 1
+        tick = time.process_time()
         flow, unplaced_flow, pool_flow = _solve(cls, pools, ac, ap, aw, unplaced_cost, sink)
+        solve_cpu.append(round(time.process_time() - tick, 2))
         d = _residual_potentials(cls, pools, ac, ap, aw, flow, unplaced_flow, pool_flow,
                                  unplaced_cost, sink)
         lam = np.maximum(0, d[sink] - d[n_cls:sink])
@@ -317,7 +328,8 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
         household_room=household_room, person_room=person_room, unplaced=unplaced,
         cost=placed_cost(problem, weights, prof, household_room),
         stats={"classes": n_cls, "pools": n_pool, "arcs": len(ac), "rounds": rounds,
-               "round_gaps": gaps, "solve_seconds": round(solved - started, 3),
+               "round_gaps": gaps, "round_solve_cpu_seconds": solve_cpu,
+               "solve_seconds": round(solved - started, 3),
                "seconds": round(time.perf_counter() - started, 3),
                "cpu_seconds": round(time.process_time() - cpu_started, 3)},
         pool_multiplier=lam.astype(np.float64) / SCALE, room_pool=pools.room_pool)
@@ -394,7 +406,7 @@ def _improving_arcs(costs: PoolCosts, lam: IntArray, u: IntArray, ac: IntArray, 
         keep = rank < ADDED_ARCS
         out_c.append(classes[rows[keep]])
         out_p.append(cp[cols[keep]])
-        out_w.append(cost[rows[keep], cols[keep]])
+        out_w.append(cost[rows[keep], cols[keep]].astype(np.int64))
     if not out_c:
         return None, best
     return (np.concatenate(out_c), np.concatenate(out_p), np.concatenate(out_w)), best
