@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -163,3 +164,29 @@ def test_a_vaccine_receipt_without_expiry_is_refused_by_the_depots(db: Session) 
     assert not done.accepted
     assert done.report.counts == {"bad_date": 1}
     assert _on_hand(db, s.site.depot_id, "L3") == 0
+
+
+def test_the_api_gives_a_dose_from_the_lot_expiring_first_and_shows_the_depot(
+        db: Session, client: TestClient) -> None:
+    s = scene(db)
+    sooner = (s.today + timedelta(days=20)).isoformat()
+    receipt = client.post(f"/api/vaccination/sites/{s.site.id}/stock",
+                          json={"kind": "receipt", "product": "coronavac", "lot": "SOON",
+                                "doses": 3, "expiry": sooner})
+    assert receipt.status_code == 201, receipt.text
+    assert receipt.json()["depot_code"] == s.site.code
+    assert [(x["lot"], x["doses"]) for x in receipt.json()["stock"]] == [("SOON", 3),
+                                                                          (LOT, 100)]
+    stale = client.post(f"/api/vaccination/sites/{s.site.id}/stock",
+                        json={"kind": "receipt", "product": "coronavac", "lot": "STALE",
+                              "doses": 3, "expiry": (s.today - timedelta(days=1)).isoformat()})
+    assert stale.status_code == 422 and stale.json()["field"] == "expiry"
+    person = s.city.residents["zhang_min"].id
+    dose = client.post(f"/api/vaccination/residents/{person}/doses",
+                       json={"site_id": s.site.id, "product": "coronavac",
+                             "vaccinator": "Dr Liu"})
+    assert dose.status_code == 201, dose.text
+    assert dose.json()["dose"]["lot"] == "SOON"
+    site = client.get(f"/api/vaccination/sites/{s.site.id}").json()
+    assert [(x["lot"], x["doses"]) for x in site["stock"]] == [("SOON", 2), (LOT, 100)]
+    assert db.scalar(select(func.count()).select_from(StockReceipt)) == 2
