@@ -18,6 +18,8 @@ PUBLIC.update({
     # signer certificates and hashes only.
     ("POST", "/api/public/certificates/verify"), ("GET", "/api/public/certificates/trust-list"),
     ("GET", "/certificates/verify"), ("GET", "/certificates/sw.js"),
+    # The DCC schemas the platform checks, for verifiers that work offline.
+    ("GET", "/api/public/certificates/schemas"),
 })
 
 

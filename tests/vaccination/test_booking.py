@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from epidesk.errors import ConflictError, ValidationFailedError
 from epidesk.messages.models import OutboundMessage
+from epidesk.supplies.models import StockMovement
 from epidesk.vaccination.booking import repository, service
-from epidesk.vaccination.models import SlotPool, StockMovement
+from epidesk.vaccination.models import SlotPool
 from epidesk.vaccination.sites import service as sites
 from tests.vaccination.scene import LOT, scene
 
@@ -76,8 +77,9 @@ def test_a_walk_in_from_a_lot_the_site_does_not_hold_is_refused(db: Session) -> 
                                   product="coronavac", lot=LOT, vaccinator="Dr Liu",
                                   actor="vaccinator")
     assert walk_in.dose.walk_in
-    kinds = db.scalars(select(StockMovement.kind).where(StockMovement.site_id == s.site.id))
-    assert sorted(kinds) == ["receipt", "use"]
+    kinds = db.scalars(select(StockMovement.kind).where(
+        StockMovement.depot_id == s.site.depot_id))
+    assert sorted(kinds) == ["issue", "receipt"]
 
 
 def test_a_deferral_moves_the_dose_and_changes_nothing_else(db: Session) -> None:

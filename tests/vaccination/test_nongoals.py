@@ -32,6 +32,9 @@ NAMES = (("孪甲", "Twin Alpha", "twin alpha"), ("孪乙", "Twin Beta", "twin b
 SECRETS = (LOT, "Dr Secretvaccinator", "secretreason", "secretreaction", "vaccination_record",
            "dose_number")
 ROLES_WITHOUT_READ = sorted(r for r, perms in ROLES.items() if VACCINATION_READ not in perms)
+# The supplies depots show a site's vaccine lots as its depot's stock, the same whoever
+# was vaccinated: the lot code is stock there, not a record.
+STOCK_ROUTES = {"/api/supplies/depots/{depot_id}", "/supplies/depots"}
 # What a booker may see of one person: which dose may be booked now, and the places.
 BOOKING_ROUTES = {"/api/vaccination/residents/{resident_id}/options",
                   "/vaccination/residents/{resident_id}/book"}
@@ -113,6 +116,8 @@ def test_no_role_without_vaccination_read_learns_anything_of_a_record(
                 leaked = [x for x in SECRETS if x in text]
                 if path in BOOKING_ROUTES and booker:
                     leaked = [x for x in leaked if x != "dose_number"]
+                if path in STOCK_ROUTES:
+                    leaked = [x for x in leaked if x != LOT]
                 assert not leaked, (role, path, accept, leaked)
                 answers[twin] = (answer.status_code, _normal(text, twin))
                 walked += 1

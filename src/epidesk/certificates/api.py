@@ -12,6 +12,7 @@ from fastapi import APIRouter, Response
 
 from epidesk.certificates import service
 from epidesk.certificates.deps import Manager, certificate_for, resident_in_scope
+from epidesk.certificates.hcert import engine as hcert_engine
 from epidesk.certificates.schemas import (
     CertificateOut,
     RecoveryIn,
@@ -51,6 +52,14 @@ def trust_list(session: DbSession, response: Response) -> dict[str, Any]:
     for verifiers that work offline."""
     response.headers["Cache-Control"] = "public, max-age=300"
     return service.trust_list_document(session)
+
+
+@public.get("/public/certificates/schemas", summary="The DCC schemas (public)")
+def schemas(response: Response) -> dict[str, Any]:
+    """Every DCC schema version the platform checks (major.minor -> the JSON schema), the
+    very documents the server validates against, for verifiers that work offline."""
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return {"versions": hcert_engine.schema_documents()}
 
 
 def _issued(session: DbSession, audit: AuditDep, certificate: Any) -> CertificateOut:

@@ -86,14 +86,18 @@ class SupplyRequest(Base):
 
 
 class Depot(Base):
-    """A store of supplies serving a district."""
+    """A store of supplies serving a district, or the vaccine store of a vaccination
+    site (kind "vaccination_site"), which delivery batches never pick from."""
 
     __tablename__ = "supply_depot"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(24), unique=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    # "supplies" or "vaccination_site".
+    kind: Mapped[str] = mapped_column(String(20), default="supplies",
+                                      server_default="supplies")
 
 
 class StockLot(Base):

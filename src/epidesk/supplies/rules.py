@@ -20,6 +20,7 @@ others' needs: after 10 days it is worth 80 points, more than any single need.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +54,27 @@ ITEM_LABELS = i18n.register_labels("supply_item", {
     "masks": _l("masks"),
     "gloves": _l("gloves"),
 })
+# Vaccines are kept by the depots of vaccination sites as the item "vaccine:<product>",
+# every lot with its expiry; households never request them.
+VACCINE_PREFIX = "vaccine:"
+_VACCINE_ITEM = re.compile(r"vaccine:[a-z0-9][a-z0-9_-]{0,15}")
+
+
+def vaccine_item(product: str) -> str:
+    """The depot item of a vaccine product."""
+    return VACCINE_PREFIX + product
+
+
+def is_vaccine(item: str) -> bool:
+    """Whether a depot item is a vaccine (its lots must carry an expiry)."""
+    return item.startswith(VACCINE_PREFIX)
+
+
+def stocked_item(item: str) -> bool:
+    """Whether a depot may hold the item: a household supply or a vaccine product."""
+    return item in ITEMS or _VACCINE_ITEM.fullmatch(item) is not None
+
+
 # What a volunteer carries for each batch: never sent out without it.
 PPE_PER_BATCH: dict[str, int] = {"masks": 2, "gloves": 2}
 

@@ -452,7 +452,7 @@ def build_batches(session: Session, *, day: date, actor: str) -> BatchRun:
 def _pick(session: Session, batch: DeliveryBatch, district: int, wanted: dict[str, int], *,
           day: date, actor: str) -> None:
     """Pick the batch at its district's depot, or hold it saying why."""
-    choices = depot_repository.depots(session, [district])
+    choices = depot_repository.depots(session, [district], kind="supplies")
     if not choices:
         batch.status, batch.hold_reason = "held", "no depot serves this district"
         return

@@ -75,7 +75,7 @@ def site_out(site: Site) -> schemas.SiteOut:
 def site_detail(session: Session, site: Site) -> schemas.SiteDetail:
     """A site with its stock by lot."""
     return schemas.SiteDetail(
-        **site_out(site).model_dump(),
+        **site_out(site).model_dump(), depot_code=sites.depot_of(session, site).code,
         stock=[schemas.LotOut(product=x.product, lot=x.lot, expiry=x.expiry, doses=x.doses)
                for x in sites.stock(session, [site.id])])
 

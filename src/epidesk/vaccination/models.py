@@ -1,5 +1,6 @@
-"""Vaccination sites, their hours, shifts and stock; campaigns; appointments, doses,
-adverse events, contraindications and deferrals, and reminder consent."""
+"""Vaccination sites (their stock is their depot's, in the supplies movement log), their
+hours and shifts; campaigns; appointments, doses, adverse events, contraindications and
+deferrals, and reminder consent."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ class Site(Base):
     doses_per_station_hour: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     list_id: Mapped[int | None] = mapped_column(ForeignKey("vaccination_site_list.id"))
+    # The depot holding the site's vaccine lots (the depot with the site's code).
+    depot_id: Mapped[int] = mapped_column(ForeignKey("supply_depot.id"), unique=True)
 
     hours: Mapped[list[SiteHours]] = relationship(order_by="SiteHours.weekday",
                                                   cascade="all, delete-orphan")
@@ -80,27 +83,6 @@ class Shift(Base):
     starts: Mapped[int] = mapped_column(SmallInteger)
     ends: Mapped[int] = mapped_column(SmallInteger)
     staff_name: Mapped[str] = mapped_column(String(64))
-    recorded_by: Mapped[str] = mapped_column(String(64))
-
-
-class StockMovement(Base):
-    """A change of a site's stock of one lot: a receipt, a dose used, a transfer out or
-    in, or an adjustment with its reason. The stock is the sum of the movements."""
-
-    __tablename__ = "vaccination_stock_movement"
-    __table_args__ = (Index("ix_vaccination_stock_site_lot", "site_id", "product", "lot"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("vaccination_site.id"))
-    product: Mapped[str] = mapped_column(String(32))
-    lot: Mapped[str] = mapped_column(String(32))
-    expiry: Mapped[date] = mapped_column(Date)
-    # "receipt", "use", "transfer_out", "transfer_in", "adjustment".
-    kind: Mapped[str] = mapped_column(String(16))
-    quantity: Mapped[int] = mapped_column(Integer)  # doses in (+) or out (-)
-    reason: Mapped[str] = mapped_column(String(200), server_default="")
-    other_site_id: Mapped[int | None] = mapped_column(ForeignKey("vaccination_site.id"))
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
     recorded_by: Mapped[str] = mapped_column(String(64))
 
 

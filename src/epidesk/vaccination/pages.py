@@ -186,6 +186,7 @@ def site_page(request: Request, site_id: Id, session: DbSession, writer: Writer,
         "site": site, "day": when, "section": "vaccination", "appointments": rows,
         "names": shown, "pools": booking_repository.pools_of_day(session, site_id, when),
         "stock": sites.stock(session, [site_id]), "products": catalogue.products(),
+        "depot": sites.depot_of(session, site),
         "csrf_token": csrf_token(request), "message": request.query_params.get("done"),
         "certificate": request.query_params.get("certificate", "")})
 

@@ -83,7 +83,8 @@ class BookingIn(_In):
 class DoseIn(_In):
     site_id: RecordId
     product: Short
-    lot: Annotated[Text, Field(min_length=1, max_length=32)]
+    # None: the site's lot that expires first.
+    lot: Annotated[Text, Field(min_length=1, max_length=32)] | None = None
     vaccinator: Short
     given_at: AwareMoment | None = None
 
@@ -123,6 +124,8 @@ class LotOut(BaseModel):
 
 
 class SiteDetail(SiteOut):
+    # The supplies depot whose movement log holds the site's stock.
+    depot_code: str
     stock: list[LotOut]
 
 

@@ -166,6 +166,15 @@ def schema_validator(version: str) -> Any:
     return jsonschema_rs.validator_for(json.loads(text), validate_formats=True)
 
 
+@cache
+def schema_documents() -> dict[str, Any]:
+    """Every schema version this platform checks (major.minor -> the JSON schema): the
+    same documents the server's validator is compiled from, for verifiers elsewhere."""
+    folder = resources.files("epidesk.certificates.hcert").joinpath("schemas")
+    return {version: json.loads(folder.joinpath(name).read_text())
+            for version, name in sorted(_SCHEMA_FILES.items())}
+
+
 def _validator_of(version: Any) -> Any:
     """The validator of a stated version `major.minor.patch` (None when unknown)."""
     if not isinstance(version, str) or version.count(".") != 2:

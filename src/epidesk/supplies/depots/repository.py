@@ -11,12 +11,25 @@ from sqlalchemy.orm import Session
 from epidesk.supplies.models import Depot, StockLot, StockMovement, StockReceipt
 
 
-def depots(session: Session, district_ids: Sequence[int] | None = None) -> Sequence[Depot]:
-    """Depots (of these districts), by code."""
+def depots(session: Session, district_ids: Sequence[int] | None = None, *,
+           kind: str | None = None) -> Sequence[Depot]:
+    """Depots (of these districts, of this kind), by code."""
     stmt = select(Depot).order_by(Depot.code)
     if district_ids is not None:
         stmt = stmt.where(Depot.district_id.in_(list(district_ids)))
+    if kind is not None:
+        stmt = stmt.where(Depot.kind == kind)
     return session.scalars(stmt).all()
+
+
+def depot_ids_by_code(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    """The ids of the depots known by these codes."""
+    found: dict[str, int] = {}
+    for start in range(0, len(codes), 5_000):
+        chunk = list(codes[start:start + 5_000])
+        found.update({c: i for c, i in session.execute(
+            select(Depot.code, Depot.id).where(Depot.code.in_(chunk)))})
+    return found
 
 
 def depot(session: Session, depot_id: int) -> Depot | None:
@@ -44,6 +57,25 @@ def lot(session: Session, depot_id: int, item: str, lot_code: str) -> StockLot |
         StockLot.depot_id == depot_id, StockLot.item == item, StockLot.lot == lot_code))
 
 
+def held_lots(session: Session, depot_ids: Sequence[int], *, item_prefix: str
+              ) -> Sequence[StockLot]:
+    """The lots with stock on hand at these depots of the items starting with a prefix,
+    by depot, then soonest expiry first."""
+    if not depot_ids:
+        return []
+    return session.scalars(select(StockLot).where(
+        StockLot.depot_id.in_(list(depot_ids)), StockLot.item.startswith(item_prefix),
+        StockLot.on_hand > 0).order_by(StockLot.depot_id, StockLot.expires_on.is_(None),
+                                       StockLot.expires_on, StockLot.item, StockLot.lot)).all()
+
+
+def lot_expiry(session: Session, item: str, lot_code: str) -> date | None:
+    """The expiry a lot of an item was recorded with at any depot (None: never seen, or
+    recorded without one)."""
+    return session.scalar(select(func.min(StockLot.expires_on)).where(
+        StockLot.item == item, StockLot.lot == lot_code))
+
+
 def on_hand(session: Session, depot_ids: Sequence[int], *, usable_on: date | None = None
             ) -> dict[tuple[int, str], int]:
     """(depot, item) -> units on hand (not expired on `usable_on` when given)."""
@@ -55,11 +87,13 @@ def on_hand(session: Session, depot_ids: Sequence[int], *, usable_on: date | Non
     return {(int(d), str(i)): int(n or 0) for d, i, n in session.execute(stmt)}
 
 
-def movements(session: Session, depot_id: int, *, limit: int, offset: int = 0
-              ) -> Sequence[StockMovement]:
-    """A depot's movements, newest first."""
-    return session.scalars(select(StockMovement).where(StockMovement.depot_id == depot_id)
-                           .order_by(StockMovement.id.desc()).limit(limit)
+def movements(session: Session, depot_id: int, *, limit: int, offset: int = 0,
+              item_prefix: str = "") -> Sequence[StockMovement]:
+    """A depot's movements (of the items starting with a prefix), newest first."""
+    stmt = select(StockMovement).where(StockMovement.depot_id == depot_id)
+    if item_prefix:
+        stmt = stmt.where(StockMovement.item.startswith(item_prefix))
+    return session.scalars(stmt.order_by(StockMovement.id.desc()).limit(limit)
                            .offset(offset)).all()
 
 

@@ -19,20 +19,32 @@ from epidesk.kit.imports import Imported, Progress, Unreadable, run_import, unre
 from epidesk.kit.reports import FileFormat, Problem, Report, line_of, report_of
 from epidesk.supplies.depots import repository
 from epidesk.supplies.models import Depot, StockLot, StockMovement, StockReceipt
-from epidesk.supplies.rules import ITEMS, MAX_QUANTITY, StockFigures, fefo, stock_figures
+from epidesk.supplies.rules import (
+    ITEMS,
+    MAX_QUANTITY,
+    StockFigures,
+    fefo,
+    is_vaccine,
+    stock_figures,
+    stocked_item,
+)
 
 # Days of issues the current rate is averaged over, and the days a resupply takes: a
 # depot whose stock lasts less than that raises a shortage alert.
 RATE_WINDOW = 7
 LEAD_DAYS = 3
+DEPOT_KINDS = ("supplies", "vaccination_site")
 
 
 class ShortOfStock(ConflictError):
     """The depot holds too little of an item (the detail names it)."""
 
 
-def create_depot(session: Session, *, code: str, name: str, district_id: int) -> Depot:
+def create_depot(session: Session, *, code: str, name: str, district_id: int,
+                 kind: str = "supplies") -> Depot:
     """A new depot (409 when the code is taken)."""
+    if kind not in DEPOT_KINDS:
+        raise ValidationFailedError(f"kind: one of {', '.join(DEPOT_KINDS)}")
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise ValidationFailedError("a depot needs a code and a name")
@@ -42,10 +54,21 @@ def create_depot(session: Session, *, code: str, name: str, district_id: int) ->
              "type": "value_error"}])
     if code in repository.depots_by_code(session):
         raise ConflictError(f"a depot with code {code!r} exists")
-    depot = Depot(code=code, name=name, district_id=district_id)
+    depot = Depot(code=code, name=name, district_id=district_id, kind=kind)
     session.add(depot)
     session.flush()
     return depot
+
+
+def site_depots(session: Session, sites: Sequence[tuple[str, str, int]]) -> dict[str, int]:
+    """The depot of each vaccination site (code, name, district): the depot with the
+    site's code, made (of kind "vaccination_site") where none exists yet; code -> id."""
+    found = repository.depot_ids_by_code(session, [code for code, _, _ in sites])
+    fresh = [Depot(code=code, name=name, district_id=district_id, kind="vaccination_site")
+             for code, name, district_id in sites if code not in found]
+    session.add_all(fresh)
+    session.flush()
+    return {**found, **{d.code: d.id for d in fresh}}
 
 
 def get_depot(session: Session, depot_id: int) -> Depot:
@@ -57,8 +80,9 @@ def get_depot(session: Session, depot_id: int) -> Depot:
 
 
 def _check_item(item: str) -> None:
-    if item not in ITEMS:
-        raise ValidationFailedError(f"unknown item {item!r}; one of {', '.join(ITEMS)}")
+    if not stocked_item(item):
+        raise ValidationFailedError(f"unknown item {item!r}; one of {', '.join(ITEMS)} "
+                                    "or vaccine:<product>")
 
 
 def _move(session: Session, *, depot_id: int, item: str, lot: str, quantity: int, kind: str,
@@ -69,6 +93,8 @@ def _move(session: Session, *, depot_id: int, item: str, lot: str, quantity: int
     if found is None:
         if quantity < 0:
             raise ShortOfStock(f"no lot {lot!r} of {item} at this depot")
+        if expires_on is None and is_vaccine(item):
+            raise ValidationFailedError(f"a vaccine lot names its expiry (lot {lot!r})")
         found = StockLot(depot_id=depot_id, item=item, lot=lot, expires_on=expires_on,
                          on_hand=0)
         session.add(found)
@@ -133,9 +159,31 @@ def issue(session: Session, *, depot_id: int, items: Mapping[str, int], actor: s
     return out
 
 
+def take(session: Session, *, depot_id: int, item: str, quantity: int, actor: str,
+         lot: str | None = None, reason: str = "", on: date | None = None
+         ) -> list[StockMovement]:
+    """Issue one item: from the named lot, else first-expired-first-out across lots; an
+    expired lot never (409 naming what is short, 422 for an expired or unknown lot)."""
+    day = on or clock.city_today()
+    if lot is None:
+        return issue(session, depot_id=depot_id, items={item: quantity}, actor=actor,
+                     reason=reason, on=day)
+    found = repository.lot(session, depot_id, item, lot)
+    if found is None:
+        raise ValidationFailedError(f"no lot {lot!r} of {item} at this depot")
+    if found.expires_on is not None and found.expires_on < day:
+        raise ValidationFailedError(f"lot {lot!r} of {item} expired on "
+                                    f"{found.expires_on.isoformat()}")
+    if found.on_hand < quantity:
+        raise ShortOfStock(f"lot {lot!r} of {item} holds {found.on_hand}, not {quantity}")
+    return [_move(session, depot_id=depot_id, item=item, lot=lot, quantity=-quantity,
+                  kind="issue", actor=actor, at=clock.now(), reason=reason)]
+
+
 def transfer(session: Session, *, from_depot: int, to_depot: int, item: str, quantity: int,
-             actor: str, reason: str = "") -> list[StockMovement]:
-    """Move stock between depots, first-expired-first-out, lots and expiry kept."""
+             actor: str, reason: str = "", lot: str | None = None) -> list[StockMovement]:
+    """Move stock between depots, first-expired-first-out (or from the named lot), lots
+    and expiry kept."""
     get_depot(session, from_depot)
     get_depot(session, to_depot)
     _check_item(item)
@@ -144,7 +192,10 @@ def transfer(session: Session, *, from_depot: int, to_depot: int, item: str, qua
     if not 0 < quantity <= MAX_QUANTITY:
         raise ValidationFailedError(f"quantity must be between 1 and {MAX_QUANTITY}")
     day, at = clock.city_today(), clock.now()
-    lots = {lt.lot: lt for lt in repository.lots(session, from_depot, item)}
+    lots = {lt.lot: lt for lt in repository.lots(session, from_depot, item)
+            if lot is None or lt.lot == lot}
+    if lot is not None and lot not in lots:
+        raise ValidationFailedError(f"no lot {lot!r} of {item} at this depot")
     try:
         picked = fefo([(lt.lot, lt.expires_on, lt.on_hand) for lt in lots.values()], quantity,
                       on=day)
@@ -169,7 +220,8 @@ def figures(session: Session, *, depot_id: int, day: date, window: int = RATE_WI
     moved = repository.daily_movements(session, depot_id, first, day + timedelta(days=3650))
     now = repository.on_hand(session, [depot_id], usable_on=day)
     out = []
-    for item in ITEMS:
+    held = {i for i, _, _ in moved} | {i for _, i in now}
+    for item in [*ITEMS, *sorted(i for i in held if i not in ITEMS)]:
         after = sum(n for (i, d, _), n in moved.items() if i == item and d > day)
         on_hand = now.get((depot_id, item), 0) - after
         days = [first + timedelta(days=k) for k in range(window)]
@@ -205,11 +257,11 @@ def shortages(session: Session, *, day: date, district_ids: Sequence[int] | None
     out = []
     for depot in repository.depots(session, district_ids):
         found = {f.item: f for f in figures(session, depot_id=depot.id, day=day)}
-        for item in ITEMS:
+        for item in [*ITEMS, *sorted(i for i in found if i not in ITEMS)]:
             f = found.get(item)
             if f is not None and f.shortage:
                 out.append(Alert(depot.id, depot.name, item, f.on_hand, f.days_of_stock))
-            elif f is None and ITEMS[item] == "ppe":
+            elif f is None and ITEMS.get(item) == "ppe" and depot.kind == "supplies":
                 out.append(Alert(depot.id, depot.name, item, 0, None))
     return out
 
@@ -290,8 +342,11 @@ class ReceiptImporter:
                 found.append(Problem(line, "depot", "unknown_depot",
                                      f"no depot with code {row.get('depot', '')!r}"))
             item = row.get("item", "")
-            if item not in ITEMS:
+            if not stocked_item(item):
                 found.append(Problem(line, "item", "unknown_item", f"unknown item {item!r}"))
+            elif is_vaccine(item) and not row.get("expires_on"):
+                found.append(Problem(line, "expires_on", "bad_date",
+                                     "a vaccine lot names its expiry"))
             lot = row.get("lot", "")
             if not lot or len(lot) > 40:
                 found.append(Problem(line, "lot", "bad_lot", "a lot code of 1 to 40 characters"))

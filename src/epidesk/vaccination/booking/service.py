@@ -201,11 +201,13 @@ class Given:
     certificate_problem: str | None = None
 
 
-def record_dose(session: Session, *, resident_id: int, site_id: int, product: str, lot: str,
-                vaccinator: str, actor: str, given_at: datetime | None = None) -> Given:
-    """Record a dose given at a site: the schedule checked, one dose of the lot taken from
-    the site's stock (refused when it holds none), the appointment marked done (a walk-in
-    otherwise), and the second dose booked when the first is given."""
+def record_dose(session: Session, *, resident_id: int, site_id: int, product: str,
+                lot: str | None, vaccinator: str, actor: str,
+                given_at: datetime | None = None) -> Given:
+    """Record a dose given at a site: the schedule checked, one dose issued from the site's
+    depot (of the named lot, else the lot that expires first; refused when it holds no
+    unexpired dose), the appointment marked done (a walk-in otherwise), and the second
+    dose booked when the first is given."""
     person = _resident(session, resident_id)
     sites.get_site(session, site_id)
     moment = given_at or clock.now()
@@ -223,8 +225,8 @@ def record_dose(session: Session, *, resident_id: int, site_id: int, product: st
                            holds=holds(session, resident_id), products=catalogue.products())
     if why is not None:
         raise ValidationFailedError(why, field="product" if "product" in why else "resident_id")
-    sites.use_dose(session, site_id=site_id, product=product, lot=lot, day=day, actor=actor,
-                   now=moment)
+    lot = sites.use_dose(session, site_id=site_id, product=product, lot=lot or None, day=day,
+                         actor=actor)
     booked = repository.booked_for(session, resident_id, found.number)
     if booked is not None:
         booked.status = "done"

@@ -18,6 +18,7 @@ from epidesk.vaccination.campaigns.engine import Assessment, SiteInput
 from epidesk.vaccination.catalogue import service as catalogue
 from epidesk.vaccination.models import Campaign
 from epidesk.vaccination.sites import repository as sites
+from epidesk.vaccination.sites import service as site_stock
 
 MAX_WINDOW_DAYS = 92
 MAX_TARGET = 10_000_000
@@ -38,9 +39,9 @@ def site_inputs(session: Session, district_id: int, first: date, last: date
     for s in sites.shifts(session, ids, first, last):
         shifts[s.site_id][s.day].append((s.starts, s.ends))
     stock: dict[int, int] = defaultdict(int)
-    for site_id, _product, _lot, expiry, doses in sites.lots(session, ids):
-        if expiry >= first:
-            stock[site_id] += doses
+    for lot in site_stock.stock(session, ids):  # the sites' depots, in the movement log
+        if lot.expiry >= first:
+            stock[lot.site_id] += lot.doses
     booked = repository.booked(session, ids, first, last)
     return [SiteInput(site_id=s.id, code=s.code, name=s.name, district_id=s.district_id,
                       stations=s.stations, rate=s.doses_per_station_hour,

@@ -1,15 +1,15 @@
-"""Queries of sites, hours, shifts and stock movements."""
+"""Queries of sites, hours and shifts (their stock is their depots', in supplies)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from epidesk.geography.models import District
-from epidesk.vaccination.models import Shift, Site, SiteHours, SiteList, StockMovement
+from epidesk.vaccination.models import Shift, Site, SiteHours, SiteList
 
 
 def site(session: Session, site_id: int) -> Site | None:
@@ -89,35 +89,11 @@ def hours(session: Session, site_ids: Sequence[int]) -> Sequence[SiteHours]:
     return session.scalars(select(SiteHours).where(SiteHours.site_id.in_(site_ids))).all()
 
 
-def lots(session: Session, site_ids: Sequence[int]) -> list[tuple[int, str, str, date, int]]:
-    """(site, product, lot, expiry, doses in stock) of every lot these sites hold."""
-    rows = session.execute(
-        select(StockMovement.site_id, StockMovement.product, StockMovement.lot,
-               func.min(StockMovement.expiry), func.sum(StockMovement.quantity))
-        .where(StockMovement.site_id.in_(site_ids))
-        .group_by(StockMovement.site_id, StockMovement.product, StockMovement.lot)
-        .order_by(StockMovement.site_id, func.min(StockMovement.expiry), StockMovement.lot))
-    return [(s, p, lot, e, int(n)) for s, p, lot, e, n in rows if int(n)]
-
-
-def lot_balance(session: Session, site_id: int, product: str, lot: str
-                ) -> tuple[int, date | None]:
-    """Doses of one lot at one site, and the lot's expiry (None: the site never had it)."""
-    row = session.execute(
-        select(func.coalesce(func.sum(StockMovement.quantity), 0), func.min(StockMovement.expiry))
-        .where(StockMovement.site_id == site_id, StockMovement.product == product,
-               StockMovement.lot == lot)).one()
-    return int(row[0]), row[1]
-
-
-def lot_expiry(session: Session, product: str, lot: str) -> date | None:
-    """The expiry recorded for a lot anywhere (a lot has one expiry)."""
-    return session.scalar(select(func.min(StockMovement.expiry)).where(
-        StockMovement.product == product, StockMovement.lot == lot))
-
-
-def movements(session: Session, site_id: int, *, limit: int = 100) -> Sequence[StockMovement]:
-    """A site's latest stock movements."""
-    return session.scalars(select(StockMovement).where(StockMovement.site_id == site_id)
-                           .order_by(StockMovement.at.desc(), StockMovement.id.desc())
-                           .limit(limit)).all()
+def depots_of(session: Session, site_ids: Sequence[int]) -> dict[int, int]:
+    """site id -> the id of the depot holding its stock."""
+    found: dict[int, int] = {}
+    for start in range(0, len(site_ids), 5_000):
+        chunk = list(site_ids[start:start + 5_000])
+        found.update({s: d for s, d in session.execute(
+            select(Site.id, Site.depot_id).where(Site.id.in_(chunk)))})
+    return found

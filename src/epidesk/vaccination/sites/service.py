@@ -1,8 +1,11 @@
-"""Use cases of sites: register a site, its shifts and its stock movements, and import a
-site list through the kit's import lifecycle. Services flush, never commit."""
+"""Use cases of sites: register a site, its shifts, and import a site list through the
+kit's import lifecycle. A site's stock is its depot's: receipts, doses given, transfers and
+adjustments are movements of the supplies depots' log. Services flush, never commit."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,8 +17,12 @@ from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.imports import ACCEPTED, Progress, run_import, unreadable_problem
 from epidesk.kit.reports import Report
+from epidesk.supplies.depots import repository as depot_store
+from epidesk.supplies.depots import service as depots
+from epidesk.supplies.models import Depot
+from epidesk.supplies.rules import MAX_QUANTITY, VACCINE_PREFIX, vaccine_item
 from epidesk.vaccination.catalogue import service as catalogue
-from epidesk.vaccination.models import Shift, Site, SiteHours, SiteList, StockMovement
+from epidesk.vaccination.models import Shift, Site, SiteHours, SiteList
 from epidesk.vaccination.sites import engine, repository
 from epidesk.vaccination.sites.engine import ParsedSites
 
@@ -56,8 +63,10 @@ def create_site(session: Session, *, code: str, name: str, district_id: int, add
         raise ValidationFailedError(f"doses_per_station_hour must be 1 to {engine.MAX_RATE}",
                                     field="doses_per_station_hour")
     _check_hours(hours)
+    depot_id = depots.site_depots(session, [(code, name, district_id)])[code]
     site = Site(code=code, name=name, district_id=district_id, address=address,
-                stations=stations, doses_per_station_hour=doses_per_station_hour, active=True)
+                stations=stations, doses_per_station_hour=doses_per_station_hour, active=True,
+                depot_id=depot_id)
     site.hours = [SiteHours(weekday=w, opens=o, closes=c) for w, (o, c) in sorted(hours.items())]
     session.add(site)
     session.flush()
@@ -78,9 +87,14 @@ def add_shift(session: Session, *, site_id: int, day: date, starts: int, ends: i
     return shift
 
 
+def depot_of(session: Session, site: Site) -> Depot:
+    """The depot holding a site's stock."""
+    return depots.get_depot(session, site.depot_id)
+
+
 @dataclass(frozen=True)
 class LotStock:
-    """Doses of one lot at one site."""
+    """Doses of one lot at one site (held by the site's depot)."""
 
     site_id: int
     product: str
@@ -90,101 +104,113 @@ class LotStock:
 
 
 def stock(session: Session, site_ids: Sequence[int]) -> list[LotStock]:
-    """Every lot these sites hold, soonest expiry first."""
-    return [LotStock(*row) for row in repository.lots(session, site_ids)]
+    """Every lot these sites' depots hold, by site, soonest expiry first."""
+    site_of = {d: s for s, d in repository.depots_of(session, site_ids).items()}
+    return [LotStock(site_of[lt.depot_id], lt.item.removeprefix(VACCINE_PREFIX), lt.lot,
+                     lt.expires_on or date.max, lt.on_hand)
+            for lt in depot_store.held_lots(session, list(site_of), item_prefix=VACCINE_PREFIX)]
 
 
-def _movement(session: Session, *, site_id: int, product: str, lot: str, expiry: date,
-              kind: str, quantity: int, reason: str, actor: str, now: datetime,
-              other_site_id: int | None = None) -> StockMovement:
-    row = StockMovement(site_id=site_id, product=product, lot=lot, expiry=expiry, kind=kind,
-                        quantity=quantity, reason=reason, other_site_id=other_site_id,
-                        at=now, recorded_by=actor)
-    session.add(row)
-    return row
+def _receipt_file(depot: str, item: str, lot: str, expiry: date, doses: int,
+                  moment: datetime) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*depots.RECEIPT_COLUMNS, "received_at"])
+    writer.writerow([depot, item, lot, expiry.isoformat(), doses, moment.isoformat()])
+    return out.getvalue().encode()
 
 
 def receive(session: Session, *, site_id: int, product: str, lot: str, expiry: date,
-            doses: int, actor: str, now: datetime | None = None) -> StockMovement:
-    """Doses of a lot received at a site."""
-    get_site(session, site_id)
+            doses: int, actor: str, now: datetime | None = None) -> int:
+    """Doses of a lot received at a site: a receipt of the site's depot, booked through
+    the depots' import lifecycle; the id of the receipt's record."""
+    site = get_site(session, site_id)
     catalogue.product(product)
-    if doses < 1:
-        raise ValidationFailedError("a receipt brings at least one dose", field="doses")
-    known = repository.lot_expiry(session, product, lot)
+    if not 1 <= doses <= MAX_QUANTITY * 100:
+        raise ValidationFailedError(f"a receipt brings 1 to {MAX_QUANTITY * 100} doses",
+                                    field="doses")
+    item = vaccine_item(product)
+    known = depot_store.lot_expiry(session, item, lot)
     if known is not None and known != expiry:
         raise ValidationFailedError(
             f"lot {lot} was recorded with expiry {known.isoformat()}", field="expiry")
-    row = _movement(session, site_id=site_id, product=product, lot=lot, expiry=expiry,
-                    kind="receipt", quantity=doses, reason="", actor=actor,
-                    now=now or clock.now())
-    session.flush()
-    return row
+    moment = now or clock.now()
+    if expiry < clock.local_day(moment):
+        raise ValidationFailedError(f"lot {lot} expired on {expiry.isoformat()}",
+                                    field="expiry")
+    depot = depots.get_depot(session, site.depot_id)
+    done = depots.import_receipts(
+        session, content=_receipt_file(depot.code, item, lot, expiry, doses, moment),
+        filename=f"{site.code}-receipt.csv", received_by=actor)
+    if not done.accepted:
+        raise ValidationFailedError(done.report.summary(), field="lot")
+    return done.record.id
 
 
-def _held(session: Session, site_id: int, product: str, lot: str) -> tuple[int, date]:
-    balance, expiry = repository.lot_balance(session, site_id, product, lot)
-    if expiry is None:
+def _held(session: Session, site: Site, product: str, lot: str) -> int:
+    found = depot_store.lot(session, site.depot_id, vaccine_item(product), lot)
+    if found is None:
         raise ValidationFailedError(f"this site has no lot {lot} of {product}", field="lot")
-    return balance, expiry
+    return found.on_hand
 
 
 def adjust(session: Session, *, site_id: int, product: str, lot: str, doses: int,
-           reason: str, actor: str, now: datetime | None = None) -> StockMovement:
+           reason: str, actor: str) -> None:
     """A correction of a lot's stock (a count, a broken vial, a cold-chain failure), with
-    its reason; the stock never goes below zero."""
-    get_site(session, site_id)
+    its reason: an adjustment in the site's depot; the stock never goes below zero."""
+    site = get_site(session, site_id)
     if not reason.strip():
         raise ValidationFailedError("an adjustment needs its reason", field="reason")
-    if doses == 0:
-        raise ValidationFailedError("an adjustment changes the stock", field="doses")
-    balance, expiry = _held(session, site_id, product, lot)
+    if doses == 0 or abs(doses) > MAX_QUANTITY:
+        raise ValidationFailedError(f"an adjustment changes the stock by 1 to {MAX_QUANTITY}",
+                                    field="doses")
+    balance = _held(session, site, product, lot)
     if balance + doses < 0:
         raise ValidationFailedError(f"the site holds {balance} doses of lot {lot}",
                                     field="doses")
-    row = _movement(session, site_id=site_id, product=product, lot=lot, expiry=expiry,
-                    kind="adjustment", quantity=doses, reason=reason.strip(), actor=actor,
-                    now=now or clock.now())
-    session.flush()
-    return row
+    depots.adjust(session, depot_id=site.depot_id, item=vaccine_item(product), lot=lot,
+                  change=doses, reason=reason.strip(), actor=actor)
 
 
 def transfer(session: Session, *, site_id: int, to_site_id: int, product: str, lot: str,
-             doses: int, actor: str, now: datetime | None = None) -> StockMovement:
-    """Doses of a lot moved from one site to another."""
-    get_site(session, site_id)
-    get_site(session, to_site_id)
+             doses: int, actor: str) -> None:
+    """Doses of a lot moved from one site to another: a transfer between their depots."""
+    site = get_site(session, site_id)
+    other = get_site(session, to_site_id)
     if to_site_id == site_id:
         raise ValidationFailedError("a transfer goes to another site", field="to_site_id")
-    if doses < 1:
-        raise ValidationFailedError("a transfer moves at least one dose", field="doses")
-    balance, expiry = _held(session, site_id, product, lot)
+    if not 1 <= doses <= MAX_QUANTITY:
+        raise ValidationFailedError(f"a transfer moves 1 to {MAX_QUANTITY} doses",
+                                    field="doses")
+    balance = _held(session, site, product, lot)
     if balance < doses:
         raise ValidationFailedError(f"the site holds {balance} doses of lot {lot}",
                                     field="doses")
-    moment = now or clock.now()
-    out = _movement(session, site_id=site_id, product=product, lot=lot, expiry=expiry,
-                    kind="transfer_out", quantity=-doses, reason="", actor=actor, now=moment,
-                    other_site_id=to_site_id)
-    _movement(session, site_id=to_site_id, product=product, lot=lot, expiry=expiry,
-              kind="transfer_in", quantity=doses, reason="", actor=actor, now=moment,
-              other_site_id=site_id)
-    session.flush()
-    return out
+    depots.transfer(session, from_depot=site.depot_id, to_depot=other.depot_id,
+                    item=vaccine_item(product), quantity=doses, actor=actor, lot=lot,
+                    reason=f"to vaccination site {other.code}")
 
 
-def use_dose(session: Session, *, site_id: int, product: str, lot: str, day: date,
-             actor: str, now: datetime) -> None:
-    """One dose of a lot used at a site: refused when the site holds none of the lot, or
-    the lot has expired."""
-    balance, expiry = repository.lot_balance(session, site_id, product, lot)
-    if expiry is None or balance < 1:
-        raise ValidationFailedError(f"this site holds no dose of lot {lot} of {product}",
+def use_dose(session: Session, *, site_id: int, product: str, lot: str | None, day: date,
+             actor: str) -> str:
+    """One dose issued from the site's depot: from the named lot, else the lot that
+    expires first; refused when the site holds no unexpired dose. The lot used."""
+    site = get_site(session, site_id)
+    item = vaccine_item(product)
+    if lot is not None:
+        found = depot_store.lot(session, site.depot_id, item, lot)
+        if found is None or found.on_hand < 1:
+            raise ValidationFailedError(f"this site holds no dose of lot {lot} of {product}",
+                                        field="lot")
+        if found.expires_on is not None and found.expires_on < day:
+            raise ValidationFailedError(
+                f"lot {lot} expired on {found.expires_on.isoformat()}", field="lot")
+    elif depots.short_items(session, site.depot_id, {item: 1}, on=day):
+        raise ValidationFailedError(f"this site holds no unexpired dose of {product}",
                                     field="lot")
-    if expiry < day:
-        raise ValidationFailedError(f"lot {lot} expired on {expiry.isoformat()}", field="lot")
-    _movement(session, site_id=site_id, product=product, lot=lot, expiry=expiry, kind="use",
-              quantity=-1, reason="", actor=actor, now=now)
+    moved = depots.take(session, depot_id=site.depot_id, item=item, quantity=1, actor=actor,
+                        lot=lot, reason="vaccination dose", on=day)
+    return moved[0].lot
 
 
 # ------------------------------------------------------------------ site-list import
@@ -241,10 +267,13 @@ class SiteListImporter:
         session.flush()
         known = repository.site_ids_by_code(session, [r.code for r in parsed.rows])
         fresh = [r for r in parsed.rows if r.code not in known]
+        depot_ids = depots.site_depots(
+            session, [(r.code, r.name, districts[r.district]) for r in fresh])
         repository.insert_rows(session, Site, [
             {"code": r.code, "name": r.name, "district_id": districts[r.district],
              "address": r.address, "stations": r.stations, "doses_per_station_hour": r.rate,
-             "active": True, "list_id": record.id} for r in fresh])
+             "active": True, "list_id": record.id, "depot_id": depot_ids[r.code]}
+            for r in fresh])
         step("sites", len(fresh), len(parsed.rows))
         for r in parsed.rows:
             if r.code in known:

@@ -1,17 +1,19 @@
 /* The service worker of the certificate verification page: keeps the page, its
- * scripts and the trust list, so that a verifier keeps working without a connection
+ * scripts, the trust list and the DCC schemas, so that a verifier keeps working without a connection
  * after one visit. Network first (a fresh trust list when online), the kept copy when
  * offline. It answers for these addresses only; every other request goes to the
  * network untouched. */
 "use strict";
 
-const CACHE = "epidesk-dcc-verify-1";
+const CACHE = "epidesk-dcc-verify-2";
 const KEPT = [
   "/certificates/verify",
+  "/static/dcc-schema.js",
   "/static/dcc-verify.js",
   "/static/epidesk.css",
   "/assets/jsqr/dist/jsQR.js",
   "/api/public/certificates/trust-list",
+  "/api/public/certificates/schemas",
 ];
 
 self.addEventListener("install", (event) => {

@@ -3,7 +3,9 @@
  * The QR code is read with jsQR (from a camera frame or an image file), the text
  * decoded here (base45, zlib through DecompressionStream, CBOR) and the COSE_Sign1
  * signature checked with WebCrypto (ES256: ECDSA P-256; PS256: RSA-PSS) against the
- * platform's trust list, which the service worker keeps for use without a connection.
+ * platform's trust list; the payload is validated (dcc-schema.js) against the DCC
+ * schema of the version it states, the very schema the server checks. The service worker
+ * keeps the trust list and the schemas for use without a connection.
  * Nothing about the certificate or its holder leaves the browser.
  */
 (function () {
@@ -11,6 +13,7 @@
 
   const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
   const TRUST_LIST = "/api/public/certificates/trust-list";
+  const SCHEMAS = "/api/public/certificates/schemas";
   const KINDS = { v: "vaccination", t: "test", r: "recovery" };
 
   class Failure extends Error {
@@ -170,25 +173,32 @@
     }
   }
 
-  const DOB = /^((19|20)\d\d(-\d\d){0,2}){0,1}$/;
-  const MRZ = /^[A-Z<]*$/;
-
-  function checkPayload(hcert) {
-    if (!(hcert instanceof Map)) throw new Failure("payload");
-    const ver = hcert.get("ver");
-    if (typeof ver !== "string" || !/^1\.3\.\d+$/.test(ver)) throw new Failure("version", String(ver));
-    const nam = hcert.get("nam");
-    const groups = ["v", "t", "r"].filter((g) => hcert.has(g));
-    const entry = groups.length === 1 ? hcert.get(groups[0]) : null;
-    const ok = nam instanceof Map && typeof nam.get("fnt") === "string" && MRZ.test(nam.get("fnt"))
-      && (!nam.has("gnt") || MRZ.test(nam.get("gnt"))) && typeof hcert.get("dob") === "string"
-      && DOB.test(hcert.get("dob")) && Array.isArray(entry) && entry.length === 1
-      && entry[0] instanceof Map && typeof entry[0].get("ci") === "string";
-    if (!ok) throw new Failure("schema");
-    return { group: groups[0], entry: entry[0], nam };
+  // The validators of every schema version the platform serves (major.minor -> validate).
+  async function loadSchemas() {
+    const answer = await fetch(SCHEMAS, { credentials: "omit" });
+    if (!answer.ok) throw new Error("the schemas could not be read");
+    const doc = await answer.json();
+    const validators = new Map();
+    for (const [version, schema] of Object.entries(doc.versions || {})) {
+      validators.set(version, window.DccSchema.compile(schema));
+    }
+    return validators;
   }
 
-  async function verify(text, trust, now) {
+  // The payload checked against the schema of the version it states ("1.3.0": 1.3).
+  function checkPayload(hcert, schemas) {
+    if (!(hcert instanceof Map)) throw new Failure("payload");
+    const ver = hcert.get("ver");
+    const parts = typeof ver === "string" ? ver.split(".") : [];
+    const validate = parts.length === 3 ? schemas.get(parts[0] + "." + parts[1]) : undefined;
+    if (!validate) throw new Failure("version", String(ver));
+    const errors = validate(hcert);
+    if (errors.length) throw new Failure("schema", errors[0].path + ": " + errors[0].message);
+    const group = ["v", "t", "r"].find((g) => hcert.has(g));
+    return { group, entry: hcert.get(group)[0], nam: hcert.get("nam") };
+  }
+
+  async function verify(text, trust, schemas, now) {
     if (!text.startsWith("HC1:")) throw new Failure("prefix");
     const token = await inflate(b45decode(text.slice(4)));
     let sign1 = cbor(token, "cose");
@@ -225,7 +235,7 @@
     if (exp <= now) throw new Failure("expired");
     const container = claims.get(-260);
     const hcert = container instanceof Map ? container.get(1) : null;
-    const { group, entry, nam } = checkPayload(hcert);
+    const { group, entry, nam } = checkPayload(hcert, schemas);
     if (now < signer.notBefore || now > signer.notAfter) throw new Failure("signer_validity");
     const kind = KINDS[group];
     if (signer.usages && signer.usages.length && !signer.usages.includes(kind)) {
@@ -256,12 +266,14 @@
     const status = document.getElementById("dcc-status");
     const fields = document.getElementById("dcc-fields");
     let trust = null;
+    let schemas = null;
 
     function say(valid, reason) {
       result.hidden = false;
       result.className = valid ? "dcc-result valid" : "dcc-result invalid";
       status.textContent = valid ? messages.valid : messages.invalid;
       document.getElementById("dcc-reason").textContent = reason || "";
+      document.getElementById("dcc-where").textContent = "";
     }
 
     function show(found) {
@@ -301,12 +313,22 @@
         return;
       }
       try {
-        const found = await verify(text.trim(), trust, Math.floor(Date.now() / 1000));
+        if (!schemas) schemas = await loadSchemas();
+      } catch (e) {
+        say(false, messages.noSchemas);
+        return;
+      }
+      try {
+        const found = await verify(text.trim(), trust, schemas, Math.floor(Date.now() / 1000));
         say(true, "");
         show(found);
       } catch (e) {
         const step = e instanceof Failure ? e.step : "cose";
         say(false, step + ": " + (messages["step_" + step] || step));
+        // Where the contents break the schema (a path such as /v/0/dn), in no language.
+        if (step === "schema") {
+          document.getElementById("dcc-where").textContent = e.message.split(":")[0];
+        }
       }
     }
 
@@ -360,6 +382,7 @@
       }).catch(() => {});
     }
     loadTrustList().then((t) => { trust = t; root.dataset.trust = "loaded"; }).catch(() => {});
+    loadSchemas().then((s) => { schemas = s; root.dataset.schemas = "loaded"; }).catch(() => {});
   }
 
   document.addEventListener("DOMContentLoaded", start);
