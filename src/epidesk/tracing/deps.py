@@ -149,5 +149,5 @@ person_merge = MergePart(
     covers=("venue_visit.resident_id", "exposure.resident_a_id", "exposure.resident_b_id",
             "contact.resident_id", "contact_evidence.resident_id",
             "contact_evidence.via_resident_id", "follow_up_test.resident_id",
-            "contact_event.resident_id"),
+            "contact_event.resident_id", "contact_decision.resident_id"),
     apply=service.merge_person_rows)
