@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,9 @@ from epidesk.tracing.exposures import service as exposures_service
 from epidesk.tracing.models import Contact, ContactDecision, ContactEvent
 from epidesk.tracing.runs import service as runs_service
 from tests.tracing.helpers import NOW, Scene, preset, scene
+from tests.tracing.test_pages import browser, csrf_of
+
+__all__ = ["browser"]
 
 
 @pytest.fixture
@@ -140,3 +144,61 @@ def test_no_decision_on_someone_never_classified(db: Session, s: Scene) -> None:
     with pytest.raises(NotFoundError):
         decisions.decide(db, resident_id=s.id("zhao_lei"), kind="withdrawn", reason="x",
                          actor="dr_li")
+
+
+# ------------------------------------------------------------------ API and page
+
+
+def test_the_api_records_a_decision_and_refuses_bad_input_naming_the_field(
+        client: TestClient, db: Session, s: Scene) -> None:
+    chen = s.id("chen_jing")
+    bad = client.post(f"/api/tracing/contacts/{chen}/decisions",
+                      json={"kind": "changed", "tier": "neighbour", "reason": "x"})
+    assert bad.status_code == 422 and "tier" in bad.text
+    bad = client.post(f"/api/tracing/contacts/{chen}/decisions",
+                      json={"kind": "changed", "end_on": "2026-11-01", "reason": "too early"})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert "end_on" in bad.text
+    bad = client.post(f"/api/tracing/contacts/{chen}/decisions",
+                      json={"kind": "withdrawn", "reason": ""})
+    assert bad.status_code == 422 and "reason" in bad.text
+    assert db.scalar(select(func.count()).select_from(ContactDecision)) == 0
+    made = client.post(f"/api/tracing/contacts/{chen}/decisions",
+                       json={"kind": "changed", "end_on": "2026-11-26",
+                             "reason": "reviewed the market's cameras"})
+    assert made.status_code == 201, made.text
+    assert made.json()["end_on"] == "2026-11-26" and made.json()["kind"] == "changed"
+    shown = client.get(f"/api/tracing/contacts/{chen}").json()
+    assert shown["decided_end_on"] == "2026-11-26"
+    assert [d["reason"] for d in shown["decisions"]] == ["reviewed the market's cameras"]
+    assert shown["events"][-1]["kind"] == "changed"
+
+
+def test_the_contact_page_shows_decisions_and_its_form_records_one(
+        browser: TestClient, s: Scene) -> None:
+    fang = s.id("wang_fang")
+    page = browser.get(f"/tracing/contacts/{fang}")
+    assert 'id="decide"' in page.text and "No investigator has decided" in page.text
+    token = csrf_of(page.text)
+    bad = browser.post(f"/tracing/contacts/{fang}/decisions",
+                       data={"csrf_token": token, "kind": "withdrawn", "reason": ""})
+    assert bad.status_code == 422 and "a decision needs a reason" in bad.text
+    done = browser.post(f"/tracing/contacts/{fang}/decisions",
+                        data={"csrf_token": token, "kind": "withdrawn",
+                              "reason": "full protective equipment throughout"})
+    assert done.status_code == 303
+    page = browser.get(f"/tracing/contacts/{fang}").text
+    assert "classification withdrawn" in page
+    assert "full protective equipment throughout" in page
+    assert 'data-holds="yes"' in page
+
+
+def test_a_reader_without_the_investigators_permission_gets_no_form(
+        anon_client: TestClient, bearer, s: Scene) -> None:  # type: ignore[no-untyped-def]
+    anon_client.headers.update(bearer("nurse", ["vaccinator"]))
+    page = anon_client.get(f"/tracing/contacts/{s.id('wang_fang')}")
+    assert page.status_code == 200 and 'id="decide"' not in page.text
+    refused = anon_client.post(f"/api/tracing/contacts/{s.id('wang_fang')}/decisions",
+                               json={"kind": "withdrawn", "reason": "x"})
+    assert refused.status_code == 403
