@@ -202,3 +202,18 @@ def test_a_reader_without_the_investigators_permission_gets_no_form(
     refused = anon_client.post(f"/api/tracing/contacts/{s.id('wang_fang')}/decisions",
                                json={"kind": "withdrawn", "reason": "x"})
     assert refused.status_code == 403
+
+
+def test_a_confirmed_contact_whose_cases_are_all_withdrawn_is_withdrawn_and_says_why(
+        db: Session, s: Scene) -> None:
+    from tests.tracing.helpers import withdraw
+
+    chen = s.id("chen_jing")
+    decided = decisions.decide(db, resident_id=chen, kind="confirmed", reason="stands",
+                               actor="dr_li", now=NOW + timedelta(hours=1))
+    withdraw(db, s.case)
+    runs_service.run_tracing(db, actor="investigator", preset=preset(),
+                             now=NOW + timedelta(hours=2), case_ids=[s.case.id])
+    assert contact(db, chen).status == "withdrawn"
+    ended = db.get(ContactDecision, decided.id)
+    assert ended is not None and ended.ended_reason == decision_rules.NO_EVIDENCE

@@ -23,6 +23,13 @@ def holding(session: Session, residents: Sequence[int] | IntArray
     return out
 
 
+def all_holding(session: Session) -> dict[int, ContactDecision]:
+    """Every decision that holds, by resident (few: a tracing run reads them whole)."""
+    return {row.resident_id: row for row in session.scalars(
+        select(ContactDecision).where(ContactDecision.ended_at.is_(None))
+        .order_by(ContactDecision.id))}
+
+
 def of_resident(session: Session, resident_id: int) -> Sequence[ContactDecision]:
     """A resident's decisions, oldest first."""
     return session.scalars(select(ContactDecision)

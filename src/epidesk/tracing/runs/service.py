@@ -347,17 +347,15 @@ def _update_contacts(session: Session, *, run: TracingRun, preset: Preset, resid
 def _decisions(session: Session, residents: IntArray, last_end: IntArray, lost: IntArray, *,
                now: datetime) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Which residents an investigator's decision holds for (their evidence reaches no
-    later than the exposure it was made on), which decisions lapse with a new exposure,
-    and which lapse because no evidence remains; the lapsed ones are ended."""
-    decided = decisions_repository.holding(session, np.union1d(residents, lost))
+    later than the exposure it was made on) and whose decision lapses with a new exposure;
+    those, and the decisions of contacts left with no evidence (`lost`), are ended."""
+    decided = decisions_repository.all_holding(session)
     held = np.zeros(len(residents), dtype=bool)
     lapsed = np.zeros(len(residents), dtype=bool)
     if not decided:
         return held, lapsed
-    for i, resident in enumerate(residents.tolist()):
-        decision = decided.get(resident)
-        if decision is None:
-            continue
+    for i in np.flatnonzero(np.isin(residents, np.fromiter(decided, dtype=np.int64))).tolist():
+        decision = decided[int(residents[i])]
         if int(last_end[i]) <= rules.seconds_of(clock.aware(decision.last_exposure_at)):
             held[i] = True
         else:
