@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from epidesk.errors import NotFoundError
-from epidesk.hotline import service
+from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.hotline import rules, service
 from epidesk.hotline.appeals.rules import AppealAnswer
 from epidesk.hotline.deps import (
     Operator,
@@ -135,6 +135,11 @@ def resolve(session: DbSession, caller: Operator, audit: AuditDep, ticket_id: Id
             body: ResolveIn) -> dict[str, Any]:
     """Close a ticket with what was done."""
     ticket = ticket_for(session, caller, ticket_id)
+    if body.outcome and ticket.category in rules.APPEALS:
+        raise ValidationFailedError(
+            "outcome: an appeal ends with its outcome through POST "
+            f"/api/hotline/tickets/{ticket.id}/appeal, which records the decision",
+            field="outcome")
     service.resolve(session, ticket=ticket, note=body.note, actor=caller.username,
                     outcome=body.outcome or "")
     audit("update", "hotline_ticket", ticket.id, person_id=ticket.resident_id)

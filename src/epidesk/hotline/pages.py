@@ -286,6 +286,10 @@ def _act(request: Request, session: DbSession, caller: Operator, audit: AuditDep
         service.respond(session, ticket=ticket, note=note, actor=caller.username,
                         public=extra != "internal")
     elif action == "resolve":
+        if extra and ticket.category in rules.APPEALS:
+            raise ValidationFailedError("outcome: an appeal ends with its outcome through "
+                                        "the appeal's form, which records the decision",
+                                        field="outcome")
         service.resolve(session, ticket=ticket, note=note, actor=caller.username,
                         outcome=extra)
     else:
