@@ -217,6 +217,8 @@ def test_a_zone_appeal_shows_the_zone_and_a_change_narrows_it(db: Session,
     assert {z["level"] for z in zones} >= {"high"}
     zone = next(z for z in zones if z["level"] == "high")
     assert zone["rule"] and zone["history"] and zone["cases"] == 1
+    page = client.get(f"/hotline/staff/tickets/{ticket.id}", headers={"Accept": "text/html"})
+    assert f'data-zone="{zone["id"]}"' in page.text and 'name="to_key"' in page.text
     restricted = supplies.restricted_households(db, day(1))
     outside = [h.id for h in city.households.values()
                if h.id in restricted and h.id != resident.household_id]
