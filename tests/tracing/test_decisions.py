@@ -217,18 +217,3 @@ def test_a_confirmed_contact_whose_cases_are_all_withdrawn_is_withdrawn_and_says
     assert contact(db, chen).status == "withdrawn"
     ended = db.get(ContactDecision, decided.id)
     assert ended is not None and ended.ended_reason == decision_rules.NO_EVIDENCE
-
-
-def test_the_residents_letter_ends_on_the_decided_day(db: Session, client: TestClient,
-                                                       s: Scene) -> None:
-    jie = s.id("chen_jie")
-    planned = client.get(f"/api/tracing/contacts/{jie}/letter").json()
-    shorter = date.fromisoformat(planned["end_on"]) - timedelta(days=2)
-    decisions.decide(db, resident_id=jie, kind="changed", end_on=shorter,
-                     reason="released early on review", actor="dr_li")
-    letter = client.get(f"/api/tracing/contacts/{jie}/letter").json()
-    assert letter["end_on"] == shorter.isoformat()
-    assert all(date.fromisoformat(st["end"]) <= shorter for st in letter["stages"])
-    page = client.get(f"/tracing/contacts/{jie}/letter?lang=en",
-                      headers={"Accept": "text/html"}).text
-    assert "an investigator reviewed your classification" in page

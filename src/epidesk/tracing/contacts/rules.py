@@ -300,8 +300,6 @@ class ResidentLetter:
     derivation: str | None = None
     stages: list[LetterStage] = field(default_factory=list)
     last_exposure_on: dt.date | None = None
-    # The end of quarantine an investigator decided on review (the stages end by it).
-    decided_end_on: dt.date | None = None
 
     @property
     def end_on(self) -> dt.date | None:

@@ -4,7 +4,6 @@ for the resident), a case's contacts, missed follow-up tests and cases as traced
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import date, tzinfo
 from typing import Any
 
@@ -207,15 +206,11 @@ def resident_letter(session: Session, *, resident_id: int, preset: Preset | None
             stages.append(LetterStage(
                 place=str(PLACE_LABELS.get(place, place)), start=stage.start, end=stage.end,
                 tests=[(t.day, t.due_on) for t in planned]))
-    decided = detail.contact.decided_end_on if detail.contact is not None else None
-    if decided is not None:
-        # An investigator decided the end on review: the plan stops there.
-        stages = [replace(s, end=min(s.end, decided)) for s in stages if s.start <= decided]
     return ResidentLetter(
         tier=detail.tier, reasons=sorted({v.for_resident for v in relevant}), rules_cited=cited,
         tests=tests, preset=detail.preset, groups=list(by_setting.items()),
         derivation=grouped.groups[0].derivation if grouped.groups else None, stages=stages,
-        last_exposure_on=exposure, decided_end_on=decided)
+        last_exposure_on=exposure)
 
 
 def case_contacts(session: Session, *, case_id: int, area: AreaFilter | None = None
