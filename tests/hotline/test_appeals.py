@@ -48,8 +48,14 @@ def test_an_appeal_shows_the_contact_evidence_and_ends_with_an_outcome(
     bad = client.post(f"/api/hotline/tickets/{ticket.id}/resolve",
                       json={"note": "x", "outcome": "maybe"})
     assert bad.status_code == 422 and "outcome" in bad.text
-    done = client.post(f"/api/hotline/tickets/{ticket.id}/resolve", json={
-        "note": "the household record shows her at home; classification stands",
+    # An appeal's outcome is given where the decision is recorded, not by resolving.
+    bypass = client.post(f"/api/hotline/tickets/{ticket.id}/resolve",
+                         json={"note": "x", "outcome": "changed"})
+    assert bypass.status_code == 422 and f"/api/hotline/tickets/{ticket.id}/appeal" in bypass.text
+    # The operator passes the appeal to an investigator, who confirms the decision.
+    investigator = bearer("dr_li", ["hotline_operator", "epidemiologist"])
+    done = client.post(f"/api/hotline/tickets/{ticket.id}/appeal", headers=investigator, json={
+        "reason": "the household record shows her at home; classification stands",
         "outcome": "confirmed"})
     assert done.json()["outcome"] == "confirmed" and done.json()["status"] == "resolved"
     followed = anon_client.get(f"/api/public/hotline/tickets/{ticket.reference}").json()

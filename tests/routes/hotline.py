@@ -64,6 +64,25 @@ def _ticket(t: TinyCity, inside: bool) -> int:
     return _tickets(t)[inside]
 
 
+def _appeals(t: TinyCity) -> dict[bool, int]:
+    """A classification appeal of a resident of each of the first two communities."""
+    found: dict[bool, int] | None = getattr(t, "appeals", None)
+    if found is not None:
+        return found
+    from sqlalchemy.orm import object_session
+
+    from epidesk.hotline import service as hotline
+
+    session = object_session(t.city)
+    assert session is not None
+    _tickets(t)
+    found = {inside: hotline.file_ticket(session, hotline.NewTicket(
+        channel="phone", category="classification_appeal", description="not at home then",
+        resident_id=_resident(t, inside)), actor="test").id for inside in (True, False)}
+    t.appeals = found  # type: ignore[attr-defined]
+    return found
+
+
 def _hotline_resident(t: TinyCity, inside: bool) -> int:
     return (_tickets(t), _resident(t, inside))[1]
 
@@ -101,6 +120,14 @@ PERSONAL.update({
         form={"note": "a delivery is on its way"}),
     ("POST", "/hotline/staff/tickets/{ticket_id}/resolve"): Probe(
         lambda t, i: f"/hotline/staff/tickets/{_ticket(t, i)}/resolve", form={"note": "done"}),
+    # Ending an appeal: an operator records the resident's withdrawal (deciding on a
+    # classification needs an investigator: tests/hotline/test_appeal_flow.py).
+    ("POST", "/api/hotline/tickets/{ticket_id}/appeal"): Probe(
+        lambda t, i: f"/api/hotline/tickets/{_appeals(t)[i]}/appeal",
+        json={"outcome": "withdrawn", "reason": "withdrawn by phone"}),
+    ("POST", "/hotline/staff/tickets/{ticket_id}/appeal"): Probe(
+        lambda t, i: f"/hotline/staff/tickets/{_appeals(t)[i]}/appeal",
+        form={"outcome": "withdrawn", "reason": "withdrawn by phone"}),
     ("POST", "/hotline/staff/tickets/{ticket_id}/escalate"): Probe(
         lambda t, i: f"/hotline/staff/tickets/{_ticket(t, i)}/escalate",
         form={"note": "no depot stock"}),

@@ -36,7 +36,7 @@ def test_old_stock_rows_become_depot_movements_and_lots(fresh_database,  # type:
             city = tiny_city(session)
             district = city.districts[0].id
             session.commit()
-        command.downgrade(alembic_config(engine), "0024")
+        command.downgrade(alembic_config(engine), "0025")
         with engine.begin() as conn:
             for site_id, code in ((1, "S-ONE"), (2, "S-TWO")):
                 conn.execute(text(
@@ -54,7 +54,7 @@ def test_old_stock_rows_become_depot_movements_and_lots(fresh_database,  # type:
                     {"s": site_id, "p": product, "l": lot, "e": expiry, "k": kind,
                      "q": quantity, "r": reason, "o": other, "a": AT})
         upgrade(engine)
-        assert current_revision(engine) == "0025"
+        assert current_revision(engine) == "0026"
         with engine.connect() as conn:
             depots = dict(conn.execute(text(
                 "SELECT s.code, d.kind FROM vaccination_site s "

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from epidesk.errors import NotFoundError
-from epidesk.hotline import service
+from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.hotline import rules, service
+from epidesk.hotline.appeals.rules import AppealAnswer
 from epidesk.hotline.deps import (
     Operator,
     Supervisor,
@@ -17,12 +18,14 @@ from epidesk.hotline.deps import (
     appeal_evidence,
     categories,
     check_resident,
+    close_appeal,
     public_view,
     queue,
     staff_view,
     ticket_for,
 )
 from epidesk.hotline.schemas import (
+    AppealIn,
     Category,
     EscalateIn,
     PublicTicketIn,
@@ -132,10 +135,34 @@ def resolve(session: DbSession, caller: Operator, audit: AuditDep, ticket_id: Id
             body: ResolveIn) -> dict[str, Any]:
     """Close a ticket with what was done."""
     ticket = ticket_for(session, caller, ticket_id)
+    if body.outcome and ticket.category in rules.APPEALS:
+        raise ValidationFailedError(
+            "outcome: an appeal ends with its outcome through POST "
+            f"/api/hotline/tickets/{ticket.id}/appeal, which records the decision",
+            field="outcome")
     service.resolve(session, ticket=ticket, note=body.note, actor=caller.username,
                     outcome=body.outcome or "")
     audit("update", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
     return staff_view(session, ticket)
+
+
+@router.post("/hotline/tickets/{ticket_id}/appeal", summary="End an appeal")
+def end_appeal(session: DbSession, caller: Operator, audit: AuditDep, ticket_id: Id,
+               body: AppealIn) -> dict[str, Any]:
+    """End a classification or zone appeal: the decision confirmed, changed (a new tier, no
+    classification, or a new end date; a zone's new area) or the appeal withdrawn, with the
+    reason. A classification decision is recorded in tracing (it needs 'tracing.run' in
+    the resident's area) and the quarantine orders resting on it follow at once; the
+    ticket is resolved with the outcome."""
+    ticket = ticket_for(session, caller, ticket_id)
+    done = close_appeal(session, caller, ticket, AppealAnswer(**body.model_dump()))
+    audit("update", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
+    if done.decision_id is not None and ticket.resident_id is not None:
+        audit("update", "contact", ticket.resident_id, person_id=ticket.resident_id)
+    out = staff_view(session, ticket)
+    out["appeal"] = {"decision_id": done.decision_id, "zone_id": done.zone_id,
+                     "orders": done.orders}
+    return out
 
 
 @router.post("/hotline/tickets/{ticket_id}/escalate", summary="Pass a ticket up")

@@ -11,19 +11,32 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from epidesk.auth.deps import client_address
-from epidesk.errors import NotFoundError, ValidationFailedError
+from epidesk.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
 from epidesk.hotline import repository, rules, service
+from epidesk.hotline.appeals import rules as appeal_rules
+from epidesk.hotline.appeals import service as appeals
+from epidesk.hotline.appeals.rules import AppealAnswer
 from epidesk.hotline.models import Ticket
 from epidesk.hotline.stats import service as stats
 from epidesk.kit import clock
-from epidesk.kit.access import HOTLINE_SUPERVISE, HOTLINE_WRITE, AreaPath, Caller
+from epidesk.kit.access import (
+    HOTLINE_SUPERVISE,
+    HOTLINE_WRITE,
+    TRACING_RUN,
+    ZONING_WRITE,
+    AreaPath,
+    Caller,
+)
+from epidesk.kit.i18n import _
 from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
 from epidesk.people import repository as people
-from epidesk.tracing.deps import person_panel as tracing_panel
+from epidesk.tracing.deps import classification_panel
+from epidesk.zoning import service as zoning
 from epidesk.zoning.deps import person_panel as zoning_panel
+from epidesk.zoning.deps import zone_detail, zone_for
 
 Operator = Annotated[Caller, Depends(require(HOTLINE_WRITE))]
 Supervisor = Annotated[Caller, Depends(require(HOTLINE_SUPERVISE))]
@@ -125,21 +138,47 @@ def address(request: Request) -> str:
 def appeal_evidence(session: Session, caller: Caller, ticket: Ticket, audit: Audit
                     ) -> list[Panel]:
     """What an appeal is against, as far as the reader may see it: the resident's contact
-    classification with its evidence (tracing's record, to readers of medical details in
-    the area) and the zones over their home (zoning's record, with a link to each zone's
-    rule, cases and changes). Each domain checks the reader's permission and audits."""
+    classification with the evidence behind it (exposures, places, dates, the preset's
+    rule) and the investigators' decisions (tracing's record, to readers of medical
+    details in the area), and the zones over their home (zoning's record; for a zone
+    appeal each zone's rule, dates, cases and history with reasons). Each domain checks
+    the reader's permission and audits."""
     if ticket.category not in rules.APPEALS or ticket.resident_id is None:
         return []
     area = people.resident_area(session, ticket.resident_id)
     if area is None:
         return []
     found = []
-    for source in (tracing_panel, zoning_panel):
+    for source in (classification_panel, zoning_panel):
         panel = source(session, caller=caller, resident_id=ticket.resident_id, area=area,
                        audit=audit)
         if panel is not None:
             found.append(panel)
+    zones = next((p for p in found if p.key == "zoning"), None)
+    if ticket.category == appeal_rules.ZONE and zones is not None:
+        details = [zone_detail(session, caller, zoning.get_zone(session, zone_id=z["id"]))
+                   for z in zones.data["zones"]]
+        found.append(Panel(key="zone_evidence", title=_("Evidence behind the zones"),
+                           template="hotline/_zone_evidence.html", data={"zones": details},
+                           view=details, summary=f"{len(details)} zone(s)"))
     return found
+
+
+def close_appeal(session: Session, caller: Caller, ticket: Ticket, answer: AppealAnswer
+               ) -> appeals.AppealEnd:
+    """End an appeal as the caller: deciding on a classification needs an investigator
+    ('tracing.run') in the resident's area, changing a zone a zoning officer of the
+    zone's area; an appeal withdrawn by the resident, any operator of the ticket."""
+    if answer.outcome != "withdrawn" and ticket.category == appeal_rules.CLASSIFICATION:
+        area = (people.resident_area(session, ticket.resident_id)
+                if ticket.resident_id is not None else None)
+        if area is not None and not caller.may(TRACING_RUN, area):
+            raise PermissionDeniedError("deciding on a classification needs the permission "
+                                        "'tracing.run' in the resident's area")
+    if answer.outcome == "changed" and ticket.category == appeal_rules.ZONE \
+            and answer.zone_id is not None:
+        zone_for(session, caller, answer.zone_id, ZONING_WRITE)
+    return appeals.end_appeal(session, ticket=ticket, answer=answer, actor=caller.username)
 
 
 def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,

@@ -15,14 +15,22 @@ from starlette.responses import Response
 
 from epidesk.auth.deps import PRESESSION_COOKIE
 from epidesk.config import get_settings
-from epidesk.errors import DomainError, TooManyRequestsError, ValidationFailedError
+from epidesk.errors import (
+    ConflictError,
+    DomainError,
+    TooManyRequestsError,
+    ValidationFailedError,
+)
 from epidesk.hotline import rules, service
+from epidesk.hotline.appeals import rules as appeal_rules
+from epidesk.hotline.appeals.rules import AppealAnswer
 from epidesk.hotline.deps import (
     Operator,
     address,
     appeal_evidence,
     categories,
     check_resident,
+    close_appeal,
     public_view,
     queue,
     staff_view,
@@ -31,7 +39,7 @@ from epidesk.hotline.deps import (
 from epidesk.hotline.open311.api import router as open311_router
 from epidesk.kit.clock import format_local
 from epidesk.kit.i18n import _, _l, register_labels
-from epidesk.kit.inputs import OptionalId, parse
+from epidesk.kit.inputs import OptionalDay, OptionalId, parse
 from epidesk.kit.templating import render
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token
 
@@ -219,17 +227,55 @@ def new_ticket_form(request: Request, session: DbSession, caller: Operator, audi
     return RedirectResponse(f"/hotline/staff/tickets/{ticket.id}", status_code=303)
 
 
-@router.get("/hotline/staff/tickets/{ticket_id}")
-def ticket_page(request: Request, session: DbSession, caller: Operator, audit: AuditDep,
-                ticket_id: Id) -> Response:
-    """One ticket: what was asked, by whom, its clock and history, and the forms."""
+def _ticket_view(request: Request, session: DbSession, caller: Operator, audit: AuditDep,
+                 ticket_id: int, *, error: str | None = None,
+                 form: dict[str, str] | None = None, status_code: int = 200) -> Response:
     ticket = ticket_for(session, caller, ticket_id)
     audit("read", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
     return render(request, "hotline/ticket.html", {
         "ticket": _local(staff_view(session, ticket)), "outcomes": rules.OUTCOMES,
         "evidence": appeal_evidence(session, caller, ticket, audit),
-        "appeal": ticket.category in rules.APPEALS,
-        "csrf_token": csrf_token(request), "section": "hotline"})
+        "appeal": ticket.category in rules.APPEALS, "tier_choices": appeal_rules.TIER_CHOICES,
+        "appeal_error": error, "appeal_form": form or {},
+        "csrf_token": csrf_token(request), "section": "hotline"}, status_code)
+
+
+@router.get("/hotline/staff/tickets/{ticket_id}")
+def ticket_page(request: Request, session: DbSession, caller: Operator, audit: AuditDep,
+                ticket_id: Id) -> Response:
+    """One ticket: what was asked, by whom, its clock and history, and the forms (an
+    appeal's with the evidence behind the decision and the form that ends it)."""
+    return _ticket_view(request, session, caller, audit, ticket_id)
+
+
+@router.post("/hotline/staff/tickets/{ticket_id}/appeal")
+def appeal_form(request: Request, session: DbSession, caller: Operator, audit: AuditDep,
+                ticket_id: Id,
+                outcome: Annotated[str, Form(max_length=16)] = "",
+                reason: Annotated[str, Form(max_length=2000)] = "",
+                tier: Annotated[str, Form(max_length=16)] = "",
+                end_on: Annotated[str, Form(max_length=32)] = "",
+                zone_id: Annotated[str, Form(max_length=12)] = "",
+                to_key: Annotated[str, Form(max_length=40)] = "",
+                csrf_token_: CsrfField = "") -> Response:
+    """End an appeal with the outcome and the reason; on bad input the ticket again with
+    the error beside the form, nothing changed."""
+    check_csrf(request, csrf_token_)
+    ticket = ticket_for(session, caller, ticket_id)
+    form = {"outcome": outcome, "reason": reason, "tier": tier, "end_on": end_on,
+            "zone_id": zone_id, "to_key": to_key}
+    try:
+        answer = AppealAnswer(outcome=outcome, reason=reason, tier=tier or None,
+                              end_on=parse(OptionalDay, end_on, "end_on"),
+                              zone_id=parse(OptionalId, zone_id, "zone_id"),
+                              to_key=to_key.strip() or None)
+        with session.begin_nested():  # nothing of it stays when it is refused
+            close_appeal(session, caller, ticket, answer)
+    except (ValidationFailedError, ConflictError) as exc:
+        return _ticket_view(request, session, caller, audit, ticket_id, error=exc.detail,
+                            form=form, status_code=exc.status)
+    audit("update", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
+    return RedirectResponse(f"/hotline/staff/tickets/{ticket.id}", status_code=303)
 
 
 def _act(request: Request, session: DbSession, caller: Operator, audit: AuditDep,
@@ -240,6 +286,10 @@ def _act(request: Request, session: DbSession, caller: Operator, audit: AuditDep
         service.respond(session, ticket=ticket, note=note, actor=caller.username,
                         public=extra != "internal")
     elif action == "resolve":
+        if extra and ticket.category in rules.APPEALS:
+            raise ValidationFailedError("outcome: an appeal ends with its outcome through "
+                                        "the appeal's form, which records the decision",
+                                        field="outcome")
         service.resolve(session, ticket=ticket, note=note, actor=caller.username,
                         outcome=extra)
     else:

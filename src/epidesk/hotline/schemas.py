@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from epidesk.kit.inputs import DIGITS, Ge, Le, OptionalId, Text
+from epidesk.kit.inputs import DIGITS, Ge, Le, OptionalDay, OptionalId, Text
 
 Category = Literal["medical_emergency", "supplies", "quarantine_conditions",
                    "classification_appeal", "zone_question", "information", "other"]
@@ -53,6 +53,25 @@ class ResolveIn(BaseModel):
 
     note: Text = Field(min_length=1, max_length=4000)
     outcome: Outcome | None = None
+
+
+class AppealIn(BaseModel):
+    """How an appeal ends: the decision confirmed, changed, or the appeal withdrawn, with
+    the reason (shown to whoever follows the ticket)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    reason: Text = Field(min_length=1, max_length=2000)
+    tier: Literal["close", "sub_close", "none"] | None = Field(
+        default=None, description="A changed classification: the new tier, or none (the "
+                                  "classification withdrawn)")
+    end_on: OptionalDay = Field(default=None, description="A changed classification: the new "
+                                                          "end of quarantine")
+    zone_id: OptionalId = Field(default=None, description="A changed zone: the zone")
+    to_key: str | None = Field(default=None, min_length=3, max_length=40,
+                               pattern=r"^[a-z]+:[0-9]+$",
+                               description="A changed zone: its new area, e.g. building:12")
 
 
 class EscalateIn(BaseModel):

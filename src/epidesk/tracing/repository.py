@@ -16,6 +16,7 @@ from epidesk.kit import bulk
 from epidesk.kit.bulk.reading import chunks
 from epidesk.tracing.models import (
     Contact,
+    ContactDecision,
     ContactEvent,
     ContactEvidence,
     Exposure,
@@ -93,6 +94,18 @@ def residents_with_contact_events(session: Session, *, after: int, up_to: int) -
     return list(session.scalars(
         select(ContactEvent.resident_id).where(ContactEvent.id > after, ContactEvent.id <= up_to)
         .distinct().order_by(ContactEvent.resident_id)))
+
+
+def decision_note(session: Session, resident_id: int) -> str | None:
+    """The investigator's decision that holds for a resident, in a sentence (the reason a
+    quarantine order changes with it); None when none holds."""
+    found = session.scalars(select(ContactDecision).where(
+        ContactDecision.resident_id == resident_id, ContactDecision.ended_at.is_(None))
+        .order_by(ContactDecision.id.desc()).limit(1)).first()
+    if found is None:
+        return None
+    where = f" ({found.source})" if found.source else ""
+    return f"investigator's decision {found.id}{where}: {found.reason}"
 
 
 def contacts_of(session: Session, resident_ids: Sequence[int]) -> dict[int, Contact]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from epidesk.kit.imports import listed_problems, problem_counts
-from epidesk.kit.inputs import AwareMoment, OptionalId, RecordId, Text
+from epidesk.kit.inputs import AwareMoment, OptionalDay, OptionalId, RecordId, Text
 from epidesk.tracing.contacts.rules import (
     CaseContactRow,
     CaseContacts,
@@ -223,6 +223,41 @@ class ContactEventOut(Schema):
     note: str | None
 
 
+class DecisionOut(Schema):
+    """An investigator's decision on the classification."""
+
+    id: int
+    kind: str = Field(description="confirmed, changed or withdrawn")
+    previous_tier: str
+    previous_status: str
+    previous_end_on: date | None
+    tier: str
+    status: str
+    end_on: date | None = Field(description="The end of quarantine decided; null: the "
+                                            "preset's plan")
+    reason: str
+    source: str = Field(description="Where it came from, e.g. an appeal's reference")
+    decided_by: str
+    decided_at: datetime
+    ended_at: datetime | None = Field(description="When it stopped holding; null while it "
+                                                  "holds")
+    ended_reason: str | None
+
+
+class DecisionIn(BaseModel):
+    """An investigator's decision on a resident's classification."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["confirmed", "changed", "withdrawn"]
+    reason: Text = Field(min_length=1, max_length=2000, description="Why (always required)")
+    tier: Literal["close", "sub_close"] | None = Field(
+        default=None, description="A change: the new tier")
+    end_on: OptionalDay = Field(default=None, description="A change: the new end of "
+                                                          "quarantine (not before the last "
+                                                          "exposure)")
+
+
 class EvidenceGroupOut(Schema):
     """The evidence of one case in one setting (strongest groups first)."""
 
@@ -259,6 +294,9 @@ class ContactOut(Schema):
     withdrawn_evidence: list[EvidenceOut]
     follow_up: list[PlannedTestOut]
     events: list[ContactEventOut]
+    decided_end_on: date | None = Field(
+        default=None, description="The end of quarantine an investigator decided")
+    decisions: list[DecisionOut] = Field(default_factory=list)
 
 
 class LetterTest(Schema):
@@ -403,7 +441,9 @@ def contact_out(detail: ContactDetail) -> ContactOut:
             results=[TestResultOut(sample_code=s.code, collected_at=s.collected_at,
                                    tube_code=tube.code, outcome=tube.outcome)
                      for s, tube in t.results]) for t in detail.follow_up],
-        events=[ContactEventOut.model_validate(e) for e in detail.events])
+        events=[ContactEventOut.model_validate(e) for e in detail.events],
+        decided_end_on=record.decided_end_on if record else None,
+        decisions=[DecisionOut.model_validate(d) for d in detail.decisions])
 
 
 def letter_out(letter: ResidentLetter) -> LetterOut:

@@ -6,7 +6,7 @@ never commit. (Release: `release/service.py`.)"""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -98,16 +98,21 @@ def _new_order(session: Session, plan: OrderPlan, *, resident_id: int, household
 
 
 def _apply_plan(session: Session, o: QuarantineOrder, plan: OrderPlan, *, reason: str,
-                actor: str, now: datetime) -> bool:
+                actor: str, now: datetime, decided: bool = False) -> bool:
     """Bring an order in step with a recomputed plan (its evidence changed); an end date
-    changed by hand is kept. Returns whether anything changed."""
+    changed by hand is kept, unless an investigator decided the contact's end (`decided`),
+    which then moves it as a shortening or extension. Returns whether anything changed."""
     manual = any(c.kind in ("extended", "shortened") for c in o.changes)
-    end = o.end_on if manual else plan.end_on
+    end = o.end_on if manual and not decided else plan.end_on
     tests = order_rules.tests_json(plan.tests)
     if (o.form, o.counted_from, o.end_on, o.test_days) == (plan.form, plan.counted_from, end,
                                                            tests):
         return False
-    o.changes.append(OrderChange(version=o.version + 1, kind="recomputed",
+    kind = "recomputed"
+    if decided and end != o.end_on and (o.form, o.counted_from) == (plan.form,
+                                                                     plan.counted_from):
+        kind = rules.changed_end_kind(o.end_on, end)
+    o.changes.append(OrderChange(version=o.version + 1, kind=kind,
                                  previous_end_on=o.end_on, end_on=end, previous_form=o.form,
                                  form=plan.form, reason=reason, at=now, actor=actor[:64]))
     o.form, o.counted_from, o.start_on, o.end_on = plan.form, plan.counted_from, \
@@ -157,15 +162,29 @@ def _desired(session: Session, resident_id: int, preset: Preset
         return None
     plan = order_rules.contact_plan(contact.tier, contact.last_exposure_on, preset,
                                     home_suitable=suitable)
+    if plan is not None and contact.decided_end_on is not None:
+        # An investigator decided the end (an appeal, a review): it replaces the plan's.
+        plan = replace(plan, end_on=max(contact.decided_end_on, plan.start_on))
     return ("contact", contact.id, plan) if plan is not None else None
+
+
+def _end_decided(session: Session, basis: str, resident_id: int) -> bool:
+    """Whether an investigator decided the end of the contact's quarantine."""
+    contact = tracing.contact_of(session, resident_id) if basis == "contact" else None
+    return contact is not None and contact.decided_end_on is not None
 
 
 def settle_resident(session: Session, resident_id: int, *, preset: Preset, actor: str,
                     now: datetime, result: SyncResult) -> None:
     """Make a resident's orders what tracing and cases now call for: a new order, an
     order brought in step, a withdrawn one (its contact or case withdrawn), or one
-    superseded by a stronger order (a contact who became a case)."""
+    superseded by a stronger order (a contact who became a case). Where an investigator's
+    decision on the contact holds (an appeal, a review), it is the reason given."""
     desired = _desired(session, resident_id, preset)
+    decided = tracing.decision_note(session, resident_id)
+
+    def why(text: str, basis: str) -> str:
+        return f"{text}: {decided}" if decided and basis == "contact" else text
     current = repository.active_orders_of(session, [resident_id]).get(resident_id, [])
     kept: QuarantineOrder | None = None
     for o in current:
@@ -181,19 +200,20 @@ def settle_resident(session: Session, resident_id: int, *, preset: Preset, actor
             kept = o
             continue
         if desired is not None:
-            _end(session, o, "superseded", f"replaced by the order of {desired[0]} "
-                 f"{desired[1]}", actor=actor, now=now)
+            _end(session, o, "superseded", why(f"replaced by the order of {desired[0]} "
+                                               f"{desired[1]}", desired[0]),
+                 actor=actor, now=now)
             result.superseded.append(o.id)
         else:
-            _end(session, o, "withdrawn", f"the {o.basis} it rested on was withdrawn",
-                 actor=actor, now=now)
+            _end(session, o, "withdrawn", why(f"the {o.basis} it rested on was withdrawn",
+                                              o.basis), actor=actor, now=now)
             result.withdrawn.append(o.id)
     if desired is None:
         return
     basis, basis_id, plan = desired
     if kept is not None:
-        if _apply_plan(session, kept, plan, reason=f"the {basis}'s evidence changed",
-                       actor=actor, now=now):
+        if _apply_plan(session, kept, plan, reason=why(f"the {basis}'s evidence changed", basis),
+                       actor=actor, now=now, decided=_end_decided(session, basis, resident_id)):
             result.changed.append(kept.id)
         return
     resident = people.resident(session, resident_id)

@@ -16,6 +16,7 @@ from epidesk.testing.models import Sample, Tube
 from epidesk.tracing import rules
 from epidesk.tracing.models import (
     Contact,
+    ContactDecision,
     ContactEvent,
     ContactEvidence,
     FollowUpTest,
@@ -191,6 +192,8 @@ class ContactDetail:
     became_case_on: dt.date | None
     min_overlap_minutes: int
     preset: str
+    # The investigators' decisions on the classification, oldest first.
+    decisions: Sequence[ContactDecision] = ()
 
     @property
     def tier(self) -> str | None:

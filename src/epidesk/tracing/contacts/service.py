@@ -39,6 +39,7 @@ from epidesk.tracing.contacts.rules import (
     explain_for_staff,
     group_evidence,
 )
+from epidesk.tracing.decisions import repository as decisions_repository
 from epidesk.tracing.exposures import repository as exposures_repository
 from epidesk.tracing.models import Contact, ContactEvidence, FollowUpTest, TracedCase
 from epidesk.tracing.rules import MAX_LIST
@@ -175,7 +176,8 @@ def contact_detail(session: Session, *, resident_id: int, preset: Preset | None 
         evidence=[v for v in views if v.row.status == rules.ACTIVE],
         withdrawn_evidence=[v for v in views if v.row.status != rules.ACTIVE],
         follow_up=follow, events=repository.contact_events(session, resident_id),
-        became_case_on=became, min_overlap_minutes=minutes, preset=preset.name)
+        became_case_on=became, min_overlap_minutes=minutes, preset=preset.name,
+        decisions=decisions_repository.of_resident(session, resident_id))
 
 
 def resident_letter(session: Session, *, resident_id: int, preset: Preset | None = None

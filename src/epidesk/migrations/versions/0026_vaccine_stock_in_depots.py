@@ -1,7 +1,7 @@
 """vaccine stock in the depots
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-06 17:30:00.000000
 
 A vaccination site's stock is held by a depot of the supplies domain (kind
@@ -22,8 +22,8 @@ from alembic import op
 from epidesk.db import UtcDateTime
 from epidesk.kit import clock
 
-revision: str = '0025'
-down_revision: str | None = '0024'
+revision: str = '0026'
+down_revision: str | None = '0025'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
