@@ -56,6 +56,7 @@ register_labels("hotline_outcome", {
 register_labels("hotline_update", {
     "received": _l("received"), "response": _l("answer"), "note": _l("staff note"),
     "resolved": _l("resolved"), "reopened": _l("reopened"), "escalated": _l("passed up"),
+    "escort": _l("escorted trip"),
 })
 
 

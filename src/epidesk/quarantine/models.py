@@ -371,7 +371,11 @@ class TransferManifest(Base):
     vehicle: Mapped[str] = mapped_column(String(32))
     seats: Mapped[int] = mapped_column(Integer)
     route: Mapped[str] = mapped_column(Text)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    # "quarantine" (to a facility) or "medical_escort" (a resident under restriction
+    # taken to or back from hospital: no facility, the destination in words).
+    purpose: Mapped[str] = mapped_column(String(24), server_default="quarantine")
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"), index=True)
+    destination: Mapped[str] = mapped_column(String(200), server_default="")
     departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expected_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     driver_name: Mapped[str] = mapped_column(String(64))
