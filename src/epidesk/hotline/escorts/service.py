@@ -125,6 +125,7 @@ def dispatch_emergency(session: Session, *, ticket: Ticket, crew: Crew, destinat
                                       day=clock.city_today(moment))
     if not destination.strip():
         raise _invalid("destination", "name the hospital")
+    _check_crew(crew)
     leaves = departs_at or moment
     if clock.aware(arrives_at) <= clock.aware(leaves):
         raise _invalid("arrives_at", "the expected arrival must come after the departure")
