@@ -22,6 +22,7 @@ from epidesk.hotline.deps import (
     staff_view,
     ticket_for,
 )
+from epidesk.hotline.escorts import api as escorts_api
 from epidesk.hotline.schemas import (
     Category,
     EscalateIn,
@@ -165,3 +166,5 @@ def set_targets(session: DbSession, caller: Supervisor, category: Category,
 
 
 router.include_router(public)
+# Escorted medical trips, under the same /api prefix.
+router.include_router(escorts_api.router)

@@ -28,7 +28,12 @@ from epidesk.hotline.deps import (
     staff_view,
     ticket_for,
 )
+from epidesk.hotline.escorts import pages as escorts_pages
+from epidesk.hotline.escorts import rules as escort_rules
+from epidesk.hotline.escorts import service as escorts
+from epidesk.hotline.escorts.deps import trips_out
 from epidesk.hotline.open311.api import router as open311_router
+from epidesk.kit import clock
 from epidesk.kit.clock import format_local
 from epidesk.kit.i18n import _, _l, register_labels
 from epidesk.kit.inputs import OptionalId, parse
@@ -226,7 +231,14 @@ def ticket_page(request: Request, session: DbSession, caller: Operator, audit: A
     """One ticket: what was asked, by whom, its clock and history, and the forms."""
     ticket = ticket_for(session, caller, ticket_id)
     audit("read", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
+    trips = trips_out(session, escorts.trips_of_ticket(session, ticket_id=ticket.id),
+                      clock.now())
+    if trips:
+        audit("read", "escort_trips", f"ticket {ticket.id}",
+              people=[t.resident_id for t in trips])
     return render(request, "hotline/ticket.html", {
+        "trips": trips, "when": lambda v: format_local(v) if v else "-",
+        "escort_open": any(t.status in escort_rules.OPEN for t in trips),
         "ticket": _local(staff_view(session, ticket)), "outcomes": rules.OUTCOMES,
         "evidence": appeal_evidence(session, caller, ticket, audit),
         "appeal": ticket.category in rules.APPEALS,
@@ -279,3 +291,5 @@ def escalate_form(request: Request, session: DbSession, caller: Operator, audit:
 
 # Open311 GeoReport v2 lives at its own path, outside /api.
 router.include_router(open311_router)
+# Escorted medical trips.
+router.include_router(escorts_pages.router)

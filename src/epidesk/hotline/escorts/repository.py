@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from epidesk.geography.models import Community, Subdistrict
@@ -57,6 +57,13 @@ def trips(session: Session, *, area: AreaFilter | None, departs_from: datetime |
     stmt = stmt.where(_in_area(area))
     return session.scalars(stmt.order_by(EscortTrip.departs_at, EscortTrip.id)
                            .limit(limit)).all()
+
+
+def open_counts(session: Session, *, area: AreaFilter | None) -> dict[str, int]:
+    """Trips not closed in the area, by status."""
+    rows = session.execute(select(EscortTrip.status, func.count()).where(
+        EscortTrip.status.in_(OPEN), _in_area(area)).group_by(EscortTrip.status)).all()
+    return {str(status): int(n) for status, n in rows}
 
 
 def possibly_missed(session: Session, *, area: AreaFilter | None, scheduled_before: datetime,
