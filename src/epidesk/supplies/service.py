@@ -95,22 +95,23 @@ def restricted_households(session: Session, day: date) -> dict[int, tuple[str, d
     return found
 
 
-def household_restriction(session: Session, *, household_id: int, day: date
-                          ) -> tuple[str, date] | None:
+def household_restriction(session: Session, *, household_id: int, day: date,
+                          today: date | None = None) -> tuple[str, date] | None:
     """One household's restriction on a day, by the rule of `restricted_households`:
-    ("zone", since) under a stay-home zone in force over its home (and not planned to end
-    before the day), ("home_order", since) under a home-quarantine order in force on the
-    day, None when it is not restricted."""
+    ("zone", since) under a stay-home zone in force over its home (for a day after today,
+    unless the zone is planned to end before it), ("home_order", since) under a
+    home-quarantine order in force on the day, None when it is not restricted."""
     found = people_repository.household(session, household_id)
     if found is None:
         return None
+    today = today or clock.city_today()
     try:
         zones = zoning.zones_at(session, address_id=found.address_id).zones
     except NotFoundError:
         zones = []
     since = [min(z.level_since, day) for z in zones
              if z.level == "high" and z.area_kind in TREE_KINDS
-             and (z.planned_end is None or z.planned_end >= day)]
+             and (z.planned_end is None or z.planned_end >= day or day <= today)]
     if since:
         return "zone", min(since)
     home = quarantine_orders.home_households(session, day).get(household_id)

@@ -37,15 +37,16 @@ def merge_person_rows(session: Session, merge: Merge) -> list[str]:
     return [f"{repository.merge_rows(session, merge)} escorted trips and plans moved"]
 
 
-def restricted_patient(session: Session, *, resident_id: int, day: date
-                       ) -> tuple[Resident, str]:
+def restricted_patient(session: Session, *, resident_id: int, day: date,
+                       today: date | None = None) -> tuple[Resident, str]:
     """The resident and why their household is restricted on the day; refused (422 naming
     `resident_id`) when it is not: an escorted trip is only for a household that may not
     leave home."""
     found = people.resident_by_id(session, resident_id)
     if found is None:
         raise _invalid("resident_id", f"no resident {resident_id}")
-    why = supplies.household_restriction(session, household_id=found.household_id, day=day)
+    why = supplies.household_restriction(session, household_id=found.household_id, day=day,
+                                         today=today)
     if why is None:
         raise _invalid("resident_id", (
             f"the household of resident {resident_id} is not under a stay-home zone or home "
@@ -121,8 +122,8 @@ def dispatch_emergency(session: Session, *, ticket: Ticket, crew: Crew, destinat
         raise _invalid("resident_id", "name the patient: the ticket names no resident")
     if any(t.status in rules.OPEN for t in repository.of_ticket(session, ticket.id)):
         raise ConflictError(f"ticket {ticket.id} already has an escorted trip under way")
-    patient, why = restricted_patient(session, resident_id=patient_id,
-                                      day=clock.city_today(moment))
+    today = clock.city_today(moment)
+    patient, why = restricted_patient(session, resident_id=patient_id, day=today, today=today)
     if not destination.strip():
         raise _invalid("destination", "name the hospital")
     _check_crew(crew)
@@ -311,7 +312,7 @@ def create_plan(session: Session, *, plan: PlanIn, actor: str, now: datetime | N
     if plan.ends_on < today:
         raise _invalid("ends_on", "the plan ended before today")
     patient, _why = restricted_patient(session, resident_id=plan.resident_id,
-                                       day=max(today, plan.starts_on))
+                                       day=max(today, plan.starts_on), today=today)
     row = EscortPlan(
         resident_id=patient.id, community_id=patient.community_id, kind=plan.kind,
         facility=plan.facility.strip()[:200],
@@ -359,7 +360,7 @@ def schedule(session: Session, *, first: date, last: date, actor: str,
     which the household is restricted (a session on a free day is left to the resident).
     Idempotent: a session that has its trip makes nothing new."""
     moment = now or clock.now()
-    zone = clock.city_zone()
+    today, zone = clock.city_today(moment), clock.city_zone()
     counts = {"sessions": 0, "scheduled": 0, "already": 0, "not_restricted": 0}
     restricted: dict[tuple[int, date], str | None] = {}
     for plan in plans if plans is not None else repository.plans_in_force(
@@ -379,7 +380,7 @@ def schedule(session: Session, *, first: date, last: date, actor: str,
             key = (resident.household_id, day)
             if key not in restricted:
                 found = supplies.household_restriction(
-                    session, household_id=resident.household_id, day=day)
+                    session, household_id=resident.household_id, day=day, today=today)
                 restricted[key] = None if found is None else found[0]
             why = restricted[key]
             if why is None:
