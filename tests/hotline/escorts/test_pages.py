@@ -70,3 +70,14 @@ def test_the_plan_form_schedules_and_refuses_a_free_household(db: Session,
     # escorted, later ones are left until the zone is seen to continue.
     trips = db.scalars(select(EscortTrip)).all()
     assert [(t.session_on, t.status) for t in trips] == [(clock.city_today(), "scheduled")]
+
+
+def test_the_trip_page_reads_in_chinese_and_english(db: Session, client: TestClient) -> None:
+    from tests.hotline.escorts.scene import dispatched
+
+    _, _, trip = dispatched(db)
+    chinese = client.get(f"/hotline/escorts/{trip.id}", headers={"accept-language": "zh"})
+    english = client.get(f"/hotline/escorts/{trip.id}", headers={"accept-language": "en"})
+    assert f"护送行程 {trip.id}" in chinese.text and "已在家门口接上" in chinese.text
+    assert f"Escorted trip {trip.id}" in english.text and "Picked up at the door" in english.text
+    assert '<meta name="viewport"' in english.text
