@@ -100,3 +100,18 @@ def test_plans_schedule_trips_and_the_board_shows_them(db: Session, client: Test
                         json={"reason": "delivered"})
     assert ended.json()["counts"] == {"cancelled": 1}
     assert db.scalars(select(EscortPlan)).one().ended_at is not None
+
+
+def test_the_person_record_shows_the_residents_trips(db: Session, client: TestClient) -> None:
+    from tests.hotline.escorts.scene import dispatched
+
+    city, _, trip = dispatched(db)
+    resident = city.residents["zhao_lei"].id
+    record = client.get(f"/api/people/{resident}")
+    assert record.status_code == 200
+    panel = next(p for p in record.json()["panels"] if p["key"] == "hotline")
+    shown = [(t["id"], t["status"]) for t in panel["data"]["trips"]]
+    assert shown == [(trip.id, "dispatched")]
+    page = client.get(f"/people/{resident}", headers={"accept-language": "en"})
+    assert f'href="/hotline/escorts/{trip.id}"' in page.text
+    assert "Escorted medical trips" in page.text
