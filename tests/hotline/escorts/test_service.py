@@ -151,3 +151,20 @@ def test_a_trip_not_closed_by_its_time_raises_the_transfers_alert(db: Session) -
             ] == [(trip.id, "not_completed")]
     assert transfers.counts(db, now=overdue)["missing"] == 1
 
+
+
+def test_a_trip_is_cancelled_before_the_pickup_only(db: Session) -> None:
+    _, ticket, trip = dispatched(db)
+    with pytest.raises(ValidationFailedError):
+        service.cancel(db, trip=trip, reason=" ", actor="op")
+    service.cancel(db, trip=trip, reason="the family drove him", actor="op",
+                   now=T0 + timedelta(minutes=2))
+    assert trip.status == rules.CANCELLED and trip.outcome_note == "the family drove him"
+    assert not transfers.alerts(db, now=T0 + timedelta(days=1))
+    again = service.dispatch_emergency(
+        db, ticket=ticket, crew=CREW, destination="Hospital",
+        arrives_at=T0 + timedelta(minutes=50), actor="op", now=T0 + timedelta(minutes=5))
+    service.pick_up(db, trip=again, actor="escort", now=T0 + timedelta(minutes=10))
+    with pytest.raises(ConflictError):
+        service.cancel(db, trip=again, reason="changed mind", actor="op")
+    assert again.status == rules.DISPATCHED

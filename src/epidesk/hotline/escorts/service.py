@@ -21,6 +21,7 @@ from epidesk.kit.access import AreaFilter
 from epidesk.kit.merges import Merge
 from epidesk.people import repository as people
 from epidesk.people.models import Resident
+from epidesk.quarantine.models import TransferLine
 from epidesk.quarantine.transfers import service as transfers
 from epidesk.supplies import service as supplies
 
@@ -163,11 +164,12 @@ def dispatch_scheduled(session: Session, *, trip: EscortTrip, crew: Crew, actor:
     return trip
 
 
-def _out_line_id(session: Session, trip: EscortTrip, back: bool = False) -> int:
+def _leg(session: Session, trip: EscortTrip, *, back: bool = False) -> TransferLine:
+    """The patient's line on the trip's out (or return) leg."""
     manifest_id = trip.back_manifest_id if back else trip.out_manifest_id
     if manifest_id is None:
         raise ConflictError(f"escorted trip {trip.id} has no vehicle yet: dispatch it first")
-    return transfers.get_manifest(session, manifest_id=manifest_id).lines[0].id
+    return transfers.get_manifest(session, manifest_id=manifest_id).lines[0]
 
 
 def pick_up(session: Session, *, trip: EscortTrip, actor: str, now: datetime | None = None
@@ -175,11 +177,10 @@ def pick_up(session: Session, *, trip: EscortTrip, actor: str, now: datetime | N
     """The patient boarded at home (the out leg checked out); True when this changed it."""
     if trip.status not in (rules.DISPATCHED, rules.HANDED_OFF):
         raise ConflictError(f"escorted trip {trip.id} is {trip.status}: nothing to pick up")
-    assert trip.out_manifest_id is not None
-    before = transfers.get_manifest(session, manifest_id=trip.out_manifest_id).lines[0]
-    changed = before.checked_out_at is None
-    transfers.check_out(session, manifest_id=trip.out_manifest_id, line_no=1, actor=actor,
-                        now=now)
+    line = _leg(session, trip)
+    changed = line.checked_out_at is None
+    transfers.check_out(session, manifest_id=line.manifest_id, line_no=line.line_no,
+                        actor=actor, now=now)
     return changed
 
 
@@ -196,8 +197,7 @@ def hand_off(session: Session, *, trip: EscortTrip, received_by: str, actor: str
     if not received_by.strip():
         raise _invalid("received_by", "say who received the patient (name and service)")
     moment = now or clock.now()
-    assert trip.out_manifest_id is not None
-    transfers.check_in(session, manifest_id=trip.out_manifest_id,
+    transfers.check_in(session, manifest_id=_leg(session, trip).manifest_id,
                        resident_id=trip.resident_id, actor=actor, now=moment)
     trip.handed_off_at, trip.handed_off_to = moment, received_by.strip()[:120]
     trip.handed_off_by, trip.status = actor[:64], rules.HANDED_OFF
@@ -216,8 +216,7 @@ def back_home(session: Session, *, trip: EscortTrip, actor: str,
         raise ConflictError(f"escorted trip {trip.id} is {trip.status}: record the hand-off "
                             "at the hospital first")
     moment = now or clock.now()
-    assert trip.back_manifest_id is not None
-    transfers.check_in(session, manifest_id=trip.back_manifest_id,
+    transfers.check_in(session, manifest_id=_leg(session, trip, back=True).manifest_id,
                        resident_id=trip.resident_id, actor=actor, now=moment)
     _close(trip, rules.RETURNED, "", actor, moment)
     session.flush()
@@ -237,7 +236,7 @@ def admitted(session: Session, *, trip: EscortTrip, reason: str, actor: str,
     if not reason.strip():
         raise _invalid("reason", "say why the patient was admitted (ward, diagnosis)")
     moment = now or clock.now()
-    transfers.close_line(session, line_id=_out_line_id(session, trip, back=True),
+    transfers.close_line(session, line_id=_leg(session, trip, back=True).id,
                          resolution="hospital", note=reason, actor=actor, now=moment)
     _close(trip, rules.ADMITTED, reason.strip(), actor, moment)
     session.flush()
@@ -256,12 +255,12 @@ def cancel(session: Session, *, trip: EscortTrip, reason: str, actor: str,
         raise _invalid("reason", "say why the trip is cancelled")
     moment = now or clock.now()
     if trip.status == rules.DISPATCHED:
-        out = _out_line_id(session, trip)
-        if transfers.get_manifest(session, manifest_id=trip.out_manifest_id or 0
-                                  ).lines[0].checked_out_at is not None:
-            raise ConflictError(f"escorted trip {trip.id}: the patient was picked up")
-        for line_id in (out, _out_line_id(session, trip, back=True)):
-            transfers.close_line(session, line_id=line_id, resolution="not_travelling",
+        out, back = _leg(session, trip), _leg(session, trip, back=True)
+        if out.checked_out_at is not None:
+            raise ConflictError(f"escorted trip {trip.id}: the patient was picked up; "
+                                "record the hand-off, then the return or the admission")
+        for line in (out, back):
+            transfers.close_line(session, line_id=line.id, resolution="not_travelling",
                                  note=reason, actor=actor, now=moment)
     _close(trip, rules.CANCELLED, reason.strip(), actor, moment)
     session.flush()
