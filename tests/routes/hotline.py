@@ -255,6 +255,15 @@ def _plan_body(t: TinyCity, inside: bool) -> dict[str, Any]:
             "dates": today}
 
 
+def _later_body(t: TinyCity, inside: bool) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from epidesk.kit import clock
+
+    _escorts(t)
+    return {"back_at": (clock.now() + timedelta(hours=9)).isoformat()}
+
+
 _trip = _escort("dispatched")
 PERSONAL.update({
     ("POST", "/api/hotline/tickets/{ticket_id}/escort"): Probe(
@@ -287,6 +296,9 @@ PERSONAL.update({
     ("POST", "/api/hotline/escorts/{trip_id}/admitted"): Probe(
         lambda t, i: f"/api/hotline/escorts/{_escort('handed')(t, i)}/admitted",
         json={"reason": "cardiology ward"}),
+    ("POST", "/api/hotline/escorts/{trip_id}/expected-back"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_escort('handed')(t, i)}/expected-back",
+        json=_later_body),
     ("POST", "/api/hotline/escorts/{trip_id}/cancel"): Probe(
         lambda t, i: f"/api/hotline/escorts/{_escort('scheduled')(t, i)}/cancel",
         json={"reason": "session moved"}),

@@ -168,3 +168,25 @@ def test_a_trip_is_cancelled_before_the_pickup_only(db: Session) -> None:
     with pytest.raises(ConflictError):
         service.cancel(db, trip=again, reason="changed mind", actor="op")
     assert again.status == rules.DISPATCHED
+
+
+def test_a_longer_stay_moves_the_return_and_its_alert(db: Session) -> None:
+    _, ticket, trip = dispatched(db)
+    service.hand_off(db, trip=trip, received_by="ER", actor="escort",
+                     now=T0 + timedelta(minutes=30))
+    grace = timedelta(minutes=transfers.grace_minutes())
+    first_due = clock.aware(trip.back_at) + grace
+    with pytest.raises(ValidationFailedError) as early:
+        service.expect_back(db, trip=trip, back_at=T0 + timedelta(minutes=10), actor="op",
+                            now=T0 + timedelta(hours=1))
+    assert early.value.extra["field"] == "back_at"
+    later = T0 + timedelta(hours=12)
+    service.expect_back(db, trip=trip, back_at=later, actor="op", now=T0 + timedelta(hours=5))
+    assert trip.back_at == later
+    back = transfers.get_manifest(db, manifest_id=trip.back_manifest_id or 0)
+    assert back.expected_at == later
+    assert not transfers.alerts(db, now=first_due)
+    assert not service.missed_sessions(db, area=None, now=first_due)
+    assert [a.manifest_id for a in transfers.alerts(db, now=later + grace)] == [back.id]
+    notes = db.scalars(select(TicketUpdate.note).where(TicketUpdate.ticket_id == ticket.id))
+    assert any("expected back by" in n for n in notes)

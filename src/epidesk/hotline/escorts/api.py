@@ -24,6 +24,7 @@ from epidesk.hotline.escorts.deps import (
 from epidesk.hotline.escorts.schemas import (
     CrewIn,
     EmergencyTripIn,
+    ExpectBackIn,
     HandOffIn,
     PlanIn,
     PlanOut,
@@ -136,6 +137,16 @@ def admitted(session: DbSession, caller: Operator, audit: AuditDep, trip_id: Id,
     trip = trip_for(session, caller, trip_id)
     return _step(session, audit, trip, service.admitted(
         session, trip=trip, reason=body.reason, actor=caller.username))
+
+
+@router.post("/hotline/escorts/{trip_id}/expected-back", response_model=TripOut,
+             summary="Move the expected return", responses=CONFLICT_RESPONSE)
+def expect_back(session: DbSession, caller: Operator, audit: AuditDep, trip_id: Id,
+                body: ExpectBackIn) -> TripOut:
+    """The patient stays longer at hospital: the return leg (and its alert) moves."""
+    trip = trip_for(session, caller, trip_id)
+    service.expect_back(session, trip=trip, back_at=body.back_at, actor=caller.username)
+    return _step(session, audit, trip, True).trip
 
 
 @router.post("/hotline/escorts/{trip_id}/cancel", response_model=StepOut,

@@ -189,6 +189,20 @@ def back_cmd(trip_id: int = typer.Argument(...)) -> None:
     _step(trip_id, lambda s, t: service.back_home(s, trip=t, actor=cli_actor()))
 
 
+@app.command("later")
+def later_cmd(trip_id: int = typer.Argument(...),
+              back_in: int = typer.Option(..., min=1, max=1440,
+                                          help="Minutes from now to the return home")) -> None:
+    """The patient stays longer at hospital: move the expected return."""
+    from datetime import timedelta
+
+    from epidesk.hotline.escorts import service
+    from epidesk.kit import clock
+
+    _step(trip_id, lambda s, t: service.expect_back(
+        s, trip=t, back_at=clock.now() + timedelta(minutes=back_in), actor=cli_actor()))
+
+
 @app.command("admitted")
 def admitted_cmd(trip_id: int = typer.Argument(...),
                  reason: str = typer.Option(..., help="Ward and reason")) -> None:

@@ -68,7 +68,7 @@ def trip_page(request: Request, session: DbSession, caller: Operator, audit: Aud
     return _trip_page(request, session, caller, audit, trip_id, {"done": done})
 
 
-STEPS = ("dispatch", "pickup", "handoff", "back", "admitted", "cancel")
+STEPS = ("dispatch", "pickup", "handoff", "later", "back", "admitted", "cancel")
 
 
 @router.post("/hotline/escorts/{trip_id}/steps")
@@ -80,6 +80,7 @@ def step_form(request: Request, session: DbSession, caller: Operator, audit: Aud
               driver_phone: Annotated[str, Form(max_length=32)] = "",
               escort_name: Annotated[str, Form(max_length=64)] = "",
               escort_phone: Annotated[str, Form(max_length=32)] = "",
+              back_in: Annotated[str, Form(max_length=5)] = "",
               csrf_token_: CsrfField = "") -> Response:
     """Record the trip's next step (a repeat changes nothing), or say why not."""
     check_csrf(request, csrf_token_)
@@ -97,6 +98,11 @@ def step_form(request: Request, session: DbSession, caller: Operator, audit: Aud
             changed = service.pick_up(session, trip=trip, actor=who)
         elif step == "handoff":
             changed = service.hand_off(session, trip=trip, received_by=received_by, actor=who)
+        elif step == "later":
+            later = parse(Minutes, back_in, "back_in")
+            service.expect_back(session, trip=trip, actor=who,
+                                back_at=clock.now() + timedelta(minutes=later))
+            changed = True
         elif step == "back":
             changed = service.back_home(session, trip=trip, actor=who)
         elif step == "admitted":

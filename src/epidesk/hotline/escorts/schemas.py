@@ -49,6 +49,14 @@ class HandOffIn(BaseModel):
                               description="Name and service, e.g. Dr Wang, emergency dept.")
 
 
+class ExpectBackIn(BaseModel):
+    """When the patient is now expected back home."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    back_at: Moment
+
+
 class ReasonIn(BaseModel):
     """Why (an admission, a cancellation, a plan's end)."""
 

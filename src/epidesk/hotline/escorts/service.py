@@ -244,6 +244,24 @@ def admitted(session: Session, *, trip: EscortTrip, reason: str, actor: str,
     return True
 
 
+def expect_back(session: Session, *, trip: EscortTrip, back_at: datetime, actor: str,
+                now: datetime | None = None) -> EscortTrip:
+    """Move the expected return of a trip under way (a longer examination, a wait for a
+    result): the return leg's alert follows."""
+    if trip.status not in (rules.DISPATCHED, rules.HANDED_OFF):
+        raise ConflictError(f"escorted trip {trip.id} is {trip.status}: no return to move")
+    moment = now or clock.now()
+    if clock.aware(back_at) <= max(moment, clock.aware(trip.arrives_at)):
+        raise _invalid("back_at", "the expected return must come after now and the arrival")
+    leg = _leg(session, trip, back=True)
+    transfers.retime(session, manifest_id=leg.manifest_id, departs_at=trip.arrives_at,
+                     expected_at=back_at)
+    trip.back_at = back_at
+    session.flush()
+    _note(session, trip, f"expected back by {clock.format_local(back_at)}", actor, moment)
+    return trip
+
+
 def cancel(session: Session, *, trip: EscortTrip, reason: str, actor: str,
            now: datetime | None = None) -> EscortTrip:
     """Cancel a trip before the patient was picked up (the session was called off, the
