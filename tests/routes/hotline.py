@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from tests.factories import TinyCity
 from tests.routes import (
     PERSONAL,
@@ -186,4 +189,157 @@ PERSONAL.update({
         lambda t, i: f"/api/messages/{_message(t, 'print', i)}/delivered", json={}),
     ("POST", "/messages/{message_id}/delivered"): Probe(
         lambda t, i: f"/messages/{_message(t, 'print', i)}/delivered", form={}),
+})
+
+
+STAFF.update({
+    # Escorted trips: the empty form of a treatment plan (the resident is typed in), and
+    # the job that schedules the plans' sessions.
+    ("GET", "/hotline/escort-plans/new"), ("POST", "/api/hotline/escorts/schedule"),
+})
+
+
+def _escorts(t: TinyCity) -> dict[str, dict[bool, int]]:
+    """For a resident of each of the first two communities under a home-quarantine order:
+    a medical-emergency ticket with no trip, an emergency trip dispatched, one handed over,
+    a treatment plan and its first scheduled trip."""
+    found: dict[str, dict[bool, int]] | None = getattr(t, "escorts", None)
+    if found is not None:
+        return found
+    from datetime import timedelta
+
+    from sqlalchemy.orm import object_session
+
+    from epidesk.hotline import service as hotline
+    from epidesk.hotline.escorts import service
+    from epidesk.hotline.models import EscortTrip
+    from epidesk.kit import clock
+    from epidesk.quarantine.models import QuarantineOrder
+
+    _tickets(t)
+    session = object_session(t.city)
+    assert session is not None
+    now, today = clock.now(), clock.city_today()
+    crew = service.Crew(vehicle="Ambulance 3", driver_name="Liu Yang",
+                        driver_phone="13600000001")
+    found = {k: {} for k in ("ticket", "dispatched", "handed", "plan", "scheduled")}
+    for inside in (True, False):
+        resident = next(r for r in t.residents.values() if r.id == _resident(t, inside))
+        session.add(QuarantineOrder(
+            resident_id=resident.id, household_id=resident.household_id, kind="quarantine",
+            category="close_contact", basis="contact", basis_id=0, form="home",
+            preset="test", rule="test", rule_values="{}", counted_from=today,
+            start_on=today - timedelta(days=2), end_on=today + timedelta(days=12),
+            monitoring_until=None, test_days="[]", state="active", version=1, created_at=now,
+            updated_at=now, created_by="test"))
+        session.flush()
+        tickets = [hotline.file_ticket(session, hotline.NewTicket(
+            channel="phone", category="medical_emergency", description="short of breath",
+            resident_id=resident.id), actor="test") for _ in range(3)]
+        found["ticket"][inside] = tickets[0].id
+        for ticket, key in zip(tickets[1:], ("dispatched", "handed"), strict=True):
+            trip = service.dispatch_emergency(
+                session, ticket=ticket, crew=crew, destination="No. 1 Hospital",
+                arrives_at=now + timedelta(minutes=40), actor="test", now=now)
+            found[key][inside] = trip.id
+        handed = session.get(EscortTrip, found["handed"][inside])
+        assert handed is not None
+        service.hand_off(session, trip=handed, received_by="ER", actor="test")
+        plan, _ = service.create_plan(session, actor="test", plan=service.PlanIn(
+            resident_id=resident.id, kind="dialysis", facility="Renal unit",
+            starts_on=today, ends_on=today + timedelta(days=10), departs="07:30",
+            arrives="08:00", back="13:00", weekdays="1,2,3,4,5,6,7"))
+        found["plan"][inside] = plan.id
+        found["scheduled"][inside] = min(
+            t.id for t in session.query(EscortTrip).filter_by(plan_id=plan.id))
+    t.escorts = found  # type: ignore[attr-defined]
+    return found
+
+
+def _escort(kind: str) -> Callable[[TinyCity, bool], int]:
+    return lambda t, i: _escorts(t)[kind][i]
+
+
+def _emergency_body(t: TinyCity, inside: bool) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from epidesk.kit import clock
+
+    _escorts(t)
+    return {"vehicle": "Ambulance 5", "driver_name": "Ma Jun", "driver_phone": "13600000009",
+            "destination": "No. 1 Hospital",
+            "arrives_at": (clock.now() + timedelta(minutes=30)).isoformat()}
+
+
+def _plan_body(t: TinyCity, inside: bool) -> dict[str, Any]:
+    from epidesk.kit import clock
+
+    _escorts(t)
+    today = clock.city_today().isoformat()
+    return {"resident_id": _resident(t, inside), "kind": "chemotherapy",
+            "facility": "Oncology, No. 2 Hospital", "starts_on": today, "ends_on": today,
+            "departs": "09:00", "arrives": "09:30", "back": "15:00", "weekdays": "",
+            "dates": today}
+
+
+def _later_body(t: TinyCity, inside: bool) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from epidesk.kit import clock
+
+    _escorts(t)
+    return {"back_at": (clock.now() + timedelta(hours=9)).isoformat()}
+
+
+_trip = _escort("dispatched")
+PERSONAL.update({
+    ("POST", "/api/hotline/tickets/{ticket_id}/escort"): Probe(
+        lambda t, i: f"/api/hotline/tickets/{_escort('ticket')(t, i)}/escort", ok=201,
+        json=_emergency_body),
+    ("POST", "/hotline/staff/tickets/{ticket_id}/escort"): Probe(
+        lambda t, i: f"/hotline/staff/tickets/{_escort('ticket')(t, i)}/escort",
+        form={"destination": "No. 1 Hospital", "arrives_in": "30", "vehicle": "Ambulance 5",
+              "driver_name": "Ma Jun", "driver_phone": "13600000009"}),
+    ("GET", "/api/hotline/escorts"): Probe(
+        lambda t, i: (_escorts(t), "/api/hotline/escorts")[1],
+        lambda t, i: f'"id":{_trip(t, i)},"kind":'),
+    ("GET", "/hotline/escorts"): Probe(
+        lambda t, i: (_escorts(t), "/hotline/escorts")[1],
+        lambda t, i: f'/hotline/escorts/{_trip(t, i)}"'),
+    ("GET", "/api/hotline/escorts/{trip_id}"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_trip(t, i)}"),
+    ("GET", "/hotline/escorts/{trip_id}"): Probe(
+        lambda t, i: f"/hotline/escorts/{_trip(t, i)}"),
+    ("POST", "/api/hotline/escorts/{trip_id}/dispatch"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_escort('scheduled')(t, i)}/dispatch",
+        json={"vehicle": "Van 2", "driver_name": "Ma Jun", "driver_phone": "13600000009"}),
+    ("POST", "/api/hotline/escorts/{trip_id}/pickup"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_trip(t, i)}/pickup"),
+    ("POST", "/api/hotline/escorts/{trip_id}/handoff"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_trip(t, i)}/handoff",
+        json={"received_by": "Dr Wang, emergency department"}),
+    ("POST", "/api/hotline/escorts/{trip_id}/back"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_escort('handed')(t, i)}/back"),
+    ("POST", "/api/hotline/escorts/{trip_id}/admitted"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_escort('handed')(t, i)}/admitted",
+        json={"reason": "cardiology ward"}),
+    ("POST", "/api/hotline/escorts/{trip_id}/expected-back"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_escort('handed')(t, i)}/expected-back",
+        json=_later_body),
+    ("POST", "/api/hotline/escorts/{trip_id}/cancel"): Probe(
+        lambda t, i: f"/api/hotline/escorts/{_escort('scheduled')(t, i)}/cancel",
+        json={"reason": "session moved"}),
+    ("POST", "/hotline/escorts/{trip_id}/steps"): Probe(
+        lambda t, i: f"/hotline/escorts/{_trip(t, i)}/steps", form={"step": "pickup"}),
+    ("POST", "/api/hotline/escort-plans"): Probe(
+        lambda t, i: (_escorts(t), "/api/hotline/escort-plans")[1], ok=201, refused=422,
+        json=_plan_body),
+    ("POST", "/hotline/escort-plans"): Probe(
+        lambda t, i: (_escorts(t), "/hotline/escort-plans")[1], refused=422,
+        form=lambda t, i: {k: str(v) for k, v in _plan_body(t, i).items()}),
+    ("GET", "/api/hotline/escort-plans/{plan_id}"): Probe(
+        lambda t, i: f"/api/hotline/escort-plans/{_escort('plan')(t, i)}"),
+    ("POST", "/api/hotline/escort-plans/{plan_id}/end"): Probe(
+        lambda t, i: f"/api/hotline/escort-plans/{_escort('plan')(t, i)}/end",
+        json={"reason": "treatment finished"}),
 })

@@ -24,6 +24,9 @@ from epidesk.hotline.deps import (
     staff_view,
     ticket_for,
 )
+from epidesk.hotline.escorts import api as escorts_api
+from epidesk.hotline.escorts import service as escorts
+from epidesk.hotline.escorts.deps import trips_out
 from epidesk.hotline.schemas import (
     AppealIn,
     Category,
@@ -34,6 +37,7 @@ from epidesk.hotline.schemas import (
     TargetsIn,
     TicketIn,
 )
+from epidesk.kit import clock
 from epidesk.kit.inputs import DIGITS, Ge, Le, Offset
 from epidesk.kit.web import PROBLEM_RESPONSES, PUBLIC_PROBLEM_RESPONSES, AuditDep, DbSession, Id
 
@@ -115,6 +119,12 @@ def get_ticket(session: DbSession, caller: Operator, audit: AuditDep, ticket_id:
     ticket = ticket_for(session, caller, ticket_id)
     audit("read", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
     out = staff_view(session, ticket)
+    trips = trips_out(session, escorts.trips_of_ticket(session, ticket_id=ticket.id),
+                      clock.now())
+    if trips:
+        audit("read", "escort_trips", f"ticket {ticket.id}",
+              people=[t.resident_id for t in trips])
+    out["escorted_trips"] = [t.model_dump(mode="json") for t in trips]
     out["evidence"] = {p.key: p.data for p in appeal_evidence(session, caller, ticket, audit)}
     return out
 
@@ -192,3 +202,5 @@ def set_targets(session: DbSession, caller: Supervisor, category: Category,
 
 
 router.include_router(public)
+# Escorted medical trips, under the same /api prefix.
+router.include_router(escorts_api.router)

@@ -1,5 +1,5 @@
 """`epidesk hotline ...`: the escalation job, the targets, the queue, one ticket, the
-public figures' refresh."""
+public figures' refresh, and escorted medical trips (`epidesk hotline escorts`)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from epidesk.kit.console import cli_actor
+from epidesk.hotline.escorts import cli as escorts
+from epidesk.kit.console import Group, cli_actor
 
 app = typer.Typer(help="The citizen hotline: escalation, targets, tickets, public figures.",
                   no_args_is_help=True)
 console = Console()
+app.add_typer(escorts.app, name="escorts", cls=Group)
 
 
 @app.command("escalate")

@@ -16,6 +16,9 @@ from epidesk.hotline import repository, rules, service
 from epidesk.hotline.appeals import rules as appeal_rules
 from epidesk.hotline.appeals import service as appeals
 from epidesk.hotline.appeals.rules import AppealAnswer
+from epidesk.hotline.escorts import deps as escorts
+from epidesk.hotline.escorts import rules as escort_rules
+from epidesk.hotline.escorts import service as escort_service
 from epidesk.hotline.models import Ticket
 from epidesk.hotline.stats import service as stats
 from epidesk.kit import clock
@@ -28,7 +31,7 @@ from epidesk.kit.access import (
     Caller,
 )
 from epidesk.kit.i18n import _
-from epidesk.kit.merges import MergePart
+from epidesk.kit.merges import Merge, MergePart
 from epidesk.kit.panels import Audit, Panel
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
@@ -187,16 +190,21 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
     if not caller.may(HOTLINE_WRITE, area):
         return None
     found = repository.for_resident(session, resident_id, limit=20)
-    if not found:
+    trips = escorts.resident_trips(session, resident_id=resident_id)
+    if not found and not trips:
         return None
     audit("read", "resident_tickets", resident_id, person_id=resident_id)
     tickets = [{"id": t.id, "reference": t.reference, "category": t.category,
                 "status": t.status, "received_at": _moment(t.received_at),
                 "breach": t.breach} for t in found]
+    summary = (f"{len(tickets)} hotline ticket(s), "
+               f"{sum(t['status'] != 'resolved' for t in tickets)} unresolved")
+    if trips:
+        summary += (f"; {len(trips)} escorted trip(s), "
+                    f"{sum(t['status'] in escort_rules.OPEN for t in trips)} not closed")
     return Panel(key="hotline", title="Hotline tickets", template="hotline/_person_panel.html",
-                 data={"tickets": tickets}, view=tickets,
-                 summary=f"{len(tickets)} hotline ticket(s), "
-                         f"{sum(t['status'] != 'resolved' for t in tickets)} unresolved")
+                 data={"tickets": tickets, "trips": trips},
+                 view={"tickets": tickets, "escorted_trips": trips}, summary=summary)
 
 
 def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
@@ -209,7 +217,10 @@ def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[
                  template="hotline/_tile.html", link="/hotline/staff?escalation=1",
                  data={"unresolved": sum(counts.values()),
                        "with_supervisor": counts.get(1, 0),
-                       "with_command_centre": counts.get(2, 0)})]
+                       "with_command_centre": counts.get(2, 0)}),
+            Tile(key="hotline.escorts", title=_("Escorted medical trips"),
+                 template="hotline/escorts/_tile.html", link="/hotline/escorts",
+                 data=escorts.tile_counts(session, caller, today=today))]
 
 
 def categories(session: Session) -> list[dict[str, Any]]:
@@ -222,5 +233,12 @@ def categories(session: Session) -> list[dict[str, Any]]:
 CHANNELS = rules.CHANNELS
 
 # Tickets naming a merged record now name the survivor.
-person_merge = MergePart(covers=("hotline_ticket.resident_id",), apply=repository.merge_rows)
+def _merge(session: Session, merge: Merge) -> list[str]:
+    """Tickets, escorted trips and treatment plans move to the survivor."""
+    return [*repository.merge_rows(session, merge),
+            *escort_service.merge_person_rows(session, merge)]
+
+
+person_merge = MergePart(covers=("hotline_ticket.resident_id", "escort_trip.resident_id",
+                                 "escort_plan.resident_id"), apply=_merge)
 public_tables = stats.public_tables

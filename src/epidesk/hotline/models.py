@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epidesk.db import Base, UtcDateTime
@@ -130,3 +130,81 @@ class DailyStat(Base):
     median_response_minutes: Mapped[float | None] = mapped_column(Float)
     median_resolution_minutes: Mapped[float | None] = mapped_column(Float)
     refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class EscortPlan(Base):
+    """A resident's recurring treatment while under restriction (dialysis, chemotherapy,
+    antenatal care, childbirth): where, on which weekdays or dates, at what local times,
+    from when to when. Each session on a day the household is restricted becomes an
+    escorted trip (see hotline.escorts)."""
+
+    __tablename__ = "escort_plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    # See escorts.rules.TREATMENTS.
+    kind: Mapped[str] = mapped_column(String(24))
+    facility: Mapped[str] = mapped_column(String(200))
+    # ISO weekdays ("1,3,5": Monday, Wednesday, Friday) and/or single dates
+    # ("2026-12-08,2026-12-15"), within starts_on..ends_on.
+    weekdays: Mapped[str] = mapped_column(String(16), server_default="")
+    dates: Mapped[str] = mapped_column(Text, server_default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    # Local times "HH:MM": pickup at home, arrival at the facility, back home.
+    departs: Mapped[str] = mapped_column(String(5))
+    arrives: Mapped[str] = mapped_column(String(5))
+    back: Mapped[str] = mapped_column(String(5))
+    contact_phone: Mapped[str] = mapped_column(String(32), server_default="")
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class EscortTrip(Base):
+    """One escorted medical trip of a resident under restriction: from a medical-emergency
+    ticket, or one session of a treatment plan. The legs are transfer manifests of purpose
+    `medical_escort` (out: home to hospital, back: hospital to home), so a trip not closed
+    in time raises the transfers' missing alert. Tracked until the person is back home
+    (the return leg checked in) or admitted (with a reason)."""
+
+    __tablename__ = "escort_trip"
+    __table_args__ = (
+        # One trip per session of a plan: scheduling twice makes nothing new.
+        UniqueConstraint("plan_id", "session_on"),
+        Index("ix_escort_trip_departs_at", "departs_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("hotline_ticket.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("escort_plan.id"))
+    session_on: Mapped[date | None] = mapped_column(Date)
+    # "emergency" or a treatment (escorts.rules.TREATMENTS).
+    kind: Mapped[str] = mapped_column(String(24))
+    # Why the household is restricted: "zone" (stay-home zone) or "home_order".
+    restriction: Mapped[str] = mapped_column(String(12))
+    destination: Mapped[str] = mapped_column(String(200))
+    departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    arrives_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    back_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # "scheduled", "dispatched", "handed_off", "returned", "admitted", "cancelled".
+    status: Mapped[str] = mapped_column(String(12))
+    out_manifest_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_manifest.id"))
+    back_manifest_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_manifest.id"))
+    escort_name: Mapped[str] = mapped_column(String(64), server_default="")
+    escort_phone: Mapped[str] = mapped_column(String(32), server_default="")
+    # The hand-off to the emergency service or the ward: who received the patient, when.
+    handed_off_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    handed_off_to: Mapped[str] = mapped_column(String(120), server_default="")
+    handed_off_by: Mapped[str] = mapped_column(String(64), server_default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_by: Mapped[str] = mapped_column(String(64), server_default="")
+    # Why a trip ended as it did (the reason for an admission or a cancellation).
+    outcome_note: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))

@@ -36,7 +36,12 @@ from epidesk.hotline.deps import (
     staff_view,
     ticket_for,
 )
+from epidesk.hotline.escorts import pages as escorts_pages
+from epidesk.hotline.escorts import rules as escort_rules
+from epidesk.hotline.escorts import service as escorts
+from epidesk.hotline.escorts.deps import trips_out
 from epidesk.hotline.open311.api import router as open311_router
+from epidesk.kit import clock
 from epidesk.kit.clock import format_local
 from epidesk.kit.i18n import _, _l, register_labels
 from epidesk.kit.inputs import OptionalDay, OptionalId, parse
@@ -64,6 +69,7 @@ register_labels("hotline_outcome", {
 register_labels("hotline_update", {
     "received": _l("received"), "response": _l("answer"), "note": _l("staff note"),
     "resolved": _l("resolved"), "reopened": _l("reopened"), "escalated": _l("passed up"),
+    "escort": _l("escorted trip"),
 })
 
 
@@ -232,7 +238,14 @@ def _ticket_view(request: Request, session: DbSession, caller: Operator, audit: 
                  form: dict[str, str] | None = None, status_code: int = 200) -> Response:
     ticket = ticket_for(session, caller, ticket_id)
     audit("read", "hotline_ticket", ticket.id, person_id=ticket.resident_id)
+    trips = trips_out(session, escorts.trips_of_ticket(session, ticket_id=ticket.id),
+                      clock.now())
+    if trips:
+        audit("read", "escort_trips", f"ticket {ticket.id}",
+              people=[t.resident_id for t in trips])
     return render(request, "hotline/ticket.html", {
+        "trips": trips, "when": lambda v: format_local(v) if v else "-",
+        "escort_open": any(t.status in escort_rules.OPEN for t in trips),
         "ticket": _local(staff_view(session, ticket)), "outcomes": rules.OUTCOMES,
         "evidence": appeal_evidence(session, caller, ticket, audit),
         "appeal": ticket.category in rules.APPEALS, "tier_choices": appeal_rules.TIER_CHOICES,
@@ -328,3 +341,5 @@ def escalate_form(request: Request, session: DbSession, caller: Operator, audit:
 
 # Open311 GeoReport v2 lives at its own path, outside /api.
 router.include_router(open311_router)
+# Escorted medical trips.
+router.include_router(escorts_pages.router)

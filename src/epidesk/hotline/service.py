@@ -179,6 +179,15 @@ def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
     return found
 
 
+def note_step(session: Session, *, ticket: Ticket, kind: str, note: str, actor: str,
+              at: datetime | None = None) -> TicketUpdate:
+    """A staff line in a ticket's history written by work done elsewhere (an escorted
+    trip dispatched, handed over, closed)."""
+    moment = at or clock.now()
+    ticket.updated_at = moment
+    return _log(session, ticket, kind=kind, note=note, actor=actor, public=False, at=moment)
+
+
 def _notify(session: Session, ticket: Ticket, entry: TicketUpdate) -> None:
     """Send a public update to the resident the ticket concerns, in their language."""
     if ticket.resident_id is None:

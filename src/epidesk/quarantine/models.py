@@ -369,16 +369,19 @@ class TransferManifest(Base):
     __tablename__ = "transfer_manifest"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # "to_facility" (pickup, then check-in at the facility) or "return_home" (check-out
-    # at the facility, check-in at the home building by the community worker).
-    purpose: Mapped[str] = mapped_column(String(12), server_default="to_facility")
+    # "to_facility" (pickup, then check-in at the facility), "return_home" (check-out
+    # at the facility, check-in at the home building by the community worker) or
+    # "medical_escort" (a resident under restriction taken to or back from hospital).
+    purpose: Mapped[str] = mapped_column(String(24), server_default="to_facility")
     # The home building of a return home (None on the way to a facility).
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
     vehicle: Mapped[str] = mapped_column(String(32))
     seats: Mapped[int] = mapped_column(Integer)
     route: Mapped[str] = mapped_column(Text)
-    # Where it goes (to a facility) or where it leaves from (a return home).
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    # Where it goes (to a facility) or where it leaves from (a return home); None for a
+    # medical escort, which goes to a hospital named in words (destination).
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"), index=True)
+    destination: Mapped[str] = mapped_column(String(200), server_default="")
     departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expected_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     driver_name: Mapped[str] = mapped_column(String(64))

@@ -24,6 +24,7 @@ from epidesk.errors import (
 from epidesk.kit import clock, events, i18n, sealing
 from epidesk.kit.i18n import _
 from epidesk.messages import service as messages
+from epidesk.people import repository as people_repository
 from epidesk.policy.service import active_preset
 from epidesk.quarantine.orders import repository as quarantine_orders
 from epidesk.supplies import engine, repository
@@ -92,6 +93,29 @@ def restricted_households(session: Session, day: date) -> dict[int, tuple[str, d
     for household, since in quarantine_orders.home_households(session, day).items():
         found.setdefault(household, ("home_order", since))
     return found
+
+
+def household_restriction(session: Session, *, household_id: int, day: date,
+                          today: date | None = None) -> tuple[str, date] | None:
+    """One household's restriction on a day, by the rule of `restricted_households`:
+    ("zone", since) under a stay-home zone in force over its home (for a day after today,
+    unless the zone is planned to end before it), ("home_order", since) under a
+    home-quarantine order in force on the day, None when it is not restricted."""
+    found = people_repository.household(session, household_id)
+    if found is None:
+        return None
+    today = today or clock.city_today()
+    try:
+        zones = zoning.zones_at(session, address_id=found.address_id).zones
+    except NotFoundError:
+        zones = []
+    since = [min(z.level_since, day) for z in zones
+             if z.level == "high" and z.area_kind in TREE_KINDS
+             and (z.planned_end is None or z.planned_end >= day or day <= today)]
+    if since:
+        return "zone", min(since)
+    home = quarantine_orders.home_households(session, day).get(household_id)
+    return None if home is None else ("home_order", home)
 
 
 def sync_roster(session: Session, *, day: date) -> dict[str, int]:

@@ -85,11 +85,11 @@ def named(session: Session, caller: Caller | None, resident_ids: Sequence[int]) 
 
 def manifest_out(session: Session, m: TransferManifest, now: datetime) -> ManifestOut:
     """A manifest's figures."""
-    found = facilities.facility(session, m.facility_id)
+    found = facilities.facility(session, m.facility_id) if m.facility_id else None
     states = [service.state_of(line, now) for line in m.lines]
     return ManifestOut(
         id=m.id, purpose=m.purpose, vehicle=m.vehicle, seats=m.seats, route=m.route,
-        facility=f"{found.code} {found.name}" if found else str(m.facility_id),
+        facility=f"{found.code} {found.name}" if found else m.destination or str(m.facility_id),
         departs_at=m.departs_at, expected_at=m.expected_at, driver_name=m.driver_name,
         driver_phone=m.driver_phone, departed_at=m.departed_at, people=len(m.lines),
         checked_out=sum(1 for line in m.lines if line.checked_out_at is not None),

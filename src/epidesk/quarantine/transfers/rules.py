@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 from epidesk.kit.i18n import _l, register_labels
 
-TO_FACILITY, RETURN_HOME = "to_facility", "return_home"
+TO_FACILITY, RETURN_HOME, MEDICAL_ESCORT = "to_facility", "return_home", "medical_escort"
 PURPOSES = register_labels("transfer_purpose", {
     TO_FACILITY: _l("to a facility"), RETURN_HOME: _l("return home"),
+    MEDICAL_ESCORT: _l("escorted medical trip"),
 })
 # A return home: a car with this many seats leaves this long after the release, and the
 # road minutes are the placement's (a detour factor on the straight line, plus loading).

@@ -66,8 +66,9 @@ class ManifestOut(BaseModel):
     """A manifest's vehicle, times and counts."""
 
     id: int
-    purpose: str = Field(description="to_facility, or return_home (from the facility to "
-                         "the home building, at release)")
+    purpose: str = Field(description="to_facility, return_home (from the facility to "
+                         "the home building, at release) or medical_escort (a resident "
+                         "under restriction to or from hospital)")
     vehicle: str
     seats: int
     route: str

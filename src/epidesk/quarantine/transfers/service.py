@@ -178,6 +178,73 @@ def depart(session: Session, *, manifest_id: int, actor: str, now: datetime | No
     return manifest, True
 
 
+@dataclass(frozen=True)
+class EscortLeg:
+    """One leg of an escorted medical trip: one person, from home to a hospital or back."""
+
+    vehicle: str
+    route: str
+    destination: str
+    departs_at: datetime
+    expected_at: datetime
+    driver_name: str
+    driver_phone: str
+    resident_id: int
+    order_id: int | None = None
+
+
+ESCORT = rules.MEDICAL_ESCORT
+
+
+def create_escort_manifest(session: Session, *, leg: EscortLeg, actor: str,
+                           now: datetime | None = None) -> TransferManifest:
+    """A manifest of purpose `medical_escort` with one line, the patient: no facility,
+    the destination in words; checked out, checked in and alerted like any other."""
+    if clock.aware(leg.expected_at) <= clock.aware(leg.departs_at):
+        raise ValidationFailedError("the expected arrival must come after the departure",
+                                    field="expected_at")
+    if not leg.destination.strip():
+        raise ValidationFailedError("say where the vehicle goes", field="destination")
+    row = TransferManifest(
+        vehicle=leg.vehicle, seats=1, route=leg.route, purpose=ESCORT, facility_id=None,
+        destination=leg.destination.strip()[:200], departs_at=leg.departs_at,
+        expected_at=leg.expected_at, driver_name=leg.driver_name,
+        driver_phone=leg.driver_phone, created_at=now or clock.now(), created_by=actor[:64])
+    row.lines.append(TransferLine(line_no=1, resident_id=leg.resident_id,
+                                  order_id=leg.order_id, room_id=None))
+    return repository.add(session, row)
+
+
+def retime(session: Session, *, manifest_id: int, departs_at: datetime,
+           expected_at: datetime) -> TransferManifest:
+    """Move a manifest's departure and expected arrival (its alert follows)."""
+    if clock.aware(expected_at) <= clock.aware(departs_at):
+        raise ValidationFailedError("the expected arrival must come after the departure",
+                                    field="expected_at")
+    found = get_manifest(session, manifest_id=manifest_id)
+    found.departs_at, found.expected_at = departs_at, expected_at
+    session.flush()
+    return found
+
+
+def close_line(session: Session, *, line_id: int, resolution: str, note: str, actor: str,
+               now: datetime | None = None) -> TransferLine:
+    """Close a line that will not be checked in, with a reason, before or after its alert
+    (a line already checked in or closed is left as it is)."""
+    line = repository.line(session, line_id)
+    if line is None:
+        raise NotFoundError(f"no transfer line {line_id}")
+    if resolution not in rules.RESOLUTIONS:
+        raise ValidationFailedError(
+            f"{resolution!r} is not a resolution: one of {', '.join(rules.RESOLUTIONS)}",
+            field="resolution")
+    if line.checked_in_at is None and line.resolved_at is None:
+        line.resolved_at, line.resolved_by = now or clock.now(), actor[:64]
+        line.resolution, line.resolution_note = resolution, note.strip()
+        session.flush()
+    return line
+
+
 def get_manifest(session: Session, *, manifest_id: int) -> TransferManifest:
     """A manifest with its lines, or 404."""
     found = repository.manifest(session, manifest_id)
