@@ -54,7 +54,7 @@ def test_old_stock_rows_become_depot_movements_and_lots(fresh_database,  # type:
                     {"s": site_id, "p": product, "l": lot, "e": expiry, "k": kind,
                      "q": quantity, "r": reason, "o": other, "a": AT})
         upgrade(engine)
-        assert current_revision(engine) == "0026"
+        assert current_revision(engine) >= "0026"  # this migration and any after it
         with engine.connect() as conn:
             depots = dict(conn.execute(text(
                 "SELECT s.code, d.kind FROM vaccination_site s "
