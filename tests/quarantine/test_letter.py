@@ -100,3 +100,33 @@ def test_the_orders_notice_explains_its_rule_end_changes_and_delivery(
                       headers=HTML).status_code == 422
     order_page = client.get(f"/quarantine/orders/{o.id}", headers=HTML).text
     assert f'href="/quarantine/orders/{o.id}/notice"' in order_page
+
+
+def test_an_order_resting_on_an_earlier_classification_waits_for_its_update(
+        db: Session) -> None:
+    """A later exposure reclassifies the contact before the orders' sync runs: the letter
+    gives the new plan, not the order's stale dates, and reads the order again once the
+    sync has moved it."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from epidesk.tracing.models import Contact
+    from tests.quarantine.scene import preset
+
+    s, _ = traced(db)
+    o = _order(db, s, "li_na")
+    contact = db.scalars(select(Contact).where(Contact.resident_id == s.id("li_na"))).one()
+    later = contact.last_exposure_on + timedelta(days=2)
+    contact.last_exposure_on = later
+    db.flush()
+    with i18n.using("en"):
+        stale = contacts.resident_letter(db, resident_id=s.id("li_na"))
+    assert stale.order is None and stale.last_exposure_on == later
+    assert stale.end_on == o.monitoring_until + timedelta(days=2)
+    # The direct change wrote no contact event: the sync is asked to look at everyone.
+    orders.sync_orders(db, actor="officer", preset=preset(), now=NOW, everyone=True)
+    with i18n.using("en"):
+        synced = contacts.resident_letter(db, resident_id=s.id("li_na"))
+    assert synced.order is not None and synced.order.counted_from == later
+    assert synced.end_on == stale.end_on

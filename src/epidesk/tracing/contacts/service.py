@@ -200,6 +200,12 @@ def resident_letter(session: Session, *, resident_id: int, preset: Preset | None
     stages: list[LetterStage] = []
     exposure = detail.contact.last_exposure_on if detail.contact is not None else None
     order = governing_order(session, resident_id=resident_id) if detail.tier else None
+    if order is not None and detail.tier is not None and (
+            order.counted_from != exposure
+            or order.category != rules.CATEGORY_OF_TIER[detail.tier]):
+        # The order rests on an earlier classification and waits for its update (the
+        # orders' sync): until then the letter gives the plan the order will take.
+        order = None
     if order is not None:
         # The order is the single source of truth: its stages, end and tests as they
         # stand (an end extended or shortened with a reason included).
