@@ -8,7 +8,7 @@ SEED ?= 1
 STAMP := $(VENV)/.installed-stamp
 NPM ?= npm
 ASSETS_STAMP := node_modules/.installed-stamp
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --durations=25
 
 .PHONY: help venv assets system-deps demo serve test lint typecheck pytest lock bench clean messages
 

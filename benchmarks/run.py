@@ -6,6 +6,7 @@ Each benchmark is a module `benchmarks/bench_NAME.py` with a function
 `run(scale: str, pg_url: str) -> dict`. It uses the PostgreSQL at
 EPIDESK_BENCH_DATABASE_URL when set, else a throwaway cluster started here (durable
 settings with bulk-load tuning: epidesk.pgcluster.BENCH_SETTINGS) and removed after.
+A benchmark that needs no database says so with `NEEDS_DATABASE = False` (pg_url is "").
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     from epidesk_dev import pgcluster
 
     cluster = None
-    pg_url = os.environ.get("EPIDESK_BENCH_DATABASE_URL")
-    if not pg_url:
+    pg_url = os.environ.get("EPIDESK_BENCH_DATABASE_URL", "")
+    if not pg_url and getattr(module, "NEEDS_DATABASE", True):
         cluster = pgcluster.start(pgcluster.BENCH_SETTINGS)
         pg_url = cluster.url
     started = time.perf_counter()

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages Epidesk's tests and benchmarks use, from Debian:
 # PostgreSQL (server binaries for throwaway test clusters) and Chromium (browser
-# tests through Playwright), plus a CJK font so residents' names render in pages.
+# tests through Playwright), wrk (the HTTP load generator of the public-pages
+# benchmark), plus a CJK font so residents' names render in pages.
 # Installs only what is missing; needs root or sudo when something is.
 set -euo pipefail
 
 need=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql postgresql-contrib)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk' || need+=(fonts-wqy-microhei)
 id postgres >/dev/null 2>&1 || { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && need+=(postgresql-common); }
 

@@ -27,14 +27,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from epidesk import db as dbmod
+from epidesk.auth import service as _auth_service
 from epidesk.db import make_engine
 from epidesk.migrate import upgrade
 from epidesk_dev import pgcluster
+
+# Passwords are hashed with argon2's cheapest parameters in the tests: the production
+# parameters cost a good part of a second per hash, and nearly every test makes a user.
+# Hashing and verifying are the same calls either way.
+_auth_service._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("EPIDESK_CHROMIUM", "/usr/bin/chromium")
@@ -155,12 +162,20 @@ def bearer(db: Session, make_user):  # type: ignore[no-untyped-def]
     return headers
 
 
-@pytest.fixture
-def anon_client(db: Session) -> Iterator[TestClient]:
-    """A client with no credentials whose requests use the test's rolled-back session."""
+@pytest.fixture(scope="session")
+def shared_app():  # type: ignore[no-untyped-def]
+    """One application for the run's clients: FastAPI prepares each route's parameters on
+    its first request, which costs seconds over all the routes, so an application is made
+    once per worker and each test only overrides its database session."""
     from epidesk.app import create_app
 
-    app = create_app()
+    return create_app()
+
+
+@pytest.fixture
+def anon_client(db: Session, shared_app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """A client with no credentials whose requests use the test's rolled-back session."""
+    app = shared_app
 
     def override() -> Iterator[Session]:
         yield db
@@ -168,11 +183,14 @@ def anon_client(db: Session) -> Iterator[TestClient]:
 
     app.dependency_overrides[dbmod.request_session] = override
     # https, so that Secure cookies are sent back as a browser would.
-    with TestClient(app, base_url="https://testserver", raise_server_exceptions=True,
-                    follow_redirects=False) as c:
-        # Staff pages are asserted in English; tests of the language choice set their own.
-        c.headers["Accept-Language"] = "en"
-        yield c
+    try:
+        with TestClient(app, base_url="https://testserver", raise_server_exceptions=True,
+                        follow_redirects=False) as c:
+            # Staff pages are asserted in English; tests of the language choice set their own.
+            c.headers["Accept-Language"] = "en"
+            yield c
+    finally:
+        app.dependency_overrides.clear()
 
 
 @pytest.fixture

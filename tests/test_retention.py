@@ -47,7 +47,8 @@ def history(db: Session) -> None:
 def test_dry_run_counts_but_changes_nothing(db: Session) -> None:
     outcomes = retention.run(db, days=365, now=NOW)
     assert {o.policy: o.records for o in outcomes} == {
-        "auth.sessions": 1, "auth.tokens": 1, "auth.sign_in_attempts": 2}
+        "auth.sessions": 1, "auth.tokens": 1, "auth.sign_in_attempts": 2,
+        "transparency.trajectories": 0}
     assert count(db, WebSession) == 2 and count(db, ApiToken) == 2
 
 

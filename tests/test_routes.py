@@ -50,8 +50,8 @@ def test_every_route_is_classified() -> None:
     classified = PUBLIC | OWN_ACCOUNT | STAFF | set(PERSONAL)
     unclassified = [r for r in ALL_ROUTES if r not in classified]
     assert not unclassified, (
-        f"routes not classified in tests/test_routes.py (add a scope probe for personal "
-        f"data): {unclassified}")
+        f"routes not classified in the route matrix, tests/routes/ (add a scope probe for "
+        f"personal data): {unclassified}")
     stale = sorted(classified - set(ALL_ROUTES))
     assert not stale, f"classified routes that no longer exist: {stale}"
 

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -248,8 +249,16 @@ def create_app() -> FastAPI:
     assets.check_installed()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    # A domain's own middleware (pages.MIDDLEWARE), inside the language: the public
+    # pages' fast path answers from memory in the reader's language.
+    for _name, module in domains.parts("pages"):
+        for middleware in getattr(module, "MIDDLEWARE", ()):
+            app.add_middleware(middleware)
     app.add_middleware(languages.LanguageMiddleware)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
+    app.add_middleware(SecurityHeaders)  # every answer carries the headers
+    # Pages, scripts and open data compressed for clients that accept it (the landing
+    # page's first load stays small on a phone).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=str(files("epidesk") / "web" / "static")),
               name="static")
     app.include_router(assets.router)

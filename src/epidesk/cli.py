@@ -9,30 +9,14 @@ from __future__ import annotations
 
 import copy
 import sys
-from typing import Any
 
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
 
 from epidesk.kit import domains
-from epidesk.kit.console import IMPORT_EXIT_CODES, served_url
+from epidesk.kit.console import IMPORT_EXIT_CODES, Group, served_url
 
 err = Console(stderr=True, soft_wrap=True)
-
-
-class Group(TyperGroup):
-    """A command group whose flags (--help, --install-completion, ...) read False rather
-    than None when not given: Typer checks a None flag through pydantic, which would cost
-    every sub-command's --help the import of pydantic."""
-
-    def get_params(self, ctx: Any) -> Any:
-        """The group's parameters, flags off by default."""
-        params = super().get_params(ctx)
-        for param in params:
-            if getattr(param, "is_flag", False) and param.default is None:
-                param.default = False
-        return params
 
 
 app = typer.Typer(

@@ -72,6 +72,36 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=365, description="Days after which resolved records are deleted or pseudonymised"
     )
+    supplies_overdue_days: int = Field(
+        default=3, ge=1, le=60,
+        description="Days without a delivery after which a restricted household counts as "
+                    "overdue on the command centre",
+    )
+    inspection_valid_days: int = Field(
+        default=14, gt=0, le=365,
+        description="Days a passing facility inspection stays valid: a facility whose latest "
+                    "inspection is older takes no new placements until inspected again",
+    )
+    transfer_grace_minutes: int = Field(
+        default=30, ge=0, le=24 * 60,
+        description="Minutes after a vehicle's expected arrival before anyone on it not yet "
+                    "checked in at the facility raises an alert",
+    )
+    trajectory_days: int = Field(
+        default=14, ge=1, le=60,
+        description="Days after its last exposure that a public trajectory entry is deleted "
+                    "from the pages and from every open-data file",
+    )
+    trajectory_min_cases: int = Field(
+        default=3, ge=1,
+        description="Fewest cases behind a day's public trajectories: with fewer, none is "
+                    "published (every entry would be one person's)",
+    )
+    publication_dir: Path | None = Field(
+        default=None,
+        description="Folder to which each publication also writes its trajectory files "
+                    "(none: served from the database only); the purge rewrites them",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     trusted_proxies: list[str] = Field(
@@ -86,6 +116,11 @@ class Settings(BaseSettings):
         default="12345", min_length=1, max_length=32,
         description="The hotline residents call with questions or to contest a decision "
                     "(printed on every letter)",
+    )
+    public_small_count: int = Field(
+        default=5, ge=3, le=100,
+        description="Public figures below city level from 1 to this minus one are shown "
+                    "as \"<N\" (zero as 0)",
     )
     timezone: str = Field(
         default="Asia/Shanghai",

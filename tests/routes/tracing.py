@@ -79,6 +79,14 @@ PERSONAL.update({
         lambda t, i: f"/tracing/contacts/{_contact(t, i)}/letter"),
     ("GET", "/api/tracing/contacts/{resident_id}/letter"): Probe(
         lambda t, i: f"/api/tracing/contacts/{_contact(t, i)}/letter"),
+    # An investigator's decision on a classification (the worker is an epidemiologist of
+    # its community).
+    ("POST", "/api/tracing/contacts/{resident_id}/decisions"): Probe(
+        lambda t, i: f"/api/tracing/contacts/{_contact(t, i)}/decisions", ok=201,
+        json={"kind": "confirmed", "reason": "reviewed with the household"}),
+    ("POST", "/tracing/contacts/{resident_id}/decisions"): Probe(
+        lambda t, i: f"/tracing/contacts/{_contact(t, i)}/decisions",
+        form={"kind": "confirmed", "reason": "reviewed with the household"}),
     ("GET", "/tracing/follow-up"): Probe(
         lambda t, i: (_traced(t), "/tracing/follow-up")[1],
         lambda t, i: f"/tracing/contacts/{_contact(t, i)}\""),

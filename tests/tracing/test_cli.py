@@ -196,3 +196,18 @@ def test_trace_lists_fit_80_columns_and_say_how_many(city_db: dict[str, int],
     first = runner.invoke(app, ["trace", "missed", "--limit", "1"]).output.splitlines()
     assert first == [everything[0], f"showing 1-1 of {total}; use --limit/--offset (next: "
                                     "--offset 1)"]
+
+
+def test_an_investigators_decision_from_the_command_line(city_db: dict[str, int]):
+    assert runner.invoke(app, ["trace", "run"]).exit_code == 0
+    bad = runner.invoke(app, ["trace", "decide", str(city_db["chen_jing"]), "--kind", "changed",
+                              "--tier", "neighbour", "--reason", "x"])
+    assert bad.exit_code == 1 and "tier: one of close, sub_close" in str(bad.exception)
+    done = runner.invoke(app, ["trace", "decide", str(city_db["chen_jing"]), "--kind",
+                               "changed", "--tier", "sub_close", "--reason", "far stalls"])
+    assert done.exit_code == 0, done.output
+    assert "close active -> sub_close active" in done.output
+    again = runner.invoke(app, ["trace", "run"])
+    assert again.exit_code == 0
+    why = runner.invoke(app, ["trace", "why", str(city_db["chen_jing"])])
+    assert "sub-close contact" in why.output

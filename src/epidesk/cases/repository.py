@@ -240,3 +240,36 @@ def active_episode_ids(session: Session, resident_ids: Sequence[int]) -> list[in
     return list(session.scalars(select(CaseEpisode.id).where(
         CaseEpisode.resident_id.in_(sorted(set(resident_ids))),
         CaseEpisode.status == ACTIVE)))
+
+
+# ------------------------------------------------------------------ public figures
+
+def public_counts(session: Session, *, up_to: date
+                  ) -> tuple[list[tuple[date, int, int]], list[tuple[date, int]],
+                             list[tuple[date, int]]]:
+    """Active cases reported up to a day: (report day, district, n), (sampling day, n)
+    and (day confirmed, n)."""
+    active = (CaseEpisode.status == ACTIVE, CaseEpisode.reported_on <= up_to)
+    reported = [(d, int(i), int(n)) for d, i, n in session.execute(
+        select(CaseEpisode.reported_on, CaseEpisode.district_id, func.count())
+        .where(*active).group_by(CaseEpisode.reported_on, CaseEpisode.district_id))]
+    sampled = [(d, int(n)) for d, n in session.execute(
+        select(CaseEpisode.sampling_date, func.count()).where(*active)
+        .group_by(CaseEpisode.sampling_date))]
+    confirmed = [(d, int(n)) for d, n in session.execute(
+        select(CaseEpisode.confirmed_on, func.count())
+        .where(*active, CaseEpisode.confirmed_on.is_not(None),
+               CaseEpisode.confirmed_on <= up_to)
+        .group_by(CaseEpisode.confirmed_on)) if d is not None]
+    return reported, sampled, confirmed
+
+
+def events_between(session: Session, *, since: datetime, until: datetime
+                   ) -> list[tuple[str, date, date, date | None, datetime]]:
+    """(kind, report day, sampling day, day confirmed, when) of every case event in
+    (since, until]."""
+    return [(str(k), r, s, c, at) for k, r, s, c, at in session.execute(
+        select(CaseEvent.kind, CaseEpisode.reported_on, CaseEpisode.sampling_date,
+               CaseEpisode.confirmed_on, CaseEvent.at)
+        .join(CaseEpisode, CaseEpisode.id == CaseEvent.episode_id)
+        .where(CaseEvent.at > since, CaseEvent.at <= until))]

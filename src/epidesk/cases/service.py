@@ -471,3 +471,23 @@ def merge_person_rows(session: Session, merge: Merge) -> list[str]:
         notes.append(f"cases {', '.join(str(i) for i in sorted(active))} are both active for "
                      "one person now: review them (withdraw one, or link them)")
     return notes
+
+
+def public_counts(session: Session, *, up_to: date
+                  ) -> tuple[list[tuple[date, int, int]], list[tuple[date, int]],
+                             list[tuple[date, int]]]:
+    """Active cases reported up to a day, for the public tables: (report day, district,
+    n), (sampling day, n), (day confirmed, n)."""
+    return repository.public_counts(session, up_to=up_to)
+
+
+def district_keys(session: Session) -> list[tuple[int, str, str, str]]:
+    """(id, code, name, local name) of every district, by code."""
+    return repository.districts(session)
+
+
+def events_between(session: Session, *, since: datetime, until: datetime
+                   ) -> list[tuple[str, date, date, date | None, datetime]]:
+    """(kind, report day, sampling day, day confirmed, when) of the case events in
+    (since, until], for the public log of what changed."""
+    return repository.events_between(session, since=since, until=until)

@@ -35,6 +35,8 @@ PACKAGES: dict[str, frozenset[str]] = {
         "dist/images/layers-2x.png", "dist/images/marker-icon.png",
         "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png",
     }),
+    # Reading a certificate's QR code from the camera or an image, in the browser.
+    "jsqr": frozenset({"dist/jsQR.js"}),
 }
 
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png",

@@ -28,6 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
 from epidesk.kit.paging import PageCount
 
@@ -55,6 +56,21 @@ IMPORT_EXIT_CODES = ("Exit codes: 0 the file was accepted (or had been accepted 
                      "nothing changed); 1 it was rejected (nothing written; the report goes "
                      "to stderr) or the command failed; 2 bad usage.")
 ALREADY_IMPORTED = "already_imported"
+
+
+class Group(TyperGroup):
+    """A command group whose flags (--help, --install-completion, ...) read False rather
+    than None when not given: Typer checks a None flag through pydantic, which would cost
+    every sub-command's --help the import of pydantic. The root and every nested group
+    (`epidesk quarantine facilities ...`) use it."""
+
+    def get_params(self, ctx: Any) -> Any:
+        """The group's parameters, flags off by default."""
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.default is None:
+                param.default = False
+        return params
 
 
 class CliConsole(Console):

@@ -60,6 +60,10 @@ class PublicTable:
     # named here so that suppression is secondary across both (a cell is never the
     # difference of a total and the other cells).
     totals_of: str | None = None
+    # Whether the counts are events of each day (cases reported, requests received), which
+    # may be added up by week; False for figures as of the end of the day (residents
+    # vaccinated, beds occupied), which are never added up: such a table stays daily.
+    flow: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -75,3 +79,27 @@ def public_tables(session: Session, *, day: date) -> list[PublicTable]:
     """Every domain's public tables as of `day`, lowest domain first, before suppression."""
     sources: list[TableSource] = offered("deps", "public_tables")
     return [table for source in sources for table in source(session, day=day)]
+
+
+@dataclass(frozen=True)
+class RevisionNote:
+    """Why a past day's figures of a table moved since a moment: one sentence, with its
+    count, built in the language of the page that shows it (no person named)."""
+
+    table: str  # the PublicTable.name it explains
+    day: date  # the figure's day (a row's "day" value)
+    reason: Any  # a callable with no argument returning the sentence in the current language
+
+
+class RevisionSource(Protocol):
+    """What a domain's deps.py offers as `public_revisions`."""
+
+    def __call__(self, session: Session, *, since: Any, until: Any) -> list[RevisionNote]:
+        """The reasons past figures moved between two moments (UTC datetimes)."""
+        ...
+
+
+def public_revisions(session: Session, *, since: Any, until: Any) -> list[RevisionNote]:
+    """Every domain's reasons why past published figures changed between two moments."""
+    sources: list[RevisionSource] = offered("deps", "public_revisions")
+    return [note for source in sources for note in source(session, since=since, until=until)]

@@ -4,6 +4,11 @@ Each domain lists its policies as RETENTION_POLICIES in its repository (found th
 the manifest of domains); `run`
 applies them all (or, by default, only counts what it would touch). The audit log
 is not subject to retention: it is append-only, enforced by the database.
+
+Records whose period is fixed by their own rule rather than by the retention period
+(public trajectories, deleted a set number of days after the last exposure, in the
+database and in published files) are removed by jobs a domain offers as
+RETENTION_JOBS in its deps.py; `run` runs them too, dry or not alike.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -45,6 +50,23 @@ class RetentionOutcome:
     records: int
 
 
+class RetentionJob(Protocol):
+    """A domain's own deletion: what it removed (or would remove) as of `now`."""
+
+    def __call__(self, session: Session, *, now: datetime, dry_run: bool
+                 ) -> RetentionOutcome:
+        """Run the job (only count, when dry_run)."""
+        ...
+
+
+def jobs() -> list[RetentionJob]:
+    """Every domain's retention jobs."""
+    found: list[RetentionJob] = []
+    for jobs_of_domain in offered("deps", "RETENTION_JOBS"):
+        found.extend(jobs_of_domain)
+    return found
+
+
 def policies() -> list[RetentionPolicy]:
     """Every domain's retention policies."""
     found: list[RetentionPolicy] = []
@@ -70,5 +92,7 @@ def run(session: Session, *, days: int, now: datetime, dry_run: bool = True,
                 session.execute(update(policy.model).where(condition)
                                 .values(**policy.replacements))
         outcomes.append(RetentionOutcome(policy.name, policy.action, int(count or 0)))
+    if only is None:
+        outcomes += [job(session, now=now, dry_run=dry_run) for job in jobs()]
     session.flush()
     return outcomes

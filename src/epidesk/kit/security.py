@@ -3,7 +3,8 @@
 `SecurityHeaders` is a pure ASGI middleware: a Content-Security-Policy without inline
 script, no framing, no MIME sniffing, same-origin referrers, HSTS over HTTPS, and
 `Cache-Control: no-store` on everything except static files, which browsers may keep
-but must revalidate. Personal data therefore never sits in a shared or browser cache.
+but must revalidate, and the published public pages and files, which say themselves
+how long they may be kept. Personal data therefore never sits in a shared or browser cache.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ CONTENT_SECURITY_POLICY = (
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 DOCS_MAX_BYTES = 1_000_000
 STATIC_PREFIXES = ("/static/", "/assets/")
+# Published public pages and open-data files: made once per publication, holding no
+# personal data; their routes set their own Cache-Control (and an ETag).
+PUBLISHED_PREFIXES = ("/public", "/api/public/data")
 HSTS = "max-age=31536000; includeSubDomains"
 FIXED_HEADERS = {
     "x-frame-options": "DENY",
@@ -42,6 +46,11 @@ _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S
 def is_static(path: str) -> bool:
     """True for static files (CSS, scripts, images), the only answers a cache may keep."""
     return path.startswith(STATIC_PREFIXES)
+
+
+def is_published(path: str) -> bool:
+    """True for the published public pages and files, which carry their own caching."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in PUBLISHED_PREFIXES)
 
 
 def docs_policy(html: bytes) -> str:
@@ -125,7 +134,9 @@ def _add_headers(message: Message, path: str, https: bool, policy: str) -> None:
         headers[name] = value
     if https:
         headers["strict-transport-security"] = HSTS
-    if not is_static(path):
+    if is_published(path) and "cache-control" in headers:
+        pass
+    elif not is_static(path):
         headers["cache-control"] = "no-store"
     elif "cache-control" not in headers:
         # Static files are cacheable but revalidated (ETag), so an upgrade shows at once.

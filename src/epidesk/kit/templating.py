@@ -74,3 +74,10 @@ def render(
                                                status_code=status_code)
     response.headers["Content-Language"] = i18n.HTML_LANG[i18n.known(language) or i18n.DEFAULT]
     return response
+
+
+def render_text(name: str, context: dict[str, Any], *, language: str) -> str:
+    """Render a template to text outside a request (a page made once and stored), in
+    the given language; the template must not need the request."""
+    with i18n.using(language):
+        return templates.env.get_template(name).render(context)

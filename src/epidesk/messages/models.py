@@ -45,3 +45,12 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
+    # Where the resident or household lives, set when routed: call lists and printed
+    # notices are worked per community, inside the worker's area.
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    # A failed SMS is retried from this moment on (None: now).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Who marked a call or a printed notice, and when it was sent or delivered.
+    handled_by: Mapped[str] = mapped_column(String(64), server_default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

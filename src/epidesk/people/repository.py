@@ -546,6 +546,14 @@ def address_of_residents(session: Session, resident_ids: Sequence[int]) -> dict[
     return out
 
 
+def venues_by_id(session: Session, ids: Sequence[int]) -> dict[int, Venue]:
+    """The venues with these ids."""
+    out: dict[int, Venue] = {}
+    for chunk in chunks(ids):
+        out.update({v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_(chunk)))})
+    return out
+
+
 def venue_points(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, float]]:
     """(lat, lon) of these venues."""
     out: dict[int, tuple[float, float]] = {}
@@ -566,3 +574,34 @@ def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:
                                     ("int", "int"))
         (living,) = lite_columns(session, "SELECT household_id FROM resident", ("int",))
     return ids, address, living
+
+
+def residents_per_district(session: Session) -> dict[int, int]:
+    """How many residents live in each district (merged records not counted)."""
+    rows = session.execute(
+        select(Subdistrict.district_id, func.count(Resident.id))
+        .join(Community, Community.subdistrict_id == Subdistrict.id)
+        .join(Resident, Resident.community_id == Community.id)
+        .where(Resident.merged_into_id.is_(None))
+        .group_by(Subdistrict.district_id)
+    ).all()
+    return {int(d): int(n) for d, n in rows}
+
+
+def household_members_with_district(session: Session, household_ids: Sequence[int]
+                                    ) -> list[tuple[Any, ...]]:
+    """(resident, household, birth date, disability, chronic medication, pregnant,
+    district) of every member of the given households (merged records left out)."""
+    out: list[tuple[Any, ...]] = []
+    ids = sorted(set(household_ids))
+    for start in range(0, len(ids), 5_000):
+        out.extend(tuple(r) for r in session.execute(
+            select(Resident.id, Resident.household_id, Resident.birth_date,
+                   Resident.disability, Resident.chronic_medication, Resident.pregnant,
+                   Subdistrict.district_id)
+            .join(Community, Community.id == Resident.community_id)
+            .join(Subdistrict, Subdistrict.id == Community.subdistrict_id)
+            .where(Resident.household_id.in_(ids[start:start + 5_000]),
+                   Resident.merged_into_id.is_(None))
+            .order_by(Resident.household_id, Resident.id)))
+    return out

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from epidesk.kit import clock, events
 from epidesk.kit.access import MEDICAL_READ, TESTING_INGEST, AreaPath, Caller
 from epidesk.kit.console import print_imported
-from epidesk.kit.i18n import _
+from epidesk.kit.i18n import _, _l
 from epidesk.kit.imports import ACCEPTED
 from epidesk.kit.inputs import DIGITS, Ge, Le
 from epidesk.kit.inputs import Offset as RecordOffset
 from epidesk.kit.links import Link, linked_people, links_from
 from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
+from epidesk.kit.publication import Column, PublicTable
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import require
 from epidesk.testing import service
@@ -149,3 +150,36 @@ def tube_for(session: Session, reader: Caller, tube_id: int, audit: Audit
 person_merge = MergePart(
     covers=("sample.resident_id", "retest_order.resident_id", "positive_result.resident_id"),
     apply=service.merge_person_rows)
+
+
+# The days of lab results one publication covers at most (the files hold them all).
+PUBLIC_DAYS_MAX = 3660
+
+
+def public_tables(session: Session, *, day: date) -> list[PublicTable]:
+    """Tests per day in the whole city (batches carry no area): samples, tubes, positive
+    tubes and the share of tubes positive, by the day the lab's file was received."""
+    first = service.first_lab_day(session)
+    if first is None or first > day:
+        rows: list[tuple[object, ...]] = []
+    else:
+        days = min((day - first).days + 1, PUBLIC_DAYS_MAX)
+        rows = [(d.day, d.samples, d.tubes, d.positive_tubes,
+                 round(d.positivity, 6) if d.tubes else None)
+                for d in service.lab_days(session, last=day, days=days)]
+    return [PublicTable(
+        name="tests_city_daily", title=_l("Tests in the city"), description=_l(
+            "Nucleic-acid tests per day in the whole city, by the day the lab's results "
+            "arrived. A pooled tube holds several samples and counts once among the tubes."),
+        columns=(
+            Column("day", "day", _l("Day"), _l("The city's calendar day (ISO 8601).")),
+            Column("samples", "count", _l("Samples tested"),
+                   _l("Swabs in the tubes whose results arrived on this day.")),
+            Column("tubes", "count", _l("Tubes tested"),
+                   _l("Tubes (single or pooled) whose results arrived on this day.")),
+            Column("positive_tubes", "count", _l("Positive tubes"),
+                   _l("Tubes read positive under the active protocol's Ct rule.")),
+            Column("positivity", "measure", _l("Share of tubes positive"),
+                   _l("Positive tubes divided by tubes tested (0 to 1); empty on a day "
+                      "with no tubes."), rests_on="tubes"),
+        ), rows=rows)]

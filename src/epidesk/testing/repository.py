@@ -202,3 +202,9 @@ def batch_swabs(session: Session, batch_id: int) -> list[tuple[int, datetime, st
     return [(int(r), at, o) for r, at, o in session.execute(
         select(Sample.resident_id, Sample.collected_at, Tube.outcome)
         .join(Tube, Tube.id == Sample.tube_id).where(Tube.batch_id == batch_id)).all()]
+
+
+def first_accepted_batch_at(session: Session) -> datetime | None:
+    """When the first accepted lab batch was received, if any."""
+    return session.scalar(select(func.min(LabBatch.received_at))
+                          .where(LabBatch.status == "accepted"))

@@ -233,3 +233,9 @@ def merge_person_rows(session: Session, merge: Merge) -> list[str]:
     return [f"{repoint(session, model, 'resident_id', merge)} {what} moved"
             for model, what in ((Sample, "sample(s)"), (RetestOrder, "retest order(s)"),
                                 (PositiveResult, "positive result(s)"))]
+
+
+def first_lab_day(session: Session) -> date | None:
+    """The city day the first accepted lab batch was received, if any."""
+    found = repository.first_accepted_batch_at(session)
+    return clock.local_day(clock.aware(found), clock.city_zone()) if found is not None else None

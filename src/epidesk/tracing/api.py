@@ -21,6 +21,7 @@ from epidesk.kit.web import (
 )
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
+from epidesk.tracing.decisions import service as decisions
 from epidesk.tracing.deps import (
     MedicalReader,
     Tracer,
@@ -35,6 +36,8 @@ from epidesk.tracing.runs import service as runs
 from epidesk.tracing.schemas import (
     CaseContactsOut,
     ContactOut,
+    DecisionIn,
+    DecisionOut,
     ExposureIn,
     ExposureOut,
     LetterOut,
@@ -158,6 +161,22 @@ def get_contact(resident_id: Id, session: DbSession, reader: MedicalReader,
     audit("read", "contact", resident_id, person_id=resident_id,
           people=contact_people(detail))
     return contact_out(detail)
+
+
+@router.post("/tracing/contacts/{resident_id}/decisions", response_model=DecisionOut,
+             status_code=201, tags=["tracing"], summary="Decide on a classification")
+def create_decision(resident_id: Id, body: DecisionIn, session: DbSession, tracer: Tracer,
+                    audit: AuditDep) -> DecisionOut:
+    """Confirm, change (a new tier or end date) or withdraw a resident's classification,
+    with a reason. The decision holds against later tracing runs until a new exposure or a
+    further decision; quarantine's next sync brings the orders resting on it in step."""
+    ensure_in_scope(tracer, TRACING_RUN,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    decision = decisions.decide(session, resident_id=resident_id, kind=body.kind,
+                                reason=body.reason, tier=body.tier, end_on=body.end_on,
+                                actor=tracer.username)
+    audit("update", "contact", resident_id, person_id=resident_id)
+    return DecisionOut.model_validate(decision)
 
 
 @router.get("/tracing/contacts/{resident_id}/letter", response_model=LetterOut,

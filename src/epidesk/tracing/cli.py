@@ -270,6 +270,32 @@ def why_cmd(
             out.print(f"  test day {test.test.day} {test.test.due_on}: {test.status}")
 
 
+@app.command("decide")
+def decide_cmd(
+    resident_id: int = typer.Argument(..., help="Resident id"),
+    kind: str = typer.Option(..., "--kind", help="confirmed, changed or withdrawn"),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the decision)"),
+    tier: str | None = typer.Option(None, "--tier", help="A change: close or sub_close"),
+    end_on: datetime | None = typer.Option(None, "--end-on", formats=["%Y-%m-%d"],
+                                           help="A change: the new end of quarantine"),
+) -> None:
+    """Record an investigator's decision on a resident's classification: confirm it,
+    change it (a new tier or end of quarantine) or withdraw it, with a reason. It holds
+    against later runs until a new exposure; `epidesk quarantine orders sync` brings the
+    orders resting on it in step."""
+    from epidesk.db import session_scope
+    from epidesk.tracing.decisions import service as decisions
+
+    with session_scope() as session:
+        decision = decisions.decide(session, resident_id=resident_id, kind=kind, reason=reason,
+                                    tier=tier, end_on=end_on.date() if end_on else None,
+                                    actor=cli_actor())
+        end = f", quarantine ends {decision.end_on}" if decision.end_on else ""
+        out.print(f"decision {decision.id}: resident {resident_id} {decision.kind} "
+                  f"({decision.previous_tier} {decision.previous_status} -> {decision.tier} "
+                  f"{decision.status}{end})", highlight=False)
+
+
 @app.command("missed")
 def missed_cmd(limit: int = typer.Option(50, min=1, max=MAX_LIST, help="Tests to show"),
                offset: int = typer.Option(0, min=0, help="Tests to skip")) -> None:

@@ -110,6 +110,50 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
                  summary=f"{where} of {len(case_ids)} case(s); {detail.missed} tests missed")
 
 
+def classification_panel(session: Session, *, caller: Caller, resident_id: int,
+                         area: AreaPath, audit: Audit) -> Panel | None:
+    """The evidence behind a resident's classification, for whoever reviews it (an
+    appeal): the tier, every active piece of evidence (setting, place, dates, case, the
+    preset's rule), the end of quarantine and the investigators' decisions. Cases and
+    close contacts outside the reader's area are not named; to readers of medical details
+    in the area only."""
+    if not caller.may(MEDICAL_READ, area):
+        return None
+    detail = contacts.contact_detail(session, resident_id=resident_id,
+                                     area=caller.area_for(MEDICAL_READ))
+    record = detail.contact
+    if record is None:
+        return None
+    audit("read", "contact", resident_id, person_id=resident_id,
+          people=contact_people(detail))
+    evidence = [{"tier": e.row.tier, "setting": e.row.setting, "derivation": e.derivation,
+                 "place": e.place, "case_id": e.case_id,
+                 "via_resident_id": e.via_resident_id,
+                 "start": clock.aware(e.row.overlap_start).isoformat(),
+                 "end": clock.aware(e.row.overlap_end).isoformat(), "rule": e.rule}
+                for e in detail.evidence]
+    decisions = [{"id": d.id, "kind": d.kind, "tier": d.tier, "status": d.status,
+                  "previous_tier": d.previous_tier, "end_on": _day(d.end_on),
+                  "reason": d.reason, "source": d.source, "decided_by": d.decided_by,
+                  "decided_at": clock.aware(d.decided_at).isoformat(),
+                  "holds": d.ended_at is None, "ended_reason": d.ended_reason}
+                 for d in detail.decisions]
+    data = {"resident_id": resident_id, "tier": detail.tier, "status": record.status,
+            "preset": record.preset, "last_exposure_on": record.last_exposure_on.isoformat(),
+            "decided_end_on": _day(record.decided_end_on), "evidence": evidence,
+            "decisions": decisions}
+    return Panel(key="tracing", title=_("Contact tracing"),
+                 template="tracing/_classification_panel.html", data=data,
+                 view={"data": data, "evidence": detail.evidence,
+                       "decisions": detail.decisions, "contact": record},
+                 summary=f"{len(evidence)} piece(s) of evidence, "
+                         f"{len(decisions)} decision(s)")
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def overview_tiles(session: Session, *, caller: Caller, today: date) -> list[Tile]:
     """The command centre: contacts under follow-up in the reader's area, tests missed."""
     if not caller.can(MEDICAL_READ):
@@ -149,5 +193,5 @@ person_merge = MergePart(
     covers=("venue_visit.resident_id", "exposure.resident_a_id", "exposure.resident_b_id",
             "contact.resident_id", "contact_evidence.resident_id",
             "contact_evidence.via_resident_id", "follow_up_test.resident_id",
-            "contact_event.resident_id"),
+            "contact_event.resident_id", "contact_decision.resident_id"),
     apply=service.merge_person_rows)

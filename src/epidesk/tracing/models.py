@@ -162,8 +162,41 @@ class Contact(Base):
     last_exposure_on: Mapped[date] = mapped_column(Date)
     preset: Mapped[str] = mapped_column(String(64))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The end of quarantine an investigator decided (a contact decision); none: the
+    # preset's plan counted from the last exposure.
+    decided_end_on: Mapped[date | None] = mapped_column(Date)
 
     resident: Mapped[Resident] = relationship()
+
+
+class ContactDecision(Base):
+    """An investigator's decision on a resident's classification: confirmed, changed (a
+    new tier or end date) or withdrawn, with a reason. It holds against tracing runs
+    until a new exposure (later than the one it was decided on) or a further decision."""
+
+    __tablename__ = "contact_decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "confirmed", "changed", "withdrawn"
+    # The classification before and after.
+    previous_tier: Mapped[str] = mapped_column(String(16))
+    previous_status: Mapped[str] = mapped_column(String(16))
+    previous_end_on: Mapped[date | None] = mapped_column(Date)
+    tier: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    end_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    # Where the decision came from, e.g. "appeal HX7K2-M9PQ4" (empty: tracing's form).
+    source: Mapped[str] = mapped_column(String(64), server_default="")
+    # The last exposure the decision was made on: later evidence ends it.
+    last_exposure_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # When and why it stopped holding (a new exposure, no evidence left, a further
+    # decision); none while it holds.
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_reason: Mapped[str | None] = mapped_column(Text)
 
 
 # Evidence, follow-up tests and events are written in bulk by the tracing run, which

@@ -16,7 +16,15 @@ from epidesk.errors import DomainError, ValidationFailedError
 from epidesk.kit import clock, i18n
 from epidesk.kit.access import MEDICAL_READ, TRACING_RUN, Caller
 from epidesk.kit.i18n import _
-from epidesk.kit.inputs import Offset, OptionalId, OptionalMoment, RecordId, is_record_id, parse
+from epidesk.kit.inputs import (
+    Offset,
+    OptionalDay,
+    OptionalId,
+    OptionalMoment,
+    RecordId,
+    is_record_id,
+    parse,
+)
 from epidesk.kit.templating import render
 from epidesk.kit.uploads import read_upload
 from epidesk.kit.web import AuditDep, DbSession, Id, check_csrf, csrf_token, ensure_in_scope
@@ -25,6 +33,8 @@ from epidesk.policy.service import active_preset
 from epidesk.tracing import rules, service
 from epidesk.tracing.contacts import service as contacts
 from epidesk.tracing.contacts.rules import CaseContacts
+from epidesk.tracing.decisions import rules as decision_rules
+from epidesk.tracing.decisions import service as decisions
 from epidesk.tracing.deps import (
     MedicalReader,
     Tracer,
@@ -199,17 +209,53 @@ def exposure_page(
     return RedirectResponse(f"/tracing/cases/{case_id}?recorded=1", status_code=303)
 
 
-@router.get("/tracing/contacts/{resident_id}")
-def contact_page(request: Request, resident_id: Id, session: DbSession,
-                 reader: MedicalReader, audit: AuditDep) -> Response:
-    """Why a resident is a contact: every piece of evidence, the follow-up and history."""
+def _contact_view(request: Request, session: Session, reader: Caller, audit: AuditDep,
+                  resident_id: int, *, error: str | None = None,
+                  form: dict[str, str] | None = None, status_code: int = 200) -> Response:
     detail = contact_for(session, reader, resident_id)
     audit("read", "contact", resident_id, person_id=resident_id,
           people=contact_people(detail))
     return _render(request, "tracing/contact.html", {
         "detail": detail, "labels": rules.SETTING_LABELS, "tiers": rules.TIER_LABELS,
         "places": PLACE_LABELS, "section": "tracing",
-    })
+        "may_decide": detail.contact is not None and reader.may(TRACING_RUN, detail.area),
+        "decision_kinds": decision_rules.KINDS, "error": error, "form": form or {},
+        "csrf_token": csrf_token(request),
+    }, status_code)
+
+
+@router.get("/tracing/contacts/{resident_id}")
+def contact_page(request: Request, resident_id: Id, session: DbSession,
+                 reader: MedicalReader, audit: AuditDep) -> Response:
+    """Why a resident is a contact: every piece of evidence, the investigators' decisions,
+    the follow-up and history (and, for investigators of the area, the decision form)."""
+    return _contact_view(request, session, reader, audit, resident_id)
+
+
+@router.post("/tracing/contacts/{resident_id}/decisions")
+def decision_page(
+    request: Request, resident_id: Id, session: DbSession, tracer: Tracer, audit: AuditDep,
+    kind: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    tier: Annotated[str, Form(max_length=16)] = "",
+    end_on: Annotated[str, Form(max_length=32)] = "",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Confirm, change or withdraw the classification, with a reason; on bad input the
+    page again with the error, nothing changed."""
+    check_csrf(request, csrf_token)
+    ensure_in_scope(tracer, TRACING_RUN,
+                    service.resident_area(session, resident_id=resident_id), "resident")
+    try:
+        decisions.decide(session, resident_id=resident_id, kind=kind, reason=reason,
+                         tier=tier or None, end_on=parse(OptionalDay, end_on, "end_on"),
+                         actor=tracer.username)
+    except ValidationFailedError as exc:
+        return _contact_view(request, session, tracer, audit, resident_id, error=exc.detail,
+                             form={"kind": kind, "reason": reason, "tier": tier,
+                                   "end_on": end_on}, status_code=exc.status)
+    audit("update", "contact", resident_id, person_id=resident_id)
+    return RedirectResponse(f"/tracing/contacts/{resident_id}#decisions", status_code=303)
 
 
 @router.get("/tracing/contacts/{resident_id}/letter")

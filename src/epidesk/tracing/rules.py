@@ -177,6 +177,8 @@ i18n.register_labels("contact_event", {
     "identified": _l("identified"), "reinstated": _l("reinstated"),
     "promoted": _l("promoted to close contact"), "demoted": _l("now a sub-close contact"),
     "withdrawn": _l("withdrawn"),
+    "confirmed": _l("classification confirmed by an investigator"),
+    "changed": _l("classification changed by an investigator"),
 })
 
 # Preset setting names that enable each membership setting for close contacts, and

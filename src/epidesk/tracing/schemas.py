@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from epidesk.kit.imports import listed_problems, problem_counts
-from epidesk.kit.inputs import AwareMoment, OptionalId, RecordId, Text
+from epidesk.kit.inputs import AwareMoment, OptionalDay, OptionalId, RecordId, Text
 from epidesk.tracing.contacts.rules import (
     CaseContactRow,
     CaseContacts,
@@ -223,6 +223,41 @@ class ContactEventOut(Schema):
     note: str | None
 
 
+class DecisionOut(Schema):
+    """An investigator's decision on the classification."""
+
+    id: int
+    kind: str = Field(description="confirmed, changed or withdrawn")
+    previous_tier: str
+    previous_status: str
+    previous_end_on: date | None
+    tier: str
+    status: str
+    end_on: date | None = Field(description="The end of quarantine decided; null: the "
+                                            "preset's plan")
+    reason: str
+    source: str = Field(description="Where it came from, e.g. an appeal's reference")
+    decided_by: str
+    decided_at: datetime
+    ended_at: datetime | None = Field(description="When it stopped holding; null while it "
+                                                  "holds")
+    ended_reason: str | None
+
+
+class DecisionIn(BaseModel):
+    """An investigator's decision on a resident's classification."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["confirmed", "changed", "withdrawn"]
+    reason: Text = Field(min_length=1, max_length=2000, description="Why (always required)")
+    tier: Literal["close", "sub_close"] | None = Field(
+        default=None, description="A change: the new tier")
+    end_on: OptionalDay = Field(default=None, description="A change: the new end of "
+                                                          "quarantine (not before the last "
+                                                          "exposure)")
+
+
 class EvidenceGroupOut(Schema):
     """The evidence of one case in one setting (strongest groups first)."""
 
@@ -259,6 +294,9 @@ class ContactOut(Schema):
     withdrawn_evidence: list[EvidenceOut]
     follow_up: list[PlannedTestOut]
     events: list[ContactEventOut]
+    decided_end_on: date | None = Field(
+        default=None, description="The end of quarantine an investigator decided")
+    decisions: list[DecisionOut] = Field(default_factory=list)
 
 
 class LetterTest(Schema):
@@ -284,6 +322,14 @@ class LetterGroup(Schema):
     reasons: list[str]
 
 
+class LetterEndChange(Schema):
+    """An earlier end date of the order and why it moved."""
+
+    previous_end_on: date
+    end_on: date
+    reason: str
+
+
 class LetterOut(Schema):
     """What the resident is told: why, without naming the case or anyone else."""
 
@@ -295,6 +341,12 @@ class LetterOut(Schema):
     end_on: date | None = Field(description="The last day of quarantine or monitoring")
     tests: list[LetterTest]
     preset: str
+    order_id: int | None = Field(None, description="The quarantine order the stages, end and "
+                                 "tests come from; none when tracing's follow-up plan is read")
+    order_version: int | None = None
+    explanation: str | None = Field(None, description="Why the order says what it says")
+    end_changes: list[LetterEndChange] = Field(default_factory=list,
+                                               description="Earlier end dates and why they moved")
 
 
 class MissedTestOut(Schema):
@@ -389,7 +441,9 @@ def contact_out(detail: ContactDetail) -> ContactOut:
             results=[TestResultOut(sample_code=s.code, collected_at=s.collected_at,
                                    tube_code=tube.code, outcome=tube.outcome)
                      for s, tube in t.results]) for t in detail.follow_up],
-        events=[ContactEventOut.model_validate(e) for e in detail.events])
+        events=[ContactEventOut.model_validate(e) for e in detail.events],
+        decided_end_on=record.decided_end_on if record else None,
+        decisions=[DecisionOut.model_validate(d) for d in detail.decisions])
 
 
 def letter_out(letter: ResidentLetter) -> LetterOut:
@@ -400,7 +454,13 @@ def letter_out(letter: ResidentLetter) -> LetterOut:
                      stages=[LetterStageOut(place=st.place, start=st.start, end=st.end)
                              for st in letter.stages], end_on=letter.end_on,
                      tests=[LetterTest(day=d, on=on, place=p) for d, on, p in letter.tests],
-                     preset=letter.preset)
+                     preset=letter.preset,
+                     order_id=letter.order.order_id if letter.order else None,
+                     order_version=letter.order.version if letter.order else None,
+                     explanation=letter.order.explanation if letter.order else None,
+                     end_changes=[LetterEndChange(previous_end_on=c.previous_end_on,
+                                                  end_on=c.end_on, reason=c.reason)
+                                  for c in (letter.order.end_changes if letter.order else [])])
 
 
 def missed_out(rows: list[tuple[Any, Any, Any]]) -> list[MissedTestOut]:

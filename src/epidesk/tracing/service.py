@@ -31,6 +31,7 @@ from epidesk.tracing import repository
 from epidesk.tracing.graph.service import forget_graphs
 from epidesk.tracing.models import (
     Contact,
+    ContactDecision,
     ContactEvent,
     ContactEvidence,
     Exposure,
@@ -148,7 +149,8 @@ def merge_person_rows(session: Session, merge: Merge) -> list[str]:
             (ContactEvidence, "resident_id", "piece(s) of contact evidence"),
             (ContactEvidence, "via_resident_id", "piece(s) of evidence through the person"),
             (FollowUpTest, "resident_id", "follow-up test(s)"),
-            (ContactEvent, "resident_id", "contact event(s)")):
+            (ContactEvent, "resident_id", "contact event(s)"),
+            (ContactDecision, "resident_id", "investigator's decision(s)")):
         notes.append(f"{repoint(session, model, column, merge)} {what} moved")
     forget_graphs()
     return notes

@@ -19,8 +19,10 @@ from epidesk.kit.access import (
     AreaPath,
     Caller,
 )
+from epidesk.kit.i18n import _l
 from epidesk.kit.merges import MergePart
 from epidesk.kit.panels import Audit, Panel
+from epidesk.kit.publication import Column, PublicTable
 from epidesk.kit.tiles import Tile
 from epidesk.kit.web import ensure_in_scope, require, shows
 from epidesk.people import repository as people
@@ -157,3 +159,30 @@ def resident_names(session: Session, ids: list[int]) -> dict[int, str]:
 # the survivor's.
 person_merge = MergePart(covers=("zone_sample.resident_id",), apply=service.merge_person_rows)
 
+
+
+def public_tables(session: Session, *, day: dt.date) -> list[PublicTable]:
+    """Zones in force at the end of the day by level, with the residents and households
+    inside them, for the whole city (the map at /zones shows each zone)."""
+    preset = active_preset()
+    counts = {str(level): [0, 0, 0] for level in preset.zoning.levels}
+    for zone in footprint.zones_on(session, day=day, preset=preset):
+        line = counts.setdefault(zone.level, [0, 0, 0])
+        line[0] += 1
+        line[1] += zone.residents
+        line[2] += zone.households
+    rows = [(day, level, *line) for level, line in counts.items()]
+    return [PublicTable(
+        name="zones_city_daily", title=_l("Risk zones in force"), description=_l(
+            "Risk zones in force at the end of the day by level, and the residents and "
+            "households inside them, in the whole city."),
+        columns=(
+            Column("day", "day", _l("Day"), _l("The city's calendar day (ISO 8601).")),
+            Column("level", "key", _l("Level"), _l("The zone's risk level: high, medium or "
+                                                   "low, as the active protocol names them.")),
+            Column("zones", "count", _l("Zones"), _l("Zones of this level in force.")),
+            Column("residents", "count", _l("Residents"),
+                   _l("Residents living inside zones of this level.")),
+            Column("households", "count", _l("Households"),
+                   _l("Households living inside zones of this level.")),
+        ), rows=rows)]

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from epidesk.cases.models import CaseEpisode
 from epidesk.kit.access import AreaPath
 from epidesk.kit.i18n import _
+from epidesk.kit.orders import GoverningOrder
 from epidesk.people.models import Resident
 from epidesk.testing.models import Sample, Tube
 from epidesk.tracing import rules
 from epidesk.tracing.models import (
     Contact,
+    ContactDecision,
     ContactEvent,
     ContactEvidence,
     FollowUpTest,
@@ -190,6 +192,8 @@ class ContactDetail:
     became_case_on: dt.date | None
     min_overlap_minutes: int
     preset: str
+    # The investigators' decisions on the classification, oldest first.
+    decisions: Sequence[ContactDecision] = ()
 
     @property
     def tier(self) -> str | None:
@@ -297,6 +301,8 @@ class ResidentLetter:
     derivation: str | None = None
     stages: list[LetterStage] = field(default_factory=list)
     last_exposure_on: dt.date | None = None
+    # The order the stages, dates and tests come from (None: tracing's own plan).
+    order: GoverningOrder | None = None
 
     @property
     def end_on(self) -> dt.date | None:

@@ -15,6 +15,7 @@ from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock
 from epidesk.kit.access import AreaFilter, outside
 from epidesk.kit.i18n import _
+from epidesk.kit.orders import governing_order
 from epidesk.kit.paging import COUNT_CAP, PageCount, page_count
 from epidesk.people import repository as people_repository
 from epidesk.people.models import Resident
@@ -38,6 +39,7 @@ from epidesk.tracing.contacts.rules import (
     explain_for_staff,
     group_evidence,
 )
+from epidesk.tracing.decisions import repository as decisions_repository
 from epidesk.tracing.exposures import repository as exposures_repository
 from epidesk.tracing.models import Contact, ContactEvidence, FollowUpTest, TracedCase
 from epidesk.tracing.rules import MAX_LIST
@@ -174,14 +176,16 @@ def contact_detail(session: Session, *, resident_id: int, preset: Preset | None 
         evidence=[v for v in views if v.row.status == rules.ACTIVE],
         withdrawn_evidence=[v for v in views if v.row.status != rules.ACTIVE],
         follow_up=follow, events=repository.contact_events(session, resident_id),
-        became_case_on=became, min_overlap_minutes=minutes, preset=preset.name)
+        became_case_on=became, min_overlap_minutes=minutes, preset=preset.name,
+        decisions=decisions_repository.of_resident(session, resident_id))
 
 
 def resident_letter(session: Session, *, resident_id: int, preset: Preset | None = None
                     ) -> ResidentLetter:
     """The explanation given to the resident, in the current language: why (by setting,
     strongest first, no case and no other person named), the quarantine's stages and end,
-    and the tests."""
+    and the tests: the order's when one governs the resident (`kit.orders`), else the
+    follow-up plan."""
     preset = preset or active_preset()
     detail = contact_detail(session, resident_id=resident_id, preset=preset)
     relevant = [v for v in detail.evidence if v.row.tier == detail.tier]
@@ -195,7 +199,24 @@ def resident_letter(session: Session, *, resident_id: int, preset: Preset | None
              for t in detail.follow_up]
     stages: list[LetterStage] = []
     exposure = detail.contact.last_exposure_on if detail.contact is not None else None
-    if detail.tier is not None and exposure is not None:
+    order = governing_order(session, resident_id=resident_id) if detail.tier else None
+    if order is not None and detail.tier is not None and (
+            order.counted_from != exposure
+            or order.category != rules.CATEGORY_OF_TIER[detail.tier]):
+        # The order rests on an earlier classification and waits for its update (the
+        # orders' sync): until then the letter gives the plan the order will take.
+        order = None
+    if order is not None:
+        # The order is the single source of truth: its stages, end and tests as they
+        # stand (an end extended or shortened with a reason included).
+        tests = [(t.day, t.due_on, str(PLACE_LABELS.get(t.place, t.place)))
+                 for t in order.tests]
+        stages = [LetterStage(place=str(PLACE_LABELS.get(st.place, st.place)), start=st.start,
+                              end=st.end, tests=[(t.day, t.due_on) for t in order.tests
+                                                 if st.start <= t.due_on <= st.end])
+                  for st in order.stages]
+        exposure = order.counted_from
+    elif detail.tier is not None and exposure is not None:
         for stage in quarantine_plan(rules.CATEGORY_OF_TIER[detail.tier], exposure, preset):
             # The plan's own place: a stage at home moved to a facility when unsuitable.
             planned = [t.test for t in detail.follow_up
@@ -208,7 +229,7 @@ def resident_letter(session: Session, *, resident_id: int, preset: Preset | None
         tier=detail.tier, reasons=sorted({v.for_resident for v in relevant}), rules_cited=cited,
         tests=tests, preset=detail.preset, groups=list(by_setting.items()),
         derivation=grouped.groups[0].derivation if grouped.groups else None, stages=stages,
-        last_exposure_on=exposure)
+        last_exposure_on=exposure, order=order)
 
 
 def case_contacts(session: Session, *, case_id: int, area: AreaFilter | None = None

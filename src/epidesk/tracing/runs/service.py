@@ -24,6 +24,8 @@ from epidesk.people import repository as people
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.tracing import rules
+from epidesk.tracing.decisions import repository as decisions_repository
+from epidesk.tracing.decisions import rules as decision_rules
 from epidesk.tracing.graph import service as graph_service
 from epidesk.tracing.graph.engine import CLOSE, SUB_CLOSE, ContactGraph
 from epidesk.tracing.models import Contact, TracingRun
@@ -274,13 +276,17 @@ def _update_contacts(session: Session, *, run: TracingRun, preset: Preset, resid
         was_last[known] = stored.last[at[known]]
         was_first[known] = stored.first[at[known]]
         was_day[known] = stored.last_day[at[known]]
+    # An investigator's decision holds until a new exposure: its residents are left as
+    # decided unless their evidence now reaches past the exposure it was made on.
+    lost = np.setdiff1d(stored.resident[stored.active], has.resident)
+    held, lapsed = _decisions(session, has.resident, has.last_end, lost, now=now)
+    known &= ~held
     reinstated = known & ~was_active
     promoted = known & was_active & (has.tier < was_tier)
     demoted = known & was_active & (has.tier > was_tier)
     moved = known & was_active & (has.tier == was_tier) & (has.last_day != was_day)
     changed = known & (reinstated | promoted | demoted | (has.last_end != was_last)
-                       | (has.first != was_first) | other_preset)
-    lost = np.setdiff1d(stored.resident[stored.active], has.resident)
+                       | (has.first != was_first) | other_preset | lapsed)
     tiers = (rules.CLOSE, rules.SUB_CLOSE)
     if fresh.any():
         n = int(fresh.sum())
@@ -304,13 +310,15 @@ def _update_contacts(session: Session, *, run: TracingRun, preset: Preset, resid
             "last_exposure_at": rules.moment_of(int(has.last_end[i])),
             "last_exposure_on": has.last_day[i].item(), "updated_at": now,
             "preset": preset.name}
+        if lapsed[i]:
+            change["decided_end_on"] = None
         if reinstated[i]:
             change.update(status=rules.ACTIVE, withdrawn_at=None, isolated_at=now)
         changes.append(change)
     lost_at = np.searchsorted(stored.resident, lost)
     for i in lost_at.tolist():
         changes.append({"id": int(stored.id[i]), "status": rules.WITHDRAWN, "withdrawn_at": now,
-                        "updated_at": now})
+                        "updated_at": now, "decided_end_on": None})
     if changes:
         session.execute(update(Contact), changes)
     counts["contacts_identified"] = int(fresh.sum() + reinstated.sum())
@@ -334,6 +342,30 @@ def _update_contacts(session: Session, *, run: TracingRun, preset: Preset, resid
     session.flush()
     session.expire_all()
     return counts
+
+
+def _decisions(session: Session, residents: IntArray, last_end: IntArray, lost: IntArray, *,
+               now: datetime) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which residents an investigator's decision holds for (their evidence reaches no
+    later than the exposure it was made on) and whose decision lapses with a new exposure;
+    those, and the decisions of contacts left with no evidence (`lost`), are ended."""
+    decided = decisions_repository.all_holding(session)
+    held = np.zeros(len(residents), dtype=bool)
+    lapsed = np.zeros(len(residents), dtype=bool)
+    if not decided:
+        return held, lapsed
+    for i in np.flatnonzero(np.isin(residents, np.fromiter(decided, dtype=np.int64))).tolist():
+        decision = decided[int(residents[i])]
+        if int(last_end[i]) <= rules.seconds_of(clock.aware(decision.last_exposure_at)):
+            held[i] = True
+        else:
+            lapsed[i] = True
+    ended_new = [decided[r].id for r in residents[lapsed].tolist()]
+    gone = [decided[r].id for r in lost.tolist()
+            if r in decided and decided[r].status == rules.ACTIVE]
+    decisions_repository.end(session, ended_new, at=now, reason=decision_rules.NEW_EXPOSURE)
+    decisions_repository.end(session, gone, at=now, reason=decision_rules.NO_EVIDENCE)
+    return held, lapsed
 
 
 def _write_plans(session: Session, residents: IntArray, tiers: IntArray,

@@ -68,3 +68,17 @@ def visits_of(session: Session, resident_ids: Sequence[int]) -> list[tuple[int, 
             select(VenueVisit.resident_id, VenueVisit.venue_id, VenueVisit.started_at)
             .where(VenueVisit.resident_id.in_(chunk))).all()]
     return out
+
+
+def visits_at_venues(session: Session, venue_ids: Sequence[int], *, start: Any, end: Any
+                     ) -> list[tuple[int, int, int, int]]:
+    """(resident, venue, arrival, departure) in seconds of every visit to these venues that
+    overlaps [start, end): who else was there (for the public trajectories)."""
+    out: list[tuple[int, int, int, int]] = []
+    for chunk in chunks(venue_ids):
+        out += [(int(r), int(v), seconds_of(s), seconds_of(e)) for r, v, s, e in session.execute(
+            select(VenueVisit.resident_id, VenueVisit.venue_id, VenueVisit.started_at,
+                   VenueVisit.ended_at)
+            .where(VenueVisit.venue_id.in_(chunk), VenueVisit.started_at < end,
+                   VenueVisit.ended_at > start)).all()]
+    return out

@@ -1,0 +1,444 @@
+"""Encoding, signing and verifying hcert 1.3 certificates, written for speed.
+
+The verifier runs every step of the chain on every call (base45, zlib, COSE, signature,
+CBOR, schema) and keeps nothing between calls but what it was given: the trust list and
+the compiled schema. Base45 is decoded with a translation table and one matrix product;
+the schema is checked by a compiled validator (jsonschema_rs).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import zlib
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import cbor2
+import jsonschema_rs
+import numpy as np
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from epidesk.certificates.hcert.rules import (
+    CLAIM_EXP,
+    CLAIM_HCERT,
+    CLAIM_IAT,
+    CLAIM_ISS,
+    COSE_SIGN1_TAG,
+    CWT_TAG,
+    ES256,
+    HCERT_EU_DCC,
+    HEADER_ALG,
+    HEADER_KID,
+    KEY_USAGE_OIDS,
+    KINDS,
+    MAX_INFLATED,
+    MAX_TEXT,
+    PREFIX,
+    PS256,
+    Outcome,
+    Signer,
+    TrustList,
+    failed,
+    key_id,
+    revocation_hash,
+)
+
+# ---------------------------------------------------------------------------- base45
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_ALPHA = np.frombuffer(ALPHABET.encode("ascii"), np.uint8)
+_TABLE = bytes(ALPHABET.index(chr(i)) if chr(i) in ALPHABET else 0xFF for i in range(256))
+_WEIGHTS = np.array([1, 45, 2025], np.uint32)
+
+
+def b45encode(data: bytes) -> str:
+    """RFC 9285 base45 of the bytes."""
+    buf = np.frombuffer(data, np.uint8)
+    full, rest = divmod(buf.size, 2)
+    words = buf[: full * 2].view(">u2").astype(np.uint32)
+    digits = np.empty((full, 3), np.uint8)
+    digits[:, 0] = words % 45
+    digits[:, 1] = (words // 45) % 45
+    digits[:, 2] = words // 2025
+    out = _ALPHA[digits.ravel()].tobytes()
+    if rest:
+        last = int(buf[-1])
+        out += bytes((_ALPHA[last % 45], _ALPHA[last // 45]))
+    return out.decode("ascii")
+
+
+def b45decode(text: str | bytes) -> bytes:
+    """The bytes of RFC 9285 base45 text; ValueError for a character outside the
+    alphabet, a dangling single character or a group above its byte range."""
+    raw = text.encode("ascii") if isinstance(text, str) else text
+    digits = raw.translate(_TABLE)
+    if b"\xff" in digits:
+        raise ValueError("a character outside the base45 alphabet")
+    full, rest = divmod(len(digits), 3)
+    if rest == 1:
+        raise ValueError("a base45 text cannot end in a single character")
+    # The whole groups as a (full, 3) view of the digits, weighed 1, 45, 2025.
+    words = np.ndarray((full, 3), np.uint8, digits) @ _WEIGHTS
+    if full and words.max() > 0xFFFF:
+        raise ValueError("a base45 group above 65535")
+    out = words.astype(">u2").tobytes()
+    if rest:
+        last = digits[-2] + 45 * digits[-1]
+        if last > 0xFF:
+            raise ValueError("a base45 pair above 255")
+        out += bytes((last,))
+    return out
+
+
+# ---------------------------------------------------------------------------- COSE
+
+def _bstr_head(length: int) -> bytes:
+    """The CBOR head of a byte string of that length."""
+    if length < 24:
+        return bytes((0x40 | length,))
+    if length < 0x100:
+        return bytes((0x58, length))
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    return b"\x5a" + length.to_bytes(4, "big")
+
+
+_SIG1_HEAD = b"\x84\x6aSignature1"
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """The COSE Sig_structure signed for a COSE_Sign1 (no external data)."""
+    return b"".join((_SIG1_HEAD, _bstr_head(len(protected)), protected, b"\x40",
+                     _bstr_head(len(payload)), payload))
+
+
+def sign_es256(private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
+    """An ES256 signature as COSE writes it: r and s, 32 bytes each."""
+    r, s = decode_dss_signature(private_key.sign(data, ec.ECDSA(hashes.SHA256())))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def cose_sign1(payload: bytes, *, private_key: ec.EllipticCurvePrivateKey, kid: bytes) -> bytes:
+    """A tagged COSE_Sign1 of the payload, ES256, the key id in the protected header."""
+    protected = cbor2.dumps({HEADER_ALG: ES256, HEADER_KID: kid})
+    signature = sign_es256(private_key, sig_structure(protected, payload))
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+
+
+def cwt_payload(hcert: dict[str, Any], *, issuer_country: str, issued_at: int,
+                expires_at: int) -> bytes:
+    return cbor2.dumps({CLAIM_ISS: issuer_country, CLAIM_IAT: issued_at,
+                        CLAIM_EXP: expires_at, CLAIM_HCERT: {HCERT_EU_DCC: hcert}})
+
+
+def encode(hcert: dict[str, Any], *, private_key: ec.EllipticCurvePrivateKey, kid: bytes,
+           issuer_country: str, issued_at: int, expires_at: int) -> str:
+    """The `HC1:` text of a DCC payload signed with the key."""
+    payload = cwt_payload(hcert, issuer_country=issuer_country, issued_at=issued_at,
+                          expires_at=expires_at)
+    token = cose_sign1(payload, private_key=private_key, kid=kid)
+    return PREFIX + b45encode(zlib.compress(token, 9))
+
+
+# ---------------------------------------------------------------------------- schema
+
+_SCHEMA_FILES = {"1.3": "DCC.combined-schema-1.3.0.json"}
+
+
+@cache
+def schema_validator(version: str) -> Any:
+    """The compiled validator of a schema version (major.minor), or None if unknown."""
+    name = _SCHEMA_FILES.get(version)
+    if name is None:
+        return None
+    text = resources.files("epidesk.certificates.hcert").joinpath("schemas", name).read_text()
+    return jsonschema_rs.validator_for(json.loads(text), validate_formats=True)
+
+
+@cache
+def schema_documents() -> dict[str, Any]:
+    """Every schema version this platform checks (major.minor -> the JSON schema): the
+    same documents the server's validator is compiled from, for verifiers elsewhere."""
+    folder = resources.files("epidesk.certificates.hcert").joinpath("schemas")
+    return {version: json.loads(folder.joinpath(name).read_text())
+            for version, name in sorted(_SCHEMA_FILES.items())}
+
+
+def _validator_of(version: Any) -> Any:
+    """The validator of a stated version `major.minor.patch` (None when unknown)."""
+    if not isinstance(version, str) or version.count(".") != 2:
+        return None
+    return schema_validator(version[: version.rfind(".")])
+
+
+def schema_errors(hcert: dict[str, Any]) -> list[str]:
+    """Why a payload does not follow the schema its `ver` states (empty when it does)."""
+    version = hcert.get("ver")
+    validator = schema_validator(".".join(str(version).split(".")[:2]))
+    if validator is None:
+        return [f"unknown schema version {version!r}"]
+    return [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(hcert)]
+
+
+# ---------------------------------------------------------------------------- verify
+
+_ECDSA = ec.ECDSA(hashes.SHA256())
+_MAPS = (dict, cbor2.frozendict)
+_ES256_KID_HEADER = b"\xa2\x01\x26\x04\x48"  # map(2), 1: -7, 4: bytes(8)
+_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
+_SHA256 = hashes.SHA256()
+
+
+def _signature_ok(signer: Signer, alg: int, signature: bytes, data: bytes) -> bool:
+    key = signer.public_key
+    try:
+        if alg == ES256:
+            if not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) != 64:
+                return False
+            key.verify(encode_dss_signature(int.from_bytes(signature[:32], "big"),
+                                            int.from_bytes(signature[32:], "big")),
+                       data, _ECDSA)
+        else:
+            if not isinstance(key, rsa.RSAPublicKey):
+                return False
+            key.verify(signature, data, _PSS, _SHA256)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _epoch(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value == value and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, datetime):  # tagged (CBOR tag 1) times decode to datetimes
+        return int(value.timestamp())
+    return None
+
+
+def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes] | frozenset[bytes],
+           at: int) -> Outcome:
+    """Verify one `HC1:` text at the Unix time `at` against trusted signers by key id and
+    revoked identifier hashes. Every failure names its step (see `rules.STEPS`)."""
+    if not isinstance(text, str) or not text.startswith(PREFIX):
+        return failed("prefix")
+    if len(text) > MAX_TEXT:
+        return failed("base45", f"longer than {MAX_TEXT} characters")
+    try:
+        compressed = b45decode(text[4:])
+    except (ValueError, UnicodeError) as exc:
+        return failed("base45", str(exc))
+    try:
+        inflater = zlib.decompressobj()
+        token = inflater.decompress(compressed, MAX_INFLATED)
+        if inflater.unconsumed_tail or not inflater.eof:
+            return failed("zlib", "truncated or too large")
+    except zlib.error as exc:
+        return failed("zlib", str(exc))
+    try:
+        sign1 = cbor2.loads(token)
+    except Exception as exc:  # cbor2 raises several error types for malformed input
+        return failed("cose", type(exc).__name__)
+    if isinstance(sign1, cbor2.CBORTag) and sign1.tag == CWT_TAG:
+        sign1 = sign1.value
+    if isinstance(sign1, cbor2.CBORTag):
+        if sign1.tag != COSE_SIGN1_TAG:
+            return failed("cose", f"CBOR tag {sign1.tag}")
+        sign1 = sign1.value
+    if not isinstance(sign1, (list, tuple)) or len(sign1) != 4:
+        return failed("cose", "not an array of four items")
+    protected_raw, unprotected, payload, signature = sign1
+    if not (isinstance(protected_raw, bytes) and isinstance(payload, bytes)
+            and isinstance(signature, bytes) and isinstance(unprotected, _MAPS)):
+        return failed("cose", "an item of the wrong type")
+    if len(protected_raw) == 13 and protected_raw.startswith(_ES256_KID_HEADER):
+        # The usual header, {1: -7, 4: h'<8 bytes>'}, read without a CBOR decoder.
+        alg: Any = ES256
+        kid: Any = protected_raw[5:]
+    else:
+        try:
+            protected = cbor2.loads(protected_raw) if protected_raw else {}
+        except Exception:
+            return failed("cose", "the protected header is not CBOR")
+        if not isinstance(protected, _MAPS):
+            return failed("cose", "the protected header is not a map")
+        alg = protected.get(HEADER_ALG, unprotected.get(HEADER_ALG))
+        kid = protected.get(HEADER_KID, unprotected.get(HEADER_KID))
+    if alg not in (ES256, PS256) or isinstance(alg, bool):
+        return failed("algorithm", f"alg {alg!r}")
+    if not isinstance(kid, bytes):
+        return failed("kid", "no key id in either header")
+    candidates = signers.get(kid)
+    if not candidates:
+        return failed("kid", f"key id {kid.hex()} is not in the trust list")
+    data = sig_structure(protected_raw, payload)
+    for signer in candidates:
+        if _signature_ok(signer, alg, signature, data):
+            break
+    else:
+        return failed("signature", f"tried {len(candidates)} signer certificate(s)")
+    try:
+        claims = cbor2.loads(payload)
+    except Exception as exc:
+        return failed("cwt", type(exc).__name__)
+    if not isinstance(claims, _MAPS):
+        return failed("cwt", "the claims are not a map")
+    issued_at = claims.get(CLAIM_IAT)
+    if type(issued_at) is not int:
+        issued_at = _epoch(issued_at)
+    expires_at = claims.get(CLAIM_EXP)
+    if type(expires_at) is not int:
+        expires_at = _epoch(expires_at)
+    if issued_at is None or expires_at is None:
+        return failed("cwt", "iat or exp missing or not a time")
+    if issued_at > at:
+        return failed("not_yet_valid", f"issued at {_iso(issued_at)}")
+    if expires_at <= at:
+        return failed("expired", f"expired at {_iso(expires_at)}")
+    container = claims.get(CLAIM_HCERT)
+    hcert = container.get(HCERT_EU_DCC) if isinstance(container, _MAPS) else None
+    if type(hcert) is not dict:
+        if not isinstance(hcert, _MAPS):
+            return failed("payload")
+        hcert = dict(hcert)
+    version = hcert.get("ver")
+    validator = _validator_of(version)
+    if validator is None:
+        return failed("version", f"ver {version!r}")
+    if not validator.is_valid(hcert):
+        error = next(validator.iter_errors(hcert), None)
+        detail = f"{error.instance_path}: {error.message}"[:200] if error else ""
+        return failed("schema", detail)
+    group = "v" if "v" in hcert else "t" if "t" in hcert else "r"
+    kind = KINDS[group]
+    if not signer.valid_from <= at <= signer.valid_until:
+        return failed("signer_validity", f"valid {signer.not_before:%Y-%m-%d} to "
+                                         f"{signer.not_after:%Y-%m-%d}")
+    if not signer.may_sign(kind):
+        return failed("key_usage", f"not allowed to sign {kind} certificates")
+    if revoked and revocation_hash(hcert[group][0]["ci"]) in revoked:
+        return failed("revoked")
+    iss = claims.get(CLAIM_ISS)
+    return Outcome(valid=True, step="ok", reason="valid", kind=kind, payload=hcert, kid=kid,
+                   country=iss if isinstance(iss, str) else signer.country,
+                   issued_at=issued_at, expires_at=expires_at)
+
+
+def _iso(epoch: int) -> str:
+    try:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):
+        return str(epoch)
+
+
+def decode_unverified(text: str) -> tuple[dict[str, Any], dict[int, Any]]:
+    """The protected header and the claims of an `HC1:` text, without any check of the
+    signature: for showing what a certificate says, never for trusting it."""
+    token = zlib.decompress(b45decode(text.removeprefix(PREFIX)))
+    sign1 = cbor2.loads(token)
+    sign1 = sign1.value if isinstance(sign1, cbor2.CBORTag) else sign1
+    return cbor2.loads(sign1[0]), cbor2.loads(sign1[2])
+
+
+# ---------------------------------------------------------------------------- signers
+
+def certificate_usages(certificate: x509.Certificate) -> frozenset[str]:
+    try:
+        eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return frozenset()
+    return frozenset(KEY_USAGE_OIDS[o.dotted_string] for o in eku
+                     if o.dotted_string in KEY_USAGE_OIDS)
+
+
+def signer_from_der(der: bytes, *, country: str | None = None) -> Signer:
+    """A trusted signer from an X.509 certificate (DER); ValueError if unreadable."""
+    certificate = x509.load_der_x509_certificate(der)
+    if country is None:
+        names = certificate.subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)
+        country = str(names[0].value) if names else ""
+    return Signer(kid=key_id(der), country=country, certificate_der=der,
+                  public_key=certificate.public_key(),
+                  not_before=certificate.not_valid_before_utc,
+                  not_after=certificate.not_valid_after_utc,
+                  usages=certificate_usages(certificate))
+
+
+def der_of_pem(data: bytes) -> list[bytes]:
+    """Every certificate of a PEM file, as DER."""
+    return [c.public_bytes(serialization.Encoding.DER)
+            for c in x509.load_pem_x509_certificates(data)]
+
+
+def read_trust_list(data: bytes) -> TrustList:
+    """A trust list from a file's bytes: this platform's export (a JSON object with
+    `certificates` and `revoked`), the gateway's JSON form (an array of objects with
+    `kid`, `country` and `rawData`, the base64 DER certificate), or one or more X.509
+    certificates as PEM or DER. ValueError naming what is wrong."""
+    trust = TrustList()
+    stripped = data.lstrip()
+    if stripped.startswith(b"-----BEGIN"):
+        try:
+            for der in der_of_pem(data):
+                trust.add(signer_from_der(der))
+        except ValueError as exc:
+            raise ValueError(f"not a PEM certificate: {exc}") from exc
+        return trust
+    if stripped[:1] in (b"[", b"{"):
+        try:
+            document = json.loads(data)
+        except (ValueError, UnicodeError) as exc:
+            raise ValueError(f"not JSON: {exc}") from exc
+        entries = document.get("certificates") if isinstance(document, dict) else document
+        if not isinstance(entries, list):
+            raise ValueError("a JSON trust list is an array of certificates, or an object "
+                             "whose `certificates` is one")
+        for number, entry in enumerate(entries, 1):
+            trust.add(_gateway_entry(entry, number))
+        if isinstance(document, dict):
+            trust.revoked |= _revocations(document.get("revoked"))
+        return trust
+    try:
+        trust.add(signer_from_der(data))
+    except ValueError as exc:
+        raise ValueError("neither JSON, PEM nor a DER certificate") from exc
+    return trust
+
+
+def _gateway_entry(entry: Any, number: int) -> Signer:
+    if not isinstance(entry, dict) or not isinstance(entry.get("rawData"), str):
+        raise ValueError(f"certificate {number}: no rawData (base64 DER certificate)")
+    if entry.get("certificateType", "DSC") != "DSC":
+        raise ValueError(f"certificate {number}: certificateType is not DSC")
+    try:
+        der = base64.b64decode(entry["rawData"], validate=True)
+        signer = signer_from_der(der, country=entry.get("country"))
+        kid = base64.b64decode(entry["kid"], validate=True) if entry.get("kid") else signer.kid
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"certificate {number}: {exc}") from exc
+    return dataclasses.replace(signer, kid=kid)
+
+
+def _revocations(section: Any) -> set[bytes]:
+    if section is None:
+        return set()
+    if not isinstance(section, dict) or section.get("hashType") != "UCI":
+        raise ValueError("revoked: an object with hashType UCI and base64 hashes")
+    try:
+        return {base64.b64decode(h, validate=True) for h in section.get("hashes", [])}
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"revoked: {exc}") from exc

@@ -1,0 +1,1 @@
+"""The greedy nearest-room baseline the placement is compared with."""

@@ -1,0 +1,1 @@
+"""The day's delivery plan for a whole city, read in bulk as arrays."""

@@ -1,0 +1,1 @@
+"""An investigator's decisions on a resident's classification."""

@@ -1,0 +1,1 @@
+"""The public site of a publication: its pages, rendered once in each language."""

@@ -1,0 +1,2 @@
+"""Anonymised trajectories: places and time windows where cases were while infectious,
+not linked to any case."""

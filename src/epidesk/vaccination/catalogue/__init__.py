@@ -1,0 +1,1 @@
+"""Vaccine products and their schedules, read from the data files in `products/`."""

@@ -1,0 +1,1 @@
+"""Vaccination sites: opening hours, staff shifts, stock by lot, and the site-list import."""
