@@ -25,6 +25,15 @@ if header then
 end
 wrk.headers["Accept-Encoding"] = "gzip"
 
+-- WRK_DELAY_MS paces each connection (a pause before each request): the offered rate is
+-- then about connections / (pause + latency), not as fast as the server can answer.
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+if pause > 0 then
+  function delay()
+    return pause
+  end
+end
+
 function init(args)
   -- each thread starts at a different place in the list
   n = math.random(#paths) - 1

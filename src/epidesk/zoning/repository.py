@@ -7,7 +7,7 @@ from datetime import UTC, date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.db import is_postgres
@@ -293,22 +293,59 @@ def sampled_residents(session: Session, zone_id: int, day: date) -> dict[int, bo
         .where(ZoneSample.zone_id == zone_id, ZoneSample.day == day)).all()}
 
 
+def active_zone_ids_by_key(session: Session) -> dict[str, list[int]]:
+    """The zones in force (of every preset) by the area they cover."""
+    out: dict[str, list[int]] = {}
+    for zone_id, key in session.execute(
+            select(Zone.id, Zone.area_key).where(Zone.status == ACTIVE).order_by(Zone.id)):
+        out.setdefault(key, []).append(zone_id)
+    return out
+
+
 def add_samples(session: Session, rows: Sequence[dict[str, Any]]
                 ) -> dict[tuple[int, Any], list[int]]:
     """Record sampled residents not yet recorded; the tally of those added, by (zone, day):
     [sampled, positive]. A resident sampled again the same day, positive this time, counts
-    as positive."""
-    added: dict[tuple[int, Any], list[int]] = {}
+    as positive. The rows already recorded are read in a few queries and the new ones
+    written in one statement."""
+    wanted: dict[tuple[int, Any, int], bool] = {}
     for row in rows:
-        found = session.get(ZoneSample, (row["zone_id"], row["day"], row["resident_id"]))
-        counts = added.setdefault((row["zone_id"], row["day"]), [0, 0])
-        if found is None:
-            session.add(ZoneSample(**row))
+        key = (row["zone_id"], row["day"], row["resident_id"])
+        wanted[key] = wanted.get(key, False) or bool(row["positive"])
+    if not wanted:
+        return {}
+    zone_ids = sorted({k[0] for k in wanted})
+    days = sorted({k[1] for k in wanted})
+    residents = sorted({k[2] for k in wanted})
+    found: dict[tuple[int, Any, int], bool] = {}
+    for start in range(0, len(residents), 10_000):
+        chunk = residents[start:start + 10_000]
+        found.update(((z, d, r), bool(p)) for z, d, r, p in session.execute(
+            select(ZoneSample.zone_id, ZoneSample.day, ZoneSample.resident_id,
+                   ZoneSample.positive)
+            .where(ZoneSample.zone_id.in_(zone_ids), ZoneSample.day.in_(days),
+                   ZoneSample.resident_id.in_(chunk))))
+    added: dict[tuple[int, Any], list[int]] = {}
+    new: list[dict[str, Any]] = []
+    turned: list[tuple[int, Any, int]] = []
+    for (zone_id, day, resident_id), positive in wanted.items():
+        counts = added.setdefault((zone_id, day), [0, 0])
+        before = found.get((zone_id, day, resident_id))
+        if before is None:
+            new.append({"zone_id": zone_id, "day": day, "resident_id": resident_id,
+                        "positive": positive})
             counts[0] += 1
-            counts[1] += int(row["positive"])
-        elif row["positive"] and not found.positive:
-            found.positive = True
+            counts[1] += int(positive)
+        elif positive and not before:
+            turned.append((zone_id, day, resident_id))
             counts[1] += 1
+    session.flush()
+    if new:
+        session.execute(insert(ZoneSample), new)
+    for key in turned:  # few: a resident negative earlier the same day
+        sample = session.get(ZoneSample, key)
+        if sample is not None:
+            sample.positive = True
     session.flush()
     return added
 

@@ -396,29 +396,35 @@ def tally_batch(session: Session, *, batch_id: int) -> int:
     swabs = testing.batch_swabs(session, batch_id)
     if not swabs:
         return 0
+    active = repository.active_zone_ids_by_key(session)
+    refs_of: dict[str, dict[int, list[int]]] = {}
+    for key, zone_ids in active.items():
+        kind, _, ref = key.partition(":")
+        if kind in TREE_KINDS and ref.lstrip("-").isdigit():
+            refs_of.setdefault(kind, {})[int(ref)] = zone_ids
+    if not refs_of:
+        return 0  # no zone in force over any home: nothing to tally
     homes = people.address_of_residents(session, sorted({r for r, _, _ in swabs}))
     tree = load_tree(session)
-    address_ids = sorted(set(homes.values()))
-    keys_of: dict[int, list[str]] = {a: [] for a in address_ids}
-    arr = np.asarray(address_ids, dtype=np.int64)
-    for kind in TREE_KINDS:
-        for a, ref in zip(address_ids, tree.node_of(kind, arr).tolist(), strict=True):
-            keys_of[a].append(f"{kind}:{ref}")
-    zones_by_key: dict[str, list[int]] = {}
-    all_keys = sorted({k for ks in keys_of.values() for k in ks})
-    for z in repository.zones_by_keys(session, preset=None, keys=all_keys):
-        zones_by_key.setdefault(z.area_key, []).append(z.id)
+    address_ids = np.asarray(sorted(set(homes.values())), dtype=np.int64)
+    # Per address, the zones in force over it: each kind of area looked up for every
+    # address at once, and only the addresses under a zone kept.
+    zones_of: dict[int, list[int]] = {}
+    for kind, refs in refs_of.items():
+        nodes = tree.node_of(kind, address_ids)
+        hit = np.isin(nodes, np.fromiter(refs, dtype=np.int64, count=len(refs)))
+        for a, ref in zip(address_ids[hit].tolist(), nodes[hit].tolist(), strict=True):
+            zones_of.setdefault(a, []).extend(refs[ref])
     zone = clock.city_zone()
     rows = []
     for resident, at, outcome in swabs:
         address = homes.get(resident)
-        if address is None:
+        if address is None or address not in zones_of:
             continue
         day = clock.local_day(clock.aware(at), zone)
-        for key in keys_of[address]:
-            for zone_id in zones_by_key.get(key, ()):
-                rows.append({"zone_id": zone_id, "day": day, "resident_id": resident,
-                             "positive": outcome == "positive"})
+        for zone_id in zones_of[address]:
+            rows.append({"zone_id": zone_id, "day": day, "resident_id": resident,
+                         "positive": outcome == "positive"})
     added = repository.add_samples(session, rows)
     for (zone_id, day), (n, positive) in added.items():
         repository.add_to_tally(session, zone_id, day, n, positive)
