@@ -593,15 +593,13 @@ def household_members_with_district(session: Session, household_ids: Sequence[in
     """(resident, household, birth date, disability, chronic medication, pregnant,
     district) of every member of the given households (merged records left out)."""
     out: list[tuple[Any, ...]] = []
-    ids = sorted(set(household_ids))
-    for start in range(0, len(ids), 5_000):
+    for chunk in chunks(household_ids, 5_000):
         out.extend(tuple(r) for r in session.execute(
             select(Resident.id, Resident.household_id, Resident.birth_date,
                    Resident.disability, Resident.chronic_medication, Resident.pregnant,
                    Subdistrict.district_id)
             .join(Community, Community.id == Resident.community_id)
             .join(Subdistrict, Subdistrict.id == Community.subdistrict_id)
-            .where(Resident.household_id.in_(ids[start:start + 5_000]),
-                   Resident.merged_into_id.is_(None))
+            .where(Resident.household_id.in_(chunk), Resident.merged_into_id.is_(None))
             .order_by(Resident.household_id, Resident.id)))
     return out
