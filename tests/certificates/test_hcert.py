@@ -84,6 +84,56 @@ def test_base45_refuses_what_is_not_base45(text: str):
         engine.b45decode(text)
 
 
+@given(st.binary(min_size=5460, max_size=7000))
+@settings(max_examples=10)
+def test_base45_decodes_texts_longer_than_a_certificate_may_be(data: bytes):
+    # The decoder's precomputed mask covers the longest text verification accepts;
+    # a longer text (decoded for display, never verified) still decodes whole.
+    assert engine.b45decode(engine.b45encode(data).encode("ascii")) == data
+
+
+@given(st.binary(min_size=64, max_size=64))
+def test_the_es256_signature_becomes_the_same_der_as_the_integer_encoder(raw: bytes):
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    for signature in (raw, bytes(1) + raw[1:], bytes(33) + raw[33:], bytes(64)):
+        assert engine.es256_der(signature) == encode_dss_signature(
+            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+
+
+@given(protected=st.binary(max_size=30),
+       payload=st.one_of(st.binary(max_size=300), st.binary(min_size=65000, max_size=66000)),
+       signature=st.binary(min_size=60, max_size=70))
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+def test_the_usual_cose_shape_is_read_as_the_cbor_decoder_reads_it(
+        protected: bytes, payload: bytes, signature: bytes):
+    token = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
+    items = (protected, {}, payload, signature)
+    usual = len(protected) < 24 and 24 <= len(payload) < 65536 and len(signature) == 64
+    assert engine._usual_sign1(token) == (items if usual else None)
+    assert engine._any_sign1(token) == items  # and what it leaves, the decoder reads
+    # Cut short, or with anything after it, it is not the usual shape: the general
+    # decoder then reads it and says what is wrong.
+    assert engine._usual_sign1(token[:-1]) is None
+    assert engine._usual_sign1(token + b"\x00") is None
+    if usual:  # a header in the unprotected map: not the usual shape
+        at = 3 + len(protected)
+        assert engine._usual_sign1(token[:at] + b"\xa1" + token[at + 1:]) is None
+
+
+def test_other_cose_shapes_go_to_the_general_decoder():
+    protected, payload, signature = cbor2.dumps({1: -7}), b"claims", bytes(64)
+    untagged = cbor2.dumps([protected, {}, payload, signature])
+    headers = cbor2.dumps(cbor2.CBORTag(18, [protected, {4: b"k" * 8}, payload, signature]))
+    as_cwt = cbor2.dumps(cbor2.CBORTag(61, cbor2.CBORTag(18, [protected, {}, payload,
+                                                                signature])))
+    for token in (untagged, headers, as_cwt, b"", b"\xd2", b"\xd2\x84"):
+        assert engine._usual_sign1(token) is None
+    for token in (untagged, headers, as_cwt):
+        assert engine._any_sign1(token)[2] == payload
+    assert engine._any_sign1(b"\xd2\x84").step == "cose"
+
+
 # ---------------------------------------------------------------------------- a valid one
 
 def test_an_issued_certificate_verifies_and_shows_only_the_minimum():

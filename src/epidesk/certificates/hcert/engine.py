@@ -2,7 +2,9 @@
 
 The verifier runs every step of the chain on every call (base45, zlib, COSE, signature,
 CBOR, schema) and keeps nothing between calls but what it was given: the trust list and
-the compiled schema. Base45 is decoded with a translation table and one matrix product;
+the compiled schema. Base45 is decoded with a translation table and a few operations on
+one integer holding every digit; a COSE_Sign1 of the usual shape is read by slicing (any
+other shape goes to the CBOR decoder); the ES256 signature becomes DER by slicing too;
 the schema is checked by a compiled validator (jsonschema_rs).
 """
 
@@ -13,7 +15,7 @@ import dataclasses
 import json
 import zlib
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -24,10 +26,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from epidesk.certificates.hcert.rules import (
     CLAIM_EXP,
@@ -59,7 +58,6 @@ from epidesk.certificates.hcert.rules import (
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _ALPHA = np.frombuffer(ALPHABET.encode("ascii"), np.uint8)
 _TABLE = bytes(ALPHABET.index(chr(i)) if chr(i) in ALPHABET else 0xFF for i in range(256))
-_WEIGHTS = np.array([1, 45, 2025], np.uint32)
 
 
 def b45encode(data: bytes) -> str:
@@ -78,27 +76,40 @@ def b45encode(data: bytes) -> str:
     return out.decode("ascii")
 
 
+_MASKED_GROUPS = MAX_TEXT // 3 + 1
+_EVERY_THIRD = int.from_bytes(b"\xff\x00\x00" * _MASKED_GROUPS, "little")
+
+
 def b45decode(text: str | bytes) -> bytes:
     """The bytes of RFC 9285 base45 text; ValueError for a character outside the
     alphabet, a dangling single character or a group above its byte range."""
     raw = text.encode("ascii") if isinstance(text, str) else text
     digits = raw.translate(_TABLE)
-    if b"\xff" in digits:
+    if not digits.isascii():  # the table maps every other character to 0xFF
         raise ValueError("a character outside the base45 alphabet")
     full, rest = divmod(len(digits), 3)
     if rest == 1:
         raise ValueError("a base45 text cannot end in a single character")
-    # The whole groups as a (full, 3) view of the digits, weighed 1, 45, 2025.
-    words = np.ndarray((full, 3), np.uint8, digits) @ _WEIGHTS
-    if full and words.max() > 0xFFFF:
+    # Every group of three digits at once, as one integer: the digits read as a
+    # little-endian number, each group's first, second and third digits picked out by a
+    # mask of every third byte, weighed 1, 45 and 2025 and added, leave each group's value
+    # (at most 91,124) in its own three bytes; a third byte set means a group above 65,535.
+    number = int.from_bytes(digits, "little")
+    mask = _EVERY_THIRD if full < _MASKED_GROUPS else \
+        int.from_bytes(b"\xff\x00\x00" * (full + 1), "little")
+    groups = ((number & mask) + 45 * ((number >> 8) & mask)
+              + 2025 * ((number >> 16) & mask)).to_bytes(3 * full + 3, "little")
+    if b"\x01" in groups[2:3 * full:3]:
         raise ValueError("a base45 group above 65535")
-    out = words.astype(">u2").tobytes()
+    out = bytearray(2 * full + (rest == 2))
+    out[0:2 * full:2] = groups[1:3 * full:3]
+    out[1:2 * full:2] = groups[0:3 * full:3]
     if rest:
         last = digits[-2] + 45 * digits[-1]
         if last > 0xFF:
             raise ValueError("a base45 pair above 255")
-        out += bytes((last,))
-    return out
+        out[-1] = last
+    return bytes(out)
 
 
 # ---------------------------------------------------------------------------- COSE
@@ -175,11 +186,16 @@ def schema_documents() -> dict[str, Any]:
             for version, name in sorted(_SCHEMA_FILES.items())}
 
 
-def _validator_of(version: Any) -> Any:
-    """The validator of a stated version `major.minor.patch` (None when unknown)."""
-    if not isinstance(version, str) or version.count(".") != 2:
+@lru_cache(maxsize=64)
+def _validator_of_text(version: str) -> Any:
+    if version.count(".") != 2:
         return None
     return schema_validator(version[: version.rfind(".")])
+
+
+def _validator_of(version: Any) -> Any:
+    """The validator of a stated version `major.minor.patch` (None when unknown)."""
+    return _validator_of_text(version) if type(version) is str else None
 
 
 def schema_errors(hcert: dict[str, Any]) -> list[str]:
@@ -200,15 +216,28 @@ _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AU
 _SHA256 = hashes.SHA256()
 
 
+def _der_integer(value: bytes) -> bytes:
+    """A DER INTEGER of an unsigned big-endian number."""
+    value = value.lstrip(b"\0") or b"\0"
+    if value[0] & 0x80:
+        value = b"\0" + value
+    return bytes((2, len(value))) + value
+
+
+def es256_der(signature: bytes) -> bytes:
+    """COSE's ES256 signature (r and s, 32 bytes each) as the DER sequence X.509 tools
+    verify, built from the bytes as they are."""
+    body = _der_integer(signature[:32]) + _der_integer(signature[32:])
+    return bytes((0x30, len(body))) + body
+
+
 def _signature_ok(signer: Signer, alg: int, signature: bytes, data: bytes) -> bool:
     key = signer.public_key
     try:
         if alg == ES256:
             if not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) != 64:
                 return False
-            key.verify(encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                                            int.from_bytes(signature[32:], "big")),
-                       data, _ECDSA)
+            key.verify(es256_der(signature), data, _ECDSA)
         else:
             if not isinstance(key, rsa.RSAPublicKey):
                 return False
@@ -230,6 +259,52 @@ def _epoch(value: Any) -> int | None:
     return None
 
 
+def _usual_sign1(token: bytes) -> tuple[bytes, Any, bytes, bytes] | None:
+    """The items of a COSE_Sign1 in its usual shape (tag 18; an array of a protected
+    header under 24 bytes, an empty unprotected map, the payload and a 64-byte
+    signature), read without a CBOR decoder; None for any other shape, which the general
+    decoder then reads."""
+    size = len(token)
+    if size < 70 or token[:2] != b"\xd2\x84" or token[size - 66:size - 64] != b"\x58\x40":
+        return None
+    head = token[2]
+    if not 0x40 <= head < 0x58 or token[3 + head - 0x40] != 0xA0:
+        return None
+    start = 4 + head - 0x40  # the payload's head
+    kind = token[start]
+    if kind == 0x58:
+        length, first = token[start + 1], start + 2
+    elif kind == 0x59:
+        length, first = int.from_bytes(token[start + 1:start + 3], "big"), start + 3
+    else:
+        return None
+    if first + length != size - 66:
+        return None
+    return token[3:start - 1], {}, token[first:size - 66], token[size - 64:]
+
+
+def _any_sign1(token: bytes) -> tuple[bytes, Any, bytes, bytes] | Outcome:
+    """The items of a COSE_Sign1 in any shape CBOR allows (tagged as a CWT or not), or
+    the failure that says why the token is not one."""
+    try:
+        sign1 = cbor2.loads(token)
+    except Exception as exc:  # cbor2 raises several error types for malformed input
+        return failed("cose", type(exc).__name__)
+    if isinstance(sign1, cbor2.CBORTag) and sign1.tag == CWT_TAG:
+        sign1 = sign1.value
+    if isinstance(sign1, cbor2.CBORTag):
+        if sign1.tag != COSE_SIGN1_TAG:
+            return failed("cose", f"CBOR tag {sign1.tag}")
+        sign1 = sign1.value
+    if not isinstance(sign1, (list, tuple)) or len(sign1) != 4:
+        return failed("cose", "not an array of four items")
+    protected_raw, unprotected, payload, signature = sign1
+    if not (isinstance(protected_raw, bytes) and isinstance(payload, bytes)
+            and isinstance(signature, bytes) and isinstance(unprotected, _MAPS)):
+        return failed("cose", "an item of the wrong type")
+    return protected_raw, unprotected, payload, signature
+
+
 def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes] | frozenset[bytes],
            at: int) -> Outcome:
     """Verify one `HC1:` text at the Unix time `at` against trusted signers by key id and
@@ -249,22 +324,10 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
             return failed("zlib", "truncated or too large")
     except zlib.error as exc:
         return failed("zlib", str(exc))
-    try:
-        sign1 = cbor2.loads(token)
-    except Exception as exc:  # cbor2 raises several error types for malformed input
-        return failed("cose", type(exc).__name__)
-    if isinstance(sign1, cbor2.CBORTag) and sign1.tag == CWT_TAG:
-        sign1 = sign1.value
-    if isinstance(sign1, cbor2.CBORTag):
-        if sign1.tag != COSE_SIGN1_TAG:
-            return failed("cose", f"CBOR tag {sign1.tag}")
-        sign1 = sign1.value
-    if not isinstance(sign1, (list, tuple)) or len(sign1) != 4:
-        return failed("cose", "not an array of four items")
+    sign1 = _usual_sign1(token) or _any_sign1(token)
+    if isinstance(sign1, Outcome):
+        return sign1
     protected_raw, unprotected, payload, signature = sign1
-    if not (isinstance(protected_raw, bytes) and isinstance(payload, bytes)
-            and isinstance(signature, bytes) and isinstance(unprotected, _MAPS)):
-        return failed("cose", "an item of the wrong type")
     if len(protected_raw) == 13 and protected_raw.startswith(_ES256_KID_HEADER):
         # The usual header, {1: -7, 4: h'<8 bytes>'}, read without a CBOR decoder.
         alg: Any = ES256
