@@ -12,7 +12,13 @@ from scipy.optimize import linear_sum_assignment
 from epidesk.quarantine.placement.baseline.engine import greedy
 from epidesk.quarantine.placement.bound.engine import capacity_free_bound, lagrangian_bound
 from epidesk.quarantine.placement.checker.rules import check
-from epidesk.quarantine.placement.engine import place
+from epidesk.quarantine.placement.engine import (
+    SCALE,
+    _coarse_prices,
+    household_classes,
+    place,
+    room_pools,
+)
 from epidesk.quarantine.placement.rules import (
     ISOLATION,
     NO_CARER,
@@ -174,3 +180,30 @@ def test_checker_finds_each_kind_of_violation() -> None:
     assert findings["people_neither_placed_nor_listed"] == 1
     moved = np.array([3, 3, -1, -1, -1, -1])
     assert check(p, moved, listed_households=[1, 2, 3])["ineligible_facilities_used"] == 1
+
+
+def test_coarse_prices_charge_the_crowded_facility_what_the_next_one_costs_more() -> None:
+    # Three households share one near room (10 min) and five far ones (30 min): two
+    # must travel further, so the near facility is worth 20 minutes more than the far.
+    p = problem([{"household": h} for h in range(3)], [{"district": 0}] * 3, [{}, {}],
+                [{"facility": 0}] + [{"facility": 1}] * 5, [0], [[10, 30]])
+    prof = household_profiles(p)
+    cls = household_classes(p, prof)
+    unplaced = np.rint(WEIGHTS.unplaced_person * cls.p_ordered[cls.profile] * SCALE)
+    mu = _coarse_prices(p, WEIGHTS, cls, room_pools(p), unplaced.astype(np.int64))
+    assert mu.tolist() == [20 * SCALE, 0]
+    placement = place(p, WEIGHTS)
+    assert placement.cost == 10 + 30 + 30
+    assert sorted(p.room_facility[placement.household_room].tolist()) == [0, 1, 1]
+
+
+def test_a_crowded_home_city_sends_the_nearest_to_the_neighbour_city() -> None:
+    # Four households in district 0 (home city, next to the border) and four in
+    # district 1 (deep inside): four home rooms, four rooms across the border. Those
+    # of district 0 go across, where their trip is shortest, as the exact optimum says.
+    p = problem([{"household": h} for h in range(8)],
+                [{"district": 0}] * 4 + [{"district": 1}] * 4, [{"city": 0}, {"city": 1}],
+                [{"facility": 0}] * 4 + [{"facility": 1}] * 4, [0, 0], [[20, 25], [10, 80]])
+    placement = place(p, WEIGHTS)
+    assert placement.cost == exact_optimum(p, WEIGHTS) == 4 * 10 + 4 * (25 + 60)
+    assert p.room_facility[placement.household_room[:4]].tolist() == [1] * 4

@@ -2,11 +2,14 @@
 (facility x room type) with OR-Tools min-cost flow, then concrete rooms handed out inside
 each pool.
 
-Arcs from a class go to its cheapest compatible pools first; the flow's node potentials
-price every other compatible pool, and arcs that would lower the cost join until none
-does, so the flow is optimal over all compatible pools without building them all. The
-potentials also give each pool a capacity price, from which `bound` derives a lower bound
-over individual households and rooms."""
+Arcs from a class go first to its cheapest compatible pools and to the pools that are
+cheapest once a coarse flow's facility prices are added (the coarse flow merges classes
+by district and pools by facility, so it is small enough to solve whole, and its prices
+say which facilities will be crowded); then the flow's node potentials price every other
+compatible pool, and arcs that would lower the cost join until none does or the flow is
+within GAP_TOLERANCE of the Lagrangian bound over all compatible pools, without building
+them all. The potentials also give each pool a capacity price, from which `bound`
+derives a lower bound over individual households and rooms."""
 
 from __future__ import annotations
 
@@ -209,6 +212,40 @@ class PoolCosts:
         return classes, cp, np.rint(cost * SCALE).astype(np.int32)
 
 
+def _coarse_prices(problem: Problem, weights: Weights, cls: Classes, pools: Pools,
+                   unplaced_cost: IntArray) -> IntArray:
+    """A price per facility (tenths) from a coarse flow: classes merged by district and
+    by what decides a facility's fit (who it takes, medical staff), pools merged by
+    facility, room sizes and suitabilities aside."""
+    n_fac = len(problem.facility_city)
+    mu = np.zeros(n_fac, dtype=np.int64)
+    if not len(cls.count) or not len(pools.rooms):
+        return mu
+    takes = cls.p_takes[cls.profile]
+    med = cls.p_medical[cls.profile]
+    key = _key([cls.district, takes, med.astype(np.int64)])
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    count = np.bincount(inv, weights=cls.count).astype(np.int64)
+    unplaced = np.full(len(first), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(unplaced, inv, unplaced_cost)
+    cap = np.bincount(pools.facility, weights=pools.rooms, minlength=n_fac).astype(np.int64)
+    facs = np.flatnonzero(cap > 0)
+    district, ctakes, cmed = cls.district[first], takes[first], med[first]
+    ok = (problem.facility_takes[facs][None, :] & ctakes[:, None]) > 0
+    ok &= problem.facility_medical[facs][None, :] | ~cmed[:, None]
+    rows, cols = np.nonzero(ok)
+    d, f = district[rows], facs[cols]
+    leaves = problem.district_city[d] != problem.facility_city[f]
+    w = np.rint((problem.travel[d, f] + weights.city_penalty * leaves) * SCALE).astype(np.int64)
+    n_c, n_f = len(first), len(facs)
+    sink = n_c + n_f
+    flow, unplaced_flow, pool_flow = _flow(count, cap[facs], rows, cols, w, unplaced)
+    dist = _residual(count, cap[facs], rows, cols, w, flow, unplaced_flow, pool_flow,
+                     unplaced)
+    mu[facs] = np.maximum(0, dist[sink] - dist[n_c:sink])
+    return mu
+
+
 def _potentials(n: int, tail: IntArray, head: IntArray, w: IntArray) -> IntArray:
     """Shortest distances from a virtual root joined to every node, over edges that may be
     negative (none on a negative cycle: the flow is optimal)."""
@@ -226,26 +263,20 @@ def _potentials(n: int, tail: IntArray, head: IntArray, w: IntArray) -> IntArray
     raise RuntimeError("negative cycle in the residual graph")
 
 
-def place(problem: Problem, weights: Weights | None = None) -> Placement:
-    """Place every active household in one room; list the rest with a reason."""
-    weights = weights or Weights()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    prof = household_profiles(problem)
-    pools = room_pools(problem)
-    cls = household_classes(problem, prof)
-    costs = PoolCosts(problem, weights, cls, pools)
-    n_cls, n_pool = len(cls.count), len(pools.rooms)
-    sink = n_cls + n_pool
-    unplaced_cost = np.rint(weights.unplaced_person * cls.p_ordered[cls.profile]
-                            * SCALE).astype(np.int64)
-
-    # First arcs: each class's cheapest compatible pools, and the pools a quick greedy
-    # fill of the classes reached (the most constrained first), so that the first flow
-    # already places nearly everyone and its prices are meaningful.
+def _first_arcs(problem: Problem, weights: Weights, cls: Classes, pools: Pools,
+                costs: PoolCosts, unplaced_cost: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """The arcs the first flow starts with, for each class: its FIRST_ARCS cheapest
+    compatible pools; its FIRST_ARCS cheapest at cost plus the coarse flow's price of the
+    pool's facility (where the class will probably be placed once capacity counts); and
+    the pools a quick greedy fill in that priced order reaches (the most constrained
+    classes first), so that the first flow already places nearly everyone and its prices
+    are close to the final ones."""
+    n_pool = len(pools.rooms)
     arc_c: list[IntArray] = []
     arc_p: list[IntArray] = []
     arc_w: list[IntArray] = []
     free = pools.rooms.copy()
+    mu = _coarse_prices(problem, weights, cls, pools, unplaced_cost)
     blocks = sorted(range(len(cls.p_takes)), key=lambda q: (len(costs.compatible[q]),
                                                             -int(cls.p_occupants[q])))
     for p in blocks:
@@ -253,30 +284,33 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
         n = len(cp)
         if not n:
             continue
-        # The nearest SHORTLIST pools of each class, sorted; a class that needs more
-        # (its near rooms already taken) ranks all of its pools.
+        k = min(FIRST_ARCS, n)
+        cheapest = (np.argpartition(cost, k - 1, axis=1)[:, :k] if k < n
+                    else np.tile(np.arange(n), (len(classes), 1)))
+        priced = cost + mu[pools.facility[cp]][None, :]
+        # The SHORTLIST best priced pools of each class, sorted; a class that needs more
+        # (its rooms already taken) ranks all of its pools.
         short = min(SHORTLIST, n)
-        near = (np.argpartition(cost, short - 1, axis=1)[:, :short] if short < n
+        near = (np.argpartition(priced, short - 1, axis=1)[:, :short] if short < n
                 else np.tile(np.arange(n), (len(classes), 1)))
         order = np.take_along_axis(near, np.argsort(
-            np.take_along_axis(cost, near, axis=1), axis=1), axis=1)
-        k = min(FIRST_ARCS, n)
-        rows = [np.repeat(np.arange(len(classes)), k)]
-        cols = [order[:, :k].ravel()]
+            np.take_along_axis(priced, near, axis=1), axis=1), axis=1)
+        rows = [np.repeat(np.arange(len(classes)), k), np.repeat(np.arange(len(classes)), k)]
+        cols = [cheapest.ravel(), order[:, :k].ravel()]
         for row in range(len(classes)):
             ranked = order[row]
             room = free[cp[ranked]]
             want = int(cls.count[classes[row]])
             if short < n and int(room.sum()) < want:
-                ranked = np.argsort(cost[row])
+                ranked = np.argsort(priced[row])
                 room = free[cp[ranked]]
             upto = int(np.searchsorted(np.cumsum(room), want)) + 1
             take = ranked[:upto][room[:upto] > 0]
             if not len(take):
                 continue
-            got = np.minimum(free[cp[take]], max(0, int(cls.count[classes[row]])))
+            got = np.minimum(free[cp[take]], max(0, want))
             left = np.cumsum(got)
-            got = np.clip(got - np.maximum(left - cls.count[classes[row]], 0), 0, None)
+            got = np.clip(got - np.maximum(left - want, 0), 0, None)
             free[cp[take]] -= got
             rows.append(np.full(len(take), row))
             cols.append(take)
@@ -290,7 +324,23 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
     keys = ac * max(n_pool, 1) + ap
     order = np.argsort(keys, kind="stable")
     first = order[np.r_[True, keys[order][1:] != keys[order][:-1]]] if len(keys) else order
-    ac, ap, aw = ac[first], ap[first], aw[first]
+    return ac[first], ap[first], aw[first]
+
+
+def place(problem: Problem, weights: Weights | None = None) -> Placement:
+    """Place every active household in one room; list the rest with a reason."""
+    weights = weights or Weights()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    prof = household_profiles(problem)
+    pools = room_pools(problem)
+    cls = household_classes(problem, prof)
+    costs = PoolCosts(problem, weights, cls, pools)
+    n_cls, n_pool = len(cls.count), len(pools.rooms)
+    sink = n_cls + n_pool
+    unplaced_cost = np.rint(weights.unplaced_person * cls.p_ordered[cls.profile]
+                            * SCALE).astype(np.int64)
+
+    ac, ap, aw = _first_arcs(problem, weights, cls, pools, costs, unplaced_cost)
 
     rounds = 0
     gaps: list[float] = []
@@ -299,10 +349,11 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
     while True:
         rounds += 1
         tick = time.process_time()
-        flow, unplaced_flow, pool_flow = _solve(cls, pools, ac, ap, aw, unplaced_cost, sink)
+        flow, unplaced_flow, pool_flow = _flow(cls.count, pools.rooms, ac, ap, aw,
+                                              unplaced_cost)
         solve_cpu.append(round(time.process_time() - tick, 2))
-        d = _residual_potentials(cls, pools, ac, ap, aw, flow, unplaced_flow, pool_flow,
-                                 unplaced_cost, sink)
+        d = _residual(cls.count, pools.rooms, ac, ap, aw, flow, unplaced_flow, pool_flow,
+                      unplaced_cost)
         lam = np.maximum(0, d[sink] - d[n_cls:sink])
         u = d[sink] - d[:n_cls]
         if rounds >= MAX_ROUNDS:
@@ -335,17 +386,20 @@ def place(problem: Problem, weights: Weights | None = None) -> Placement:
         pool_multiplier=lam.astype(np.float64) / SCALE, room_pool=pools.room_pool)
 
 
-def _solve(cls: Classes, pools: Pools, ac: IntArray, ap: IntArray, aw: IntArray,
-           unplaced_cost: IntArray, sink: int) -> tuple[IntArray, IntArray, IntArray]:
-    n_cls, n_pool = len(cls.count), len(pools.rooms)
+def _flow(count: IntArray, rooms: IntArray, ac: IntArray, ap: IntArray, aw: IntArray,
+          unplaced_cost: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Min-cost flow from classes (supplies `count`) over arcs to pools (capacities
+    `rooms`) or to being unplaced; the flows on the arcs, to unplaced and out of pools."""
+    n_cls, n_pool = len(count), len(rooms)
+    sink = n_cls + n_pool
     smcf = min_cost_flow.SimpleMinCostFlow()
     heads = np.concatenate([ap + n_cls, np.full(n_cls + n_pool, sink)])
     tails = np.concatenate([ac, np.arange(n_cls), np.arange(n_pool) + n_cls])
-    caps = np.concatenate([cls.count[ac], cls.count, pools.rooms])
+    caps = np.concatenate([count[ac], count, rooms])
     unit = np.concatenate([aw, unplaced_cost, np.zeros(n_pool, dtype=np.int64)])
     smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, unit)
-    supplies = np.concatenate([cls.count, np.zeros(n_pool, dtype=np.int64),
-                               [-int(cls.count.sum())]])
+    supplies = np.concatenate([count, np.zeros(n_pool, dtype=np.int64),
+                               [-int(count.sum())]])
     smcf.set_nodes_supplies(np.arange(sink + 1), supplies)
     status = smcf.solve()
     if status != smcf.OPTIMAL:
@@ -355,19 +409,21 @@ def _solve(cls: Classes, pools: Pools, ac: IntArray, ap: IntArray, aw: IntArray,
     return flows[:m], flows[m:m + n_cls], flows[m + n_cls:]
 
 
-def _residual_potentials(cls: Classes, pools: Pools, ac: IntArray, ap: IntArray,
-                         aw: IntArray, flow: IntArray, unplaced_flow: IntArray,
-                         pool_flow: IntArray, unplaced_cost: IntArray, sink: int) -> IntArray:
-    n_cls, n_pool = len(cls.count), len(pools.rooms)
+def _residual(count: IntArray, rooms: IntArray, ac: IntArray, ap: IntArray, aw: IntArray,
+              flow: IntArray, unplaced_flow: IntArray, pool_flow: IntArray,
+              unplaced_cost: IntArray) -> IntArray:
+    """Node potentials of an optimal flow (classes, pools, then the sink)."""
+    n_cls, n_pool = len(count), len(rooms)
+    sink = n_cls + n_pool
     pnode = np.arange(n_pool) + n_cls
     cnode = np.arange(n_cls)
     used = flow > 0
     tails = [ac, ap[used] + n_cls, cnode, np.full(int((unplaced_flow > 0).sum()), sink),
-             pnode[pool_flow < pools.rooms], np.full(int((pool_flow > 0).sum()), sink)]
+             pnode[pool_flow < rooms], np.full(int((pool_flow > 0).sum()), sink)]
     heads = [ap + n_cls, ac[used], np.full(n_cls, sink), cnode[unplaced_flow > 0],
-             np.full(int((pool_flow < pools.rooms).sum()), sink), pnode[pool_flow > 0]]
+             np.full(int((pool_flow < rooms).sum()), sink), pnode[pool_flow > 0]]
     ws = [aw, -aw[used], unplaced_cost, -unplaced_cost[unplaced_flow > 0],
-          np.zeros(int((pool_flow < pools.rooms).sum()), dtype=np.int64),
+          np.zeros(int((pool_flow < rooms).sum()), dtype=np.int64),
           np.zeros(int((pool_flow > 0).sum()), dtype=np.int64)]
     return _potentials(sink + 1, np.concatenate(tails), np.concatenate(heads),
                        np.concatenate(ws))
