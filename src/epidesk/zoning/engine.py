@@ -118,6 +118,11 @@ class ZoningTree:
         return (_lookup(r.ref, r.building, refs), _lookup(r.ref, r.community, refs),
                 _lookup(r.ref, r.district, refs))
 
+    def addresses_under(self, kind: str, refs: IntArray) -> tuple[IntArray, IntArray]:
+        """Every address under any of these nodes of one kind, and the node of each."""
+        hit = np.isin(self.refs[kind], _i64(refs))
+        return self.address[hit], self.refs[kind][hit]
+
     def addresses_in(self, kind: str, ref: int) -> IntArray:
         """Every address of a node of the tree."""
         found: IntArray = self.address[self.refs[kind] == ref]

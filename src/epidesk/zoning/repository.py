@@ -7,7 +7,7 @@ from datetime import UTC, date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.db import is_postgres
@@ -307,7 +307,7 @@ def add_samples(session: Session, rows: Sequence[dict[str, Any]]
     """Record sampled residents not yet recorded; the tally of those added, by (zone, day):
     [sampled, positive]. A resident sampled again the same day, positive this time, counts
     as positive. The rows already recorded are read in a few queries and the new ones
-    written in one statement."""
+    written in one COPY (batched inserts on SQLite)."""
     wanted: dict[tuple[int, Any, int], bool] = {}
     for row in rows:
         key = (row["zone_id"], row["day"], row["resident_id"])
@@ -341,7 +341,7 @@ def add_samples(session: Session, rows: Sequence[dict[str, Any]]
             counts[1] += 1
     session.flush()
     if new:
-        session.execute(insert(ZoneSample), new)
+        _copy(session, ZoneSample, new)
     for key in turned:  # few: a resident negative earlier the same day
         sample = session.get(ZoneSample, key)
         if sample is not None:

@@ -390,12 +390,14 @@ def follow_testing(session: Session, *, actor: str = "system", now: dt.datetime 
     return counts
 
 
+# Zones holding up to this many residents in all have their swabs read from their
+# addresses down; beyond it (a district or more under a zone), from the batch up.
+ZONE_FIRST_RESIDENTS = 200_000
+
+
 def tally_batch(session: Session, *, batch_id: int) -> int:
     """Add one batch's swabs to the tallies of the active zones (of every preset) their
     residents live in."""
-    swabs = testing.batch_swabs(session, batch_id)
-    if not swabs:
-        return 0
     active = repository.active_zone_ids_by_key(session)
     refs_of: dict[str, dict[int, list[int]]] = {}
     for key, zone_ids in active.items():
@@ -404,22 +406,29 @@ def tally_batch(session: Session, *, batch_id: int) -> int:
             refs_of.setdefault(kind, {})[int(ref)] = zone_ids
     if not refs_of:
         return 0  # no zone in force over any home: nothing to tally
-    homes = people.address_of_residents(session, sorted({r for r, _, _ in swabs}))
     tree = load_tree(session)
-    address_ids = np.asarray(sorted(set(homes.values())), dtype=np.int64)
-    # Per address, the zones in force over it: each kind of area looked up for every
-    # address at once, and only the addresses under a zone kept.
+    # Per address under a zone, the zones in force over it (each kind of area looked up
+    # for every address at once).
     zones_of: dict[int, list[int]] = {}
+    residents = 0
     for kind, refs in refs_of.items():
-        nodes = tree.node_of(kind, address_ids)
-        hit = np.isin(nodes, np.fromiter(refs, dtype=np.int64, count=len(refs)))
-        for a, ref in zip(address_ids[hit].tolist(), nodes[hit].tolist(), strict=True):
+        wanted = np.fromiter(refs, dtype=np.int64, count=len(refs))
+        residents += int(tree.population(kind, wanted)[0].sum())
+        addresses, nodes = tree.addresses_under(kind, wanted)
+        for a, ref in zip(addresses.tolist(), nodes.tolist(), strict=True):
             zones_of.setdefault(a, []).extend(refs[ref])
+    if not zones_of:
+        return 0
+    if residents <= ZONE_FIRST_RESIDENTS:
+        swabs = testing.batch_swabs_at_addresses(session, batch_id, sorted(zones_of))
+    else:
+        found = testing.batch_swabs(session, batch_id)
+        homes = people.address_of_residents(session, sorted({r for r, _, _ in found}))
+        swabs = [(r, at, o, homes.get(r, -1)) for r, at, o in found]
     zone = clock.city_zone()
     rows = []
-    for resident, at, outcome in swabs:
-        address = homes.get(resident)
-        if address is None or address not in zones_of:
+    for resident, at, outcome, address in swabs:
+        if address not in zones_of:
             continue
         day = clock.local_day(clock.aware(at), zone)
         for zone_id in zones_of[address]:
