@@ -21,6 +21,10 @@ STAFF.update({
     ("POST", "/api/quarantine/facility-lists"), ("POST", "/api/quarantine/orders/sync"),
     ("POST", "/api/quarantine/facilities/{facility_id}/inspections"),
     ("POST", "/api/quarantine/facilities/{facility_id}/complaints"),
+    # A manifest's dispatch details (vehicle, seats, driver, route, times, note): figures
+    # and the driver, no person named.
+    ("PATCH", "/api/quarantine/transfers/{manifest_id}"),
+    ("POST", "/quarantine/transfers/{manifest_id}/dispatch"),
 })
 
 

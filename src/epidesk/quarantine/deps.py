@@ -205,7 +205,8 @@ def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[
                           template="quarantine/transfers/_tile.html",
                           link="/quarantine/transfers",
                           data={**transfers.counts(session),
-                                "returns": transfers.return_counts(session)}))
+                                "returns": transfers.return_counts(session),
+                                "without_driver": transfers.count_without_driver(session)}))
     return tiles
 
 

@@ -22,6 +22,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epidesk.db import Base, UtcDateTime
 from epidesk.kit.imports import ImportedFile
+from epidesk.quarantine.monitoring.models import HomeCheck
+
+__all__ = ["HomeCheck"]  # home monitoring's table, loaded with the domain's schema
 
 # Facility kinds that may isolate cases (designated hospitals and makeshift hospitals);
 # every other kind quarantines contacts and visitors.
@@ -391,6 +394,8 @@ class TransferManifest(Base):
     # When the vehicle left (None before): nobody is added after.
     departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     departed_by: Mapped[str | None] = mapped_column(String(64))
+    # The dispatcher's note (what the driver should know, a change of plan).
+    note: Mapped[str] = mapped_column(Text, server_default="")
 
     lines: Mapped[list[TransferLine]] = relationship(
         back_populates="manifest", order_by="TransferLine.line_no")
@@ -424,3 +429,19 @@ class TransferLine(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
 
     manifest: Mapped[TransferManifest] = relationship(back_populates="lines")
+
+
+class TransferManifestChange(Base):
+    """One change of a manifest's dispatch details (vehicle, seats, driver, route, times,
+    note): who changed which field when, from what to what."""
+
+    __tablename__ = "transfer_manifest_change"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("transfer_manifest.id"), index=True)
+    field: Mapped[str] = mapped_column(String(16))
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+
