@@ -232,7 +232,7 @@ def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[
                           data={**transfers.counts(session),
                                 "returns": transfers.return_counts(session),
                                 "without_driver": transfers.count_without_driver(session)}))
-    return [*tiles, *monitoring_tiles(session, caller=caller, today=today)]
+    return [*tiles, *monitoring_tiles(session, caller=caller)]
 
 
 FACILITY_COLUMNS = (

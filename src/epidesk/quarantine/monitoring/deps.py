@@ -12,6 +12,7 @@ from fastapi import Depends
 from sqlalchemy.orm import Session
 
 from epidesk.errors import NotFoundError, PermissionDeniedError
+from epidesk.kit import clock
 from epidesk.kit.access import (
     HOTLINE_WRITE,
     MEDICAL_READ,
@@ -137,12 +138,14 @@ def monitoring_panel(session: Session, *, caller: Caller, resident_id: int, area
     return data, {"monitoring": state, "checks": checks[:14]}
 
 
-def monitoring_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
-    """Under home monitoring, missed yesterday and needing a test in the caller's area
-    (counts only)."""
+def monitoring_tiles(session: Session, *, caller: Caller) -> list[Tile]:
+    """Under home monitoring, checked today, missed yesterday and needing a test in the
+    caller's area (counts only). Like the transfers' figures these are the city's today,
+    whatever day the overview shows: they are the day's work."""
     if not any(caller.can(p) for p in READERS):
         return []
-    found = visible(session, caller, service.under_monitoring(session, today=today))
+    now = clock.local_day(clock.now())
+    found = visible(session, caller, service.under_monitoring(session, today=now))
     return [Tile(key="quarantine.monitoring", title=_("Home health monitoring"),
                  template="quarantine/monitoring/_tile.html", link="/quarantine/monitoring",
-                 data={"day": today.isoformat(), **service.counts(found)})]
+                 data={"day": now.isoformat(), **service.counts(found)})]
