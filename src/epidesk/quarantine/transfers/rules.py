@@ -98,7 +98,7 @@ DISPATCH_LABELS = register_labels("dispatch_field", {
     "driver_phone": _l("driver's phone"), "route": _l("route"), "departs_at": _l("departure"),
     "expected_at": _l("expected arrival"), "note": _l("note"),
 })
-_PHONE = re.compile(r"\+?[0-9][0-9 ()-]*")
+_PHONE = re.compile(r"\+?[0-9(][0-9 ()-]*")
 
 
 def phone(text: str) -> str | None:
