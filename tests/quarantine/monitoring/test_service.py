@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from epidesk.errors import ValidationFailedError
 from epidesk.kit import clock
-from epidesk.quarantine.models import HomeCheck
+from epidesk.quarantine.models import HomeCheck, QuarantineOrder
 from epidesk.quarantine.monitoring import rules, service
 from epidesk.quarantine.monitoring.service import CheckIn
 from epidesk.quarantine.orders import service as orders
@@ -146,3 +146,21 @@ def test_someone_not_home_or_without_monitoring_gets_no_check(db: Session) -> No
                                  check=check)
         assert refused.value.extra["field"] == field, check
     assert _count(db) == 0
+
+
+def test_a_new_order_in_force_ends_the_monitoring(db: Session) -> None:
+    h = home_scene(db)
+    rid, o = h.order.resident_id, h.order
+    assert _state(db, rid, h.home_on) is not None
+    db.add(QuarantineOrder(
+        resident_id=rid, household_id=o.household_id, kind="quarantine",
+        category=o.category, basis=o.basis, basis_id=o.basis_id, form="home", preset=o.preset,
+        rule=o.rule, rule_values="{}", counted_from=h.home_on, start_on=h.home_on,
+        end_on=h.home_on + timedelta(days=7), test_days="[]", state="active", version=1,
+        created_at=h.arrived, updated_at=h.arrived, created_by="test"))
+    db.flush()
+    assert _state(db, rid, h.home_on) is None
+    with pytest.raises(ValidationFailedError, match="again") as refused:
+        service.record_check(db, resident_id=rid, actor="worker", now=at(h.home_on),
+                             check=CheckIn(method="visit", temperature=36.6))
+    assert refused.value.extra["field"] == "resident_id"

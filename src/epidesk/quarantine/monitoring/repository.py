@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from epidesk.kit.merges import Merge, repoint
 from epidesk.quarantine.models import HomeCheck, OrderEvent, QuarantineOrder
@@ -28,12 +28,17 @@ def home_since(session: Session, order_ids: Sequence[int]) -> dict[int, dt.datet
 def monitored_orders(session: Session, *, day: dt.date, resident_ids: Sequence[int] | None = None
                      ) -> Sequence[QuarantineOrder]:
     """Released orders whose home monitoring lasts to the day or later, of people home
-    (checked in at home, or released at home); of the residents given, else everyone."""
+    (checked in at home, or released at home) and under no newer order in force; of the
+    residents given, else everyone."""
     home = select(OrderEvent.id).where(OrderEvent.order_id == QuarantineOrder.id,
                                        OrderEvent.kind == MONITORING_EVENT).exists()
+    later = aliased(QuarantineOrder)
+    restricted_again = select(later.id).where(later.resident_id == QuarantineOrder.resident_id,
+                                              later.state == "active",
+                                              later.id > QuarantineOrder.id).exists()
     stmt = select(QuarantineOrder).where(
         QuarantineOrder.state == "released", QuarantineOrder.monitoring_until >= day,
-        or_(home, QuarantineOrder.form == "home"))
+        or_(home, QuarantineOrder.form == "home"), ~restricted_again)
     if resident_ids is not None:
         stmt = stmt.where(QuarantineOrder.resident_id.in_(resident_ids))
     return session.scalars(stmt.order_by(QuarantineOrder.id)).all()

@@ -131,6 +131,11 @@ def monitored_order(session: Session, *, resident_id: int, day: dt.date
             field="resident_id")
     o = released[0]  # the newest
     assert o.monitoring_until is not None
+    again = next((a for a in held if a.state == "active" and a.id > o.id), None)
+    if again is not None:
+        raise ValidationFailedError(
+            f"resident {resident_id} is under order {again.id} again: no home monitoring "
+            "while it is in force", field="resident_id")
     home_on = _home_on(o, repository.home_since(session, [o.id]))
     if home_on is None:
         raise ValidationFailedError(
