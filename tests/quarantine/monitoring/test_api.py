@@ -185,3 +185,26 @@ def test_the_phone_form_records_a_check_and_names_a_bad_field(
     chinese = client.get(f"/quarantine/monitoring/{rid}?lang=zh",
                          headers={**HTML, "accept-language": "zh"})
     assert "居家健康监测" in chinese.text
+
+
+def test_a_hotline_operator_records_by_phone_and_a_reader_without_the_grant_cannot(
+        db: Session, anon_client: TestClient, bearer,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    h = home_scene(db)
+    rid = h.order.resident_id
+    _frozen(monkeypatch, h.home_on)
+    operator = bearer("hotline", ["hotline_operator"])
+    made = anon_client.post(f"/api/quarantine/monitoring/{rid}/checks", headers=operator,
+                            json={"method": "phone", "temperature": 36.7})
+    assert made.status_code == 201 and made.json()["by"] == "hotline"
+    planner = bearer("zoning", ["zoning_officer"])
+    assert anon_client.get("/api/quarantine/monitoring", headers=planner).status_code == 403
+    refused = anon_client.post(f"/api/quarantine/monitoring/{rid}/checks", headers=planner,
+                               json={"method": "phone", "temperature": 36.7})
+    assert refused.status_code == 403
+    epidemiologist = bearer("epi", ["epidemiologist"])
+    assert [r["state"] for r in anon_client.get("/api/quarantine/monitoring",
+                                                headers=epidemiologist).json()] == ["done"]
+    assert anon_client.post(f"/api/quarantine/monitoring/{rid}/checks", headers=epidemiologist,
+                            json={"method": "visit", "temperature": 36.7}).status_code == 403
+    assert _count(db) == 1
