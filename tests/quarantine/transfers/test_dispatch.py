@@ -206,3 +206,28 @@ def test_the_tile_counts_trips_without_a_driver(db: Session, client: TestClient)
     page = client.get("/overview", headers=HTML)
     assert 'href="/quarantine/transfers?no_driver=1"' in page.text
 
+
+
+def test_after_departure_the_page_changes_only_the_phone(
+        db: Session, coordinator: TestClient) -> None:  # noqa: F811
+    client = coordinator
+    orders, facility = _setup(db)
+    now = datetime.now(UTC)
+    m = _manifest(db, orders[:1], facility, departs=now)
+    service.check_out(db, manifest_id=m.id, line_no=1, actor="c", now=now)
+    service.depart(db, manifest_id=m.id, actor="c", now=now)
+    page = client.get(f"/quarantine/transfers/{m.id}/check-in", headers=HTML)
+    assert "only the driver's phone and the note may change" in page.text
+    assert 'name="departs_at"' not in page.text.split('id="dispatch"')[1]
+    token = csrf_of(page.text)
+    form = {"vehicle": "Bus 3", "seats": "4", "driver_name": "Wu",
+            "driver_phone": "13911112222", "route": "-", "note": "", "csrf_token": token}
+    ok = client.post(f"/quarantine/transfers/{m.id}/dispatch", data=form, headers=HTML,
+                     follow_redirects=True)
+    assert ok.status_code == 200 and "Dispatch details saved." in ok.text
+    assert m.driver_phone == "13911112222"
+    moved = client.post(f"/quarantine/transfers/{m.id}/dispatch", headers=HTML,
+                        data={**form, "vehicle": "Bus 8"})
+    assert moved.status_code == 422 and "has left" in moved.text
+    assert m.vehicle == "Bus 3"
+    assert [c[0] for c in _changes(db, m.id)] == ["driver_phone"]
