@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         description="Minutes after a vehicle's expected arrival before anyone on it not yet "
                     "checked in at the facility raises an alert",
     )
+    transfer_driver_hours: int = Field(
+        default=12, ge=0, le=7 * 24,
+        description="Hours before departure within which a manifest (and any return home "
+                    "not yet left) without a driver's name and phone is flagged",
+    )
     trajectory_days: int = Field(
         default=14, ge=1, le=60,
         description="Days after its last exposure that a public trajectory entry is deleted "

@@ -7,6 +7,7 @@ from tests.routes import (
     PERSONAL,
     STAFF,
     Probe,
+    _resident,
 )
 from tests.routes.tracing import _traced
 
@@ -21,6 +22,10 @@ STAFF.update({
     ("POST", "/api/quarantine/facility-lists"), ("POST", "/api/quarantine/orders/sync"),
     ("POST", "/api/quarantine/facilities/{facility_id}/inspections"),
     ("POST", "/api/quarantine/facilities/{facility_id}/complaints"),
+    # A manifest's dispatch details (vehicle, seats, driver, route, times, note): figures
+    # and the driver, no person named.
+    ("PATCH", "/api/quarantine/transfers/{manifest_id}"),
+    ("POST", "/quarantine/transfers/{manifest_id}/dispatch"),
 })
 
 
@@ -105,4 +110,71 @@ PERSONAL.update({
         form=lambda t, i: {"end_on": _later_end(t, i), "reason": "late result"}),
     ("POST", "/quarantine/orders/{order_id}/release"): Probe(
         lambda t, i: f"/quarantine/orders/{_order(t, i)}/release", form={}, ok=422),
+})
+
+
+def _monitored(t: TinyCity, inside: bool) -> int:
+    """A resident inside (or outside) the worker's community released yesterday, home
+    since, under home health monitoring for three more days."""
+    key = "monitored_inside" if inside else "monitored_outside"
+    found: int | None = getattr(t, key, None)
+    if found is not None:
+        return found
+    from datetime import timedelta
+
+    from sqlalchemy.orm import object_session
+
+    from epidesk.kit import clock
+    from epidesk.quarantine.models import OrderEvent, QuarantineOrder
+
+    session = object_session(t.city)
+    assert session is not None
+    now = clock.now()
+    today = clock.local_day(now)
+    resident = next(r for r in t.residents.values() if r.id == _resident(t, inside))
+    order = QuarantineOrder(
+        resident_id=resident.id, household_id=resident.household_id, kind="quarantine",
+        category="close_contact", basis="contact", basis_id=0, form="centralized",
+        preset="9th", rule="-", rule_values="{}", counted_from=today - timedelta(days=8),
+        start_on=today - timedelta(days=7), end_on=today - timedelta(days=1),
+        monitoring_until=today + timedelta(days=3), test_days="[]", state="released",
+        version=1, created_at=now, updated_at=now, created_by="test",
+        released_on=today - timedelta(days=1), released_at=now - timedelta(days=1))
+    session.add(order)
+    session.flush()
+    session.add(OrderEvent(order_id=order.id, resident_id=resident.id, kind="monitoring",
+                           version=1, at=now - timedelta(hours=20)))
+    session.flush()
+    setattr(t, key, resident.id)
+    return resident.id
+
+
+_CHECK = {"method": "phone", "temperature": 36.6}
+
+# Home health monitoring: people released and home, in the reader's area only; checks are
+# recorded and flags cleared by community workers (and hotline operators) there.
+PERSONAL.update({
+    ("GET", "/api/quarantine/monitoring"): Probe(
+        lambda t, i: (_monitored(t, True), _monitored(t, False),
+                      "/api/quarantine/monitoring")[2],
+        lambda t, i: f'"resident_id":{_monitored(t, i)},'),
+    ("GET", "/quarantine/monitoring"): Probe(
+        lambda t, i: (_monitored(t, True), _monitored(t, False), "/quarantine/monitoring")[2],
+        lambda t, i: f'/quarantine/monitoring/{_monitored(t, i)}"'),
+    ("GET", "/api/quarantine/monitoring/{resident_id}/checks"): Probe(
+        lambda t, i: f"/api/quarantine/monitoring/{_monitored(t, i)}/checks"),
+    ("GET", "/quarantine/monitoring/{resident_id}"): Probe(
+        lambda t, i: f"/quarantine/monitoring/{_monitored(t, i)}"),
+    ("POST", "/api/quarantine/monitoring/{resident_id}/checks"): Probe(
+        lambda t, i: f"/api/quarantine/monitoring/{_monitored(t, i)}/checks", json=_CHECK,
+        ok=201),
+    ("POST", "/quarantine/monitoring/{resident_id}/checks"): Probe(
+        lambda t, i: f"/quarantine/monitoring/{_monitored(t, i)}/checks",
+        form={"method": "visit", "temperature": "36.6"}),
+    ("POST", "/api/quarantine/monitoring/{resident_id}/clear"): Probe(
+        lambda t, i: f"/api/quarantine/monitoring/{_monitored(t, i)}/clear",
+        json={"reason": "seen by the doctor"}),
+    ("POST", "/quarantine/monitoring/{resident_id}/clear"): Probe(
+        lambda t, i: f"/quarantine/monitoring/{_monitored(t, i)}/clear",
+        form={"reason": "seen by the doctor"}),
 })

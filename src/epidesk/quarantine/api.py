@@ -24,6 +24,7 @@ from epidesk.quarantine.deps import (
     visible_residents,
 )
 from epidesk.quarantine.facilities import service as lists
+from epidesk.quarantine.monitoring import api as monitoring
 from epidesk.quarantine.orders import service as orders
 from epidesk.quarantine.placement import api as placement
 from epidesk.quarantine.release import service as release
@@ -204,6 +205,7 @@ def release_order(order_id: Id, session: DbSession, caller: Manager,
     return _jsonable(order_view(session, done))
 
 
-# Placement runs and transfers, under the same /quarantine prefix.
+# Placement runs, transfers and home monitoring, under the same /quarantine prefix.
 router.include_router(placement.router)
 router.include_router(transfers.router)
+router.include_router(monitoring.router)

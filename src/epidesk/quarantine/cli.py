@@ -1,6 +1,6 @@
 """`epidesk quarantine` commands: facilities (import, format, list, show, capacity,
 reserve, inspect), orders (sync, list, show, overdue, extend/shorten, deliver, visitor,
-release), placement runs and transfers (their own sub-commands)."""
+release), placement runs, transfers and home monitoring (their own sub-commands)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from epidesk.kit.console import (
     report_import,
     table,
 )
+from epidesk.quarantine.monitoring import cli as monitoring
 from epidesk.quarantine.placement import cli as placement
 from epidesk.quarantine.transfers import cli as transfers
 
@@ -33,6 +34,7 @@ app.add_typer(facilities_app, name="facilities", cls=Group)
 app.add_typer(orders_app, name="orders", cls=Group)
 app.add_typer(placement.app, name="placement", cls=Group)
 app.add_typer(transfers.app, name="transfers", cls=Group)
+app.add_typer(monitoring.app, name="monitoring", cls=Group)
 out = console()
 err = console(stderr=True)
 

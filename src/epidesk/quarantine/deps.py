@@ -31,6 +31,8 @@ from epidesk.kit.web import CallerDep, require
 from epidesk.people import repository as people
 from epidesk.quarantine import service
 from epidesk.quarantine.models import QuarantineOrder
+from epidesk.quarantine.monitoring import service as monitoring
+from epidesk.quarantine.monitoring.deps import monitoring_panel, monitoring_tiles
 from epidesk.quarantine.orders import rules as order_rules
 from epidesk.quarantine.orders import service as orders
 from epidesk.quarantine.placement import service as placement
@@ -170,9 +172,9 @@ def _facility_tiles(session: Session, *, caller: Caller, today: dt.date) -> list
                      "overdue_releases": orders.count_overdue(session, today=today)})]
 
 
-def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+def _place_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
                  audit: Audit) -> Panel | None:
-    """The person's record: the resident's orders and room, and their latest transfers."""
+    """The resident's orders and room, and their latest transfers."""
     orders_panel = _orders_panel(session, caller=caller, resident_id=resident_id, area=area,
                                  audit=audit)
     place = (transfer_panel(session, resident_id=resident_id)
@@ -194,6 +196,29 @@ def person_panel(session: Session, *, caller: Caller, resident_id: int, area: Ar
                  summary=orders_panel.summary)
 
 
+def person_panel(session: Session, *, caller: Caller, resident_id: int, area: AreaPath,
+                 audit: Audit) -> Panel | None:
+    """The person's record: the resident's orders and room, their latest transfers, and
+    their home health monitoring with its latest checks."""
+    base = _place_panel(session, caller=caller, resident_id=resident_id, area=area,
+                        audit=audit)
+    home = monitoring_panel(session, caller=caller, resident_id=resident_id, area=area,
+                            today=today())
+    if home is None:
+        return base
+    audit("read", "home_checks", resident_id, person_id=resident_id)
+    data, view = home
+    state = view["monitoring"]
+    summary = (f"home monitoring until {state['until']}: {state['state']}"
+               + (", needs a test" if state["needs_test"] else "") if state
+               else f"{len(view['checks'])} home check(s)")
+    return Panel(key="quarantine", title=base.title if base else _("Home health monitoring"),
+                 template="quarantine/monitoring/_with_checks.html",
+                 data={**(base.data if base else {}), **data},
+                 view={"base": base, "home": view},
+                 summary=f"{base.summary}; {summary}" if base else summary)
+
+
 def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[Tile]:
     """The command centre: occupancy, ineligible facilities and overdue releases; people
     dispatched, arrived and missing on transfers (missing must reach zero), and the trips
@@ -205,8 +230,9 @@ def overview_tiles(session: Session, *, caller: Caller, today: dt.date) -> list[
                           template="quarantine/transfers/_tile.html",
                           link="/quarantine/transfers",
                           data={**transfers.counts(session),
-                                "returns": transfers.return_counts(session)}))
-    return tiles
+                                "returns": transfers.return_counts(session),
+                                "without_driver": transfers.count_without_driver(session)}))
+    return [*tiles, *monitoring_tiles(session, caller=caller)]
 
 
 FACILITY_COLUMNS = (
@@ -265,13 +291,14 @@ def public_tables(session: Session, *, day: dt.date) -> list[PublicTable]:
 def _merge(session: Session, merge: Merge) -> list[str]:
     return [*service.merge_person_rows(session, merge),
             *placement.merge_person_rows(session, merge),
-            *transfers.merge_person_rows(session, merge)]
+            *transfers.merge_person_rows(session, merge),
+            *monitoring.merge_person_rows(session, merge)]
 
 
 # Two records of one person merged: the merged one's orders, rooms, order events,
-# placement lines and transfer lines become the survivor's.
+# placement lines, transfer lines and home checks become the survivor's.
 person_merge = MergePart(
     covers=("quarantine_order.resident_id", "room_assignment.resident_id",
             "quarantine_order_event.resident_id", "placement_line.resident_id",
-            "transfer_line.resident_id"),
+            "transfer_line.resident_id", "home_check.resident_id"),
     apply=_merge)

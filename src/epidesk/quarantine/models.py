@@ -391,6 +391,8 @@ class TransferManifest(Base):
     # When the vehicle left (None before): nobody is added after.
     departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     departed_by: Mapped[str | None] = mapped_column(String(64))
+    # The dispatcher's note (what the driver should know, a change of plan).
+    note: Mapped[str] = mapped_column(Text, server_default="")
 
     lines: Mapped[list[TransferLine]] = relationship(
         back_populates="manifest", order_by="TransferLine.line_no")
@@ -424,3 +426,51 @@ class TransferLine(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
 
     manifest: Mapped[TransferManifest] = relationship(back_populates="lines")
+
+
+class TransferManifestChange(Base):
+    """One change of a manifest's dispatch details (vehicle, seats, driver, route, times,
+    note): who changed which field when, from what to what."""
+
+    __tablename__ = "transfer_manifest_change"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("transfer_manifest.id"), index=True)
+    field: Mapped[str] = mapped_column(String(16))
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+
+
+class HomeCheck(Base):
+    """One check of a person under home health monitoring on a city day: temperature and
+    symptoms, how it was taken and by whom, or that they could not be reached and why. A
+    check with fever or a symptom flags the person as needing a test until a result
+    sampled after it arrives or a worker clears the flag with a reason."""
+
+    __tablename__ = "home_check"
+    __table_args__ = (Index("ix_home_check_order_day", "order_id", "checked_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("quarantine_order.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    # The city day the check is for, and when it was recorded.
+    checked_on: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    by: Mapped[str] = mapped_column(String(64))
+    # "visit", "phone" or "self_report" (reported by the resident through a worker).
+    method: Mapped[str] = mapped_column(String(16))
+    reached: Mapped[bool] = mapped_column(Boolean)
+    # Why the person was not reached (empty when reached).
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    temperature: Mapped[float | None] = mapped_column(Float)
+    # Symptom keys separated by spaces (fever, cough, sore_throat, taste_smell, breath,
+    # other), and the words for "other".
+    symptoms: Mapped[str] = mapped_column(String(80), server_default="")
+    other_symptom: Mapped[str] = mapped_column(Text, server_default="")
+    # Fever or a symptom: the person needs a test, until cleared.
+    flagged: Mapped[bool] = mapped_column(Boolean)
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cleared_by: Mapped[str | None] = mapped_column(String(64))
+    cleared_reason: Mapped[str | None] = mapped_column(Text)

@@ -28,6 +28,9 @@ from epidesk.quarantine.deps import (
     today,
     visible_residents,
 )
+from epidesk.quarantine.monitoring import pages as monitoring
+from epidesk.quarantine.monitoring import service as home_checks
+from epidesk.quarantine.monitoring.deps import check_out
 from epidesk.quarantine.orders import service as orders
 from epidesk.quarantine.placement import pages as placement
 from epidesk.quarantine.release import service as release
@@ -90,12 +93,14 @@ def overdue_page(request: Request, session: DbSession, caller: OrderReader,
 @router.get("/quarantine/orders/{order_id}")
 def order_page(request: Request, session: DbSession, caller: OrderReader, order_id: Id,
                audit: AuditDep) -> Response:
-    """An order: why, where, until when, tests, end history, deliveries; its forms."""
+    """An order: why, where, until when, tests, end history, deliveries, the checks of
+    its home health monitoring; its forms."""
     o = order_for(session, caller, order_id)
     audit("read", "quarantine_order", o.id, person_id=o.resident_id)
     check = release.check(session, order_id=o.id) if o.state == "active" else None
     return render(request, "quarantine/order.html", {
         "o": order_view(session, o), "check": check, "csrf_token": csrf_token(request),
+        "checks": [check_out(c) for c in home_checks.checks_of_order(session, order_id=o.id)],
         "can_write": caller.can("quarantine.write"), "section": "quarantine"})
 
 
@@ -151,3 +156,4 @@ def release_form(request: Request, session: DbSession, caller: Manager, order_id
 # Placement runs and transfers.
 router.include_router(placement.router)
 router.include_router(transfers.router)
+router.include_router(monitoring.router)

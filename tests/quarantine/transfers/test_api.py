@@ -102,7 +102,8 @@ def test_an_overdue_person_raises_an_alert_on_the_tile_until_resolved(
     tile = next(t for t in client.get("/api/overview").json()["tiles"]
                 if t["key"] == "quarantine.transfers")
     assert tile["data"] == {"dispatched": 1, "arrived": 0, "missing": 1,
-                            "returns": {"returning": 0, "home": 0, "missing": 0}}
+                            "returns": {"returning": 0, "home": 0, "missing": 0},
+                            "without_driver": 0}
     bad = client.post(f"/api/quarantine/transfers/lines/{alerts[0]['line_id']}/resolve",
                       json={"resolution": "lost", "note": "?"})
     assert bad.status_code == 422 and "resolution" in bad.text

@@ -21,6 +21,7 @@ from epidesk.quarantine.transfers.schemas import (
     CheckInIn,
     CheckOutIn,
     CountsOut,
+    DispatchIn,
     LineChange,
     ManifestDetail,
     ManifestIn,
@@ -70,6 +71,23 @@ def show_manifest(manifest_id: Id, session: DbSession, reader: Reader,
     detail, names = manifest_detail(session, m, reader, clock.now())
     audit("read", "transfer_manifest", m.id, people=names)
     return detail
+
+
+@router.patch("/transfers/{manifest_id}", response_model=ManifestOut,
+              summary="Change a manifest's dispatch details")
+def edit_manifest(manifest_id: Id, body: DispatchIn, session: DbSession, transport: Transport,
+                  audit: AuditDep) -> ManifestOut:
+    """Set or change the vehicle, seats, driver's name and phone, route, departure,
+    expected arrival or note (fields left out stay); after the departure only the
+    driver's phone and the note. Each change is logged with who and when; a bad value
+    (seats below the people on board, not a phone, an arrival before the departure, a
+    departed vehicle's other details) is refused whole, 422 naming the field."""
+    changes = service.edit_manifest(session, manifest_id=manifest_id, actor=transport.username,
+                                    edit=service.DispatchEdit(**body.model_dump()))
+    m = service.get_manifest(session, manifest_id=manifest_id)
+    if changes:
+        audit("update", "transfer_manifest", m.id)
+    return manifest_out(session, m, clock.now())
 
 
 @router.post("/transfers/{manifest_id}/people", response_model=ManifestOut,

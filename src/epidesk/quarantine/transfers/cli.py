@@ -112,21 +112,65 @@ def show_cmd(manifest_id: int = typer.Argument(..., min=1)) -> None:
                         lines=True)
 
 
+@app.command("edit")
+def edit_cmd(
+    manifest_id: int = typer.Argument(..., min=1),
+    vehicle: str = typer.Option(None, help="The vehicle's plate or name"),
+    seats: int = typer.Option(None, help="Seats (never below the people on board)"),
+    driver_name: str = typer.Option(None, "--driver-name", help="The driver's name"),
+    driver_phone: str = typer.Option(None, "--driver-phone", help="The driver's phone"),
+    route: str = typer.Option(None, help="The route"),
+    departs: datetime = typer.Option(None, formats=MOMENT,
+                                     help="Departure, city time (YYYY-MM-DDTHH:MM)"),
+    expected: datetime = typer.Option(None, formats=MOMENT,
+                                      help="Expected arrival, city time (YYYY-MM-DDTHH:MM)"),
+    note: str = typer.Option(None, help="A note for the dispatch"),
+) -> None:
+    """Set or change a manifest's dispatch details (what is not given stays); after the
+    departure only --driver-phone and --note. Each change is logged; a bad value is
+    refused whole, naming the field."""
+    from epidesk.db import session_scope
+    from epidesk.quarantine.transfers import service
+
+    with session_scope() as session:
+        changes = service.edit_manifest(
+            session, manifest_id=manifest_id, actor=cli_actor(), edit=service.DispatchEdit(
+                vehicle=vehicle, seats=seats, driver_name=driver_name,
+                driver_phone=driver_phone, route=route, note=note,
+                departs_at=_city_time(departs) if departs else None,
+                expected_at=_city_time(expected) if expected else None))
+        for c in changes:
+            out.print(f"{c.field}: {c.old_value!r} -> {c.new_value!r}", highlight=False)
+        if not changes:
+            out.print("nothing changed", highlight=False)
+        m = service.get_manifest(session, manifest_id=manifest_id)
+        _print_manifest(session, m)
+        out.print(f"driver {m.driver_name or '-'}, {m.driver_phone or '-'}"
+                  + (f"; note: {m.note}" if m.note else ""), highlight=False)
+
+
 @app.command("list")
-def list_cmd(limit: int = typer.Option(20, min=1, max=500)) -> None:
+def list_cmd(limit: int = typer.Option(20, min=1, max=500),
+             no_driver: bool = typer.Option(False, "--no-driver",
+                                            help="Only trips without a driver's contact "
+                                                 "(returns home not yet left, and trips "
+                                                 "departing within the set hours)")) -> None:
     """The latest manifests, latest departure first."""
     from epidesk.db import session_scope
     from epidesk.kit import clock
-    from epidesk.quarantine.transfers import repository
+    from epidesk.quarantine.transfers import repository, service
     from epidesk.quarantine.transfers.deps import manifest_out
 
     with session_scope() as session:
         shown = table(out, "id", "purpose", "vehicle", "facility", "departs", "people",
                       "arrived", "missing", right=("id", "people", "arrived", "missing"))
         now = clock.now()
-        for m in repository.manifests(session, limit=limit):
+        found = (service.without_driver(session, now=now, limit=limit) if no_driver
+                 else repository.manifests(session, limit=limit))
+        for m in found:
             o = manifest_out(session, m, now)
-            shown.add_row(str(o.id), o.purpose, o.vehicle, o.facility,
+            shown.add_row(str(o.id), o.purpose, o.vehicle + (" (no driver)" if o.needs_driver
+                                                             else ""), o.facility,
                           clock.format_local(o.departs_at), str(o.people), str(o.checked_in),
                           str(o.missing))
         out.print(shown)

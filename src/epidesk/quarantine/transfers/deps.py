@@ -27,7 +27,13 @@ from epidesk.quarantine import repository as facilities
 from epidesk.quarantine.models import TransferLine, TransferManifest
 from epidesk.quarantine.orders import repository as orders
 from epidesk.quarantine.transfers import rules, service
-from epidesk.quarantine.transfers.schemas import AlertOut, LineOut, ManifestDetail, ManifestOut
+from epidesk.quarantine.transfers.schemas import (
+    AlertOut,
+    ChangeOut,
+    LineOut,
+    ManifestDetail,
+    ManifestOut,
+)
 
 
 def _transport(caller: CallerDep) -> Caller:
@@ -91,7 +97,13 @@ def manifest_out(session: Session, m: TransferManifest, now: datetime) -> Manife
         id=m.id, purpose=m.purpose, vehicle=m.vehicle, seats=m.seats, route=m.route,
         facility=f"{found.code} {found.name}" if found else m.destination or str(m.facility_id),
         departs_at=m.departs_at, expected_at=m.expected_at, driver_name=m.driver_name,
-        driver_phone=m.driver_phone, departed_at=m.departed_at, people=len(m.lines),
+        driver_phone=m.driver_phone, departed_at=m.departed_at, note=m.note or "",
+        needs_driver=rules.lacks_driver(
+            purpose=m.purpose, driver_name=m.driver_name, driver_phone=m.driver_phone,
+            departed=m.departed_at is not None, departs_at=clock.aware(m.departs_at),
+            now=now, hours=service.driver_hours()) and any(
+            line.checked_in_at is None and line.resolved_at is None for line in m.lines),
+        people=len(m.lines),
         checked_out=sum(1 for line in m.lines if line.checked_out_at is not None),
         checked_in=sum(1 for s in states if s == rules.ARRIVED),
         missing=sum(1 for s in states if s == rules.MISSING))
@@ -121,9 +133,12 @@ def manifest_detail(session: Session, m: TransferManifest, caller: Caller | None
         found = orders.room_with_facility(session, room_id)
         if found is not None:
             rooms[room_id] = f"{found[1].code} {found[0].number}"
+    changes = [ChangeOut(field=c.field, old_value=c.old_value, new_value=c.new_value,
+                         at=c.at, actor=c.actor)
+               for c in service.dispatch_changes(session, manifest_id=m.id)]
     return (ManifestDetail(**manifest_out(session, m, now).model_dump(),
-                           lines=[line_out(line, names, now, rooms) for line in chosen]),
-            sorted(names))
+                           lines=[line_out(line, names, now, rooms) for line in chosen],
+                           changes=changes), sorted(names))
 
 
 def alerts_out(session: Session, caller: Caller | None, now: datetime

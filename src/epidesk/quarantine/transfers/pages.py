@@ -44,15 +44,19 @@ def _may_plan(caller: Caller) -> bool:
 
 
 def _overview(request: Request, session: DbSession, reader: Caller, audit: AuditDep,
-              extra: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+              extra: dict[str, Any] | None = None, status_code: int = 200,
+              no_driver: bool = False) -> Response:
     now = clock.now()
     found, names = alerts_out(session, reader, now)
     audit("read", "transfer_alerts", "open", people=names)
+    shown = (service.without_driver(session, now=now) if no_driver
+             else repository.manifests(session, limit=20))
     return render(request, "quarantine/transfers/overview.html", {
         "counts": service.counts(session, now=now), "alerts": found,
         "returns": service.return_counts(session, now=now),
-        "manifests": [manifest_out(session, m, now)
-                      for m in repository.manifests(session, limit=20)],
+        "no_driver": no_driver, "without_driver": service.count_without_driver(session, now=now),
+        "driver_hours": service.driver_hours(),
+        "manifests": [manifest_out(session, m, now) for m in shown],
         "resolutions": rules.RESOLUTIONS, "csrf_token": csrf_token(request),
         "section": "quarantine", "when": _when, "may_plan": _may_plan(reader),
         "form": {}, **(extra or {}),
@@ -60,11 +64,11 @@ def _overview(request: Request, session: DbSession, reader: Caller, audit: Audit
 
 
 @router.get("/quarantine/transfers")
-def overview_page(request: Request, session: DbSession, reader: Reader,
-                  audit: AuditDep) -> Response:
-    """Dispatched, arrived and missing; the open alerts; the latest manifests; the form
-    to make a manifest."""
-    return _overview(request, session, reader, audit)
+def overview_page(request: Request, session: DbSession, reader: Reader, audit: AuditDep,
+                  no_driver: Annotated[str, Query(max_length=1)] = "") -> Response:
+    """Dispatched, arrived and missing; the open alerts; the latest manifests (only the
+    trips without a driver's contact with `no_driver=1`); the form to make a manifest."""
+    return _overview(request, session, reader, audit, no_driver=no_driver == "1")
 
 
 def _people(text: str) -> list[int]:
@@ -169,6 +173,46 @@ def depart_post(request: Request, manifest_id: Id, session: DbSession,
     if changed:
         audit("update", "transfer_manifest", m.id)
     return RedirectResponse(f"/quarantine/transfers/{manifest_id}/check-in?done=departed",
+                            status_code=303)
+
+
+@router.post("/quarantine/transfers/{manifest_id}/dispatch")
+def dispatch_post(request: Request, manifest_id: Id, session: DbSession,
+                  transport: Transport, audit: AuditDep,
+                  vehicle: Annotated[str, Form(max_length=32)] = "",
+                  seats: Annotated[str, Form(max_length=8)] = "",
+                  driver_name: Annotated[str, Form(max_length=64)] = "",
+                  driver_phone: Annotated[str, Form(max_length=20)] = "",
+                  route: Annotated[str, Form(max_length=500)] = "",
+                  departs_at: Annotated[str, Form(max_length=32)] = "",
+                  expected_at: Annotated[str, Form(max_length=32)] = "",
+                  note: Annotated[str, Form(max_length=1000)] = "",
+                  csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
+    """Change the dispatch details (a blank field stays as it is); a bad field is named
+    on the page and nothing changes."""
+    check_csrf(request, csrf_token)
+    form = {"vehicle": vehicle, "seats": seats, "driver_name": driver_name,
+            "driver_phone": driver_phone, "route": route, "departs_at": departs_at,
+            "expected_at": expected_at, "note": note}
+    try:
+        edit = service.DispatchEdit(
+            vehicle=vehicle or None, driver_name=driver_name or None,
+            driver_phone=driver_phone or None, route=route or None, note=note,
+            seats=parse(Seats, seats, "seats") if seats.strip() else None,
+            departs_at=_city_moment(departs_at, "departs_at") if departs_at.strip() else None,
+            expected_at=(_city_moment(expected_at, "expected_at") if expected_at.strip()
+                         else None))
+        with session.begin_nested():
+            changes = service.edit_manifest(session, manifest_id=manifest_id, edit=edit,
+                                            actor=transport.username)
+    except DomainError as refused:
+        if refused.status == 404:
+            raise
+        return _check_in_page(request, session, transport, audit, manifest_id, "",
+                              {"refused": refused.detail, "dispatch": form}, refused.status)
+    if changes:
+        audit("update", "transfer_manifest", manifest_id)
+    return RedirectResponse(f"/quarantine/transfers/{manifest_id}/check-in?done=dispatch",
                             status_code=303)
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epidesk.geography.models import Address, Building, Unit
 from epidesk.kit.merges import Merge, repoint
-from epidesk.quarantine.models import RoomAssignment, TransferLine, TransferManifest
+from epidesk.quarantine.models import (
+    RoomAssignment,
+    TransferLine,
+    TransferManifest,
+    TransferManifestChange,
+)
 
 
 def add(session: Session, manifest: TransferManifest) -> TransferManifest:
@@ -26,12 +31,47 @@ def manifest(session: Session, manifest_id: int) -> TransferManifest | None:
                            .options(selectinload(TransferManifest.lines))).first()
 
 
-def manifests(session: Session, *, limit: int = 50) -> Sequence[TransferManifest]:
-    """Manifests, latest departure first, with their lines."""
-    return session.scalars(select(TransferManifest).options(
-        selectinload(TransferManifest.lines))
-        .order_by(TransferManifest.departs_at.desc(), TransferManifest.id.desc())
-        .limit(limit)).all()
+def manifests(session: Session, *, limit: int = 50, without_driver_before: datetime | None = None
+              ) -> Sequence[TransferManifest]:
+    """Manifests, latest departure first, with their lines; only those flagged for lacking
+    a driver (`_without_driver`) when a moment is given."""
+    stmt = select(TransferManifest)
+    if without_driver_before is not None:
+        stmt = stmt.where(_without_driver(without_driver_before))
+    return session.scalars(stmt.options(selectinload(TransferManifest.lines))
+                           .order_by(TransferManifest.departs_at.desc(),
+                                     TransferManifest.id.desc()).limit(limit)).all()
+
+
+def _without_driver(before: datetime) -> ColumnElement[bool]:
+    """Not yet left, someone on it still expected, no driver's name or phone, and a
+    return home or departing before the moment."""
+    waiting = select(TransferLine.id).where(TransferLine.manifest_id == TransferManifest.id,
+                                            TransferLine.checked_in_at.is_(None),
+                                            TransferLine.resolved_at.is_(None)).exists()
+    return and_(TransferManifest.departed_at.is_(None), waiting,
+                or_(TransferManifest.driver_name == "", TransferManifest.driver_phone == ""),
+                or_(TransferManifest.purpose == "return_home",
+                    TransferManifest.departs_at <= before))
+
+
+def count_without_driver(session: Session, *, before: datetime) -> int:
+    """How many manifests `_without_driver` flags."""
+    return int(session.scalar(select(func.count(TransferManifest.id))
+                              .where(_without_driver(before))) or 0)
+
+
+def add_changes(session: Session, changes: Sequence[TransferManifestChange]) -> None:
+    """Store changes of a manifest's dispatch details."""
+    session.add_all(changes)
+    session.flush()
+
+
+def changes_of(session: Session, manifest_id: int) -> Sequence[TransferManifestChange]:
+    """A manifest's dispatch changes, oldest first."""
+    return session.scalars(select(TransferManifestChange).where(
+        TransferManifestChange.manifest_id == manifest_id)
+        .order_by(TransferManifestChange.id)).all()
 
 
 def line(session: Session, line_id: int) -> TransferLine | None:

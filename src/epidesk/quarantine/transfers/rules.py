@@ -4,6 +4,7 @@ how a search term reads, when a return home leaves and arrives. No session, no I
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -85,3 +86,35 @@ def return_times(released_at: datetime, minutes: float) -> tuple[datetime, datet
     """When a return home leaves the facility and is expected at the home building."""
     departs = released_at + timedelta(minutes=RETURN_LEAD_MINUTES)
     return departs, departs + timedelta(minutes=math.ceil(minutes))
+
+
+# Dispatch details a manifest's edit may change, in the order they are checked; after the
+# vehicle has left only the driver's phone and the note may change.
+DISPATCH_FIELDS = ("vehicle", "seats", "driver_name", "driver_phone", "route", "departs_at",
+                   "expected_at", "note")
+AFTER_DEPARTURE = ("driver_phone", "note")
+DISPATCH_LABELS = register_labels("dispatch_field", {
+    "vehicle": _l("vehicle"), "seats": _l("seats"), "driver_name": _l("driver"),
+    "driver_phone": _l("driver's phone"), "route": _l("route"), "departs_at": _l("departure"),
+    "expected_at": _l("expected arrival"), "note": _l("note"),
+})
+_PHONE = re.compile(r"\+?[0-9(][0-9 ()-]*")
+
+
+def phone(text: str) -> str | None:
+    """A phone number as written (spaces, dashes and brackets between digits allowed, a
+    leading +), trimmed; None when it is not one (5 to 15 digits)."""
+    value = text.strip()
+    if not _PHONE.fullmatch(value):
+        return None
+    digits = sum(ch.isdigit() for ch in value)
+    return value if 5 <= digits <= 15 else None
+
+
+def lacks_driver(*, purpose: str, driver_name: str, driver_phone: str, departed: bool,
+                 departs_at: datetime, now: datetime, hours: int) -> bool:
+    """A manifest not yet left without a driver's name or phone that matters now: any
+    return home, or any manifest departing within the next `hours` (or late)."""
+    if departed or (driver_name.strip() and driver_phone.strip()):
+        return False
+    return purpose == RETURN_HOME or departs_at <= now + timedelta(hours=hours)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from epidesk.kit.inputs import DIGITS, Ge, Le, Moment, RecordId, Text
+from epidesk.kit.inputs import DIGITS, Ge, Le, Moment, OptionalMoment, RecordId, Text
 
 Seats = Annotated[int, Ge(1), Le(100), DIGITS]
 
@@ -26,6 +26,23 @@ class ManifestIn(BaseModel):
     driver_name: Text = Field(max_length=64)
     driver_phone: Text = Field(max_length=20)
     order_ids: list[RecordId] = Field(min_length=1, max_length=100)
+
+
+class DispatchIn(BaseModel):
+    """Dispatch details to change; a field left out stays as it is. Before departure any
+    may change; after it only the driver's phone and the note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vehicle: Text | None = Field(None, max_length=32, description="Plate or name")
+    seats: Seats | None = Field(None, description="Never below the people on board")
+    driver_name: Text | None = Field(None, max_length=64)
+    driver_phone: Text | None = Field(None, max_length=20,
+                                     description="5 to 15 digits; spaces, dashes, a leading +")
+    route: Text | None = Field(None, max_length=500)
+    departs_at: OptionalMoment = None
+    expected_at: OptionalMoment = Field(None, description="After the departure")
+    note: Text | None = Field(None, max_length=1000)
 
 
 class PeopleIn(BaseModel):
@@ -78,6 +95,9 @@ class ManifestOut(BaseModel):
     driver_name: str
     driver_phone: str
     departed_at: datetime | None
+    note: str
+    needs_driver: bool = Field(description="Not yet left without a driver's name or phone, "
+                               "and a return home or departing within the set hours")
     people: int
     checked_out: int
     checked_in: int
@@ -98,10 +118,21 @@ class LineOut(BaseModel):
     resolution: str | None
 
 
+class ChangeOut(BaseModel):
+    """One change of a manifest's dispatch details."""
+
+    field: str
+    old_value: str
+    new_value: str
+    at: datetime
+    actor: str
+
+
 class ManifestDetail(ManifestOut):
-    """A manifest with its lines."""
+    """A manifest with its lines and the changes of its dispatch details."""
 
     lines: list[LineOut]
+    changes: list[ChangeOut]
 
 
 class LineChange(BaseModel):

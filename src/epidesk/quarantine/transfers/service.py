@@ -22,6 +22,7 @@ from epidesk.quarantine.models import (
     RoomAssignment,
     TransferLine,
     TransferManifest,
+    TransferManifestChange,
 )
 from epidesk.quarantine.orders import repository as orders
 from epidesk.quarantine.transfers import repository, rules
@@ -456,3 +457,115 @@ def _grace() -> timedelta:
 def resident_transfers(session: Session, *, resident_id: int) -> Sequence[TransferLine]:
     """A resident's latest transfers."""
     return repository.lines_of_resident(session, resident_id)
+
+
+@dataclass(frozen=True)
+class DispatchEdit:
+    """Dispatch details to change (None: leave as it is)."""
+
+    vehicle: str | None = None
+    seats: int | None = None
+    driver_name: str | None = None
+    driver_phone: str | None = None
+    route: str | None = None
+    departs_at: datetime | None = None
+    expected_at: datetime | None = None
+    note: str | None = None
+
+
+_LONGEST = {"vehicle": 32, "driver_name": 64, "route": 500, "note": 1000}
+
+
+def _checked(m: TransferManifest, asked: dict[str, object]) -> dict[str, object]:
+    """The asked values, trimmed and checked against the manifest; the first bad one is
+    refused naming its field."""
+    out = dict(asked)
+    for name, longest in _LONGEST.items():
+        if name in out:
+            text = str(out[name]).strip()
+            if len(text) > longest:
+                raise ValidationFailedError(f"at most {longest} characters", field=name)
+            if not text and name in ("vehicle", "driver_name"):
+                raise ValidationFailedError(f"{name} cannot be blank", field=name)
+            out[name] = text
+    if "driver_phone" in out:
+        number = rules.phone(str(out["driver_phone"]))
+        if number is None:
+            raise ValidationFailedError(
+                f"{str(out['driver_phone'])[:20]!r} is not a phone number (5 to 15 digits)",
+                field="driver_phone")
+        out["driver_phone"] = number
+    seats = out.get("seats")
+    if isinstance(seats, int) and not len(m.lines) <= seats <= 100:
+        raise ValidationFailedError(
+            f"{len(m.lines)} people are on board: seats must be from {max(len(m.lines), 1)} "
+            "to 100", field="seats")
+    departs = out.get("departs_at", m.departs_at)
+    expected = out.get("expected_at", m.expected_at)
+    assert isinstance(departs, datetime) and isinstance(expected, datetime)
+    if clock.aware(expected) <= clock.aware(departs):
+        raise ValidationFailedError(
+            "the expected arrival must come after the departure",
+            field="expected_at" if "expected_at" in out else "departs_at")
+    return out
+
+
+def _shown(value: object) -> str:
+    return clock.aware(value).isoformat() if isinstance(value, datetime) else str(value)
+
+
+def edit_manifest(session: Session, *, manifest_id: int, edit: DispatchEdit, actor: str,
+                  now: datetime | None = None) -> list[TransferManifestChange]:
+    """Change a manifest's dispatch details, each change logged with who and when;
+    refused whole, naming the field, when a value is bad (seats below the people on
+    board, not a phone, an arrival before the departure) or the vehicle has left and the
+    field is not the driver's phone or the note. Returns the changes (none when every
+    value was already so)."""
+    m = get_manifest(session, manifest_id=manifest_id)
+    asked = {name: value for name in rules.DISPATCH_FIELDS
+             if (value := getattr(edit, name)) is not None}
+    if not asked:
+        raise ValidationFailedError("name at least one detail to change", field="vehicle")
+    moment = now or clock.now()
+    changed = {name: value for name, value in _checked(m, asked).items()
+               if _shown(getattr(m, name)) != _shown(value)}
+    if m.departed_at is not None:
+        for name in changed:
+            if name not in rules.AFTER_DEPARTURE:
+                raise ValidationFailedError(
+                    f"manifest {m.id} has left: only the driver's phone and the note may "
+                    f"change, not {name}", field=name)
+    changes = [TransferManifestChange(manifest_id=m.id, field=name,
+                                      old_value=_shown(getattr(m, name)),
+                                      new_value=_shown(value), at=moment, actor=actor[:64])
+               for name, value in changed.items()]
+    for name, value in changed.items():
+        setattr(m, name, value)
+    repository.add_changes(session, changes)
+    return changes
+
+
+def dispatch_changes(session: Session, *, manifest_id: int
+                     ) -> Sequence[TransferManifestChange]:
+    """A manifest's dispatch changes, oldest first."""
+    return repository.changes_of(session, manifest_id)
+
+
+def driver_hours() -> int:
+    """Hours before departure within which a manifest without a driver is flagged."""
+    return get_settings().transfer_driver_hours
+
+
+def without_driver(session: Session, *, now: datetime | None = None, limit: int = 50
+                   ) -> Sequence[TransferManifest]:
+    """Trips flagged for lacking a driver's contact (`rules.lacks_driver`)."""
+    moment = now or clock.now()
+    return repository.manifests(session, limit=limit, without_driver_before=moment
+                                + timedelta(hours=driver_hours()))
+
+
+def count_without_driver(session: Session, *, now: datetime | None = None) -> int:
+    """How many trips lack a driver's contact now."""
+    moment = now or clock.now()
+    return repository.count_without_driver(
+        session, before=moment + timedelta(hours=driver_hours()))
