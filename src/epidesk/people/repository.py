@@ -16,7 +16,14 @@ from sqlalchemy.sql.operators import custom_op
 from epidesk.db import count_at_most, is_postgres
 from epidesk.geography.models import Address, Building, Community, Subdistrict, Unit
 from epidesk.kit.access import AreaPath
-from epidesk.kit.bulk.reading import LITE_SECONDS, IntArray, chunks, lite_columns, pg_columns
+from epidesk.kit.bulk.reading import (
+    LITE_SECONDS,
+    IntArray,
+    chunks,
+    lite_columns,
+    member,
+    pg_columns,
+)
 from epidesk.people.models import (
     ClassMembership,
     Household,
@@ -527,11 +534,10 @@ def residents_at_addresses(session: Session, address_ids: Sequence[int]
                            ) -> list[tuple[int, int]]:
     """(resident, address) of everyone living at these addresses now, by resident."""
     out: list[tuple[int, int]] = []
-    for chunk in chunks(address_ids):
+    for condition in member(session, Household.address_id, address_ids):
         out += [(int(r), int(a)) for r, a in session.execute(
             select(Resident.id, Household.address_id)
-            .join(Household, Household.id == Resident.household_id)
-            .where(Household.address_id.in_(chunk))).all()]
+            .join(Household, Household.id == Resident.household_id).where(condition)).all()]
     return sorted(out)
 
 

@@ -13,7 +13,6 @@ from epidesk.db import count_at_most
 from epidesk.kit import clock
 from epidesk.kit.bulk.reading import member
 from epidesk.people import repository as people
-from epidesk.people.models import Household, Resident
 from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
 
 
@@ -206,17 +205,15 @@ def batch_swabs(session: Session, batch_id: int) -> list[tuple[int, datetime, st
         .join(Tube, Tube.id == Sample.tube_id).where(Tube.batch_id == batch_id)).all()]
 
 
-def batch_swabs_at_addresses(session: Session, batch_id: int, address_ids: Sequence[int]
-                             ) -> list[tuple[int, datetime, str, int]]:
-    """(resident, collected at, the tube's outcome, their home address) of every swab of a
-    batch taken from someone living at one of these addresses: read from the addresses'
-    households down, so that a few addresses cost a few index reads whatever the batch."""
-    out: list[tuple[int, datetime, str, int]] = []
-    for condition in member(session, Household.address_id, address_ids):
-        out.extend((int(r), at, o, int(a)) for r, at, o, a in session.execute(
-            select(Sample.resident_id, Sample.collected_at, Tube.outcome, Household.address_id)
-            .join(Resident, Resident.household_id == Household.id)
-            .join(Sample, Sample.resident_id == Resident.id)
+def batch_swabs_of_residents(session: Session, batch_id: int, resident_ids: Sequence[int]
+                             ) -> list[tuple[int, datetime, str]]:
+    """(resident, collected at, the tube's outcome) of the swabs of a batch taken from
+    these residents: read from the residents down, so that a few residents cost a few
+    index reads whatever the size of the batch."""
+    out: list[tuple[int, datetime, str]] = []
+    for condition in member(session, Sample.resident_id, resident_ids):
+        out.extend((int(r), at, o) for r, at, o in session.execute(
+            select(Sample.resident_id, Sample.collected_at, Tube.outcome)
             .join(Tube, Tube.id == Sample.tube_id)
             .where(condition, Tube.batch_id == batch_id)).all())
     return out

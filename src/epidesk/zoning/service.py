@@ -420,7 +420,9 @@ def tally_batch(session: Session, *, batch_id: int) -> int:
     if not zones_of:
         return 0
     if residents <= ZONE_FIRST_RESIDENTS:
-        swabs = testing.batch_swabs_at_addresses(session, batch_id, sorted(zones_of))
+        homes = dict(people.residents_at_addresses(session, sorted(zones_of)))
+        swabs = [(r, at, o, homes[r]) for r, at, o
+                 in testing.batch_swabs_of_residents(session, batch_id, sorted(homes))]
     else:
         found = testing.batch_swabs(session, batch_id)
         homes = people.address_of_residents(session, sorted({r for r, _, _ in found}))
