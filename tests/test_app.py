@@ -65,3 +65,31 @@ def test_a_configured_proxy_is_believed(settings_env: pytest.MonkeyPatch) -> Non
     with _serving(options) as base:
         seen = httpx.get(f"{base}/who", headers={"X-Forwarded-For": "203.0.113.9"}).json()
     assert seen["address"] == "203.0.113.9"
+
+
+def test_the_application_lets_the_event_loop_take_the_interpreter_within_the_setting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cached public pages are answered by the event loop while staff pages compute
+    # in worker threads: the switch interval bounds how long those hold the loop back.
+    import sys
+
+    from epidesk.app import create_app
+
+    before = sys.getswitchinterval()
+    try:
+        monkeypatch.setenv("EPIDESK_THREAD_SWITCH_MS", "2.5")
+        get_settings.cache_clear()
+        create_app()
+        assert sys.getswitchinterval() == pytest.approx(0.0025)
+        monkeypatch.delenv("EPIDESK_THREAD_SWITCH_MS")
+        get_settings.cache_clear()
+        create_app()
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+        monkeypatch.setenv("EPIDESK_THREAD_SWITCH_MS", "0")
+        get_settings.cache_clear()
+        with pytest.raises(ValueError, match="thread_switch_ms"):
+            get_settings()
+    finally:
+        monkeypatch.delenv("EPIDESK_THREAD_SWITCH_MS", raising=False)
+        get_settings.cache_clear()
+        sys.setswitchinterval(before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
@@ -235,6 +236,10 @@ def install_api_docs(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     """Build the application with every domain's API and page routers."""
+    # The event loop answers the cached public pages itself; staff pages run in worker
+    # threads. CPython lets a computing thread keep the interpreter for 5 ms before the
+    # loop may take it, a wait each public answer would inherit under load.
+    sys.setswitchinterval(get_settings().thread_switch_ms / 1000)
     app = FastAPI(
         dependencies=[Depends(web.storable_text)],
         title="Epidesk",

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
         description="Minutes after a vehicle's expected arrival before anyone on it not yet "
                     "checked in at the facility raises an alert",
     )
+    thread_switch_ms: float = Field(
+        default=1.0, ge=0.1, le=100.0,
+        description="How long (ms) a thread may hold Python's interpreter lock before the "
+                    "server's event loop can take it: staff pages computing in worker "
+                    "threads then delay the cached public answers by at most this much",
+    )
     transfer_driver_hours: int = Field(
         default=12, ge=0, le=7 * 24,
         description="Hours before departure within which a manifest (and any return home "
