@@ -80,10 +80,10 @@ def log(message: str) -> None:
 
 def resident_ids(engine: Engine) -> np.ndarray:
     """Every resident id of the city."""
-    from epidesk.people import repository
+    from epidesk.people.columns import repository as people_columns
 
     with Session(engine) as session:
-        return repository.resident_ids(session)
+        return people_columns.resident_ids(session)
 
 
 def round_table(ids: np.ndarray, seed: int, now: datetime) -> pa.Table:

@@ -45,7 +45,7 @@ from cities import analyze, city_database
 from epidesk.db import is_postgres, make_engine
 from epidesk.kit import bulk, clock
 from epidesk.kit.domains import load_models
-from epidesk.people import repository as people_repository
+from epidesk.people.columns import repository as people_columns
 from epidesk.policy.service import load_preset
 from epidesk.tracing import rules
 from epidesk.tracing.graph import engine as graph_engine
@@ -101,7 +101,7 @@ def ensure_visits(engine: Engine, people: int) -> dict[str, Any]:
 
 def write_exposures(session: Session, people: int) -> None:
     """One recorded exposure per 1,000 residents, 10 % of them protected."""
-    ids = people_repository.resident_ids(session)
+    ids = people_columns.resident_ids(session)
     settings = ("carer", "shared_vehicle", "shared_enclosed_space", "investigator_judgement")
     a, b, at, setting, protected = visits_engine.synthetic_exposures(
         ids, count=max(10, people // 1000), first_day=rules.local_midnight(FIRST_DAY,
@@ -371,10 +371,10 @@ def add_visits(engine: Engine, now: int) -> tuple[int, int]:
     """One more day of visits for 10 % of residents, committed; returns (count, watermark)."""
     with Session(engine) as session:
         watermark = graph_repository.max_visit_id(session)
-        ids, communities = people_repository.residents_with_community(session)
+        ids, communities = people_columns.residents_with_community(session)
         rng = np.random.default_rng(SEED + 2)
         some = np.sort(rng.choice(len(ids), size=max(1, len(ids) // 10), replace=False))
-        venue_id, venue_community, kinds = people_repository.venues_with_kind(session)
+        venue_id, venue_community, kinds = people_columns.venues_with_kind(session)
         written = 0
         for resident, venue, start, end in visits_engine.synthetic_visits(
                 ids[some], communities[some],
@@ -418,7 +418,7 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
             load = time.perf_counter() - started
             visits = graph.visit_count
             del arrays
-            ids = people_repository.resident_ids(session)
+            ids = people_columns.resident_ids(session)
         made = new_cases(ids)
         cases, now = made.batch, made.now
         log(f"loaded in {load:.1f} s ({read:.1f} s reading); counting opportunities")

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from epidesk.cases import service as cases
 from epidesk.cases.models import CaseEpisode
 from epidesk.errors import NotFoundError, ValidationFailedError
-from epidesk.people import repository as people_repository
 from epidesk.people import service as people
+from epidesk.people.columns import repository as people_columns
 from epidesk.people.models import HouseholdMembership, WorkGroupMembership
 from epidesk.testing.ingest import service as testing
 from epidesk.tracing import models as tracing_models
@@ -520,8 +520,8 @@ def test_synthetic_visits_are_deterministic(db: Session, s: Scene):
     assert made.visits > 0
     rows = sorted((v.resident_id, v.venue_id, rules.seconds_of(v.started_at))
                   for v in db.scalars(select(VenueVisit).where(VenueVisit.log_id.is_(None))))
-    residents, communities = people_repository.residents_with_community(db)
-    ids, comm, kinds = people_repository.venues_with_kind(db)
+    residents, communities = people_columns.residents_with_community(db)
+    ids, comm, kinds = people_columns.venues_with_kind(db)
     again = [c for part in visits_engine.synthetic_visits(
         residents, communities, visits_engine.VenueTable(ids, comm, kinds),
         first_day=rules.local_midnight(date(2026, 11, 1), CITY), days=3, seed=5)

@@ -14,7 +14,7 @@ from epidesk.db import is_postgres
 from epidesk.geography.models import Address, Building, Community, District, Subdistrict, Unit
 from epidesk.kit import bulk
 from epidesk.kit.bulk.reading import chunks, lite_columns, pg_columns
-from epidesk.people import repository as people
+from epidesk.people.columns import repository as people_columns
 from epidesk.zoning.models import Zone, ZoneChange, ZoneSample, ZoneTally, ZoneTrigger
 from epidesk.zoning.rules import ACTIVE, FLOORS
 
@@ -111,7 +111,7 @@ def community_shapes(session: Session, ids: Sequence[int]) -> dict[int, Communit
 
 def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:
     """Households (id, address) and the household of every resident (the people domain's)."""
-    return people.household_columns(session)
+    return people_columns.household_columns(session)
 
 
 # ------------------------------------------------------------------ zones

@@ -30,6 +30,7 @@ from epidesk.kit.imports import Imported, Progress, Rejected, run_import, unread
 from epidesk.kit.merges import follow_merges
 from epidesk.kit.reports import Finding, Report, report_of
 from epidesk.people import repository as people
+from epidesk.people.columns import repository as people_columns
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.testing import engine, rules
@@ -75,7 +76,7 @@ def _lookups(session: Session, tubes_counted: Future[int | None]
     Only PostgreSQL's sequences hand ids out ahead: SQLite's next ids are only known
     once this transaction holds the write lock.
     """
-    resident_ids = people.resident_ids(session)
+    resident_ids = people_columns.resident_ids(session)
     tubes = tubes_counted.result()
     if tubes is None or not is_postgres(session):
         return resident_ids, None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
 from epidesk.kit.bulk.reading import LITE_SECONDS, columns_on, lite_columns, pg_columns
-from epidesk.people import repository as people
+from epidesk.people.columns import repository as people_columns
 from epidesk.tracing.graph.rules import GraphArrays
 from epidesk.tracing.models import Exposure, VenueVisit
 from epidesk.tracing.rules import FOREVER, seconds_of
@@ -96,7 +96,7 @@ def graph_arrays(session: Session, zone: tzinfo | None = None) -> GraphArrays:
 
 def _graph_arrays(session: Session, watermark: int, pending: Future[list[NDArray[Any]]] | None,
                   zone: tzinfo | None) -> GraphArrays:
-    memberships = people.membership_columns(session, zone)
+    memberships = people_columns.membership_columns(session, zone)
     if pending is not None:
         r, v, st, en = pending.result()
         visits = (r, v, st, en)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
 from epidesk.kit import clock
-from epidesk.people import repository as people
+from epidesk.people.columns import repository as people_columns
 from epidesk.tracing.graph import engine, repository
 from epidesk.tracing.graph.engine import ContactGraph
 from epidesk.tracing.graph.rules import GraphStamp
@@ -77,7 +77,7 @@ def current_graph(session: Session, *, cache: bool | None = None) -> ContactGrap
 def graph_stamp(session: Session) -> GraphStamp:
     """Counts, largest ids and sums of the membership tables, and the exposures' count
     and largest id: what must not change while a graph is held."""
-    households, work, classes = people.membership_stamps(session)
+    households, work, classes = people_columns.membership_stamps(session)
     return GraphStamp(households=households, work=work,  # type: ignore[arg-type]
                       classes=classes,  # type: ignore[arg-type]
                       exposures=repository.exposure_stamp(session))

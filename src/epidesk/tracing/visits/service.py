@@ -30,6 +30,7 @@ from epidesk.kit.imports import (
 from epidesk.kit.merges import follow_merges
 from epidesk.kit.reports import Finding, Report
 from epidesk.people import repository as people
+from epidesk.people.columns import repository as people_columns
 from epidesk.tracing import repository as tracing_repository
 from epidesk.tracing.models import VisitLog
 from epidesk.tracing.retrace import service as retrace
@@ -89,8 +90,8 @@ class VisitLogImporter:
         line naming a record merged into another is the survivor's."""
         parsed.resident_id = follow_merges(parsed.resident_id, *people.merge_pointers(session))
         engine.validate_visits(
-            parsed, residents=engine.bitmap(people.resident_ids(session)),
-            venues=engine.bitmap(people.venue_ids(session)), now=seconds_of(now))
+            parsed, residents=engine.bitmap(people_columns.resident_ids(session)),
+            venues=engine.bitmap(people_columns.venue_ids(session)), now=seconds_of(now))
         return Report() if parsed.ok else engine.visit_report(parsed)
 
     def write(self, session: Session, parsed: ParsedVisits, record: VisitLog, now: datetime,
@@ -212,8 +213,8 @@ def synthesize_visits(session: Session, *, days: int = 14, seed: int = 1,
         raise ValidationFailedError(f"days must be between 1 and 366, not {days}")
     started = time.perf_counter()
     first = first_day or (clock.city_today() - timedelta(days=days))
-    residents, communities = people.residents_with_community(session)
-    venue_id, venue_community, kinds = people.venues_with_kind(session)
+    residents, communities = people_columns.residents_with_community(session)
+    venue_id, venue_community, kinds = people_columns.venues_with_kind(session)
     if not len(residents) or not len(venue_id):
         raise ConflictError("the database holds no residents or no venues: build a city first")
     table = tracing_repository.tracing_table("venue_visit")

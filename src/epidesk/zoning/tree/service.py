@@ -17,6 +17,7 @@ from epidesk.cases import repository as cases
 from epidesk.db import is_postgres
 from epidesk.kit import clock
 from epidesk.people import repository as people
+from epidesk.people.columns import repository as people_columns
 from epidesk.policy.schemas import Preset
 from epidesk.tracing.exposures import repository as exposures
 from epidesk.tracing.graph.engine import ContactGraph, rows_of
@@ -63,7 +64,7 @@ def tree_arrays(session: Session) -> TreeArrays:
     else:
         known = np.zeros(len(residing), dtype=bool)
     residents = np.bincount(at[known], minlength=len(household)).astype(np.int64)
-    venue, venue_community, _ = people.venues_with_kind(session)
+    venue, venue_community, _ = people_columns.venues_with_kind(session)
     return TreeArrays(**g, household_address=household_at, household_residents=residents,
                       venue=venue, venue_community=venue_community, household=household,
                       household_at=household_at)
@@ -75,7 +76,7 @@ def load_tree(session: Session, *, cache: bool | None = None) -> ZoningTree:
     if not use_cache:
         return build_tree(tree_arrays(session))
     key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    stamp = people.membership_stamps(session)[0]
+    stamp = people_columns.membership_stamps(session)[0]
     with _trees_lock:
         found = _trees.get(key)
         if found is not None and found.stamp == stamp:

@@ -1,0 +1,1 @@
+"""Whole columns of the people domain's tables, read in bulk."""
