@@ -83,6 +83,18 @@ def test_keys_issue_export_and_verify_offline(city_db: dict[str, int], tmp_path:
     unknown = run("certificates", "verify", "--json", "--trust-list", str(gateway),
                   text[:-10] + "0000000000")
     assert unknown.exit_code == 1  # type: ignore[attr-defined]
+    # Several at once: arguments and a file of one certificate to a line, one answer each
+    # in order; the exit code is 0 only when every one is valid.
+    several = tmp_path / "several.txt"
+    several.write_text(f"{text}\n\n{text[:-10]}0000000000\n")
+    both = run("certificates", "verify", "--json", "--trust-list", str(trust), text,
+               str(several))
+    assert both.exit_code == 1  # type: ignore[attr-defined]
+    answers = [json.loads(line) for line in both.stdout.splitlines()]  # type: ignore[attr-defined]
+    assert [a["valid"] for a in answers] == [True, True, False]
+    assert answers[2]["step"] in {"base45", "zlib", "cose", "signature"}
+    twice = run("certificates", "verify", "--trust-list", str(trust), text, str(held))
+    assert twice.exit_code == 0 and twice.output.count("VALID") == 2  # type: ignore[attr-defined]
     bad_at = run("certificates", "verify", "--at", "yesterday", "--trust-list", str(trust), text)
     assert bad_at.exit_code == 2 and "--at" in bad_at.output  # type: ignore[attr-defined]
 

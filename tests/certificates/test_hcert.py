@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from epidesk.certificates import rules
 from epidesk.certificates.engine import NewSigner, generate_signer, load_private_key
 from epidesk.certificates.hcert import engine
+from epidesk.certificates.hcert import trust as hcert_trust
 from epidesk.certificates.hcert.rules import TrustList, key_id, revocation_hash
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -35,7 +36,7 @@ def signer(usages: tuple[str, ...] = ("vaccination", "test", "recovery"),
 def trust(*signers: NewSigner, revoked: set[bytes] | None = None) -> TrustList:
     found = TrustList()
     for s in signers:
-        found.add(engine.signer_from_der(s.certificate_der))
+        found.add(hcert_trust.signer_from_der(s.certificate_der))
     found.revoked = revoked or set()
     return found
 
@@ -237,7 +238,7 @@ def test_several_certificates_with_one_key_id_are_all_tried():
     s = signer()
     t = trust(s)
     impostor = signer(("vaccination",), 200)
-    decoy = engine.signer_from_der(impostor.certificate_der)
+    decoy = hcert_trust.signer_from_der(impostor.certificate_der)
     t.signers[s.kid].insert(0, type(decoy)(**{**decoy.__dict__, "kid": s.kid}))
     assert check(issue(), t).valid
 
@@ -254,6 +255,26 @@ def test_any_truncation_or_flipped_character_is_refused(data: st.DataObject):
     outcome = check(changed)
     assert not outcome.valid
     assert outcome.step in {"base45", "zlib", "cose", "algorithm", "kid", "signature"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.just("valid"), st.just("other_key"), st.just("expired"),
+                          st.integers(0, 400), st.text(max_size=40)), max_size=12),
+       st.integers(1, 5))
+def test_several_at_once_give_what_each_gives_alone(kinds: list[Any], at_once: int):
+    # Valid, foreign, expired, cut short and arbitrary texts mixed, in chunks of any size:
+    # verify_many answers for each exactly what verify answers, in the same order.
+    good = issue()
+    texts = [good if k == "valid" else issue(s=signer(days=2)) if k == "other_key"
+             else issue(iat=AT - 10, exp=AT - 1) if k == "expired"
+             else good[:k] if isinstance(k, int) else k for k in kinds]
+    t = trust(signer())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "MANY_AT_ONCE", at_once)
+        together = engine.verify_many(texts, signers=t.signers, revoked=t.revoked, at=AT)
+    alone = [engine.verify(text, signers=t.signers, revoked=t.revoked, at=AT) for text in texts]
+    assert together == alone
+    assert [o.valid for o in together] == [k == "valid" for k in kinds]
 
 
 @settings(max_examples=40, deadline=None)
@@ -319,7 +340,7 @@ def test_certificates_signed_by_pycose_verify(rsa: bool, kid_unprotected: bool):
     hcert = json.loads(json.dumps(payload("URN:UVCI:01:DE:ABC#1")))
     hcert["v"][0]["co"] = "DE"
     text, der = _pycose_sign(hcert, rsa=rsa, kid_unprotected=kid_unprotected)
-    t = engine.read_trust_list(json.dumps([{
+    t = hcert_trust.read_trust_list(json.dumps([{
         "kid": base64.b64encode(key_id(der)).decode(), "country": "DE",
         "certificateType": "DSC", "rawData": base64.b64encode(der).decode()}]).encode())
     outcome = check(text, t)
@@ -331,20 +352,20 @@ def test_certificates_signed_by_pycose_verify(rsa: bool, kid_unprotected: bool):
 
 def test_trust_lists_are_read_from_pem_der_and_this_platforms_export():
     s = signer()
-    pem = engine.der_of_pem(_pem(s.certificate_der).encode())
+    pem = hcert_trust.der_of_pem(_pem(s.certificate_der).encode())
     assert pem == [s.certificate_der]
     for data in (_pem(s.certificate_der).encode(), s.certificate_der):
-        assert check(issue(), engine.read_trust_list(data)).valid
+        assert check(issue(), hcert_trust.read_trust_list(data)).valid
     exported = {"format": "epidesk-dcc-trust-list", "certificates": [{
         "kid": base64.b64encode(s.kid).decode(), "country": "CN",
         "certificateType": "DSC", "rawData": base64.b64encode(s.certificate_der).decode()}],
         "revoked": {"hashType": "UCI", "hashes": [
             base64.b64encode(revocation_hash(payload()["v"][0]["ci"])).decode()]}}
-    read = engine.read_trust_list(json.dumps(exported).encode())
+    read = hcert_trust.read_trust_list(json.dumps(exported).encode())
     assert check(issue(), read).step == "revoked"
     for bad in (b"{}", b"[{}]", b"not a certificate", b"-----BEGIN CERTIFICATE-----\nxx"):
         with pytest.raises(ValueError):
-            engine.read_trust_list(bad)
+            hcert_trust.read_trust_list(bad)
 
 
 def _pem(der: bytes) -> str:

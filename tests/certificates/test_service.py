@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from epidesk.cases import service as cases
 from epidesk.certificates import service
 from epidesk.certificates.hcert import engine
+from epidesk.certificates.hcert import trust as hcert_trust
 from epidesk.certificates.models import SignerKey
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
 from tests.factories import tiny_city
@@ -121,7 +122,7 @@ def test_the_signer_key_is_sealed_and_certificates_verify_with_the_exported_list
         product="CoronaVac", manufacturer="Sinovac", vaccine_type="inactivated",
         day=date(2026, 11, 21), actor="v", now=NOW)
     exported = json.dumps(service.trust_list_document(db, at=NOW)).encode()
-    trust = engine.read_trust_list(exported)
+    trust = hcert_trust.read_trust_list(exported)
     outcome = engine.verify(issued.text, signers=trust.signers, revoked=trust.revoked,
                             at=int(NOW.timestamp()))
     assert outcome.valid and outcome.kid and outcome.kid.hex() == key.kid

@@ -202,50 +202,54 @@ def revoke_cmd(identifier: str = typer.Argument(..., help="Certificate identifie
 
 # ---------------------------------------------------------------------------- verify
 
-def read_input(argument: str) -> str:
-    """The HC1: text given, or held in a file, or read from a QR code in an image."""
+def read_input(argument: str) -> list[str]:
+    """The HC1: texts given: the text itself, a file holding one or more (one to a line),
+    or the QR codes read from an image."""
     from epidesk.certificates.engine import read_qr_image
 
     if argument.startswith("HC1:"):
-        return argument.strip()
+        return [argument.strip()]
     path = Path(argument)
     if not path.is_file():
         raise typer.BadParameter("neither HC1: text nor a readable file", param_hint="INPUT")
     data = path.read_bytes()
     if data.lstrip().startswith(b"HC1:"):
-        return data.decode("ascii", "replace").strip()
+        lines = data.decode("ascii", "replace").splitlines()
+        return [line.strip() for line in lines if line.strip()]
     try:
         found = read_qr_image(data)
     except ValueError:
         raise typer.BadParameter("the file holds neither HC1: text nor an image",
                                  param_hint="INPUT") from None
-    if not found:
-        return ""
-    return found[0]
+    return found[:1]
 
 
-@app.command("verify", epilog="Exit codes: 0 valid, 1 invalid, 2 a usage error.")
+@app.command("verify", epilog="Exit codes: 0 every certificate valid, 1 any invalid, "
+                              "2 a usage error.")
 def verify_cmd(
-    input_: str = typer.Argument(..., metavar="INPUT",
-                                 help="HC1: text, a file holding it, or a QR code image"),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...",
+                                       help="HC1: text, a file holding one or more (one "
+                                            "to a line), or a QR code image"),
     trust_list: list[Path] = typer.Option([], "--trust-list", exists=True, dir_okay=False,
                                           help="Trust list file: this platform's export, "
                                                "the gateway's JSON, PEM or DER (repeat)"),
     at: str = typer.Option("", help="Validation time (ISO 8601; default now)"),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object for each "
+                                                        "certificate, one to a line"),
 ) -> None:
-    """Verify a certificate offline: signature, schema, validity times, signer
-    certificate, key usage and revocation. Nothing about it is recorded."""
+    """Verify certificates offline: signature, schema, validity times, signer
+    certificate, key usage and revocation. Nothing about them is recorded."""
     from epidesk.certificates.hcert import engine
-    from epidesk.certificates.hcert.rules import TrustList
+    from epidesk.certificates.hcert import trust as hcert_trust
+    from epidesk.certificates.hcert.rules import TrustList, failed
     from epidesk.kit import clock
 
     moment = _moment("--at", at) if at else clock.now()
-    text = read_input(input_)
+    texts = [read_input(argument) for argument in inputs]
     trust = TrustList()
     for path in trust_list:
         try:
-            trust.merge(engine.read_trust_list(path.read_bytes()))
+            trust.merge(hcert_trust.read_trust_list(path.read_bytes()))
         except ValueError as exc:
             raise typer.BadParameter(f"{path}: {exc}", param_hint="--trust-list") from None
     if not trust_list:
@@ -254,18 +258,29 @@ def verify_cmd(
 
         with session_scope() as session:
             trust = service.trust_list(session, at=moment)
-    outcome = engine.verify(text, signers=trust.signers, revoked=trust.revoked,
-                            at=int(moment.timestamp())) if text else None
-    if outcome is None:
-        from epidesk.certificates.hcert.rules import failed
+    found = [text for group in texts for text in group]
+    outcomes = iter(engine.verify_many(found, signers=trust.signers, revoked=trust.revoked,
+                                       at=int(moment.timestamp())))
+    results = []
+    for argument, group in zip(inputs, texts, strict=True):
+        if not group:
+            results.append((argument, failed("prefix", "no QR code found in the image")))
+        results.extend((argument, next(outcomes)) for _ in group)
+    for argument, outcome in results:
+        _show_outcome(outcome, as_json=as_json, label=argument if len(results) > 1 else "")
+    raise typer.Exit(0 if all(o.valid for _, o in results) else 1)
 
-        outcome = failed("prefix", "no QR code found in the image")
+
+def _show_outcome(outcome: Any, *, as_json: bool, label: str) -> None:
     if as_json:
         sys.stdout.write(json.dumps({
             "valid": outcome.valid, "step": outcome.step, "reason": outcome.reason,
             "kid": outcome.kid.hex() if outcome.kid else None, "country": outcome.country,
             **outcome.minimum()}, ensure_ascii=False) + "\n")
-    elif outcome.valid:
+        return
+    if label:
+        out.print(f"[dim]{label[:60]}[/]", highlight=False)
+    if outcome.valid:
         shown = outcome.minimum()
         name = shown["name"]
         out.print(f"[bold green]VALID[/] {outcome.kind} certificate", highlight=False)
@@ -276,4 +291,3 @@ def verify_cmd(
                                             if k != "kind"), highlight=False)
     else:
         out.print(f"[bold red]INVALID[/] {outcome.reason}", highlight=False)
-    raise typer.Exit(0 if outcome.valid else 1)

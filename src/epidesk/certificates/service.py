@@ -19,6 +19,7 @@ from epidesk.cases import service as cases
 from epidesk.certificates import repository, rules
 from epidesk.certificates.engine import generate_signer, load_private_key
 from epidesk.certificates.hcert import engine as hcert
+from epidesk.certificates.hcert import trust as hcert_trust
 from epidesk.certificates.hcert.rules import KINDS, Outcome, TrustList, revocation_hash
 from epidesk.certificates.models import CertificateRevocation, IssuedCertificate, SignerKey
 from epidesk.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -130,7 +131,7 @@ def gateway_entries(session: Session, *, at: datetime) -> list[dict[str, Any]]:
     validity and the kinds it may sign (empty: every kind)."""
     out = []
     for k in repository.trusted_keys(session, at):
-        signer = hcert.signer_from_der(k.certificate_der, country=k.country)
+        signer = hcert_trust.signer_from_der(k.certificate_der, country=k.country)
         out.append({
             "kid": base64.b64encode(bytes.fromhex(k.kid)).decode("ascii"),
             "country": k.country, "certificateType": "DSC",
@@ -148,7 +149,7 @@ def trust_list(session: Session, *, at: datetime | None = None) -> TrustList:
     """The trust list as a verifier reads it."""
     trust = TrustList()
     for key in repository.trusted_keys(session, at or clock.now()):
-        trust.add(hcert.signer_from_der(key.certificate_der, country=key.country))
+        trust.add(hcert_trust.signer_from_der(key.certificate_der, country=key.country))
     trust.revoked = {bytes.fromhex(h) for h in repository.revoked_hashes(session)}
     return trust
 

@@ -1,8 +1,9 @@
 """Encoding, signing and verifying hcert 1.3 certificates, written for speed.
 
-The verifier runs every step of the chain on every call (base45, zlib, COSE, signature,
-CBOR, schema) and keeps nothing between calls but what it was given: the trust list and
-the compiled schema. Base45 is decoded with a translation table and a few operations on
+The verifier runs every step of the chain on every certificate (base45, zlib, COSE,
+signature, CBOR, schema) and keeps nothing between calls but what it was given: the trust
+list and the compiled schema. Several certificates at once (`verify_many`) go through the
+same steps a step at a time. Base45 is decoded with a translation table and a few operations on
 one integer holding every digit; a COSE_Sign1 of the usual shape is read by slicing (any
 other shape goes to the CBOR decoder); the ES256 signature becomes DER by slicing too;
 the schema is checked by a compiled validator (jsonschema_rs).
@@ -10,10 +11,9 @@ the schema is checked by a compiled validator (jsonschema_rs).
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import json
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
@@ -22,9 +22,8 @@ from typing import Any
 import cbor2
 import jsonschema_rs
 import numpy as np
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
@@ -39,7 +38,6 @@ from epidesk.certificates.hcert.rules import (
     HCERT_EU_DCC,
     HEADER_ALG,
     HEADER_KID,
-    KEY_USAGE_OIDS,
     KINDS,
     MAX_INFLATED,
     MAX_TEXT,
@@ -47,9 +45,7 @@ from epidesk.certificates.hcert.rules import (
     PS256,
     Outcome,
     Signer,
-    TrustList,
     failed,
-    key_id,
     revocation_hash,
 )
 
@@ -305,10 +301,10 @@ def _any_sign1(token: bytes) -> tuple[bytes, Any, bytes, bytes] | Outcome:
     return protected_raw, unprotected, payload, signature
 
 
-def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes] | frozenset[bytes],
-           at: int) -> Outcome:
-    """Verify one `HC1:` text at the Unix time `at` against trusted signers by key id and
-    revoked identifier hashes. Every failure names its step (see `rules.STEPS`)."""
+def _open(text: Any) -> tuple[int, bytes, bytes, bytes, bytes] | Outcome:
+    """The first steps of verification, which need no trust list: the text to the
+    algorithm, key id, signed Sig_structure, payload and signature of its COSE_Sign1, or
+    the failure that says which step refused it."""
     if not isinstance(text, str) or not text.startswith(PREFIX):
         return failed("prefix")
     if len(text) > MAX_TEXT:
@@ -345,15 +341,27 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
         return failed("algorithm", f"alg {alg!r}")
     if not isinstance(kid, bytes):
         return failed("kid", "no key id in either header")
+    return alg, kid, sig_structure(protected_raw, payload), payload, signature
+
+
+def _signer_of(opened: tuple[int, bytes, bytes, bytes, bytes],
+               signers: dict[bytes, list[Signer]]) -> Signer | Outcome:
+    """The trusted signer whose key verifies the signature (every signer certificate with
+    the key id is tried), or the failure."""
+    alg, kid, data, _, signature = opened
     candidates = signers.get(kid)
     if not candidates:
         return failed("kid", f"key id {kid.hex()} is not in the trust list")
-    data = sig_structure(protected_raw, payload)
     for signer in candidates:
         if _signature_ok(signer, alg, signature, data):
-            break
-    else:
-        return failed("signature", f"tried {len(candidates)} signer certificate(s)")
+            return signer
+    return failed("signature", f"tried {len(candidates)} signer certificate(s)")
+
+
+def _conclude(payload: bytes, kid: bytes, signer: Signer, revoked: set[bytes] | frozenset[bytes],
+              at: int) -> Outcome:
+    """The steps after the signature: the CWT claims and their times, the DCC payload's
+    schema, the signer certificate's validity and key usage, revocation."""
     try:
         claims = cbor2.loads(payload)
     except Exception as exc:
@@ -401,6 +409,39 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
                    issued_at=issued_at, expires_at=expires_at)
 
 
+def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes] | frozenset[bytes],
+           at: int) -> Outcome:
+    """Verify one `HC1:` text at the Unix time `at` against trusted signers by key id and
+    revoked identifier hashes. Every failure names its step (see `rules.STEPS`)."""
+    opened = _open(text)
+    if isinstance(opened, Outcome):
+        return opened
+    signer = _signer_of(opened, signers)
+    if isinstance(signer, Outcome):
+        return signer
+    return _conclude(opened[3], opened[1], signer, revoked, at)
+
+
+MANY_AT_ONCE = 100  # certificates taken a step at a time; measured best between 64 and 128
+
+
+def verify_many(texts: Sequence[str], *, signers: dict[bytes, list[Signer]],
+                revoked: set[bytes] | frozenset[bytes], at: int) -> list[Outcome]:
+    """Verify several `HC1:` texts: the same outcome for each as `verify`, found a step at
+    a time over up to `MANY_AT_ONCE` of them (each text opened, then each signature
+    checked, then each payload read), so that each step's code and tables stay in the
+    processor's caches from one certificate to the next instead of being evicted by the
+    other steps'."""
+    outcomes: list[Outcome] = []
+    for start in range(0, len(texts), MANY_AT_ONCE):
+        opened = [_open(text) for text in texts[start:start + MANY_AT_ONCE]]
+        signed = [o if isinstance(o, Outcome) else _signer_of(o, signers) for o in opened]
+        outcomes.extend(s if isinstance(s, Outcome)
+                        else _conclude(o[3], o[1], s, revoked, at)  # type: ignore[index]
+                        for o, s in zip(opened, signed, strict=True))
+    return outcomes
+
+
 def _iso(epoch: int) -> str:
     try:
         return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -415,93 +456,3 @@ def decode_unverified(text: str) -> tuple[dict[str, Any], dict[int, Any]]:
     sign1 = cbor2.loads(token)
     sign1 = sign1.value if isinstance(sign1, cbor2.CBORTag) else sign1
     return cbor2.loads(sign1[0]), cbor2.loads(sign1[2])
-
-
-# ---------------------------------------------------------------------------- signers
-
-def certificate_usages(certificate: x509.Certificate) -> frozenset[str]:
-    try:
-        eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        return frozenset()
-    return frozenset(KEY_USAGE_OIDS[o.dotted_string] for o in eku
-                     if o.dotted_string in KEY_USAGE_OIDS)
-
-
-def signer_from_der(der: bytes, *, country: str | None = None) -> Signer:
-    """A trusted signer from an X.509 certificate (DER); ValueError if unreadable."""
-    certificate = x509.load_der_x509_certificate(der)
-    if country is None:
-        names = certificate.subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)
-        country = str(names[0].value) if names else ""
-    return Signer(kid=key_id(der), country=country, certificate_der=der,
-                  public_key=certificate.public_key(),
-                  not_before=certificate.not_valid_before_utc,
-                  not_after=certificate.not_valid_after_utc,
-                  usages=certificate_usages(certificate))
-
-
-def der_of_pem(data: bytes) -> list[bytes]:
-    """Every certificate of a PEM file, as DER."""
-    return [c.public_bytes(serialization.Encoding.DER)
-            for c in x509.load_pem_x509_certificates(data)]
-
-
-def read_trust_list(data: bytes) -> TrustList:
-    """A trust list from a file's bytes: this platform's export (a JSON object with
-    `certificates` and `revoked`), the gateway's JSON form (an array of objects with
-    `kid`, `country` and `rawData`, the base64 DER certificate), or one or more X.509
-    certificates as PEM or DER. ValueError naming what is wrong."""
-    trust = TrustList()
-    stripped = data.lstrip()
-    if stripped.startswith(b"-----BEGIN"):
-        try:
-            for der in der_of_pem(data):
-                trust.add(signer_from_der(der))
-        except ValueError as exc:
-            raise ValueError(f"not a PEM certificate: {exc}") from exc
-        return trust
-    if stripped[:1] in (b"[", b"{"):
-        try:
-            document = json.loads(data)
-        except (ValueError, UnicodeError) as exc:
-            raise ValueError(f"not JSON: {exc}") from exc
-        entries = document.get("certificates") if isinstance(document, dict) else document
-        if not isinstance(entries, list):
-            raise ValueError("a JSON trust list is an array of certificates, or an object "
-                             "whose `certificates` is one")
-        for number, entry in enumerate(entries, 1):
-            trust.add(_gateway_entry(entry, number))
-        if isinstance(document, dict):
-            trust.revoked |= _revocations(document.get("revoked"))
-        return trust
-    try:
-        trust.add(signer_from_der(data))
-    except ValueError as exc:
-        raise ValueError("neither JSON, PEM nor a DER certificate") from exc
-    return trust
-
-
-def _gateway_entry(entry: Any, number: int) -> Signer:
-    if not isinstance(entry, dict) or not isinstance(entry.get("rawData"), str):
-        raise ValueError(f"certificate {number}: no rawData (base64 DER certificate)")
-    if entry.get("certificateType", "DSC") != "DSC":
-        raise ValueError(f"certificate {number}: certificateType is not DSC")
-    try:
-        der = base64.b64decode(entry["rawData"], validate=True)
-        signer = signer_from_der(der, country=entry.get("country"))
-        kid = base64.b64decode(entry["kid"], validate=True) if entry.get("kid") else signer.kid
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"certificate {number}: {exc}") from exc
-    return dataclasses.replace(signer, kid=kid)
-
-
-def _revocations(section: Any) -> set[bytes]:
-    if section is None:
-        return set()
-    if not isinstance(section, dict) or section.get("hashType") != "UCI":
-        raise ValueError("revoked: an object with hashType UCI and base64 hashes")
-    try:
-        return {base64.b64decode(h, validate=True) for h in section.get("hashes", [])}
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"revoked: {exc}") from exc
