@@ -17,14 +17,17 @@ positive). Then, in the same run:
   read and hash the file, parse, validate, write the batch, tubes, samples, retest
   orders, resolutions and cases, and commit. `rows_per_s` is sample rows over that.
 
-The same round is also ingested from a Parquet file (`parquet_*` figures). Each of the
-three is measured twice, alternately (COPY, CSV ingest, Parquet ingest, then again),
-and the best time of each is compared; every time is reported.
+The same round is also ingested from a Parquet file (`parquet_*` figures). The three
+are measured five times, alternately (COPY, CSV ingest, Parquet ingest, then again);
+`ratio_to_copy` is the median over the five turns of the turn's COPY seconds over its
+ingest seconds (`ratio_each`), and the seconds given are the medians; every time is
+reported.
 
 Before each measurement the testing and cases tables are emptied (when they were
 empty before the run) or vacuumed, and a CHECKPOINT is taken, so that every
-measurement starts from the same state. `ratio_to_copy` is rows_per_s /
-copy_rows_per_s. The same generator then writes a round for a SQLite city (small: the
+measurement starts from the same state (the zones' tallies of sampled residents are put
+back as they were before the first turn, so that every turn tallies the same residents
+anew). The same generator then writes a round for a SQLite city (small: the
 same 100,000 residents; full: 1,000,000) and ingests it end to end;
 `sqlite_rows_per_s` is its rate. The rows ingested are removed afterwards
 (the testing and cases tables are truncated when they were empty before the run).
@@ -33,6 +36,7 @@ same 100,000 residents; full: 1,000,000) and ingests it end to end;
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -60,9 +64,10 @@ SQLITE_PEOPLE = {"small": 100_000, "full": 1_000_000}
 SEED = 20221
 POOL_SHARE = 0.95
 INFECTED_PER_10K = 1.0
-# Each of the COPY and the ingest is measured this many times, alternately; the best
-# time of each is compared, as the machine may be busy with other work at any moment.
-REPEATS = 2
+# The COPY and the two ingests are measured this many times, alternately (COPY, CSV,
+# Parquet, COPY, ...); each ingest is compared with the COPY of its own turn and the
+# ratio given is the median of the turns', as the machine may be busy at any moment.
+REPEATS = 5
 TESTING_TABLES = ("case_event", "case_episode", "positive_result", "retest_order", "sample",
                   "tube", "lab_batch")
 
@@ -230,6 +235,11 @@ def ingest(engine: Engine, path: Path) -> dict[str, Any]:
     return {"seconds": seconds, "phases": phases, **figures}
 
 
+def _median_by(measured: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """The measurement whose `key` is the median (the lower middle one for an even count)."""
+    return sorted(measured, key=lambda m: m[key])[(len(measured) - 1) // 2]
+
+
 def was_empty(engine: Engine) -> bool:
     """True when the testing and cases tables hold no row."""
     with engine.connect() as conn:
@@ -237,9 +247,24 @@ def was_empty(engine: Engine) -> bool:
                    in (True, 1) for t in TESTING_TABLES)
 
 
-def clean(engine: Engine, empty_before: bool) -> None:
-    """Remove what the benchmark ingested."""
+ZONE_TABLES = ("zone_sample", "zone_tally")
+
+
+def keep_zone_tallies(engine: Engine, keep: bool) -> None:
+    """Copy the zones' tallies aside before the first turn (keep) or drop the copies."""
     with engine.begin() as conn:
+        for table in ZONE_TABLES:
+            conn.execute(text(f"DROP TABLE IF EXISTS bench_kept_{table}"))
+            if keep:
+                conn.execute(text(f"CREATE UNLOGGED TABLE bench_kept_{table} AS TABLE {table}"))
+
+
+def clean(engine: Engine, empty_before: bool) -> None:
+    """Remove what the benchmark ingested, and put the zones' tallies back."""
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(ZONE_TABLES)}"))
+        for table in ZONE_TABLES:
+            conn.execute(text(f"INSERT INTO {table} SELECT * FROM bench_kept_{table}"))
         if empty_before and is_postgres(engine):
             conn.execute(text(f"TRUNCATE {', '.join(TESTING_TABLES)} CASCADE"))
         elif empty_before:
@@ -290,6 +315,7 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         size = path.stat().st_size
         log(f"round.csv: {size / 2**20:,.0f} MiB, round.parquet: "
             f"{parquet.stat().st_size / 2**20:,.0f} MiB; measuring the raw COPY")
+        keep_zone_tallies(engine, True)
         copies: list[dict[str, float]] = []
         ingests: list[dict[str, Any]] = []
         parquets: list[dict[str, Any]] = []
@@ -306,9 +332,13 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
                 log(f"ingest {attempt} of {source.name}: {kept[-1]['seconds']:.1f} s "
                     f"({kept[-1]['status']})")
         settle(engine, empty_before)
-        baseline = min(copies, key=lambda b: b["copy_seconds"])
-        measured = min(ingests, key=lambda m: m["seconds"])
-        best_parquet = min(parquets, key=lambda m: m["seconds"])
+        keep_zone_tallies(engine, False)
+        ratios = [c["copy_seconds"] / m["seconds"] for c, m in zip(copies, ingests, strict=True)]
+        parquet_ratios = [c["copy_seconds"] / m["seconds"]
+                          for c, m in zip(copies, parquets, strict=True)]
+        baseline = _median_by(copies, "copy_seconds")
+        measured = _median_by(ingests, "seconds")
+        best_parquet = _median_by(parquets, "seconds")
         path.unlink()
         parquet.unlink()
         lite = sqlite_rate(SQLITE_PEOPLE[scale], folder, now)
@@ -332,11 +362,13 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
             "ingest_seconds_each": [round(m["seconds"], 2) for m in ingests],
             "copy_rows_per_s": round(copy_rate),
             "copy_encode_seconds": round(baseline["encode_seconds"], 2),
-            "ratio_to_copy": round(rate / copy_rate, 3),
+            "ratio_to_copy": round(statistics.median(ratios), 3),
+            "ratio_each": [round(r, 3) for r in ratios],
             "parquet_seconds": round(best_parquet["seconds"], 2),
             "parquet_seconds_each": [round(m["seconds"], 2) for m in parquets],
             "parquet_rows_per_s": round(rows / best_parquet["seconds"]),
-            "parquet_ratio_to_copy": round(rows / best_parquet["seconds"] / copy_rate, 3),
+            "parquet_ratio_to_copy": round(statistics.median(parquet_ratios), 3),
+            "parquet_ratio_each": [round(r, 3) for r in parquet_ratios],
             "parquet_phases_seconds": best_parquet["phases"],
             "phases_seconds": measured["phases"],
             "sqlite_rows": lite["rows"],

@@ -107,11 +107,14 @@ class ZoneTally(Base):
 
 
 class ZoneSample(Base):
-    """A resident of a zone sampled on a day (the round's list for community workers)."""
+    """A resident of a zone sampled on a day (the round's list for community workers).
+
+    Written in bulk for every lab batch; the zone is one in force, read in the same
+    transaction, and zones are never deleted, so no foreign key is checked row by row."""
 
     __tablename__ = "zone_sample"
 
-    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), primary_key=True)
+    zone_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     resident_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     positive: Mapped[bool] = mapped_column(Boolean)

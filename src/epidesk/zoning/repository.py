@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from epidesk.db import is_postgres
 from epidesk.geography.models import Address, Building, Community, District, Subdistrict, Unit
 from epidesk.kit import bulk
-from epidesk.kit.bulk.reading import chunks, lite_columns, pg_columns
+from epidesk.kit.bulk.reading import chunks, lite_columns, member, pg_columns
 from epidesk.people.columns import repository as people_columns
 from epidesk.zoning.models import Zone, ZoneChange, ZoneSample, ZoneTally, ZoneTrigger
 from epidesk.zoning.rules import ACTIVE, FLOORS
@@ -318,13 +318,11 @@ def add_samples(session: Session, rows: Sequence[dict[str, Any]]
     days = sorted({k[1] for k in wanted})
     residents = sorted({k[2] for k in wanted})
     found: dict[tuple[int, Any, int], bool] = {}
-    for start in range(0, len(residents), 10_000):
-        chunk = residents[start:start + 10_000]
+    for condition in member(session, ZoneSample.resident_id, residents):
         found.update(((z, d, r), bool(p)) for z, d, r, p in session.execute(
             select(ZoneSample.zone_id, ZoneSample.day, ZoneSample.resident_id,
                    ZoneSample.positive)
-            .where(ZoneSample.zone_id.in_(zone_ids), ZoneSample.day.in_(days),
-                   ZoneSample.resident_id.in_(chunk))))
+            .where(ZoneSample.zone_id.in_(zone_ids), ZoneSample.day.in_(days), condition)))
     added: dict[tuple[int, Any], list[int]] = {}
     new: list[dict[str, Any]] = []
     turned: list[tuple[int, Any, int]] = []

@@ -352,18 +352,19 @@ def _first_step(rounds: dict[tuple[int, dt.date], tuple[int, int]], zone: Zone,
 
 
 def daily(session: Session, *, actor: str, day: dt.date | None = None,
-          preset: Preset | None = None) -> Applied:
-    """The daily job: draw the zones of new cases, then step zones down; safe to run twice."""
+          preset: Preset | None = None, tree: list[ZoningTree] | None = None) -> Applied:
+    """The daily job: draw the zones of new cases, then step zones down; safe to run twice.
+    `tree` may hold the zoning tree already read (or receives it)."""
     chosen = preset or active_preset()
     if (not repository.zones(session, preset=chosen.name, triggers=False, limit=1)
             and not cases.active_episode_rows(session)):
         return Applied()  # no case and no zone: nothing to draw or step down
-    tree = load_tree(session)
+    areas = _tree_of(session, tree)
     # Homes and visits come from the contact graph when this process holds one already;
     # else they are read for the active cases alone.
-    drawn = recompute(session, actor=actor, preset=chosen, tree=tree, day=day,
+    drawn = recompute(session, actor=actor, preset=chosen, tree=areas, day=day,
                       graph=graphs.held_graph(session))
-    stepped = step_down(session, actor=actor, day=day, preset=chosen, tree=tree)
+    stepped = step_down(session, actor=actor, day=day, preset=chosen, tree=areas)
     drawn.stepped_down += stepped.stepped_down
     drawn.lifted += stepped.lifted
     return drawn
@@ -380,12 +381,13 @@ def follow_testing(session: Session, *, actor: str = "system", now: dt.datetime 
     batch_ids = testing.accepted_batch_ids_after(session, events.position(session, cursor))
     chosen = preset or active_preset()
     sampled = 0
+    tree: list[ZoningTree] = []  # read once, when first needed, for the tallies and the day
     for batch_id in batch_ids:
-        sampled += tally_batch(session, batch_id=batch_id)
+        sampled += tally_batch(session, batch_id=batch_id, tree=tree)
     if batch_ids:
         events.advance(session, cursor, batch_ids[-1])
     day = clock.city_today(now)
-    counts = daily(session, actor=actor, day=day, preset=chosen).counts()
+    counts = daily(session, actor=actor, day=day, preset=chosen, tree=tree).counts()
     counts["zone_residents_sampled"] = sampled
     return counts
 
@@ -395,9 +397,21 @@ def follow_testing(session: Session, *, actor: str = "system", now: dt.datetime 
 ZONE_FIRST_RESIDENTS = 200_000
 
 
-def tally_batch(session: Session, *, batch_id: int) -> int:
+def _tree_of(session: Session, held: list[ZoningTree] | None) -> ZoningTree:
+    """The zoning tree: the one held in `held` when there is one, else read (and kept
+    there for the caller's next step)."""
+    if held:
+        return held[0]
+    tree = load_tree(session)
+    if held is not None:
+        held.append(tree)
+    return tree
+
+
+def tally_batch(session: Session, *, batch_id: int, tree: list[ZoningTree] | None = None
+                ) -> int:
     """Add one batch's swabs to the tallies of the active zones (of every preset) their
-    residents live in."""
+    residents live in. `tree` may hold the zoning tree already read (or receives it)."""
     active = repository.active_zone_ids_by_key(session)
     refs_of: dict[str, dict[int, list[int]]] = {}
     for key, zone_ids in active.items():
@@ -406,15 +420,15 @@ def tally_batch(session: Session, *, batch_id: int) -> int:
             refs_of.setdefault(kind, {})[int(ref)] = zone_ids
     if not refs_of:
         return 0  # no zone in force over any home: nothing to tally
-    tree = load_tree(session)
+    areas = _tree_of(session, tree)
     # Per address under a zone, the zones in force over it (each kind of area looked up
     # for every address at once).
     zones_of: dict[int, list[int]] = {}
     residents = 0
     for kind, refs in refs_of.items():
         wanted = np.fromiter(refs, dtype=np.int64, count=len(refs))
-        residents += int(tree.population(kind, wanted)[0].sum())
-        addresses, nodes = tree.addresses_under(kind, wanted)
+        residents += int(areas.population(kind, wanted)[0].sum())
+        addresses, nodes = areas.addresses_under(kind, wanted)
         for a, ref in zip(addresses.tolist(), nodes.tolist(), strict=True):
             zones_of.setdefault(a, []).extend(refs[ref])
     if not zones_of:

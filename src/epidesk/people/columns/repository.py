@@ -84,6 +84,14 @@ def _stamp(session: Session, table: Any, *extra: Any) -> tuple[int, ...]:
     return tuple(int(v) for v in row)
 
 
+def household_stamp(session: Session) -> tuple[int, ...]:
+    """Count, largest id, sum and open count of the household memberships: what changes
+    when anyone moves home (the zoning tree's homes hold while it does not)."""
+    return _stamp(session, HouseholdMembership,
+                  HouseholdMembership.household_id + HouseholdMembership.resident_id,
+                  sa.case((HouseholdMembership.end_date.is_(None), 1), else_=0))
+
+
 def membership_stamps(session: Session) -> tuple[tuple[int, ...], tuple[int, ...],
                                                  tuple[int, ...]]:
     """Counts, largest ids and sums of the household, work-group and class memberships.
@@ -91,9 +99,7 @@ def membership_stamps(session: Session) -> tuple[tuple[int, ...], tuple[int, ...
     Household memberships also count the open ones, so that ending one is noticed.
     """
     return (
-        _stamp(session, HouseholdMembership,
-               HouseholdMembership.household_id + HouseholdMembership.resident_id,
-               sa.case((HouseholdMembership.end_date.is_(None), 1), else_=0)),
+        household_stamp(session),
         _stamp(session, WorkGroupMembership,
                WorkGroupMembership.work_group_id + WorkGroupMembership.resident_id),
         _stamp(session, ClassMembership,

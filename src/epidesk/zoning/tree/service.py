@@ -76,7 +76,7 @@ def load_tree(session: Session, *, cache: bool | None = None) -> ZoningTree:
     if not use_cache:
         return build_tree(tree_arrays(session))
     key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    stamp = people_columns.membership_stamps(session)[0]
+    stamp = people_columns.household_stamp(session)
     with _trees_lock:
         found = _trees.get(key)
         if found is not None and found.stamp == stamp:
