@@ -6,12 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from epidesk.db import count_at_most
+from epidesk.db import count_at_most, is_postgres
 from epidesk.kit import clock
-from epidesk.kit.bulk.reading import member
+from epidesk.kit.bulk.reading import member, pg_columns
 from epidesk.people import repository as people
 from epidesk.testing.models import LabBatch, PositiveResult, RetestOrder, Sample, Tube
 
@@ -203,6 +205,24 @@ def batch_swabs(session: Session, batch_id: int) -> list[tuple[int, datetime, st
     return [(int(r), at, o) for r, at, o in session.execute(
         select(Sample.resident_id, Sample.collected_at, Tube.outcome)
         .join(Tube, Tube.id == Sample.tube_id).where(Tube.batch_id == batch_id)).all()]
+
+
+def batch_swab_columns(session: Session, batch_id: int
+                       ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+    """(resident, collected at in epoch seconds, in a positive tube) of every swab of a
+    batch, as arrays (read in bulk on PostgreSQL: no Python object per swab)."""
+    if is_postgres(session):
+        resident, at, positive = pg_columns(
+            session, "(SELECT sample.id, sample.resident_id, sample.collected_at, "
+                     "tube.outcome FROM sample JOIN tube ON tube.id = sample.tube_id "
+                     "WHERE tube.batch_id = %(batch)s) AS swab",
+            [("resident_id", "int4"), ("collected_at", "timestamp"),
+             ("(outcome = 'positive')::int4", "int4")], params={"batch": batch_id})
+        return resident, at, positive.astype(bool)
+    found = batch_swabs(session, batch_id)
+    return (np.asarray([r for r, _, _ in found], dtype=np.int64),
+            np.asarray([int(clock.aware(a).timestamp()) for _, a, _ in found], dtype=np.int64),
+            np.asarray([o == "positive" for _, _, o in found], dtype=bool))
 
 
 def batch_swabs_of_residents(session: Session, batch_id: int, resident_ids: Sequence[int]

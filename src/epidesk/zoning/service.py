@@ -16,6 +16,7 @@ from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock, events
 from epidesk.kit.merges import Merge
 from epidesk.people import repository as people
+from epidesk.people.columns import repository as people_columns
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset, get_preset
 from epidesk.testing import repository as testing
@@ -433,23 +434,32 @@ def tally_batch(session: Session, *, batch_id: int, tree: list[ZoningTree] | Non
             zones_of.setdefault(a, []).extend(refs[ref])
     if not zones_of:
         return 0
-    if residents <= ZONE_FIRST_RESIDENTS:
-        homes = dict(people.residents_at_addresses(session, sorted(zones_of)))
-        swabs = [(r, at, o, homes[r]) for r, at, o
-                 in testing.batch_swabs_of_residents(session, batch_id, sorted(homes))]
-    else:
-        found = testing.batch_swabs(session, batch_id)
-        homes = people.address_of_residents(session, sorted({r for r, _, _ in found}))
-        swabs = [(r, at, o, homes.get(r, -1)) for r, at, o in found]
     zone = clock.city_zone()
     rows = []
-    for resident, at, outcome, address in swabs:
-        if address not in zones_of:
-            continue
-        day = clock.local_day(clock.aware(at), zone)
-        for zone_id in zones_of[address]:
-            rows.append({"zone_id": zone_id, "day": day, "resident_id": resident,
-                         "positive": outcome == "positive"})
+    if residents <= ZONE_FIRST_RESIDENTS:
+        homes = dict(people.residents_at_addresses(session, sorted(zones_of)))
+        for resident, at, outcome in testing.batch_swabs_of_residents(session, batch_id,
+                                                                      sorted(homes)):
+            day = clock.local_day(clock.aware(at), zone)
+            for zone_id in zones_of[homes[resident]]:
+                rows.append({"zone_id": zone_id, "day": day, "resident_id": resident,
+                             "positive": outcome == "positive"})
+    else:
+        # Zones over many residents: the batch's swabs and everyone's home as columns,
+        # matched with numpy; only the swabs under a zone become rows.
+        ids, homes_of = people_columns.resident_addresses(session)
+        swabbed, seconds, in_positive = testing.batch_swab_columns(session, batch_id)
+        home = np.full(len(swabbed), -1, dtype=np.int64)
+        if len(ids):
+            found = np.minimum(np.searchsorted(ids, swabbed), len(ids) - 1)
+            home = np.where(ids[found] == swabbed, homes_of[found], -1)
+        under = np.isin(home, np.fromiter(zones_of, dtype=np.int64, count=len(zones_of)))
+        days = clock.local_days(seconds[under], zone).tolist()
+        for r, address, day, pos in zip(swabbed[under].tolist(), home[under].tolist(), days,
+                                        in_positive[under].tolist(), strict=True):
+            for zone_id in zones_of[address]:
+                rows.append({"zone_id": zone_id, "day": day, "resident_id": r,
+                             "positive": pos})
     added = repository.add_samples(session, rows)
     for (zone_id, day), (n, positive) in added.items():
         repository.add_to_tally(session, zone_id, day, n, positive)

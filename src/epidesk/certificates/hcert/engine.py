@@ -301,18 +301,20 @@ def _any_sign1(token: bytes) -> tuple[bytes, Any, bytes, bytes] | Outcome:
     return protected_raw, unprotected, payload, signature
 
 
-def _open(text: Any) -> tuple[int, bytes, bytes, bytes, bytes] | Outcome:
-    """The first steps of verification, which need no trust list: the text to the
-    algorithm, key id, signed Sig_structure, payload and signature of its COSE_Sign1, or
-    the failure that says which step refused it."""
+def _unbase45(text: Any) -> bytes | Outcome:
+    """The compressed token of an `HC1:` text, or why it is not one."""
     if not isinstance(text, str) or not text.startswith(PREFIX):
         return failed("prefix")
     if len(text) > MAX_TEXT:
         return failed("base45", f"longer than {MAX_TEXT} characters")
     try:
-        compressed = b45decode(text[4:])
+        return b45decode(text[4:])
     except (ValueError, UnicodeError) as exc:
         return failed("base45", str(exc))
+
+
+def _inflate(compressed: bytes) -> bytes | Outcome:
+    """The COSE token, inflated (at most MAX_INFLATED bytes), or why it cannot be."""
     try:
         inflater = zlib.decompressobj()
         token = inflater.decompress(compressed, MAX_INFLATED)
@@ -320,6 +322,12 @@ def _open(text: Any) -> tuple[int, bytes, bytes, bytes, bytes] | Outcome:
             return failed("zlib", "truncated or too large")
     except zlib.error as exc:
         return failed("zlib", str(exc))
+    return token
+
+
+def _open(token: bytes) -> tuple[int, bytes, bytes, bytes, bytes] | Outcome:
+    """The algorithm, key id, signed Sig_structure, payload and signature of a COSE_Sign1
+    token, or the failure that says which step refused it."""
     sign1 = _usual_sign1(token) or _any_sign1(token)
     if isinstance(sign1, Outcome):
         return sign1
@@ -358,10 +366,8 @@ def _signer_of(opened: tuple[int, bytes, bytes, bytes, bytes],
     return failed("signature", f"tried {len(candidates)} signer certificate(s)")
 
 
-def _conclude(payload: bytes, kid: bytes, signer: Signer, revoked: set[bytes] | frozenset[bytes],
-              at: int) -> Outcome:
-    """The steps after the signature: the CWT claims and their times, the DCC payload's
-    schema, the signer certificate's validity and key usage, revocation."""
+def _claims(payload: bytes, at: int) -> tuple[Any, dict[str, Any], int, int] | Outcome:
+    """The CWT claims, the DCC payload and the issue and expiry times, judged at `at`."""
     try:
         claims = cbor2.loads(payload)
     except Exception as exc:
@@ -386,6 +392,14 @@ def _conclude(payload: bytes, kid: bytes, signer: Signer, revoked: set[bytes] | 
         if not isinstance(hcert, _MAPS):
             return failed("payload")
         hcert = dict(hcert)
+    return claims, hcert, issued_at, expires_at
+
+
+def _conclude(read: tuple[Any, dict[str, Any], int, int], kid: bytes, signer: Signer,
+              revoked: set[bytes] | frozenset[bytes], at: int) -> Outcome:
+    """The steps after the claims: the DCC payload's schema, the signer certificate's
+    validity and key usage, revocation."""
+    claims, hcert, issued_at, expires_at = read
     version = hcert.get("ver")
     validator = _validator_of(version)
     if validator is None:
@@ -413,13 +427,22 @@ def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes]
            at: int) -> Outcome:
     """Verify one `HC1:` text at the Unix time `at` against trusted signers by key id and
     revoked identifier hashes. Every failure names its step (see `rules.STEPS`)."""
-    opened = _open(text)
+    compressed = _unbase45(text)
+    if isinstance(compressed, Outcome):
+        return compressed
+    token = _inflate(compressed)
+    if isinstance(token, Outcome):
+        return token
+    opened = _open(token)
     if isinstance(opened, Outcome):
         return opened
     signer = _signer_of(opened, signers)
     if isinstance(signer, Outcome):
         return signer
-    return _conclude(opened[3], opened[1], signer, revoked, at)
+    read = _claims(opened[3], at)
+    if isinstance(read, Outcome):
+        return read
+    return _conclude(read, opened[1], signer, revoked, at)
 
 
 MANY_AT_ONCE = 100  # certificates taken a step at a time; measured best between 64 and 128
@@ -428,17 +451,21 @@ MANY_AT_ONCE = 100  # certificates taken a step at a time; measured best between
 def verify_many(texts: Sequence[str], *, signers: dict[bytes, list[Signer]],
                 revoked: set[bytes] | frozenset[bytes], at: int) -> list[Outcome]:
     """Verify several `HC1:` texts: the same outcome for each as `verify`, found a step at
-    a time over up to `MANY_AT_ONCE` of them (each text opened, then each signature
-    checked, then each payload read), so that each step's code and tables stay in the
-    processor's caches from one certificate to the next instead of being evicted by the
-    other steps'."""
+    a time over up to `MANY_AT_ONCE` of them (each text's base45, then each zlib stream,
+    each COSE structure, each signature, each claims map, each payload's schema and the
+    rest), so that each step's code and tables stay in the processor's caches from one
+    certificate to the next instead of being evicted by the other steps'."""
     outcomes: list[Outcome] = []
     for start in range(0, len(texts), MANY_AT_ONCE):
-        opened = [_open(text) for text in texts[start:start + MANY_AT_ONCE]]
-        signed = [o if isinstance(o, Outcome) else _signer_of(o, signers) for o in opened]
-        outcomes.extend(s if isinstance(s, Outcome)
-                        else _conclude(o[3], o[1], s, revoked, at)  # type: ignore[index]
-                        for o, s in zip(opened, signed, strict=True))
+        step: list[Any] = [_unbase45(text) for text in texts[start:start + MANY_AT_ONCE]]
+        step = [s if isinstance(s, Outcome) else _inflate(s) for s in step]
+        opened: list[Any] = [s if isinstance(s, Outcome) else _open(s) for s in step]
+        signed: list[Any] = [o if isinstance(o, Outcome) else _signer_of(o, signers)
+                             for o in opened]
+        read = [s if isinstance(s, Outcome) else _claims(o[3], at)
+                for o, s in zip(opened, signed, strict=True)]
+        outcomes.extend(r if isinstance(r, Outcome) else _conclude(r, o[1], s, revoked, at)
+                        for o, s, r in zip(opened, signed, read, strict=True))
     return outcomes
 
 

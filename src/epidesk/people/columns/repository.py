@@ -107,6 +107,28 @@ def membership_stamps(session: Session) -> tuple[tuple[int, ...], tuple[int, ...
     )
 
 
+def resident_addresses(session: Session) -> tuple[IntArray, IntArray]:
+    """Every resident id, in order, with the address they live at now (-1 for none), as
+    arrays (read in bulk: no Python object per row)."""
+    if is_postgres(session):
+        ids, household = pg_columns(session, "resident", [
+            ("id", "int4"), ("coalesce(household_id, -1)", "int4")])
+        homes, address = pg_columns(session, "household", [("id", "int4"),
+                                                          ("address_id", "int4")])
+    else:
+        ids, household = lite_columns(
+            session, "SELECT id, coalesce(household_id, -1) FROM resident", ("int", "int"))
+        homes, address = lite_columns(session, "SELECT id, address_id FROM household",
+                                      ("int", "int"))
+    order = np.argsort(ids, kind="stable")
+    ids, household = ids[order], household[order]
+    by_home = np.argsort(homes, kind="stable")
+    homes, address = homes[by_home], address[by_home]
+    at = np.minimum(np.searchsorted(homes, household), max(len(homes) - 1, 0))
+    known = (homes[at] == household) if len(homes) else np.zeros(len(ids), dtype=bool)
+    return ids, np.where(known, address[at] if len(homes) else -1, -1).astype(np.int64)
+
+
 def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:
     """Every household's id and address, and the household of every resident, as arrays
     (read in bulk: no Python object per row)."""
