@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from epidesk.cases import repository as cases
 from epidesk.errors import NotFoundError, ValidationFailedError
 from epidesk.kit import clock, events
+from epidesk.kit.bulk.reading import looked_up
 from epidesk.kit.merges import Merge
 from epidesk.people import repository as people
 from epidesk.people.columns import repository as people_columns
@@ -452,10 +453,7 @@ def tally_batch(session: Session, *, batch_id: int, tree: list[ZoningTree] | Non
         # matched with numpy; only the swabs under a zone become rows.
         ids, homes_of = people_columns.resident_addresses(session)
         swabbed, seconds, in_positive = testing.batch_swab_columns(session, batch_id)
-        home = np.full(len(swabbed), -1, dtype=np.int64)
-        if len(ids):
-            found = np.minimum(np.searchsorted(ids, swabbed), len(ids) - 1)
-            home = np.where(ids[found] == swabbed, homes_of[found], -1)
+        home = looked_up(ids, homes_of, swabbed)
         under = np.isin(home, np.fromiter(zones_of, dtype=np.int64, count=len(zones_of)))
         days = clock.local_days(seconds[under], zone).tolist()
         for r, address, day, pos in zip(swabbed[under].tolist(), home[under].tolist(), days,

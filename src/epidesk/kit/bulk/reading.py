@@ -115,6 +115,16 @@ def columns_on(connection: Any, table: str, columns: Sequence[tuple[str, str]],
     return out
 
 
+def looked_up(keys: IntArray, values: IntArray, wanted: IntArray, missing: int = -1
+              ) -> IntArray:
+    """The value of each wanted key, given keys in ascending order and their values;
+    `missing` for a key that is not there."""
+    if not len(keys):
+        return np.full(len(wanted), missing, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, values[at], missing).astype(np.int64)
+
+
 def int_matrix(rows: Sequence[Any], width: int) -> NDArray[np.int64]:
     """Rows of integers as a matrix; plain tuples first, which numpy reads far faster
     than SQLAlchemy rows."""

@@ -13,7 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
-from epidesk.kit.bulk.reading import LITE_SECONDS, IntArray, lite_columns, pg_columns
+from epidesk.kit.bulk.reading import (
+    LITE_SECONDS,
+    IntArray,
+    lite_columns,
+    looked_up,
+    pg_columns,
+)
 from epidesk.people.models import ClassMembership, HouseholdMembership, Venue, WorkGroupMembership
 
 
@@ -121,12 +127,8 @@ def resident_addresses(session: Session) -> tuple[IntArray, IntArray]:
         homes, address = lite_columns(session, "SELECT id, address_id FROM household",
                                       ("int", "int"))
     order = np.argsort(ids, kind="stable")
-    ids, household = ids[order], household[order]
     by_home = np.argsort(homes, kind="stable")
-    homes, address = homes[by_home], address[by_home]
-    at = np.minimum(np.searchsorted(homes, household), max(len(homes) - 1, 0))
-    known = (homes[at] == household) if len(homes) else np.zeros(len(ids), dtype=bool)
-    return ids, np.where(known, address[at] if len(homes) else -1, -1).astype(np.int64)
+    return ids[order], looked_up(homes[by_home], address[by_home], household[order])
 
 
 def household_columns(session: Session) -> tuple[IntArray, IntArray, IntArray]:
