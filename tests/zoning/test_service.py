@@ -222,6 +222,50 @@ def test_an_ingest_tallies_each_zones_round(db: Session, zone_first: bool,
     assert not found.negative  # two of three is short of 90 %
 
 
+def test_a_deferred_ingest_tallies_once_committed_and_the_daily_job_catches_up(
+        db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command line and the API commit the batch and its cases first; zoning follows
+    # in a transaction of its own. Had that failed, the daily job tallies the batch.
+    from epidesk.cases import service as cases
+    from epidesk.kit import events
+    from epidesk.zoning.lookup import service as lookup
+    from tests.testing.batches import csv_bytes, pool
+
+    city, _ = scene(db)
+    service.daily(db, actor="test", preset=TEN, day=day(0))
+    zone = service.active_zones(db, preset=TEN)[0]
+    wang = [city.residents[k].id for k in ("wang_xiuying", "wang_wei")]
+
+    def ingest(code: str, on: int) -> None:
+        others = [city.residents[k].id for k in ("zhang_wei", "zhang_min", "zhao_lei")]
+        rows = pool(code, [*wang, *others], outcome="negative",
+                    collected=f"{day(on).isoformat()}T09:00:00+08:00",
+                    result=f"{day(on).isoformat()}T18:00:00+08:00")
+        result = cases.ingest_results(db, content=csv_bytes(rows), filename=f"{code}.csv",
+                                      received_by="test", deferred=True)
+        assert result.accepted, result.report
+
+    def sampled(on: int) -> list[int]:
+        return sorted(lookup.testing_round(db, zone_id=zone.id, day=day(on),
+                                           preset=TEN).sampled)
+
+    ingest("P-D1", 3)
+    assert events.waiting(db) == [("zoning", "testing")]
+    assert sampled(3) == []  # not before the commit
+    db.commit()
+    assert sampled(3) == sorted(wang)
+
+    def broken(*_: object, **__: object) -> dict[str, int]:
+        raise RuntimeError("zoning is down")
+
+    monkeypatch.setattr(service, "follow_testing", broken)
+    ingest("P-D2", 4)
+    db.commit()  # the batch stands; zoning's follow failed and was logged
+    assert sampled(4) == []
+    service.daily(db, actor="job", preset=TEN, day=day(4))
+    assert sampled(4) == sorted(wang)
+
+
 def test_public_zones_show_buildings_and_venues_without_flats(db: Session) -> None:
     from epidesk.zoning.lookup import service as lookup
 

@@ -49,7 +49,7 @@ def ingest_file(path: Path, *, as_json: bool = False) -> None:
         check_connection(get_engine())
         with progress_bars(err, LABELS, quiet=as_json) as progress, session_scope() as session:
             result = service.ingest_results_file(session, path=path, received_by=cli_actor(),
-                                                 progress=progress)
+                                                 progress=progress, deferred=True)
             outcome = batch_outcome(result)
     report_import(outcome, as_json=as_json, out=out, err=err)
 

@@ -180,28 +180,34 @@ def _link(session: Session, episode: CaseEpisode, positive: _Positive, batch_id:
 
 def ingest_results(session: Session, *, content: bytes, filename: str, received_by: str,
                    preset: Preset | None = None, now: datetime | None = None,
-                   progress: Progress | None = None) -> IngestResult:
-    """Ingest a lab batch and register the cases it proves, in one transaction."""
+                   progress: Progress | None = None, deferred: bool = False) -> IngestResult:
+    """Ingest a lab batch and register the cases it proves, in one transaction.
+
+    deferred: the domains that may follow testing after the commit (zoning's tallies and
+    zones) do so once the caller commits, in a transaction of their own (kit.events).
+    """
     result = ingest.ingest_batch(session, content=content, filename=filename,
                                  received_by=received_by, preset=preset, now=now,
                                  progress=progress)
-    return _followed(session, result, received_by, preset, progress)
+    return _followed(session, result, received_by, preset, progress, deferred)
 
 
 def ingest_results_file(session: Session, *, path: str | Path, received_by: str,
                         preset: Preset | None = None, now: datetime | None = None,
-                        progress: Progress | None = None) -> IngestResult:
-    """Ingest a lab batch file (CSV or Parquet) and register the cases it proves."""
+                        progress: Progress | None = None,
+                        deferred: bool = False) -> IngestResult:
+    """Ingest a lab batch file (CSV or Parquet) and register the cases it proves (see
+    ingest_results)."""
     result = ingest.ingest_file(session, path=path, received_by=received_by, preset=preset,
                                 now=now, progress=progress)
-    return _followed(session, result, received_by, preset, progress)
+    return _followed(session, result, received_by, preset, progress, deferred)
 
 
 def _followed(session: Session, result: IngestResult, actor: str, preset: Preset | None,
-              progress: Progress | None) -> IngestResult:
+              progress: Progress | None, deferred: bool) -> IngestResult:
     """The ingest's result, once the domains that follow testing have taken its positives."""
     if result.accepted:
-        events.follow(session, "testing", actor=actor, preset=preset,
+        events.follow(session, "testing", deferred=deferred, actor=actor, preset=preset,
                       now=None if result.already_ingested else result.batch.received_at)
         stepper(progress)("cases")
     return result

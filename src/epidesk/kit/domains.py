@@ -28,6 +28,9 @@ class Domain:
     command: str | None = None
     # Topics of lower domains whose events this domain pulls (see kit.events).
     follows: tuple[str, ...] = ()
+    # Of those, the topics it may pull after the writer's transaction commits, in a
+    # transaction of its own (figures derived from the events, not the writer's record).
+    after_commit: tuple[str, ...] = ()
 
     @property
     def cli_name(self) -> str:
@@ -46,7 +49,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("testing"),
     Domain("cases", follows=("testing",)),
     Domain("tracing", command="trace"),
-    Domain("zoning", command="zones", follows=("testing",)),
+    Domain("zoning", command="zones", follows=("testing",), after_commit=("testing",)),
     Domain("quarantine"),
     Domain("supplies"),
     Domain("certificates"),

@@ -10,15 +10,24 @@ A domain that follows another's topic says so in the manifest
 in its service. The lower domain's own routes and commands call `follow(session, topic)`
 after writing, so that the higher domains catch up in the same request without the
 lower domain importing them.
+
+A follower that derives figures from the events (zoning's tallies of who was sampled)
+may say it can also follow after the commit (`Domain(..., after_commit=("testing",))`).
+A writer that calls `follow(session, topic, deferred=True)` then commits its record and
+the same-transaction followers' work first; those followers run right after that
+commit, in the same request, in a transaction of their own. A failure there leaves the
+committed record whole and is logged: the next pull (the next write of the topic, or the
+follower's own daily job) catches up from the cursor.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from epidesk.kit import clock
@@ -48,14 +57,66 @@ def advance(session: Session, name: str, to: int) -> None:
     session.flush()
 
 
-def follow(session: Session, topic: str, **context: Any) -> dict[str, int]:
-    """Let every domain that follows the topic pull its new events; their counts, summed."""
+log = logging.getLogger(__name__)
+# session.info key: the follows waiting for the session's transaction to commit.
+_AFTER_COMMIT = "epidesk.events.after_commit"
+
+
+def follow(session: Session, topic: str, *, deferred: bool = False,
+           **context: Any) -> dict[str, int]:
+    """Let every domain that follows the topic pull its new events; their counts, summed.
+
+    deferred: the domains that may follow after the commit do so once this session's
+    transaction commits (their counts are then not in the result); a rollback drops them.
+    """
     totals: dict[str, int] = {}
     for domain in DOMAINS:
         if topic not in domain.follows:
             continue
-        service = importlib.import_module(f"epidesk.{domain.name}.service")
-        counts: Mapping[str, int] = getattr(service, f"follow_{topic}")(session, **context)
-        for key, value in counts.items():
+        if deferred and topic in domain.after_commit:
+            session.info.setdefault(_AFTER_COMMIT, {})[(domain.name, topic)] = context
+            continue
+        for key, value in _pull(session, domain.name, topic, context).items():
             totals[key] = totals.get(key, 0) + int(value)
     return totals
+
+
+def waiting(session: Session) -> list[tuple[str, str]]:
+    """The (domain, topic) follows waiting for this session's transaction to commit."""
+    return list(session.info.get(_AFTER_COMMIT, {}))
+
+
+def _pull(session: Session, domain: str, topic: str,
+          context: Mapping[str, Any]) -> Mapping[str, int]:
+    service = importlib.import_module(f"epidesk.{domain}.service")
+    counts: Mapping[str, int] = getattr(service, f"follow_{topic}")(session, **context)
+    return counts
+
+
+@event.listens_for(Session, "after_commit")
+def _follow_after_commit(session: Session) -> None:
+    """Run the follows deferred to this commit, each in a transaction of its own."""
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: the transaction goes on
+    pending: dict[tuple[str, str], Mapping[str, Any]] = session.info.pop(_AFTER_COMMIT, {})
+    if not pending:
+        return
+    bind = session.get_bind()
+    for (domain, topic), context in pending.items():
+        # On a connection inside a transaction of the caller's (tests), a savepoint.
+        with Session(bind=bind, join_transaction_mode="create_savepoint",
+                     expire_on_commit=False) as own:
+            try:
+                _pull(own, domain, topic, context)
+                own.commit()
+            except Exception:
+                own.rollback()
+                log.exception("%s could not follow %s after the commit; its next pull "
+                              "catches up", domain, topic)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_deferred(session: Session, previous_transaction: Any) -> None:
+    """A rolled-back transaction's deferred follows are dropped with it."""
+    if previous_transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)

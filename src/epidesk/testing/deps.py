@@ -36,10 +36,10 @@ Offset = Annotated[RecordOffset, Query()]
 
 
 def follow_results(session: Session, result: IngestResult, actor: str) -> None:
-    """Let the domains that follow testing (the case registry) take an accepted batch's
-    positive results, in the same transaction."""
+    """Let the domains that follow testing take an accepted batch's positive results: the
+    case registry in the same transaction, zoning's tallies once it commits."""
     if result.accepted:
-        events.follow(session, "testing", actor=actor,
+        events.follow(session, "testing", deferred=True, actor=actor,
                       now=None if result.already_ingested else result.batch.received_at)
 
 

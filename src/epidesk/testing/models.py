@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     Float,
-    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -46,7 +45,8 @@ class LabBatch(ImportedFile, Base):
 
 # Tubes and samples arrive by the million and are written only by the batch ingest, which
 # checks every resident id and creates every tube and batch it refers to in the same
-# transaction. They carry no foreign-key constraints: a per-row key check would cost a
+# transaction; so are the retest orders of its positive pools. They carry no foreign-key
+# constraints: a per-row key check would cost a
 # query per row and lock (and so rewrite) the resident's row for every swab of every
 # round. The relationships below are declared for reading.
 
@@ -107,14 +107,14 @@ class RetestOrder(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"))
+    resident_id: Mapped[int] = mapped_column(Integer)
     # The tube whose result called for the retest.
-    tube_id: Mapped[int] = mapped_column(ForeignKey("tube.id"), index=True)
+    tube_id: Mapped[int] = mapped_column(Integer, index=True)
     reason: Mapped[str] = mapped_column(String(16))  # pool_positive, invalid
     ordered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # open (retest due), negative or positive (resolved by a later single tube)
     status: Mapped[str] = mapped_column(String(16))
-    resolved_by_tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"))
+    resolved_by_tube_id: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 

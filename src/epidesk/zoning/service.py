@@ -355,9 +355,12 @@ def _first_step(rounds: dict[tuple[int, dt.date], tuple[int, int]], zone: Zone,
 
 def daily(session: Session, *, actor: str, day: dt.date | None = None,
           preset: Preset | None = None, tree: list[ZoningTree] | None = None) -> Applied:
-    """The daily job: draw the zones of new cases, then step zones down; safe to run twice.
-    `tree` may hold the zoning tree already read (or receives it)."""
+    """The daily job: tally the batches not tallied yet, draw the zones of new cases, then
+    step zones down; safe to run twice. `tree` may hold the zoning tree already read (or
+    receives it)."""
     chosen = preset or active_preset()
+    tree = [] if tree is None else tree
+    tally_pending(session, tree=tree)  # batches whose tallies followed no commit yet
     if (not repository.zones(session, preset=chosen.name, triggers=False, limit=1)
             and not cases.active_episode_rows(session)):
         return Applied()  # no case and no zone: nothing to draw or step down
@@ -379,19 +382,26 @@ def follow_testing(session: Session, *, actor: str = "system", now: dt.datetime 
                    preset: Preset | None = None, **_: Any) -> dict[str, int]:
     """After an ingest: tally who of each zone was sampled per city day (and who was in a
     positive tube), then draw the new cases' zones and step zones down for the day."""
-    cursor = events.cursor_name("zoning", "testing")
-    batch_ids = testing.accepted_batch_ids_after(session, events.position(session, cursor))
     chosen = preset or active_preset()
-    sampled = 0
     tree: list[ZoningTree] = []  # read once, when first needed, for the tallies and the day
-    for batch_id in batch_ids:
-        sampled += tally_batch(session, batch_id=batch_id, tree=tree)
-    if batch_ids:
-        events.advance(session, cursor, batch_ids[-1])
+    sampled = tally_pending(session, tree=tree)
     day = clock.city_today(now)
     counts = daily(session, actor=actor, day=day, preset=chosen, tree=tree).counts()
     counts["zone_residents_sampled"] = sampled
     return counts
+
+
+def tally_pending(session: Session, *, tree: list[ZoningTree] | None = None) -> int:
+    """Tally the batches accepted since zoning last followed testing (see tally_batch);
+    how many swabs of zone residents they held."""
+    cursor = events.cursor_name("zoning", "testing")
+    batch_ids = testing.accepted_batch_ids_after(session, events.position(session, cursor))
+    sampled = 0
+    for batch_id in batch_ids:
+        sampled += tally_batch(session, batch_id=batch_id, tree=tree)
+    if batch_ids:
+        events.advance(session, cursor, batch_ids[-1])
+    return sampled
 
 
 # Zones holding up to this many residents in all have their swabs read from their
