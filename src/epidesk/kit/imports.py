@@ -10,7 +10,10 @@ facility lists, inventory receipts and dose records):
 
 An importer may finish checking the file while it writes (the checks that need no
 database running beside the writes); when they find a problem its `write` raises
-`Rejected`, the savepoint is rolled back and the file is rejected as in step 3.
+`Rejected`, the savepoint is rolled back and the file is rejected as in step 3. An
+importer may even start writing while it reads (`WritingReader`: a lab batch's samples go
+to the database as the file's blocks are read); read, checks and writes then all happen
+in one savepoint, rolled back whatever ends the import other than an accepted write.
 
 A domain describes its format with an `Importer` (read, validate, write, conflicts and
 the fields of its record); `run_import` does the rest, in the caller's transaction.
@@ -26,7 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -81,6 +84,7 @@ class ImportedFile:
 
 R = TypeVar("R", bound=ImportedFile)
 P = TypeVar("P")
+P_co = TypeVar("P_co", covariant=True)
 
 
 class Unreadable(Exception):
@@ -227,6 +231,20 @@ class Importer(Protocol[P, R]):
         ...
 
 
+@runtime_checkable
+class WritingReader(Protocol[P_co]):
+    """An importer that starts writing while it reads (its `read_writing` is called
+    instead of `read`, inside a savepoint that is rolled back unless the file is then
+    accepted and written). It returns with the session free, and leaves any database
+    error of its early writing to `write` to raise."""
+
+    def read_writing(self, session: Session, content: bytes, filename: str,
+                     step: Callable[..., None], now: datetime) -> P_co:
+        """Parse the whole file, writing what may be written early; raise Unreadable
+        when it is not the format at all."""
+        ...
+
+
 @dataclass
 class Imported(Generic[R]):
     """The outcome of importing one file."""
@@ -262,48 +280,69 @@ def run_import(session: Session, importer: Importer[P, R], *, content: bytes, fi
         session.flush()
         return Imported(record=record, already_imported=False, report=report)
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The digest is computed while the file is read.
-        digest_job = pool.submit(lambda: hashlib.sha256(content).hexdigest())
-        try:
-            parsed = importer.read(session, content, filename, step)
-        except Unreadable as exc:
-            digest = digest_job.result()
-            found = importer.find(session, digest)
-            if found is not None and found.status == ACCEPTED:
-                return Imported(record=found, already_imported=True)
-            return reject(importer.unreadable(str(exc), exc.line, exc.column), None, found)
-        digest = digest_job.result()
-    existing = importer.find(session, digest)
-    if existing is not None and existing.status == ACCEPTED:
-        return Imported(record=existing, already_imported=True)
-    report = importer.validate(session, parsed, moment)
-    step("validate")
-    if not report.ok:
-        return reject(report, parsed, existing)
+    # An importer that writes while it reads does so inside this savepoint, which is
+    # released only once the file is accepted and written.
+    early = session.begin_nested() if isinstance(importer, WritingReader) else None
+
+    def undo_early() -> None:
+        if early is not None and early.is_active:
+            early.rollback()
+
     try:
-        with session.begin_nested():
-            record = existing or importer.new_record(digest)
-            _stamp(record, filename=filename, status=ACCEPTED, now=moment,
-                   received_by=received_by)
-            record.problems = record.problem_counts = None
-            record.problem_count = 0
-            record.seconds = 0.0
-            importer.write(session, parsed, record, moment, step)
-            record.seconds = round(time.perf_counter() - started, 3)
-            session.add(record)
-            session.flush()
-    except Rejected as exc:
-        if existing is not None:
-            session.refresh(existing)
-        return reject(exc.report, parsed, existing)
-    except IntegrityError:
-        conflicts = importer.conflicts(session, parsed)
-        if conflicts is None:
-            raise
-        if existing is not None:
-            session.refresh(existing)
-        return reject(conflicts, parsed, existing)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The digest is computed while the file is read.
+            digest_job = pool.submit(lambda: hashlib.sha256(content).hexdigest())
+            try:
+                parsed = (importer.read_writing(session, content, filename, step, moment)
+                          if isinstance(importer, WritingReader)
+                          else importer.read(session, content, filename, step))
+            except Unreadable as exc:
+                undo_early()
+                digest = digest_job.result()
+                found = importer.find(session, digest)
+                if found is not None and found.status == ACCEPTED:
+                    return Imported(record=found, already_imported=True)
+                return reject(importer.unreadable(str(exc), exc.line, exc.column), None, found)
+            digest = digest_job.result()
+        existing = importer.find(session, digest)
+        if existing is not None and existing.status == ACCEPTED:
+            undo_early()
+            return Imported(record=existing, already_imported=True)
+        report = importer.validate(session, parsed, moment)
+        step("validate")
+        if not report.ok:
+            undo_early()
+            return reject(report, parsed, existing)
+        try:
+            with session.begin_nested():
+                record = existing or importer.new_record(digest)
+                _stamp(record, filename=filename, status=ACCEPTED, now=moment,
+                       received_by=received_by)
+                record.problems = record.problem_counts = None
+                record.problem_count = 0
+                record.seconds = 0.0
+                importer.write(session, parsed, record, moment, step)
+                record.seconds = round(time.perf_counter() - started, 3)
+                session.add(record)
+                session.flush()
+        except Rejected as exc:
+            undo_early()
+            if existing is not None:
+                session.refresh(existing)
+            return reject(exc.report, parsed, existing)
+        except IntegrityError:
+            undo_early()
+            conflicts = importer.conflicts(session, parsed)
+            if conflicts is None:
+                raise
+            if existing is not None:
+                session.refresh(existing)
+            return reject(conflicts, parsed, existing)
+    except BaseException:
+        undo_early()
+        raise
+    if early is not None:
+        early.commit()
     return Imported(record=record, already_imported=False)
 
 

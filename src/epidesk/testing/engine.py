@@ -231,6 +231,44 @@ def parse(table: pa.Table, file_format: str,
     )
 
 
+@dataclass
+class SamplePart:
+    """The values a block of a batch's lines gives its sample rows, read as `parse` does."""
+
+    sample_code: pa.Array
+    tube_code: pa.Array
+    resident_id: IntArray
+    collected_at: TimeArray
+
+
+def sample_part(block: pa.RecordBatch) -> SamplePart | None:
+    """A block's sample ids, tube ids, resident ids and swab times, when every one of them
+    reads; None when one is missing, too long or unreadable (the parse of the whole batch
+    then says where)."""
+    names = block.schema.names
+    if any(names.count(n) != 1 for n in ("sample_id", "tube_id", "resident_id",
+                                         "collected_at")):
+        return None
+    findings: list[Finding] = []
+
+    def missing(name: str, array: pa.Array) -> BoolArray:
+        null = _null_mask(array)
+        if null.any():
+            findings.append(Finding("missing_value", name, rows_of(null), _empty_message(name)))
+        return null
+
+    codes = [_as_text(block.column(n)) for n in ("sample_id", "tube_id")]
+    for name, array in zip(("sample_id", "tube_id"), codes, strict=True):
+        missing(name, array)
+        _check_length(findings, name, array, rules.MAX_CODE_LENGTH)
+    resident_id = _integers(findings, "resident_id", block.column("resident_id"), missing)
+    collected_at = _times(findings, "collected_at", block.column("collected_at"), missing)
+    if findings:
+        return None
+    return SamplePart(sample_code=codes[0], tube_code=codes[1], resident_id=resident_id,
+                      collected_at=collected_at)
+
+
 def group_codes(values: pa.Array) -> tuple[IntArray, pa.Array]:
     """Each row's group (numbered by first appearance, -1 for null) and the group values.
 

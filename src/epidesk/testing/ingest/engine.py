@@ -7,7 +7,7 @@ times, and sample ids used once. No session, no database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -99,15 +99,29 @@ def read_table(data: bytes | memoryview, file_format: str) -> pa.Table:
 def _read_csv(data: bytes | memoryview, types: dict[str, pa.DataType]) -> pa.Table:
     # Blocks are parsed in parallel: a small file is cut into a few of them too.
     block = min(MAX_CSV_BLOCK, max(MIN_CSV_BLOCK, len(data) // CSV_BLOCKS))
-    return pacsv.read_csv(
-        pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(use_threads=True, block_size=block),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False),
-        convert_options=pacsv.ConvertOptions(
+    return pacsv.read_csv(pa.BufferReader(data), **_csv_options(types, block))
+
+
+def _csv_options(types: dict[str, pa.DataType], block: int, threads: bool = True
+                 ) -> dict[str, Any]:
+    return {
+        "read_options": pacsv.ReadOptions(use_threads=threads, block_size=block),
+        "parse_options": pacsv.ParseOptions(newlines_in_values=False),
+        "convert_options": pacsv.ConvertOptions(
             column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True,
             null_values=[""],
         ),
-    )
+    }
+
+
+def csv_blocks(data: bytes | memoryview, block: int) -> Iterator[pa.RecordBatch]:
+    """A CSV batch's lines, a block of about `block` bytes at a time, its columns typed as
+    `read_table` types them; pyarrow's errors (a value the types refuse, a file that is no
+    CSV) are raised when met: `read_table` then reads the whole file and says what is
+    wrong."""
+    names = _csv_header(data)
+    yield from pacsv.open_csv(pa.BufferReader(data), **_csv_options(
+        {n: _TYPED.get(n, _TEXT) for n in names}, block, threads=False))
 
 
 def _csv_header(data: bytes | memoryview) -> list[str]:

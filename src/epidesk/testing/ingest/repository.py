@@ -33,13 +33,17 @@ def _driver(session: Session) -> Any:
     return driver
 
 
-def _packed_integers(session: Session, sql: str, width: int) -> NDArray[np.int64]:
+def _packed_integers(session: Session | sa.Connection, sql: str, width: int
+                     ) -> NDArray[np.int64]:
     """Integers of a PostgreSQL query that returns them packed big-endian in bytea rows.
 
     A few large values instead of a row per integer: fetching ten million ids row by
     row costs seconds in the client alone.
     """
-    with _driver(session).cursor(binary=True) as cursor:
+    driver = (_driver(session) if isinstance(session, Session)
+              else session.connection.driver_connection)
+    assert driver is not None
+    with driver.cursor(binary=True) as cursor:
         cursor.execute(sql)
         parts = [np.frombuffer(row[0], dtype=f">i{width}") for row in cursor.fetchall()
                  if row[0] is not None]
@@ -53,15 +57,44 @@ def reserve_ids(session: Session, table: sa.Table, count: int) -> NDArray[np.int
     if count == 0:
         return np.zeros(0, dtype=np.int64)
     if is_postgres(session):
-        sequence = session.execute(
-            sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar_one()
-        return _packed_integers(
-            session,
-            f"SELECT string_agg(int8send(nextval('{sequence}')), ''::bytea) "
-            f"FROM generate_series(1, {int(count)}) AS g GROUP BY g >> {PACK_BITS}", 8)
+        return _taken(session, _sequence(session, table), count)
     # SQLite writes one transaction at a time, and this one already holds the write lock.
     top = session.execute(select(func.max(table.c.id))).scalar() or 0
     return np.arange(top + 1, top + 1 + count, dtype=np.int64)
+
+
+def _sequence(session: Session | sa.Connection, table: sa.Table) -> str:
+    return str(session.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                               {"t": table.name}).scalar_one())
+
+
+def _taken(session: Session | sa.Connection, sequence: str, count: int) -> NDArray[np.int64]:
+    return _packed_integers(
+        session,
+        f"SELECT string_agg(int8send(nextval('{sequence}')), ''::bytea) "
+        f"FROM generate_series(1, {int(count)}) AS g GROUP BY g >> {PACK_BITS}", 8)
+
+
+class IdsApart:
+    """New primary keys of a PostgreSQL table, taken from its sequence on a connection of
+    their own while the session's is busy (a sequence hands out ids outside transactions:
+    ids of a batch rolled back are skipped, as they are anyway)."""
+
+    def __init__(self, session: Session, table: sa.Table) -> None:
+        bind = session.get_bind()
+        engine = bind.engine if isinstance(bind, sa.Connection) else bind
+        self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._sequence = _sequence(self._connection, table)
+
+    def take(self, count: int) -> NDArray[np.int64]:
+        """count new ids."""
+        if count == 0:
+            return np.zeros(0, dtype=np.int64)
+        return _taken(self._connection, self._sequence, count)
+
+    def close(self) -> None:
+        """Give the connection back."""
+        self._connection.close()
 
 
 def write_rows(session: Session, table: sa.Table, columns: Mapping[str, bulk.Column],
@@ -125,7 +158,11 @@ class StreamedRows:
 
     def write(self, session: Session, progress: bulk.Progress | None = None) -> int:
         """Write the rows inside the session's transaction."""
-        if not self.postgres or not self.rows:
+        if not self.rows:
+            if progress is not None:
+                progress(self.table.name, 0, 0)
+            return 0
+        if not self.postgres:
             return write_rows(session, self.table, self.columns, progress)
         import psycopg
 

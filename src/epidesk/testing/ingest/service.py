@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
@@ -35,8 +36,8 @@ from epidesk.policy.schemas import Preset
 from epidesk.policy.service import active_preset
 from epidesk.testing import engine, rules
 from epidesk.testing.engine import KIND_CODES, OUTCOME_CODES, ParsedBatch
+from epidesk.testing.ingest import early, repository
 from epidesk.testing.ingest import engine as checks
-from epidesk.testing.ingest import repository
 from epidesk.testing.models import LabBatch, PositiveResult, Sample, Tube
 from epidesk.testing.retests import engine as retests
 from epidesk.testing.retests import repository as retest_orders
@@ -67,6 +68,10 @@ class ReadBatch:
     tube_ids: NDArray[np.int64] | None = None
     # The checks across lines and tubes, when they run beside the writing.
     checks: Future[Report] | None = None
+    # The first sample rows, written while the file was read (see early), or why their
+    # COPY failed (raised when the batch is written).
+    samples_written: int = 0
+    early_error: BaseException | None = None
 
 
 def _lookups(session: Session, tubes_counted: Future[int | None]
@@ -121,6 +126,36 @@ class LabBatchImporter:
         step("residents")
         return ReadBatch(batch=batch, resident_ids=resident_ids, tube_ids=tube_ids)
 
+    def read_writing(self, session: Session, content: bytes, filename: str,
+                     step: Callable[..., None], now: datetime) -> ReadBatch:
+        """Read the file, its first samples already written while the rest is read, and
+        start the checks across lines and tubes before the samples' COPY is done
+        (PostgreSQL and CSV; otherwise as `read`, writing nothing)."""
+        self.file_format = checks.file_format_of(filename, content[:4])
+        if not is_postgres(session) or self.file_format != "csv":
+            return self.read(session, content, filename, step)
+        samples = early.EarlySamples(session, load_models().tables["sample"])
+        try:
+            step("read", 0)
+            table = _read_early(content, samples)
+            step("read")
+            batch = engine.parse(table, self.file_format)
+            del table
+            step("parse")
+            batch.resident_id = follow_merges(batch.resident_id, *samples.merges.result())
+            parsed = ReadBatch(batch=batch, resident_ids=samples.residents.result(),
+                               tube_ids=samples.tube_ids(batch.tubes))
+            samples.check(batch)
+            if not (batch.findings or batch.file_problems):
+                parsed.checks = _in_thread(self._checked, parsed, now)
+        finally:
+            samples.join()
+            samples.close()
+        parsed.early_error = samples.error
+        parsed.samples_written = samples.written.rows if samples.error is None else 0
+        step("sample")
+        return parsed
+
     def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
         """The report of a file that is not CSV or Parquet at all, where it was found."""
         return report_of([unreadable_problem(self.file_format.upper(), message, line, column)],
@@ -134,6 +169,8 @@ class LabBatchImporter:
         a thread while it is written (see `write`); otherwise here, before anything is
         written.
         """
+        if parsed.checks is not None:
+            return Report()  # read_writing started them, the merges followed
         batch = parsed.batch
         batch.resident_id = follow_merges(batch.resident_id, *people.merge_pointers(session))
         if batch.findings or batch.file_problems:
@@ -154,6 +191,11 @@ class LabBatchImporter:
     def write(self, session: Session, parsed: ReadBatch, record: LabBatch, now: datetime,
               step: Callable[..., None]) -> None:
         """Write the tubes, samples, retest orders, resolutions and positive results."""
+        if parsed.early_error is not None:
+            # The early rows' COPY failed (and was rolled back); a batch the checks
+            # reject is rejected for its problems, whatever the writing ran into.
+            _await_checks(parsed.checks)
+            raise parsed.early_error
         _write(session, parsed, record, self.preset, step)
 
     def conflicts(self, session: Session, parsed: ReadBatch) -> Report | None:
@@ -237,6 +279,26 @@ def _conflicts(session: Session, batch: ParsedBatch) -> list[Finding]:
     return found
 
 
+def _read_early(content: bytes, samples: early.EarlySamples) -> pa.Table:
+    """The CSV's lines as a table, read a block at a time, each block's samples handed to
+    the COPY while every block so far gave readable sample values."""
+    blocks: list[pa.RecordBatch] = []
+    writing = True
+    try:
+        for block in checks.csv_blocks(content, early.block_bytes(len(content))):
+            blocks.append(block)
+            part = engine.sample_part(block) if writing else None
+            writing = part is not None
+            if part is not None:
+                samples.add(part)
+    except (pa.ArrowException, OSError, UnicodeDecodeError):
+        blocks = []  # a value the types refuse, or no CSV: read whole, to say where
+    samples.end()
+    if not blocks:
+        return checks.read_table(content, "csv")
+    return pa.Table.from_batches(blocks).unify_dictionaries()
+
+
 def _in_thread(work: Callable[..., Report], *args: Any) -> Future[Report]:
     """work(*args) run in a thread of its own; its report (or exception) in the future."""
     future: Future[Report] = Future()
@@ -274,13 +336,15 @@ def _write(session: Session, parsed: ReadBatch, record: LabBatch, preset: Preset
     tube_ids = parsed.tube_ids
     if tube_ids is None or len(tube_ids) != batch.tubes:
         tube_ids = repository.reserve_ids(session, tables["tube"], batch.tubes)
-    # The samples' rows are encoded from now on, while the database answers the rest.
+    # The samples' rows (those not written while reading) are encoded from now on, while
+    # the database answers the rest.
+    done = parsed.samples_written
     samples = repository.StreamedRows(session, tables["sample"], lambda: {
-        "code": tubes.char_matrix(batch.sample_code),
-        "tube_id": tube_ids[batch.tube_of_row],
-        "resident_id": batch.resident_id,
-        "collected_at": batch.collected_at,
-    }, rows=batch.rows)
+        "code": tubes.char_matrix(batch.sample_code[done:]),
+        "tube_id": tube_ids[batch.tube_of_row[done:]],
+        "resident_id": batch.resident_id[done:],
+        "collected_at": batch.collected_at[done:],
+    }, rows=batch.rows - done)
     try:
         _write_rows(session, parsed, record, preset, step, tube_ids, samples, outcome_t)
     finally:

@@ -1,0 +1,205 @@
+"""A lab batch's samples written while its file is still being read (PostgreSQL).
+
+The CSV is read a block at a time. Each block's sample rows go into one binary COPY as
+soon as their values read: their tubes numbered in order of first appearance, as the
+parse of the whole batch numbers them, and given ids from the tube sequence on a
+connection of their own. The COPY runs on the session's connection, in a thread, once
+that connection has looked up the merged records and every resident id; meanwhile the
+rest of the batch is read, and once the file is read the whole batch is parsed and its
+checks start, all before the COPY is done. A block whose sample values do not all read
+ends the early rows there: the lines from it on are written with the rest of the batch,
+or the batch is rejected whole (the import's savepoint takes the early rows back).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import sqlalchemy as sa
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+from epidesk.kit import bulk
+from epidesk.kit.merges import follow_merges
+from epidesk.people import repository as people
+from epidesk.people.columns import repository as people_columns
+from epidesk.testing import engine
+from epidesk.testing.engine import IntArray, ParsedBatch, SamplePart
+from epidesk.testing.ingest import repository
+from epidesk.testing.tubes import engine as tubes
+
+# Bytes of the file read at a time: at least 1 MiB, at most 8 MiB, about 16 blocks in a
+# smaller file (the COPY starts once the first block is read).
+MIN_BLOCK = 2**20
+MAX_BLOCK = 8 * 2**20
+BLOCKS = 16
+SAMPLE_COLUMNS = ("code", "tube_id", "resident_id", "collected_at")
+
+
+def block_bytes(size: int) -> int:
+    """The block size for a file of `size` bytes."""
+    return min(MAX_BLOCK, max(MIN_BLOCK, size // BLOCKS))
+
+
+@dataclass
+class Written:
+    """The sample rows written early: how many, and the values they were written with."""
+
+    rows: int = 0
+    tube_index: list[IntArray] = field(default_factory=list)
+    resident_id: list[IntArray] = field(default_factory=list)
+    collected_at: list[NDArray[np.datetime64]] = field(default_factory=list)
+
+
+class EarlySamples:
+    """The COPY of a batch's sample rows, fed a block at a time by the reading thread.
+
+    The session belongs to the COPY's thread from construction until `join` returns.
+    """
+
+    def __init__(self, session: Session, table: sa.Table) -> None:
+        self.session = session
+        self.table = table
+        # The merged records and their survivors, then every resident id.
+        self.merges: Future[tuple[IntArray, IntArray]] = Future()
+        self.residents: Future[IntArray] = Future()
+        self.written = Written()
+        self.error: BaseException | None = None
+        self._tubes = TubeNumbers(repository.IdsApart(session, table.metadata.tables["tube"]))
+        self._kinds = [bulk.column_kind(table.columns[c].type) for c in SAMPLE_COLUMNS]
+        self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
+        self._ended = False
+        self._thread = threading.Thread(target=self._run, name="early-samples", daemon=True)
+        self._thread.start()
+
+    def tube_ids(self, tubes: int) -> IntArray:
+        """Ids for every tube of the batch (`tubes` of them), by tube number: those met
+        early keep theirs."""
+        return self._tubes.rest(tubes)
+
+    def add(self, part: SamplePart) -> None:
+        """Encode a block's sample rows and hand them to the COPY."""
+        if self.error is not None:
+            return  # the COPY failed: the rest is not written early
+        tube_index = self._tubes.number(part.tube_code)
+        resident_id = follow_merges(part.resident_id, *self.merges.result())
+        columns: list[bulk.Column] = [tubes.char_matrix(part.sample_code),
+                                      self._tubes.ids[tube_index],
+                                      resident_id, part.collected_at]
+        pieces = list(bulk.encode_copy_binary(columns, self._kinds))
+        for body in pieces[1:-1]:
+            self._queue.put(body)
+        written = self.written
+        written.rows += len(resident_id)
+        written.tube_index.append(tube_index)
+        written.resident_id.append(resident_id)
+        written.collected_at.append(part.collected_at)
+
+    def end(self) -> None:
+        """No more rows: the COPY finishes with those handed to it."""
+        if not self._ended:
+            self._ended = True
+            self._queue.put(None)
+
+    def join(self) -> None:
+        """Wait for the COPY to finish; the session is the caller's again."""
+        self.end()
+        self._thread.join()
+
+    def close(self) -> None:
+        """Give the tube sequence's connection back."""
+        self._tubes.close()
+
+    def check(self, batch: ParsedBatch) -> None:
+        """Fail loudly if the rows written early are not the parse's first rows."""
+        written, rows = self.written, self.written.rows
+        if not rows or self.error is not None:
+            return
+        same = (np.array_equal(np.concatenate(written.tube_index), batch.tube_of_row[:rows])
+                and np.array_equal(np.concatenate(written.resident_id),
+                                   batch.resident_id[:rows])
+                and np.array_equal(np.concatenate(written.collected_at),
+                                   batch.collected_at[:rows]))
+        if not same:
+            raise RuntimeError("the sample rows written while reading differ from the "
+                               "batch's parse")
+
+    def _run(self) -> None:
+        session = self.session
+        try:
+            self.merges.set_result(people.merge_pointers(session))
+            # Before this transaction writes, a connection of its own sees the same
+            # residents: there they are read beside the COPY.
+            fresh = session.scalar(sa.text("SELECT txid_current_if_assigned() IS NULL"))
+            if fresh:
+                threading.Thread(target=self._residents_apart, name="early-residents",
+                                 daemon=True).start()
+            else:
+                self.residents.set_result(people_columns.resident_ids(session))
+        except BaseException as exc:  # handed to the reading thread
+            for future in (self.merges, self.residents):
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        import psycopg
+
+        names = ", ".join(f'"{c}"' for c in SAMPLE_COLUMNS)
+        sql = f'COPY "{self.table.name}" ({names}) FROM STDIN (FORMAT BINARY)'
+        savepoint = session.begin_nested()
+        try:
+            driver = session.connection().connection.driver_connection
+            assert driver is not None
+            with driver.cursor() as cursor, cursor.copy(sql) as copy:
+                copy.write(bulk.PGCOPY_HEADER)
+                while (body := self._queue.get()) is not None:
+                    copy.write(body)
+                copy.write(bulk.PGCOPY_TRAILER)
+            savepoint.commit()
+        except psycopg.Error as exc:
+            savepoint.rollback()
+            self.error = sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error)
+        except BaseException as exc:
+            savepoint.rollback()
+            self.error = exc
+
+
+    def _residents_apart(self) -> None:
+        try:
+            with Session(bind=self.session.get_bind().engine) as apart:
+                self.residents.set_result(people_columns.resident_ids(apart))
+        except BaseException as exc:  # handed to whoever waits for them
+            self.residents.set_exception(exc)
+
+
+class TubeNumbers:
+    """Tubes numbered in order of first appearance across blocks, each given a new id."""
+
+    def __init__(self, ids: repository.IdsApart) -> None:
+        self._apart = ids
+        self._number: dict[str, int] = {}
+        self.ids: IntArray = np.zeros(0, dtype=np.int64)
+
+    def number(self, tube_code: pa.Array) -> IntArray:
+        """Each row's tube number (the tubes new in this block get numbers and ids)."""
+        local, heads = engine.group_codes(tube_code)
+        known = self._number
+        numbers = np.fromiter((known.setdefault(h, len(known)) for h in heads.to_pylist()),
+                              dtype=np.int64, count=len(heads))
+        new = len(known) - len(self.ids)
+        if new:
+            self.ids = np.concatenate([self.ids, self._apart.take(new)])
+        return numbers[local]
+
+    def rest(self, tubes: int) -> IntArray:
+        """Ids for every tube of a batch of `tubes`, those met early keeping theirs."""
+        more = tubes - len(self.ids)
+        return np.concatenate([self.ids, self._apart.take(more)]) if more > 0 else self.ids
+
+    def close(self) -> None:
+        """Give the sequence's connection back."""
+        self._apart.close()

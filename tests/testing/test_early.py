@@ -1,0 +1,137 @@
+"""Samples written while a CSV batch is still read (PostgreSQL): the same rows and tubes
+as when written after it, and nothing kept of a batch rejected after its first blocks.
+
+The blocks are made small, so that a few lines make several of them; on SQLite nothing
+is written before the whole file is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epidesk.db import make_engine
+from epidesk.migrate import upgrade
+from epidesk.people.models import Resident
+from epidesk.synth.city.service import build_city
+from epidesk.testing.ingest import early
+from epidesk.testing.ingest import service as ingesting
+from epidesk.testing.models import Sample, Tube
+from tests.factories import tiny_city
+from tests.testing import tables
+from tests.testing.batches import NOW, csv_bytes, pool, preset, single
+
+BLOCK = 600  # bytes: three to four lines a block
+
+
+@pytest.fixture
+def blocks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Small blocks; the rows of each block handed to the early COPY, in order."""
+    monkeypatch.setattr(early, "MIN_BLOCK", BLOCK)
+    monkeypatch.setattr(early, "MAX_BLOCK", BLOCK)
+    handed: list[int] = []
+    real = early.EarlySamples.add
+
+    def add(self: early.EarlySamples, part: Any) -> None:
+        handed.append(len(part.resident_id))
+        real(self, part)
+
+    monkeypatch.setattr(early.EarlySamples, "add", add)
+    return handed
+
+
+def ingest(session: Session, rows: list[dict[str, Any]], name: str) -> ingesting.IngestResult:
+    return ingesting.ingest_batch(session, content=csv_bytes(rows), filename=name,
+                                  received_by="lab-clerk", now=NOW, preset=preset())
+
+
+def written(session: Session) -> dict[str, tuple[str, int]]:
+    """Each sample's tube code and resident."""
+    return {code: (tube, resident) for code, tube, resident in session.execute(
+        select(Sample.code, Tube.code, Sample.resident_id).join(Tube, Tube.id == Sample.tube_id))}
+
+
+def test_tubes_that_span_blocks_and_come_back_keep_one_id(
+        db: Session, backend: str, blocks: list[int]) -> None:
+    people = [r.id for r in tiny_city(db).residents.values()]
+    first, second = pool("P1", people[:5]), pool("P2", people[5:10])
+    rows = [*first[:2], single("S1", people[10]), *second, *first[2:]]
+    result = ingest(db, rows, "spread.csv")
+    assert result.accepted, result.report
+    assert written(db) == {r["sample_id"]: (r["tube_id"], r["resident_id"]) for r in rows}
+    codes = db.scalars(select(Tube.code).where(Tube.batch_id == result.batch.id)).all()
+    assert sorted(codes) == sorted({r["tube_id"] for r in rows})
+    if backend == "postgresql":
+        assert len(blocks) >= 3 and sum(blocks) == len(rows)  # every line went early
+    else:
+        assert blocks == []
+
+
+@pytest.mark.parametrize("late", ["collected_at", "resident_id"])
+def test_a_bad_value_after_the_first_blocks_rejects_the_batch_whole(
+        db: Session, backend: str, blocks: list[int], late: str) -> None:
+    # A bad time is met by the parse of a block (the early rows stop there); a resident id
+    # the CSV reader's integers refuse stops the reading itself (the file is read again
+    # whole, as text, to say where).
+    people = [r.id for r in tiny_city(db).residents.values()]
+    before = tables.table_counts(db)
+    rows = [single(f"S{i}", people[i]) for i in range(11)]
+    rows[-1][late] = "yesterday" if late == "collected_at" else "17x"
+    result = ingest(db, rows, f"late-{late}.csv")
+    assert not result.accepted
+    assert [(p.line, p.column) for p in result.report.problems] == [(12, late)]
+    assert tables.table_counts(db) == {**before, "lab_batch": before["lab_batch"] + 1}
+    assert (sum(blocks) > 0) == (backend == "postgresql")
+
+
+def test_a_sample_id_taken_before_fails_the_early_copy_and_is_reported(
+        db: Session, backend: str, blocks: list[int]) -> None:
+    people = [r.id for r in tiny_city(db).residents.values()]
+    assert ingest(db, [single("S5", people[0])], "one.csv").accepted
+    before = tables.table_counts(db)
+    rows = [single(f"S{i}", people[i + 1], tube=f"U{i}") for i in range(10)]
+    result = ingest(db, rows, "two.csv")
+    assert not result.accepted
+    assert [(p.line, p.column, p.kind) for p in result.report.problems] == [
+        (7, "sample_id", "sample_exists")]
+    assert tables.table_counts(db) == {**before, "lab_batch": before["lab_batch"] + 1}
+    # The session is whole again: the next batch goes in.
+    assert ingest(db, [single("S20", people[0])], "three.csv").accepted
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_a_new_transaction_reads_the_residents_beside_the_copy(
+        backend_name: str, fresh_database, tmp_path: Path,  # type: ignore[no-untyped-def]
+        blocks: list[int]) -> None:
+    # A session that has written nothing yet reads every resident id on a connection of
+    # its own while its samples are copied; the checks still see every resident.
+    url = fresh_database(backend_name)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            build_city(session, people=300, seed=3)
+            session.commit()
+            people = np.asarray(session.scalars(select(Resident.id).order_by(Resident.id))
+                                .all(), dtype=np.int64).tolist()
+        rows = [*pool("P1", people[:10]), *[single(f"S{i}", people[20 + i])
+                                            for i in range(20)]]
+        with Session(engine) as session:
+            assert ingest(session, rows, "fresh.csv").accepted
+            session.commit()
+        with Session(engine) as session:
+            unknown = [single("X1", people[50]), single("X2", 10**8)]
+            result = ingest(session, unknown, "unknown.csv")
+            assert [(p.line, p.kind) for p in result.report.problems] == [
+                (3, "unknown_resident")]
+            session.commit()
+            assert session.scalar(select(sa.func.count()).select_from(Sample)) == len(rows)
+        assert (sum(blocks) == len(rows) + 2) == (backend_name == "postgresql")
+    finally:
+        engine.dispose()
