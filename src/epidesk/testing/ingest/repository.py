@@ -159,8 +159,6 @@ class StreamedRows:
     def write(self, session: Session, progress: bulk.Progress | None = None) -> int:
         """Write the rows inside the session's transaction."""
         if not self.rows:
-            if progress is not None:
-                progress(self.table.name, 0, 0)
             return 0
         if not self.postgres:
             return write_rows(session, self.table, self.columns, progress)

@@ -153,7 +153,7 @@ class LabBatchImporter:
             samples.close()
         parsed.early_error = samples.error
         parsed.samples_written = samples.written.rows if samples.error is None else 0
-        step("sample")
+        step("sample", parsed.samples_written, parsed.batch.rows)
         return parsed
 
     def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
