@@ -167,7 +167,6 @@ class EarlySamples:
             savepoint.rollback()
             self.error = exc
 
-
     def _residents_apart(self) -> None:
         try:
             with Session(bind=self.session.get_bind().engine) as apart:
