@@ -146,24 +146,13 @@ class EarlySamples:
                 if not future.done():
                     future.set_exception(exc)
             return
-        import psycopg
-
-        names = ", ".join(f'"{c}"' for c in SAMPLE_COLUMNS)
-        sql = f'COPY "{self.table.name}" ({names}) FROM STDIN (FORMAT BINARY)'
+        target = ", ".join(f'"{c}"' for c in SAMPLE_COLUMNS)
         savepoint = session.begin_nested()
         try:
-            driver = session.connection().connection.driver_connection
-            assert driver is not None
-            with driver.cursor() as cursor, cursor.copy(sql) as copy:
-                copy.write(bulk.PGCOPY_HEADER)
-                while (body := self._queue.get()) is not None:
-                    copy.write(body)
-                copy.write(bulk.PGCOPY_TRAILER)
+            repository.copy_bodies(session, self.table.name, target,
+                                   iter(self._queue.get, None))
             savepoint.commit()
-        except psycopg.Error as exc:
-            savepoint.rollback()
-            self.error = sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error)
-        except BaseException as exc:
+        except BaseException as exc:  # raised when the batch is written
             savepoint.rollback()
             self.error = exc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,10 +27,29 @@ STREAM_CHUNKS_AHEAD = 16
 LOOKUP_CHUNK = 10_000
 
 
-def _driver(session: Session) -> Any:
-    driver = session.connection().connection.driver_connection
+def _driver(session: Session | sa.Connection) -> Any:
+    connection = session.connection() if isinstance(session, Session) else session
+    driver = connection.connection.driver_connection
     assert driver is not None
     return driver
+
+
+def copy_bodies(session: Session, table: str, target: str,
+                bodies: Iterable[memoryview]) -> None:
+    """One binary COPY into `table` (`target`: its quoted column names) of encoded rows
+    (PGCOPY bodies, without header or trailer), inside the session's transaction; a
+    database error is raised as SQLAlchemy's."""
+    import psycopg
+
+    sql = f'COPY "{table}" ({target}) FROM STDIN (FORMAT BINARY)'
+    try:
+        with _driver(session).cursor() as cursor, cursor.copy(sql) as copy:
+            copy.write(bulk.PGCOPY_HEADER)
+            for body in bodies:
+                copy.write(body)
+            copy.write(bulk.PGCOPY_TRAILER)
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
 
 def _packed_integers(session: Session | sa.Connection, sql: str, width: int
@@ -40,10 +59,7 @@ def _packed_integers(session: Session | sa.Connection, sql: str, width: int
     A few large values instead of a row per integer: fetching ten million ids row by
     row costs seconds in the client alone.
     """
-    driver = (_driver(session) if isinstance(session, Session)
-              else session.connection.driver_connection)
-    assert driver is not None
-    with driver.cursor(binary=True) as cursor:
+    with _driver(session).cursor(binary=True) as cursor:
         cursor.execute(sql)
         parts = [np.frombuffer(row[0], dtype=f">i{width}") for row in cursor.fetchall()
                  if row[0] is not None]
@@ -81,9 +97,8 @@ class IdsApart:
     ids of a batch rolled back are skipped, as they are anyway)."""
 
     def __init__(self, session: Session, table: sa.Table) -> None:
-        bind = session.get_bind()
-        engine = bind.engine if isinstance(bind, sa.Connection) else bind
-        self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._connection = session.get_bind().engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT")
         self._sequence = _sequence(self._connection, table)
 
     def take(self, count: int) -> NDArray[np.int64]:
@@ -162,29 +177,24 @@ class StreamedRows:
             return 0
         if not self.postgres:
             return write_rows(session, self.table, self.columns, progress)
-        import psycopg
-
         ready = self._queue.get()  # the encoder's first word: the columns are known
         if isinstance(ready, BaseException):
             self.close()
             raise ready
-        sql = f'COPY "{self.table.name}" ({self._target}) FROM STDIN (FORMAT BINARY)'
         try:
-            with _driver(session).cursor() as cursor, cursor.copy(sql) as copy:
-                copy.write(bulk.PGCOPY_HEADER)
-                while (item := self._queue.get()) is not None:
-                    if isinstance(item, BaseException):
-                        raise item
-                    body, done = item
-                    copy.write(body)
-                    if progress is not None:
-                        progress(self.table.name, done, self.rows)
-                copy.write(bulk.PGCOPY_TRAILER)
-        except psycopg.Error as exc:
-            raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+            copy_bodies(session, self.table.name, self._target, self._bodies(progress))
         finally:
             self.close()
         return self.rows
+
+    def _bodies(self, progress: bulk.Progress | None) -> Iterator[memoryview]:
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            body, done = item
+            yield body
+            if progress is not None:
+                progress(self.table.name, done, self.rows)
 
     def close(self) -> None:
         """Stop encoding (when the write is abandoned) and wait for the thread."""
