@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from epidesk.certificates import rules
 from epidesk.certificates.engine import NewSigner, generate_signer, load_private_key
 from epidesk.certificates.hcert import engine
+from epidesk.certificates.hcert import rules as rules_hc
 from epidesk.certificates.hcert import trust as hcert_trust
 from epidesk.certificates.hcert.rules import TrustList, key_id, revocation_hash
 
@@ -241,6 +242,39 @@ def test_several_certificates_with_one_key_id_are_all_tried():
     decoy = hcert_trust.signer_from_der(impostor.certificate_der)
     t.signers[s.kid].insert(0, type(decoy)(**{**decoy.__dict__, "kid": s.kid}))
     assert check(issue(), t).valid
+
+
+def _self_signed(private_key: Any) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "CN")])
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(private_key.public_key()).serial_number(1)
+            .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=1))
+            .sign(private_key, None if isinstance(private_key, ed25519.Ed25519PrivateKey)
+                  else hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+
+
+def test_a_signer_key_that_cannot_verify_the_algorithm_is_not_tried_with_it():
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    p384 = hcert_trust.signer_from_der(_self_signed(ec.generate_private_key(ec.SECP384R1())))
+    rsa_key = hcert_trust.signer_from_der(_self_signed(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)))
+    ed = hcert_trust.signer_from_der(_self_signed(ed25519.Ed25519PrivateKey.generate()))
+    assert hcert_trust.signer_from_der(signer().certificate_der).algorithm == rules_hc.ES256
+    assert (p384.algorithm, rsa_key.algorithm, ed.algorithm) == (None, rules_hc.PS256, None)
+    s = signer()
+    for wrong in (p384, rsa_key, ed):
+        only_wrong = TrustList()
+        only_wrong.add(type(wrong)(**{**wrong.__dict__, "kid": s.kid}))
+        outcome = check(issue(), only_wrong)
+        assert (outcome.valid, outcome.step) == (False, "signature")
+        both = trust(s)
+        both.signers[s.kid].insert(0, only_wrong.signers[s.kid][0])
+        assert check(issue(), both).valid
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

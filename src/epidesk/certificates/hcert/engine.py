@@ -24,7 +24,7 @@ import jsonschema_rs
 import numpy as np
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from epidesk.certificates.hcert.rules import (
@@ -73,7 +73,8 @@ def b45encode(data: bytes) -> str:
 
 
 _MASKED_GROUPS = MAX_TEXT // 3 + 1
-_EVERY_THIRD = int.from_bytes(b"\xff\x00\x00" * _MASKED_GROUPS, "little")
+_LOW_BYTES = int.from_bytes(b"\xff\x00\x00" * _MASKED_GROUPS, "little")
+_HIGH_BYTES = int.from_bytes(b"\x00\x00\xff" * _MASKED_GROUPS, "little")
 
 
 def b45decode(text: str | bytes) -> bytes:
@@ -87,24 +88,25 @@ def b45decode(text: str | bytes) -> bytes:
     if rest == 1:
         raise ValueError("a base45 text cannot end in a single character")
     # Every group of three digits at once, as one integer: the digits read as a
-    # little-endian number, each group's first, second and third digits picked out by a
-    # mask of every third byte, weighed 1, 45 and 2025 and added, leave each group's value
-    # (at most 91,124) in its own three bytes; a third byte set means a group above 65,535.
-    number = int.from_bytes(digits, "little")
-    mask = _EVERY_THIRD if full < _MASKED_GROUPS else \
-        int.from_bytes(b"\xff\x00\x00" * (full + 1), "little")
-    groups = ((number & mask) + 45 * ((number >> 8) & mask)
-              + 2025 * ((number >> 16) & mask)).to_bytes(3 * full + 3, "little")
-    if b"\x01" in groups[2:3 * full:3]:
+    # big-endian number, so that each group's first digit is its most significant
+    # byte; a mask of every third byte picks out each group's third, second and first
+    # digits, weighed 2025, 45 and 1 and added, which leaves each group's value (at most
+    # 91,124) in its own three bytes, big-endian. A group's top byte set means a value
+    # above 65,535; dropping the top bytes leaves the decoded bytes in order.
+    number = int.from_bytes(digits[:3 * full] if rest else digits, "big")
+    low, high = (_LOW_BYTES, _HIGH_BYTES) if full < _MASKED_GROUPS else (
+        int.from_bytes(b"\xff\x00\x00" * full, "little"),
+        int.from_bytes(b"\x00\x00\xff" * full, "little"))
+    value = ((number >> 16) & low) + 45 * ((number >> 8) & low) + 2025 * (number & low)
+    if value & high:
         raise ValueError("a base45 group above 65535")
-    out = bytearray(2 * full + (rest == 2))
-    out[0:2 * full:2] = groups[1:3 * full:3]
-    out[1:2 * full:2] = groups[0:3 * full:3]
+    out = bytearray(value.to_bytes(3 * full, "big"))
+    del out[0::3]
     if rest:
         last = digits[-2] + 45 * digits[-1]
         if last > 0xFF:
             raise ValueError("a base45 pair above 255")
-        out[-1] = last
+        out.append(last)
     return bytes(out)
 
 
@@ -220,24 +222,32 @@ def _der_integer(value: bytes) -> bytes:
     return bytes((2, len(value))) + value
 
 
+_DER_INTEGER = (b"\x02\x20", b"\x02\x21\x00")  # a 32-byte INTEGER, with a sign byte
+_DER_SEQUENCE = (b"\x30\x44", b"\x30\x45", b"\x30\x46")  # of 0, 1 or 2 sign bytes
+
+
 def es256_der(signature: bytes) -> bytes:
     """COSE's ES256 signature (r and s, 32 bytes each) as the DER sequence X.509 tools
     verify, built from the bytes as they are."""
+    r0, s0 = signature[0], signature[32]
+    if r0 and s0:  # no leading zero to drop (the rare case below)
+        r_sign, s_sign = r0 >> 7, s0 >> 7
+        return b"".join((_DER_SEQUENCE[r_sign + s_sign], _DER_INTEGER[r_sign],
+                         signature[:32], _DER_INTEGER[s_sign], signature[32:]))
     body = _der_integer(signature[:32]) + _der_integer(signature[32:])
     return bytes((0x30, len(body))) + body
 
 
 def _signature_ok(signer: Signer, alg: int, signature: bytes, data: bytes) -> bool:
-    key = signer.public_key
+    if signer.algorithm != alg:  # the key's kind was found once, when the list was read
+        return False
     try:
         if alg == ES256:
-            if not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) != 64:
+            if len(signature) != 64:
                 return False
-            key.verify(es256_der(signature), data, _ECDSA)
+            signer.public_key.verify(es256_der(signature), data, _ECDSA)
         else:
-            if not isinstance(key, rsa.RSAPublicKey):
-                return False
-            key.verify(signature, data, _PSS, _SHA256)
+            signer.public_key.verify(signature, data, _PSS, _SHA256)
     except InvalidSignature:
         return False
     return True
@@ -418,9 +428,9 @@ def _conclude(read: tuple[Any, dict[str, Any], int, int], kid: bytes, signer: Si
     if revoked and revocation_hash(hcert[group][0]["ci"]) in revoked:
         return failed("revoked")
     iss = claims.get(CLAIM_ISS)
-    return Outcome(valid=True, step="ok", reason="valid", kind=kind, payload=hcert, kid=kid,
-                   country=iss if isinstance(iss, str) else signer.country,
-                   issued_at=issued_at, expires_at=expires_at)
+    # Positional: a valid outcome is built for every certificate, keywords cost more.
+    return Outcome(True, "ok", "valid", kind, hcert, kid,
+                   iss if isinstance(iss, str) else signer.country, issued_at, expires_at)
 
 
 def verify(text: str, *, signers: dict[bytes, list[Signer]], revoked: set[bytes] | frozenset[bytes],

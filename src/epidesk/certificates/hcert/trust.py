@@ -10,8 +10,16 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from epidesk.certificates.hcert.rules import KEY_USAGE_OIDS, Signer, TrustList, key_id
+from epidesk.certificates.hcert.rules import (
+    ES256,
+    KEY_USAGE_OIDS,
+    PS256,
+    Signer,
+    TrustList,
+    key_id,
+)
 
 
 def certificate_usages(certificate: x509.Certificate) -> frozenset[str]:
@@ -23,14 +31,23 @@ def certificate_usages(certificate: x509.Certificate) -> frozenset[str]:
                      if o.dotted_string in KEY_USAGE_OIDS)
 
 
+def key_algorithm(public_key: Any) -> int | None:
+    """The signature algorithm a signer's key can verify: ES256 for a P-256 key, PS256
+    for an RSA key, None for any other (its certificates never verify)."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return ES256 if isinstance(public_key.curve, ec.SECP256R1) else None
+    return PS256 if isinstance(public_key, rsa.RSAPublicKey) else None
+
+
 def signer_from_der(der: bytes, *, country: str | None = None) -> Signer:
     """A trusted signer from an X.509 certificate (DER); ValueError if unreadable."""
     certificate = x509.load_der_x509_certificate(der)
     if country is None:
         names = certificate.subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)
         country = str(names[0].value) if names else ""
+    public_key = certificate.public_key()
     return Signer(kid=key_id(der), country=country, certificate_der=der,
-                  public_key=certificate.public_key(),
+                  public_key=public_key, algorithm=key_algorithm(public_key),
                   not_before=certificate.not_valid_before_utc,
                   not_after=certificate.not_valid_after_utc,
                   usages=certificate_usages(certificate))
