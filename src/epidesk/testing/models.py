@@ -55,10 +55,14 @@ class Tube(Base):
     """A tube tested by a lab: one swab (single) or several (pooled)."""
 
     __tablename__ = "tube"
+    # A batch's tubes are written together, one after the other: on PostgreSQL a block
+    # range index finds them, for a fraction of what a B-tree of one repeated batch id
+    # costs every tube written.
+    __table_args__ = (Index("ix_tube_batch_id", "batch_id", postgresql_using="brin"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    batch_id: Mapped[int] = mapped_column(Integer, index=True)
+    batch_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8))  # "single" or "pooled"
     pool_size: Mapped[int] = mapped_column(Integer)
     lab: Mapped[str] = mapped_column(String(100))
