@@ -60,7 +60,8 @@ class Written:
 class EarlySamples:
     """The COPY of a batch's sample rows, fed a block at a time by the reading thread.
 
-    The session belongs to the COPY's thread from construction until `join` returns.
+    The session belongs to the COPY's thread from the end of construction until `join`
+    returns.
     """
 
     def __init__(self, session: Session, table: sa.Table) -> None:
@@ -75,6 +76,16 @@ class EarlySamples:
         self._kinds = [bulk.column_kind(table.columns[c].type) for c in SAMPLE_COLUMNS]
         self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self._ended = False
+        # The lookups before the COPY are made here, before the reading starts: in the
+        # COPY's thread each round trip would wait for the reading thread to let go of
+        # the interpreter (up to its switch interval, 5 ms).
+        try:
+            self._residents_here = self._look_up()
+            self._savepoint = (session.begin_nested() if self.merges.exception() is None
+                               else None)
+        except BaseException:
+            self._tubes.close()
+            raise
         self._thread = threading.Thread(target=self._run, name="early-samples", daemon=True)
         self._thread.start()
 
@@ -130,30 +141,40 @@ class EarlySamples:
             raise RuntimeError("the sample rows written while reading differ from the "
                                "batch's parse")
 
-    def _run(self) -> None:
+    def _look_up(self) -> bool:
+        """Read the merged records and decide where the residents are read; True when
+        they are to be read on the session before the COPY (its transaction has
+        written: another connection would not see the same residents)."""
         session = self.session
         try:
             self.merges.set_result(people.merge_pointers(session))
             # Before this transaction writes, a connection of its own sees the same
             # residents: there they are read beside the COPY.
             fresh = session.scalar(sa.text("SELECT txid_current_if_assigned() IS NULL"))
-            if fresh:
-                threading.Thread(target=self._residents_apart, name="early-residents",
-                                 daemon=True).start()
-            else:
-                self.residents.set_result(people_columns.resident_ids(session))
         except BaseException as exc:  # handed to the reading thread
             for future in (self.merges, self.residents):
                 if not future.done():
                     future.set_exception(exc)
-            return
-        target = ", ".join(f'"{c}"' for c in SAMPLE_COLUMNS)
-        savepoint = session.begin_nested()
+            return False
+        if fresh:
+            threading.Thread(target=self._residents_apart, name="early-residents",
+                             daemon=True).start()
+        return not fresh
+
+    def _run(self) -> None:
+        session, savepoint = self.session, self._savepoint
+        if savepoint is None:
+            return  # the lookups failed: nothing is written early
         try:
+            if self._residents_here:
+                self.residents.set_result(people_columns.resident_ids(session))
+            target = ", ".join(f'"{c}"' for c in SAMPLE_COLUMNS)
             repository.copy_bodies(session, self.table.name, target,
                                    iter(self._queue.get, None))
             savepoint.commit()
         except BaseException as exc:  # raised when the batch is written
+            if not self.residents.done():
+                self.residents.set_exception(exc)
             savepoint.rollback()
             self.error = exc
 
