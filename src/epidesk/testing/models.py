@@ -19,6 +19,11 @@ from epidesk.db import Base, UtcDateTime
 from epidesk.kit import clock
 from epidesk.kit.imports import ImportedFile
 
+# A tube's or a sample's code is a lab's barcode: compared byte by byte (the C collation)
+# on PostgreSQL, where a language's collation would only make each of the unique index's
+# comparisons dearer, for every row written.
+CODE = String(32).with_variant(String(32, collation="C"), "postgresql")
+
 
 class LabBatch(ImportedFile, Base):
     """One file of results released by a lab: accepted whole, or rejected with its report."""
@@ -61,7 +66,7 @@ class Tube(Base):
     __table_args__ = (Index("ix_tube_batch_id", "batch_id", postgresql_using="brin"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(CODE, unique=True)
     batch_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8))  # "single" or "pooled"
     pool_size: Mapped[int] = mapped_column(Integer)
@@ -91,7 +96,7 @@ class Sample(Base):
 
     # An identity column, so bulk loads leave the numbering to the database.
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(CODE, unique=True)
     tube_id: Mapped[int] = mapped_column(Integer, index=True)
     resident_id: Mapped[int] = mapped_column(Integer, index=True)
     collected_at: Mapped[datetime] = mapped_column(UtcDateTime())
