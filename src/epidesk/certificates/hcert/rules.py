@@ -102,7 +102,7 @@ class Signer:
     not_before: datetime
     not_after: datetime
     usages: frozenset[str]  # empty: every kind
-    algorithm: int | None = None  # ES256 for a P-256 key, PS256 for an RSA key, else None
+    algorithm: int | None  # ES256 for a P-256 key, PS256 for an RSA key, else None
     valid_from: float = 0.0  # not_before and not_after as Unix times
     valid_until: float = 0.0
 

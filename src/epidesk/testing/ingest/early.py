@@ -173,7 +173,9 @@ class EarlySamples:
                                    iter(self._queue.get, None))
             savepoint.commit()
         except BaseException as exc:  # raised when the batch is written
-            if not self.residents.done():
+            # Residents read here and not yet given: the reading thread waits for them.
+            # (Read apart, they are the other thread's to give.)
+            if self._residents_here and not self.residents.done():
                 self.residents.set_exception(exc)
             savepoint.rollback()
             self.error = exc
