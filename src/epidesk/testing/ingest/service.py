@@ -377,31 +377,14 @@ def _write_rows(session: Session, parsed: ReadBatch, record: LabBatch, preset: P
     session.flush()
     batch_id = record.id
 
-    def tube_columns() -> dict[str, Any]:
-        columns: dict[str, Any] = {
-            "id": tube_ids,
-            "code": tubes.char_matrix(batch.tube_codes),
-            "batch_id": np.full(batch.tubes, batch_id, dtype=np.int64),
-            "kind": Categorical(rules.TUBE_KINDS, kind_t),
-            "pool_size": batch.pool_size[first],
-            "lab": Categorical(batch.lab_vocabulary, batch.lab[first]),
-            "collection_site": Categorical(batch.site_vocabulary, batch.site[first]),
-            "collected_at": tubes.tube_collected_at(batch),
-            "result_at": batch.result_at[first],
-            "reported_outcome": Categorical(rules.OUTCOMES, reported_t),
-            "outcome": Categorical(rules.OUTCOMES, outcome_t),
-        }
-        for gene in batch.genes:
-            values = batch.ct[gene][first]
-            columns[f"ct_{gene}"] = Nullable(values, np.isnan(values))
-        return columns
-
     tube_rows: repository.StreamedRows | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retest-plan") as pool:
         plan_job = pool.submit(retests.plan_retests, batch, outcome_t, open_orders)
         try:
-            tube_rows = repository.StreamedRows(session, tables["tube"], tube_columns,
-                                                rows=batch.tubes)
+            tube_rows = repository.StreamedRows(
+                session, tables["tube"],
+                lambda: tubes.tube_columns(batch, tube_ids, batch_id, outcome_t),
+                rows=batch.tubes)
             try:
                 samples.write(session, progress=step)
             except Exception:

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from epidesk.kit.bulk import Categorical, CharMatrix
+from epidesk.kit.bulk import Categorical, CharMatrix, Nullable
 from epidesk.policy.schemas import Positivity
 from epidesk.testing import rules
 from epidesk.testing.engine import OUTCOME_CODES, ParsedBatch, TimeArray, combined
@@ -69,3 +69,27 @@ def char_matrix(values: pa.Array) -> CharMatrix:
 def categorical(vocabulary: Sequence[str], codes: NDArray[np.integer[Any]]) -> Categorical:
     """A bulk text column from a vocabulary and codes."""
     return Categorical(tuple(vocabulary), codes)
+
+
+def tube_columns(batch: ParsedBatch, tube_ids: NDArray[np.int64], batch_id: int,
+                 outcome: NDArray[np.int8]) -> dict[str, Any]:
+    """The columns a batch's tubes are written with (one row per tube, by tube number),
+    `outcome` being each tube's outcome under the preset (`read_outcomes`)."""
+    first = batch.first_row
+    columns: dict[str, Any] = {
+        "id": tube_ids,
+        "code": char_matrix(batch.tube_codes),
+        "batch_id": np.full(batch.tubes, batch_id, dtype=np.int64),
+        "kind": Categorical(rules.TUBE_KINDS, batch.kind[first]),
+        "pool_size": batch.pool_size[first],
+        "lab": Categorical(batch.lab_vocabulary, batch.lab[first]),
+        "collection_site": Categorical(batch.site_vocabulary, batch.site[first]),
+        "collected_at": tube_collected_at(batch),
+        "result_at": batch.result_at[first],
+        "reported_outcome": Categorical(rules.OUTCOMES, batch.outcome[first]),
+        "outcome": Categorical(rules.OUTCOMES, outcome),
+    }
+    for gene in batch.genes:
+        values = batch.ct[gene][first]
+        columns[f"ct_{gene}"] = Nullable(values, np.isnan(values))
+    return columns
