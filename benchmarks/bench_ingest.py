@@ -186,9 +186,10 @@ def copy_baseline(engine: Engine, path: Path) -> dict[str, float]:
     tables = load_models().tables
     parsed = ingest_engine.parse(reading.read_table(path.read_bytes(), "csv"), "csv")
     names = ["code", "tube_id", "resident_id", "collected_at"]
-    columns: list[bulk.Column] = [tubes.char_matrix(parsed.sample_code),
-               np.arange(1, parsed.tubes + 1)[parsed.tube_of_row], parsed.resident_id,
-               parsed.collected_at]
+    columns: list[bulk.Column] = [
+        tubes.char_matrix(parsed.sample_code),
+        np.arange(1, parsed.tubes + 1)[parsed.tube_of_row], parsed.resident_id,
+        parsed.collected_at]
     kinds = [bulk.column_kind(tables["sample"].columns[c].type) for c in names]
     encode_started = time.perf_counter()
     stream = [bytes(chunk) for chunk in bulk.encode_copy_binary(columns, kinds)]

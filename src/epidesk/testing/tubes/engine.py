@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from epidesk.kit.bulk import Categorical, CharMatrix, Nullable
+from epidesk.kit.bulk import Categorical, CharMatrix, Column, Nullable
 from epidesk.policy.schemas import Positivity
 from epidesk.testing import rules
 from epidesk.testing.engine import OUTCOME_CODES, ParsedBatch, TimeArray, combined
@@ -72,11 +72,11 @@ def categorical(vocabulary: Sequence[str], codes: NDArray[np.integer[Any]]) -> C
 
 
 def tube_columns(batch: ParsedBatch, tube_ids: NDArray[np.int64], batch_id: int,
-                 outcome: NDArray[np.int8]) -> dict[str, Any]:
+                 outcome: NDArray[np.int8]) -> dict[str, Column]:
     """The columns a batch's tubes are written with (one row per tube, by tube number),
     `outcome` being each tube's outcome under the preset (`read_outcomes`)."""
     first = batch.first_row
-    columns: dict[str, Any] = {
+    columns: dict[str, Column] = {
         "id": tube_ids,
         "code": char_matrix(batch.tube_codes),
         "batch_id": np.full(batch.tubes, batch_id, dtype=np.int64),
