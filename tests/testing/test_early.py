@@ -135,3 +135,62 @@ def test_a_new_transaction_reads_the_residents_beside_the_copy(
         assert (sum(blocks) == len(rows) + 2) == (backend_name == "postgresql")
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("expected", [0, 4, 1_000])
+def test_samples_written_early_keep_ids_the_database_never_gives_again(
+        db: Session, backend: str, blocks: list[int], monkeypatch: pytest.MonkeyPatch,
+        expected: int) -> None:
+    # The early rows carry ids taken ahead from the sample sequence, however far the
+    # batch's size was misjudged; a sample added later, numbered by the database itself,
+    # gets an id none of them has.
+    monkeypatch.setattr(early, "expected_rows", lambda content: expected)
+    monkeypatch.setattr(early.IdsAhead, "FIRST", 2)
+    people = [r.id for r in tiny_city(db).residents.values()]
+    rows = [*pool("P1", people[:5]), single("S1", people[5]), *pool("P2", people[6:11])]
+    result = ingest(db, rows, "ids.csv")
+    assert result.accepted, result.report
+    ids = db.scalars(select(Sample.id)).all()
+    assert len(ids) == len(set(ids)) == len(rows)
+    assert written(db) == {r["sample_id"]: (r["tube_id"], r["resident_id"]) for r in rows}
+    tube = db.scalars(select(Tube.id)).first()
+    later = Sample(code="LATER-1", tube_id=tube, resident_id=people[0], collected_at=NOW)
+    db.add(later)
+    db.flush()
+    assert later.id not in ids
+    assert (sum(blocks) == len(rows)) == (backend == "postgresql")
+
+
+class _Sequence:
+    """Stands for a sequence's connection: consecutive ids, failing on a chosen call."""
+
+    def __init__(self, fail_on: int = 0) -> None:
+        self.top, self.calls, self.fail_on, self.closed = 0, 0, fail_on, False
+
+    def take(self, count: int) -> np.ndarray:
+        self.calls += 1
+        if self.calls == self.fail_on:
+            raise RuntimeError("the connection was lost")
+        self.top += count
+        return np.arange(self.top - count + 1, self.top + 1, dtype=np.int64)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_ids_taken_ahead_come_in_order_and_the_rest_when_the_batch_is_longer() -> None:
+    sequence = _Sequence()
+    ahead = early.IdsAhead(sequence, 10)  # type: ignore[arg-type]
+    taken = [ahead.take(n) for n in (3, 0, 4, 9, 2)]
+    ahead.close()
+    assert np.array_equal(np.concatenate(taken), np.arange(1, 19))
+    assert [len(t) for t in taken] == [3, 0, 4, 9, 2] and sequence.closed
+
+
+def test_ids_taken_ahead_raise_what_the_sequence_raised() -> None:
+    sequence = _Sequence(fail_on=1)
+    ahead = early.IdsAhead(sequence, 10_000)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="connection was lost"):
+        ahead.take(5)
+    ahead.close()
+    assert sequence.closed

@@ -134,7 +134,8 @@ class LabBatchImporter:
         self.file_format = checks.file_format_of(filename, content[:4])
         if not is_postgres(session) or self.file_format != "csv":
             return self.read(session, content, filename, step)
-        samples = early.EarlySamples(session, load_models().tables["sample"])
+        samples = early.EarlySamples(session, load_models().tables["sample"],
+                                     early.expected_rows(content))
         try:
             step("read", 0)
             table = _read_early(content, samples)
