@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -245,10 +246,10 @@ class IdsAhead:
 
     def __init__(self, ids: repository.IdsApart, expected: int) -> None:
         self._apart = ids
-        self._ready: list[IntArray] = []
+        self._ready: deque[IntArray] = deque()
         self._count = 0
         self._more = threading.Condition()
-        self._stopped = False
+        self._stopped = self._done = False
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(expected,),
                                         name="early-sample-ids", daemon=True)
@@ -257,16 +258,22 @@ class IdsAhead:
     def take(self, count: int) -> IntArray:
         """count new ids (waiting for those being taken)."""
         with self._more:
-            self._more.wait_for(lambda: self._count >= count or not self._thread.is_alive())
+            self._more.wait_for(lambda: self._count >= count or self._done)
             if self._error is not None:
                 raise self._error
-            ready = np.concatenate(self._ready) if len(self._ready) > 1 else (
-                self._ready[0] if self._ready else np.zeros(0, dtype=np.int64))
-            taken, rest = ready[:count], ready[count:]
-            self._ready, self._count = [rest], len(rest)
-        if len(taken) < count:  # more rows than expected: the thread is done
-            taken = np.concatenate([taken, self._apart.take(count - len(taken))])
-        return taken
+            parts, wanted = [], count
+            while wanted and self._ready:
+                first = self._ready[0]
+                parts.append(first[:wanted])
+                if len(first) > wanted:
+                    self._ready[0] = first[wanted:]
+                else:
+                    self._ready.popleft()
+                wanted -= len(parts[-1])
+            self._count -= count - wanted
+        if wanted:  # more rows than expected: the thread is done
+            parts.append(self._apart.take(wanted))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def close(self) -> None:
         """Stop taking ids and give the connection back."""
@@ -293,4 +300,5 @@ class IdsAhead:
             self._error = exc
         finally:
             with self._more:
+                self._done = True
                 self._more.notify_all()
