@@ -145,7 +145,6 @@ def test_samples_written_early_keep_ids_the_database_never_gives_again(
     # batch's size was misjudged; a sample added later, numbered by the database itself,
     # gets an id none of them has.
     monkeypatch.setattr(early, "expected_rows", lambda content: expected)
-    monkeypatch.setattr(early.IdsAhead, "FIRST", 2)
     people = [r.id for r in tiny_city(db).residents.values()]
     rows = [*pool("P1", people[:5]), single("S1", people[5]), *pool("P2", people[6:11])]
     result = ingest(db, rows, "ids.csv")
@@ -164,10 +163,12 @@ def test_samples_written_early_keep_ids_the_database_never_gives_again(
 class _Sequence:
     """Stands for a sequence's connection: consecutive ids, failing on a chosen call."""
 
+    # Reserved at once or taken one at a time, the ids are the same here.
+
     def __init__(self, fail_on: int = 0) -> None:
         self.top, self.calls, self.fail_on, self.closed = 0, 0, fail_on, False
 
-    def take(self, count: int) -> np.ndarray:
+    def reserve(self, count: int) -> np.ndarray:
         self.calls += 1
         if self.calls == self.fail_on:
             raise RuntimeError("the connection was lost")
@@ -178,16 +179,17 @@ class _Sequence:
         self.closed = True
 
 
-def test_ids_taken_ahead_come_in_order_and_the_rest_when_the_batch_is_longer() -> None:
+def test_ids_reserved_ahead_come_in_order_and_the_rest_when_the_batch_is_longer() -> None:
     sequence = _Sequence()
     ahead = early.IdsAhead(sequence, 10)  # type: ignore[arg-type]
     taken = [ahead.take(n) for n in (3, 0, 4, 9, 2)]
     ahead.close()
     assert np.array_equal(np.concatenate(taken), np.arange(1, 19))
     assert [len(t) for t in taken] == [3, 0, 4, 9, 2] and sequence.closed
+    assert sequence.calls == 3  # the expected ten at once, then what each longer take lacked
 
 
-def test_ids_taken_ahead_raise_what_the_sequence_raised() -> None:
+def test_ids_reserved_ahead_raise_what_the_sequence_raised() -> None:
     sequence = _Sequence(fail_on=1)
     ahead = early.IdsAhead(sequence, 10_000)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="connection was lost"):

@@ -94,7 +94,8 @@ class Sample(Base):
 
     __tablename__ = "sample"
 
-    # An identity column, so bulk loads leave the numbering to the database.
+    # An identity column: the database numbers rows written without an id; a lab
+    # file's rows copied while it is read bring ids taken ahead from its sequence.
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     code: Mapped[str] = mapped_column(CODE, unique=True)
     tube_id: Mapped[int] = mapped_column(Integer, index=True)

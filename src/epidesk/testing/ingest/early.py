@@ -3,20 +3,20 @@
 The CSV is read a block at a time. Each block's sample rows go into one binary COPY as
 soon as their values read: their tubes numbered in order of first appearance, as the
 parse of the whole batch numbers them, and given ids from the tube sequence on a
-connection of their own; the rows carry their own ids too, taken from the sample sequence
-ahead of need on another (`IdsAhead`). The COPY runs on the session's connection, in a thread, once
-that connection has looked up the merged records and every resident id; meanwhile the
-rest of the batch is read, and once the file is read the whole batch is parsed and its
-checks start, all before the COPY is done. A block whose sample values do not all read
-ends the early rows there: the lines from it on are written with the rest of the batch,
-or the batch is rejected whole (the import's savepoint takes the early rows back).
+connection of their own; the rows carry their own ids too, reserved from the sample
+sequence at once on another (`IdsAhead`). The COPY runs on the session's connection, in
+a thread, once that connection has looked up the merged records and every resident id;
+meanwhile the rest of the batch is read, and once the file is read the whole batch is
+parsed and its checks start, all before the COPY is done. A block whose sample values
+do not all read ends the early rows there: the lines from it on are written with the
+rest of the batch, or the batch is rejected whole (the import's savepoint takes the
+early rows back).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -41,10 +41,9 @@ from epidesk.testing.tubes import engine as tubes
 MIN_BLOCK = 2**18
 MAX_BLOCK = 8 * 2**20
 BLOCKS = 32
-# The rows are written with their ids, taken from the sample sequence on a connection
-# of their own: the COPY then evaluates no default per row (about 0.6 µs of the
-# database's time each, about a sixth of a plain COPY of these rows), and taking the ids
-# costs the other connection's time instead, beside the COPY.
+# The rows are written with their ids, reserved from the sample sequence at once on a
+# connection of their own: the COPY then evaluates no default per row (about 0.6 µs of
+# the database's time each, about a sixth of a plain COPY of these rows).
 SAMPLE_COLUMNS = ("id", "code", "tube_id", "resident_id", "collected_at")
 
 
@@ -236,66 +235,39 @@ class TubeNumbers:
 
 
 class IdsAhead:
-    """New ids taken from a sequence ahead of need, in a thread, on a connection of their
-    own: about as many as the batch is expected to have rows, in growing groups, so that
-    a block's ids are ready when its rows are (those left over are skipped, as a rolled
-    back batch's are; a batch with more rows takes the rest when it needs them)."""
-
-    FIRST = 2**12
-    MOST = 2**17
+    """New ids for a batch's rows, reserved in a thread on a connection of their own, as
+    many as the batch is expected to have rows (those left over are skipped, as a rolled
+    back batch's are; a batch with more rows reserves the rest when it needs them)."""
 
     def __init__(self, ids: repository.IdsApart, expected: int) -> None:
         self._apart = ids
-        self._ready: deque[IntArray] = deque()
-        self._count = 0
+        self._ready: IntArray = np.zeros(0, dtype=np.int64)
         self._more = threading.Condition()
-        self._stopped = self._done = False
+        self._done = False
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(expected,),
                                         name="early-sample-ids", daemon=True)
         self._thread.start()
 
     def take(self, count: int) -> IntArray:
-        """count new ids (waiting for those being taken)."""
+        """count new ids (waiting for those being reserved)."""
         with self._more:
-            self._more.wait_for(lambda: self._count >= count or self._done)
-            if self._error is not None:
-                raise self._error
-            parts, wanted = [], count
-            while wanted and self._ready:
-                first = self._ready[0]
-                parts.append(first[:wanted])
-                if len(first) > wanted:
-                    self._ready[0] = first[wanted:]
-                else:
-                    self._ready.popleft()
-                wanted -= len(parts[-1])
-            self._count -= count - wanted
-        if wanted:  # more rows than expected: the thread is done
-            parts.append(self._apart.take(wanted))
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            self._more.wait_for(lambda: self._done)
+        if self._error is not None:
+            raise self._error
+        taken, self._ready = self._ready[:count], self._ready[count:]
+        if len(taken) < count:  # more rows than expected
+            taken = np.concatenate([taken, self._apart.reserve(count - len(taken))])
+        return taken
 
     def close(self) -> None:
-        """Stop taking ids and give the connection back."""
-        with self._more:
-            self._stopped = True
+        """Give the connection back, once the reserving is done."""
         self._thread.join()
         self._apart.close()
 
     def _run(self, expected: int) -> None:
-        group, taken = self.FIRST, 0
         try:
-            while taken < expected:
-                with self._more:
-                    if self._stopped:
-                        return
-                ids = self._apart.take(min(group, expected - taken))
-                taken += len(ids)
-                group = min(self.MOST, group * 2)
-                with self._more:
-                    self._ready.append(ids)
-                    self._count += len(ids)
-                    self._more.notify_all()
+            self._ready = self._apart.reserve(expected)
         except BaseException as exc:  # raised to whoever takes ids next
             self._error = exc
         finally:

@@ -100,12 +100,44 @@ class IdsApart:
         self._connection = session.get_bind().engine.connect().execution_options(
             isolation_level="AUTOCOMMIT")
         self._sequence = _sequence(self._connection, table)
+        self._by_ones: bool | None = None
 
     def take(self, count: int) -> NDArray[np.int64]:
         """count new ids."""
         if count == 0:
             return np.zeros(0, dtype=np.int64)
         return _taken(self._connection, self._sequence, count)
+
+    def reserve(self, count: int) -> NDArray[np.int64]:
+        """count consecutive new ids in one step, whatever the count (`take` costs the
+        database about half a microsecond an id).
+
+        An ALTER SEQUENCE that changes nothing locks the sequence against every other
+        caller until its transaction ends (PostgreSQL's ALTER SEQUENCE blocks nextval and
+        setval); the next id is taken and the sequence set past the count, and let go.
+        Ids one at a time (`take`) when the sequence does not count by ones or this role
+        may not alter it."""
+        if count == 0:
+            return np.zeros(0, dtype=np.int64)
+        if self._by_ones is None:
+            self._by_ones = self._connection.execute(sa.text(
+                "SELECT seqincrement = 1 FROM pg_sequence WHERE seqrelid = CAST(:s AS regclass)"
+            ), {"s": self._sequence}).scalar_one()
+        if self._by_ones:
+            import psycopg
+
+            driver = _driver(self._connection)
+            try:
+                with driver.transaction(), driver.cursor() as cursor:
+                    cursor.execute(f"ALTER SEQUENCE {self._sequence} INCREMENT BY 1")
+                    first = cursor.execute(f"SELECT nextval('{self._sequence}')").fetchone()
+                    assert first is not None
+                    cursor.execute(f"SELECT setval('{self._sequence}', %s)",
+                                   (first[0] + count - 1,))
+                return np.arange(first[0], first[0] + count, dtype=np.int64)
+            except psycopg.errors.InsufficientPrivilege:
+                self._by_ones = False
+        return self.take(count)
 
     def close(self) -> None:
         """Give the connection back."""
