@@ -25,13 +25,15 @@ positive). Then, in the same run:
   given apart (`followed_seconds`, `followed_seconds_each`).
 
 The same round is also ingested from a Parquet file (`parquet_*` figures). The three
-are measured five times, alternately (COPY, CSV ingest, Parquet ingest, then again);
-`ratio_to_copy` is the median over the five turns of the turn's COPY seconds over its
-ingest seconds (`ratio_each`), and the seconds given are the medians; every time is
-reported. At the small scale one turn is run first and not counted (`warmup_seconds`):
-the process's first ingest pays once for what every later one finds ready (imports,
-compiled statements, the database connections' caches), about a fifth of a turn at
-100,000 samples and nothing that shows at 10,000,000.
+are measured in turns, alternately (COPY, CSV ingest, Parquet ingest, then again): five
+turns at the full scale, eleven at the small one, where a turn lasts under two seconds
+and a moment's load on a shared machine weighs on one of its 0.4 s measurements far
+more than on a minute's. `ratio_to_copy` is the median over the turns of the turn's
+COPY seconds over its ingest seconds (`ratio_each`), and the seconds given are the
+medians; every time is reported. At the small scale one turn is run first and not
+counted (`warmup_seconds`): the process's first ingest pays once for what every later
+one finds ready (imports, compiled statements, the database connections' caches), about
+a fifth of a turn at 100,000 samples and nothing that shows at 10,000,000.
 
 Before each measurement the testing and cases tables are emptied (when they were
 empty before the run) or vacuumed, and a CHECKPOINT is taken, so that every
@@ -77,7 +79,7 @@ INFECTED_PER_10K = 1.0
 # The COPY and the two ingests are measured this many times, alternately (COPY, CSV,
 # Parquet, COPY, ...); each ingest is compared with the COPY of its own turn and the
 # ratio given is the median of the turns', as the machine may be busy at any moment.
-REPEATS = 5
+REPEATS = {"small": 11, "full": 5}
 WARMUP = {"small": 1, "full": 0}  # turns run first and not counted
 TESTING_TABLES = ("case_event", "case_episode", "positive_result", "retest_order", "sample",
                   "tube", "lab_batch")
@@ -373,7 +375,7 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         copies: list[dict[str, float]] = []
         ingests: list[dict[str, Any]] = []
         parquets: list[dict[str, Any]] = []
-        for attempt in range(1, REPEATS + 1):
+        for attempt in range(1, REPEATS[scale] + 1):
             settle(engine, empty_before)
             copies.append(copy_baseline(engine, path))
             log(f"COPY {attempt}: {copies[-1]['copy_seconds']:.1f} s; ingesting the CSV")

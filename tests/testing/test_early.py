@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -20,7 +22,8 @@ from epidesk.db import make_engine
 from epidesk.migrate import upgrade
 from epidesk.people.models import Resident
 from epidesk.synth.city.service import build_city
-from epidesk.testing.ingest import early
+from epidesk.testing.ingest import early, repository
+from epidesk.testing.ingest import engine as checks
 from epidesk.testing.ingest import service as ingesting
 from epidesk.testing.models import Sample, Tube
 from tests.factories import tiny_city
@@ -158,6 +161,38 @@ def test_samples_written_early_keep_ids_the_database_never_gives_again(
     db.flush()
     assert later.id not in ids
     assert (sum(blocks) == len(rows)) == (backend == "postgresql")
+
+
+def test_samples_written_after_the_reading_bring_ids_reserved_for_them(
+        db: Session, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Parquet file's samples are written once it is read, with ids reserved as one
+    # range on PostgreSQL; every id differs, and the database never gives them again.
+    monkeypatch.setattr(repository, "RESERVED_FROM", 1)
+    reserved: list[int] = []
+    real = repository.IdsApart.reserve
+
+    def reserve(self: repository.IdsApart, count: int) -> np.ndarray:
+        reserved.append(count)
+        return real(self, count)
+
+    monkeypatch.setattr(repository.IdsApart, "reserve", reserve)
+    people = [r.id for r in tiny_city(db).residents.values()]
+    rows = [*pool("P1", people[:5]), single("S1", people[5]), *pool("P2", people[6:11])]
+    sink = pa.BufferOutputStream()
+    pq.write_table(checks.read_table(csv_bytes(rows), "csv"), sink)
+    result = ingesting.ingest_batch(db, content=sink.getvalue().to_pybytes(),
+                                    filename="ids.parquet", received_by="lab-clerk", now=NOW,
+                                    preset=preset())
+    assert result.accepted, result.report
+    ids = db.scalars(select(Sample.id)).all()
+    assert len(ids) == len(set(ids)) == len(rows)
+    assert written(db) == {r["sample_id"]: (r["tube_id"], r["resident_id"]) for r in rows}
+    later = Sample(code="LATER-2", tube_id=db.scalars(select(Tube.id)).first(),
+                   resident_id=people[0], collected_at=NOW)
+    db.add(later)
+    db.flush()
+    assert later.id not in ids
+    assert reserved == ([len(rows)] if backend == "postgresql" else [])
 
 
 class _Sequence:

@@ -340,7 +340,9 @@ def _write(session: Session, parsed: ReadBatch, record: LabBatch, preset: Preset
     # The samples' rows (those not written while reading) are encoded from now on, while
     # the database answers the rest.
     done = parsed.samples_written
+    sample_ids = repository.reserved_apart(session, tables["sample"], batch.rows - done)
     samples = repository.StreamedRows(session, tables["sample"], lambda: {
+        **({"id": sample_ids} if sample_ids is not None else {}),
         "code": tubes.char_matrix(batch.sample_code[done:]),
         "tube_id": tube_ids[batch.tube_of_row[done:]],
         "resident_id": batch.resident_id[done:],
