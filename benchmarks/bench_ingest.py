@@ -17,6 +17,10 @@ positive). Then, in the same run:
   into `tube` the same way (`tubes_copy_seconds_each`): the ingest writes both on one
   connection, in one transaction, so the turn's COPY seconds over the two COPYs' seconds
   (`ratio_bound_each`, median `ratio_bound_one_connection`) is the most it can reach.
+  Then, from the same starting point, the sample rows are copied once more with their
+  ids given (`copy_given_ids_seconds_each`): the ingest reserves its rows' ids from the
+  sequence at once, so that its COPY evaluates no default per row, as that one does
+  not; the ingest over it is `ratio_to_copy_given_ids`.
 - ingest: `epidesk.cases.service.ingest_results_file` end to end from the CSV on disk:
   read and hash the file, parse, validate, write the batch, tubes, samples, retest
   orders, resolutions and cases, and commit. `rows_per_s` is sample rows over that.
@@ -177,9 +181,10 @@ def write_round(table: pa.Table, folder: Path, name: str) -> Path:
 # ------------------------------------------------------------------ measurements
 
 
-def copy_baseline(engine: Engine, path: Path) -> dict[str, float]:
+def copy_baseline(engine: Engine, path: Path, empty_before: bool) -> dict[str, float]:
     """Seconds of a raw binary COPY of the round's sample rows into `sample`, then of its
-    tube rows into `tube` on the same connection (both rolled back)."""
+    tube rows into `tube` on the same connection (both rolled back); then, from the same
+    starting point, of the sample rows given their ids (rolled back too)."""
     from epidesk.policy.service import load_preset
     from epidesk.testing import engine as ingest_engine
     from epidesk.testing.ingest import engine as reading
@@ -198,6 +203,10 @@ def copy_baseline(engine: Engine, path: Path) -> dict[str, float]:
     encode_seconds = time.perf_counter() - encode_started
     with engine.connect() as conn:
         top = conn.execute(text("SELECT coalesce(max(id), 0) FROM tube")).scalar_one()
+        top_sample = conn.execute(text("SELECT coalesce(max(id), 0) FROM sample")).scalar_one()
+    with_ids = [bytes(chunk) for chunk in bulk.encode_copy_binary(
+        [np.arange(top_sample + 1, top_sample + 1 + parsed.rows, dtype=np.int64), *columns],
+        [bulk.column_kind(tables["sample"].columns["id"].type), *kinds])]
     outcome = tubes.read_outcomes(parsed, load_preset("cn-9th-2022").cases.positivity)
     tube_columns = tubes.tube_columns(
         parsed, np.arange(top + 1, top + 1 + parsed.tubes, dtype=np.int64), 0, outcome)
@@ -207,23 +216,27 @@ def copy_baseline(engine: Engine, path: Path) -> dict[str, float]:
     tube_names = ", ".join(tube_columns)
     del columns, parsed, tube_columns
     with Session(engine) as session:
-        driver = session.connection().connection.driver_connection
-        assert driver is not None
-        with driver.cursor() as cursor:
-            started = time.perf_counter()
-            with cursor.copy(f"COPY sample ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
-                             ) as copy:
-                for chunk in stream:
-                    copy.write(chunk)
-            seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            with cursor.copy(f"COPY tube ({tube_names}) FROM STDIN (FORMAT BINARY)") as copy:
-                for chunk in tube_stream:
-                    copy.write(chunk)
-            tube_seconds = time.perf_counter() - started
+        seconds = _copied(session, f"sample ({', '.join(names)})", stream)
+        tube_seconds = _copied(session, f"tube ({tube_names})", tube_stream)
+        session.rollback()
+    settle(engine, empty_before)
+    with Session(engine) as session:
+        given_seconds = _copied(session, f"sample (id, {', '.join(names)})", with_ids)
         session.rollback()
     return {"copy_seconds": seconds, "encode_seconds": encode_seconds,
-            "tubes_copy_seconds": tube_seconds}
+            "tubes_copy_seconds": tube_seconds, "copy_given_ids_seconds": given_seconds}
+
+
+def _copied(session: Session, target: str, chunks: list[bytes]) -> float:
+    """Seconds of one binary COPY of the chunks into target (a table and its columns)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        started = time.perf_counter()
+        with cursor.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+        return time.perf_counter() - started
 
 
 def settle(engine: Engine, empty_before: bool) -> None:
@@ -364,7 +377,8 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         warmup: dict[str, float] = {}
         for _ in range(WARMUP[scale]):
             settle(engine, empty_before)
-            warmup["copy"] = round(copy_baseline(engine, path)["copy_seconds"], 3)
+            warmup["copy"] = round(copy_baseline(engine, path, empty_before)["copy_seconds"],
+                                   3)
             for source in (path, parquet):
                 settle(engine, empty_before)
                 try:
@@ -377,7 +391,7 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         parquets: list[dict[str, Any]] = []
         for attempt in range(1, REPEATS[scale] + 1):
             settle(engine, empty_before)
-            copies.append(copy_baseline(engine, path))
+            copies.append(copy_baseline(engine, path, empty_before))
             log(f"COPY {attempt}: {copies[-1]['copy_seconds']:.1f} s; ingesting the CSV")
             for source, kept in ((path, ingests), (parquet, parquets)):
                 settle(engine, empty_before)
@@ -394,6 +408,9 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
         # after the other, with nothing else.
         bounds = [c["copy_seconds"] / (c["copy_seconds"] + c["tubes_copy_seconds"])
                   for c in copies]
+        # The ingest's early rows bring their ids: against a COPY given its ids too.
+        given_ratios = [c["copy_given_ids_seconds"] / m["seconds"]
+                        for c, m in zip(copies, ingests, strict=True)]
         parquet_ratios = [c["copy_seconds"] / m["seconds"]
                           for c, m in zip(copies, parquets, strict=True)]
         baseline = _median_by(copies, "copy_seconds")
@@ -431,6 +448,10 @@ def run(scale: str, pg_url: str) -> dict[str, Any]:
             "tubes_copy_seconds_each": [round(c["tubes_copy_seconds"], 3) for c in copies],
             "ratio_bound_one_connection": round(statistics.median(bounds), 3),
             "ratio_bound_each": [round(b, 3) for b in bounds],
+            "copy_given_ids_seconds_each": [round(c["copy_given_ids_seconds"], 3)
+                                            for c in copies],
+            "ratio_to_copy_given_ids": round(statistics.median(given_ratios), 3),
+            "ratio_to_copy_given_ids_each": [round(r, 3) for r in given_ratios],
             "parquet_seconds": round(best_parquet["seconds"], 2),
             "parquet_seconds_each": [round(m["seconds"], 2) for m in parquets],
             "parquet_rows_per_s": round(rows / best_parquet["seconds"]),
