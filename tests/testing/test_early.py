@@ -231,3 +231,19 @@ def test_ids_reserved_ahead_raise_what_the_sequence_raised() -> None:
         ahead.take(5)
     ahead.close()
     assert sequence.closed
+
+
+def test_a_batch_whose_transaction_took_a_sample_id_before_is_still_written(
+        db: Session, backend: str) -> None:
+    # The transaction holds the sample sequence (a sample numbered by the database), so
+    # the early rows' ids cannot be reserved as a range: they are taken one at a time.
+    people = [r.id for r in tiny_city(db).residents.values()]
+    assert ingest(db, [single("S1", people[0])], "first.csv").accepted
+    db.add(Sample(code="BY-HAND", tube_id=db.scalars(select(Tube.id)).one(),
+                  resident_id=people[1], collected_at=NOW))
+    db.flush()
+    rows = [*pool("P1", people[2:7]), single("S2", people[7])]
+    result = ingest(db, rows, "second.csv")
+    assert result.accepted, result.report
+    ids = db.scalars(select(Sample.id)).all()
+    assert len(ids) == len(set(ids)) == len(rows) + 2

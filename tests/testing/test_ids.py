@@ -105,3 +105,21 @@ def test_a_role_that_may_not_alter_the_sequence_takes_its_ids_one_at_a_time(
     assert refused
     assert np.array_equal(taken, np.arange(taken[0], taken[0] + 4))
     assert min(numbered(engine, 1)) > taken.max()
+
+
+def test_a_sequence_held_by_an_open_transaction_gives_its_ids_one_at_a_time(
+        engine: Engine) -> None:
+    # A transaction that took an id from the sequence keeps the range's lock from being
+    # had until it ends, and it may be the transaction the ids are for: the range is not
+    # waited for, the ids come one at a time, and none is given twice.
+    with engine.connect() as holder:
+        held = holder.execute(sa.text("SELECT nextval('counted_id_seq')")).scalar_one()
+        with Session(bind=holder) as session:
+            ids = IdsApart(session, TABLE)
+            try:
+                taken = ids.reserve(3)
+            finally:
+                ids.close()
+        holder.rollback()
+    assert len(taken) == 3 and held not in taken.tolist()
+    assert min(numbered(engine, 1)) > taken.max()

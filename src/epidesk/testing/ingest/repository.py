@@ -25,6 +25,9 @@ PACK_BITS = 20
 STREAM_CHUNK_BYTES = 2 * 2**20
 STREAM_CHUNKS_AHEAD = 16
 LOOKUP_CHUNK = 10_000
+# How long a range of ids waits for its sequence's lock before the ids are taken one at
+# a time instead (another range being reserved holds it for a few milliseconds).
+RESERVE_WAIT = "20ms"
 
 
 def _driver(session: Session | sa.Connection) -> Any:
@@ -115,8 +118,10 @@ class IdsApart:
         An ALTER SEQUENCE that changes nothing locks the sequence against every other
         caller until its transaction ends (PostgreSQL's ALTER SEQUENCE blocks nextval and
         setval); the next id is taken and the sequence set past the count, and let go.
-        Ids one at a time (`take`) when the sequence does not count by ones or this role
-        may not alter it."""
+        Ids one at a time (`take`) when the sequence does not count by ones, this role may
+        not alter it, or the lock is not had within `RESERVE_WAIT`: a transaction that
+        has taken an id from the sequence holds it back until that transaction ends, and
+        it may be the very one the ids are for."""
         if count == 0:
             return np.zeros(0, dtype=np.int64)
         if self._by_ones is None:
@@ -129,6 +134,7 @@ class IdsApart:
             driver = _driver(self._connection)
             try:
                 with driver.transaction(), driver.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{RESERVE_WAIT}'")
                     cursor.execute(f"ALTER SEQUENCE {self._sequence} INCREMENT BY 1")
                     first = cursor.execute(f"SELECT nextval('{self._sequence}')").fetchone()
                     assert first is not None
@@ -137,6 +143,8 @@ class IdsApart:
                 return np.arange(first[0], first[0] + count, dtype=np.int64)
             except psycopg.errors.InsufficientPrivilege:
                 self._by_ones = False
+            except psycopg.errors.LockNotAvailable:
+                pass
         return self.take(count)
 
     def close(self) -> None:
