@@ -247,3 +247,14 @@ def test_a_batch_whose_transaction_took_a_sample_id_before_is_still_written(
     assert result.accepted, result.report
     ids = db.scalars(select(Sample.id)).all()
     assert len(ids) == len(set(ids)) == len(rows) + 2
+
+
+def test_the_lines_expected_of_a_file_follow_its_first_lines_within_a_bound() -> None:
+    line = (b"S0000001,T0000001,pooled,10,1,2026-11-21T01:00+08:00,gate,Lab,"
+            b"2026-11-21T09:00+08:00,negative\n")
+    lines = b"sample_id,tube_id\n" + line * 5000
+    assert abs(early.expected_rows(lines) - 5000) <= 5
+    # Empty lines first cannot make a file expect more lines than readable ones fit.
+    sparse = b"sample_id\n" + b"\n" * 70_000 + b"x" * 10_000_000
+    assert early.expected_rows(sparse) == len(sparse) // early.MIN_LINE_BYTES
+    assert early.expected_rows(b"sample_id,tube_id\n") == 0

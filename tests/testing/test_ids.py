@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import numpy as np
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -123,3 +124,20 @@ def test_a_sequence_held_by_an_open_transaction_gives_its_ids_one_at_a_time(
         holder.rollback()
     assert len(taken) == 3 and held not in taken.tolist()
     assert min(numbered(engine, 1)) > taken.max()
+
+
+def test_a_range_past_the_sequence_end_is_refused_by_the_sequence_itself(
+        engine: Engine) -> None:
+    # The range cannot be set past the end: the ids are then taken one at a time, and
+    # the sequence says it has reached its maximum, as a plain COPY would be told.
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE counted ALTER COLUMN id SET MAXVALUE 30"))
+    with Session(engine) as session:
+        ids = IdsApart(session, TABLE)
+        try:
+            first = ids.reserve(10)
+            with pytest.raises(psycopg.Error, match="reached maximum value"):
+                ids.reserve(50)
+        finally:
+            ids.close()
+    assert first.tolist() == list(range(1, 11))

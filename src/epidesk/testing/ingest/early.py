@@ -52,13 +52,19 @@ def block_bytes(size: int) -> int:
     return min(MAX_BLOCK, max(MIN_BLOCK, size // BLOCKS))
 
 
+# No line that holds every required value is shorter (its two times alone take 32).
+MIN_LINE_BYTES = 48
+
+
 def expected_rows(content: bytes | memoryview) -> int:
-    """About how many lines a CSV of this size holds, judged by its first 64 KiB."""
+    """About how many lines a CSV of this size holds, judged by its first 64 KiB (at
+    most as many as lines of `MIN_LINE_BYTES` would make)."""
     head = bytes(content[:2**16])
     lines = head.count(b"\n")
     if lines < 2:
         return 0
-    return int(len(content) * (lines - 1) / (len(head) - head.index(b"\n") - 1))
+    judged = int(len(content) * (lines - 1) / (len(head) - head.index(b"\n") - 1))
+    return min(judged, len(content) // MIN_LINE_BYTES)
 
 
 @dataclass

@@ -119,9 +119,9 @@ class IdsApart:
         caller until its transaction ends (PostgreSQL's ALTER SEQUENCE blocks nextval and
         setval); the next id is taken and the sequence set past the count, and let go.
         Ids one at a time (`take`) when the sequence does not count by ones, this role may
-        not alter it, or the lock is not had within `RESERVE_WAIT`: a transaction that
-        has taken an id from the sequence holds it back until that transaction ends, and
-        it may be the very one the ids are for."""
+        not alter it, the range would pass the sequence's end, or the lock is not had
+        within `RESERVE_WAIT`: a transaction that has taken an id from the sequence holds
+        it back until that transaction ends, and it may be the very one the ids are for."""
         if count == 0:
             return np.zeros(0, dtype=np.int64)
         if self._by_ones is None:
@@ -143,8 +143,8 @@ class IdsApart:
                 return np.arange(first[0], first[0] + count, dtype=np.int64)
             except psycopg.errors.InsufficientPrivilege:
                 self._by_ones = False
-            except psycopg.errors.LockNotAvailable:
-                pass
+            except (psycopg.errors.LockNotAvailable, psycopg.errors.NumericValueOutOfRange):
+                pass  # held by a transaction, or a range past the sequence's end
         return self.take(count)
 
     def close(self) -> None:
