@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import psycopg
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from epidesk.db import make_engine
@@ -29,6 +30,22 @@ def engine(fresh_database) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
+@contextmanager
+def apart(bind: Engine | Connection) -> Iterator[IdsApart]:
+    """The table's ids on a connection of their own, for a session on `bind`."""
+    with Session(bind=bind) as session:
+        ids = IdsApart(session, TABLE)
+        try:
+            yield ids
+        finally:
+            ids.close()
+
+
+def altered(engine: Engine, change: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE counted ALTER COLUMN id {change}"))
+
+
 def numbered(engine: Engine, rows: int) -> list[int]:
     """Ids the database gives rows written without one."""
     with engine.begin() as conn:
@@ -38,13 +55,9 @@ def numbered(engine: Engine, rows: int) -> list[int]:
 
 
 def test_a_range_is_consecutive_and_never_given_again(engine: Engine) -> None:
-    with Session(engine) as session:
-        ids = IdsApart(session, TABLE)
-        try:
-            before = numbered(engine, 2)
-            first, none, second = ids.reserve(1000), ids.reserve(0), ids.take(3)
-        finally:
-            ids.close()
+    with apart(engine) as ids:
+        before = numbered(engine, 2)
+        first, none, second = ids.reserve(1000), ids.reserve(0), ids.take(3)
     after = numbered(engine, 2)
     assert np.array_equal(first, np.arange(first[0], first[0] + 1000))
     assert first[0] > max(before) and len(none) == 0
@@ -61,12 +74,8 @@ def test_ranges_reserved_while_others_take_ids_do_not_overlap(engine: Engine) ->
 
     thread = threading.Thread(target=others)
     thread.start()
-    with Session(engine) as session:
-        ids = IdsApart(session, TABLE)
-        try:
-            ranges = [ids.reserve(50) for _ in range(40)]
-        finally:
-            ids.close()
+    with apart(engine) as ids:
+        ranges = [ids.reserve(50) for _ in range(40)]
     thread.join()
     reserved = np.concatenate(ranges).tolist()
     assert len(given) == 200 and len(reserved) == 2000
@@ -75,14 +84,9 @@ def test_ranges_reserved_while_others_take_ids_do_not_overlap(engine: Engine) ->
 
 def test_a_sequence_that_does_not_count_by_ones_gives_its_ids_one_at_a_time(
         engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(sa.text("ALTER TABLE counted ALTER COLUMN id SET INCREMENT BY 2"))
-    with Session(engine) as session:
-        ids = IdsApart(session, TABLE)
-        try:
-            taken = ids.reserve(5)
-        finally:
-            ids.close()
+    altered(engine, "SET INCREMENT BY 2")
+    with apart(engine) as ids:
+        taken = ids.reserve(5)
     assert len(taken) == 5 and set(np.diff(taken).tolist()) == {2}
 
 
@@ -92,15 +96,11 @@ def test_a_role_that_may_not_alter_the_sequence_takes_its_ids_one_at_a_time(
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE ROLE {role} LOGIN"))
         conn.execute(sa.text(f"GRANT USAGE, SELECT ON SEQUENCE counted_id_seq TO {role}"))
-    clerk = make_engine(engine.url.set(username=role))
+    clerk = make_engine(engine.url.set(username=role).render_as_string(hide_password=False))
     try:
-        with Session(clerk) as session:
-            ids = IdsApart(session, TABLE)
-            try:
-                taken = ids.reserve(4)
-                refused = ids._by_ones is False  # the ALTER SEQUENCE was refused
-            finally:
-                ids.close()
+        with apart(clerk) as ids:
+            taken = ids.reserve(4)
+            refused = ids._by_ones is False  # the ALTER SEQUENCE was refused
     finally:
         clerk.dispose()
     assert refused
@@ -115,12 +115,8 @@ def test_a_sequence_held_by_an_open_transaction_gives_its_ids_one_at_a_time(
     # waited for, the ids come one at a time, and none is given twice.
     with engine.connect() as holder:
         held = holder.execute(sa.text("SELECT nextval('counted_id_seq')")).scalar_one()
-        with Session(bind=holder) as session:
-            ids = IdsApart(session, TABLE)
-            try:
-                taken = ids.reserve(3)
-            finally:
-                ids.close()
+        with apart(holder) as ids:
+            taken = ids.reserve(3)
         holder.rollback()
     assert len(taken) == 3 and held not in taken.tolist()
     assert min(numbered(engine, 1)) > taken.max()
@@ -130,14 +126,9 @@ def test_a_range_past_the_sequence_end_is_refused_by_the_sequence_itself(
         engine: Engine) -> None:
     # The range cannot be set past the end: the ids are then taken one at a time, and
     # the sequence says it has reached its maximum, as a plain COPY would be told.
-    with engine.begin() as conn:
-        conn.execute(sa.text("ALTER TABLE counted ALTER COLUMN id SET MAXVALUE 30"))
-    with Session(engine) as session:
-        ids = IdsApart(session, TABLE)
-        try:
-            first = ids.reserve(10)
-            with pytest.raises(psycopg.Error, match="reached maximum value"):
-                ids.reserve(50)
-        finally:
-            ids.close()
+    altered(engine, "SET MAXVALUE 30")
+    with apart(engine) as ids:
+        first = ids.reserve(10)
+        with pytest.raises(psycopg.Error, match="reached maximum value"):
+            ids.reserve(50)
     assert first.tolist() == list(range(1, 11))
