@@ -247,21 +247,16 @@ class IdsAhead:
 
     def __init__(self, ids: repository.IdsApart, expected: int) -> None:
         self._apart = ids
-        self._ready: IntArray = np.zeros(0, dtype=np.int64)
-        self._more = threading.Condition()
-        self._done = False
-        self._error: BaseException | None = None
+        self._reserved: Future[IntArray] = Future()
+        self._ready: IntArray | None = None
         self._thread = threading.Thread(target=self._run, args=(expected,),
                                         name="early-sample-ids", daemon=True)
         self._thread.start()
 
     def take(self, count: int) -> IntArray:
         """count new ids (waiting for those being reserved)."""
-        with self._more:
-            self._more.wait_for(lambda: self._done)
-        if self._error is not None:
-            raise self._error
-        taken, self._ready = self._ready[:count], self._ready[count:]
+        ready = self._reserved.result() if self._ready is None else self._ready
+        taken, self._ready = ready[:count], ready[count:]
         if len(taken) < count:  # more rows than expected
             taken = np.concatenate([taken, self._apart.reserve(count - len(taken))])
         return taken
@@ -273,10 +268,6 @@ class IdsAhead:
 
     def _run(self, expected: int) -> None:
         try:
-            self._ready = self._apart.reserve(expected)
+            self._reserved.set_result(self._apart.reserve(expected))
         except BaseException as exc:  # raised to whoever takes ids next
-            self._error = exc
-        finally:
-            with self._more:
-                self._done = True
-                self._more.notify_all()
+            self._reserved.set_exception(exc)
