@@ -37,8 +37,11 @@ def _home_in_live_city(url: str) -> tuple[int, str]:
                 released_at=now - timedelta(days=1))
             session.add(order)
             session.flush()
+            # Home at noon yesterday, the city's time: yesterday was a monitoring day
+            # whatever the hour the test runs.
+            home_at = clock.day_start(today - timedelta(days=1)) + timedelta(hours=12)
             session.add(OrderEvent(order_id=order.id, resident_id=resident.id,
-                                   kind="monitoring", version=1, at=now - timedelta(hours=20)))
+                                   kind="monitoring", version=1, at=home_at))
             return resident.id, resident.name
     finally:
         engine.dispose()
