@@ -7,6 +7,7 @@ is written before the whole file is read.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,30 @@ def test_samples_written_early_keep_ids_the_database_never_gives_again(
     assert (sum(blocks) == len(rows)) == (backend == "postgresql")
 
 
+def test_a_large_early_copy_has_its_log_flushed_beside_the_rest_of_the_writing(
+        db: Session, backend: str, blocks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once the samples are copied, a connection of their own commits, which flushes the
+    # log they wrote while the tubes are written: the batch's commit waits for less.
+    monkeypatch.setattr(repository, "RESERVED_FROM", 1)
+    flushed: list[str] = []
+    real = repository.IdsApart.flush_log
+
+    def flush_log(self: repository.IdsApart) -> None:
+        flushed.append(threading.current_thread().name)
+        real(self)
+
+    monkeypatch.setattr(repository.IdsApart, "flush_log", flush_log)
+    people = [r.id for r in tiny_city(db).residents.values()]
+    rows = [*pool("P1", people[:5]), single("S1", people[5])]
+    result = ingest(db, rows, "flushed.csv")
+    assert result.accepted, result.report
+    for thread in threading.enumerate():
+        if thread.name == "early-log-flush":
+            thread.join()
+    assert flushed == (["early-log-flush"] if backend == "postgresql" else [])
+    assert written(db) == {r["sample_id"]: (r["tube_id"], r["resident_id"]) for r in rows}
+
+
 def test_samples_written_after_the_reading_bring_ids_reserved_for_them(
         db: Session, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # A Parquet file's samples are written once it is read, with ids reserved as one
@@ -216,7 +241,7 @@ class _Sequence:
 
 def test_ids_reserved_ahead_come_in_order_and_the_rest_when_the_batch_is_longer() -> None:
     sequence = _Sequence()
-    ahead = early.IdsAhead(sequence, 10)  # type: ignore[arg-type]
+    ahead = early.IdsAhead(lambda: sequence, 10)  # type: ignore[arg-type,return-value]
     taken = [ahead.take(n) for n in (3, 0, 4, 9, 2)]
     ahead.close()
     assert np.array_equal(np.concatenate(taken), np.arange(1, 19))
@@ -224,9 +249,20 @@ def test_ids_reserved_ahead_come_in_order_and_the_rest_when_the_batch_is_longer(
     assert sequence.calls == 3  # the expected ten at once, then what each longer take lacked
 
 
+def test_ids_reserved_ahead_for_a_rough_count_grow_in_a_few_steps() -> None:
+    # A batch's tubes are judged roughly: short of ids, at least as many again as were
+    # given so far are reserved, so 1,000 ids come in a few steps, not one per take.
+    sequence = _Sequence()
+    ahead = early.IdsAhead(lambda: sequence, 10, grow=True)  # type: ignore[arg-type,return-value]
+    taken = [ahead.take(25) for _ in range(40)]
+    ahead.close()
+    assert np.array_equal(np.concatenate(taken), np.arange(1, 1001))
+    assert sequence.calls <= 8 and sequence.top < 2 * 1000
+
+
 def test_ids_reserved_ahead_raise_what_the_sequence_raised() -> None:
     sequence = _Sequence(fail_on=1)
-    ahead = early.IdsAhead(sequence, 10_000)  # type: ignore[arg-type]
+    ahead = early.IdsAhead(lambda: sequence, 10_000)  # type: ignore[arg-type,return-value]
     with pytest.raises(RuntimeError, match="connection was lost"):
         ahead.take(5)
     ahead.close()

@@ -2,9 +2,9 @@
 
 The CSV is read a block at a time. Each block's sample rows go into one binary COPY as
 soon as their values read: their tubes numbered in order of first appearance, as the
-parse of the whole batch numbers them, and given ids from the tube sequence on a
-connection of their own; the rows carry their own ids too, reserved from the sample
-sequence at once on another (`IdsAhead`). The COPY runs on the session's connection, in
+parse of the whole batch numbers them, and given ids reserved ahead from the tube
+sequence on a connection of their own; the rows carry their own ids too, reserved from
+the sample sequence at once on another (`IdsAhead`). The COPY runs on the session's connection, in
 a thread, once that connection has looked up the merged records and every resident id;
 meanwhile the rest of the batch is read, and once the file is read the whole batch is
 parsed and its checks start, all before the COPY is done. A block whose sample values
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -45,6 +46,9 @@ BLOCKS = 32
 # connection of their own: the COPY then evaluates no default per row (about 0.6 µs of
 # the database's time each, about a sixth of a plain COPY of these rows).
 SAMPLE_COLUMNS = ("id", "code", "tube_id", "resident_id", "collected_at")
+# Tube ids are reserved ahead for a quarter of the expected rows (a file of pooled tubes
+# has fewer tubes than that; one of single tubes reserves more in a few growing steps).
+TUBES_AHEAD = 4
 
 
 def block_bytes(size: int) -> int:
@@ -92,8 +96,12 @@ class EarlySamples:
         self.residents: Future[IntArray] = Future()
         self.written = Written()
         self.error: BaseException | None = None
-        self._tubes = TubeNumbers(repository.IdsApart(session, table.metadata.tables["tube"]))
-        self._ids = IdsAhead(repository.IdsApart(session, table), expected_rows)
+        # Each sequence's connection is opened, and its first range reserved, in a thread
+        # of its own while the first block is read.
+        tube = table.metadata.tables["tube"]
+        self._tubes = TubeNumbers(IdsAhead(lambda: repository.IdsApart(session, tube),
+                                           expected_rows // TUBES_AHEAD, grow=True))
+        self._ids = IdsAhead(lambda: repository.IdsApart(session, table), expected_rows)
         self._kinds = [bulk.column_kind(table.columns[c].type) for c in SAMPLE_COLUMNS]
         self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self._ended = False
@@ -146,9 +154,11 @@ class EarlySamples:
         self._thread.join()
 
     def close(self) -> None:
-        """Give the sequences' connections back."""
+        """Give the sequences' connections back; after a large COPY, the samples' one
+        first flushes the log they wrote, while the batch's writing goes on."""
         self._tubes.close()
-        self._ids.close()
+        self._ids.close(flush_log=self.error is None
+                        and self.written.rows >= repository.RESERVED_FROM)
 
     def check(self, batch: ParsedBatch) -> None:
         """Fail loudly if the rows written early are not the parse's first rows."""
@@ -214,8 +224,8 @@ class EarlySamples:
 class TubeNumbers:
     """Tubes numbered in order of first appearance across blocks, each given a new id."""
 
-    def __init__(self, ids: repository.IdsApart) -> None:
-        self._apart = ids
+    def __init__(self, ids: IdsAhead) -> None:
+        self._ahead = ids
         self._number: dict[str, int] = {}
         self.ids: IntArray = np.zeros(0, dtype=np.int64)
 
@@ -227,47 +237,71 @@ class TubeNumbers:
                               dtype=np.int64, count=len(heads))
         new = len(known) - len(self.ids)
         if new:
-            self.ids = np.concatenate([self.ids, self._apart.take(new)])
+            self.ids = np.concatenate([self.ids, self._ahead.take(new)])
         return numbers[local]
 
     def rest(self, tubes: int) -> IntArray:
         """Ids for every tube of a batch of `tubes`, those met early keeping theirs."""
         more = tubes - len(self.ids)
-        return np.concatenate([self.ids, self._apart.take(more)]) if more > 0 else self.ids
+        return np.concatenate([self.ids, self._ahead.take(more)]) if more > 0 else self.ids
 
     def close(self) -> None:
         """Give the sequence's connection back."""
-        self._apart.close()
+        self._ahead.close()
 
 
 class IdsAhead:
-    """New ids for a batch's rows, reserved in a thread on a connection of their own, as
-    many as the batch is expected to have rows (those left over are skipped, as a rolled
-    back batch's are; a batch with more rows reserves the rest when it needs them)."""
+    """New ids for a batch's rows, reserved in a thread on a connection of their own
+    (opened there too), as many as the batch is expected to have rows. Those left over
+    are skipped, as a rolled back batch's are. A batch with more rows reserves what it
+    lacks when it needs them; with `grow`, at least as many again as it was given so
+    far, for a count judged roughly (a batch's tubes), in a few steps."""
 
-    def __init__(self, ids: repository.IdsApart, expected: int) -> None:
-        self._apart = ids
+    def __init__(self, open_ids: Callable[[], repository.IdsApart], expected: int,
+                 grow: bool = False) -> None:
+        self._apart: repository.IdsApart | None = None
+        self._grow = grow
+        self._given = 0
         self._reserved: Future[IntArray] = Future()
         self._ready: IntArray | None = None
-        self._thread = threading.Thread(target=self._run, args=(expected,),
-                                        name="early-sample-ids", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(open_ids, expected),
+                                        name="early-ids", daemon=True)
         self._thread.start()
 
     def take(self, count: int) -> IntArray:
         """count new ids (waiting for those being reserved)."""
         ready = self._reserved.result() if self._ready is None else self._ready
+        if len(ready) < count:  # more rows than expected
+            assert self._apart is not None  # opened, as the reserving succeeded
+            lacking = count - len(ready)
+            more = max(lacking, self._given) if self._grow else lacking
+            ready = np.concatenate([ready, self._apart.reserve(more)])
         taken, self._ready = ready[:count], ready[count:]
-        if len(taken) < count:  # more rows than expected
-            taken = np.concatenate([taken, self._apart.reserve(count - len(taken))])
+        self._given += count
         return taken
 
-    def close(self) -> None:
-        """Give the connection back, once the reserving is done."""
+    def close(self, flush_log: bool = False) -> None:
+        """Give the connection back, once the reserving is done; with `flush_log`, in a
+        thread, once the connection has had the log flushed (`IdsApart.flush_log`)."""
         self._thread.join()
-        self._apart.close()
+        apart = self._apart
+        if apart is None:
+            return
+        if not flush_log:
+            apart.close()
+            return
 
-    def _run(self, expected: int) -> None:
+        def flush() -> None:
+            try:
+                apart.flush_log()
+            finally:
+                apart.close()
+
+        threading.Thread(target=flush, name="early-log-flush", daemon=True).start()
+
+    def _run(self, open_ids: Callable[[], repository.IdsApart], expected: int) -> None:
         try:
+            self._apart = open_ids()
             self._reserved.set_result(self._apart.reserve(expected))
         except BaseException as exc:  # raised to whoever takes ids next
             self._reserved.set_exception(exc)

@@ -102,8 +102,13 @@ class IdsApart:
     def __init__(self, session: Session, table: sa.Table) -> None:
         self._connection = session.get_bind().engine.connect().execution_options(
             isolation_level="AUTOCOMMIT")
-        self._sequence = _sequence(self._connection, table)
-        self._by_ones: bool | None = None
+        # The sequence, and whether it counts by ones, in one round trip.
+        name, by_ones = self._connection.execute(sa.text(
+            "SELECT s, (SELECT seqincrement = 1 FROM pg_sequence "
+            "WHERE seqrelid = CAST(s AS regclass)) FROM pg_get_serial_sequence(:t, 'id') AS s"
+        ), {"t": table.name}).one()
+        self._sequence = str(name)
+        self._in_ranges = bool(by_ones)
 
     def take(self, count: int) -> NDArray[np.int64]:
         """count new ids."""
@@ -124,28 +129,38 @@ class IdsApart:
         it back until that transaction ends, and it may be the very one the ids are for."""
         if count == 0:
             return np.zeros(0, dtype=np.int64)
-        if self._by_ones is None:
-            self._by_ones = self._connection.execute(sa.text(
-                "SELECT seqincrement = 1 FROM pg_sequence WHERE seqrelid = CAST(:s AS regclass)"
-            ), {"s": self._sequence}).scalar_one()
-        if self._by_ones:
+        if self._in_ranges:
             import psycopg
 
-            driver = _driver(self._connection)
+            sequence, count = self._sequence, int(count)
             try:
-                with driver.transaction(), driver.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL lock_timeout = '{RESERVE_WAIT}'")
-                    cursor.execute(f"ALTER SEQUENCE {self._sequence} INCREMENT BY 1")
-                    first = cursor.execute(f"SELECT nextval('{self._sequence}')").fetchone()
-                    assert first is not None
-                    cursor.execute(f"SELECT setval('{self._sequence}', %s)",
-                                   (first[0] + count - 1,))
+                # One message, which the server runs as one transaction: one round trip.
+                with _driver(self._connection).cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT set_config('lock_timeout', '{RESERVE_WAIT}', true); "
+                        f"ALTER SEQUENCE {sequence} INCREMENT BY 1; "
+                        f"SELECT setval('{sequence}', nextval('{sequence}') + {count} - 1) "
+                        f"- {count} + 1")
+                    while cursor.nextset():
+                        pass  # to the last statement's result
+                    first = cursor.fetchone()
+                assert first is not None
                 return np.arange(first[0], first[0] + count, dtype=np.int64)
             except psycopg.errors.InsufficientPrivilege:
-                self._by_ones = False
-            except (psycopg.errors.LockNotAvailable, psycopg.errors.NumericValueOutOfRange):
-                pass  # held by a transaction, or a range past the sequence's end
+                self._in_ranges = False
+            except psycopg.errors.LockNotAvailable:
+                # Held by a transaction, likely the very one the ids are for: the rest
+                # of them are taken one at a time, without waiting again.
+                self._in_ranges = False
+            except psycopg.errors.NumericValueOutOfRange:
+                pass  # a range past the sequence's end
         return self.take(count)
+
+    def flush_log(self) -> None:
+        """Have the server flush its write-ahead log to disk up to now: a commit on this
+        connection flushes everything logged before it, other transactions' rows too, so
+        their own commit later waits only for what they logged since."""
+        _driver(self._connection).execute("SELECT txid_current()")
 
     def close(self) -> None:
         """Give the connection back."""
