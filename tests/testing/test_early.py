@@ -39,6 +39,7 @@ def blocks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Small blocks; the rows of each block handed to the early COPY, in order."""
     monkeypatch.setattr(early, "MIN_BLOCK", BLOCK)
     monkeypatch.setattr(early, "MAX_BLOCK", BLOCK)
+    monkeypatch.setattr(early, "FIRST_BLOCK", BLOCK // 2)
     handed: list[int] = []
     real = early.EarlySamples.add
 
@@ -283,6 +284,20 @@ def test_a_batch_whose_transaction_took_a_sample_id_before_is_still_written(
     assert result.accepted, result.report
     ids = db.scalars(select(Sample.id)).all()
     assert len(ids) == len(set(ids)) == len(rows) + 2
+
+
+def test_the_first_lines_read_on_their_own_and_the_rest_in_blocks_make_the_whole_file(
+        ) -> None:
+    # Wherever the first part is cut (before, within or after the first lines, with a
+    # byte-order mark and CRLF line ends), the blocks hold every line, typed alike.
+    rows = [*pool("P1", list(range(1, 6))), single("S1", 6), *pool("P2", list(range(7, 12)))]
+    for content in (csv_bytes(rows), b"\xef\xbb\xbf" + csv_bytes(rows).replace(b"\n", b"\r\n")):
+        whole = checks.read_table(content, "csv")
+        for first in range(0, len(content) + 50, 37):
+            parts = list(checks.csv_blocks(content, 300, first))
+            table = pa.Table.from_batches(parts).unify_dictionaries()
+            assert table.column_names == whole.column_names
+            assert table.to_pylist() == whole.to_pylist(), first
 
 
 def test_the_lines_expected_of_a_file_follow_its_first_lines_within_a_bound() -> None:

@@ -114,14 +114,25 @@ def _csv_options(types: dict[str, pa.DataType], block: int, threads: bool = True
     }
 
 
-def csv_blocks(data: bytes | memoryview, block: int) -> Iterator[pa.RecordBatch]:
-    """A CSV batch's lines, a block of about `block` bytes at a time, its columns typed as
+def csv_blocks(data: bytes | memoryview, block: int, first: int = 0
+               ) -> Iterator[pa.RecordBatch]:
+    """A CSV batch's lines, a block of about `block` bytes at a time (the lines within the
+    first `first` bytes on their own before them, when given), its columns typed as
     `read_table` types them; pyarrow's errors (a value the types refuse, a file that is no
     CSV) are raised when met: `read_table` then reads the whole file and says what is
     wrong."""
     names = _csv_header(data)
-    yield from pacsv.open_csv(pa.BufferReader(data), **_csv_options(
-        {n: _TYPED.get(n, _TEXT) for n in names}, block, threads=False))
+    options = _csv_options({n: _TYPED.get(n, _TEXT) for n in names}, block, threads=False)
+    # A line ends at its newline, as values hold none: the file may be cut after one.
+    cut = bytes(data[:first]).rfind(b"\n") + 1 if 0 < first < len(data) else 0
+    if cut <= bytes(data[:first]).find(b"\n") + 1:
+        yield from pacsv.open_csv(pa.BufferReader(data), **options)
+        return
+    whole = pa.py_buffer(data)
+    yield from pacsv.open_csv(pa.BufferReader(whole.slice(0, cut)), **options)
+    rest = pacsv.ReadOptions(use_threads=False, block_size=block, column_names=names)
+    yield from pacsv.open_csv(pa.BufferReader(whole.slice(cut)),
+                              **{**options, "read_options": rest})
 
 
 def _csv_header(data: bytes | memoryview) -> list[str]:

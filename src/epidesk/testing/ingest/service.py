@@ -286,7 +286,8 @@ def _read_early(content: bytes, samples: early.EarlySamples) -> pa.Table:
     blocks: list[pa.RecordBatch] = []
     writing = True
     try:
-        for block in checks.csv_blocks(content, early.block_bytes(len(content))):
+        for block in checks.csv_blocks(content, early.block_bytes(len(content)),
+                                       early.FIRST_BLOCK):
             blocks.append(block)
             part = engine.sample_part(block) if writing else None
             writing = part is not None
