@@ -263,9 +263,13 @@ def test_unreadable_files_are_rejected(db: Session, city: TinyCity):
 
 def test_samples_streamed_in_many_chunks_arrive_whole(db: Session, city: TinyCity,
                                                       monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(repository, "STREAM_CHUNK_BYTES", 64)
+    # The first chunk is a row or two, the others a few rows each.
+    monkeypatch.setattr(repository, "STREAM_FIRST_CHUNK_BYTES", 40)
+    monkeypatch.setattr(repository, "STREAM_CHUNK_BYTES", 150)
     people = ids(city)
     rows = [*pool("P1", people[:5]), *pool("P2", people[5:10]), single("S1", people[10])]
     assert ingest(db, rows).accepted
     written = dict(db.execute(select(Sample.code, Sample.resident_id)).all())
     assert written == {r["sample_id"]: r["resident_id"] for r in rows}
+    tubes = dict(db.execute(select(Tube.code, Tube.pool_size)).all())
+    assert tubes == {r["tube_id"]: r["pool_size"] for r in rows}

@@ -115,6 +115,8 @@ class EarlySamples:
             self._residents_here = self._look_up()
             self._savepoint = (session.begin_nested() if self.merges.exception() is None
                                else None)
+            if self._savepoint is not None:
+                session.connection()  # the SAVEPOINT is sent now, not by the COPY's thread
         except BaseException:
             self.close()
             raise
