@@ -4,13 +4,14 @@ The CSV is read a block at a time. Each block's sample rows go into one binary C
 soon as their values read: their tubes numbered in order of first appearance, as the
 parse of the whole batch numbers them, and given ids reserved ahead from the tube
 sequence on a connection of their own; the rows carry their own ids too, reserved from
-the sample sequence at once on another (`IdsAhead`). The COPY runs on the session's connection, in
-a thread, once that connection has looked up the merged records and every resident id;
-meanwhile the rest of the batch is read, and once the file is read the whole batch is
-parsed and its checks start, all before the COPY is done. A block whose sample values
-do not all read ends the early rows there: the lines from it on are written with the
-rest of the batch, or the batch is rejected whole (the import's savepoint takes the
-early rows back).
+the sample sequence at once on another (`IdsAhead`). The COPY runs on the session's
+connection, in a thread, once that connection has looked up the merged records and
+every resident id; meanwhile the rest of the batch is read, and once the file is read
+the whole batch is parsed and its checks start, all before the COPY is done. A block
+whose sample values do not all read ends the early rows there: the lines from it on are
+written with the rest of the batch, or the batch is rejected whole (the import's
+savepoint takes the early rows back). Once the COPY is done, the samples' sequence
+connection has the log flushed while the rest of the batch is written.
 """
 
 from __future__ import annotations

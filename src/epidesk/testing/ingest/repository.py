@@ -148,11 +148,9 @@ class IdsApart:
                     first = cursor.fetchone()
                 assert first is not None
                 return np.arange(first[0], first[0] + count, dtype=np.int64)
-            except psycopg.errors.InsufficientPrivilege:
-                self._in_ranges = False
-            except psycopg.errors.LockNotAvailable:
-                # Held by a transaction, likely the very one the ids are for: the rest
-                # of them are taken one at a time, without waiting again.
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+                # Refused, or held by a transaction (likely the very one the ids are
+                # for): the rest of them are taken one at a time, without asking again.
                 self._in_ranges = False
             except psycopg.errors.NumericValueOutOfRange:
                 pass  # a range past the sequence's end
