@@ -124,8 +124,9 @@ def csv_blocks(data: bytes | memoryview, block: int, first: int = 0
     names = _csv_header(data)
     options = _csv_options({n: _TYPED.get(n, _TEXT) for n in names}, block, threads=False)
     # A line ends at its newline, as values hold none: the file may be cut after one.
-    cut = bytes(data[:first]).rfind(b"\n") + 1 if 0 < first < len(data) else 0
-    if cut <= bytes(data[:first]).find(b"\n") + 1:
+    head = bytes(data[:first]) if 0 < first < len(data) else b""
+    cut = head.rfind(b"\n") + 1
+    if cut <= head.find(b"\n") + 1:
         yield from pacsv.open_csv(pa.BufferReader(data), **options)
         return
     whole = pa.py_buffer(data)
