@@ -8,6 +8,7 @@ is written before the whole file is read.
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -240,9 +241,16 @@ class _Sequence:
         self.closed = True
 
 
+def _ahead(sequence: _Sequence, expected: int, grow: bool = False) -> early.IdsAhead:
+    """Ids reserved ahead from the sequence, opened in a thread as the early rows' are."""
+    ahead = early.IdsAhead(expected, grow=grow)
+    threading.Thread(target=ahead.open, args=(lambda: sequence,)).start()
+    return ahead
+
+
 def test_ids_reserved_ahead_come_in_order_and_the_rest_when_the_batch_is_longer() -> None:
     sequence = _Sequence()
-    ahead = early.IdsAhead(lambda: sequence, 10)  # type: ignore[arg-type,return-value]
+    ahead = _ahead(sequence, 10)
     taken = [ahead.take(n) for n in (3, 0, 4, 9, 2)]
     ahead.close()
     assert np.array_equal(np.concatenate(taken), np.arange(1, 19))
@@ -254,7 +262,7 @@ def test_ids_reserved_ahead_for_a_rough_count_grow_in_a_few_steps() -> None:
     # A batch's tubes are judged roughly: short of ids, at least as many again as were
     # given so far are reserved, so 1,000 ids come in a few steps, not one per take.
     sequence = _Sequence()
-    ahead = early.IdsAhead(lambda: sequence, 10, grow=True)  # type: ignore[arg-type,return-value]
+    ahead = _ahead(sequence, 10, grow=True)
     taken = [ahead.take(25) for _ in range(40)]
     ahead.close()
     assert np.array_equal(np.concatenate(taken), np.arange(1, 1001))
@@ -263,7 +271,7 @@ def test_ids_reserved_ahead_for_a_rough_count_grow_in_a_few_steps() -> None:
 
 def test_ids_reserved_ahead_raise_what_the_sequence_raised() -> None:
     sequence = _Sequence(fail_on=1)
-    ahead = early.IdsAhead(lambda: sequence, 10_000)  # type: ignore[arg-type,return-value]
+    ahead = _ahead(sequence, 10_000)
     with pytest.raises(RuntimeError, match="connection was lost"):
         ahead.take(5)
     ahead.close()
@@ -309,3 +317,46 @@ def test_the_lines_expected_of_a_file_follow_its_first_lines_within_a_bound() ->
     sparse = b"sample_id\n" + b"\n" * 70_000 + b"x" * 10_000_000
     assert early.expected_rows(sparse) == len(sparse) // early.MIN_LINE_BYTES
     assert early.expected_rows(b"sample_id,tube_id\n") == 0
+
+
+def test_a_file_rejected_then_accepted_keeps_its_record_and_its_tubes_point_to_it(
+        db: Session, backend: str, blocks: list[int]) -> None:
+    # The tubes are written right after the early rows, with a batch id taken before the
+    # file's digest is looked up; a file rejected before keeps its record all the same.
+    people = [r.id for r in tiny_city(db).residents.values()]
+    late = "2026-11-22T23:00:00+08:00"  # after NOW: a result from the future
+    rows = [*pool("P1", people[:5], result=late), single("S1", people[5], result=late)]
+    first = ingest(db, rows, "late.csv")
+    assert not first.accepted
+    assert [p.kind for p in first.report.problems] != []
+    second = ingesting.ingest_batch(db, content=csv_bytes(rows), filename="late.csv",
+                                    received_by="lab-clerk", now=NOW + timedelta(days=1),
+                                    preset=preset())
+    assert second.accepted, second.report
+    assert second.batch.id == first.batch.id and second.batch.attempts == 2
+    assert sorted(db.scalars(select(Tube.batch_id)).all()) == [first.batch.id] * 2
+    assert written(db) == {r["sample_id"]: (r["tube_id"], r["resident_id"]) for r in rows}
+    assert (sum(blocks) == 2 * len(rows)) == (backend == "postgresql")
+
+
+def test_the_tubes_follow_the_early_rows_in_their_thread_with_the_batch_id(
+        db: Session, backend: str, blocks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A batch whose every line went early has its tubes written by the COPY's thread
+    # right after the samples; one that did not, by the session afterwards.
+    people = [r.id for r in tiny_city(db).residents.values()]
+    writers: list[tuple[str, str]] = []
+    real = repository.copy_bodies
+
+    def copy_bodies(session: Session, table: str, target: str, bodies: Any) -> None:
+        writers.append((table, threading.current_thread().name))
+        real(session, table, target, bodies)
+
+    monkeypatch.setattr(repository, "copy_bodies", copy_bodies)
+    rows = [*pool("P1", people[:5]), single("S1", people[5]), *pool("P2", people[6:11])]
+    result = ingest(db, rows, "tubes.csv")
+    assert result.accepted, result.report
+    assert sorted(db.scalars(select(Tube.batch_id)).all()) == [result.batch.id] * 3
+    if backend == "postgresql":
+        assert writers == [("sample", "early-samples"), ("tube", "early-samples")]
+    else:
+        assert writers == []

@@ -27,7 +27,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from epidesk.kit import clock
@@ -47,14 +47,16 @@ def position(session: Session, name: str) -> int:
 
 
 def advance(session: Session, name: str, to: int) -> None:
-    """Move the cursor forward to an event id (never backward)."""
-    row = session.get(EventCursor, name)
-    if row is None:
+    """Move the cursor forward to an event id (never backward): one statement once the
+    cursor exists."""
+    moved = session.execute(update(EventCursor).where(
+        EventCursor.name == name, EventCursor.position < to).values(
+        position=to, updated_at=clock.now()))
+    if getattr(moved, "rowcount", 0):
+        return
+    if session.get(EventCursor, name) is None:
         session.add(EventCursor(name=name, position=to, updated_at=clock.now()))
-    elif to > row.position:
-        row.position = to
-        row.updated_at = clock.now()
-    session.flush()
+        session.flush()
 
 
 log = logging.getLogger(__name__)

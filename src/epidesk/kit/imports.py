@@ -21,6 +21,7 @@ the fields of its record); `run_import` does the rest, in the caller's transacti
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -314,7 +315,9 @@ def run_import(session: Session, importer: Importer[P, R], *, content: bytes, fi
             undo_early()
             return reject(report, parsed, existing)
         try:
-            with session.begin_nested():
+            # Written in a savepoint of its own, or in the early one, which is let go only
+            # once the file is written.
+            with session.begin_nested() if early is None else contextlib.nullcontext():
                 record = existing or importer.new_record(digest)
                 _stamp(record, filename=filename, status=ACCEPTED, now=moment,
                        received_by=received_by)

@@ -115,6 +115,30 @@ def columns_on(connection: Any, table: str, columns: Sequence[tuple[str, str]],
     return out
 
 
+def pg_ids(session: Session, table: str) -> IntArray:
+    """Every id of a table, ascending, a chunk of 2**GROUP_BITS at a time in the order
+    of its primary key: read from that index alone (a vacuumed table's rows are not
+    visited), with nothing to sort; grouping the rows as `pg_columns` does sorts them
+    first, twice the database's time for a table of residents."""
+    dtype = np.dtype([("length", ">i4"), ("value", ">i4")])
+    sql = (f"SELECT array_send(array_agg(id)) FROM (SELECT id FROM {table} "
+           f"WHERE id >= %(start)s ORDER BY id LIMIT {2**GROUP_BITS}) AS chunk")
+    parts: list[IntArray] = []
+    start = -(2**31)
+    with driver(session).cursor(binary=True) as cursor:
+        while True:
+            cursor.execute(sql, {"start": start})
+            row = cursor.fetchone()
+            if row is None or row[0] is None:
+                break
+            part = np.frombuffer(row[0], dtype=dtype, offset=_ARRAY_HEADER)["value"]
+            parts.append(part.astype(np.int64))
+            if len(part) < 2**GROUP_BITS:
+                break
+            start = int(part[-1]) + 1
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 def looked_up(keys: IntArray, values: IntArray, wanted: IntArray, missing: int = -1
               ) -> IntArray:
     """The value of each wanted key, given keys in ascending order and their values;

@@ -19,6 +19,7 @@ from epidesk.kit.bulk.reading import (
     lite_columns,
     looked_up,
     pg_columns,
+    pg_ids,
 )
 from epidesk.people.models import ClassMembership, HouseholdMembership, Venue, WorkGroupMembership
 
@@ -26,7 +27,7 @@ from epidesk.people.models import ClassMembership, HouseholdMembership, Venue, W
 def resident_ids(session: Session) -> IntArray:
     """Every resident id."""
     if is_postgres(session):
-        return pg_columns(session, "resident", [("id", "int4")])[0]
+        return pg_ids(session, "resident")
     return lite_columns(session, "SELECT id FROM resident", ("int",))[0]
 
 

@@ -10,17 +10,22 @@ every resident id; meanwhile the rest of the batch is read, and once the file is
 the whole batch is parsed and its checks start, all before the COPY is done. A block
 whose sample values do not all read ends the early rows there: the lines from it on are
 written with the rest of the batch, or the batch is rejected whole (the import's
-savepoint takes the early rows back). Once the COPY is done, the samples' sequence
+savepoint takes the early rows back). A batch whose every line went early has its tubes
+encoded while the samples are copied and written by the same thread right after them,
+with the batch's id taken before the COPY: no moment of the database's is spent waiting
+for the interpreter in between. Once the samples' COPY is done, their sequence's
 connection has the log flushed while the rest of the batch is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -53,6 +58,11 @@ SAMPLE_COLUMNS = ("id", "code", "tube_id", "resident_id", "collected_at")
 # Tube ids are reserved ahead for a quarter of the expected rows (a file of pooled tubes
 # has fewer tubes than that; one of single tubes reserves more in a few growing steps).
 TUBES_AHEAD = 4
+
+
+# Blocks read ahead of their use, by a thread of their own: the first ones are read while
+# the session's lookups are made, so that the COPY has rows to take once it starts.
+BLOCKS_AHEAD = 4
 
 
 def block_bytes(size: int) -> int:
@@ -100,27 +110,34 @@ class EarlySamples:
         self.residents: Future[IntArray] = Future()
         self.written = Written()
         self.error: BaseException | None = None
-        # Each sequence's connection is opened, and its first range reserved, in a thread
-        # of its own while the first block is read.
-        tube = table.metadata.tables["tube"]
-        self._tubes = TubeNumbers(IdsAhead(lambda: repository.IdsApart(session, tube),
-                                           expected_rows // TUBES_AHEAD, grow=True))
-        self._ids = IdsAhead(lambda: repository.IdsApart(session, table), expected_rows)
         self._kinds = [bulk.column_kind(table.columns[c].type) for c in SAMPLE_COLUMNS]
         self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self._ended = False
+        # What the COPY's thread writes after the samples (None: nothing).
+        self._then: Future[repository.StreamedRows | None] = Future()
+        # A new id for the batch's record, taken with the lookups before the COPY.
+        self.batch_id = 0
         # The lookups before the COPY are made here, before the reading starts: in the
         # COPY's thread each round trip would wait for the reading thread to let go of
-        # the interpreter (up to its switch interval, 5 ms).
-        try:
-            self._residents_here = self._look_up()
-            self._savepoint = (session.begin_nested() if self.merges.exception() is None
-                               else None)
-            if self._savepoint is not None:
-                session.connection()  # the SAVEPOINT is sent now, not by the COPY's thread
-        except BaseException:
-            self.close()
-            raise
+        # the interpreter (up to its switch interval, 5 ms). So would they while other
+        # threads start: each sequence's connection is opened, and its first range
+        # reserved, in a thread of its own once they are done, while the first block is
+        # read.
+        fresh = self._look_up()
+        self._residents_here = fresh is False
+        self._savepoint = (session.begin_nested() if self.merges.exception() is None
+                           else None)
+        if self._savepoint is not None:
+            session.connection()  # the SAVEPOINT is sent now, not by the COPY's thread
+        tube = table.metadata.tables["tube"]
+        tube_ids = IdsAhead(expected_rows // TUBES_AHEAD, grow=True)
+        self._tubes = TubeNumbers(tube_ids)
+        self._ids = IdsAhead(expected_rows)
+        # One thread opens both sequences' connections in turn (their first ranges are
+        # wanted by the first block), then reads the residents when it may.
+        threading.Thread(target=self._apart, daemon=True, name="early-apart", args=(
+            lambda: repository.IdsApart(session, tube),
+            lambda: repository.IdsApart(session, table), fresh is True)).start()
         self._thread = threading.Thread(target=self._run, name="early-samples", daemon=True)
         self._thread.start()
 
@@ -154,15 +171,33 @@ class EarlySamples:
             self._ended = True
             self._queue.put(None)
 
+    def then(self, rows: repository.StreamedRows | None) -> None:
+        """Rows of another table for the COPY's thread to write once the samples' COPY is
+        done, inside the same savepoint (None: nothing more). Said once; `join` says None
+        when nothing was said."""
+        if not self._then.done():
+            self._then.set_result(rows)
+
+    @property
+    def then_written(self) -> bool:
+        """True when the rows handed to `then` were written (once `join` returned)."""
+        return self.error is None and self._then.done() and self._then.result() is not None
+
     def join(self) -> None:
-        """Wait for the COPY to finish; the session is the caller's again."""
+        """Wait for the COPY (and what followed it) to finish; the session is the
+        caller's again."""
         self.end()
+        self.then(None)
         self._thread.join()
 
     def close(self) -> None:
-        """Give the sequences' connections back; after a large COPY, the samples' one
-        first flushes the log they wrote, while the batch's writing goes on."""
+        """Give the sequences' connections back (see `_ids_done`)."""
         self._tubes.close()
+        self._ids_done()
+
+    def _ids_done(self) -> None:
+        """Give the samples' sequence connection back; after a large COPY, it first
+        flushes the log they wrote, while the batch's writing goes on."""
         self._ids.close(flush_log=self.error is None
                         and self.written.rows >= repository.RESERVED_FROM)
 
@@ -180,25 +215,27 @@ class EarlySamples:
             raise RuntimeError("the sample rows written while reading differ from the "
                                "batch's parse")
 
-    def _look_up(self) -> bool:
-        """Read the merged records and decide where the residents are read; True when
-        they are to be read on the session before the COPY (its transaction has
-        written: another connection would not see the same residents)."""
+    def _look_up(self) -> bool | None:
+        """Read the merged records and decide where the residents are read: apart
+        (True) when this transaction has not written yet, else on the session before the
+        COPY (another connection would not see the same residents); None when the
+        lookups failed."""
         session = self.session
         try:
             self.merges.set_result(people.merge_pointers(session))
             # Before this transaction writes, a connection of its own sees the same
             # residents: there they are read beside the COPY.
-            fresh = session.scalar(sa.text("SELECT txid_current_if_assigned() IS NULL"))
+            batch = self.table.metadata.tables["lab_batch"]
+            fresh, self.batch_id = session.execute(sa.text(
+                "SELECT txid_current_if_assigned() IS NULL, "
+                "nextval(pg_get_serial_sequence(:batch, 'id'))"),
+                {"batch": batch.name}).one()
         except BaseException as exc:  # handed to the reading thread
             for future in (self.merges, self.residents):
                 if not future.done():
                     future.set_exception(exc)
-            return False
-        if fresh:
-            threading.Thread(target=self._residents_apart, name="early-residents",
-                             daemon=True).start()
-        return not fresh
+            return None
+        return bool(fresh)
 
     def _run(self) -> None:
         session, savepoint = self.session, self._savepoint
@@ -210,6 +247,10 @@ class EarlySamples:
             target = ", ".join(f'"{c}"' for c in SAMPLE_COLUMNS)
             repository.copy_bodies(session, self.table.name, target,
                                    iter(self._queue.get, None))
+            self._ids_done()
+            after = self._then.result()
+            if after is not None:
+                after.write(session)
             savepoint.commit()
         except BaseException as exc:  # raised when the batch is written
             # Residents read here and not yet given: the reading thread waits for them.
@@ -219,7 +260,14 @@ class EarlySamples:
             savepoint.rollback()
             self.error = exc
 
-    def _residents_apart(self) -> None:
+    def _apart(self, tube_ids: Callable[[], repository.IdsApart],
+               sample_ids: Callable[[], repository.IdsApart], residents: bool) -> None:
+        """The work beside the session's connection: the sequences' connections, then
+        (when `residents`) every resident id on a connection of its own."""
+        self._tubes.ahead.open(tube_ids)
+        self._ids.open(sample_ids)
+        if not residents:
+            return
         try:
             with Session(bind=self.session.get_bind().engine) as apart:
                 self.residents.set_result(people_columns.resident_ids(apart))
@@ -231,7 +279,7 @@ class TubeNumbers:
     """Tubes numbered in order of first appearance across blocks, each given a new id."""
 
     def __init__(self, ids: IdsAhead) -> None:
-        self._ahead = ids
+        self.ahead = ids
         self._number: dict[str, int] = {}
         self.ids: IntArray = np.zeros(0, dtype=np.int64)
 
@@ -243,36 +291,42 @@ class TubeNumbers:
                               dtype=np.int64, count=len(heads))
         new = len(known) - len(self.ids)
         if new:
-            self.ids = np.concatenate([self.ids, self._ahead.take(new)])
+            self.ids = np.concatenate([self.ids, self.ahead.take(new)])
         return numbers[local]
 
     def rest(self, tubes: int) -> IntArray:
         """Ids for every tube of a batch of `tubes`, those met early keeping theirs."""
         more = tubes - len(self.ids)
-        return np.concatenate([self.ids, self._ahead.take(more)]) if more > 0 else self.ids
+        return np.concatenate([self.ids, self.ahead.take(more)]) if more > 0 else self.ids
 
     def close(self) -> None:
         """Give the sequence's connection back."""
-        self._ahead.close()
+        self.ahead.close()
 
 
 class IdsAhead:
-    """New ids for a batch's rows, reserved in a thread on a connection of their own
-    (opened there too), as many as the batch is expected to have rows. Those left over
+    """New ids for a batch's rows, reserved on a connection of their own as many as the
+    batch is expected to have rows, by the thread that opens it (`open`). Those left over
     are skipped, as a rolled back batch's are. A batch with more rows reserves what it
     lacks when it needs them; with `grow`, at least as many again as it was given so
     far, for a count judged roughly (a batch's tubes), in a few steps."""
 
-    def __init__(self, open_ids: Callable[[], repository.IdsApart], expected: int,
-                 grow: bool = False) -> None:
+    def __init__(self, expected: int, grow: bool = False) -> None:
         self._apart: repository.IdsApart | None = None
+        self._expected = expected
         self._grow = grow
         self._given = 0
         self._reserved: Future[IntArray] = Future()
         self._ready: IntArray | None = None
-        self._thread = threading.Thread(target=self._run, args=(open_ids, expected),
-                                        name="early-ids", daemon=True)
-        self._thread.start()
+
+    def open(self, open_ids: Callable[[], repository.IdsApart]) -> None:
+        """Open the connection (`open_ids`) and reserve the expected ids; whatever it
+        raises is raised to whoever takes ids next."""
+        try:
+            self._apart = open_ids()
+            self._reserved.set_result(self._apart.reserve(self._expected))
+        except BaseException as exc:
+            self._reserved.set_exception(exc)
 
     def take(self, count: int) -> IntArray:
         """count new ids (waiting for those being reserved)."""
@@ -288,9 +342,10 @@ class IdsAhead:
 
     def close(self, flush_log: bool = False) -> None:
         """Give the connection back, once the reserving is done; with `flush_log`, in a
-        thread, once the connection has had the log flushed (`IdsApart.flush_log`)."""
-        self._thread.join()
-        apart = self._apart
+        thread, once the connection has had the log flushed (`IdsApart.flush_log`).
+        Closing again does nothing."""
+        self._reserved.exception()  # the opening is over
+        apart, self._apart = self._apart, None
         if apart is None:
             return
         if not flush_log:
@@ -305,9 +360,49 @@ class IdsAhead:
 
         threading.Thread(target=flush, name="early-log-flush", daemon=True).start()
 
-    def _run(self, open_ids: Callable[[], repository.IdsApart], expected: int) -> None:
+
+class _Failed:
+    """What the reading raised, for the thread that takes the blocks."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class ReadAhead:
+    """An iterator's items (a CSV's blocks) made by a thread of their own, at most `depth`
+    ahead of their use; what it raises is raised where they are taken. `close` stops it
+    whatever was taken."""
+
+    _END = object()
+
+    def __init__(self, items: Iterator[Any], depth: int = BLOCKS_AHEAD) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(items,), daemon=True,
+                                        name="read-ahead")
+        self._thread.start()
+
+    def _run(self, items: Iterator[Any]) -> None:
         try:
-            self._apart = open_ids()
-            self._reserved.set_result(self._apart.reserve(expected))
-        except BaseException as exc:  # raised to whoever takes ids next
-            self._reserved.set_exception(exc)
+            for item in items:
+                if self._stop.is_set():
+                    return
+                self._queue.put(item)
+        except BaseException as exc:  # raised to the taker
+            self._queue.put(_Failed(exc))
+            return
+        self._queue.put(self._END)
+
+    def __iter__(self) -> Iterator[Any]:
+        while (item := self._queue.get()) is not self._END:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+
+    def close(self) -> None:
+        """Stop the reading (when its items are no longer wanted) and wait for it."""
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.1)
+        self._thread.join()

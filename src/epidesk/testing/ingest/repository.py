@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
 from epidesk.kit import bulk
-from epidesk.testing.models import LabBatch, PositiveResult
+from epidesk.testing.models import LabBatch, PositiveResult, Tube
 
 # Integers fetched in groups of 2**20 per packed value.
 PACK_BITS = 20
@@ -125,6 +125,9 @@ class IdsApart:
         An ALTER SEQUENCE that changes nothing locks the sequence against every other
         caller until its transaction ends (PostgreSQL's ALTER SEQUENCE blocks nextval and
         setval); the next id is taken and the sequence set past the count, and let go.
+        The change is to the owner it has, read at that moment: any other ALTER SEQUENCE
+        writes the sequence's file anew (about 2.5 ms on this project's machines, against
+        0.3 ms for the whole reservation).
         Ids one at a time (`take`) when the sequence does not count by ones, this role may
         not alter it, the range would pass the sequence's end, or the lock is not had
         within `RESERVE_WAIT`: a transaction that has taken an id from the sequence holds
@@ -137,10 +140,15 @@ class IdsApart:
             sequence, count = self._sequence, int(count)
             try:
                 # One message, which the server runs as one transaction: one round trip.
+                # Its commit need not wait for the disk: rows given these ids are logged
+                # after it, so their own commit makes it durable too.
                 with _driver(self._connection).cursor() as cursor:
                     cursor.execute(
-                        f"SELECT set_config('lock_timeout', '{RESERVE_WAIT}', true); "
-                        f"ALTER SEQUENCE {sequence} INCREMENT BY 1; "
+                        f"SELECT set_config('lock_timeout', '{RESERVE_WAIT}', true), "
+                        "set_config('synchronous_commit', 'off', true); "
+                        "DO $$BEGIN EXECUTE format('ALTER SEQUENCE %s OWNER TO %I', "
+                        f"'{sequence}', (SELECT pg_get_userbyid(relowner) FROM pg_class "
+                        f"WHERE oid = '{sequence}'::regclass)); END$$; "
                         f"SELECT setval('{sequence}', nextval('{sequence}') + {count} - 1) "
                         f"- {count} + 1")
                     while cursor.nextset():
@@ -311,6 +319,12 @@ def _row_bytes(columns: Sequence[bulk.Column]) -> int:
 def batch_by_digest(session: Session, digest: str) -> LabBatch | None:
     """The batch whose file had this SHA-256 digest."""
     return session.scalars(select(LabBatch).where(LabBatch.digest == digest)).first()
+
+
+def move_tubes(session: Session, from_batch: int, to_batch: int) -> None:
+    """The tubes written with one batch id given another."""
+    session.execute(sa.update(Tube).where(Tube.batch_id == from_batch)
+                    .values(batch_id=to_batch).execution_options(synchronize_session=False))
 
 
 def existing_codes(session: Session, column: Any,

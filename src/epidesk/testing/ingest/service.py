@@ -72,6 +72,9 @@ class ReadBatch:
     # COPY failed (raised when the batch is written).
     samples_written: int = 0
     early_error: BaseException | None = None
+    # The tubes, when written right after the early rows, and the batch id they carry.
+    tubes_written: bool = False
+    batch_id: int | None = None
 
 
 def _lookups(session: Session, tubes_counted: Future[int | None]
@@ -134,11 +137,19 @@ class LabBatchImporter:
         self.file_format = checks.file_format_of(filename, content[:4])
         if not is_postgres(session) or self.file_format != "csv":
             return self.read(session, content, filename, step)
-        samples = early.EarlySamples(session, load_models().tables["sample"],
-                                     early.expected_rows(content))
+        blocks = early.ReadAhead(checks.csv_blocks(content, early.block_bytes(len(content)),
+                                                   early.FIRST_BLOCK))
+        try:
+            samples = early.EarlySamples(session, load_models().tables["sample"],
+                                         early.expected_rows(content))
+        except BaseException:
+            blocks.close()
+            raise
+        tube_rows: repository.StreamedRows | None = None
         try:
             step("read", 0)
-            table = _read_early(content, samples)
+            table = _read_early(content, blocks, samples)
+            blocks.close()
             step("read")
             batch = engine.parse(table, self.file_format)
             del table
@@ -149,12 +160,25 @@ class LabBatchImporter:
             samples.check(batch)
             if not (batch.findings or batch.file_problems):
                 parsed.checks = _in_thread(self._checked, parsed, now)
+                if samples.written.rows == batch.rows:
+                    # Every line went early: the tubes follow the samples in their thread.
+                    assert parsed.tube_ids is not None
+                    tube_rows = _tube_rows(
+                        session, batch, parsed.tube_ids, samples.batch_id,
+                        tubes.read_outcomes(batch, self.preset.cases.positivity))
+                    samples.then(tube_rows)
         finally:
+            blocks.close()
             samples.join()
             samples.close()
+            if tube_rows is not None:
+                tube_rows.close()
         parsed.early_error = samples.error
         parsed.samples_written = samples.written.rows if samples.error is None else 0
         step("sample", parsed.samples_written, parsed.batch.rows)
+        if samples.then_written:
+            parsed.tubes_written, parsed.batch_id = True, samples.batch_id
+            step("tube", parsed.batch.tubes, parsed.batch.tubes)
         return parsed
 
     def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
@@ -280,14 +304,14 @@ def _conflicts(session: Session, batch: ParsedBatch) -> list[Finding]:
     return found
 
 
-def _read_early(content: bytes, samples: early.EarlySamples) -> pa.Table:
-    """The CSV's lines as a table, read a block at a time, each block's samples handed to
-    the COPY while every block so far gave readable sample values."""
+def _read_early(content: bytes, read: early.ReadAhead, samples: early.EarlySamples
+                ) -> pa.Table:
+    """The CSV's lines as a table, read a block at a time (`read`), each block's samples
+    handed to the COPY while every block so far gave readable sample values."""
     blocks: list[pa.RecordBatch] = []
     writing = True
     try:
-        for block in checks.csv_blocks(content, early.block_bytes(len(content)),
-                                       early.FIRST_BLOCK):
+        for block in read:
             blocks.append(block)
             part = engine.sample_part(block) if writing else None
             writing = part is not None
@@ -377,31 +401,25 @@ def _write_rows(session: Session, parsed: ReadBatch, record: LabBatch, preset: P
     record.retests_ordered = record.retests_resolved = 0
     record.cases_created = record.repositives_linked = 0
     record.preset = preset.name
+    plan: retests.RetestPlan | None = None
+    if parsed.tubes_written:
+        # Every row is written (see read_writing): the retests are planned now, and their
+        # counts go into the batch's record as it is written, with the tubes' batch id.
+        _await_checks(parsed.checks)
+        plan = retests.plan_retests(batch, outcome_t, open_orders)
+        record.retests_ordered = len(plan.new_rows)
+        record.retests_resolved = plan.resolved
+        if record.id is None:
+            record.id = parsed.batch_id
     session.add(record)
     session.flush()
     batch_id = record.id
-
-    tube_rows: repository.StreamedRows | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retest-plan") as pool:
-        plan_job = pool.submit(retests.plan_retests, batch, outcome_t, open_orders)
-        try:
-            tube_rows = repository.StreamedRows(
-                session, tables["tube"],
-                lambda: tubes.tube_columns(batch, tube_ids, batch_id, outcome_t),
-                rows=batch.tubes)
-            try:
-                samples.write(session, progress=step)
-            except Exception:
-                # A batch the checks reject is rejected for its problems, whatever the
-                # writing ran into with its values.
-                _await_checks(parsed.checks)
-                raise
-            _await_checks(parsed.checks)
-            tube_rows.write(session, progress=step)
-        finally:
-            if tube_rows is not None:
-                tube_rows.close()
-        plan = plan_job.result()
+    if parsed.tubes_written and parsed.batch_id is not None and parsed.batch_id != batch_id:
+        # A file rejected before keeps its record: its tubes are moved to it.
+        repository.move_tubes(session, parsed.batch_id, batch_id)
+    if plan is None:
+        plan = _planned_beside_writing(session, parsed, batch_id, step, tube_ids, samples,
+                                       outcome_t, open_orders)
 
     row_tube = batch.tube_of_row
     row_outcome = outcome_t[row_tube]
@@ -431,6 +449,40 @@ def _write_rows(session: Session, parsed: ReadBatch, record: LabBatch, preset: P
     repository.add_positive_results(session, [
         _positive(batch, r, record.id, tube_ids, plan) for r in plan.positive_rows.tolist()])
     session.flush()
+
+
+def _planned_beside_writing(session: Session, parsed: ReadBatch, batch_id: int,
+                            step: Callable[..., None], tube_ids: NDArray[np.int64],
+                            samples: repository.StreamedRows, outcome_t: NDArray[np.int8],
+                            open_orders: retests.OpenOrders) -> retests.RetestPlan:
+    """The retest plan, made in a thread while the samples and the tubes are written."""
+    batch = parsed.batch
+    tube_rows: repository.StreamedRows | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retest-plan") as pool:
+        plan_job = pool.submit(retests.plan_retests, batch, outcome_t, open_orders)
+        try:
+            tube_rows = _tube_rows(session, batch, tube_ids, batch_id, outcome_t)
+            try:
+                samples.write(session, progress=step)
+            except Exception:
+                # A batch the checks reject is rejected for its problems, whatever the
+                # writing ran into with its values.
+                _await_checks(parsed.checks)
+                raise
+            _await_checks(parsed.checks)
+            tube_rows.write(session, progress=step)
+        finally:
+            if tube_rows is not None:
+                tube_rows.close()
+        return plan_job.result()
+
+
+def _tube_rows(session: Session, batch: ParsedBatch, tube_ids: NDArray[np.int64],
+               batch_id: int, outcome_t: NDArray[np.int8]) -> repository.StreamedRows:
+    """The batch's tube rows, encoded for their COPY from now on."""
+    return repository.StreamedRows(
+        session, load_models().tables["tube"],
+        lambda: tubes.tube_columns(batch, tube_ids, batch_id, outcome_t), rows=batch.tubes)
 
 
 def _moment(value: np.datetime64) -> datetime:
