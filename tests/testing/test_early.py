@@ -169,13 +169,14 @@ def test_samples_written_early_keep_ids_the_database_never_gives_again(
 def test_a_large_early_copy_has_its_log_flushed_beside_the_rest_of_the_writing(
         db: Session, backend: str, blocks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     # Once the samples are copied, a connection of their own commits, which flushes the
-    # log they wrote while the tubes are written: the batch's commit waits for less.
+    # log they wrote while the tubes are written; once the tubes are, theirs does the
+    # same while the rest is written: the batch's commit waits for less.
     monkeypatch.setattr(repository, "RESERVED_FROM", 1)
-    flushed: list[str] = []
+    flushed: list[tuple[str, str]] = []
     real = repository.IdsApart.flush_log
 
     def flush_log(self: repository.IdsApart) -> None:
-        flushed.append(threading.current_thread().name)
+        flushed.append((threading.current_thread().name, self._sequence))
         real(self)
 
     monkeypatch.setattr(repository.IdsApart, "flush_log", flush_log)
@@ -186,7 +187,9 @@ def test_a_large_early_copy_has_its_log_flushed_beside_the_rest_of_the_writing(
     for thread in threading.enumerate():
         if thread.name == "early-log-flush":
             thread.join()
-    assert flushed == (["early-log-flush"] if backend == "postgresql" else [])
+    assert sorted(flushed) == ([("early-log-flush", "public.sample_id_seq"),
+                                ("early-log-flush", "public.tube_id_seq")]
+                               if backend == "postgresql" else [])
     assert written(db) == {r["sample_id"]: (r["tube_id"], r["resident_id"]) for r in rows}
 
 

@@ -113,8 +113,11 @@ class EarlySamples:
         self._kinds = [bulk.column_kind(table.columns[c].type) for c in SAMPLE_COLUMNS]
         self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self._ended = False
-        # What the COPY's thread writes after the samples (None: nothing).
-        self._then: Future[repository.StreamedRows | None] = Future()
+        # What the COPY's thread writes after the samples (None: nothing), and what it
+        # reads on the session in between (`then`).
+        self._then: Future[tuple[repository.StreamedRows, Callable[[Session], Any]] | None] = (
+            Future())
+        self.between: Future[Any] = Future()
         # A new id for the batch's record, taken with the lookups before the COPY.
         self.batch_id = 0
         # The lookups before the COPY are made here, before the reading starts: in the
@@ -171,12 +174,15 @@ class EarlySamples:
             self._ended = True
             self._queue.put(None)
 
-    def then(self, rows: repository.StreamedRows | None) -> None:
+    def then(self, rows: repository.StreamedRows | None,
+             read: Callable[[Session], Any] = lambda session: None) -> None:
         """Rows of another table for the COPY's thread to write once the samples' COPY is
-        done, inside the same savepoint (None: nothing more). Said once; `join` says None
-        when nothing was said."""
+        done, inside the same savepoint (None: nothing more); before them, `read` is
+        called on the session, its result (or exception) in `between`, for the caller to
+        work on while those rows are written. Said once; `join` says None when nothing
+        was said."""
         if not self._then.done():
-            self._then.set_result(rows)
+            self._then.set_result(None if rows is None else (rows, read))
 
     @property
     def then_written(self) -> bool:
@@ -238,6 +244,13 @@ class EarlySamples:
         return bool(fresh)
 
     def _run(self) -> None:
+        try:
+            self._write()
+        finally:
+            if not self.between.done():  # nothing was read in between: say why
+                self.between.set_exception(self.error or RuntimeError("no rows followed"))
+
+    def _write(self) -> None:
         session, savepoint = self.session, self._savepoint
         if savepoint is None:
             return  # the lookups failed: nothing is written early
@@ -250,7 +263,11 @@ class EarlySamples:
             self._ids_done()
             after = self._then.result()
             if after is not None:
-                after.write(session)
+                rows, read = after
+                self.between.set_result(read(session))
+                rows.write(session)
+                # The log those rows wrote is flushed while the batch's writing goes on.
+                self._tubes.ahead.close(flush_log=self.written.rows >= repository.RESERVED_FROM)
             savepoint.commit()
         except BaseException as exc:  # raised when the batch is written
             # Residents read here and not yet given: the reading thread waits for them.

@@ -72,9 +72,11 @@ class ReadBatch:
     # COPY failed (raised when the batch is written).
     samples_written: int = 0
     early_error: BaseException | None = None
-    # The tubes, when written right after the early rows, and the batch id they carry.
+    # The tubes, when written right after the early rows, and the batch id they carry;
+    # the retests planned while they were written.
     tubes_written: bool = False
     batch_id: int | None = None
+    plan: retests.RetestPlan | None = None
 
 
 def _lookups(session: Session, tubes_counted: Future[int | None]
@@ -161,12 +163,15 @@ class LabBatchImporter:
             if not (batch.findings or batch.file_problems):
                 parsed.checks = _in_thread(self._checked, parsed, now)
                 if samples.written.rows == batch.rows:
-                    # Every line went early: the tubes follow the samples in their thread.
+                    # Every line went early: the tubes follow the samples in their thread,
+                    # once it has read the open retest orders, which are planned here
+                    # while the tubes are written.
                     assert parsed.tube_ids is not None
-                    tube_rows = _tube_rows(
-                        session, batch, parsed.tube_ids, samples.batch_id,
-                        tubes.read_outcomes(batch, self.preset.cases.positivity))
-                    samples.then(tube_rows)
+                    outcome_t = tubes.read_outcomes(batch, self.preset.cases.positivity)
+                    tube_rows = _tube_rows(session, batch, parsed.tube_ids,
+                                           samples.batch_id, outcome_t)
+                    samples.then(tube_rows, retest_orders.open_retests)
+                    parsed.plan = _planned(samples.between, batch, outcome_t)
         finally:
             blocks.close()
             samples.join()
@@ -179,6 +184,8 @@ class LabBatchImporter:
         if samples.then_written:
             parsed.tubes_written, parsed.batch_id = True, samples.batch_id
             step("tube", parsed.batch.tubes, parsed.batch.tubes)
+        else:
+            parsed.plan = None
         return parsed
 
     def unreadable(self, message: str, line: int = 0, column: str = "") -> Report:
@@ -388,7 +395,9 @@ def _write_rows(session: Session, parsed: ReadBatch, record: LabBatch, preset: P
     first = batch.first_row
     kind_t = batch.kind[first]
     reported_t = batch.outcome[first]
-    open_orders = retests.OpenOrders.of_rows(retest_orders.open_retests(session))
+    plan = parsed.plan if parsed.tubes_written else None
+    open_orders = (retests.OpenOrders.empty() if plan is not None
+                   else retests.OpenOrders.of_rows(retest_orders.open_retests(session)))
     record.file_format = batch.file_format
     record.labs = _labs(batch)
     record.rows = batch.rows
@@ -401,12 +410,12 @@ def _write_rows(session: Session, parsed: ReadBatch, record: LabBatch, preset: P
     record.retests_ordered = record.retests_resolved = 0
     record.cases_created = record.repositives_linked = 0
     record.preset = preset.name
-    plan: retests.RetestPlan | None = None
     if parsed.tubes_written:
-        # Every row is written (see read_writing): the retests are planned now, and their
-        # counts go into the batch's record as it is written, with the tubes' batch id.
+        # Every row is written, the retests planned (see read_writing): their counts go
+        # into the batch's record as it is written, with the tubes' batch id.
         _await_checks(parsed.checks)
-        plan = retests.plan_retests(batch, outcome_t, open_orders)
+        if plan is None:
+            plan = retests.plan_retests(batch, outcome_t, open_orders)
         record.retests_ordered = len(plan.new_rows)
         record.retests_resolved = plan.resolved
         if record.id is None:
@@ -475,6 +484,17 @@ def _planned_beside_writing(session: Session, parsed: ReadBatch, batch_id: int,
             if tube_rows is not None:
                 tube_rows.close()
         return plan_job.result()
+
+
+def _planned(open_rows: Future[Any], batch: ParsedBatch, outcome_t: NDArray[np.int8]
+             ) -> retests.RetestPlan | None:
+    """The retest plan, once the open orders are read (None when the writing failed
+    before: its error is raised when the batch is written)."""
+    try:
+        rows = open_rows.result()
+    except Exception:
+        return None
+    return retests.plan_retests(batch, outcome_t, retests.OpenOrders.of_rows(rows))
 
 
 def _tube_rows(session: Session, batch: ParsedBatch, tube_ids: NDArray[np.int64],
