@@ -15,6 +15,7 @@ from epidesk.testing import service
 from epidesk.testing.ingest import repository
 from epidesk.testing.ingest import service as ingesting
 from epidesk.testing.models import RetestOrder, Sample, Tube
+from epidesk.testing.retests import repository as retest_orders
 from tests.factories import TinyCity, tiny_city
 from tests.testing import tables
 from tests.testing.batches import (
@@ -214,6 +215,31 @@ def test_later_single_tubes_resolve_the_retests(db: Session, city: TinyCity):
     # The invalid single tube asks for yet another sample.
     assert result.batch.retests_ordered == 1
     assert service.testing_history(db, resident_id=people[0]).state == "last result negative"
+
+
+def test_an_order_another_batch_resolved_since_it_was_read_open_keeps_that_resolution(
+        db: Session, city: TinyCity, monkeypatch: pytest.MonkeyPatch):
+    # Two batches ingested at once may both find the same order open: the one written
+    # second leaves it as the first resolved it, and does not count it.
+    people = ids(city)
+    ingest(db, pool("P1", people[:5], outcome="positive", ct=(25, 26)), name="pool.csv")
+    read_open = retest_orders.open_retests(db)
+    first = ingest(db, [single("R1", people[0], collected=LATER_COLLECTED,
+                               result=LATER_RESULT)], name="first.csv")
+    assert first.batch.retests_resolved == 1
+    monkeypatch.setattr(retest_orders, "open_retests", lambda session: read_open)
+    second = ingest(db, [
+        single("R2", people[0], outcome="positive", ct=(30, 31), collected=LATER_COLLECTED,
+               result=LATER_RESULT),
+        single("R3", people[1], collected=LATER_COLLECTED, result=LATER_RESULT),
+    ], name="second.csv")
+    assert second.accepted and second.batch.retests_resolved == 1
+    by_resident = {o.resident_id: o for o in db.scalars(
+        select(RetestOrder).where(RetestOrder.reason == "pool_positive"))}
+    first_tube = db.scalars(select(Tube.id).where(Tube.code == "TR1")).one()
+    assert (by_resident[people[0]].status, by_resident[people[0]].resolved_by_tube_id) == (
+        "negative", first_tube)
+    assert by_resident[people[1]].status == "negative"
 
 
 def test_positivity_follows_the_preset_per_gene(db: Session, city: TinyCity):

@@ -102,22 +102,23 @@ class EarlySamples:
     returns.
     """
 
-    def __init__(self, session: Session, table: sa.Table, expected_rows: int = 0) -> None:
+    def __init__(self, session: Session, table: sa.Table, expected_rows: int = 0,
+                 beside: Callable[[Session], Any] = lambda session: None) -> None:
         self.session = session
         self.table = table
-        # The merged records and their survivors, then every resident id.
+        # The merged records and their survivors, then every resident id, and what
+        # `beside` reads where the residents are read.
         self.merges: Future[tuple[IntArray, IntArray]] = Future()
         self.residents: Future[IntArray] = Future()
+        self.beside: Future[Any] = Future()
+        self._read_beside = beside
         self.written = Written()
         self.error: BaseException | None = None
         self._kinds = [bulk.column_kind(table.columns[c].type) for c in SAMPLE_COLUMNS]
         self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self._ended = False
-        # What the COPY's thread writes after the samples (None: nothing), and what it
-        # reads on the session in between (`then`).
-        self._then: Future[tuple[repository.StreamedRows, Callable[[Session], Any]] | None] = (
-            Future())
-        self.between: Future[Any] = Future()
+        # What the COPY's thread writes after the samples (None: nothing).
+        self._then: Future[repository.StreamedRows | None] = Future()
         # A new id for the batch's record, taken with the lookups before the COPY.
         self.batch_id = 0
         # The lookups before the COPY are made here, before the reading starts: in the
@@ -174,15 +175,12 @@ class EarlySamples:
             self._ended = True
             self._queue.put(None)
 
-    def then(self, rows: repository.StreamedRows | None,
-             read: Callable[[Session], Any] = lambda session: None) -> None:
+    def then(self, rows: repository.StreamedRows | None) -> None:
         """Rows of another table for the COPY's thread to write once the samples' COPY is
-        done, inside the same savepoint (None: nothing more); before them, `read` is
-        called on the session, its result (or exception) in `between`, for the caller to
-        work on while those rows are written. Said once; `join` says None when nothing
-        was said."""
+        done, inside the same savepoint (None: nothing more). Said once; `join` says None
+        when nothing was said."""
         if not self._then.done():
-            self._then.set_result(None if rows is None else (rows, read))
+            self._then.set_result(rows)
 
     @property
     def then_written(self) -> bool:
@@ -237,43 +235,37 @@ class EarlySamples:
                 "nextval(pg_get_serial_sequence(:batch, 'id'))"),
                 {"batch": batch.name}).one()
         except BaseException as exc:  # handed to the reading thread
-            for future in (self.merges, self.residents):
+            for future in (self.merges, self.residents, self.beside):
                 if not future.done():
                     future.set_exception(exc)
             return None
         return bool(fresh)
 
     def _run(self) -> None:
-        try:
-            self._write()
-        finally:
-            if not self.between.done():  # nothing was read in between: say why
-                self.between.set_exception(self.error or RuntimeError("no rows followed"))
-
-    def _write(self) -> None:
         session, savepoint = self.session, self._savepoint
         if savepoint is None:
             return  # the lookups failed: nothing is written early
         try:
             if self._residents_here:
                 self.residents.set_result(people_columns.resident_ids(session))
+                self.beside.set_result(self._read_beside(session))
             target = ", ".join(f'"{c}"' for c in SAMPLE_COLUMNS)
             repository.copy_bodies(session, self.table.name, target,
                                    iter(self._queue.get, None))
             self._ids_done()
             after = self._then.result()
             if after is not None:
-                rows, read = after
-                self.between.set_result(read(session))
-                rows.write(session)
+                after.write(session)
                 # The log those rows wrote is flushed while the batch's writing goes on.
                 self._tubes.ahead.close(flush_log=self.written.rows >= repository.RESERVED_FROM)
             savepoint.commit()
         except BaseException as exc:  # raised when the batch is written
             # Residents read here and not yet given: the reading thread waits for them.
             # (Read apart, they are the other thread's to give.)
-            if self._residents_here and not self.residents.done():
-                self.residents.set_exception(exc)
+            if self._residents_here:
+                for future in (self.residents, self.beside):
+                    if not future.done():
+                        future.set_exception(exc)
             savepoint.rollback()
             self.error = exc
 
@@ -288,8 +280,11 @@ class EarlySamples:
         try:
             with Session(bind=self.session.get_bind().engine) as apart:
                 self.residents.set_result(people_columns.resident_ids(apart))
+                self.beside.set_result(self._read_beside(apart))
         except BaseException as exc:  # handed to whoever waits for them
-            self.residents.set_exception(exc)
+            for future in (self.residents, self.beside):
+                if not future.done():
+                    future.set_exception(exc)
 
 
 class TubeNumbers:

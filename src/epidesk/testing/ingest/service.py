@@ -143,7 +143,8 @@ class LabBatchImporter:
                                                    early.FIRST_BLOCK))
         try:
             samples = early.EarlySamples(session, load_models().tables["sample"],
-                                         early.expected_rows(content))
+                                         early.expected_rows(content),
+                                         beside=retest_orders.open_retests)
         except BaseException:
             blocks.close()
             raise
@@ -164,14 +165,14 @@ class LabBatchImporter:
                 parsed.checks = _in_thread(self._checked, parsed, now)
                 if samples.written.rows == batch.rows:
                     # Every line went early: the tubes follow the samples in their thread,
-                    # once it has read the open retest orders, which are planned here
-                    # while the tubes are written.
+                    # and the retests are planned here meanwhile, from the open orders
+                    # read with the residents.
                     assert parsed.tube_ids is not None
                     outcome_t = tubes.read_outcomes(batch, self.preset.cases.positivity)
                     tube_rows = _tube_rows(session, batch, parsed.tube_ids,
                                            samples.batch_id, outcome_t)
-                    samples.then(tube_rows, retest_orders.open_retests)
-                    parsed.plan = _planned(samples.between, batch, outcome_t)
+                    samples.then(tube_rows)
+                    parsed.plan = _planned(samples.beside, batch, outcome_t)
         finally:
             blocks.close()
             samples.join()
@@ -447,13 +448,13 @@ def _write_rows(session: Session, parsed: ReadBatch, record: LabBatch, preset: P
             "resolved_by_tube_id": Nullable(tube_ids[row_tube[at]], ~settled),
             "resolved_at": Nullable(batch.result_at[at], ~settled),
         }, progress=step)
-    retest_orders.resolve_retests(session, [
+    resolved = retest_orders.resolve_retests(session, [
         (int(order_id), rules.OUTCOMES[int(row_outcome[r])], int(tube_ids[row_tube[r]]),
          _moment(batch.result_at[r]))
         for order_id, r in zip(plan.resolved_ids.tolist(), plan.resolved_by.tolist(),
                                strict=True)])
     record.retests_ordered = len(plan.new_rows)
-    record.retests_resolved = plan.resolved
+    record.retests_resolved = plan.resolved - len(plan.resolved_ids) + resolved
     step("retests")
     repository.add_positive_results(session, [
         _positive(batch, r, record.id, tube_ids, plan) for r in plan.positive_rows.tolist()])
@@ -488,8 +489,8 @@ def _planned_beside_writing(session: Session, parsed: ReadBatch, batch_id: int,
 
 def _planned(open_rows: Future[Any], batch: ParsedBatch, outcome_t: NDArray[np.int8]
              ) -> retests.RetestPlan | None:
-    """The retest plan, once the open orders are read (None when the writing failed
-    before: its error is raised when the batch is written)."""
+    """The retest plan, once the open orders are read (None when their reading failed:
+    they are read again when the batch is written)."""
     try:
         rows = open_rows.result()
     except Exception:

@@ -25,8 +25,15 @@ def open_retests(session: Session) -> list[tuple[int, int, datetime, datetime, s
 
 
 def resolve_retests(session: Session, resolutions: Sequence[tuple[int, str, int, datetime]]
-                    ) -> None:
-    """Mark retest orders resolved: (order id, status, resolving tube id, when)."""
+                    ) -> int:
+    """Mark retest orders resolved: (order id, status, resolving tube id, when); how many
+    were. An order another batch resolved first (committed since it was read open, or
+    being written: this one waits for it) is left as that batch resolved it."""
+    resolved = 0
     for order_id, status, tube_id, at in resolutions:
-        session.execute(update(RetestOrder).where(RetestOrder.id == order_id)
-                        .values(status=status, resolved_by_tube_id=tube_id, resolved_at=at))
+        done = session.execute(
+            update(RetestOrder).where(RetestOrder.id == order_id, RetestOrder.status == "open")
+            .values(status=status, resolved_by_tube_id=tube_id, resolved_at=at)
+            .execution_options(synchronize_session=False))
+        resolved += int(getattr(done, "rowcount", 0))
+    return resolved
