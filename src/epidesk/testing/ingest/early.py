@@ -1,20 +1,23 @@
 """A lab batch's samples written while its file is still being read (PostgreSQL).
 
-The CSV is read a block at a time. Each block's sample rows go into one binary COPY as
-soon as their values read: their tubes numbered in order of first appearance, as the
-parse of the whole batch numbers them, and given ids reserved ahead from the tube
-sequence on a connection of their own; the rows carry their own ids too, reserved from
-the sample sequence at once on another (`IdsAhead`). The COPY runs on the session's
-connection, in a thread, once that connection has looked up the merged records and
-every resident id; meanwhile the rest of the batch is read, and once the file is read
-the whole batch is parsed and its checks start, all before the COPY is done. A block
-whose sample values do not all read ends the early rows there: the lines from it on are
-written with the rest of the batch, or the batch is rejected whole (the import's
-savepoint takes the early rows back). A batch whose every line went early has its tubes
-encoded while the samples are copied and written by the same thread right after them,
-with the batch's id taken before the COPY: no moment of the database's is spent waiting
-for the interpreter in between. Once the samples' COPY is done, their sequence's
-connection has the log flushed while the rest of the batch is written.
+The CSV is read a block at a time, by a thread of its own a few blocks ahead
+(`ReadAhead`). Each block's sample rows go into one binary COPY as soon as their values
+read: their tubes numbered in order of first appearance, as the parse of the whole batch
+numbers them, and given ids reserved ahead from the tube sequence on a connection of
+their own; the rows carry their own ids too, reserved from the sample sequence at once
+on another (`IdsAhead`); one thread opens both once the session's lookups are made. The
+COPY runs on the session's connection, in a thread, once that connection has looked up
+the merged records (and, when its transaction has written, every resident id and what
+the caller reads with them; otherwise they are read on a connection of their own beside
+the COPY); meanwhile the rest of the batch is read, and once the file is read the whole
+batch is parsed and its checks start, all before the COPY is done. A block whose sample
+values do not all read ends the early rows there: the lines from it on are written with
+the rest of the batch, or the batch is rejected whole (the import's savepoint takes the
+early rows back). A batch whose every line went early has its tubes encoded while the
+samples are copied and written by the same thread right after them (`then`), with the
+batch's id taken before the COPY: no moment of the database's is spent waiting for the
+interpreter in between. After each COPY, its sequence's connection has the log flushed
+while the rest of the batch is written.
 """
 
 from __future__ import annotations
@@ -117,16 +120,16 @@ class EarlySamples:
         self._kinds = [bulk.column_kind(table.columns[c].type) for c in SAMPLE_COLUMNS]
         self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self._ended = False
-        # What the COPY's thread writes after the samples (None: nothing).
+        # What the COPY's thread writes after the samples (None: nothing), and whether
+        # it did.
         self._then: Future[repository.StreamedRows | None] = Future()
+        self._then_done = False
         # A new id for the batch's record, taken with the lookups before the COPY.
         self.batch_id = 0
         # The lookups before the COPY are made here, before the reading starts: in the
         # COPY's thread each round trip would wait for the reading thread to let go of
-        # the interpreter (up to its switch interval, 5 ms). So would they while other
-        # threads start: each sequence's connection is opened, and its first range
-        # reserved, in a thread of its own once they are done, while the first block is
-        # read.
+        # the interpreter (up to its switch interval, 5 ms), as they would while the
+        # sequences' connections are opened beside them.
         fresh = self._look_up()
         self._residents_here = fresh is False
         self._savepoint = (session.begin_nested() if self.merges.exception() is None
@@ -134,8 +137,7 @@ class EarlySamples:
         if self._savepoint is not None:
             session.connection()  # the SAVEPOINT is sent now, not by the COPY's thread
         tube = table.metadata.tables["tube"]
-        tube_ids = IdsAhead(expected_rows // TUBES_AHEAD, grow=True)
-        self._tubes = TubeNumbers(tube_ids)
+        self._tubes = TubeNumbers(IdsAhead(expected_rows // TUBES_AHEAD, grow=True))
         self._ids = IdsAhead(expected_rows)
         # One thread opens both sequences' connections in turn (their first ranges are
         # wanted by the first block), then reads the residents when it may.
@@ -185,7 +187,7 @@ class EarlySamples:
     @property
     def then_written(self) -> bool:
         """True when the rows handed to `then` were written (once `join` returned)."""
-        return self.error is None and self._then.done() and self._then.result() is not None
+        return self.error is None and self._then_done
 
     def join(self) -> None:
         """Wait for the COPY (and what followed it) to finish; the session is the
@@ -256,6 +258,7 @@ class EarlySamples:
             after = self._then.result()
             if after is not None:
                 after.write(session)
+                self._then_done = True
                 # The log those rows wrote is flushed while the batch's writing goes on.
                 self._tubes.ahead.close(flush_log=self.written.rows >= repository.RESERVED_FROM)
             savepoint.commit()
