@@ -105,9 +105,7 @@ def columns_on(connection: Any, table: str, columns: Sequence[tuple[str, str]],
         cursor.execute(sql, params or {})
         for row in cursor:
             for i, (value, (_expr, kind)) in enumerate(zip(row, columns, strict=True)):
-                dtype = np.dtype([("length", ">i4"), ("value", wires[kind])])
-                parts[i].append(np.frombuffer(value, dtype=dtype,
-                                              offset=_ARRAY_HEADER)["value"])
+                parts[i].append(_array_values(value, wires[kind]))
     out: list[NDArray[Any]] = []
     for chunks, (_expr, kind) in zip(parts, columns, strict=True):
         raw = np.concatenate(chunks) if chunks else np.zeros(0, dtype=wires[kind])
@@ -115,12 +113,18 @@ def columns_on(connection: Any, table: str, columns: Sequence[tuple[str, str]],
     return out
 
 
+def _array_values(value: bytes, wire: str) -> NDArray[Any]:
+    """The values of a one-dimensional binary array (`array_send`) of fixed-width
+    elements, each `wire` wide."""
+    dtype = np.dtype([("length", ">i4"), ("value", wire)])
+    return np.frombuffer(value, dtype=dtype, offset=_ARRAY_HEADER)["value"]
+
+
 def pg_ids(session: Session, table: str) -> IntArray:
     """Every id of a table, ascending, a chunk of 2**GROUP_BITS at a time in the order
     of its primary key: read from that index alone (a vacuumed table's rows are not
     visited), with nothing to sort; grouping the rows as `pg_columns` does sorts them
     first, twice the database's time for a table of residents."""
-    dtype = np.dtype([("length", ">i4"), ("value", ">i4")])
     sql = (f"SELECT array_send(array_agg(id)) FROM (SELECT id FROM {table} "
            f"WHERE id >= %(start)s ORDER BY id LIMIT {2**GROUP_BITS}) AS chunk")
     parts: list[IntArray] = []
@@ -131,7 +135,7 @@ def pg_ids(session: Session, table: str) -> IntArray:
             row = cursor.fetchone()
             if row is None or row[0] is None:
                 break
-            part = np.frombuffer(row[0], dtype=dtype, offset=_ARRAY_HEADER)["value"]
+            part = _array_values(row[0], ">i4")
             parts.append(part.astype(np.int64))
             if len(part) < 2**GROUP_BITS:
                 break

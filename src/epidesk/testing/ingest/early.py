@@ -22,7 +22,6 @@ while the rest of the batch is written.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -417,7 +416,4 @@ class ReadAhead:
     def close(self) -> None:
         """Stop the reading (when its items are no longer wanted) and wait for it."""
         self._stop.set()
-        while self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self._queue.get(timeout=0.1)
-        self._thread.join()
+        repository.drained(self._thread, self._queue)

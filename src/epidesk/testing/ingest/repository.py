@@ -283,13 +283,18 @@ class StreamedRows:
 
     def close(self) -> None:
         """Stop encoding (when the write is abandoned) and wait for the thread."""
-        if self._thread is None:
-            return
-        while self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self._queue.get(timeout=0.1)
-        self._thread.join()
-        self._thread = None
+        if self._thread is not None:
+            drained(self._thread, self._queue)
+            self._thread = None
+
+
+def drained(thread: threading.Thread, items: queue.Queue[Any]) -> None:
+    """Wait for a thread that puts into a bounded queue, taking what it puts meanwhile
+    (no one else will), so that it is never left waiting for room."""
+    while thread.is_alive():
+        with contextlib.suppress(queue.Empty):
+            items.get(timeout=0.1)
+    thread.join()
 
 
 def _slice(column: bulk.Column, start: int, stop: int) -> bulk.Column:

@@ -152,7 +152,6 @@ class LabBatchImporter:
         try:
             step("read", 0)
             table = _read_early(content, blocks, samples)
-            blocks.close()
             step("read")
             batch = engine.parse(table, self.file_format)
             del table
