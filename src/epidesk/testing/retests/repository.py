@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from epidesk.testing.models import RetestOrder, Tube
@@ -28,12 +28,15 @@ def resolve_retests(session: Session, resolutions: Sequence[tuple[int, str, int,
                     ) -> int:
     """Mark retest orders resolved: (order id, status, resolving tube id, when); how many
     were. An order another batch resolved first (committed since it was read open, or
-    being written: this one waits for it) is left as that batch resolved it."""
-    resolved = 0
-    for order_id, status, tube_id, at in resolutions:
-        done = session.execute(
-            update(RetestOrder).where(RetestOrder.id == order_id, RetestOrder.status == "open")
-            .values(status=status, resolved_by_tube_id=tube_id, resolved_at=at)
-            .execution_options(synchronize_session=False))
-        resolved += int(getattr(done, "rowcount", 0))
-    return resolved
+    being written: this one waits for it) is left as that batch resolved it. One
+    statement run for every order at once (a retest batch may resolve thousands)."""
+    if not resolutions:
+        return 0
+    table = RetestOrder.metadata.tables["retest_order"]
+    done = session.connection().execute(
+        update(table).where(table.c.id == bindparam("order_id"), table.c.status == "open")
+        .values(status=bindparam("new_status"), resolved_by_tube_id=bindparam("by_tube"),
+                resolved_at=bindparam("at")),
+        [{"order_id": order_id, "new_status": status, "by_tube": tube_id, "at": at}
+         for order_id, status, tube_id, at in resolutions])
+    return int(done.rowcount)
