@@ -65,13 +65,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from cities import build_city, city_database
 from epidesk.db import is_postgres, make_engine
-from epidesk.kit import bulk
+from epidesk.kit import bulk, events
 from epidesk.kit.domains import load_models
 from epidesk.migrate import upgrade
 
@@ -269,19 +269,13 @@ def ingest(engine: Engine, path: Path) -> dict[str, Any]:
 
     committed: list[float] = []
 
-    def mark(done: Session) -> None:
-        if done is session and not done.get_nested_transaction():
-            committed.append(time.perf_counter())
-
     with Session(engine) as session:
-        # Ahead of kit.events' own listener, which then runs zoning's deferred follow.
-        event.listen(Session, "after_commit", mark, insert=True)
-        try:
-            result = cases.ingest_results_file(session, path=path, received_by="benchmark",
-                                               preset=preset, progress=progress, deferred=True)
-            session.commit()
-        finally:
-            event.remove(Session, "after_commit", mark)
+        result = cases.ingest_results_file(session, path=path, received_by="benchmark",
+                                           preset=preset, progress=progress, deferred=True)
+        # Once the transaction is committed with what stands or falls with it (a second
+        # half of the samples), before zoning's deferred follow (kit.events).
+        events.commit_with(session, lambda: committed.append(time.perf_counter()))
+        session.commit()
         batch = result.batch
         figures = {"status": batch.status, "tubes": batch.tubes,
                    "positive_tubes": batch.positive_tubes,

@@ -16,7 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -51,17 +51,19 @@ def writing(url: str) -> bool:
         engine.dispose()
 
 
-def kill_while_writing(url: str, command: Sequence[str], timeout: float = 120) -> None:
-    """Run `epidesk <command>` on the database at url and SIGKILL it once it writes."""
+def kill_while_writing(url: str, command: Sequence[str], timeout: float = 120, *,
+                       until: Callable[[], bool] | None = None, prelude: str = "") -> None:
+    """Run `epidesk <command>` on the database at url and SIGKILL it once it writes (or,
+    with `until`, once that says so); `prelude` is Python run in that process first."""
     if url.startswith("sqlite"):
         _empty_wal(url)
     env = {**os.environ, "EPIDESK_DATABASE_URL": url}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from epidesk.cli import main; main()", *command],
+        [sys.executable, "-c", f"{prelude}\nfrom epidesk.cli import main; main()", *command],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + timeout
     try:
-        while not writing(url):
+        while not (until() if until is not None else writing(url)):
             assert process.poll() is None, (
                 f"the import ended before it was caught writing: {process.stderr!r}")
             assert time.monotonic() < deadline, "the import never began to write"

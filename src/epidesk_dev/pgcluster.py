@@ -27,6 +27,9 @@ TEST_SETTINGS = {
     "full_page_writes": "off",
     "shared_buffers": "128MB",
     "max_connections": "100",
+    # A large lab batch is written over two connections where prepared transactions are
+    # allowed (epidesk.testing.ingest.halves).
+    "max_prepared_transactions": "20",
 }
 # Settings for benchmark clusters: durable, with the bulk-load tuning a production
 # server of this size would have.
@@ -40,6 +43,7 @@ BENCH_SETTINGS = {
     "effective_cache_size": "12GB",
     "max_parallel_maintenance_workers": "2",
     "max_connections": "50",
+    "max_prepared_transactions": "10",
 }
 
 

@@ -18,13 +18,18 @@ the same-transaction followers' work first; those followers run right after that
 commit, in the same request, in a transaction of their own. A failure there leaves the
 committed record whole and is logged: the next pull (the next write of the topic, or the
 follower's own daily job) catches up from the cursor.
+
+Writes made on another connection that stand or fall with a session's transaction (a
+large lab batch's second half of samples, prepared for a two-phase commit) are settled
+once that transaction ends (`commit_with`): after a commit, before the deferred followers
+run, so that they see every row.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -62,6 +67,23 @@ def advance(session: Session, name: str, to: int) -> None:
 log = logging.getLogger(__name__)
 # session.info key: the follows waiting for the session's transaction to commit.
 _AFTER_COMMIT = "epidesk.events.after_commit"
+# session.info key: what is settled when the session's transaction ends.
+_SETTLES = "epidesk.events.settles"
+
+
+def commit_with(session: Session, settle: Callable[[], None]) -> None:
+    """Have settle() called once the session's transaction ends, committed or not (after a
+    commit, before the follows deferred to it), in the order given. It works on
+    connections of its own; what it raises is logged."""
+    session.info.setdefault(_SETTLES, []).append(settle)
+
+
+def _settle(session: Session) -> None:
+    for settle in session.info.pop(_SETTLES, []):
+        try:
+            settle()
+        except Exception:
+            log.exception("what was to be settled with a transaction could not be")
 
 
 def follow(session: Session, topic: str, *, deferred: bool = False,
@@ -100,6 +122,7 @@ def _follow_after_commit(session: Session) -> None:
     """Run the follows deferred to this commit, each in a transaction of its own."""
     if session.get_nested_transaction() is not None:
         return  # a savepoint released: the transaction goes on
+    _settle(session)
     pending: dict[tuple[str, str], Mapping[str, Any]] = session.info.pop(_AFTER_COMMIT, {})
     if not pending:
         return
@@ -122,3 +145,10 @@ def _drop_deferred(session: Session, previous_transaction: Any) -> None:
     """A rolled-back transaction's deferred follows are dropped with it."""
     if previous_transaction.parent is None:
         session.info.pop(_AFTER_COMMIT, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _settle_at_end(session: Session, transaction: Any) -> None:
+    """A transaction that ended without a commit settles what was to be settled with it."""
+    if transaction.parent is None:
+        _settle(session)

@@ -17,7 +17,9 @@ early rows back). A batch whose every line went early has its tubes encoded whil
 samples are copied and written by the same thread right after them (`then`), with the
 batch's id taken before the COPY: no moment of the database's is spent waiting for the
 interpreter in between. After each COPY, its sequence's connection has the log flushed
-while the rest of the batch is written.
+while the rest of the batch is written. A large batch's rows from the middle of the file
+on go to a second COPY on a connection of its own, where the server allows it (see
+halves): the database writes both halves at once.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from epidesk.people import repository as people
 from epidesk.people.columns import repository as people_columns
 from epidesk.testing import engine
 from epidesk.testing.engine import IntArray, ParsedBatch, SamplePart
-from epidesk.testing.ingest import repository
+from epidesk.testing.ingest import halves, repository
 from epidesk.testing.tubes import engine as tubes
 
 # Bytes of the file read at a time: at least 256 KiB, at most 8 MiB, about 32 blocks in
@@ -125,12 +127,20 @@ class EarlySamples:
         self._then_done = False
         # A new id for the batch's record, taken with the lookups before the COPY.
         self.batch_id = 0
+        # The second half of the rows, written on a connection of its own (None: every
+        # row goes through this COPY), from which row on, and whether it began.
+        self._half: halves.SecondHalf | None = None
+        self._split_at = expected_rows // 2
+        self._halved = False
+        split = halves.may_split(session, expected_rows)
         # The lookups before the COPY are made here, before the reading starts: in the
         # COPY's thread each round trip would wait for the reading thread to let go of
         # the interpreter (up to its switch interval, 5 ms), as they would while the
         # sequences' connections are opened beside them.
-        fresh = self._look_up()
+        fresh = self._look_up(split)
         self._residents_here = fresh is False
+        if split and fresh is not None:
+            self._half = halves.SecondHalf(session, self.batch_id, _quoted(SAMPLE_COLUMNS))
         self._savepoint = (session.begin_nested() if self.merges.exception() is None
                            else None)
         if self._savepoint is not None:
@@ -162,8 +172,12 @@ class EarlySamples:
                                       self._tubes.ids[tube_index],
                                       resident_id, part.collected_at]
         pieces = list(bulk.encode_copy_binary(columns, self._kinds))
+        if (self._half is not None and not self._halved
+                and self.written.rows >= self._split_at):
+            self._halved = self._half.available()
+        put = self._half.put if self._halved and self._half is not None else self._queue.put
         for body in pieces[1:-1]:
-            self._queue.put(body)
+            put(body)
         written = self.written
         written.rows += len(resident_id)
         written.tube_index.append(tube_index)
@@ -175,6 +189,8 @@ class EarlySamples:
         if not self._ended:
             self._ended = True
             self._queue.put(None)
+            if self._half is not None:
+                self._half.end()
 
     def then(self, rows: repository.StreamedRows | None) -> None:
         """Rows of another table for the COPY's thread to write once the samples' COPY is
@@ -184,16 +200,42 @@ class EarlySamples:
             self._then.set_result(rows)
 
     @property
+    def halved(self) -> bool:
+        """True when the rows are written in two halves (known once the first half is
+        handed out)."""
+        return self._halved
+
+    @property
     def then_written(self) -> bool:
         """True when the rows handed to `then` were written (once `join` returned)."""
         return self.error is None and self._then_done
 
-    def join(self) -> None:
+    def join(self, checks: Future[Any] | None = None) -> None:
         """Wait for the COPY (and what followed it) to finish; the session is the
-        caller's again."""
+        caller's again. With two halves, once the checks (`checks`, a future report) find
+        problems, both COPYs are stopped: the batch is rejected for them, and a sample id
+        repeated across the halves would have each COPY wait for the other's end."""
         self.end()
         self.then(None)
+        half = self._half
+        if half is not None and checks is not None:
+            while self._thread.is_alive() or half.running:
+                try:
+                    report = checks.result(timeout=0.005)
+                except TimeoutError:
+                    continue
+                except Exception:
+                    report = None
+                if report is None or not report.ok:
+                    half.cancel()
+                    if self._thread.is_alive():
+                        repository.cancel(self.session)
+                break
         self._thread.join()
+        if half is not None:
+            half.join()
+            if self.error is None and half.error is not None:
+                self.error = half.error
 
     def close(self) -> None:
         """Give the sequences' connections back (see `_ids_done`)."""
@@ -220,7 +262,7 @@ class EarlySamples:
             raise RuntimeError("the sample rows written while reading differ from the "
                                "batch's parse")
 
-    def _look_up(self) -> bool | None:
+    def _look_up(self, split: bool) -> bool | None:
         """Read the merged records and decide where the residents are read: apart
         (True) when this transaction has not written yet, else on the session before the
         COPY (another connection would not see the same residents); None when the
@@ -231,10 +273,18 @@ class EarlySamples:
             # Before this transaction writes, a connection of its own sees the same
             # residents: there they are read beside the COPY.
             batch = self.table.metadata.tables["lab_batch"]
+            # A batch written in two halves holds an advisory lock on its new id for as
+            # long as its transaction lasts (see halves.recover), and waits for a lock
+            # at most as long as its second half does.
             fresh, self.batch_id = session.execute(sa.text(
                 "SELECT txid_current_if_assigned() IS NULL, "
-                "nextval(pg_get_serial_sequence(:batch, 'id'))"),
-                {"batch": batch.name}).one()
+                "nextval(pg_get_serial_sequence(:batch, 'id'))" if not split else
+                "SELECT fresh, n FROM (SELECT txid_current_if_assigned() IS NULL, "
+                "nextval(pg_get_serial_sequence(:batch, 'id'))) AS s(fresh, n), "
+                "pg_advisory_xact_lock(CAST(:lock AS integer), CAST(n AS integer)), "
+                "set_config('lock_timeout', :wait, true)"),
+                {"batch": batch.name, **({"lock": halves.LOCK_CLASS,
+                                          "wait": halves.LOCK_WAIT} if split else {})}).one()
         except BaseException as exc:  # handed to the reading thread
             for future in (self.merges, self.residents, self.beside):
                 if not future.done():
@@ -250,8 +300,7 @@ class EarlySamples:
             if self._residents_here:
                 self.residents.set_result(people_columns.resident_ids(session))
                 self.beside.set_result(self._read_beside(session))
-            target = ", ".join(f'"{c}"' for c in SAMPLE_COLUMNS)
-            repository.copy_bodies(session, self.table.name, target,
+            repository.copy_bodies(session, self.table.name, _quoted(SAMPLE_COLUMNS),
                                    iter(self._queue.get, None))
             self._ids_done()
             after = self._then.result()
@@ -277,6 +326,12 @@ class EarlySamples:
         (when `residents`) every resident id on a connection of its own."""
         self._tubes.ahead.open(tube_ids)
         self._ids.open(sample_ids)
+        if self._half is not None:
+            first = self._ids.first()
+            if first is None:
+                self._half.skip()
+            else:
+                self._half.open(first)
         if not residents:
             return
         try:
@@ -287,6 +342,10 @@ class EarlySamples:
             for future in (self.residents, self.beside):
                 if not future.done():
                     future.set_exception(exc)
+
+
+def _quoted(columns: tuple[str, ...]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
 
 
 class TubeNumbers:
@@ -332,15 +391,24 @@ class IdsAhead:
         self._given = 0
         self._reserved: Future[IntArray] = Future()
         self._ready: IntArray | None = None
+        self._first: int | None = None
 
     def open(self, open_ids: Callable[[], repository.IdsApart]) -> None:
         """Open the connection (`open_ids`) and reserve the expected ids; whatever it
         raises is raised to whoever takes ids next."""
         try:
             self._apart = open_ids()
-            self._reserved.set_result(self._apart.reserve(self._expected))
+            reserved = self._apart.reserve(self._expected)
+            self._first = int(reserved[0]) if len(reserved) else None
+            self._reserved.set_result(reserved)
         except BaseException as exc:
             self._reserved.set_exception(exc)
+
+    def first(self) -> int | None:
+        """The first id `take` hands out, once reserved (None when the reserving failed or
+        gave none)."""
+        self._reserved.exception()
+        return self._first
 
     def take(self, count: int) -> IntArray:
         """count new ids (waiting for those being reserved)."""

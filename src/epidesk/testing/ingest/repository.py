@@ -57,6 +57,11 @@ def copy_bodies(session: Session, table: str, target: str,
         raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
 
+def cancel(session: Session) -> None:
+    """Stop what the session's connection runs now (from another thread)."""
+    _driver(session).cancel()
+
+
 def _packed_integers(session: Session | sa.Connection, sql: str, width: int
                      ) -> NDArray[np.int64]:
     """Integers of a PostgreSQL query that returns them packed big-endian in bytea rows.

@@ -149,6 +149,7 @@ class LabBatchImporter:
             blocks.close()
             raise
         tube_rows: repository.StreamedRows | None = None
+        checks_job: Future[Report] | None = None
         try:
             step("read", 0)
             table = _read_early(content, blocks, samples)
@@ -161,7 +162,10 @@ class LabBatchImporter:
                                tube_ids=samples.tube_ids(batch.tubes))
             samples.check(batch)
             if not (batch.findings or batch.file_problems):
-                parsed.checks = _in_thread(self._checked, parsed, now)
+                # Two halves copied at once would each wait for the other's end on a
+                # sample id repeated across them: the checks look for repeats too.
+                parsed.checks = checks_job = _in_thread(self._checked, parsed, now,
+                                                        samples.halved)
                 if samples.written.rows == batch.rows:
                     # Every line went early: the tubes follow the samples in their thread,
                     # and the retests are planned here meanwhile, from the open orders
@@ -174,7 +178,7 @@ class LabBatchImporter:
                     parsed.plan = _planned(samples.beside, batch, outcome_t)
         finally:
             blocks.close()
-            samples.join()
+            samples.join(checks_job)
             samples.close()
             if tube_rows is not None:
                 tube_rows.close()
@@ -210,14 +214,17 @@ class LabBatchImporter:
         parsed.checks = _in_thread(self._checked, parsed, now)
         return Report()
 
-    def _checked(self, parsed: ReadBatch, now: datetime) -> Report:
+    def _checked(self, parsed: ReadBatch, now: datetime, repeats: bool = False) -> Report:
+        """The batch's problems; sample ids repeated in the file are among them when
+        there are others, or when asked (`repeats`; else the database finds them)."""
         batch = parsed.batch
         checks.validate(batch, residents=checks.resident_bitmap(parsed.resident_ids),
                         pool_sizes=self.preset.testing.pooling.pool_sizes, now=now,
                         zone=clock.city_zone())
-        if not (batch.findings or batch.file_problems):
+        extra = checks.duplicate_samples(batch) if repeats else None
+        if not (batch.findings or batch.file_problems or extra):
             return Report()
-        extra = checks.duplicate_samples(batch)
+        extra = extra or checks.duplicate_samples(batch)
         return checks.report(batch, [extra] if extra else [])
 
     def write(self, session: Session, parsed: ReadBatch, record: LabBatch, now: datetime,
