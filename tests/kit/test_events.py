@@ -115,3 +115,43 @@ def test_a_failed_deferred_follow_leaves_the_commit_whole_and_is_logged(
     assert "beta could not follow lab after the commit" in caplog.text
     assert events.position(db, "alpha:lab") == 5  # the writer's transaction stands
     assert events.position(db, "beta:lab") == 0  # beta's own was rolled back
+
+
+def test_what_is_settled_with_a_transaction_comes_once_after_its_commit_before_the_follows(
+        db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, Session, Mapping[str, object]]] = []
+    _after_commit_domains(monkeypatch, seen)
+    settled: list[tuple[str, list[str]]] = []
+    events.follow(db, "lab", deferred=True, actor="ann")
+    for name in ("first", "second"):
+        events.commit_with(db, lambda name=name: settled.append(  # type: ignore[misc]
+            (name, [follower for follower, _, _ in seen])))
+    with db.begin_nested():  # a savepoint released settles nothing
+        events.advance(db, "other:lab", 1)
+    assert settled == []
+    db.commit()
+    # In the order given, before the follower deferred to the commit.
+    assert settled == [("first", ["alpha"]), ("second", ["alpha"])]
+    assert [name for name, _, _ in seen] == ["alpha", "beta"]
+    db.commit()
+    assert len(settled) == 2
+
+
+def test_a_transaction_rolled_back_or_closed_settles_too_and_a_failure_is_logged(
+        db: Session, caplog: pytest.LogCaptureFixture) -> None:
+    settled: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("the other connection is gone")
+
+    db.connection()  # the transaction has begun
+    events.commit_with(db, broken)
+    events.commit_with(db, lambda: settled.append("rolled back"))
+    with caplog.at_level("ERROR", logger="epidesk.kit.events"):
+        db.rollback()
+    assert settled == ["rolled back"]
+    assert "could not be" in caplog.text
+    with Session(bind=db.connection(), join_transaction_mode="create_savepoint") as session:
+        session.connection()
+        events.commit_with(session, lambda: settled.append("closed"))
+    assert settled == ["rolled back", "closed"]

@@ -24,6 +24,7 @@ halves): the database writes both halves at once.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -227,15 +228,25 @@ class EarlySamples:
                 except Exception:
                     report = None
                 if report is None or not report.ok:
-                    half.cancel()
-                    if self._thread.is_alive():
-                        repository.cancel(self.session)
+                    self.stop()
                 break
         self._thread.join()
         if half is not None:
             half.join()
             if self.error is None and half.error is not None:
                 self.error = half.error
+
+    def stop(self) -> None:
+        """With two halves, stop both COPYs now: the batch is not written (it is rejected,
+        or its reading failed), and a sample id repeated across the halves would have
+        each COPY wait for the other's end. With one COPY, nothing: it ends with the rows
+        it was handed."""
+        if self._half is None or not self._halved:
+            return
+        with contextlib.suppress(Exception):  # a connection lost ends its COPY anyway
+            self._half.cancel()
+            if self._thread.is_alive():
+                repository.cancel(self.session)
 
     def close(self) -> None:
         """Give the sequences' connections back (see `_ids_done`)."""

@@ -82,7 +82,8 @@ def recover(connection: Any) -> int:
             continue
         batch = int(str(xid.gtrid).split(":")[1])
         # Taken only once the batch's transaction is over; let go at once.
-        if _scalar(connection, "SELECT pg_try_advisory_xact_lock(%s, %s)", LOCK_CLASS, batch):
+        if _scalar(connection, "SELECT pg_try_advisory_xact_lock(CAST(%s AS integer), "
+                   "CAST(%s AS integer))", LOCK_CLASS, batch):
             settle(connection, xid)
             settled += 1
     return settled
@@ -173,7 +174,9 @@ class SecondHalf:
         return self._thread is not None and self._thread.is_alive()
 
     def join(self) -> None:
-        """Wait for the COPY and its preparing (once `end` was said)."""
+        """Wait for the opening, then for the COPY and its preparing (once `end` was
+        said)."""
+        self._opened.result()
         if self._thread is not None:
             self._thread.join()
 

@@ -161,7 +161,9 @@ class LabBatchImporter:
             parsed = ReadBatch(batch=batch, resident_ids=samples.residents.result(),
                                tube_ids=samples.tube_ids(batch.tubes))
             samples.check(batch)
-            if not (batch.findings or batch.file_problems):
+            if batch.findings or batch.file_problems:
+                samples.stop()  # rejected for them, whatever is written
+            else:
                 # Two halves copied at once would each wait for the other's end on a
                 # sample id repeated across them: the checks look for repeats too.
                 parsed.checks = checks_job = _in_thread(self._checked, parsed, now,
@@ -176,6 +178,9 @@ class LabBatchImporter:
                                            samples.batch_id, outcome_t)
                     samples.then(tube_rows)
                     parsed.plan = _planned(samples.beside, batch, outcome_t)
+        except BaseException:
+            samples.stop()
+            raise
         finally:
             blocks.close()
             samples.join(checks_job)
