@@ -8,8 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from sqlalchemy.orm import Session
+
 from epidesk.policy.schemas import Preset
 from epidesk.policy.service import load_preset
+from epidesk.testing.ingest import early
+from epidesk.testing.ingest import service as ingesting
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 COLLECTED = "2026-11-21T08:00:00+08:00"
@@ -66,3 +71,21 @@ def csv_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None =
     for r in rows:
         writer.writerow(["" if r.get(n) is None else r.get(n) for n in names])
     return out.getvalue().encode()
+
+
+# Bytes a block of a CSV is read in by the tests of the early rows: three to four lines.
+SMALL_BLOCK = 600
+
+
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Have a CSV read a few lines a block, so that a few lines make several blocks."""
+    monkeypatch.setattr(early, "MIN_BLOCK", SMALL_BLOCK)
+    monkeypatch.setattr(early, "MAX_BLOCK", SMALL_BLOCK)
+    monkeypatch.setattr(early, "FIRST_BLOCK", SMALL_BLOCK // 2)
+
+
+def ingest_rows(session: Session, rows: list[dict[str, Any]], name: str
+                ) -> ingesting.IngestResult:
+    """Ingest the rows as a CSV lab batch named name, by a lab clerk, at NOW."""
+    return ingesting.ingest_batch(session, content=csv_bytes(rows), filename=name,
+                                  received_by="lab-clerk", now=NOW, preset=preset())

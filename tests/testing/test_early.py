@@ -30,17 +30,14 @@ from epidesk.testing.ingest import service as ingesting
 from epidesk.testing.models import Sample, Tube
 from tests.factories import tiny_city
 from tests.testing import tables
-from tests.testing.batches import NOW, csv_bytes, pool, preset, single
-
-BLOCK = 600  # bytes: three to four lines a block
+from tests.testing.batches import NOW, csv_bytes, pool, preset, single, small_blocks
+from tests.testing.batches import ingest_rows as ingest
 
 
 @pytest.fixture
 def blocks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Small blocks; the rows of each block handed to the early COPY, in order."""
-    monkeypatch.setattr(early, "MIN_BLOCK", BLOCK)
-    monkeypatch.setattr(early, "MAX_BLOCK", BLOCK)
-    monkeypatch.setattr(early, "FIRST_BLOCK", BLOCK // 2)
+    small_blocks(monkeypatch)
     handed: list[int] = []
     real = early.EarlySamples.add
 
@@ -50,11 +47,6 @@ def blocks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(early.EarlySamples, "add", add)
     return handed
-
-
-def ingest(session: Session, rows: list[dict[str, Any]], name: str) -> ingesting.IngestResult:
-    return ingesting.ingest_batch(session, content=csv_bytes(rows), filename=name,
-                                  received_by="lab-clerk", now=NOW, preset=preset())
 
 
 def written(session: Session) -> dict[str, tuple[str, int]]:

@@ -25,22 +25,18 @@ from epidesk.db import make_engine
 from epidesk.migrate import upgrade
 from epidesk.people.models import Resident
 from epidesk.synth.city.service import build_city
-from epidesk.testing.ingest import early, halves
-from epidesk.testing.ingest import service as ingesting
+from epidesk.testing.ingest import halves
 from epidesk.testing.models import Sample, Tube
 from tests.killing import kill_while_writing
 from tests.testing import tables
-from tests.testing.batches import NOW, csv_bytes, pool, preset, single
-
-BLOCK = 600  # bytes: three to four lines a block
+from tests.testing.batches import NOW, csv_bytes, pool, single, small_blocks
+from tests.testing.batches import ingest_rows as ingest
 
 
 @pytest.fixture
 def split(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Small blocks and halves; the rows handed to each second half."""
-    monkeypatch.setattr(early, "MIN_BLOCK", BLOCK)
-    monkeypatch.setattr(early, "MAX_BLOCK", BLOCK)
-    monkeypatch.setattr(early, "FIRST_BLOCK", BLOCK // 2)
+    small_blocks(monkeypatch)
     monkeypatch.setattr(halves, "SPLIT_FROM", 10)
     handed: list[int] = []
     real = halves.SecondHalf.put
@@ -64,11 +60,6 @@ def city(fresh_database) -> Iterator[tuple[Engine, list[int]]]:  # type: ignore[
         people = session.scalars(select(Resident.id).order_by(Resident.id)).all()
     yield engine, list(people)
     engine.dispose()
-
-
-def ingest(session: Session, rows: list[dict[str, Any]], name: str) -> ingesting.IngestResult:
-    return ingesting.ingest_batch(session, content=csv_bytes(rows), filename=name,
-                                  received_by="lab-clerk", now=NOW, preset=preset())
 
 
 def prepared(engine: Engine) -> list[str]:
