@@ -145,6 +145,26 @@ def test_a_sample_id_in_both_halves_is_reported_without_either_waiting(
     assert prepared(engine) == []
 
 
+def test_a_sample_id_taken_before_fails_the_second_half_and_is_reported(
+        city: tuple[Engine, list[int]], split: list[int]) -> None:
+    engine, people = city
+    with Session(engine) as session:
+        assert ingest(session, [single("A1", people[100])], "earlier.csv").accepted
+        session.commit()
+        before = tables.table_counts(session)
+    rows = _rows(people)
+    rows[-2]["sample_id"] = "A1"  # in the second half
+    with Session(engine) as session:
+        result = ingest(session, rows, "taken.csv")
+        assert [(p.line, p.column, p.kind) for p in result.report.problems] == [
+            (len(rows), "sample_id", "sample_exists")]
+        session.commit()
+        assert tables.table_counts(session) == {**before,
+                                                "lab_batch": before["lab_batch"] + 1}
+    assert split
+    assert prepared(engine) == []
+
+
 def test_a_session_rolled_back_takes_its_second_half_back(
         city: tuple[Engine, list[int]], split: list[int]) -> None:
     engine, people = city
