@@ -141,7 +141,8 @@ class EarlySamples:
         fresh = self._look_up(split)
         self._residents_here = fresh is False
         if split and fresh is not None:
-            self._half = halves.SecondHalf(session, self.batch_id, _quoted(SAMPLE_COLUMNS))
+            self._half = halves.SecondHalf(session, self.batch_id,
+                                           repository.quoted(SAMPLE_COLUMNS))
         self._savepoint = (session.begin_nested() if self.merges.exception() is None
                            else None)
         if self._savepoint is not None:
@@ -311,7 +312,7 @@ class EarlySamples:
             if self._residents_here:
                 self.residents.set_result(people_columns.resident_ids(session))
                 self.beside.set_result(self._read_beside(session))
-            repository.copy_bodies(session, self.table.name, _quoted(SAMPLE_COLUMNS),
+            repository.copy_bodies(session, self.table.name, repository.quoted(SAMPLE_COLUMNS),
                                    iter(self._queue.get, None))
             self._ids_done()
             after = self._then.result()
@@ -353,10 +354,6 @@ class EarlySamples:
             for future in (self.residents, self.beside):
                 if not future.done():
                     future.set_exception(exc)
-
-
-def _quoted(columns: tuple[str, ...]) -> str:
-    return ", ".join(f'"{c}"' for c in columns)
 
 
 class TubeNumbers:

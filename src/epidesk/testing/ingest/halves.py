@@ -34,7 +34,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from epidesk.db import is_postgres
-from epidesk.kit import bulk, events
+from epidesk.kit import events
+from epidesk.testing.ingest import repository
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +214,8 @@ class SecondHalf:
         return driver
 
     def _copy(self, driver: Any) -> None:
-        import psycopg
         from psycopg import sql
 
-        statement = f'COPY "sample" ({self._columns}) FROM STDIN (FORMAT BINARY)'
         ended = False
 
         def bodies() -> Any:
@@ -225,16 +224,12 @@ class SecondHalf:
             ended = True
 
         try:
-            with driver.cursor() as cursor, cursor.copy(statement) as copy:
-                copy.write(bulk.PGCOPY_HEADER)
-                for body in bodies():
-                    copy.write(body)
-                copy.write(bulk.PGCOPY_TRAILER)
+            assert self._connection is not None
+            repository.copy_bodies(self._connection, "sample", self._columns, bodies())
             driver.execute(sql.SQL("PREPARE TRANSACTION {}").format(str(self._xid)))
             self._prepared = True
         except BaseException as exc:  # raised where the batch is written
-            self.error = (sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error)
-                          if isinstance(exc, psycopg.Error) else exc)
+            self.error = exc
             with contextlib.suppress(Exception):
                 driver.rollback()
             while not ended:  # what is still handed, up to the end

@@ -39,11 +39,16 @@ def _driver(session: Session | sa.Connection) -> Any:
     return driver
 
 
-def copy_bodies(session: Session, table: str, target: str,
+def quoted(names: Iterable[str]) -> str:
+    """Column names as a COPY's target list."""
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def copy_bodies(session: Session | sa.Connection, table: str, target: str,
                 bodies: Iterable[memoryview]) -> None:
     """One binary COPY into `table` (`target`: its quoted column names) of encoded rows
-    (PGCOPY bodies, without header or trailer), inside the session's transaction; a
-    database error is raised as SQLAlchemy's."""
+    (PGCOPY bodies, without header or trailer), inside the session's (or connection's)
+    transaction; a database error is raised as SQLAlchemy's."""
     import psycopg
 
     sql = f'COPY "{table}" ({target}) FROM STDIN (FORMAT BINARY)'
@@ -240,7 +245,7 @@ class StreamedRows:
         try:
             columns = self.columns
             names = list(columns)
-            self._target = ", ".join(f'"{n}"' for n in names)
+            self._target = quoted(names)
             kinds = [bulk.column_kind(self.table.columns[n].type) for n in names]
             cols = [columns[n] for n in names]
             width = _row_bytes(cols)
